@@ -1,0 +1,1 @@
+"""File formats: one sub-package per format, all listed in ``registry``."""

@@ -1,0 +1,83 @@
+"""The one small interface every file format implements.
+
+Three roles, each a plain object with a ``key`` (used on the command line and
+in the registry) and a human ``label``:
+
+- ``ScanImporter``: a scanner or checklist file -> stream of domain records
+  (``openpoam.domain.findings``). Never ORM rows, never Django settings.
+- ``PoamImporter``: a POA&M file written by another tool -> ``PoamDocument``.
+- ``PoamExporter``: a ``PoamDocument`` -> bytes written to a binary stream.
+
+Every problem with the input raises ``FormatError`` naming the file and, where
+known, the line, row or field; a parser never returns half a result silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import BinaryIO, Protocol, runtime_checkable
+
+from openpoam.domain.findings import Record
+from openpoam.domain.poam import PoamDocument
+
+
+class FormatError(ValueError):
+    """The file cannot be read as the format claims. The message is shown as is."""
+
+    def __init__(self, message: str, *, source: str = "", line: int | None = None,
+                 field: str = ""):
+        self.source = source
+        self.line = line
+        self.field = field
+        self.detail = message
+        where = source
+        if line is not None:
+            where = f"{where}, line {line}" if where else f"line {line}"
+        if field:
+            where = f"{where}, field {field!r}" if where else f"field {field!r}"
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+@runtime_checkable
+class ScanImporter(Protocol):
+    key: str  # "nessus", "ckl", ...
+    label: str  # "Tenable Nessus (.nessus)"
+
+    def sniff(self, head: bytes, filename: str) -> bool:
+        """True when the first bytes (up to 64 KiB) look like this format.
+
+        Must be cheap and must not raise.
+        """
+        ...
+
+    def parse(self, stream: BinaryIO, *, source: str) -> Iterator[Record]:
+        """Stream the file and yield ScanInfo, Target and Finding records.
+
+        ``source`` is the file name, used in error messages.
+        Raises FormatError on malformed input.
+        """
+        ...
+
+
+@runtime_checkable
+class PoamImporter(Protocol):
+    key: str
+    label: str
+
+    def sniff(self, head: bytes, filename: str) -> bool: ...
+
+    def read(self, stream: BinaryIO, *, source: str) -> PoamDocument:
+        """Read a whole POA&M. Raises FormatError naming the row or field."""
+        ...
+
+
+@runtime_checkable
+class PoamExporter(Protocol):
+    key: str  # "oscal-json", "fedramp-xlsx", "emass-xlsx", "csv"
+    label: str
+    media_type: str
+    extension: str  # ".json", ".xlsx" ...
+
+    def write(self, document: PoamDocument, stream: BinaryIO) -> list[str]:
+        """Write the document; return warnings (rule violations worth showing)."""
+        ...

@@ -1,0 +1,76 @@
+"""The one list of formats. The CLI, the web app and the API all look here.
+
+Formats are listed explicitly (no directory scanning): a format that fails to
+import breaks loudly at start-up instead of silently disappearing, and two
+formats claiming the same key is an error.
+"""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+
+from openpoam.formats.base import FormatError, PoamExporter, PoamImporter, ScanImporter
+
+# Each module exposes a module-level ``PLUGINS`` list of importer/exporter objects.
+BUILTIN_MODULES: tuple[str, ...] = ()
+
+
+class Registry:
+    def __init__(self) -> None:
+        self.scan_importers: dict[str, ScanImporter] = {}
+        self.poam_importers: dict[str, PoamImporter] = {}
+        self.exporters: dict[str, PoamExporter] = {}
+
+    def add(self, plugin: object) -> None:
+        added = False
+        for table, role in ((self.scan_importers, ScanImporter),
+                            (self.poam_importers, PoamImporter),
+                            (self.exporters, PoamExporter)):
+            if isinstance(plugin, role):
+                key = plugin.key  # type: ignore[attr-defined]
+                if key in table:
+                    raise ValueError(f"two formats claim the key {key!r}: "
+                                     f"{table[key]!r} and {plugin!r}")
+                table[key] = plugin  # type: ignore[assignment]
+                added = True
+        if not added:
+            raise TypeError(f"{plugin!r} implements no format role")
+
+    def detect(self, head: bytes, filename: str) -> ScanImporter | PoamImporter:
+        """The one importer whose sniff() accepts this content."""
+        hits = [p for p in (*self.scan_importers.values(), *self.poam_importers.values())
+                if p.sniff(head, filename)]
+        if not hits:
+            raise FormatError("the format could not be recognised; name it with --format "
+                              f"(known: {', '.join(self.importer_keys())})", source=filename)
+        return hits[0]
+
+    def importer(self, key: str) -> ScanImporter | PoamImporter:
+        found = self.scan_importers.get(key) or self.poam_importers.get(key)
+        if found is None:
+            raise FormatError(f"unknown import format {key!r} "
+                              f"(known: {', '.join(self.importer_keys())})")
+        return found
+
+    def exporter(self, key: str) -> PoamExporter:
+        if key not in self.exporters:
+            raise FormatError(f"unknown export format {key!r} "
+                              f"(known: {', '.join(sorted(self.exporters))})")
+        return self.exporters[key]
+
+    def importer_keys(self) -> list[str]:
+        return sorted({*self.scan_importers, *self.poam_importers})
+
+
+def build(modules: tuple[str, ...] = BUILTIN_MODULES) -> Registry:
+    registry = Registry()
+    for name in modules:
+        for plugin in importlib.import_module(name).PLUGINS:
+            registry.add(plugin)
+    return registry
+
+
+@cache
+def default() -> Registry:
+    return build()

@@ -1,0 +1,1 @@
+"""The Django app: models, the one write path (services), views, API, templates."""
