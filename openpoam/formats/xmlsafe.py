@@ -7,12 +7,25 @@ these functions, which:
 - refuse any document that declares entities at all (billion laughs, XXE):
   no scanner or checklist format needs one;
 - report malformed XML as FormatError with the file name and line.
+
+Two independent guards, so that one slip is not a breach:
+1. Before parsing, the prolog (everything before the root element) is read
+   with a small tokenizer that understands comments, processing instructions,
+   quoted strings and the DOCTYPE internal subset, in the document's own
+   encoding (UTF-16/32 by byte order mark or zero-byte pattern, or the
+   encoding named in the XML declaration). Any ``<!ENTITY`` (general or
+   parameter) in it refuses the file.
+2. The parser itself runs with entity substitution, DTD loading and network
+   access turned off, so an entity that got past guard 1 stays an unexpanded
+   reference and nothing outside the file is ever read.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from lxml import etree
@@ -20,9 +33,25 @@ from lxml import etree
 from openpoam.formats.base import FormatError
 from openpoam.formats.streams import peek
 
-_PROLOG_LIMIT = 4 * 1024 * 1024  # a DOCTYPE internal subset longer than this is refused
-_FIRST_ELEMENT = re.compile(rb"<[A-Za-z_:]")
-_ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_PROLOG_LIMIT = 4 * 1024 * 1024  # a prolog (DOCTYPE, comments) longer than this is refused
+_ENTITY_DECL = re.compile(r"<!ENTITY", re.IGNORECASE)
+_NAME_START = re.compile(r"[A-Za-z_:\u00C0-\uFFFF]")
+_ROOT_NAME = re.compile(r"<(?:[A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)")
+_DECLARED_ENCODING = re.compile(r"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._\-]+)["']""")
+
+# Byte order marks and, without one, the zero-byte pattern of "<?" (XML 1.0 Appendix F).
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+         (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+         (codecs.BOM_UTF16_BE, "utf-16-be"))
+_NO_BOM = ((b"<\x00\x00\x00", "utf-32-le"), (b"\x00\x00\x00<", "utf-32-be"),
+           (b"<\x00", "utf-16-le"), (b"\x00<", "utf-16-be"))
+
+
+@dataclass(frozen=True)
+class _Prolog:
+    complete: bool  # the root element's start was reached
+    root: str  # local name of the root element ('' when not reached)
+    text: str  # decoded prolog text (up to the root, or all that was read)
 
 
 def _parser_options() -> dict:
@@ -30,35 +59,112 @@ def _parser_options() -> dict:
                 dtd_validation=False, huge_tree=False, remove_blank_text=False)
 
 
+def _decode_head(head: bytes) -> str:
+    """The head as text, in the encoding the parser will use, for syntax scanning.
+
+    Raises LookupError for an encoding Python does not know.
+    """
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return head[len(bom):].decode(encoding, errors="replace")
+    for pattern, encoding in _NO_BOM:
+        if head.startswith(pattern):
+            return head.decode(encoding, errors="replace")
+    # ASCII-compatible: latin-1 keeps every byte, enough to find the declaration.
+    text = head.decode("latin-1")
+    declared = _DECLARED_ENCODING.match(text)
+    if declared:
+        name = codecs.lookup(declared.group(1)).name
+        if name not in ("utf-8", "ascii", "latin-1", "iso8859-1"):
+            # e.g. UTF-7 or a legacy code page: scan in that encoding, not as bytes
+            text = head.decode(name, errors="replace")
+    return text
+
+
+def _scan_prolog(text: str) -> _Prolog:
+    """Walk the markup before the root element. Malformed input stops the walk early."""
+    pos = 0
+    size = len(text)
+    while True:
+        while pos < size and text[pos] in " \t\r\n":
+            pos += 1
+        if pos >= size:
+            return _Prolog(False, "", text)
+        if text.startswith("<?", pos):
+            end = text.find("?>", pos + 2)
+            pos = end + 2 if end != -1 else -1
+        elif text.startswith("<!--", pos):
+            end = text.find("-->", pos + 4)
+            pos = end + 3 if end != -1 else -1
+        elif text.startswith("<!DOCTYPE", pos):
+            pos = _doctype_end(text, pos + len("<!DOCTYPE"))
+        elif text.startswith("<", pos) and _NAME_START.match(text, pos + 1):
+            root = _ROOT_NAME.match(text, pos)
+            return _Prolog(True, root.group(1) if root else "", text[:pos])
+        else:
+            # Not XML markup: let the parser report it with a line number.
+            return _Prolog(True, "", text[:pos])
+        if pos == -1:
+            return _Prolog(False, "", text)
+
+
+def _doctype_end(text: str, pos: int) -> int:
+    """Index just after the DOCTYPE's closing '>', or -1 if the text ends first."""
+    in_subset = False
+    size = len(text)
+    while pos < size:
+        char = text[pos]
+        if char in "\"'":
+            end = text.find(char, pos + 1)
+            if end == -1:
+                return -1
+            pos = end + 1
+            continue
+        if in_subset and text.startswith("<!--", pos):
+            end = text.find("-->", pos + 4)
+            if end == -1:
+                return -1
+            pos = end + 3
+            continue
+        if in_subset and text.startswith("<?", pos):
+            end = text.find("?>", pos + 2)
+            if end == -1:
+                return -1
+            pos = end + 2
+            continue
+        if char == "[":
+            in_subset = True
+        elif char == "]":
+            in_subset = False
+        elif char == ">" and not in_subset:
+            return pos + 1
+        pos += 1
+    return -1
+
+
+def _read_prolog(head: bytes, source: str) -> _Prolog:
+    try:
+        text = _decode_head(head)
+    except LookupError:
+        raise FormatError("the XML declares an encoding that is not supported",
+                          source=source) from None
+    return _scan_prolog(text)
+
+
 def _check_prolog(stream: BinaryIO, source: str) -> BinaryIO:
     """Refuse entity declarations before the root element; return a fresh stream."""
     head, whole = peek(stream, _PROLOG_LIMIT)
-    prolog = _prolog(head)
-    if prolog is None:
-        if len(head) >= _PROLOG_LIMIT:
-            raise FormatError("the XML prolog (DOCTYPE) is too large to be a real report",
-                              source=source)
-        prolog = head
-    if _ENTITY_DECL.search(prolog):
+    prolog = _read_prolog(head, source)
+    if not prolog.complete and len(head) >= _PROLOG_LIMIT:
+        raise FormatError("the XML prolog (DOCTYPE, comments) is too large to be a real "
+                          "report", source=source)
+    declaration = _ENTITY_DECL.search(prolog.text)
+    if declaration:
+        line = prolog.text.count("\n", 0, declaration.start()) + 1
         raise FormatError("the XML declares entities (<!ENTITY>), which are refused: "
-                          "they can expand without bound or read local files", source=source)
+                          "they can expand without bound or read local files",
+                          source=source, line=line)
     return whole
-
-
-def _prolog(head: bytes) -> bytes | None:
-    """Bytes before the root element, skipping the DOCTYPE internal subset."""
-    pos = 0
-    while True:
-        match = _FIRST_ELEMENT.search(head, pos)
-        if match is None:
-            return None
-        before = head[: match.start()]
-        # Inside an unterminated internal subset "[ ... ]>" the match is not the root.
-        doctype = before.rfind(b"<!DOCTYPE")
-        if doctype != -1 and b"[" in before[doctype:] and b"]" not in before[doctype:]:
-            pos = match.end()
-            continue
-        return before
 
 
 def _syntax_error(exc: etree.XMLSyntaxError, source: str) -> FormatError:
@@ -98,10 +204,12 @@ def clear(element: etree._Element) -> None:
 
 
 def root_tag(head: bytes) -> str:
-    """Local name of the root element from the first bytes, '' if none (for sniff())."""
-    prolog = _prolog(head)
-    if prolog is None:
+    """Local name of the root element from the first bytes, '' if none (for sniff()).
+
+    Comments and a DOCTYPE before the root are skipped (Evaluate-STIG writes
+    ``<!--<Evaluate-STIG>…-->`` before ``<CHECKLIST>``). Never raises.
+    """
+    try:
+        return _scan_prolog(_decode_head(head)).root
+    except Exception:  # sniffing must never raise, whatever the bytes
         return ""
-    rest = head[len(prolog) + 1:]
-    match = re.match(rb"([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)", rest)
-    return match.group(2).decode("ascii", "replace") if match else ""

@@ -1,0 +1,1 @@
+"""CMMC rules engine (filled in below)."""

@@ -1,0 +1,408 @@
+"""Tenable Nessus ``.nessus`` (NessusClientData_v2) importer, streaming.
+
+Layout (FORMATS.md section 1, Tenable's ".nessus file format" guide):
+``Policy`` (ignored) then ``Report/ReportHost*``; each ReportHost holds
+``HostProperties/tag[@name]`` then ``ReportItem*``. Compliance (audit)
+results are ReportItems with ``cm:`` children (namespace
+http://www.nessus.org/cm).
+
+Memory: elements are cleared as soon as they are read; findings are held
+for one host at a time (so a plugin reported twice on one port merges).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import BinaryIO
+
+from lxml import etree
+
+from openpoam.domain.findings import (Asset, Finding, Record, ResultStatus, ScanInfo, Severity,
+                                      Target)
+from openpoam.formats import xmlsafe
+from openpoam.formats.base import FormatError
+from openpoam.formats.nessus.common import (cap, clean, cwe_id, find_cves, iso_text,
+                                            merge_into, parse_date, score, to_float, unique)
+
+SCOPE = "tenable"
+CM_NS = "http://www.nessus.org/cm"
+
+# ReportItem/@severity 0-4 (Tenable: Info, Low, Medium, High, Critical).
+SEVERITIES = {"0": Severity.INFO, "1": Severity.LOW, "2": Severity.MODERATE,
+              "3": Severity.HIGH, "4": Severity.CRITICAL}
+
+# Compliance results (Tenable "Compliance checks reference"): PASSED / FAILED /
+# WARNING / ERROR. WARNING is what Tenable reports for checks it cannot decide
+# automatically (audit items of type WARNING, "manual review required"): it is
+# no proof of a failure and no proof of a fix, so it is NOT_REVIEWED and never
+# opens or closes an item by itself. SKIPPED / N/A items did not apply.
+COMPLIANCE_STATUS = {
+    "PASSED": ResultStatus.PASSED,
+    "FAILED": ResultStatus.OPEN,
+    "WARNING": ResultStatus.NOT_REVIEWED,
+    "ERROR": ResultStatus.ERROR,
+    "SKIPPED": ResultStatus.NOT_APPLICABLE,
+    "N/A": ResultStatus.NOT_APPLICABLE,
+}
+
+# Plugin dates: '2018/04/10' (Nessus) or ISO (Tenable WAS).
+PLUGIN_DATE_PATTERNS = ("%Y/%m/%d",)
+# HOST_START: 'Mon Jul  1 11:33:11 2013' (strptime takes the double space).
+HOST_TIME_PATTERNS = ("%a %b %d %H:%M:%S %Y",)
+
+# Score-like children -> extra key.
+SCORES = {
+    "cvss_base_score": "cvss2_base_score", "cvss": "cvss2_base_score",
+    "cvss_temporal_score": "cvss2_temporal_score",
+    "cvss3_base_score": "cvss3_base_score", "cvssv3": "cvss3_base_score",
+    "cvss3_temporal_score": "cvss3_temporal_score",
+    "cvss4_base_score": "cvss4_base_score", "vpr_score": "vpr_score",
+}
+VECTORS = {
+    "cvss_vector": "cvss2_vector", "cvss_temporal_vector": "cvss2_temporal_vector",
+    "cvss3_vector": "cvss3_vector", "cvss3_temporal_vector": "cvss3_temporal_vector",
+    "cvss4_vector": "cvss4_vector",
+}
+FLAGS = ("exploit_available", "exploited_by_malware", "in_the_news", "stig_severity",
+         "risk_factor", "plugin_type", "exploitability_ease", "exploit_code_maturity",
+         "age_of_vuln", "threat_intensity_last_28", "product_coverage", "script_version")
+DATES = ("plugin_publication_date", "plugin_modification_date", "vuln_publication_date",
+         "patch_publication_date")
+# Reference children kept as "PREFIX:value".
+REF_PREFIX = {"bid": "BID", "iava": "IAVA", "iavb": "IAVB", "iavt": "IAVT", "osvdb": "OSVDB",
+              "cert": "CERT", "edb-id": "EDB-ID", "secunia": "SECUNIA", "msft": "MSFT",
+              "mskb": "MSKB", "owasp": "OWASP"}
+VERSION_RE = re.compile(r"Nessus version\s*:\s*([\w.\-]+)")
+
+
+class NessusImporter:
+    key = "nessus"
+    label = "Tenable Nessus (.nessus)"
+
+    def sniff(self, head: bytes, filename: str) -> bool:
+        try:
+            return xmlsafe.root_tag(head) == "NessusClientData_v2"
+        except Exception:  # sniff() never raises
+            return False
+
+    def parse(self, stream: BinaryIO, *, source: str) -> Iterator[Record]:
+        return _Reader(source).read(stream)
+
+
+class _Host:
+    """What HostProperties said about one ReportHost."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.tags: dict[str, str] = {}
+        self.asset = Asset(key=name.lower(), name=name)
+        self.start: datetime | None = None
+        self.end: datetime | None = None
+
+
+class _Reader:
+    def __init__(self, source: str):
+        self.source = source
+        self.scanner = "Nessus"
+        self.version = ""
+        self.report_name = ""
+        self.first_start: datetime | None = None
+        self.root_checked = False
+
+    def read(self, stream: BinaryIO) -> Iterator[Record]:
+        host: _Host | None = None
+        pending: dict[tuple, Finding] = {}
+        events = xmlsafe.iterparse(stream, source=self.source, events=("start", "end"))
+        for event, element in events:
+            tag = element.tag
+            if event == "start":
+                if not self.root_checked:
+                    self._check_root(element)
+                elif tag == "Report":
+                    self._start_report(element)
+                elif tag == "ReportHost":
+                    host = _Host(element.get("name", "").strip())
+                continue
+            if tag == "HostProperties" and host is not None:
+                self._read_properties(host, element)
+                yield Target(SCOPE, host.asset)
+                xmlsafe.clear(element)
+            elif tag == "ReportItem" and host is not None:
+                finding = self._finding(host, element)
+                kept = pending.get(finding.identity)
+                if kept is None:
+                    pending[finding.identity] = finding
+                else:
+                    merge_into(kept, finding)
+                xmlsafe.clear(element)
+            elif tag == "ReportHost":
+                yield from self._flush(pending)
+                pending = {}
+                host = None
+                xmlsafe.clear(element)
+            elif tag == "Policy":
+                xmlsafe.clear(element)
+        if not self.root_checked:
+            raise FormatError("empty document", source=self.source)
+        yield ScanInfo(scanner=self.scanner, scanner_version=self.version,
+                       scan_time=self.first_start, name=self.report_name)
+
+    def _check_root(self, element: etree._Element) -> None:
+        self.root_checked = True
+        if element.tag != "NessusClientData_v2":
+            raise FormatError(f"not a .nessus v2 file: root element is <{element.tag}>, "
+                              "expected <NessusClientData_v2>", source=self.source,
+                              line=element.sourceline)
+
+    def _start_report(self, element: etree._Element) -> None:
+        self.report_name = element.get("name", "")
+        if element.get("type", "").lower() == "was":
+            self.scanner = "Tenable Web App Scanning"
+
+    def _flush(self, pending: dict[tuple, Finding]) -> Iterator[Finding]:
+        for finding in pending.values():
+            finding.scanner_version = self.version
+            yield finding
+
+    # --- host properties ---------------------------------------------------
+
+    def _read_properties(self, host: _Host, element: etree._Element) -> None:
+        tags = host.tags
+        for tag in element:
+            if tag.tag == "tag" and tag.get("name"):
+                tags[tag.get("name")] = (tag.text or "").strip()
+        host.start = self._host_time(tags, "HOST_START", element)
+        host.end = self._host_time(tags, "HOST_END", element)
+        if host.start and (self.first_start is None or _before(host.start, self.first_start)):
+            self.first_start = host.start
+        host.asset = _asset(host.name, tags, self.scanner)
+
+    def _host_time(self, tags: dict[str, str], name: str,
+                   element: etree._Element) -> datetime | None:
+        stamp = tags.get(f"{name}_TIMESTAMP", "")
+        if stamp.isdigit():  # epoch seconds: preferred, it carries the zone
+            return datetime.fromtimestamp(int(stamp), tz=timezone.utc)
+        return parse_date(tags.get(name), HOST_TIME_PATTERNS, source=self.source,
+                          line=element.sourceline, field=name)
+
+    # --- report items ------------------------------------------------------
+
+    def _finding(self, host: _Host, item: etree._Element) -> Finding:
+        line = item.sourceline
+        plugin_id = item.get("pluginID", "").strip()
+        if not plugin_id.isdigit():
+            raise FormatError(f"ReportItem without a numeric pluginID ({plugin_id!r})",
+                              source=self.source, line=line, field="pluginID")
+        raw = item.get("severity", "").strip()
+        if raw not in SEVERITIES:
+            raise FormatError(f"severity {raw!r} is not 0-4", source=self.source, line=line,
+                              field="severity")
+        children = _children(item)
+        port = item.get("port", "").strip()
+        finding = Finding(
+            scope=SCOPE, weakness_id=plugin_id, asset=host.asset,
+            title=item.get("pluginName") or children.first("plugin_name") or plugin_id,
+            severity=SEVERITIES[raw], raw_severity=raw,
+            port="" if port in ("", "0") else port,
+            protocol=item.get("protocol", "").strip().lower(),
+            description=cap(_description(children)),
+            solution=cap(_solution(children)),
+            evidence=cap(clean(children.first("plugin_output"))),
+            scanner=self.scanner, last_seen=host.end or host.start,
+            extra=self._extra(item, children),
+        )
+        self._add_references(finding, children)
+        if plugin_id == "19506" and not self.version:
+            match = VERSION_RE.search(finding.evidence)
+            self.version = match.group(1) if match else ""
+        if children.has_compliance():
+            self._apply_compliance(finding, children, line)
+        return finding
+
+    def _extra(self, item: etree._Element, children: "_Children") -> dict:
+        extra: dict = {"plugin_family": item.get("pluginFamily", ""),
+                       "service": item.get("svc_name", "")}
+        for name, key in SCORES.items():
+            value = score(children.first(name))
+            if value is not None:
+                extra.setdefault(key, value)
+        for name, key in VECTORS.items():
+            if children.first(name):
+                extra[key] = children.first(name)
+        epss = to_float(children.first("epss_score"))
+        if epss is not None:
+            extra["epss_score"] = epss
+        for name in FLAGS:
+            if children.first(name):
+                extra[name] = children.first(name)
+        for name in DATES:
+            text = children.first(name)
+            if text:
+                moment = parse_date(text, PLUGIN_DATE_PATTERNS, source=self.source,
+                                    line=item.sourceline, field=name)
+                extra[name] = iso_text(moment)[:10]
+        cpes = children.all("cpe")
+        if cpes:
+            extra["cpe"] = list(unique(c for text in cpes for c in text.split()))
+        return {k: v for k, v in extra.items() if v not in ("", None)}
+
+    def _add_references(self, finding: Finding, children: "_Children") -> None:
+        finding.cves = unique(c for text in children.all("cve") for c in find_cves(text))
+        cwes = [cwe_id(text) for text in children.all("cwe")]
+        refs: list[str] = []
+        for xref in children.all("xref"):
+            kind, _, value = xref.partition(":")
+            if kind.strip().upper() == "CWE":
+                cwes.append(cwe_id(value))
+            else:
+                refs.append(xref.strip())
+        for name, prefix in REF_PREFIX.items():
+            refs.extend(f"{prefix}:{value.strip()}" for value in children.all(name))
+        for block in children.all("see_also"):
+            refs.extend(block.split())
+        finding.cwes = unique(cwes)
+        finding.references = unique(refs)
+
+    # --- compliance (audit) results -----------------------------------------
+
+    def _apply_compliance(self, finding: Finding, children: "_Children",
+                          line: int | None) -> None:
+        check_id = children.first("cm:compliance-check-id")
+        check_name = children.first("cm:compliance-check-name")
+        if not (check_id or check_name):
+            raise FormatError("compliance result without cm:compliance-check-id or "
+                              "cm:compliance-check-name", source=self.source, line=line,
+                              field="cm:compliance-check-id")
+        # One pluginID (21156, 21157 ...) covers every check: the check id keeps them apart.
+        finding.weakness_id = f"{finding.weakness_id}:{check_id or check_name}"
+        finding.title = check_name or finding.title
+        result = children.first("cm:compliance-result").upper()
+        if result not in COMPLIANCE_STATUS:
+            raise FormatError(f"unknown compliance result {result!r}", source=self.source,
+                              line=line, field="cm:compliance-result")
+        finding.status = COMPLIANCE_STATUS[result]
+        finding.raw_severity = f"{finding.raw_severity} {result}".strip()
+        info = clean(children.first("cm:compliance-info"))
+        if info:
+            finding.description = cap(info)
+        solution = clean(children.first("cm:compliance-solution"))
+        if solution:
+            finding.solution = cap(solution)
+        finding.evidence = cap(_compliance_evidence(children, finding.evidence))
+        controls, ccis, other = _compliance_references(children.first("cm:compliance-reference"))
+        finding.controls = unique((*finding.controls, *controls))
+        finding.ccis = unique((*finding.ccis, *ccis))
+        refs = [*finding.references, *children.first("cm:compliance-see-also").split()]
+        finding.references = unique(refs)
+        finding.extra.update({
+            "compliance_check_id": check_id,
+            "compliance_result": result,
+            "compliance_audit_file": children.first("cm:compliance-audit-file"),
+            "compliance_policy_value": children.first("cm:compliance-policy-value"),
+            "compliance_references": other,
+        })
+        finding.extra = {k: v for k, v in finding.extra.items() if v not in ("", None, {})}
+
+
+class _Children:
+    """ReportItem children by name ('cm:' prefix for the compliance namespace)."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, list[str]] = {}
+
+    def add(self, name: str, text: str) -> None:
+        self.values.setdefault(name, []).append(text)
+
+    def first(self, name: str) -> str:
+        values = self.values.get(name)
+        return values[0].strip() if values else ""
+
+    def all(self, name: str) -> list[str]:
+        return [v for v in self.values.get(name, []) if v.strip()]
+
+    def has_compliance(self) -> bool:
+        return any(name.startswith("cm:") for name in self.values)
+
+
+def _children(item: etree._Element) -> _Children:
+    found = _Children()
+    for child in item:
+        tag = child.tag
+        if not isinstance(tag, str):  # comments, processing instructions
+            continue
+        if tag.startswith("{"):
+            namespace, _, local = tag[1:].partition("}")
+            tag = f"cm:{local}" if namespace == CM_NS else local
+        elif tag == "attachment":  # screenshots referenced by hash: not evidence text
+            continue
+        found.add(tag, child.text or "")
+    return found
+
+
+def _description(children: _Children) -> str:
+    synopsis = clean(children.first("synopsis"))
+    description = clean(children.first("description"))
+    if synopsis and description and synopsis not in description:
+        return f"{synopsis}\n\n{description}"
+    return description or synopsis
+
+
+def _solution(children: _Children) -> str:
+    solution = clean(children.first("solution"))
+    return "" if solution.lower() == "n/a" else solution
+
+
+def _compliance_evidence(children: _Children, output: str) -> str:
+    parts = []
+    actual = clean(children.first("cm:compliance-actual-value"))
+    policy = clean(children.first("cm:compliance-policy-value"))
+    if actual:
+        parts.append(f"Actual value:\n{actual}")
+    if policy:
+        parts.append(f"Policy value:\n{policy}")
+    if output:
+        parts.append(output)
+    return "\n\n".join(parts)
+
+
+def _compliance_references(text: str) -> tuple[list[str], list[str], dict[str, list[str]]]:
+    """'800-53|AC-2,CCI|CCI-000366,STIG-ID|WN10-00-000005' -> controls, CCIs, others."""
+    controls: list[str] = []
+    ccis: list[str] = []
+    other: dict[str, list[str]] = {}
+    for pair in text.split(","):
+        kind, sep, value = pair.partition("|")
+        kind, value = kind.strip(), value.strip()
+        if not sep or not value:
+            continue
+        if kind.upper().startswith("800-53"):
+            controls.append(value.upper())
+        elif kind.upper() == "CCI":
+            ccis.append(value.upper() if value.upper().startswith("CCI-") else f"CCI-{value}")
+        else:
+            other.setdefault(kind, []).append(value)
+    return controls, ccis, other
+
+
+def _asset(name: str, tags: dict[str, str], scanner: str) -> Asset:
+    """Stable key: agent UUID, Tenable asset TAG, FQDN, NetBIOS name, IP, report name."""
+    fqdn = tags.get("host-fqdn", "")
+    key = (tags.get("host-uuid") or tags.get("TAG") or fqdn or tags.get("netbios-name")
+           or tags.get("host-ip") or name)
+    url = scanner != "Nessus" and "://" in (fqdn or name)
+    return Asset(
+        key=key.strip().lower(), name=name or fqdn, kind="url" if url else "host",
+        ip=tags.get("host-ip", ""), fqdn=fqdn, netbios=tags.get("netbios-name", ""),
+        mac=tags.get("mac-address", "").split()[0] if tags.get("mac-address") else "",
+        os=tags.get("operating-system", "").splitlines()[0] if tags.get("operating-system")
+        else "",
+    )
+
+
+def _before(a: datetime, b: datetime) -> bool:
+    try:
+        return a < b
+    except TypeError:  # naive and aware: keep the first one found
+        return False

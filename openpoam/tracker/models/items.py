@@ -1,0 +1,184 @@
+"""The POA&M item and what hangs off it: controls, assets, milestones, evidence, dependencies.
+
+Rows here are written only through ``openpoam.tracker.services``, which validates
+with the domain and appends the history in the same transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from openpoam.domain.poam import Catalog, Risk, Source, Status
+from openpoam.tracker.models.org import Organization, Person, System, _choices
+
+
+class PoamItem(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="items")
+    system = models.ForeignKey(System, on_delete=models.CASCADE, related_name="items")
+    poam_id = models.CharField("POA&M ID", max_length=30)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    title = models.CharField(max_length=500)
+    weakness_description = models.TextField(blank=True)
+    source = models.CharField(max_length=30, choices=_choices(Source), default=Source.OTHER)
+    source_identifier = models.CharField(max_length=300, blank=True)
+    source_detail = models.CharField(max_length=300, blank=True)
+    original_risk = models.CharField(max_length=10, choices=_choices(Risk), default=Risk.MODERATE)
+    raw_severity = models.CharField(max_length=50, blank=True)
+    adjusted_risk = models.CharField(max_length=10, choices=_choices(Risk), blank=True)
+    risk_adjustment_rationale = models.TextField(blank=True)
+    planned_remediation = models.TextField(blank=True)
+    owner = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="items")
+    resources_required = models.TextField(blank=True)
+    cost_estimate = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    vendor_dependency = models.BooleanField(default=False)
+    vendor_product = models.CharField(max_length=300, blank=True)
+    vendor_last_checkin = models.DateField(null=True, blank=True)
+    detected_on = models.DateField("original detection date")
+    scheduled_completion = models.DateField(null=True, blank=True)
+    actual_completion = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=_choices(Status), default=Status.OPEN)
+    status_date = models.DateField(null=True, blank=True)
+    residual_risk = models.TextField(blank=True)
+    comments = models.TextField(blank=True)
+    cves = models.JSONField(default=list, blank=True)
+    # FedRAMP deviation requests (completion guide): flags plus their rationale.
+    operational_requirement = models.BooleanField(default=False)
+    deviation_rationale = models.TextField(blank=True)
+    kev = models.BooleanField(default=False)
+    kev_due = models.DateField(null=True, blank=True)
+    # Risk acceptance and false-positive determinations: who approved, why, when to review.
+    approver = models.CharField(max_length=200, blank=True)
+    acceptance_rationale = models.TextField(blank=True)
+    review_date = models.DateField(null=True, blank=True)
+    # Set by a scan import on a system that does not close items automatically.
+    closure_proposed = models.BooleanField(default=False)
+    # Scan identity: one item per weakness per system (see domain.findings).
+    scan_scope = models.CharField(max_length=200, blank=True)
+    scan_weakness_id = models.CharField(max_length=300, blank=True)
+    recurrence_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                      related_name="recurrences")
+    last_seen = models.DateTimeField(null=True, blank=True)
+    depends_on = models.ManyToManyField("self", through="ItemDependency", symmetrical=False,
+                                        related_name="required_by", blank=True)
+    version = models.PositiveIntegerField(default=1)  # optimistic concurrency
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["poam_id"]
+        constraints = [models.UniqueConstraint(fields=["organization", "poam_id"],
+                                               name="poam_id_unique_per_org")]
+        indexes = [models.Index(fields=["system", "status"]),
+                   models.Index(fields=["system", "scan_scope", "scan_weakness_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.poam_id} {self.title}"
+
+    @property
+    def status_enum(self) -> Status:
+        return Status(self.status)
+
+    @property
+    def effective_risk(self) -> str:
+        return self.adjusted_risk or self.original_risk
+
+
+class ControlReference(models.Model):
+    item = models.ForeignKey(PoamItem, on_delete=models.CASCADE, related_name="controls")
+    catalog = models.CharField(max_length=20, choices=_choices(Catalog))
+    control_id = models.CharField(max_length=40)
+
+    class Meta:
+        ordering = ["catalog", "control_id"]
+        constraints = [models.UniqueConstraint(fields=["item", "catalog", "control_id"],
+                                               name="control_once_per_item")]
+
+    def __str__(self) -> str:
+        return self.control_id
+
+
+class AffectedAsset(models.Model):
+    item = models.ForeignKey(PoamItem, on_delete=models.CASCADE, related_name="assets")
+    asset_key = models.CharField(max_length=300)  # stable identity (lower case)
+    name = models.CharField(max_length=300)
+    kind = models.CharField(max_length=20, default="host")
+    ip = models.CharField(max_length=64, blank=True)
+    fqdn = models.CharField(max_length=300, blank=True)
+    port = models.CharField(max_length=10, blank=True)
+    protocol = models.CharField(max_length=10, blank=True)
+    first_seen = models.DateTimeField(null=True, blank=True)
+    last_seen = models.DateTimeField(null=True, blank=True)
+    remediated_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["asset_key", "port"]
+        constraints = [models.UniqueConstraint(fields=["item", "asset_key", "port", "protocol"],
+                                               name="asset_once_per_item")]
+
+    def __str__(self) -> str:
+        return f"{self.name}:{self.port}/{self.protocol}" if self.port else self.name
+
+
+class ItemDependency(models.Model):
+    item = models.ForeignKey(PoamItem, on_delete=models.CASCADE, related_name="+")
+    depends_on = models.ForeignKey(PoamItem, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["item", "depends_on"],
+                                               name="dependency_once")]
+
+
+class Milestone(models.Model):
+    item = models.ForeignKey(PoamItem, on_delete=models.CASCADE, related_name="milestones")
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    sequence = models.PositiveIntegerField()
+    description = models.TextField()
+    original_due = models.DateField(null=True, blank=True)  # never changes once set
+    current_due = models.DateField(null=True, blank=True)
+    completed_on = models.DateField(null=True, blank=True)
+    owner = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="milestones")
+
+    class Meta:
+        ordering = ["item", "sequence"]
+        constraints = [models.UniqueConstraint(fields=["item", "sequence"],
+                                               name="milestone_sequence_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.sequence}. {self.description[:60]}"
+
+    @property
+    def is_moved(self) -> bool:
+        return self.original_due != self.current_due
+
+
+class Evidence(models.Model):
+    """A file (kept outside the database, by SHA-256) or a link, on an item or milestone."""
+
+    FILE, LINK = "file", "link"
+    item = models.ForeignKey(PoamItem, on_delete=models.CASCADE, related_name="evidence")
+    milestone = models.ForeignKey(Milestone, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="evidence")
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=4, choices=[(FILE, "File"), (LINK, "Link")])
+    name = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    url = models.URLField(max_length=2000, blank=True)
+    storage_name = models.CharField(max_length=300, blank=True)  # path under EVIDENCE_DIR
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    media_type = models.CharField(max_length=200, blank=True)
+    uploaded_by = models.CharField(max_length=200)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploader = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                 on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,93 @@
+"""The editable fields of a POA&M item and how text (CLI, forms, CSV) becomes a value."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from openpoam.domain.poam import Risk, Source
+from openpoam.tracker.models import Person
+from openpoam.tracker.services.actors import ServiceError
+
+TEXT, DATE, DECIMAL, BOOL, LIST, PERSON = "text", "date", "decimal", "bool", "list", "person"
+
+ITEM_FIELDS: dict[str, object] = {
+    "title": TEXT, "weakness_description": TEXT, "source": Source, "source_identifier": TEXT,
+    "source_detail": TEXT, "original_risk": Risk, "raw_severity": TEXT, "adjusted_risk": Risk,
+    "risk_adjustment_rationale": TEXT, "planned_remediation": TEXT, "owner": PERSON,
+    "resources_required": TEXT, "cost_estimate": DECIMAL, "vendor_dependency": BOOL,
+    "vendor_product": TEXT, "vendor_last_checkin": DATE, "detected_on": DATE,
+    "scheduled_completion": DATE, "residual_risk": TEXT, "comments": TEXT, "cves": LIST,
+    "operational_requirement": BOOL, "deviation_rationale": TEXT, "kev": BOOL, "kev_due": DATE,
+}
+REQUIRED = ("title", "detected_on")
+# Dates that move only with a justification, which the history keeps.
+JUSTIFIED_DATES = ("scheduled_completion",)
+
+
+def coerce(name: str, text: str, organization=None):
+    """Turn user text into the field's value; raise ServiceError naming the field."""
+    kind = ITEM_FIELDS.get(name)
+    if kind is None:
+        raise ServiceError(f"unknown field {name!r} (fields: {', '.join(sorted(ITEM_FIELDS))})")
+    text = (text or "").strip()
+    if kind == TEXT:
+        return text
+    if text == "" and kind in (DATE, DECIMAL, PERSON):
+        return None
+    if kind == DATE:
+        return parse_date(text, name)
+    if kind == DECIMAL:
+        return _decimal(text, name)
+    if kind == BOOL:
+        return _bool(text, name)
+    if kind == LIST:
+        return [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
+    if kind == PERSON:
+        return person_named(organization, text)
+    return _enum_value(kind, text, name)
+
+
+def parse_date(text: str, name: str = "date") -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ServiceError(f"{name}: {text!r} is not a date in YYYY-MM-DD form") from None
+
+
+def person_named(organization, name: str) -> Person:
+    person = Person.objects.filter(organization=organization, name__iexact=name.strip()).first()
+    if person is None:
+        raise ServiceError(f"owner: nobody named {name!r} in {organization.slug}; "
+                           "add the person first")
+    return person
+
+
+def _decimal(text: str, name: str) -> Decimal:
+    try:
+        value = Decimal(text.replace(",", "").replace("$", ""))
+    except InvalidOperation:
+        raise ServiceError(f"{name}: {text!r} is not an amount") from None
+    if value < 0:
+        raise ServiceError(f"{name}: an amount cannot be negative")
+    return value.quantize(Decimal("0.01"))
+
+
+def _bool(text: str, name: str) -> bool:
+    lowered = text.lower()
+    if lowered in ("yes", "y", "true", "1", "on"):
+        return True
+    if lowered in ("no", "n", "false", "0", "off", ""):
+        return False
+    raise ServiceError(f"{name}: {text!r} is not yes or no")
+
+
+def _enum_value(enum, text: str, name: str) -> str:
+    if text == "" and name == "adjusted_risk":
+        return ""
+    wanted = text.lower().replace(" ", "_").replace("-", "_")
+    for member in enum:
+        if wanted in (member.value, member.label.lower().replace(" ", "_").replace("-", "_")):
+            return member.value
+    raise ServiceError(f"{name}: {text!r} is not one of "
+                       f"{', '.join(m.value for m in enum)}")

@@ -1,0 +1,287 @@
+"""Creating, changing, closing and deleting POA&M items."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from openpoam.domain import workflow
+from openpoam.domain.controls import ControlIdError, parse_ref
+from openpoam.domain.dependencies import find_cycle
+from openpoam.domain.poam import AffectedAsset as AssetData
+from openpoam.domain.poam import ControlRef, Risk, Source, Status
+from openpoam.tracker.models import (AffectedAsset, ControlReference, ItemDependency, PoamIdCounter,
+                                     PoamItem, Role, System)
+from openpoam.tracker.services.actors import Actor, ServiceError, require
+from openpoam.tracker.services.fields import ITEM_FIELDS, JUSTIFIED_DATES, PERSON
+from openpoam.tracker.services.history import Recorder
+
+
+def next_poam_id(organization, year: int) -> str:
+    """POAM-<year>-<seq>, unique in the organization and never reused, even after deletion."""
+    counter, _ = PoamIdCounter.objects.select_for_update().get_or_create(
+        organization=organization, year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"POAM-{year}-{counter.last:04d}"
+
+
+def reserve_poam_ids(organization, year: int, count: int) -> list[str]:
+    """Reserve a block of IDs in one statement (bulk imports)."""
+    counter, _ = PoamIdCounter.objects.select_for_update().get_or_create(
+        organization=organization, year=year)
+    first = counter.last + 1
+    counter.last += count
+    counter.save(update_fields=["last"])
+    return [f"POAM-{year}-{n:04d}" for n in range(first, first + count)]
+
+
+def lock(item: PoamItem) -> PoamItem:
+    """Re-read the item under a row lock, inside the caller's transaction."""
+    return PoamItem.objects.select_for_update().get(pk=item.pk)
+
+
+@transaction.atomic
+def create_item(actor: Actor, system: System, *, title: str, detected_on: date,
+                controls: Iterable[str | ControlRef] = (), assets: Iterable[AssetData] = (),
+                recorder: Recorder | None = None, **fields) -> PoamItem:
+    require(actor, system.organization, Role.EDITOR)
+    if not (title or "").strip():
+        raise ServiceError("title: a POA&M item needs a title")
+    if detected_on is None:
+        raise ServiceError("detected_on: the original detection date is required")
+    _check_field_names(fields)
+    item = PoamItem(organization=system.organization, system=system, title=title.strip(),
+                    detected_on=detected_on, status=Status.OPEN,
+                    status_date=timezone.localdate(), **_clean(fields))
+    _check_values(item)
+    item.poam_id = next_poam_id(system.organization, detected_on.year)
+    item.save()
+    recorder = recorder or Recorder(actor)
+    recorder.add(item, "create", new=item.title)
+    for name in ("source", "original_risk", "owner", "planned_remediation", "scheduled_completion"):
+        if getattr(item, name):
+            recorder.add(item, "create", field_name=name, new=getattr(item, name))
+    _replace_controls(item, controls, recorder)
+    for asset in assets:
+        _add_asset(item, asset, recorder)
+    recorder.save()
+    return item
+
+
+@transaction.atomic
+def update_item(actor: Actor, item: PoamItem, changes: dict, *, justification: str = "",
+                expected_version: int | None = None) -> PoamItem:
+    """Change plain fields. Dates in JUSTIFIED_DATES need a justification to move."""
+    require(actor, item.organization, Role.EDITOR)
+    item = lock(item)
+    if expected_version is not None and expected_version != item.version:
+        raise ServiceError(f"{item.poam_id} was changed by someone else since you opened it "
+                           f"(version {expected_version}, now {item.version}); reload and retry")
+    _check_field_names(changes)
+    recorder = Recorder(actor)
+    for name, value in _clean(changes).items():
+        old = getattr(item, name)
+        if old == value:
+            continue
+        if name == "detected_on":
+            raise ServiceError("detected_on: the original detection date never changes")
+        if name in JUSTIFIED_DATES and old is not None:
+            _reschedule_rule(old, value, justification)
+        setattr(item, name, value)
+        recorder.add(item, "update", field_name=name, old=old, new=value,
+                     justification=justification)
+    if not recorder.events:
+        return item
+    _check_values(item)
+    item.version += 1
+    item.save()
+    recorder.save()
+    return item
+
+
+@transaction.atomic
+def set_status(actor: Actor, item: PoamItem, wanted: str, *, actual_completion: date | None = None,
+               approver: str = "", rationale: str = "", review_date: date | None = None,
+               reason: str = "", today: date | None = None) -> PoamItem:
+    require(actor, item.organization, Role.EDITOR)
+    item = lock(item)
+    try:
+        wanted_status = Status(wanted)
+    except ValueError:
+        raise ServiceError(f"status: {wanted!r} is not one of "
+                           f"{', '.join(s.value for s in Status)}") from None
+    request = workflow.TransitionRequest(
+        current=item.status_enum, wanted=wanted_status, requested_by=actor.name,
+        actual_completion=actual_completion, evidence_count=item.evidence.count(),
+        approver=approver, rationale=rationale, review_date=review_date, reason=reason)
+    try:
+        workflow.check_transition(request)
+    except workflow.TransitionError as exc:
+        raise ServiceError(f"{item.poam_id}: {exc}") from None
+    recorder = Recorder(actor)
+    changes = {"status": wanted_status.value, "status_date": today or timezone.localdate(),
+               "closure_proposed": False}
+    if wanted_status is Status.COMPLETED:
+        changes["actual_completion"] = actual_completion
+    if wanted_status in (Status.RISK_ACCEPTED, Status.FALSE_POSITIVE):
+        changes.update(approver=approver.strip(), acceptance_rationale=rationale.strip(),
+                       review_date=review_date)
+    if wanted_status is Status.REOPENED:
+        changes["actual_completion"] = None
+    why = reason or rationale
+    for name, value in changes.items():
+        old = getattr(item, name)
+        if old != value:
+            setattr(item, name, value)
+            recorder.add(item, "update", field_name=name, old=old, new=value, justification=why)
+    item.version += 1
+    item.save()
+    recorder.save()
+    return item
+
+
+@transaction.atomic
+def set_controls(actor: Actor, item: PoamItem, controls: Iterable[str | ControlRef]) -> None:
+    require(actor, item.organization, Role.EDITOR)
+    recorder = Recorder(actor)
+    _replace_controls(lock(item), controls, recorder)
+    recorder.save()
+
+
+@transaction.atomic
+def add_asset(actor: Actor, item: PoamItem, asset: AssetData) -> AffectedAsset:
+    require(actor, item.organization, Role.EDITOR)
+    recorder = Recorder(actor)
+    row = _add_asset(lock(item), asset, recorder)
+    recorder.save()
+    return row
+
+
+@transaction.atomic
+def set_dependencies(actor: Actor, item: PoamItem, poam_ids: Iterable[str]) -> None:
+    """Replace what this item depends on; a cycle is refused with the cycle named."""
+    require(actor, item.organization, Role.EDITOR)
+    item = lock(item)
+    wanted = {p.strip().upper() for p in poam_ids if p.strip()}
+    targets = {t.poam_id: t for t in PoamItem.objects.filter(organization=item.organization,
+                                                             poam_id__in=wanted)}
+    unknown = wanted - set(targets)
+    if unknown:
+        raise ServiceError(f"depends_on: no item {', '.join(sorted(unknown))} "
+                           f"in {item.organization.slug}")
+    edges = _dependency_graph(item.organization)
+    edges[item.poam_id] = sorted(wanted)
+    cycle = find_cycle(edges)
+    if cycle:
+        raise ServiceError("depends_on: that would make a cycle: " + " → ".join(cycle))
+    old = sorted(d.poam_id for d in item.depends_on.all())
+    ItemDependency.objects.filter(item=item).delete()
+    ItemDependency.objects.bulk_create(ItemDependency(item=item, depends_on=t)
+                                       for t in targets.values())
+    if old != sorted(wanted):
+        recorder = Recorder(actor)
+        recorder.add(item, "update", field_name="depends_on", old=old, new=sorted(wanted))
+        recorder.save()
+
+
+@transaction.atomic
+def delete_item(actor: Actor, item: PoamItem, justification: str) -> None:
+    """Delete an item; its history stays, and its POA&M ID is never handed out again."""
+    require(actor, item.organization, Role.OWNER)
+    if not justification.strip():
+        raise ServiceError(f"{item.poam_id}: deleting an item requires a justification")
+    item = lock(item)
+    recorder = Recorder(actor)
+    recorder.add(item, "delete", old=item.title, justification=justification)
+    recorder.save()
+    item.delete()
+
+
+def _dependency_graph(organization) -> dict[str, list[str]]:
+    edges: dict[str, list[str]] = {}
+    rows = ItemDependency.objects.filter(item__organization=organization).values_list(
+        "item__poam_id", "depends_on__poam_id")
+    for source, target in rows:
+        edges.setdefault(source, []).append(target)
+    return edges
+
+
+def _replace_controls(item: PoamItem, controls, recorder: Recorder) -> None:
+    refs = []
+    for control in controls:
+        try:
+            refs.append(control if isinstance(control, ControlRef) else parse_ref(str(control)))
+        except ControlIdError as exc:
+            raise ServiceError(f"controls: {exc}") from None
+    old = sorted(str(c) for c in item.controls.all())
+    ControlReference.objects.filter(item=item).delete()
+    unique = {(r.catalog.value, r.control_id) for r in refs}
+    ControlReference.objects.bulk_create(ControlReference(item=item, catalog=c, control_id=i)
+                                         for c, i in sorted(unique))
+    new = sorted(i for _, i in unique)
+    if old != new:
+        recorder.add(item, "update" if old else "create", field_name="controls", old=old, new=new)
+
+
+def _add_asset(item: PoamItem, asset: AssetData, recorder: Recorder) -> AffectedAsset:
+    name = (asset.name or asset.fqdn or asset.ip).strip()
+    if not name:
+        raise ServiceError("assets: an affected asset needs a name, host name or IP address")
+    key = name.lower()
+    if item.assets.filter(asset_key=key, port=asset.port, protocol=asset.protocol).exists():
+        raise ServiceError(f"assets: {asset.label} is already listed on {item.poam_id}")
+    row = AffectedAsset.objects.create(item=item, asset_key=key, name=name, kind=asset.kind,
+                                       ip=asset.ip, fqdn=asset.fqdn, port=asset.port,
+                                       protocol=asset.protocol.lower())
+    recorder.add(item, "update", field_name="assets", new=str(row))
+    return row
+
+
+def _check_field_names(fields: dict) -> None:
+    unknown = set(fields) - set(ITEM_FIELDS)
+    if unknown:
+        raise ServiceError(f"unknown field {', '.join(sorted(unknown))} "
+                           f"(fields: {', '.join(sorted(ITEM_FIELDS))})")
+
+
+def _clean(fields: dict) -> dict:
+    cleaned = {}
+    for name, value in fields.items():
+        if isinstance(value, str) and ITEM_FIELDS[name] not in (PERSON,):
+            value = value.strip()
+        if name == "cves" and value is not None:
+            value = sorted({c.strip().upper() for c in value if c.strip()})
+        cleaned[name] = value
+    return cleaned
+
+
+def _check_values(item: PoamItem) -> None:
+    for name, enum in (("source", Source), ("original_risk", Risk)):
+        try:
+            enum(getattr(item, name))
+        except ValueError:
+            raise ServiceError(f"{name}: {getattr(item, name)!r} is not one of "
+                               f"{', '.join(m.value for m in enum)}") from None
+    if item.adjusted_risk and item.adjusted_risk not in {r.value for r in Risk}:
+        raise ServiceError(f"adjusted_risk: {item.adjusted_risk!r} is not a risk level")
+    if item.adjusted_risk and not item.risk_adjustment_rationale.strip():
+        raise ServiceError("risk_adjustment_rationale: an adjusted risk needs its rationale")
+    if item.owner_id and item.owner.organization_id != item.organization_id:
+        raise ServiceError("owner: that person belongs to another organization")
+    if item.scheduled_completion and item.scheduled_completion < item.detected_on:
+        raise ServiceError("scheduled_completion: cannot be before the detection date")
+    if item.vendor_dependency and not item.vendor_product.strip():
+        raise ServiceError("vendor_product: a vendor dependency needs the product name")
+
+
+def _reschedule_rule(old, new, justification: str) -> None:
+    if new is None:
+        return
+    try:
+        workflow.check_reschedule(old, new, justification)
+    except workflow.TransitionError as exc:
+        raise ServiceError(str(exc)) from None

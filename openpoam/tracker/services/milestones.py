@@ -1,0 +1,85 @@
+"""Milestones: dated steps of a remediation. The original due date never changes;
+moving the current one needs a justification, and both stay visible."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+from django.db.models import Max
+
+from openpoam.domain import workflow
+from openpoam.tracker.models import Milestone, Person, PoamItem, Role
+from openpoam.tracker.services.actors import Actor, ServiceError, require
+from openpoam.tracker.services.history import Recorder
+from openpoam.tracker.services.items import lock
+
+
+@transaction.atomic
+def add_milestone(actor: Actor, item: PoamItem, description: str, due: date | None,
+                  owner: Person | None = None, recorder: Recorder | None = None) -> Milestone:
+    require(actor, item.organization, Role.EDITOR)
+    item = lock(item)
+    if not description.strip():
+        raise ServiceError("milestone: a description is required")
+    if owner is not None and owner.organization_id != item.organization_id:
+        raise ServiceError("milestone owner: that person belongs to another organization")
+    last = item.milestones.aggregate(m=Max("sequence"))["m"] or 0
+    milestone = Milestone.objects.create(item=item, sequence=last + 1,
+                                         description=description.strip(), original_due=due,
+                                         current_due=due, owner=owner)
+    own = recorder is None
+    recorder = recorder or Recorder(actor)
+    recorder.add(item, "create", entity="milestone", entity_uuid=milestone.uuid,
+                 field_name=f"milestone {milestone.sequence}",
+                 new=f"{milestone.description} (due {due.isoformat() if due else 'undated'})")
+    if own:
+        recorder.save()
+    return milestone
+
+
+@transaction.atomic
+def reschedule_milestone(actor: Actor, milestone: Milestone, new_due: date,
+                         justification: str) -> Milestone:
+    require(actor, milestone.item.organization, Role.EDITOR)
+    milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    if milestone.completed_on:
+        raise ServiceError(f"milestone {milestone.sequence} is already complete")
+    try:
+        workflow.check_reschedule(milestone.current_due, new_due, justification)
+    except workflow.TransitionError as exc:
+        raise ServiceError(f"milestone {milestone.sequence}: {exc}") from None
+    old = milestone.current_due
+    milestone.current_due = new_due
+    if milestone.original_due is None:
+        milestone.original_due = new_due  # first date given: it becomes the original
+    milestone.save(update_fields=["current_due", "original_due"])
+    recorder = Recorder(actor)
+    recorder.add(milestone.item, "update", entity="milestone", entity_uuid=milestone.uuid,
+                 field_name=f"milestone {milestone.sequence} due", old=old, new=new_due,
+                 justification=justification.strip())
+    recorder.save()
+    return milestone
+
+
+@transaction.atomic
+def complete_milestone(actor: Actor, milestone: Milestone, completed_on: date) -> Milestone:
+    require(actor, milestone.item.organization, Role.EDITOR)
+    milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    if milestone.completed_on:
+        raise ServiceError(f"milestone {milestone.sequence} was already completed on "
+                           f"{milestone.completed_on.isoformat()}")
+    milestone.completed_on = completed_on
+    milestone.save(update_fields=["completed_on"])
+    recorder = Recorder(actor)
+    recorder.add(milestone.item, "update", entity="milestone", entity_uuid=milestone.uuid,
+                 field_name=f"milestone {milestone.sequence} completed", new=completed_on)
+    recorder.save()
+    return milestone
+
+
+def milestone_of(item: PoamItem, sequence: int) -> Milestone:
+    milestone = item.milestones.filter(sequence=sequence).first()
+    if milestone is None:
+        raise ServiceError(f"{item.poam_id} has no milestone {sequence}")
+    return milestone
