@@ -37,6 +37,7 @@ _PROLOG_LIMIT = 4 * 1024 * 1024  # a prolog (DOCTYPE, comments) longer than this
 _ENTITY_DECL = re.compile(r"<!ENTITY", re.IGNORECASE)
 _NAME_START = re.compile(r"[A-Za-z_:\u00C0-\uFFFF]")
 _ROOT_NAME = re.compile(r"<(?:[A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)")
+_TRAILING_POSITION = re.compile(r",\s*line \d+,\s*column (\d+)$")
 _DECLARED_ENCODING = re.compile(r"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._\-]+)["']""")
 
 # Byte order marks and, without one, the zero-byte pattern of "<?" (XML 1.0 Appendix F).
@@ -170,6 +171,8 @@ def _check_prolog(stream: BinaryIO, source: str) -> BinaryIO:
 def _syntax_error(exc: etree.XMLSyntaxError, source: str) -> FormatError:
     line = exc.lineno if getattr(exc, "lineno", None) else None
     message = exc.msg if getattr(exc, "msg", None) else str(exc)
+    # libxml2 ends its message with ", line N, column M"; FormatError already names the line.
+    message = _TRAILING_POSITION.sub(r" (column \1)", message.strip())
     return FormatError(f"malformed XML: {message}", source=source, line=line)
 
 

@@ -90,7 +90,7 @@ def by_id(level: int) -> dict[str, Requirement]:
 @dataclass(frozen=True, slots=True)
 class IneligibleList:
     citation: str
-    ids: frozenset[str]
+    ids: tuple[str, ...]  # in the rule's order
 
 
 @cache
@@ -102,7 +102,7 @@ def poam_ineligible(level: int) -> IneligibleList:
     if level not in (2, 3):
         raise ValueError("only Levels 2 and 3 have a never-on-a-POA&M list")
     entry = _load("poam_ineligible.json")[f"level{level}"]
-    return IneligibleList(entry["citation"], frozenset(entry["requirements"]))
+    return IneligibleList(entry["citation"], tuple(entry["requirements"]))
 
 
 def sources() -> dict[str, list[str]]:
@@ -110,3 +110,12 @@ def sources() -> dict[str, list[str]]:
     names = ("nist_800_171_r2.json", "cmmc_level1.json", "cmmc_level3.json",
              "poam_ineligible.json")
     return {name: _load(name)["_source"] for name in names}
+
+
+def by_id_any(req_id: str) -> Requirement:
+    """A requirement by CMMC ID at any level (the level is part of the ID)."""
+    for level in LEVELS:
+        found = by_id(level).get(req_id)
+        if found is not None:
+            return found
+    raise KeyError(req_id)

@@ -9,8 +9,10 @@ Accepted, case-insensitively and ignoring spaces:
   practice numbering.
 - Level 3: "3.1.2e" or "AC.L3-3.1.2e".
 
-A domain prefix that contradicts the catalog ("SC.L2-3.1.1") or a level prefix
-for another level is rejected rather than guessed at.
+The number decides the requirement. A domain prefix that contradicts it
+("AC.L2-3.5.3" for IA.L2-3.5.3) is tolerated, because the number is unambiguous;
+callers can spot it with ``family_mismatch`` and report it, or pass ``strict=True``
+to reject it. A level prefix for another level is always rejected.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ def _number_index(level: int) -> dict[str, str]:
             for r in catalog.requirements(level)}
 
 
-def normalize(raw: str, level: int) -> str:
+def normalize(raw: str, level: int, strict: bool = False) -> str:
     """The CMMC ID of ``raw`` at ``level``; raises UnknownRequirementError naming ``raw``."""
     if not isinstance(raw, str) or not raw.strip():
         raise UnknownRequirementError(str(raw), level, "empty or not text")
@@ -55,7 +57,7 @@ def normalize(raw: str, level: int) -> str:
     found = _lookup(number, level, prefix_level)
     if found is None:
         raise UnknownRequirementError(raw, level, _hint(number, level, prefix_level))
-    if family is not None and family != catalog.by_id(level)[found].family:
+    if strict and family is not None and family != catalog.by_id(level)[found].family:
         raise UnknownRequirementError(
             raw, level, f"{number.lower() if level == 1 else number} belongs to "
             f"{catalog.by_id(level)[found].family}, not {family}")
@@ -89,6 +91,12 @@ def _hint(number: str, level: int, prefix_level: int | None) -> str:
     if level == 1:
         return "Level 1 IDs are AC.L1-b.1.i to SI.L1-b.1.xv or one of their 17 NIST numbers"
     return "not in the catalog"
+
+
+def family_mismatch(raw: str, req_id: str) -> bool:
+    """True when ``raw`` names a domain other than that of ``req_id`` (its CMMC ID)."""
+    family, _, _ = _split(raw)
+    return family is not None and family != req_id[:2]
 
 
 def try_normalize(raw: str, level: int) -> str | None:

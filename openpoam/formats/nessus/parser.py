@@ -74,6 +74,9 @@ DATES = ("plugin_publication_date", "plugin_modification_date", "vuln_publicatio
 REF_PREFIX = {"bid": "BID", "iava": "IAVA", "iavb": "IAVB", "iavt": "IAVT", "osvdb": "OSVDB",
               "cert": "CERT", "edb-id": "EDB-ID", "secunia": "SECUNIA", "msft": "MSFT",
               "mskb": "MSKB", "owasp": "OWASP"}
+# Only these elements raise events: the rest is read from its parent.
+WATCHED = ("NessusClientData_v2", "Policy", "Report", "ReportHost", "HostProperties",
+           "ReportItem")
 VERSION_RE = re.compile(r"Nessus version\s*:\s*([\w.\-]+)")
 
 
@@ -114,7 +117,8 @@ class _Reader:
     def read(self, stream: BinaryIO) -> Iterator[Record]:
         host: _Host | None = None
         pending: dict[tuple, Finding] = {}
-        events = xmlsafe.iterparse(stream, source=self.source, events=("start", "end"))
+        events = xmlsafe.iterparse(stream, source=self.source, events=("start", "end"),
+                                   tag=WATCHED)
         for event, element in events:
             tag = element.tag
             if event == "start":
@@ -145,7 +149,8 @@ class _Reader:
             elif tag == "Policy":
                 xmlsafe.clear(element)
         if not self.root_checked:
-            raise FormatError("empty document", source=self.source)
+            raise FormatError("not a .nessus v2 file: no <NessusClientData_v2> element",
+                              source=self.source)
         yield ScanInfo(scanner=self.scanner, scanner_version=self.version,
                        scan_time=self.first_start, name=self.report_name)
 

@@ -1,0 +1,18 @@
+"""The `openpoam` command. Each group lives in its own module; all of them call the
+tracker services (never the models directly) and print errors as one line."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from openpoam.cli.base import cli, run
+
+
+def main() -> None:
+    from openpoam.cli import formats, items, server  # noqa: F401  (registers commands)
+    sys.exit(run(cli))
+
+
+__all__ = ["cli", "main"]

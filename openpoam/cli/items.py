@@ -1,0 +1,428 @@
+"""Organizations, systems, people, POA&M items, milestones, evidence and history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from openpoam.cli import base
+from openpoam.cli.base import (CliError, cli, echo_json, json_option, org_option,
+                               parse_date_option, system_option, with_django)
+
+console = Console()
+
+
+# ---- organizations, systems, people -------------------------------------------------------
+
+@cli.group()
+def org() -> None:
+    """Organizations (tenants)."""
+
+
+@org.command("create")
+@click.argument("slug")
+@click.option("--name", required=True)
+@with_django
+def org_create(slug: str, name: str) -> None:
+    from openpoam.tracker.services import setup
+
+    created = setup.create_organization(base.actor(), slug, name)
+    click.echo(f"created organization {created.slug}")
+
+
+@org.command("list")
+@json_option
+@with_django
+def org_list(as_json: bool) -> None:
+    from openpoam.tracker.models import Organization
+
+    rows = [{"slug": o.slug, "name": o.name, "systems": o.systems.count()}
+            for o in Organization.objects.all()]
+    _output(rows, as_json, ["slug", "name", "systems"])
+
+
+@cli.group()
+def system() -> None:
+    """Information systems (enclaves) of an organization."""
+
+
+@system.command("create")
+@click.argument("slug")
+@org_option
+@click.option("--name", required=True)
+@click.option("--framework", required=True,
+              help="cmmc-l1, cmmc-l2, cmmc-l3, nist-800-171, fedramp-low, fedramp-moderate, "
+                   "fedramp-high or rmf")
+@click.option("--acronym", default="")
+@click.option("--impact", "impact_level", type=click.Choice(["Low", "Moderate", "High"]))
+@click.option("--designation", type=click.Choice(["internal", "official"]), default="internal",
+              show_default=True)
+@click.option("--propose-closure", is_flag=True,
+              help="Scans only propose closing items; a person confirms.")
+@with_django
+def system_create(slug, org_slug, name, framework, acronym, impact_level, designation,
+                  propose_closure) -> None:
+    from openpoam.tracker.services import setup
+
+    created = setup.create_system(base.actor(), base.organization(org_slug), slug=slug,
+                                  name=name, framework=framework, acronym=acronym,
+                                  impact_level=impact_level or "", designation=designation,
+                                  auto_close=not propose_closure)
+    click.echo(f"created system {created.organization.slug}/{created.slug}")
+
+
+@system.command("list")
+@org_option
+@json_option
+@with_django
+def system_list(org_slug, as_json) -> None:
+    from openpoam.tracker.models import System
+
+    rows = [{"slug": s.slug, "name": s.name, "framework": s.framework,
+             "designation": s.designation_enum.label, "items": s.items.count()}
+            for s in System.objects.filter(organization=base.organization(org_slug))]
+    _output(rows, as_json, ["slug", "name", "framework", "designation", "items"])
+
+
+@cli.group()
+def person() -> None:
+    """People who own items and milestones."""
+
+
+@person.command("add")
+@click.argument("name")
+@org_option
+@click.option("--email", default="")
+@click.option("--title", default="")
+@with_django
+def person_add(name, org_slug, email, title) -> None:
+    from openpoam.tracker.services import setup
+
+    added = setup.add_person(base.actor(), base.organization(org_slug), name, email=email,
+                             title=title)
+    click.echo(f"added {added.name}")
+
+
+@person.command("list")
+@org_option
+@json_option
+@with_django
+def person_list(org_slug, as_json) -> None:
+    from openpoam.tracker.models import Person
+
+    rows = [{"name": p.name, "email": p.email, "title": p.title}
+            for p in Person.objects.filter(organization=base.organization(org_slug))]
+    _output(rows, as_json, ["name", "email", "title"])
+
+
+# ---- items ----------------------------------------------------------------------------------
+
+@cli.group()
+def item() -> None:
+    """POA&M items."""
+
+
+@item.command("add")
+@org_option
+@system_option
+@click.option("--title", required=True)
+@click.option("--detected", "detected_on", required=True, callback=parse_date_option,
+              help="Original detection date, YYYY-MM-DD.")
+@click.option("--control", "controls", multiple=True,
+              help="Control reference (3.1.1, AC.L2-3.1.1, AC-2); repeatable.")
+@click.option("--asset", "assets", multiple=True, help="host[:port[/protocol]]; repeatable.")
+@click.option("--set", "pairs", multiple=True, metavar="FIELD=VALUE",
+              help="Any other field, e.g. --set original_risk=high; repeatable.")
+@with_django
+def item_add(org_slug, system_slug, title, detected_on, controls, assets, pairs) -> None:
+    from openpoam.tracker.services import items as item_services
+
+    org_ = base.organization(org_slug)
+    created = item_services.create_item(
+        base.actor(), base.system(org_, system_slug), title=title, detected_on=detected_on,
+        controls=controls, assets=[_asset(a) for a in assets], **_fields(org_, pairs))
+    click.echo(created.poam_id)
+
+
+@item.command("list")
+@org_option
+@system_option
+@click.option("--status", help="Only items in this status.")
+@json_option
+@with_django
+def item_list(org_slug, system_slug, status, as_json) -> None:
+    from openpoam.tracker.documents import build_document, items_queryset
+
+    system_ = base.system(base.organization(org_slug), system_slug)
+    rows = items_queryset(system_)
+    if status:
+        rows = rows.filter(status=status)
+    document = build_document(system_, with_history=False, items=rows)
+    if as_json:
+        echo_json({"system": document.system, "items": document.items})
+        return
+    table = Table(title=f"{document.system.name} — {document.system.designation.label}")
+    table.add_column("POA&M ID", no_wrap=True)
+    for column in ("Title", "Risk", "Status", "Owner", "Due"):
+        table.add_column(column)
+    for it in document.items:
+        status_text = it.status.label + (" (Delayed)" if it.delayed else "")
+        due = it.scheduled_completion.isoformat() if it.scheduled_completion else ""
+        table.add_row(it.poam_id, it.title, it.effective_risk.label, status_text, it.owner, due)
+    console.print(table)
+
+
+@item.command("show")
+@click.argument("poam_id")
+@org_option
+@json_option
+@with_django
+def item_show(poam_id, org_slug, as_json) -> None:
+    from openpoam.tracker.documents import build_document, items_queryset
+
+    found = base.item(base.organization(org_slug), poam_id)
+    data = build_document(found.system, items=items_queryset(found.system).filter(pk=found.pk)
+                          ).items[0]
+    if as_json:
+        echo_json(data)
+        return
+    _print_item(data, found.system)
+
+
+@item.command("update")
+@click.argument("poam_id")
+@org_option
+@click.option("--set", "pairs", multiple=True, required=True, metavar="FIELD=VALUE")
+@click.option("--control", "controls", multiple=True, help="Replace the control references.")
+@click.option("--why", "justification", default="", help="Justification (required to move dates).")
+@with_django
+def item_update(poam_id, org_slug, pairs, controls, justification) -> None:
+    from django.db import transaction
+
+    from openpoam.tracker.services import items as item_services
+
+    org_ = base.organization(org_slug)
+    found = base.item(org_, poam_id)
+    with transaction.atomic():
+        item_services.update_item(base.actor(), found, _fields(org_, pairs),
+                                  justification=justification)
+        if controls:
+            item_services.set_controls(base.actor(), found, controls)
+    click.echo(f"updated {found.poam_id}")
+
+
+@item.command("set-status")
+@click.argument("poam_id")
+@click.argument("status", type=click.Choice(["open", "in_progress", "completed", "risk_accepted",
+                                             "false_positive", "reopened"]))
+@org_option
+@click.option("--completed-on", callback=parse_date_option, help="Actual completion date.")
+@click.option("--approver", default="", help="Who approved (risk acceptance, false positive).")
+@click.option("--rationale", default="", help="Why the risk is accepted / why a false positive.")
+@click.option("--review-date", callback=parse_date_option, help="When to review an accepted risk.")
+@click.option("--reason", default="", help="Why an item is reopened.")
+@with_django
+def item_set_status(poam_id, status, org_slug, completed_on, approver, rationale, review_date,
+                    reason) -> None:
+    from openpoam.tracker.services import items as item_services
+
+    found = base.item(base.organization(org_slug), poam_id)
+    changed = item_services.set_status(base.actor(), found, status, actual_completion=completed_on,
+                                       approver=approver, rationale=rationale,
+                                       review_date=review_date, reason=reason)
+    click.echo(f"{changed.poam_id} is now {changed.status_enum.label}")
+
+
+@item.command("depends")
+@click.argument("poam_id")
+@org_option
+@click.option("--on", "targets", multiple=True, help="POA&M ID this item waits for; repeatable. "
+              "None clears them.")
+@with_django
+def item_depends(poam_id, org_slug, targets) -> None:
+    from openpoam.tracker.services import items as item_services
+
+    found = base.item(base.organization(org_slug), poam_id)
+    item_services.set_dependencies(base.actor(), found, targets)
+    click.echo(f"{found.poam_id} depends on {', '.join(targets) or 'nothing'}")
+
+
+@item.command("delete")
+@click.argument("poam_id")
+@org_option
+@click.option("--why", "justification", required=True)
+@with_django
+def item_delete(poam_id, org_slug, justification) -> None:
+    from openpoam.tracker.services import items as item_services
+
+    found = base.item(base.organization(org_slug), poam_id)
+    item_services.delete_item(base.actor(), found, justification)
+    click.echo(f"deleted {poam_id.upper()} (its history is kept; the ID is not reused)")
+
+
+# ---- milestones, evidence, history ----------------------------------------------------------
+
+@cli.group()
+def milestone() -> None:
+    """Milestones of an item."""
+
+
+@milestone.command("add")
+@click.argument("poam_id")
+@click.argument("description")
+@org_option
+@click.option("--due", callback=parse_date_option, required=True)
+@click.option("--owner", default="", help="Person's name.")
+@with_django
+def milestone_add(poam_id, description, org_slug, due, owner) -> None:
+    from openpoam.tracker.services import milestones
+    from openpoam.tracker.services.fields import person_named
+
+    org_ = base.organization(org_slug)
+    added = milestones.add_milestone(base.actor(), base.item(org_, poam_id), description, due,
+                                     person_named(org_, owner) if owner else None)
+    click.echo(f"milestone {added.sequence} added to {poam_id.upper()}")
+
+
+@milestone.command("complete")
+@click.argument("poam_id")
+@click.argument("sequence", type=int)
+@org_option
+@click.option("--on", "completed_on", callback=parse_date_option, required=True)
+@with_django
+def milestone_complete(poam_id, sequence, org_slug, completed_on) -> None:
+    from openpoam.tracker.services import milestones
+
+    found = base.item(base.organization(org_slug), poam_id)
+    milestones.complete_milestone(base.actor(), milestones.milestone_of(found, sequence),
+                                  completed_on)
+    click.echo(f"milestone {sequence} of {found.poam_id} completed")
+
+
+@milestone.command("reschedule")
+@click.argument("poam_id")
+@click.argument("sequence", type=int)
+@org_option
+@click.option("--due", callback=parse_date_option, required=True)
+@click.option("--why", "justification", required=True)
+@with_django
+def milestone_reschedule(poam_id, sequence, org_slug, due, justification) -> None:
+    from openpoam.tracker.services import milestones
+
+    found = base.item(base.organization(org_slug), poam_id)
+    moved = milestones.reschedule_milestone(base.actor(), milestones.milestone_of(found, sequence),
+                                            due, justification)
+    click.echo(f"milestone {sequence} of {found.poam_id} now due {moved.current_due} "
+               f"(originally {moved.original_due})")
+
+
+@cli.group()
+def evidence() -> None:
+    """Evidence files and links."""
+
+
+@evidence.command("add")
+@click.argument("poam_id")
+@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False,
+                                                        path_type=Path))
+@org_option
+@click.option("--link", help="An http(s) link instead of a file.")
+@click.option("--milestone", "sequence", type=int, help="Attach to this milestone.")
+@click.option("--description", default="")
+@with_django
+def evidence_add(poam_id, file, org_slug, link, sequence, description) -> None:
+    from openpoam.tracker.services import evidence as evidence_services
+    from openpoam.tracker.services import milestones
+
+    if bool(file) == bool(link):
+        raise CliError("give either a FILE or --link, not both")
+    found = base.item(base.organization(org_slug), poam_id)
+    target = milestones.milestone_of(found, sequence) if sequence else None
+    if link:
+        added = evidence_services.add_link(base.actor(), found, link, milestone=target,
+                                           description=description)
+    else:
+        with file.open("rb") as stream:
+            added = evidence_services.add_file(base.actor(), found, file.name, stream,
+                                               milestone=target, description=description)
+    click.echo(f"evidence {added.name} added to {found.poam_id}"
+               + (f" (sha256 {added.sha256})" if added.sha256 else ""))
+
+
+@cli.command()
+@click.argument("poam_id")
+@org_option
+@json_option
+@with_django
+def history(poam_id, org_slug, as_json) -> None:
+    """The change history of an item (kept even after the item is deleted)."""
+    from openpoam.tracker.models import ChangeEvent
+
+    org_ = base.organization(org_slug)
+    events = ChangeEvent.objects.filter(organization=org_, poam_id=poam_id.strip().upper())
+    rows = [{"at": e.at.isoformat(timespec="seconds"), "actor": e.actor_name,
+             "action": e.action, "entity": e.entity, "field": e.field, "old": e.old_value,
+             "new": e.new_value, "why": e.justification} for e in events]
+    if not rows:
+        raise CliError(f"{org_.slug} has no history for {poam_id!r}")
+    _output(rows, as_json, ["at", "actor", "action", "field", "old", "new", "why"])
+
+
+# ---- helpers --------------------------------------------------------------------------------
+
+def _fields(org_, pairs) -> dict:
+    from openpoam.tracker.services.fields import coerce
+
+    fields = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise CliError(f"--set takes FIELD=VALUE, got {pair!r}")
+        fields[name.strip()] = coerce(name.strip(), value, org_)
+    return fields
+
+
+def _asset(text: str):
+    from openpoam.domain.poam import AffectedAsset
+
+    host, _, rest = text.partition(":")
+    port, _, protocol = rest.partition("/")
+    return AffectedAsset(name=host.strip(), port=port.strip(), protocol=protocol.strip().lower())
+
+
+def _output(rows: list[dict], as_json: bool, columns: list[str]) -> None:
+    if as_json:
+        echo_json(rows)
+        return
+    table = Table()
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(str(row.get(c, "")) for c in columns))
+    console.print(table)
+
+
+def _print_item(it, system_) -> None:
+    console.print(f"[bold]{it.poam_id}[/bold]  {it.title}", markup=True, highlight=False)
+    console.print(f"System: {system_.name} ({system_.designation_enum.label})", highlight=False)
+    lines = [
+        ("Status", it.status.label + (" (Delayed)" if it.delayed else "")),
+        ("Risk", it.original_risk.label + (f" → {it.adjusted_risk.label}" if it.adjusted_risk else "")),
+        ("Source", f"{it.source.label} {it.source_identifier}".strip()),
+        ("Controls", ", ".join(c.control_id for c in it.controls)),
+        ("Assets", ", ".join(a.label for a in it.assets)),
+        ("Owner", it.owner), ("Detected", str(it.detected_on or "")),
+        ("Scheduled completion", str(it.scheduled_completion or "")),
+        ("Remediation", it.planned_remediation), ("Depends on", ", ".join(it.depends_on)),
+    ]
+    for label, value in lines:
+        if value:
+            console.print(f"  {label}: {value}", highlight=False, markup=False)
+    for m in it.milestones:
+        moved = f" (originally {m.original_due})" if m.original_due != m.current_due else ""
+        done = f" — completed {m.completed_on}" if m.completed_on else ""
+        console.print(f"  Milestone {m.sequence}: {m.description} — due {m.current_due}{moved}{done}",
+                      highlight=False, markup=False)

@@ -1,0 +1,95 @@
+"""Set-up, demo data, accounts and the web server."""
+
+from __future__ import annotations
+
+import secrets
+
+import click
+
+from openpoam.cli.base import cli, with_django
+
+
+@cli.command()
+@with_django
+def setup() -> None:
+    """Create or upgrade the database (idempotent)."""
+    _migrate()
+    click.echo("database ready")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@with_django
+def serve(host: str, port: int, threads: int) -> None:
+    """Serve the web app (waitress; static files by WhiteNoise)."""
+    _serve(host, port, threads)
+
+
+@cli.command()
+@with_django
+def demo() -> None:
+    """Load the demo organization (a small defense contractor). Loads only once."""
+    from openpoam.tracker import demo as demo_data
+
+    _migrate()
+    click.echo(demo_data.load())
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@with_django
+def start(host: str, port: int) -> None:
+    """First run: set up the database, load the demo, create an admin, serve."""
+    from openpoam.tracker import demo as demo_data
+
+    _migrate()
+    click.echo(demo_data.load())
+    _ensure_admin("admin", reset=False)
+    _serve(host, port, 8)
+
+
+@cli.command("create-admin")
+@click.option("--username", default="admin", show_default=True)
+@click.option("--reset", is_flag=True, help="Give an existing account a new password.")
+@with_django
+def create_admin(username: str, reset: bool) -> None:
+    """Create an administrator account and print its password once."""
+    _migrate()
+    _ensure_admin(username, reset=reset)
+
+
+def _ensure_admin(username: str, *, reset: bool) -> None:
+    from django.contrib.auth import get_user_model
+
+    user_model = get_user_model()
+    user = user_model.objects.filter(username=username).first()
+    if user is not None and not reset:
+        click.echo(f"admin account {username!r} exists (new password: "
+                   f"`openpoam create-admin --username {username} --reset`)")
+        return
+    password = secrets.token_urlsafe(12)
+    if user is None:
+        user = user_model.objects.create_superuser(username=username, email="", password=password)
+    else:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    click.secho(f"admin account: {username}  password: {password}  (shown once; keep it)",
+                fg="yellow", bold=True)
+
+
+def _migrate() -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def _serve(host: str, port: int, threads: int) -> None:
+    from waitress import serve as waitress_serve
+
+    from openpoam.wsgi import application
+
+    click.echo(f"OpenPOAM on http://{host}:{port}/  (Ctrl+C stops it)")
+    waitress_serve(application, host=host, port=port, threads=threads, ident="OpenPOAM")

@@ -1,0 +1,574 @@
+"""PoamDocument -> OSCAL ``plan-of-action-and-milestones`` as plain JSON-ready data.
+
+Layout (one of each per POA&M item, all uuids derived with uuid5 from the document uuid,
+the item uuid and the role of the object, so export -> import -> export is identical
+apart from ``last-modified``):
+
+- an observation: how the weakness was found (methods from the source, collected = the
+  detection date, subjects = affected assets, relevant-evidence = evidence resources);
+- a risk: status, deadline, characterization facets, the planned remediation whose tasks
+  are the milestones, and a risk log built from the item history and due-date changes;
+- findings, for assessment sources only, one per control;
+- the poam-item linking them.
+
+Fields OSCAL has no name for are props in the product namespace (``OPENPOAM_NS``); for
+FedRAMP systems the props FedRAMP defines use the FedRAMP namespace, placed as in
+FedRAMP's POA&M template rev5.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from openpoam.domain.poam import (
+    AffectedAsset,
+    EvidenceData,
+    MilestoneData,
+    PoamDocument,
+    PoamItemData,
+    Status,
+)
+from openpoam.formats.oscal.vocab import (
+    ASSESSMENT_SOURCES,
+    CVE_SYSTEM,
+    EMAIL_RE,
+    FEDRAMP_ID_TYPE,
+    FEDRAMP_NS,
+    FEDRAMP_RISK_SYSTEM,
+    LEVEL3,
+    NIST_NS,
+    NO_PLAN,
+    NO_STATEMENT,
+    OPENPOAM_NS,
+    OSCAL_VERSION,
+    RFC4122,
+    RISK_ACCEPTANCE_TYPE,
+    ROOT,
+    SOURCE_METHODS,
+    STATUS_TO_OSCAL,
+    TOOL_SOURCES,
+    UUID_RE,
+    control_to_oscal,
+    date_time,
+    day,
+    derive_uuid,
+    line,
+    prop,
+    token,
+    usable_uuid,
+)
+
+PRODUCT = "OpenPOAM"
+DESIGNATION_NOTE = {
+    "internal": "This POA&M is an internal tracking record, not an official submission.",
+    "official": "This POA&M is an official submission.",
+}
+
+
+def build(document: PoamDocument) -> tuple[dict, list[str]]:
+    """The OSCAL document as a dict, and warnings about data that could not be carried."""
+    builder = _Builder(document)
+    return {ROOT: builder.build()}, builder.warnings
+
+
+class _Builder:
+    def __init__(self, document: PoamDocument) -> None:
+        self.doc = document
+        self.system = document.system
+        self.fedramp = document.system.framework.is_fedramp
+        # FedRAMP names its own props; elsewhere the same names live in our namespace.
+        self.flag_ns = FEDRAMP_NS if self.fedramp else OPENPOAM_NS
+        seed = self.system.uuid or self.system.name
+        self.uuid = usable_uuid(document.uuid, "document", seed)
+        self.parties: dict[str, dict] = {}
+        self.components: dict[str, dict] = {}
+        self.inventory: dict[tuple, dict] = {}
+        self.resources: list[dict] = []
+        self.owners: set[str] = set()
+        self.warnings: list[str] = []
+
+    def build(self) -> dict:
+        system_resource = self._system_resource()
+        observations, risks, findings, poam_items = [], [], [], []
+        for index, item in enumerate(self.doc.items):
+            self._item(item, index, observations, risks, findings, poam_items)
+        # Metadata last: parties are collected while walking the items.
+        out = {"uuid": self.uuid, "metadata": self._metadata(),
+               "import-ssp": {"href": f"#{system_resource['uuid']}"},
+               "system-id": self._system_id()}
+        local = {}
+        if self.components:
+            local["components"] = list(self.components.values())
+        if self.inventory:
+            local["inventory-items"] = list(self.inventory.values())
+        if local:
+            out["local-definitions"] = local
+        if observations:
+            out["observations"] = observations
+        if risks:
+            out["risks"] = risks
+        if findings:
+            out["findings"] = findings
+        out["poam-items"] = poam_items
+        out["back-matter"] = {"resources": [system_resource, *self.resources]}
+        return out
+
+    # -- document level ---------------------------------------------------------------
+
+    def _metadata(self) -> dict:
+        system, designation = self.system, self.system.designation
+        props = [prop("designation", designation.label),
+                 prop("framework", system.framework.value)]
+        if system.impact_level:
+            props.append(prop("impact-level", system.impact_level))
+        roles = [_role("prepared-for", "Prepared For",
+                       "The organization this POA&M was prepared for."),
+                 _role("poam-item-owner", "POA&M Item Owner",
+                       "The person accountable for remediating a weakness."),
+                 _role("milestone-owner", "Milestone Owner",
+                       "The person accountable for completing a milestone.")]
+        responsible = []
+        org = self._org_party()
+        if org:
+            responsible.append({"role-id": "prepared-for", "party-uuids": [org]})
+        if self.fedramp:
+            roles += [_role("cloud-service-provider", "Cloud Service Provider"),
+                      _role("fedramp-pmo", "The FedRAMP Program Management Office (PMO)")]
+            if org:
+                responsible.append({"role-id": "cloud-service-provider", "party-uuids": [org]})
+            responsible.append({"role-id": "fedramp-pmo", "party-uuids": [self._pmo_party()]})
+        owners = sorted(self.owners)
+        if owners:
+            responsible.append({"role-id": "poam-item-owner", "party-uuids": owners})
+        metadata = {
+            "title": line(f"{system.name} Plan of Action and Milestones"),
+            "last-modified": date_time(self.doc.generated_at or datetime.now(timezone.utc)),
+            "version": line(self.doc.version) or "1.0",
+            "oscal-version": OSCAL_VERSION,
+            "props": props,
+            "roles": roles,
+        }
+        if self.parties:
+            metadata["parties"] = list(self.parties.values())
+        if responsible:
+            metadata["responsible-parties"] = responsible
+        metadata["remarks"] = f"{designation.label}. {DESIGNATION_NOTE[designation.value]}"
+        return metadata
+
+    def _system_id(self) -> dict:
+        value = self.system.uuid or derive_uuid(self.uuid, "system")
+        # The id is the tracker's system uuid, so the RFC 4122 identifier type fits; a
+        # FedRAMP package id (not a uuid) is named with FedRAMP's identifier type.
+        kind = RFC4122 if UUID_RE.fullmatch(value) or not self.fedramp else FEDRAMP_ID_TYPE
+        return {"identifier-type": kind, "id": value}
+
+    def _system_resource(self) -> dict:
+        """FedRAMP's "no-oscal-ssp" resource: the system in brief when no SSP is linked."""
+        system = self.system
+        resource = {"uuid": derive_uuid(self.uuid, "system-resource"),
+                    "title": line(system.name) or "System"}
+        if system.description:
+            resource["description"] = system.description
+        props = [prop("type", "no-oscal-ssp", self.flag_ns)]
+        if system.acronym:
+            props.append(prop("title-short", system.acronym, self.flag_ns))
+        resource["props"] = props
+        return resource
+
+    def _org_party(self) -> str:
+        if not self.system.organization:
+            return ""
+        return self._party(self.system.organization, "organization")
+
+    def _pmo_party(self) -> str:
+        # FedRAMP template rev5: the PMO party must be present in a FedRAMP POA&M.
+        return self._party("Federal Risk and Authorization Management Program: "
+                           "Program Management Office", "organization",
+                           short_name="FedRAMP PMO", email="info@fedramp.gov")
+
+    def _party(self, name: str, kind: str = "person", *, email: str = "",
+               short_name: str = "", owner: bool = False) -> str:
+        """Parties are keyed by name: one person, one party, across the document."""
+        key = line(name)
+        party = self.parties.get(key)
+        if party is None:
+            party = {"uuid": derive_uuid(self.uuid, "party", key), "type": kind, "name": key}
+            if short_name:
+                party["short-name"] = short_name
+            self.parties[key] = party
+        if email and "email-addresses" not in party:
+            if EMAIL_RE.fullmatch(email):
+                party["email-addresses"] = [email]
+            else:
+                self.warnings.append(f"{name}: the e-mail address {email!r} is not valid "
+                                     "and was left out of the OSCAL export")
+        if owner:
+            self.owners.add(party["uuid"])
+        return party["uuid"]
+
+    # -- one item ---------------------------------------------------------------------
+
+    def _item(self, item: PoamItemData, index: int, observations: list, risks: list,
+              findings: list, poam_items: list) -> None:
+        item_uuid = usable_uuid(item.uuid, self.uuid, "item", item.poam_id or str(index))
+        base = (self.uuid, item_uuid)
+        actor = self._source_actor(item)
+        observation = self._observation(item, base, actor)
+        observations.append(observation)
+        related_obs = [observation["uuid"]]
+        deviation = self._deviation_observation(item, base)
+        if deviation:
+            observations.append(deviation)
+            related_obs.append(deviation["uuid"])
+        risk = self._risk(item, base, actor, related_obs)
+        risks.append(risk)
+        item_findings = self._findings(item, base, observation["uuid"], risk["uuid"])
+        findings.extend(item_findings)
+        poam_items.append(self._poam_item(item, item_uuid, related_obs, risk["uuid"],
+                                          [f["uuid"] for f in item_findings]))
+
+    def _source_actor(self, item: PoamItemData) -> dict | None:
+        """Who or what found the weakness: a tool component for scans, else a party."""
+        detail = line(item.source_detail)
+        if not detail:
+            return None
+        if item.source in TOOL_SOURCES:
+            uuid = derive_uuid(self.uuid, "tool", detail)
+            self.components.setdefault(detail, {
+                "uuid": uuid, "type": "software", "title": detail,
+                "description": f"The tool that reported the weakness: {detail}.",
+                "status": {"state": "operational"}})
+            return {"type": "tool", "actor-uuid": uuid}
+        return {"type": "party", "actor-uuid": self._party(detail, "organization")}
+
+    def _observation(self, item: PoamItemData, base: tuple, actor: dict | None) -> dict:
+        props = [prop("source", item.source.value)]
+        if item.source_identifier:
+            props.append(prop("source-identifier", item.source_identifier))
+        collected = item.detected_on
+        if collected is None:
+            props.append(prop("detection-date-unknown", "true"))
+        obs = {"uuid": derive_uuid(*base, "observation"), "title": _title(item),
+               "description": item.weakness_description or _title(item), "props": props,
+               "methods": list(SOURCE_METHODS[item.source]), "types": ["finding"]}
+        if actor:
+            obs["origins"] = [{"actors": [dict(actor)]}]
+        subjects = [self._subject(asset) for asset in item.assets]
+        if subjects:
+            obs["subjects"] = subjects
+        evidence = [self._evidence(ev, base, n) for n, ev in enumerate(item.evidence)]
+        if evidence:
+            obs["relevant-evidence"] = evidence
+        obs["collected"] = day(collected) if collected else self._fallback_time(item)
+        return obs
+
+    def _fallback_time(self, item: PoamItemData) -> str:
+        # "collected" is required; without a detection date the first history entry (or
+        # the export time) is the best known bound, flagged by detection-date-unknown.
+        if item.history:
+            return date_time(min(entry.at for entry in item.history))
+        return date_time(self.doc.generated_at or datetime.now(timezone.utc))
+
+    def _subject(self, asset: AffectedAsset) -> dict:
+        key = (asset.kind, asset.name, asset.ip, asset.fqdn, asset.port, asset.protocol)
+        entry = self.inventory.get(key)
+        if entry is None:
+            entry = self._inventory_item(asset, key)
+            self.inventory[key] = entry
+        subject = {"subject-uuid": entry["uuid"], "type": "inventory-item"}
+        if asset.remediated_on:
+            subject["props"] = [prop("remediated-on", asset.remediated_on.isoformat())]
+        return subject
+
+    def _inventory_item(self, asset: AffectedAsset, key: tuple) -> dict:
+        # Prop names asset-id, ipv4-address, ipv6-address, fqdn: OSCAL SSP inventory-item.
+        props = []
+        if asset.name:
+            props.append(prop("asset-id", asset.name, ""))
+        if asset.ip:
+            props.append(prop("ipv6-address" if ":" in asset.ip else "ipv4-address",
+                              asset.ip, ""))
+        if asset.fqdn:
+            props.append(prop("fqdn", asset.fqdn, ""))
+        props.append(prop("asset-kind", asset.kind or "host"))
+        if asset.port:
+            props.append(prop("port", asset.port))
+        if asset.protocol:
+            props.append(prop("protocol", asset.protocol))
+        return {"uuid": derive_uuid(self.uuid, "asset", *key),
+                "description": asset.label or "Affected asset", "props": props}
+
+    def _evidence(self, evidence: EvidenceData, base: tuple, index: int) -> dict:
+        uuid = usable_uuid(evidence.uuid, *base, "evidence", str(index))
+        resource = {"uuid": uuid, "title": line(evidence.name) or "Evidence"}
+        if evidence.description:
+            resource["description"] = evidence.description
+        props = [prop("type", "evidence")]
+        if evidence.name != resource["title"]:
+            props.append(prop("file-name", evidence.name))
+        if evidence.sha256:
+            props.append(prop("sha256", evidence.sha256))
+        if evidence.size:
+            props.append(prop("size", str(evidence.size)))
+        if evidence.media_type:
+            props.append(prop("media-type", evidence.media_type))
+        if evidence.uploaded_by:
+            props.append(prop("uploaded-by", evidence.uploaded_by))
+        if evidence.uploaded_at:
+            props.append(prop("uploaded-at", date_time(evidence.uploaded_at)))
+        resource["props"] = props
+        if evidence.url:
+            rlink = {"href": evidence.url}
+            if evidence.media_type:
+                rlink["media-type"] = evidence.media_type
+            if evidence.sha256:
+                rlink["hashes"] = [{"algorithm": "SHA-256", "value": evidence.sha256}]
+            resource["rlinks"] = [rlink]
+        self.resources.append(resource)
+        return {"href": f"#{uuid}", "description": line(evidence.name) or "Evidence"}
+
+    def _deviation_observation(self, item: PoamItemData, base: tuple) -> dict | None:
+        """The justification for a deviation, as FedRAMP's template records it."""
+        if not item.deviation_rationale:
+            return None
+        types = []
+        if item.false_positive:
+            types.append("false-positive")
+        if item.operational_requirement:
+            types.append("operational-requirement")
+        types = types or [RISK_ACCEPTANCE_TYPE]
+        when = item.status_date or item.detected_on
+        collected = day(when) if when else self._fallback_time(item)
+        return {"uuid": derive_uuid(*base, "deviation"), "title": "Deviation justification",
+                "description": item.deviation_rationale, "methods": ["EXAMINE"],
+                "types": types, "collected": collected}
+
+    # -- risk -------------------------------------------------------------------------
+
+    def _risk(self, item: PoamItemData, base: tuple, actor: dict | None,
+              related_obs: list[str]) -> dict:
+        risk_uuid = derive_uuid(*base, "risk")
+        remediation = self._remediation(item, base)
+        risk = {"uuid": risk_uuid, "title": _title(item),
+                "description": item.weakness_description or _title(item),
+                "statement": item.residual_risk or NO_STATEMENT,
+                "props": self._risk_props(item),
+                "status": STATUS_TO_OSCAL[item.status],
+                "characterizations": [self._characterization(item, actor)]}
+        if item.scheduled_completion:
+            risk["deadline"] = day(item.scheduled_completion)
+        risk["remediations"] = [remediation]
+        entries = self._history_entries(item, base) + self._change_entries(item, base,
+                                                                            remediation)
+        if entries:
+            risk["risk-log"] = {"entries": entries}
+        risk["related-observations"] = [{"observation-uuid": u} for u in related_obs]
+        return risk
+
+    def _risk_props(self, item: PoamItemData) -> list[dict]:
+        ns = self.flag_ns
+        props = [prop("impacted-control-id", control_to_oscal(c.catalog, c.control_id), ns,
+                      **{"class": c.catalog.value}) for c in item.controls]
+        # Deviation props and their values: FedRAMP template rev5 (risk props).
+        state = "approved" if item.status in (Status.RISK_ACCEPTED,
+                                              Status.FALSE_POSITIVE) else "pending"
+        if item.vendor_dependency:
+            props.append(prop("vendor-dependency", "tracking", ns))
+        if item.operational_requirement:
+            props.append(prop("operational-requirement", state, ns))
+        if item.false_positive:
+            props.append(prop("false-positive", state, ns))
+        if item.adjusted_risk:
+            props.append(prop("risk-adjustment", state, ns))
+        own = [("status", item.status.value),
+               ("status-date", item.status_date.isoformat() if item.status_date else ""),
+               ("raw-severity", item.raw_severity),
+               ("vendor-product", item.vendor_product),
+               ("vendor-last-checkin",
+                item.vendor_last_checkin.isoformat() if item.vendor_last_checkin else ""),
+               ("actual-completion",
+                item.actual_completion.isoformat() if item.actual_completion else ""),
+               ("kev", "true" if item.kev else ""),
+               ("kev-due-date", item.kev_due.isoformat() if item.kev_due else ""),
+               ("delayed", "true" if item.delayed else "")]
+        props += [prop(name, value) for name, value in own if value]
+        return props
+
+    def _characterization(self, item: PoamItemData, actor: dict | None) -> dict:
+        system = FEDRAMP_RISK_SYSTEM if self.fedramp else NIST_NS
+        initial = {"name": "state", "value": "initial"}
+        facets = [{"name": "risk", "system": system, "value": item.original_risk.value,
+                   "props": [initial]}]
+        rationale = item.risk_adjustment_rationale
+        if item.adjusted_risk:
+            adjusted = {"name": "state", "value": "adjusted"}
+            if rationale:
+                adjusted["remarks"] = rationale
+            facets.append({"name": "risk", "system": system,
+                           "value": item.adjusted_risk.value, "props": [adjusted]})
+        elif rationale:
+            initial["remarks"] = rationale
+        # One overall rating in the tracker: OSCAL's likelihood/impact pair both carry it.
+        level = LEVEL3[item.effective_risk]
+        facets.append({"name": "likelihood", "system": NIST_NS, "value": level})
+        facets.append({"name": "impact", "system": NIST_NS, "value": level})
+        facets += [{"name": "cve-id", "system": CVE_SYSTEM, "value": line(cve)}
+                   for cve in item.cves if line(cve)]
+        origin_actor = dict(actor) if actor else {"type": "tool",
+                                                  "actor-uuid": self._product_component()}
+        if actor and actor["type"] == "tool" and item.source_identifier and self.fedramp:
+            # FedRAMP template rev5: the scanner's plugin id sits on the tool actor.
+            origin_actor["props"] = [prop("plugin-id", item.source_identifier, FEDRAMP_NS)]
+        return {"origin": {"actors": [origin_actor]}, "facets": facets}
+
+    def _product_component(self) -> str:
+        uuid = derive_uuid(self.uuid, "product")
+        self.components.setdefault("\0product", {
+            "uuid": uuid, "type": "software", "title": PRODUCT,
+            "description": "The POA&M tracker that rated the risks without a scanner.",
+            "status": {"state": "operational"}})
+        return uuid
+
+    def _remediation(self, item: PoamItemData, base: tuple) -> dict:
+        remediation_uuid = derive_uuid(*base, "remediation")
+        response = {"uuid": remediation_uuid, "lifecycle": "planned",
+                    "title": "Remediation plan",
+                    "description": item.planned_remediation or NO_PLAN}
+        if item.cost_estimate is not None:
+            response["props"] = [prop("cost-estimate", str(item.cost_estimate))]
+        if item.owner:
+            owner = self._party(item.owner, email=item.owner_email, owner=True)
+            response["origins"] = [{"actors": [{"type": "party", "actor-uuid": owner,
+                                                "role-id": "poam-item-owner"}]}]
+        if item.resources_required:
+            response["required-assets"] = [{"uuid": derive_uuid(*base, "required-asset"),
+                                            "description": item.resources_required}]
+        milestones = sorted(item.milestones, key=lambda m: m.sequence)
+        tasks, previous = [], item.detected_on
+        for milestone in milestones:
+            tasks.append(self._task(milestone, base, previous))
+            previous = milestone.current_due or previous
+        if tasks:
+            response["tasks"] = tasks
+        return response
+
+    def _task(self, milestone: MilestoneData, base: tuple, start) -> dict:
+        uuid = self._milestone_uuid(milestone, base)
+        task = {"uuid": uuid, "type": "milestone",
+                "title": line(milestone.description, 120) or f"Milestone {milestone.sequence}"}
+        if milestone.description:
+            task["description"] = milestone.description
+        props = [prop("sequence", str(milestone.sequence))]
+        if milestone.original_due:
+            props.append(prop("original-due", milestone.original_due.isoformat()))
+        if milestone.completed_on:
+            props.append(prop("completed-on", milestone.completed_on.isoformat()))
+        task["props"] = props
+        due = milestone.current_due
+        if due and start and start <= due:
+            # The window the work is planned in: from the previous milestone (or detection).
+            task["timing"] = {"within-date-range": {"start": day(start), "end": day(due)}}
+        elif due:
+            task["timing"] = {"on-date": {"date": day(due)}}
+        if milestone.owner:
+            task["responsible-roles"] = [{"role-id": "milestone-owner",
+                                          "party-uuids": [self._party(milestone.owner)]}]
+        return task
+
+    def _milestone_uuid(self, milestone: MilestoneData, base: tuple) -> str:
+        return usable_uuid(milestone.uuid, *base, "milestone", str(milestone.sequence))
+
+    def _history_entries(self, item: PoamItemData, base: tuple) -> list[dict]:
+        entries = []
+        for n, entry in enumerate(item.history):
+            title = line(" ".join(p for p in (entry.action, entry.entity, entry.field) if p))
+            log = {"uuid": derive_uuid(*base, "history", str(n)),
+                   "title": title or "Change"}
+            if entry.justification:
+                log["description"] = entry.justification
+            log["start"] = date_time(entry.at)
+            fields = [("action", entry.action), ("entity", entry.entity),
+                      ("field", entry.field), ("old-value", entry.old),
+                      ("new-value", entry.new)]
+            log["props"] = [prop(name, value) for name, value in fields if value]
+            if entry.actor:
+                log["logged-by"] = [{"party-uuid": self._party(entry.actor)}]
+            if entry.field == "status" and entry.new in Status._value2member_map_:
+                log["status-change"] = STATUS_TO_OSCAL[Status(entry.new)]
+            entries.append(log)
+        return entries
+
+    def _change_entries(self, item: PoamItemData, base: tuple, remediation: dict) -> list:
+        entries = []
+        for milestone in sorted(item.milestones, key=lambda m: m.sequence):
+            task_uuid = self._milestone_uuid(milestone, base)
+            for n, change in enumerate(milestone.changes):
+                log = {"uuid": derive_uuid(*base, "milestone", task_uuid, "change", str(n)),
+                       "title": f"Milestone {milestone.sequence} due date changed"}
+                if change.justification:
+                    log["description"] = change.justification
+                log["start"] = date_time(change.changed_at)
+                props = [prop("entry-kind", "due-date-change")]
+                if change.old_due:
+                    props.append(prop("old-due", change.old_due.isoformat()))
+                if change.new_due:
+                    props.append(prop("new-due", change.new_due.isoformat()))
+                log["props"] = props
+                if change.actor:
+                    log["logged-by"] = [{"party-uuid": self._party(change.actor)}]
+                log["related-responses"] = [{"response-uuid": remediation["uuid"],
+                                             "related-tasks": [{"task-uuid": task_uuid}]}]
+                entries.append(log)
+        return entries
+
+    # -- findings and poam-item -------------------------------------------------------
+
+    def _findings(self, item: PoamItemData, base: tuple, observation: str,
+                  risk: str) -> list[dict]:
+        if item.source not in ASSESSMENT_SOURCES:
+            return []
+        state = "satisfied" if item.status is Status.COMPLETED else "not-satisfied"
+        findings = []
+        for control in item.controls:
+            oscal_id = control_to_oscal(control.catalog, control.control_id)
+            findings.append({
+                "uuid": derive_uuid(*base, "finding", control.catalog.value,
+                                    control.control_id),
+                "title": line(f"{control.control_id}: {_title(item)}"),
+                "description": item.weakness_description or _title(item),
+                "target": {"type": "statement-id",
+                           "target-id": token(f"{oscal_id}_smt", control.catalog.value),
+                           "status": {"state": state}},
+                "related-observations": [{"observation-uuid": observation}],
+                "related-risks": [{"risk-uuid": risk}]})
+        return findings
+
+    def _poam_item(self, item: PoamItemData, item_uuid: str, related_obs: list[str],
+                   risk: str, findings: list[str]) -> dict:
+        ns = FEDRAMP_NS if self.fedramp else OPENPOAM_NS
+        props = [prop("POAM-ID", item.poam_id, ns)] if item.poam_id else []
+        props += [prop("depends-on", poam_id) for poam_id in item.depends_on]
+        out = {"uuid": item_uuid, "title": _title(item),
+               "description": item.weakness_description or _title(item)}
+        if props:
+            out["props"] = props
+        if findings:
+            out["related-findings"] = [{"finding-uuid": f} for f in findings]
+        out["related-observations"] = [{"observation-uuid": u} for u in related_obs]
+        out["related-risks"] = [{"risk-uuid": risk}]
+        if item.comments:
+            out["remarks"] = item.comments
+        return out
+
+
+def _title(item: PoamItemData) -> str:
+    return line(item.title) or item.poam_id or "Untitled weakness"
+
+
+def _role(role_id: str, title: str, description: str = "") -> dict:
+    role = {"id": role_id, "title": title}
+    if description:
+        role["description"] = description
+    return role
+
+

@@ -1,0 +1,71 @@
+"""HTML fragments from scanner reports (ZAP, Burp) as readable plain text.
+
+Descriptions in these reports are HTML (``<p>``, ``<ul><li>``, ``<a href>``); a POA&M
+field is plain text and is never rendered as HTML, so tags are dropped, block elements
+become line breaks, list items get a dash, and entities are decoded. Links are collected
+separately so they can become references. Uses the standard library's tolerant HTML
+tokenizer: no DTD, no entities beyond HTML's own, no network.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+_BLOCKS = {"p", "div", "br", "ul", "ol", "table", "tr", "h1", "h2", "h3", "h4", "h5", "h6",
+           "pre", "blockquote", "hr"}
+_SKIP = {"script", "style"}
+_URL = re.compile(r"https?://[^\s<>\"']+")
+
+
+class _TextParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.links: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag in _SKIP:
+            self._skipping += 1
+        elif tag == "li":
+            self.parts.append("\n- ")
+        elif tag in _BLOCKS:
+            self.parts.append("\n")
+        if tag == "a":
+            href = dict(attrs).get("href") or ""
+            if href.startswith(("http://", "https://")):
+                self.links.append(href.strip())
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP:
+            self._skipping = max(0, self._skipping - 1)
+        elif tag in _BLOCKS or tag == "li":
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
+
+
+def html_to_text(fragment: str | None) -> str:
+    """Readable text of an HTML fragment; plain text passes through unchanged."""
+    return _parse(fragment)[0]
+
+
+def html_links(fragment: str | None) -> list[str]:
+    """Link targets (``href``) and bare URLs in an HTML fragment, in order, without repeats."""
+    text, links = _parse(fragment)
+    return list(dict.fromkeys([*links, *(u.rstrip(".,;)") for u in _URL.findall(text))]))
+
+
+def _parse(fragment: str | None) -> tuple[str, list[str]]:
+    if not fragment:
+        return "", []
+    parser = _TextParser()
+    parser.feed(fragment)
+    parser.close()
+    text = "".join(parser.parts)
+    lines = [re.sub(r"[ \t\r\f\v]+", " ", line).strip() for line in text.split("\n")]
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    return text, parser.links

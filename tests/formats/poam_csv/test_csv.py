@@ -1,0 +1,125 @@
+import csv
+import dataclasses
+import io
+import re
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from openpoam.domain.poam import PoamItemData
+from openpoam.formats.base import FormatError
+from openpoam.formats.poam_csv import PLUGINS, CsvExporter, CsvImporter
+from openpoam.formats.poam_csv.columns import HEADER, ITEM_COLUMNS
+from openpoam.formats.registry import Registry
+from tests.formats.fedramp_xlsx.fixture import HOSTILE_DESCRIPTION, HOSTILE_TITLE, rich_document
+from tests.formats.fedramp_xlsx.office import convert
+
+README = Path(__file__).resolve().parents[3] / "openpoam/formats/poam_csv/README.md"
+
+
+def _export(document=None) -> bytes:
+    buffer = io.BytesIO()
+    CsvExporter().write(document or rich_document(), buffer)
+    return buffer.getvalue()
+
+
+def _import(data: bytes):
+    return CsvImporter().read_with_warnings(io.BytesIO(data), source="poam.csv")
+
+
+def _rows(data: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def test_it_round_trips_every_field():
+    document = rich_document()
+    result = _import(_export(document))
+    assert result.warnings == []
+    assert result.document == document
+
+
+def test_it_round_trips_twice_byte_for_byte():
+    first = _export()
+    assert _export(_import(first).document) == first
+
+
+def test_it_has_a_column_for_every_item_field():
+    fields = {f.name for f in dataclasses.fields(PoamItemData)}
+    assert fields == {name for name, _ in ITEM_COLUMNS}
+
+
+def test_it_documents_every_column_in_the_readme():
+    documented = re.findall(r"^\| `([a-z_]+)` \|", README.read_text(), re.MULTILINE)
+    assert documented == list(HEADER)
+
+
+def test_it_guards_formula_text():
+    row = _rows(_export())[0]
+    assert row["title"] == "'" + HOSTILE_TITLE
+    assert row["weakness_description"].startswith("'" + HOSTILE_DESCRIPTION)
+    assert row["comments"] == "'=1+1"
+    assert row["planned_remediation"].startswith("'-Apply")
+
+
+def test_it_writes_iso_dates_and_parseable_milestones():
+    row = _rows(_export())[0]
+    assert row["detected_on"] == "2026-01-05"
+    assert '"new_due": "2026-03-15"' in row["milestones"]
+
+
+def test_it_names_line_and_column_of_a_bad_date():
+    rows = _export().decode("utf-8-sig").splitlines(keepends=True)
+    bad = _export().decode("utf-8-sig").replace("2026-02-01,2026-05-02", "2026-02-31,2026-05-02")
+    assert bad != "".join(rows)
+    with pytest.raises(FormatError) as caught:
+        _import(bad.encode())
+    assert caught.value.field == "detected_on"
+    assert caught.value.line is not None and caught.value.line > 2
+    assert "line" in str(caught.value) and "detected_on" in str(caught.value)
+
+
+def test_it_refuses_a_bad_enum_value():
+    data = _export().decode("utf-8-sig").replace(",in_progress,", ",half_done,")
+    with pytest.raises(FormatError, match="status"):
+        _import(data.encode())
+
+
+def test_it_requires_the_poam_id_column():
+    with pytest.raises(FormatError, match="poam_id"):
+        _import(b"title,system_name\nx,y\r\n")
+
+
+def test_it_warns_about_unknown_columns():
+    data = "poam_id,title,system_name,colour\r\nP-1,T,S,red\r\n".encode()
+    result = _import(data)
+    assert result.document.items[0].poam_id == "P-1"
+    assert any("colour" in warning for warning in result.warnings)
+
+
+def test_it_accepts_a_bom_and_labels():
+    data = "\ufeffpoam_id,title,system_name,status,original_risk\r\nP-1,T,S,In Progress,High\r\n"
+    item = _import(data.encode()).document.items[0]
+    assert item.status.value == "in_progress" and item.original_risk.value == "high"
+
+
+def test_it_is_sniffed_and_registered():
+    registry = Registry()
+    for plugin in PLUGINS:
+        registry.add(plugin)
+    assert registry.exporter("csv") and registry.importer("csv")
+    assert CsvImporter().sniff(_export()[:4096], "x.csv")
+    assert not CsvImporter().sniff(b"Plugin ID,CVE,Risk\n", "scan.csv")
+
+
+def test_it_is_read_by_libreoffice_without_evaluating_formulas(tmp_path):
+    path = tmp_path / "poam.csv"
+    path.write_bytes(_export())
+    converted = convert(path, "xlsx", tmp_path)
+    sheet = openpyxl.load_workbook(converted).active
+    header = [cell.value for cell in sheet[1]]
+    title = sheet.cell(2, header.index("title") + 1)
+    comments = sheet.cell(2, header.index("comments") + 1)
+    assert title.data_type == "s" and title.value == "'" + HOSTILE_TITLE
+    assert comments.value == "'=1+1"
+    assert not any(cell.data_type == "f" for row in sheet.iter_rows() for cell in row)
