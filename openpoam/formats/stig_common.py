@@ -38,8 +38,9 @@ _SEVERITY = {
     "info": Severity.INFO, "unknown": Severity.INFO, "": Severity.INFO,
 }
 
-_VULN_ID = re.compile(r"\bV-\d+\b")
-_SV_NUMBER = re.compile(r"\bSV-(\d+)r\d+(?:_rule)?\b")
+# Ids sit inside longer ones ("xccdf_mil.disa.stig_group_V-251545"), so "_" may precede.
+_VULN_ID = re.compile(r"(?<![A-Za-z0-9])V-\d+(?![0-9])")
+_SV_NUMBER = re.compile(r"(?<![A-Za-z0-9])SV-(\d+)r\d+")
 _CCI = re.compile(r"^CCI-(\d{1,6})$", re.IGNORECASE)
 _VULN_DISCUSSION = re.compile(r"<VulnDiscussion>(.*?)</VulnDiscussion>", re.DOTALL)
 _DISA_BENCHMARK = re.compile(r"^xccdf_mil\.disa\.stig_benchmark_(.+)$")

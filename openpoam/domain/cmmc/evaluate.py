@@ -272,12 +272,17 @@ def _evaluate_level3(assessment: Assessment, results: dict[str, Result]) -> Eval
     max_score = len(catalog.level3())
     # §170.24(c)(3): the score is the number of Level 3 requirements MET (N/A counts as MET).
     score = max_score - len(gaps)
-    blockers = []
-    if not assessment.final_level2_c3pao:
-        blockers.append("A Final Level 2 (C3PAO) on the same scope is required before a Level 3 "
-                        "assessment; a Conditional Level 2 is not enough (32 CFR 170.18(a)(1); "
-                        "170.24(c)(3)).")
-    return _decide(assessment, results, gaps, score, max_score, _na_reason(results), blockers)
+    return _decide(assessment, results, gaps, score, max_score, _na_reason(results),
+                   prerequisite_missing(assessment))
+
+
+def prerequisite_missing(assessment: Assessment) -> list[str]:
+    """Why no Level 3 status is possible whatever the results (empty when none)."""
+    if assessment.level != 3 or assessment.final_level2_c3pao:
+        return []
+    return ["A Final Level 2 (C3PAO) on the same scope is required before a Level 3 "
+            "assessment; a Conditional Level 2 is not enough (32 CFR 170.18(a)(1); "
+            "170.24(c)(3))."]
 
 
 # Levels 2 and 3 ---------------------------------------------------------------

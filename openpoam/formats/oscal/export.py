@@ -304,7 +304,7 @@ class _Builder:
         if evidence.description:
             resource["description"] = evidence.description
         props = [prop("type", "evidence")]
-        if evidence.name != resource["title"]:
+        if evidence.name and evidence.name != resource["title"]:
             props.append(prop("file-name", evidence.name))
         if evidence.sha256:
             props.append(prop("sha256", evidence.sha256))

@@ -173,8 +173,9 @@ def set_dependencies(actor: Actor, item: PoamItem, poam_ids: Iterable[str]) -> N
     if unknown:
         raise ServiceError(f"depends_on: no item {', '.join(sorted(unknown))} "
                            f"in {item.organization.slug}")
-    edges = _dependency_graph(item.organization)
-    edges[item.poam_id] = sorted(wanted)
+    graph = _dependency_graph(item.organization)
+    graph.pop(item.poam_id, None)
+    edges = {item.poam_id: sorted(wanted), **graph}  # start the search at the changed item
     cycle = find_cycle(edges)
     if cycle:
         raise ServiceError("depends_on: that would make a cycle: " + " → ".join(cycle))

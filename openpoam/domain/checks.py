@@ -1,0 +1,353 @@
+"""Quality checks on POA&M items: what an assessor or an AO would send back.
+
+``check_item(item, today, framework)`` and ``check_document(items, framework,
+today)`` return ``Issue`` values (code, severity error|warning, message,
+citation). Nothing is changed; the caller shows them. ``is_delayed`` derives
+the "Delayed" state: it is never set by hand.
+
+Sources cited below:
+
+- GUIDE: FedRAMP POA&M Template Completion Guide v2.2 (2021-11-23), Table 2
+  columns and sections, printed page numbers. Its column rules describe what
+  a complete POA&M entry holds, so they are applied to every framework; the
+  FedRAMP-only deadline and vendor rules apply to FedRAMP systems only.
+- NIST SP 800-171 Rev. 2, requirement 3.12.2: develop and implement plans of
+  action to correct deficiencies and reduce or eliminate vulnerabilities.
+- NIST SP 800-37 Rev. 2, tasks M-3 (Ongoing Risk Response) and M-6 (Ongoing
+  Authorization): accepted risk is revisited as part of ongoing monitoring.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import date
+
+from openpoam.domain import fedramp
+from openpoam.domain.fedramp import GUIDE, Issue, Level
+from openpoam.domain.poam import Framework, MilestoneData, PoamItemData, Risk, Status
+
+__all__ = ["Issue", "Level", "check_document", "check_item", "find_cycle", "is_delayed",
+           "milestone_due", "overdue_milestones"]
+
+CITE_ID = f"{GUIDE}, Table 2 column A (POA&M ID), p. 3: a unique identifier per item"
+CITE_POC = f"{GUIDE}, Table 2 column H (Point of Contact), p. 4: a POC for each weakness"
+CITE_PLAN = f"{GUIDE}, Table 2 column J (Overall Remediation Plan), p. 4"
+CITE_SPECIFIC = (f"{GUIDE}, Table 2 column D (Weakness Description), p. 3: enough to facilitate "
+                 "specific milestones; NIST SP 800-171 Rev. 2, 3.12.2")
+CITE_DETECTED = (f"{GUIDE}, Table 2 column K (Original Detection Date), p. 4: month, day and "
+                 "year the weakness was first detected; never changed")
+CITE_SCHEDULED = (f"{GUIDE}, Table 2 column L (Scheduled Completion Date), p. 4: every weakness "
+                  "has a completion date")
+CITE_MILESTONES = (f"{GUIDE}, Table 2 column M (Planned Milestones), p. 4: each weakness has a "
+                   "milestone with specific actions and a completion date")
+CITE_MILESTONE_CHANGES = (f"{GUIDE}, Table 2 columns M-N, p. 4: record changed dates in "
+                          "Milestone Changes")
+CITE_CLOSE = (f"{GUIDE}, section 2.2 Closed POA&M Items, p. 6: closed when all corrective "
+              "actions are applied and evidence of mitigation is collected; the status date "
+              "is the completion date")
+CITE_RATIONALE = fedramp.CITE_RATIONALE
+CITE_REVIEW = (f"{GUIDE}, Table 2 column W, p. 5: accepted open weaknesses must be periodically "
+               "reassessed; NIST SP 800-37 Rev. 2, tasks M-3 and M-6")
+CITE_DEPENDENCY = "An item cannot wait on itself: a dependency cycle has no possible order"
+
+# Placeholders people type instead of a name or a plan.
+_PLACEHOLDERS = frozenset({"", "tbd", "tba", "n/a", "na", "none", "unknown", "todo", "to do",
+                           "?", "-", "--", "pending", "unassigned"})
+# Roles and groups: allowed by the guide ("person/role") but nobody in particular.
+_ROLES = frozenset({"owner", "team", "it", "it team", "admin", "admins", "administrator",
+                    "system owner", "isso", "issm", "security", "security team", "ops",
+                    "operations", "devops", "sysadmin", "help desk", "helpdesk", "vendor"})
+# A plan of fewer words than this names no action someone could check.
+_MIN_PLAN_WORDS = 4
+_VAGUE_PLANS = re.compile(r"^\s*(will\s+)?(fix|patch|remediate|resolve|address|mitigate|update|"
+                          r"upgrade|investigate|review|correct)(\s+(it|this|issue|finding|"
+                          r"the\s+(issue|finding|vulnerability|weakness)))?\s*\.?\s*$", re.I)
+
+
+def _is_placeholder(text: str) -> bool:
+    return text.strip().lower().rstrip(".") in _PLACEHOLDERS
+
+
+def milestone_due(milestone: MilestoneData) -> date | None:
+    """The date a milestone is now due: the current date, else the original one."""
+    return milestone.current_due or milestone.original_due
+
+
+def overdue_milestones(item: PoamItemData, today: date) -> list[MilestoneData]:
+    return [m for m in item.milestones
+            if m.completed_on is None and (due := milestone_due(m)) is not None and due < today]
+
+
+def is_delayed(item: PoamItemData, today: date) -> bool:
+    """An open item whose scheduled completion or any open milestone's due date is past."""
+    if item.status.is_closed:
+        return False
+    if item.scheduled_completion is not None and item.scheduled_completion < today:
+        return True
+    return bool(overdue_milestones(item, today))
+
+
+# --- per item -------------------------------------------------------------------------------
+
+
+def check_item(item: PoamItemData, today: date,
+               framework: Framework | None = None) -> list[Issue]:
+    """Every issue with one item. ``framework`` switches on FedRAMP-only rules."""
+    issues: list[Issue] = []
+    for check in (_owner, _plan, _detection, _schedule, _milestones, _closure, _deviation,
+                  _acceptance):
+        issues.extend(check(item, today))
+    issues.extend(_vendor(item, today, framework))
+    if framework is not None and framework.is_fedramp:
+        issues.extend(_fedramp_deadline(item, today))
+        issues.extend(_fedramp_operational(item))
+    return issues
+
+
+def _issue(item: PoamItemData, code: str, level: Level, message: str, citation: str) -> Issue:
+    return Issue(code, level, message, citation, item.poam_id)
+
+
+def _owner(item: PoamItemData, today: date) -> list[Issue]:
+    if _is_placeholder(item.owner):
+        return [_issue(item, "no-owner", Level.ERROR,
+                       "name one person responsible for resolving the weakness", CITE_POC)]
+    if item.owner.strip().lower().rstrip(".") in _ROLES:
+        return [_issue(item, "owner-not-a-person", Level.WARNING,
+                       f"{item.owner.strip()!r} is a role or a group: name the one person "
+                       "accountable", CITE_POC)]
+    return []
+
+
+def _plan(item: PoamItemData, today: date) -> list[Issue]:
+    plan = item.planned_remediation.strip()
+    if _is_placeholder(plan):
+        return [_issue(item, "no-remediation-plan", Level.ERROR,
+                       "describe the planned remediation", CITE_PLAN)]
+    if len(plan.split()) < _MIN_PLAN_WORDS or _VAGUE_PLANS.match(plan):
+        return [_issue(item, "vague-remediation", Level.WARNING,
+                       f"the remediation plan {plan!r} names no specific action: say what will "
+                       "be changed, where, and how it will be verified", CITE_SPECIFIC)]
+    return []
+
+
+def _detection(item: PoamItemData, today: date) -> list[Issue]:
+    if item.detected_on is None:
+        return [_issue(item, "no-detection-date", Level.ERROR,
+                       "record the original detection date", CITE_DETECTED)]
+    if item.detected_on > today:
+        return [_issue(item, "detection-in-future", Level.ERROR,
+                       f"the detection date {item.detected_on.isoformat()} is in the future",
+                       CITE_DETECTED)]
+    return []
+
+
+def _schedule(item: PoamItemData, today: date) -> list[Issue]:
+    if item.status.is_closed:
+        return []
+    if item.scheduled_completion is None:
+        return [_issue(item, "no-scheduled-completion", Level.ERROR,
+                       "set a scheduled completion date", CITE_SCHEDULED)]
+    if item.scheduled_completion < today:
+        return [_issue(item, "scheduled-completion-past", Level.WARNING,
+                       f"scheduled completion {item.scheduled_completion.isoformat()} has passed "
+                       "and the item is still open (Delayed)", CITE_SCHEDULED)]
+    if item.detected_on is not None and item.scheduled_completion < item.detected_on:
+        return [_issue(item, "scheduled-before-detection", Level.ERROR,
+                       "the scheduled completion is before the detection date", CITE_SCHEDULED)]
+    return []
+
+
+def _milestones(item: PoamItemData, today: date) -> list[Issue]:
+    if not item.milestones:
+        if item.status.is_closed:
+            return []
+        return [_issue(item, "no-milestones", Level.ERROR,
+                       "add at least one milestone with a specific action and a due date",
+                       CITE_MILESTONES)]
+    issues = []
+    for milestone in item.milestones:
+        label = f"milestone {milestone.sequence}"
+        if milestone_due(milestone) is None:
+            issues.append(_issue(item, "milestone-no-date", Level.ERROR,
+                                 f"{label} has no due date", CITE_MILESTONES))
+        if _is_placeholder(milestone.description):
+            issues.append(_issue(item, "milestone-no-description", Level.ERROR,
+                                 f"{label} says nothing about what will be done",
+                                 CITE_MILESTONES))
+        if (milestone.current_due and milestone.original_due
+                and milestone.current_due != milestone.original_due and not milestone.changes):
+            issues.append(_issue(item, "milestone-change-unrecorded", Level.WARNING,
+                                 f"{label} moved from {milestone.original_due.isoformat()} to "
+                                 f"{milestone.current_due.isoformat()} without a recorded reason",
+                                 CITE_MILESTONE_CHANGES))
+    if not item.status.is_closed:
+        for milestone in overdue_milestones(item, today):
+            issues.append(_issue(item, "milestone-past-due", Level.WARNING,
+                                 f"milestone {milestone.sequence} was due "
+                                 f"{milestone_due(milestone).isoformat()} and is not complete "
+                                 "(Delayed)", CITE_MILESTONES))
+    return issues
+
+
+def _closure(item: PoamItemData, today: date) -> list[Issue]:
+    if item.status is not Status.COMPLETED:
+        return []
+    issues = []
+    if item.actual_completion is None:
+        issues.append(_issue(item, "completed-no-date", Level.ERROR,
+                             "a completed item needs its actual completion date", CITE_CLOSE))
+    elif item.actual_completion > today:
+        issues.append(_issue(item, "completed-in-future", Level.ERROR,
+                             f"the completion date {item.actual_completion.isoformat()} is in "
+                             "the future", CITE_CLOSE))
+    if not item.evidence:  # a warning: evidence may be kept outside this tool
+        issues.append(_issue(item, "completed-no-evidence", Level.WARNING,
+                             "attach evidence of mitigation (for example a clean rescan)",
+                             CITE_CLOSE))
+    return issues
+
+
+def _deviation(item: PoamItemData, today: date) -> list[Issue]:
+    issues = []
+    if item.adjusted_risk is not None and item.adjusted_risk.rank < item.original_risk.rank:
+        if not (item.risk_adjustment_rationale.strip() or item.deviation_rationale.strip()):
+            issues.append(_issue(item, "risk-adjusted-no-rationale", Level.ERROR,
+                                 f"the risk was lowered from {item.original_risk.label} to "
+                                 f"{item.adjusted_risk.label} without mitigating factors",
+                                 CITE_RATIONALE))
+    flagged = [name for name, on in (("false positive", item.false_positive),
+                                     ("operational requirement", item.operational_requirement))
+               if on]
+    if flagged and not item.deviation_rationale.strip():
+        issues.append(_issue(item, "deviation-no-rationale", Level.ERROR,
+                             f"give the rationale for the {' and '.join(flagged)}",
+                             CITE_RATIONALE))
+    return issues
+
+
+def _acceptance(item: PoamItemData, today: date) -> list[Issue]:
+    """Accepted risk (or an approved OR) needs a future date to look at it again."""
+    if item.status is not Status.RISK_ACCEPTED and not item.operational_requirement:
+        return []
+    upcoming = [due for m in item.milestones
+                if m.completed_on is None and (due := milestone_due(m)) and due >= today]
+    if item.scheduled_completion and item.scheduled_completion >= today:
+        upcoming.append(item.scheduled_completion)
+    if upcoming:
+        return []
+    return [_issue(item, "accepted-no-review-date", Level.WARNING,
+                   "accepted risk has no upcoming review: add a review milestone with a future "
+                   "due date", CITE_REVIEW)]
+
+
+def _vendor(item: PoamItemData, today: date, framework: Framework | None) -> list[Issue]:
+    if not item.vendor_dependency or item.status.is_closed:
+        return []
+    issues = fedramp.check_vendor_dependency(
+        item.effective_risk, today, product=item.vendor_product,
+        last_checkin=item.vendor_last_checkin,
+        operational_requirement=item.operational_requirement, poam_id=item.poam_id)
+    if framework is not None and framework.is_fedramp:
+        return issues
+    # Outside FedRAMP the guide's vendor rules are good practice, not a requirement.
+    return [Issue(i.code, Level.WARNING, i.message, i.citation, i.poam_id) for i in issues
+            if i.code != "vendor-high-risk"]
+
+
+def _fedramp_deadline(item: PoamItemData, today: date) -> list[Issue]:
+    if item.status.is_closed and (item.status is not Status.COMPLETED
+                                  or item.actual_completion is None):
+        return []  # accepted / false positive: no deadline; undated closure: reported elsewhere
+    status = fedramp.item_deadline_status(item, today)
+    if status.deadline is None:
+        return []
+    if status.late:
+        if item.status.is_closed:
+            return [_issue(item, "fedramp-remediated-late", Level.WARNING, status.message,
+                           status.citation)]
+        return [_issue(item, "fedramp-deadline-exceeded", Level.ERROR, status.message,
+                       status.citation)]
+    if (not item.status.is_closed and item.scheduled_completion is not None
+            and item.scheduled_completion > status.deadline):
+        return [_issue(item, "fedramp-scheduled-after-deadline", Level.WARNING,
+                       f"scheduled completion {item.scheduled_completion.isoformat()} is after "
+                       f"the FedRAMP deadline {status.deadline.isoformat()}", status.citation)]
+    return []
+
+
+def _fedramp_operational(item: PoamItemData) -> list[Issue]:
+    if item.operational_requirement and item.effective_risk.rank >= Risk.HIGH.rank:
+        return [_issue(item, "operational-requirement-high", Level.ERROR,
+                       f"an operational requirement cannot stay {item.effective_risk.label} "
+                       "risk: adjust the risk below High first (OR RA)", fedramp.CITE_OR)]
+    return []
+
+
+# --- whole document -------------------------------------------------------------------------
+
+
+def check_document(items: Iterable[PoamItemData], framework: Framework | None,
+                   today: date) -> list[Issue]:
+    """Issues with every item, then with the set: duplicate IDs, unknown or cyclic dependencies."""
+    items = list(items)
+    issues = [issue for item in items for issue in check_item(item, today, framework)]
+    issues.extend(_duplicate_ids(items))
+    issues.extend(_dependencies(items))
+    return issues
+
+
+def _duplicate_ids(items: list[PoamItemData]) -> list[Issue]:
+    seen: set[str] = set()
+    issues = []
+    for item in items:
+        if item.poam_id in seen:
+            issues.append(_issue(item, "duplicate-poam-id", Level.ERROR,
+                                 f"POA&M ID {item.poam_id} is used by more than one item", CITE_ID))
+        seen.add(item.poam_id)
+    return issues
+
+
+def _dependencies(items: list[PoamItemData]) -> list[Issue]:
+    known = {item.poam_id for item in items}
+    issues = [_issue(item, "unknown-dependency", Level.WARNING,
+                     f"depends on {target}, which is not in this POA&M", CITE_DEPENDENCY)
+              for item in items for target in item.depends_on if target not in known]
+    edges: dict[str, list[str]] = {}
+    for item in items:  # a duplicated ID keeps the dependencies of both
+        edges.setdefault(item.poam_id, []).extend(item.depends_on)
+    cycle = find_cycle(edges)
+    if cycle:
+        issues.append(Issue("dependency-cycle", Level.ERROR,
+                            "items depend on each other in a circle: " + " -> ".join(cycle),
+                            CITE_DEPENDENCY, cycle[0]))
+    return issues
+
+
+def find_cycle(edges: Mapping[str, Iterable[str]]) -> list[str] | None:
+    """One dependency cycle as a path that ends where it starts (``[a, b, a]``), or None.
+
+    ``edges`` maps a node to the nodes it depends on. Iterative depth-first
+    search in sorted order, so the answer is the same on every run and deep
+    chains cannot overflow the stack.
+    """
+    graph = {node: sorted(set(targets)) for node, targets in edges.items()}
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = finished
+    for root in sorted(graph):
+        if state.get(root):
+            continue
+        path, stack = [root], [iter(graph.get(root, ()))]
+        state[root] = 1
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                stack.pop()
+            elif state.get(nxt) == 1:
+                return path[path.index(nxt):] + [nxt]
+            elif not state.get(nxt):
+                state[nxt] = 1
+                path.append(nxt)
+                stack.append(iter(graph.get(nxt, ())))
+    return None

@@ -1,0 +1,5 @@
+"""OWASP ZAP XML reports."""
+
+from openpoam.formats.zap.importer import ZapImporter
+
+PLUGINS = [ZapImporter()]

@@ -1,0 +1,33 @@
+# Shared by scripts/start and scripts/test: a project virtualenv, installed only
+# when pyproject.toml changed since the last install.
+install_project() {
+  local extras=$1 stamp
+  if [ ! -x .venv/bin/python ]; then
+    "${PYTHON:-python3}" -m venv .venv
+    .venv/bin/pip install -q --disable-pip-version-check --upgrade pip
+  fi
+  stamp=".venv/.installed$(echo "$extras" | tr -d '[]')"
+  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    .venv/bin/pip install -q --disable-pip-version-check -e ".$extras"
+    touch "$stamp"
+  fi
+}
+
+# Debian packages the checks use: chromium (browser tests), LibreOffice Calc
+# (exports opened by a real spreadsheet), poppler (PDF pages). Installed when we
+# may (root with apt-get); otherwise those tests skip and say why.
+install_system_packages() {
+  local missing=()
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v soffice >/dev/null || missing+=(libreoffice-calc)
+  command -v pdftoppm >/dev/null || missing+=(poppler-utils)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "== installing ${missing[*]}"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      "${missing[@]}" >/dev/null
+  else
+    echo "== not installing ${missing[*]} (needs root and apt-get): their tests will skip"
+  fi
+}
