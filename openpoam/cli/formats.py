@@ -26,3 +26,130 @@ def export(format_key, org_slug, system_slug, output) -> None:
         click.echo(f"warning: {warning}", err=True)
     click.echo(f"wrote {result.items} items to {output} ({result.format_label}, "
                f"{result.designation})")
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@org_option
+@system_option
+@click.option("--format", "format_key", help="Skip detection and read the file as this format.")
+@click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
+@click.option("--include-info", is_flag=True, help="Keep informational findings as items.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@with_django
+def import_(file, org_slug, system_slug, format_key, dry_run, include_info, as_json) -> None:
+    """Import a scanner, checklist or POA&M file into a system."""
+    from openpoam.domain.findings import Severity
+    from openpoam.tracker.services import imports
+
+    system_ = base.system(base.organization(org_slug), system_slug)
+    with _progress(file.stat().st_size, file.name, quiet=as_json) as advance:
+        result = imports.import_file(
+            base.actor(), system_, file, format_key=format_key, dry_run=dry_run,
+            progress=advance, min_severity=Severity.INFO if include_info else Severity.LOW)
+    if as_json:
+        base.echo_json(_result_dict(result))
+        return
+    _print_result(result, system_)
+
+
+@cli.group()
+def imports() -> None:
+    """Past imports."""
+
+
+@imports.command("list")
+@org_option
+@system_option
+@click.option("--json", "as_json", is_flag=True)
+@with_django
+def imports_list(org_slug, system_slug, as_json) -> None:
+    from openpoam.cli.items import _output
+    from openpoam.tracker.models import ImportRecord
+
+    system_ = base.system(base.organization(org_slug), system_slug)
+    rows = [{"when": r.imported_at.isoformat(timespec="seconds"), "file": r.file_name,
+             "format": r.format, "scanner": f"{r.scanner} {r.scanner_version}".strip(),
+             "scan_time": r.scan_time.isoformat(timespec="seconds") if r.scan_time else "",
+             "sha256": r.sha256, "new": r.new, "updated": r.updated, "remediated": r.remediated,
+             "closed": r.closed, "proposed": r.proposed, "by": r.imported_by}
+            for r in ImportRecord.objects.filter(system=system_)]
+    _output(rows, as_json, ["when", "file", "format", "scanner", "new", "updated",
+                            "remediated", "closed", "proposed"])
+
+
+@cli.group()
+def kev() -> None:
+    """CISA's Known Exploited Vulnerabilities catalog (caps FedRAMP deadlines)."""
+
+
+@kev.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_django
+def kev_import(file) -> None:
+    """Load a KEV catalog JSON file (known_exploited_vulnerabilities.json)."""
+    from openpoam.tracker.services import kev as kev_service
+
+    with file.open("rb") as stream:
+        count, version = kev_service.load_catalog(base.actor(), stream, source=file.name)
+    click.echo(f"loaded {count} known exploited vulnerabilities (catalog {version})")
+
+
+def _progress(total: int, name: str, *, quiet: bool):
+    from contextlib import contextmanager
+
+    from rich.progress import (BarColumn, DownloadColumn, Progress, TimeRemainingColumn,
+                               TransferSpeedColumn)
+
+    @contextmanager
+    def bar():
+        if quiet or total < 5 * 1024 * 1024:  # small files finish before a bar helps
+            yield None
+            return
+        with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+                      TransferSpeedColumn(), TimeRemainingColumn(), transient=True) as progress:
+            task = progress.add_task(f"reading {name}", total=total)
+            yield lambda done: progress.update(task, completed=done)
+    return bar()
+
+
+def _result_dict(result) -> dict:
+    from dataclasses import asdict
+
+    data = {k: v for k, v in vars(result).items() if k not in ("record", "counts")}
+    data["counts"] = asdict(result.counts)
+    data["import_id"] = result.record.pk if result.record else None
+    return data
+
+
+def _print_result(result, system_) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    title = ("Dry run — nothing was written: " if result.dry_run else "Imported ") + \
+        f"{result.file_name} ({result.format_label}) into {system_.name}"
+    table = Table(title=title, show_header=False)
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    if result.scanner:
+        table.add_row("Scanner", f"{result.scanner} {result.scanner_version}".strip())
+    if result.scan_time:
+        table.add_row("Scan time", result.scan_time.isoformat(timespec="seconds"))
+    table.add_row("Findings read", f"{result.findings:,}")
+    if result.dropped:
+        table.add_row("Informational (not items)", f"{result.dropped:,}")
+    counts = result.counts
+    rows = [("New items", counts.new), ("Recurred (new item linked to the closed one)",
+                                        counts.recurred),
+            ("Items updated", counts.updated), ("Assets remediated", counts.remediated),
+            ("Items closed", counts.closed), ("Items proposed for closure", counts.proposed),
+            ("Items unchanged", counts.unchanged), ("Items created", result.created),
+            ("Items updated from file", result.updated)]
+    for label, value in rows:
+        if value:
+            table.add_row(label, f"{value:,}")
+    table.add_row("SHA-256", result.sha256[:16] + "…")
+    console.print(table)
+    for warning in result.warnings:
+        console.print(f"warning: {warning}", style="yellow", markup=False, highlight=False)

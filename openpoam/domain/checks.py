@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import date
 
-from openpoam.domain import fedramp
+from openpoam.domain import dependencies, fedramp
 from openpoam.domain.fedramp import GUIDE, Issue, Level
 from openpoam.domain.poam import Framework, MilestoneData, PoamItemData, Risk, Status
 
@@ -328,26 +328,8 @@ def _dependencies(items: list[PoamItemData]) -> list[Issue]:
 def find_cycle(edges: Mapping[str, Iterable[str]]) -> list[str] | None:
     """One dependency cycle as a path that ends where it starts (``[a, b, a]``), or None.
 
-    ``edges`` maps a node to the nodes it depends on. Iterative depth-first
-    search in sorted order, so the answer is the same on every run and deep
-    chains cannot overflow the stack.
+    ``edges`` maps a POA&M ID to the IDs it depends on. Nodes are visited in
+    sorted order so the same POA&M always names the same cycle.
     """
-    graph = {node: sorted(set(targets)) for node, targets in edges.items()}
-    state: dict[str, int] = {}  # 1 = on the current path, 2 = finished
-    for root in sorted(graph):
-        if state.get(root):
-            continue
-        path, stack = [root], [iter(graph.get(root, ()))]
-        state[root] = 1
-        while stack:
-            nxt = next(stack[-1], None)
-            if nxt is None:
-                state[path.pop()] = 2
-                stack.pop()
-            elif state.get(nxt) == 1:
-                return path[path.index(nxt):] + [nxt]
-            elif not state.get(nxt):
-                state[nxt] = 1
-                path.append(nxt)
-                stack.append(iter(graph.get(nxt, ())))
-    return None
+    ordered = {node: sorted(set(targets)) for node, targets in sorted(edges.items())}
+    return dependencies.find_cycle(ordered)

@@ -233,6 +233,17 @@ def item_deadline_status(item: PoamItemData, today: date, *,
                            false_positive_approved=item.false_positive)
 
 
+def required_on_poam(*, from_scanner: bool, late: bool, deviation_requested: bool) -> bool:
+    """Whether FedRAMP requires the weakness on the Open POA&M Items sheet.
+
+    GUIDE section 3, p. 8 and its footnote 1: scanner findings need an entry
+    once they are late or when a deviation request is submitted; findings from
+    any other source (interviews, penetration tests) always do. An AO may ask
+    for every open risk anyway, so callers offer this as a filter, not a rule.
+    """
+    return not from_scanner or late or deviation_requested
+
+
 # --- vendor dependencies --------------------------------------------------------------------
 
 

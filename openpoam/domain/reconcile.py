@@ -38,7 +38,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from openpoam.domain.findings import Finding, Record, ResultStatus, ScanInfo, Severity, Target
+from openpoam.domain.findings import (
+    Asset, Finding, Record, ResultStatus, ScanInfo, Severity, Target,
+)
 
 WeaknessKey = tuple[str, str]  # (scope, weakness_id)
 Identity = tuple[str, str, str]  # (asset_key, port, protocol) within one weakness
@@ -99,8 +101,9 @@ class ScanDigest:
     # One entry per asset key for the whole scan (an asset's name does not
     # depend on the weakness): asset_key -> (name, kind, ip, fqdn).
     assets: dict[str, AssetInfo] = field(default_factory=dict)
-    # Weaknesses whose open findings were all below min_severity: an item that
-    # already tracks one is left alone rather than remediated (see reconcile).
+    # Weaknesses with an open finding below min_severity: their absent assets
+    # are not remediated, since the weakness may still be there, only under the
+    # bar (pass ``track`` to the Digester to keep such findings instead).
     below_threshold: set[WeaknessKey] = field(default_factory=set)
     findings: int = 0  # Finding records read
     dropped: int = 0  # open findings dropped for severity
@@ -149,8 +152,6 @@ class Digester:
             for identity in weakness.open.keys() & weakness.proven.keys():
                 del weakness.proven[identity]
             weakness.no_info -= weakness.open.keys() | weakness.proven.keys()
-        self._digest.below_threshold -= {key for key, weakness in self._digest.weaknesses.items()
-                                         if weakness.open}
         self._interned.clear()
         return self._digest
 
@@ -191,7 +192,7 @@ class Digester:
         if not weakness.evidence_sample and finding.evidence:
             weakness.evidence_sample = finding.evidence[:EVIDENCE_CAP]
 
-    def _remember_asset(self, asset) -> None:
+    def _remember_asset(self, asset: Asset) -> None:
         known = self._digest.assets.get(asset.key)
         if known is None or (not known.name and asset.name):
             info = AssetInfo(asset.name or asset.label, asset.kind, asset.ip, asset.fqdn)

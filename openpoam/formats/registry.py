@@ -13,7 +13,26 @@ from functools import cache
 from openpoam.formats.base import FormatError, PoamExporter, PoamImporter, ScanImporter
 
 # Each module exposes a module-level ``PLUGINS`` list of importer/exporter objects.
-BUILTIN_MODULES: tuple[str, ...] = ()
+# Order is detection order: the first importer whose sniff() accepts a file wins,
+# so specific formats come first and the generic CSV mapping last.
+BUILTIN_MODULES: tuple[str, ...] = (
+    "openpoam.formats.nessus",
+    "openpoam.formats.nessus_csv",
+    "openpoam.formats.openvas",
+    "openpoam.formats.qualys",
+    "openpoam.formats.sarif",
+    "openpoam.formats.trivy",
+    "openpoam.formats.grype",
+    "openpoam.formats.zap",
+    "openpoam.formats.burp",
+    "openpoam.formats.ckl",
+    "openpoam.formats.cklb",
+    "openpoam.formats.xccdf",
+    "openpoam.formats.oscal",
+    "openpoam.formats.fedramp_xlsx",
+    "openpoam.formats.poam_csv",
+    "openpoam.formats.generic_csv",
+)
 
 
 class Registry:

@@ -26,9 +26,12 @@ _CHECKLIST_STATUS = {
     "notreviewed": ResultStatus.NOT_REVIEWED,
 }
 
-# DISA assigns each STIG rule a severity category: CAT I = "high", CAT II = "medium",
-# CAT III = "low" (the word XCCDF/CKL/CKLB files carry; CNSSI 4009 "severity category").
-# FedRAMP and DoD POA&Ms rate risk High / Moderate / Low, so CAT II is spelled MODERATE.
+# DISA gives each STIG rule a severity category (CNSSI 4009, "severity category":
+# CAT I, II, III, CAT I the most urgent), written as the words high / medium / low in
+# XCCDF, CKL and CKLB; samples/xccdf/scc_scan-xccdf.xml pairs severity="high" with
+# "CAT I" in SCC's own message. FedRAMP rates risk High / Moderate / Low (CSP POA&M
+# Template Completion Guide v2.2: 30 days for high, 90 for moderate, 180 for low
+# vulnerabilities), so CAT I -> HIGH, CAT II -> MODERATE, CAT III -> LOW.
 _SEVERITY = {
     "high": Severity.HIGH, "cat i": Severity.HIGH, "i": Severity.HIGH,
     "medium": Severity.MODERATE, "cat ii": Severity.MODERATE, "ii": Severity.MODERATE,

@@ -44,6 +44,10 @@ _DECLARED_ENCODING = re.compile(r"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9.
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
          (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
          (codecs.BOM_UTF16_BE, "utf-16-be"))
+_EBCDIC = b"\x4c\x6f\xa7\x94"  # "<?xm" in EBCDIC
+# Encodings where every ASCII markup character is its own single byte.
+_BYTE_SCANNABLE = frozenset({"utf-8", "ascii", "latin-1", "iso8859-1", "cp1252",
+                             "iso8859-15"})
 _NO_BOM = ((b"<\x00\x00\x00", "utf-32-le"), (b"\x00\x00\x00<", "utf-32-be"),
            (b"<\x00", "utf-16-le"), (b"\x00<", "utf-16-be"))
 
@@ -71,13 +75,18 @@ def _decode_head(head: bytes) -> str:
     for pattern, encoding in _NO_BOM:
         if head.startswith(pattern):
             return head.decode(encoding, errors="replace")
+    if head.startswith(_EBCDIC):
+        # libxml2 reads EBCDIC, whose code pages place "!" and "[" differently: no
+        # scanner writes it, so it is refused rather than scanned by guesswork.
+        raise LookupError("EBCDIC")
     # ASCII-compatible: latin-1 keeps every byte, enough to find the declaration.
     text = head.decode("latin-1")
     declared = _DECLARED_ENCODING.match(text)
     if declared:
         name = codecs.lookup(declared.group(1)).name
-        if name not in ("utf-8", "ascii", "latin-1", "iso8859-1"):
-            # e.g. UTF-7 or a legacy code page: scan in that encoding, not as bytes
+        if name not in _BYTE_SCANNABLE and not name.startswith(("utf-16", "utf-32")):
+            # e.g. UTF-7 or a multi-byte code page: scan in that encoding, not as bytes.
+            # (A UTF-16/32 declaration on ASCII-looking bytes is a lie; bytes it is.)
             text = head.decode(name, errors="replace")
     return text
 

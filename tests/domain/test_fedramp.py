@@ -9,7 +9,7 @@ import pytest
 from openpoam.domain.fedramp import (
     Basis, DeviationRequest, DeviationStatus, DeviationType, Level, check_deviation_request,
     check_vendor_dependency, deadline_risk, deadline_status, item_deadline_status,
-    may_apply_deviation, remediation_deadline, vendor_checkin_current,
+    may_apply_deviation, remediation_deadline, required_on_poam, vendor_checkin_current,
 )
 from openpoam.domain.poam import PoamItemData, Risk, Status
 
@@ -197,3 +197,10 @@ def test_it_treats_a_deviation_as_applying_only_once_approved():
     assert DeviationStatus.PENDING.poam_value == "Pending"
     assert DeviationStatus.APPROVED.poam_value == "Yes"
     assert DeviationStatus.REJECTED.poam_value == "No"
+
+
+def test_it_requires_scanner_findings_on_the_poam_only_when_late_or_deviated():
+    assert not required_on_poam(from_scanner=True, late=False, deviation_requested=False)
+    assert required_on_poam(from_scanner=True, late=True, deviation_requested=False)
+    assert required_on_poam(from_scanner=True, late=False, deviation_requested=True)
+    assert required_on_poam(from_scanner=False, late=False, deviation_requested=False)

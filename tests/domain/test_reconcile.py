@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from openpoam.domain.findings import Asset, Finding, ResultStatus, ScanInfo, Severity, Target
 from openpoam.domain.reconcile import (
@@ -57,7 +59,8 @@ class Poam:
 
     def existing(self) -> list[ExistingItem]:
         return [ExistingItem(ref, item.weakness_key, item.closed, item.closed_on,
-                             {identity: AssetState(*state) for identity, state in item.assets.items()})
+                             {identity: AssetState(*state)
+                              for identity, state in item.assets.items()})
                 for ref, item in sorted(self.items.items())]
 
     def import_scan(self, scan: ScanDigest, at: datetime, auto_close: bool = True) -> Changes:
@@ -329,3 +332,52 @@ def test_it_keeps_no_per_asset_evidence_and_a_short_sample_per_weakness():
 def test_it_rejects_something_that_is_not_a_record():
     with pytest.raises(TypeError):
         Digester().add("not a record")
+
+
+# --- properties over random month sequences ------------------------------------------------
+
+ASSETS = (WEB, DB, OTHER)
+month = st.tuples(
+    st.lists(st.tuples(st.sampled_from(["1", "2"]), st.sampled_from(ASSETS),
+                       st.sampled_from([ResultStatus.OPEN, ResultStatus.OPEN, ResultStatus.PASSED,
+                                        ResultStatus.NOT_REVIEWED])), max_size=6),
+    st.sets(st.sampled_from(ASSETS)),
+    st.booleans())
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(month, min_size=1, max_size=5))
+def test_it_keeps_its_invariants_month_after_month(months):
+    poam = Poam()
+    for number, (results, covered, auto_close) in enumerate(months):
+        at = datetime(2026, number + 1, 1, tzinfo=UTC)
+        scan = digest(*(finding(asset, weakness, status=status)
+                        for weakness, asset, status in results), covered=covered)
+        closed_before = {ref for ref, item in poam.items.items() if item.closed}
+        snapshot = {ref: dict(item.assets) for ref, item in poam.items.items()}
+        changes = poam.import_scan(scan, at, auto_close)
+        touched = {c.ref for c in changes.new_assets + changes.seen_again + changes.reopened}
+        touched |= {r.ref for r in changes.remediated} | {c.ref for c in changes.closed}
+        assert not touched & closed_before  # closed items are never reopened or edited
+        for key, weakness in scan.weaknesses.items():
+            for identity in weakness.open:  # every open finding sits on exactly one open item
+                holders = [item for item in poam.items.values()
+                           if not item.closed and item.weakness_key == key
+                           and identity in item.assets and not item.assets[identity][0]]
+                assert len(holders) == 1
+        for ref, assets in snapshot.items():  # nothing uncovered and unproven is remediated
+            weakness = scan.weaknesses.get(poam.items[ref].weakness_key)
+            for identity, (remediated, _) in assets.items():
+                asset_covered = any(asset.key == identity[0] for asset in covered)
+                proven = weakness is not None and identity in weakness.proven
+                if not remediated and not asset_covered and not proven:
+                    assert poam.items[ref].assets[identity][0] is False
+        again = poam.import_scan(scan, at, auto_close)
+        assert again.empty
+
+
+def test_it_does_not_remediate_an_asset_where_the_weakness_is_below_the_bar():
+    poam = Poam()
+    poam.import_scan(digest(finding(WEB), finding(DB)), JAN)
+    changes = poam.import_scan(digest(finding(WEB), finding(DB, severity=Severity.INFO)), FEB)
+    assert not changes.remediated and changes.counts.seen_again == 1

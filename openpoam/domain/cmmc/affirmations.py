@@ -35,7 +35,8 @@ def affirmations(evaluation: Evaluation, last_affirmed: date | None = None
     annual = clock.next_affirmation_due(status_date, last_affirmed or status_date)
     dues = [AffirmationDue(status_date, f"on achieving {evaluation.status}",
                            "32 CFR 170.22(a)(3)(ii)"),
-            AffirmationDue(annual, _annual_event(evaluation.level), _annual_citation(evaluation.level))]
+            AffirmationDue(annual, _annual_event(evaluation.level),
+                           _annual_citation(evaluation.level))]
     if evaluation.level == 3:
         dues.append(AffirmationDue(annual, "annual affirmation of the Level 2 (C3PAO) status too",
                                    "32 CFR 170.22(b)(4)"))

@@ -27,10 +27,12 @@ from openpoam.domain.cmmc.errors import UnknownRequirementError
 _PREFIX = re.compile(r"^(?:(?P<family>[A-Z]{2})[.\-_]?)?L(?P<level>[123])[.\-_]?(?P<rest>.+)$")
 _NIST = re.compile(r"^3\.\d{1,2}\.\d{1,2}E?$")
 _FAR = re.compile(r"^B\.?1\.?(?P<roman>[IVX]+)$")
+_DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2013": "-", "\u2014": "-"})
 
 
 def _split(raw: str) -> tuple[str | None, int | None, str]:
-    text = re.sub(r"\s+", "", raw).upper()
+    # Word processors turn hyphens into en/em dashes; treat them as hyphens.
+    text = re.sub(r"\s+", "", raw).upper().translate(_DASHES)
     match = _PREFIX.match(text)
     if match and (_NIST.match(match["rest"]) or _FAR.match(match["rest"])):
         return match["family"], int(match["level"]), match["rest"]

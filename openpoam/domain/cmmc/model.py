@@ -26,7 +26,8 @@ class Result(StrEnum):
         if not isinstance(raw, str):
             raise CmmcInputError(f"result must be text, not {raw!r}")
         text = raw.strip().lower().replace("-", "_").replace(" ", "_")
-        text = {"n/a": "not_applicable", "na": "not_applicable", "notmet": "not_met"}.get(text, text)
+        aliases = {"n/a": "not_applicable", "na": "not_applicable", "notmet": "not_met"}
+        text = aliases.get(text, text)
         try:
             return cls(text)
         except ValueError:

@@ -61,7 +61,8 @@ def parse_payload(payload: Any) -> tuple[Assessment, date | None]:
         raise CmmcInputError(f"unknown key {unknown[0]!r}; allowed: {', '.join(KEYS)}")
     if "level" not in payload or "assessment_type" not in payload:
         raise CmmcInputError("the assessment needs \"level\" and \"assessment_type\"")
-    results = payload.get("results") or {}
+    results = payload.get("results")
+    results = {} if results is None else results
     if not isinstance(results, dict):
         raise CmmcInputError("\"results\" must be an object of requirement ID -> result")
     flag = payload.get("final_level2_c3pao", False)

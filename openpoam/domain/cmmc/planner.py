@@ -11,7 +11,7 @@ non-negative real costs are handled exactly.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -134,7 +134,7 @@ def plan(assessment: Assessment, costs: Mapping[str, float | None] | None = None
     reasons = _level1_note(assessment, target)
     blocked = [gap for gap in must if math.isinf(cost(gap))]
     reasons += [f"{gap.requirement.id} must be fixed before the assessment but is marked as "
-                f"not fixable in time. {gap.reason}" for gap in blocked]
+                f"not fixable in time. {_must_why(gap, target)}" for gap in blocked]
     chosen, cover_reasons = _choose_optional(before, optional, cost)
     reasons += cover_reasons
     fixes = [Fix(gap, cost(gap), _must_why(gap, target)) for gap in must if gap not in blocked]
@@ -166,7 +166,8 @@ def _must_why(gap: Gap, target: Target) -> str:
     return f"Not allowed on a POA&M ({gap.citation}): {gap.reason}"
 
 
-def _choose_optional(before: Evaluation, optional: list[Gap], cost) -> tuple[list[Gap], list[str]]:
+def _choose_optional(before: Evaluation, optional: list[Gap], cost: Callable[[Gap], float]
+                     ) -> tuple[list[Gap], list[str]]:
     """The cheapest eligible gaps to fix so at most max - threshold points stay deducted."""
     if not optional:
         return [], []
@@ -198,8 +199,9 @@ def _check_reached(after: Evaluation, target: Target) -> None:
 def _summary(before: Evaluation, after: Evaluation, fixes: list[Fix], total: float,
              feasible: bool) -> str:
     head = "Plan" if feasible else "Best effort (target not reachable)"
+    shown = f"{total:.0f}" if total.is_integer() else f"{total:.2f}"
     return (f"{head}: fix {len(fixes)} requirement(s) before the assessment at total cost "
-            f"{total:g}; score {_score(before)} -> {_score(after)}; status {after.status}.")
+            f"{shown}; score {_score(before)} -> {_score(after)}; status {after.status}.")
 
 
 def _score(evaluation: Evaluation) -> str:

@@ -170,12 +170,15 @@ def _merge(group: _Group, issue, raw: str) -> None:
     group.count += 1
     severity = SEVERITIES[raw.lower()]
     false_positive = raw.lower() == "false positive"
-    group.all_false_positive = group.all_false_positive and false_positive
-    if not false_positive and (not group.raw or SEVERITY_ORDER.index(severity)
+    only_false_positives = group.all_false_positive  # so far (True before the first issue)
+    group.all_false_positive = only_false_positives and false_positive
+    # The most severe real issue speaks for the group; dismissed ones only when all are.
+    if not false_positive and (only_false_positives or SEVERITY_ORDER.index(severity)
                                > SEVERITY_ORDER.index(group.severity)):
         group.severity, group.raw = severity, raw
         group.confidence = _text(issue, "confidence")
-    group.raw = group.raw or raw
+    elif not group.raw:
+        group.raw = raw
     group.name = group.name or _text(issue, "name")
     group.background = group.background or _text(issue, "issueBackground")
     group.remediation = group.remediation or _text(issue, "remediationBackground")

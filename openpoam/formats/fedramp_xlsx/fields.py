@@ -249,8 +249,7 @@ def parse_contact(text: str) -> tuple[str, str]:
 
 
 def parse_controls(text: str) -> list[ControlRef]:
-    return [ControlRef(_catalog_of(part), part) for part in re.split(r"[,;\n]+", text)
-            if (part := part.strip())]
+    return [ControlRef(_catalog_of(part), part) for part in parse_list(text)]
 
 
 def _catalog_of(control_id: str) -> Catalog:

@@ -139,6 +139,7 @@ def _finding(match: Any, asset: Asset, source: str, field: str) -> Finding:
     extra = {
         "package": name, "installed_version": version, "fixed_version": ", ".join(fixed),
         "package_type": pkg_type, "purl": text(artifact.get("purl")), "paths": paths,
+        "file_path": paths[0] if paths and pkg_type not in OS_PACKAGE_TYPES else "",
         "fix_state": fix_state, "namespace": text(vuln.get("namespace")), "cvss": cvss,
         "epss": epss[0].get("epss") if epss else None,
         "epss_percentile": epss[0].get("percentile") if epss else None,

@@ -3,7 +3,7 @@
 XML layout (FORMATS.md section 3): root ``report`` (or a
 ``get_reports_response`` wrapper) whose child ``report`` holds
 ``results/result*`` and, after them, one ``host`` summary per scanned host.
-Identity: host (GVM asset id, else host name, else IP) + NVT OID + port.
+Identity: host (host name, else IP) + NVT OID + port.
 The level comes from the numeric ``severity`` (0.0-10.0): the threat words
 are not a closed set (High/Medium/Low/Log, sometimes empty).
 """
@@ -111,13 +111,11 @@ class _XmlReader:
         ip = (host.findtext("ip") or "").strip()
         if not ip or ip in self.seen:
             return
-        asset_id = (host.find("asset").get("asset_id", "") if host.find("asset") is not None
-                    else "")
         hostname = ""
         for detail in host.findall("detail"):
             if detail.findtext("name") == "hostname":
                 hostname = (detail.findtext("value") or "").strip()
-        yield from self._target(_asset(ip, hostname, asset_id))
+        yield from self._target(_asset(ip, hostname))
 
     def _finding(self, result: etree._Element) -> Finding:
         line = result.sourceline
@@ -131,8 +129,8 @@ class _XmlReader:
             raise FormatError("result without a host", source=self.source, line=line,
                               field="host")
         asset_el = host.find("asset")
-        asset = _asset(host.text.strip(), (host.findtext("hostname") or "").strip(),
-                       asset_el.get("asset_id", "") if asset_el is not None else "")
+        asset_id = asset_el.get("asset_id", "") if asset_el is not None else ""
+        asset = _asset(host.text.strip(), (host.findtext("hostname") or "").strip())
         severity_text = (result.findtext("severity") or "").strip()
         level = score(severity_text)
         if level is None and severity_text:
@@ -143,7 +141,7 @@ class _XmlReader:
         threat = (result.findtext("threat") or "").strip()
         finding = Finding(
             scope=SCOPE, weakness_id=oid, asset=asset,
-            title=first(result.findtext("name"), nvt.findtext("name"), oid),
+            title=" ".join(first(nvt.findtext("name"), result.findtext("name"), oid).split()),
             severity=severity_from_score(level), raw_severity=threat or severity_text,
             port=port, protocol=protocol,
             description=cap(describe(tags)),
@@ -152,6 +150,8 @@ class _XmlReader:
             scanner=SCANNER, last_seen=self.scan_start, source_ref=result.get("id", ""),
             extra=_extra(result, nvt, tags, level),
         )
+        if asset_id:
+            finding.extra["gvm_asset_id"] = asset_id
         _add_refs(finding, nvt)
         return finding
 
@@ -201,9 +201,15 @@ def _add_refs(finding: Finding, nvt: etree._Element) -> None:
     finding.references = unique(refs)
 
 
-def _asset(ip: str, hostname: str, asset_id: str) -> Asset:
-    """Key: GVM asset id, else host name, else IP (kept even when not a valid address)."""
-    key = first(asset_id, hostname, ip)
+def _asset(ip: str, hostname: str) -> Asset:
+    """Key: host name, else IP (kept even when it is not a valid address).
+
+    The GVM asset UUID (``host/asset/@asset_id``) is not used as the key: the CSV
+    export and older GMP reports do not carry it, so keying on it would split one
+    host into two assets between an XML and a CSV (or an old and a new) report.
+    It is kept in ``extra["gvm_asset_id"]``.
+    """
+    key = first(hostname, ip)
     return Asset(key=key.lower(), name=hostname or ip, ip=ip,
                  fqdn=hostname if "." in hostname and not _is_ip(hostname) else "")
 
@@ -310,7 +316,7 @@ def _csv_finding(row: Row, source: str) -> Finding:
     tags = {key: clean(row.raw(key)) for key in ("summary", "insight", "affected", "impact",
                                                  "vuldetect")}
     finding = Finding(
-        scope=SCOPE, weakness_id=oid, asset=_asset(ip, row.get("hostname"), ""),
+        scope=SCOPE, weakness_id=oid, asset=_asset(ip, row.get("hostname")),
         title=row.get("name") or oid, severity=severity_from_score(level),
         raw_severity=row.get("severity") or row.get("cvss"),
         port=port if port.isdigit() and port != "0" else "",

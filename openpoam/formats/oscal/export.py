@@ -60,8 +60,8 @@ from openpoam.formats.oscal.vocab import (
 
 PRODUCT = "OpenPOAM"
 DESIGNATION_NOTE = {
-    "internal": "This POA&M is an internal tracking record, not an official submission.",
-    "official": "This POA&M is an official submission.",
+    "internal": "a working record of the organization, not an official submission.",
+    "official": "the POA&M as submitted for review and authorization.",
 }
 
 
@@ -85,6 +85,7 @@ class _Builder:
         self.inventory: dict[tuple, dict] = {}
         self.resources: list[dict] = []
         self.owners: set[str] = set()
+        self.now = document.generated_at or datetime.now(timezone.utc)
         self.warnings: list[str] = []
 
     def build(self) -> dict:
@@ -142,7 +143,7 @@ class _Builder:
             responsible.append({"role-id": "poam-item-owner", "party-uuids": owners})
         metadata = {
             "title": line(f"{system.name} Plan of Action and Milestones"),
-            "last-modified": date_time(self.doc.generated_at or datetime.now(timezone.utc)),
+            "last-modified": date_time(self.now),
             "version": line(self.doc.version) or "1.0",
             "oscal-version": OSCAL_VERSION,
             "props": props,
@@ -152,7 +153,7 @@ class _Builder:
             metadata["parties"] = list(self.parties.values())
         if responsible:
             metadata["responsible-parties"] = responsible
-        metadata["remarks"] = f"{designation.label}. {DESIGNATION_NOTE[designation.value]}"
+        metadata["remarks"] = f"{designation.label}: {DESIGNATION_NOTE[designation.value]}"
         return metadata
 
     def _system_id(self) -> dict:
@@ -267,7 +268,7 @@ class _Builder:
         # the export time) is the best known bound, flagged by detection-date-unknown.
         if item.history:
             return date_time(min(entry.at for entry in item.history))
-        return date_time(self.doc.generated_at or datetime.now(timezone.utc))
+        return date_time(self.now)
 
     def _subject(self, asset: AffectedAsset) -> dict:
         key = (asset.kind, asset.name, asset.ip, asset.fqdn, asset.port, asset.protocol)

@@ -153,7 +153,7 @@ class _Reader:
             if value == designation.label:
                 return designation
         remarks = self.metadata.get("remarks", "")
-        if Designation.OFFICIAL.label in remarks:
+        if remarks.startswith(Designation.OFFICIAL.label):
             return Designation.OFFICIAL
         return Designation.INTERNAL
 
@@ -220,7 +220,8 @@ class _Reader:
 
     def _observation(self, item: PoamItemData, obs: dict) -> None:
         own = props(obs)
-        actor = _first_actor(obs.get("origins", []))
+        origins = obs.get("origins", [])
+        actor = _first_actor(origins, "tool") or _first_actor(origins)
         item.source = self._source(own.get("source"), obs, actor)
         item.source_identifier = own.get("source-identifier")
         item.source_detail = self._actor_name(actor) if actor else ""
@@ -349,7 +350,7 @@ class _Reader:
                     likelihood = Risk(value)
                 elif name == "impact" and value in Risk._value2member_map_:
                     impact = Risk(value)
-                elif name == "cve-id" and facet.get("system") == CVE_SYSTEM:
+                elif name == "cve-id" and facet.get("system", "").rstrip("/") == CVE_SYSTEM:
                     item.cves.append(facet["value"])
                 elif name == "plugin-id" and not item.source_identifier:
                     item.source_identifier = facet["value"]

@@ -91,6 +91,7 @@ class _Reader:
         self.layout = ""
         self.index: dict[str, int] = {}
         self.patterns: tuple[str, ...] = ()
+        self.header: list[str] = []
         self.newest: datetime | None = None
 
     def read(self, stream: BinaryIO) -> Iterator[Record]:
@@ -115,6 +116,7 @@ class _Reader:
         if self.layout:
             columns, self.patterns = LAYOUTS[self.layout]
             self.index = header_index(cells, columns)
+            self.header = cells
         elif count >= HEADER_SEARCH:
             raise FormatError("no Qualys CSV header row (with 'QID' and 'IP' or 'Asset Id') in "
                               f"the first {HEADER_SEARCH} rows", source=self.source, line=line)
@@ -178,8 +180,9 @@ class _Reader:
                           field=self._name(field), iso=False)
 
     def _name(self, field: str) -> str:
-        columns = LAYOUTS[self.layout][0] if self.layout else COMMON
-        return columns.get(field, (field,))[0]
+        """The header name of a canonical field, as the user sees it in the file."""
+        position = self.index.get(field)
+        return self.header[position].strip() if position is not None else field
 
 
 def _description(row: Row) -> str:

@@ -321,7 +321,9 @@ class _Run:
                                                         else "")
         tags = [text(t) for t in rule_props.get("tags") or []]
         searched = " ".join([group.rule_id, title, *group.messages[:1]])
+        first = group.locations[0] if group.locations else {}
         extra = {
+            "file_path": first.get("uri", ""), "line": first.get("line"),
             "tool": self.tool, "rule": group.rule_id, "result_count": group.count,
             "locations": group.locations, "precision": text(rule_props.get("precision")),
             "tags": tags, "cvss": _cvss(group.properties),

@@ -19,7 +19,9 @@ def strip_os_suffix(target: str) -> str:
 
 
 def image_key(reference: str) -> str:
-    """'docker.io/library/redis:6.0.5' -> 'redis'; 'localhost:5000/app@sha256:ab' -> 'localhost:5000/app'."""
+    """'docker.io/library/redis:6.0.5' -> 'redis';
+    'localhost:5000/app@sha256:ab' -> 'localhost:5000/app'.
+    """
     ref = reference.strip()
     ref = ref.split("@", 1)[0]  # digest
     slash = ref.rfind("/")

@@ -88,7 +88,11 @@ class TrivyImporter:
     def parse(self, stream: BinaryIO, *, source: str, asset: str = "") -> Iterator[Record]:
         """``asset`` names the scanned thing when the report does not (ArtifactName '.')."""
         data = load_json(stream, source=source)
-        if isinstance(data, list):
+        if data is None:
+            # Trivy < 0.20 printed a bare null when it found nothing; it does not say what
+            # was scanned, so it covers nothing.
+            yield ScanInfo(scanner=SCANNER)
+        elif isinstance(data, list):
             yield from _Parser(source, asset).legacy(data)
         elif isinstance(data, dict) and "ClusterName" in data:
             yield from _Parser(source, asset).kubernetes(data)
@@ -227,7 +231,9 @@ class _Parser:
         title = text(vuln.get("Title"))
         extra = {
             "package": pkg, "installed_version": installed, "fixed_version": fixed,
-            "package_path": pkg_path, "target": target, "class": text(result.get("Class")),
+            "package_path": pkg_path, "target": target,
+            "file_path": "" if _is_os_result(result) else (pkg_path or target),
+            "class": text(result.get("Class")),
             "type": text(result.get("Type")), "status": status_word,
             "severity_source": text(vuln.get("SeveritySource")),
             "cvss": vuln.get("CVSS") or {}, "vendor_severity": vuln.get("VendorSeverity") or {},

@@ -187,7 +187,7 @@ def _on_end(name: str, element: etree._Element, state: _State,
     elif name == "TestResult":
         yield from _finish_run(element, state)
         xmlsafe.clear(element)
-    elif parent is not None and parent is root and name:
+    elif parent is root and name and _local(root) == "Benchmark":
         _benchmark_detail(name, element, state)
         xmlsafe.clear(element)
     elif name == "title" and parent is not None and _local(parent) == "Group":

@@ -40,7 +40,7 @@ class _TextParser(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIP:
             self._skipping = max(0, self._skipping - 1)
-        elif tag in _BLOCKS or tag == "li":
+        elif tag in _BLOCKS:  # not "li": the next item starts its own line
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:

@@ -29,6 +29,7 @@ from openpoam.formats.zap.html_text import html_links, html_to_text
 SCOPE = "zap"
 MAX_EVIDENCE = 64 * 1024
 MAX_INSTANCES = 1000  # per finding; ZAP's own <count> is kept too
+MAX_VALUE = 2048  # per instance field: evidence can be a whole response snippet
 
 # Alert.RISK_INFO..RISK_HIGH
 RISKS = {"0": Severity.INFO, "1": Severity.LOW, "2": Severity.MODERATE, "3": Severity.HIGH}
@@ -211,8 +212,8 @@ def _finding(item, site: Asset, port: str, source: str) -> Finding:
 def _instances(item) -> list[dict]:
     found = []
     for instance in item.iterfind("instances/instance"):
-        entry = {k: _child(instance, k) for k in ("uri", "method", "param", "attack",
-                                                   "evidence")}
+        entry = {k: _child(instance, k)[:MAX_VALUE] for k in ("uri", "method", "param",
+                                                               "attack", "evidence")}
         found.append({k: v for k, v in entry.items() if v})
     return found
 

@@ -3,9 +3,10 @@
 from openpoam.tracker.models.history import ChangeEvent, ImportRecord
 from openpoam.tracker.models.items import (AffectedAsset, ControlReference, Evidence,
                                            ItemDependency, Milestone, PoamItem)
+from openpoam.tracker.models.kev import KnownExploited
 from openpoam.tracker.models.org import (Membership, Organization, Person, PoamIdCounter,
                                          Role, System)
 
 __all__ = ["AffectedAsset", "ChangeEvent", "ControlReference", "Evidence", "ImportRecord",
-           "ItemDependency", "Membership", "Milestone", "Organization", "Person",
+           "ItemDependency", "KnownExploited", "Membership", "Milestone", "Organization", "Person",
            "PoamIdCounter", "PoamItem", "Role", "System"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date
 
@@ -20,6 +21,9 @@ from openpoam.tracker.services.fields import ITEM_FIELDS, JUSTIFIED_DATES, PERSO
 from openpoam.tracker.services.history import Recorder
 
 
+_OWN_ID = re.compile(r"^POAM-(\d{4})-(\d+)$")
+
+
 def next_poam_id(organization, year: int) -> str:
     """POAM-<year>-<seq>, unique in the organization and never reused, even after deletion."""
     counter, _ = PoamIdCounter.objects.select_for_update().get_or_create(
@@ -27,6 +31,21 @@ def next_poam_id(organization, year: int) -> str:
     counter.last += 1
     counter.save(update_fields=["last"])
     return f"POAM-{year}-{counter.last:04d}"
+
+
+def claim_poam_id(organization, poam_id: str) -> str:
+    """Use a given ID (an import's own); our counter skips past it so it is never handed out."""
+    poam_id = poam_id.strip()[:30]
+    if PoamItem.objects.filter(organization=organization, poam_id=poam_id).exists():
+        raise ServiceError(f"POA&M ID {poam_id} is already used in {organization.slug}")
+    match = _OWN_ID.match(poam_id)
+    if match:
+        counter, _ = PoamIdCounter.objects.select_for_update().get_or_create(
+            organization=organization, year=int(match.group(1)))
+        if counter.last < int(match.group(2)):
+            counter.last = int(match.group(2))
+            counter.save(update_fields=["last"])
+    return poam_id
 
 
 def reserve_poam_ids(organization, year: int, count: int) -> list[str]:
@@ -47,7 +66,9 @@ def lock(item: PoamItem) -> PoamItem:
 @transaction.atomic
 def create_item(actor: Actor, system: System, *, title: str, detected_on: date,
                 controls: Iterable[str | ControlRef] = (), assets: Iterable[AssetData] = (),
-                recorder: Recorder | None = None, **fields) -> PoamItem:
+                recorder: Recorder | None = None, poam_id: str | None = None,
+                **fields) -> PoamItem:
+    """Create an item. ``poam_id`` keeps an imported ID when it is free in the organization."""
     require(actor, system.organization, Role.EDITOR)
     if not (title or "").strip():
         raise ServiceError("title: a POA&M item needs a title")
@@ -58,7 +79,8 @@ def create_item(actor: Actor, system: System, *, title: str, detected_on: date,
                     detected_on=detected_on, status=Status.OPEN,
                     status_date=timezone.localdate(), **_clean(fields))
     _check_values(item)
-    item.poam_id = next_poam_id(system.organization, detected_on.year)
+    item.poam_id = (claim_poam_id(system.organization, poam_id) if poam_id
+                    else next_poam_id(system.organization, detected_on.year))
     item.save()
     recorder = recorder or Recorder(actor)
     recorder.add(item, "create", new=item.title)

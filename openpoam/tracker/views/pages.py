@@ -20,8 +20,8 @@ from openpoam.tracker.documents import build_document, item_data, items_queryset
 from openpoam.tracker.models import PoamItem, System
 from openpoam.tracker.services.history import item_history
 from openpoam.tracker.views import access
-from openpoam.tracker.views.listing import RISK_CHOICES, STATUS_CHOICES, ListQuery
-from openpoam.tracker.views.summary import summaries
+from openpoam.tracker.views.listing import DELAYED, RISK_CHOICES, STATUS_CHOICES, ListQuery
+from openpoam.tracker.views.summary import Summary, summaries
 
 
 @require_safe
@@ -44,10 +44,12 @@ def system_items(request: HttpRequest, org_slug: str, system_slug: str) -> HttpR
     today = timezone.localdate()
     document = build_document(system, today=today, with_history=False,
                               items=query.apply(items_queryset(system)))
+    summary = summaries([system.pk], today)[system.pk]
     context = {
         **_system_context(system),
         "items": query.keep(document.items),
-        "summary": summaries([system.pk], today)[system.pk],
+        "summary": summary,
+        "count_links": _count_links(summary, query),
         "query": query,
         "status_choices": STATUS_CHOICES,
         "risk_choices": RISK_CHOICES,
@@ -75,6 +77,16 @@ def item_detail(request: HttpRequest, org_slug: str, system_slug: str,
         "history": list(reversed(data.history)),  # newest first
     }
     return render(request, "tracker/item_detail.html", context)
+
+
+def _count_links(summary: Summary, query: ListQuery) -> list[dict]:
+    """The counts on top of the list; each one filters the list (keeping risk and sort)."""
+    entries = ([("", "All items", summary.total)]
+               + [(c.value, c.label, c.count) for c in summary.by_status]
+               + [(DELAYED, "Delayed", summary.delayed)])
+    return [{"value": value, "label": label, "count": count,
+             "href": query.query_string(status=value), "current": query.status == value}
+            for value, label, count in entries]
 
 
 def _system_context(system: System) -> dict:

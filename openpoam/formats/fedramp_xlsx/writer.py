@@ -1,0 +1,138 @@
+"""POA&M -> the official FedRAMP POA&M workbook (template v2.1 shipped in data/).
+
+Open items go to "Open POA&M Items", closed ones (completed, risk accepted,
+false positive) to "Closed POA&M Items" (completion guide section 2.2). The
+header block gets CSP, system name, impact level and POA&M date, plus the
+designation ("Internal tracking" / "Official submission") in the next column
+and in the printed page header.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import BinaryIO
+
+from openpyxl.utils import column_index_from_string, get_column_letter
+
+from openpoam.domain.poam import PoamDocument, PoamItemData, Risk
+from openpoam.formats.cells import MAX_CELL_CHARS, is_too_long
+from openpoam.formats.fedramp_xlsx import layout as L
+from openpoam.formats.fedramp_xlsx.fields import item_cells
+from openpoam.formats.fedramp_xlsx.package import (Sheet, Template, add_page_header,
+                                                   date_cell_xml, package, replace_rows,
+                                                   set_date, set_text, text_cell_xml)
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class FedrampXlsxExporter:
+    key = "fedramp-xlsx"
+    label = "FedRAMP POA&M workbook (.xlsx)"
+    media_type = XLSX_MEDIA_TYPE
+    extension = ".xlsx"
+
+    def write(self, document: PoamDocument, stream: BinaryIO) -> list[str]:
+        template = Template(L.TEMPLATE.read_bytes())
+        warnings: list[str] = []
+        open_sheet = _parse(template, L.OPEN_SHEET)
+        styles = _example_styles(open_sheet)
+        closed = [item for item in document.items if item.status.is_closed]
+        opened = [item for item in document.items if not item.status.is_closed]
+        replaced = {}
+        for sheet, items in ((open_sheet, opened), (_parse(template, L.CLOSED_SHEET), closed)):
+            replaced[template.sheet_parts[sheet.name]] = _fill(sheet, document, items, styles,
+                                                               warnings)
+        stream.write(package(template, replaced))
+        _warn_critical(document.items, warnings)
+        return warnings
+
+
+def _parse(template: Template, name: str) -> Sheet:
+    return Sheet.parse(name, template.read(template.sheet_parts[name]), template.shared)
+
+
+def _first_item_row(sheet: Sheet) -> int:
+    return sheet.header_row + 1 + L.GUIDANCE_ROWS.get(sheet.name, 0)
+
+
+def _example_styles(sheet: Sheet) -> dict[str, str | None]:
+    """Cell style per column (by header) from the template's example row."""
+    row = _first_item_row(sheet)
+    return {key: sheet.style(f"{col}{row}") for key, col in sheet.columns.items()}
+
+
+def _fill(sheet: Sheet, document: PoamDocument, items: list[PoamItemData],
+          styles: dict[str, str | None], warnings: list[str]) -> bytes:
+    _fill_header_block(sheet, document)
+    add_page_header(sheet, document.system.designation.label)
+    first = _first_item_row(sheet)
+    missing = [name for name in item_cells(PoamItemData("", ""), document.system)
+               if L.normal(name) not in sheet.columns]
+    if missing:
+        warnings.append(f"{sheet.name}: the template has no column {', '.join(missing)}")
+    rows = "".join(_row_xml(sheet, first + offset, item, document, styles, warnings)
+                   for offset, item in enumerate(items))
+    last = first + len(items) - 1
+    drop_to = max(last, first + L.EXAMPLE_ROWS.get(sheet.name, 0) - 1)
+    return replace_rows(sheet, first, drop_to, rows, last)
+
+
+def _fill_header_block(sheet: Sheet, document: PoamDocument) -> None:
+    system = document.system
+    poam_date = document.generated_at or datetime.now()
+    values = {L.CSP: system.organization, L.SYSTEM_NAME: system.name,
+              L.IMPACT_LEVEL: system.impact_level, L.POAM_DATE: poam_date.date()
+              if isinstance(poam_date, datetime) else poam_date}
+    last_label = None
+    for label, value in values.items():
+        found = sheet.find_label(label)
+        if found is None:
+            continue
+        col, row = found
+        cell = sheet.cell(f"{col}{row + 1}")
+        if isinstance(value, date):
+            set_date(cell, value)
+        else:
+            set_text(cell, value or "")
+        last_label = found
+    if last_label is not None:
+        _add_designation(sheet, last_label, document.system.designation.label)
+
+
+def _add_designation(sheet: Sheet, beside: tuple[str, int], label: str) -> None:
+    col, row = beside
+    target = get_column_letter(column_index_from_string(col) + 1)
+    label_style = sheet.style(f"{col}{row}")
+    value_style = sheet.style(f"A{row + 1}")
+    set_text(sheet.cell(f"{target}{row}"), L.DESIGNATION, label_style)
+    set_text(sheet.cell(f"{target}{row + 1}"), label, value_style)
+
+
+def _row_xml(sheet: Sheet, number: int, item: PoamItemData, document: PoamDocument,
+             styles: dict[str, str | None], warnings: list[str]) -> str:
+    cells = []
+    for header, value in item_cells(item, document.system).items():
+        key = L.normal(header)
+        col = sheet.columns.get(key)
+        if col is None or value is None or value == "":
+            continue
+        ref = f"{col}{number}"
+        if isinstance(value, date):
+            cells.append((col, date_cell_xml(ref, styles.get(key), value)))
+            continue
+        if is_too_long(value):
+            warnings.append(f"{item.poam_id}: {header} cut to {MAX_CELL_CHARS:,} characters "
+                            "(the most a spreadsheet cell holds)")
+            value = value[:MAX_CELL_CHARS - 1]
+        cells.append((col, text_cell_xml(ref, styles.get(key), value)))
+    cells.sort(key=lambda pair: (len(pair[0]), pair[0]))  # A..Z, then AA..: the order Excel needs
+    return f'<row r="{number}">' + "".join(xml for _, xml in cells) + "</row>"
+
+
+def _warn_critical(items: list[PoamItemData], warnings: list[str]) -> None:
+    critical = [item.poam_id for item in items
+                if Risk.CRITICAL in (item.original_risk, item.adjusted_risk)]
+    if critical:
+        shown = ", ".join(critical[:10]) + (" ..." if len(critical) > 10 else "")
+        warnings.append(f"{len(critical)} item(s) rated Critical are written as High (the "
+                        f"template lists Low, Moderate, High): {shown}")

@@ -1,0 +1,8 @@
+"""Generic CSV findings read through a column mapping."""
+
+from openpoam.formats.generic_csv.importer import GenericCsvImporter
+from openpoam.formats.generic_csv.mapping import Mapping
+
+PLUGINS = [GenericCsvImporter()]
+
+__all__ = ["GenericCsvImporter", "Mapping", "PLUGINS"]

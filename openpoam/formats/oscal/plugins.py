@@ -1,0 +1,123 @@
+"""The OSCAL POA&M exporters and importers (JSON and XML) as registry plugins."""
+
+from __future__ import annotations
+
+import json
+from typing import BinaryIO
+
+from lxml import etree
+
+from openpoam.domain.poam import PoamDocument
+from openpoam.formats import xmlsafe
+from openpoam.formats.base import FormatError
+from openpoam.formats.oscal import xmlmap
+from openpoam.formats.oscal.export import build
+from openpoam.formats.oscal.reader import check_root, read_document
+from openpoam.formats.oscal.validation import fedramp_violations, validate
+from openpoam.formats.oscal.vocab import ROOT
+from openpoam.formats.streams import sniff_text
+
+EXPORT_SOURCE = "OSCAL export"
+
+
+def export_data(document: PoamDocument) -> tuple[dict, list[str]]:
+    """The validated OSCAL dict and the warnings worth showing."""
+    if not document.items:
+        # The schema requires at least one poam-item: an empty POA&M has no OSCAL form.
+        raise FormatError("an OSCAL POA&M needs at least one item, and this one has none",
+                          source=EXPORT_SOURCE)
+    data, warnings = build(document)
+    errors = validate(data)
+    if errors:
+        # Our own output failing the schema is a defect: refuse to write a broken file.
+        raise FormatError(f"the export does not validate against the OSCAL schema: "
+                          f"{errors[0]}" + _more(errors), source=EXPORT_SOURCE,
+                          field=errors[0].split(":", 1)[0])
+    if document.system.framework.is_fedramp:
+        warnings += fedramp_violations(data)
+    return data, warnings
+
+
+def import_data(data: object, *, source: str) -> PoamDocument:
+    """Schema-check OSCAL data (JSON shape) and map it to a PoamDocument."""
+    check_root(data, source)
+    errors = validate(data)  # type: ignore[arg-type]
+    if errors:
+        path, _, message = errors[0].partition(": ")
+        raise FormatError(f"not a valid OSCAL POA&M at {path}: {message}" + _more(errors),
+                          source=source, field=path)
+    try:
+        return read_document(data, source=source)  # type: ignore[arg-type]
+    except (KeyError, ValueError, TypeError) as exc:
+        raise FormatError(f"the POA&M could not be read: {exc!r}", source=source) from None
+
+
+def _more(errors: list[str]) -> str:
+    return f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+
+
+class OscalJsonExporter:
+    key = "oscal-json"
+    label = "OSCAL POA&M 1.2.1 (JSON)"
+    media_type = "application/json"
+    extension = ".json"
+
+    def write(self, document: PoamDocument, stream: BinaryIO) -> list[str]:
+        data, warnings = export_data(document)
+        stream.write(json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8"))
+        stream.write(b"\n")
+        return warnings
+
+
+class OscalXmlExporter:
+    key = "oscal-xml"
+    label = "OSCAL POA&M 1.2.1 (XML)"
+    media_type = "application/xml"
+    extension = ".xml"
+
+    def write(self, document: PoamDocument, stream: BinaryIO) -> list[str]:
+        data, warnings = export_data(document)
+        root = xmlmap.to_xml(data)
+        stream.write(etree.tostring(root, xml_declaration=True, encoding="UTF-8",
+                                    pretty_print=True))
+        return warnings
+
+
+class OscalJsonImporter:
+    key = "oscal-json"
+    label = "OSCAL POA&M (JSON)"
+
+    def sniff(self, head: bytes, filename: str) -> bool:
+        text = sniff_text(head).lstrip()
+        return text.startswith("{") and f'"{ROOT}"' in text[:4096]
+
+    def read(self, stream: BinaryIO, *, source: str) -> PoamDocument:
+        raw = stream.read()
+        try:
+            data = json.loads(raw.decode("utf-8-sig"))
+        except UnicodeDecodeError as exc:
+            raise FormatError(f"not UTF-8 text: {exc.reason} at byte {exc.start}",
+                              source=source) from None
+        except json.JSONDecodeError as exc:
+            raise FormatError(f"invalid JSON: {exc.msg} (column {exc.colno})",
+                              source=source, line=exc.lineno) from None
+        return import_data(data, source=source)
+
+
+class OscalXmlImporter:
+    key = "oscal-xml"
+    label = "OSCAL POA&M (XML)"
+
+    def sniff(self, head: bytes, filename: str) -> bool:
+        try:
+            return xmlsafe.root_tag(head) == ROOT and xmlmap.XML_NS.encode() in head
+        except Exception:  # sniff() must never raise
+            return False
+
+    def read(self, stream: BinaryIO, *, source: str) -> PoamDocument:
+        root = xmlsafe.parse(stream, source=source)
+        name = etree.QName(root)
+        if name.localname != ROOT or name.namespace != xmlmap.XML_NS:
+            raise FormatError(f"not an OSCAL POA&M: the root element is {root.tag!r}, "
+                              f"expected {ROOT!r} in {xmlmap.XML_NS}", source=source)
+        return import_data(xmlmap.from_xml(root), source=source)

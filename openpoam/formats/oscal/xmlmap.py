@@ -1,0 +1,216 @@
+"""OSCAL XML <-> the OSCAL JSON shape, for the POA&M model.
+
+OSCAL defines one model with two serializations; the differences that matter here
+(from the OSCAL metaschema rules and the POA&M, assessment-common, metadata and
+implementation-common models):
+- flags are XML attributes; fields and assemblies are child elements;
+- a JSON array ("props", "remediations", ...) is a run of singular elements ("prop",
+  "response", ...), with two grouped exceptions ("revisions", "entries" inside risk-log
+  is already an object);
+- a few fields carry a value and flags: its value has a JSON key (system-id -> "id");
+- markup is Markdown in JSON and HTML-like elements in XML (<p>, <ul>, <em> ...).
+
+Both directions are table driven; the writer produces elements in the order the JSON
+dict holds them, which the exporter builds in the order the OSCAL models define.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+XML_NS = "http://csrc.nist.gov/ns/oscal/1.0"
+_Q = f"{{{XML_NS}}}"
+
+# JSON array key -> XML element name (singular, ungrouped).
+ARRAYS = {
+    "props": "prop", "links": "link", "roles": "role", "parties": "party",
+    "responsible-parties": "responsible-party", "responsible-roles": "responsible-role",
+    "party-uuids": "party-uuid", "locations": "location", "addresses": "address",
+    "addr-lines": "addr-line", "email-addresses": "email-address",
+    "telephone-numbers": "telephone-number", "member-of-organizations":
+    "member-of-organization", "location-uuids": "location-uuid", "external-ids":
+    "external-id", "document-ids": "document-id", "actions": "action",
+    "components": "component", "inventory-items": "inventory-item",
+    "implemented-components": "implemented-component", "protocols": "protocol",
+    "port-ranges": "port-range", "users": "user", "role-ids": "role-id",
+    "authorized-privileges": "authorized-privilege",
+    "functions-performed": "function-performed", "observations": "observation",
+    "methods": "method", "types": "type", "origins": "origin", "actors": "actor",
+    "subjects": "subject", "relevant-evidence": "relevant-evidence", "risks": "risk",
+    "threat-ids": "threat-id", "characterizations": "characterization", "facets": "facet",
+    "mitigating-factors": "mitigating-factor", "remediations": "response",
+    "required-assets": "required-asset", "tasks": "task", "dependencies": "dependency",
+    "associated-activities": "associated-activity", "entries": "entry",
+    "logged-by": "logged-by", "related-responses": "related-response",
+    "related-tasks": "related-task", "related-observations": "related-observation",
+    "related-risks": "associated-risk", "related-findings": "related-finding",
+    "findings": "finding", "poam-items": "poam-item", "resources": "resource",
+    "rlinks": "rlink", "hashes": "hash", "assessment-platforms": "assessment-platform",
+    "uses-components": "uses-component", "statement-ids": "statement-id",
+    "values": "value",
+}
+SINGULAR = {xml: key for key, xml in ARRAYS.items()}
+# Arrays XML wraps in a group element.
+GROUPED = {"revisions": "revision"}
+# Fields with flags: the JSON key that holds the element's own value.
+VALUE_KEYS = {"system-id": "id", "document-id": "identifier", "hash": "value",
+              "telephone-number": "number", "base64": "value", "threat-id": "id"}
+MULTILINE = frozenset({"description", "remarks", "statement", "purpose"})
+INLINE = frozenset({"title", "text"})
+FLAGS = frozenset({
+    "uuid", "id", "ns", "class", "group", "href", "rel", "media-type", "type", "role-id",
+    "party-uuid", "actor-uuid", "observation-uuid", "risk-uuid", "finding-uuid",
+    "subject-uuid", "response-uuid", "task-uuid", "component-uuid", "implementation-uuid",
+    "implementation-statement-uuid", "algorithm", "identifier-type", "scheme",
+    "lifecycle", "target-id", "system", "date", "period", "unit", "filename",
+    "resource-fragment", "transport", "control-id", "objective-id", "param-id",
+    "activity-uuid"})
+# Flags only inside certain elements (elsewhere the same name is a field).
+CONTEXT_FLAGS = {"name": {"prop", "facet", "protocol", "part"},
+                 "value": {"prop", "facet"},
+                 "start": {"within-date-range", "port-range"},
+                 "end": {"within-date-range", "port-range"},
+                 "state": {"status"}}
+SINGLE_HERE = frozenset({("characterization", "origin"), ("location", "address")})
+INTEGERS = {("port-range", "start"), ("port-range", "end"), ("at-frequency", "period")}
+BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "pre",
+                    "blockquote", "table"})
+
+
+def _is_flag(parent: str, key: str) -> bool:
+    if key in CONTEXT_FLAGS:
+        return parent in CONTEXT_FLAGS[key]
+    return key in FLAGS
+
+
+# -- JSON shape -> XML ----------------------------------------------------------------
+
+def to_xml(data: dict) -> etree._Element:
+    (name, body), = data.items()
+    root = etree.Element(_Q + name, nsmap={None: XML_NS})
+    _fill(root, name, body)
+    return root
+
+
+def _fill(element: etree._Element, name: str, body) -> None:
+    if not isinstance(body, dict):
+        _text(element, name, body)
+        return
+    for key, value in body.items():
+        if key == VALUE_KEYS.get(name):
+            element.text = _scalar(value)
+        elif _is_flag(name, key):
+            element.set(key, _scalar(value))
+        elif key in GROUPED:
+            group = etree.SubElement(element, _Q + key)
+            for entry in value:
+                _child(group, GROUPED[key], entry)
+        elif isinstance(value, list):
+            for entry in value:
+                _child(element, ARRAYS.get(key, key.removesuffix("s")), entry)
+        else:
+            _child(element, key, value)
+
+
+def _child(parent: etree._Element, name: str, value) -> None:
+    _fill(etree.SubElement(parent, _Q + name), name, value)
+
+
+def _text(element: etree._Element, name: str, value) -> None:
+    if name in MULTILINE:
+        for paragraph in paragraphs(str(value)):
+            etree.SubElement(element, _Q + "p").text = paragraph
+    else:
+        element.text = _scalar(value)
+
+
+def paragraphs(text: str) -> list[str]:
+    """Markdown paragraphs (blank-line separated), each line trimmed."""
+    out = []
+    for block in re.split(r"\n[ \t]*\n", text.strip()):
+        lines = [part.strip() for part in block.split("\n")]
+        joined = "\n".join(part for part in lines if part)
+        if joined:
+            out.append(joined)
+    return out
+
+
+def _scalar(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+# -- XML -> JSON shape ----------------------------------------------------------------
+
+def from_xml(root: etree._Element) -> dict:
+    name = etree.QName(root).localname
+    return {name: _read(root, name)}
+
+
+def _read(element: etree._Element, name: str):
+    if name in MULTILINE:
+        return markup_text(element)
+    if name in INLINE:
+        return inline_text(element)
+    attributes = {k: _coerce(name, k, v) for k, v in element.attrib.items()
+                  if not k.startswith("{")}
+    children = [c for c in element if isinstance(c.tag, str)]
+    out: dict = dict(attributes)
+    if name in VALUE_KEYS:
+        out[VALUE_KEYS[name]] = (element.text or "").strip()
+        return out
+    if not children and not attributes:
+        return (element.text or "").strip()
+    for child in children:
+        child_name = etree.QName(child).localname
+        if child_name in GROUPED:
+            out[child_name] = [_read(g, GROUPED[child_name]) for g in child
+                               if isinstance(g.tag, str)]
+        elif child_name in SINGULAR and not _singular_here(name, child_name):
+            out.setdefault(SINGULAR[child_name], []).append(_read(child, child_name))
+        else:
+            out[child_name] = _read(child, child_name)
+    return out
+
+
+def _singular_here(parent: str, child: str) -> bool:
+    """Elements that are single objects in this parent though arrays elsewhere."""
+    return (parent, child) in SINGLE_HERE
+
+
+def _coerce(element: str, key: str, value: str):
+    if (element, key) in INTEGERS and value.isdigit():
+        return int(value)
+    return value
+
+
+def inline_text(element: etree._Element) -> str:
+    return " ".join("".join(element.itertext()).split())
+
+
+def markup_text(element: etree._Element) -> str:
+    """Markup-multiline -> plain Markdown-ish text, paragraphs separated by blank lines."""
+    blocks = [c for c in element if isinstance(c.tag, str)]
+    if not blocks:
+        return _lines("".join(element.itertext()))
+    out = []
+    for block in blocks:
+        tag = etree.QName(block).localname
+        if tag in ("ul", "ol"):
+            marker = "-" if tag == "ul" else "1."
+            items = [f"{marker} {inline_text(li)}" for li in block
+                     if isinstance(li.tag, str)]
+            out.append("\n".join(items))
+        elif tag.startswith("h") and tag[1:].isdigit():
+            out.append(f"{'#' * int(tag[1:])} {inline_text(block)}")
+        else:
+            out.append(_lines("".join(block.itertext())))
+    return "\n\n".join(part for part in out if part)
+
+
+def _lines(text: str) -> str:
+    # Pretty-printed XML indents paragraph text: keep the line breaks, drop the indent.
+    return "\n".join(part.strip() for part in text.strip().split("\n") if part.strip())

@@ -1,0 +1,314 @@
+"""Applying reconcile()'s changes to the database in bulk, with history.
+
+Called by imports.py inside one transaction. Statements are batched so a scan
+of 100,000 findings takes a few hundred statements, not 100,000.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+
+from django.db.models import Q
+from django.utils import timezone
+
+from openpoam.domain import fedramp
+from openpoam.domain.controls import ControlIdError, normalise
+from openpoam.domain.findings import Severity
+from openpoam.domain.poam import Catalog, Risk, Source, Status
+from openpoam.domain.reconcile import (AssetState, Changes, ExistingItem, NewItem, ScanDigest,
+                                       WeaknessDigest)
+from openpoam.tracker.models import (AffectedAsset, ControlReference, Evidence, KnownExploited,
+                                     PoamItem, System)
+from openpoam.tracker.services import evidence as evidence_store
+from openpoam.tracker.services.history import Recorder
+from openpoam.tracker.services.items import reserve_poam_ids
+
+BATCH = 900  # ids per IN (...) clause: below every backend's parameter limit
+SUMMARY_NAMES = 10  # asset names listed in one history line
+
+RISK_OF = {Severity.INFO: Risk.LOW, Severity.LOW: Risk.LOW, Severity.MODERATE: Risk.MODERATE,
+           Severity.HIGH: Risk.HIGH, Severity.CRITICAL: Risk.CRITICAL}
+
+
+def existing_items(system: System) -> tuple[list[ExistingItem], dict]:
+    """The system's scan-tracked items as plain data, oldest first, and asset row ids."""
+    items: dict[int, ExistingItem] = {}
+    rows = (PoamItem.objects.filter(system=system).exclude(scan_scope="")
+            .order_by("created_at", "pk")
+            .values_list("pk", "scan_scope", "scan_weakness_id", "status", "actual_completion",
+                         "status_date"))
+    for pk, scope, weakness_id, status, completed, status_date in rows:
+        items[pk] = ExistingItem(ref=pk, weakness_key=(scope, weakness_id),
+                                 closed=Status(status).is_closed,
+                                 closed_on=completed or status_date)
+    asset_ids: dict[tuple[int, tuple[str, str, str]], int] = {}
+    assets = (AffectedAsset.objects.filter(item__system=system).exclude(item__scan_scope="")
+              .values_list("pk", "item_id", "asset_key", "port", "protocol", "remediated_on",
+                           "last_seen"))
+    for pk, item_id, key, port, protocol, remediated_on, last_seen in assets.iterator(5000):
+        identity = (key, port, protocol)
+        items[item_id].assets[identity] = AssetState(remediated=remediated_on is not None,
+                                                     last_seen=last_seen)
+        asset_ids[(item_id, identity)] = pk
+    return list(items.values()), asset_ids
+
+
+def apply_changes(actor, system: System, changes: Changes, digest: ScanDigest, asset_ids: dict,
+                  record, *, scan_file) -> None:
+    recorder = Recorder(actor, import_record=record)
+    why = f"scan import {record.file_name}"
+    touched = _touched_items(changes)
+    _create_items(system, changes.new_items, digest, recorder, why)
+    _add_assets(changes.new_assets, touched, recorder, why)
+    _mark_seen(changes.seen_again + changes.reopened, asset_ids)
+    _reopen(changes.reopened, asset_ids, touched, recorder, why)
+    _remediate(changes.remediated, asset_ids, touched, recorder, why)
+    _close(changes.closed, touched, recorder, why, actor, record, scan_file)
+    _propose(changes.proposed, touched, recorder, why)
+    _item_last_seen(changes)
+    recorder.save()
+
+
+def _touched_items(changes: Changes) -> dict[int, PoamItem]:
+    refs = {c.ref for c in (*changes.new_assets, *changes.reopened, *changes.remediated,
+                            *changes.closed, *changes.proposed)}
+    refs |= {n.recurrence_of for n in changes.new_items if n.recurrence_of is not None}
+    found: dict[int, PoamItem] = {}
+    refs_list = sorted(refs)
+    for start in range(0, len(refs_list), BATCH):
+        found.update(PoamItem.objects.in_bulk(refs_list[start:start + BATCH]))
+    return found
+
+
+# ---- new items ---------------------------------------------------------------------------
+
+def _create_items(system: System, new_items: list[NewItem], digest: ScanDigest,
+                  recorder: Recorder, why: str) -> None:
+    if not new_items:
+        return
+    kev = _kev_dues({cve for n in new_items for cve in n.weakness.cves})
+    rows = [_item_row(system, n, kev) for n in new_items]
+    _assign_ids(system, rows)
+    PoamItem.objects.bulk_create(rows, batch_size=500)
+    assets, controls = [], []
+    for row, new in zip(rows, new_items):
+        assets += [_asset_row(row, s.identity, s.asset, s.first_seen, s.last_seen)
+                   for s in new.assets]
+        controls += _control_rows(row, new.weakness)
+        recorder.add(row, "create", new=row.title, justification=why)
+        recorder.add(row, "create", field_name="assets",
+                     new=_summary([s.identity for s in new.assets]), justification=why)
+        if new.recurrence_of is not None:
+            recorder.add(row, "create", field_name="recurrence_of",
+                         new=_poam_id(new.recurrence_of), justification=why)
+    AffectedAsset.objects.bulk_create(assets, batch_size=2000)
+    ControlReference.objects.bulk_create(controls, batch_size=2000, ignore_conflicts=True)
+
+
+def _item_row(system: System, new: NewItem, kev: dict[str, date]) -> PoamItem:
+    weakness = new.weakness
+    first_seen = min((s.first_seen for s in new.assets), default=None)
+    last_seen = max((s.last_seen for s in new.assets), default=None)
+    detected = (first_seen or timezone.now()).date()
+    risk = RISK_OF[weakness.severity]
+    kev_due = min((kev[c] for c in weakness.cves if c in kev), default=None)
+    scheduled = (fedramp.remediation_deadline(risk, detected, kev_due)
+                 if system.framework_enum.is_fedramp else None)
+    return PoamItem(
+        organization_id=system.organization_id, system=system,
+        title=(weakness.title or weakness.weakness_id)[:500],
+        weakness_description=_description(weakness), source=Source.VULNERABILITY_SCAN,
+        source_identifier=weakness.weakness_id[:300],
+        source_detail=f"{weakness.scanner} {weakness.scanner_version}".strip()[:300],
+        original_risk=risk, raw_severity=weakness.raw_severity[:50],
+        planned_remediation=weakness.solution, detected_on=detected,
+        scheduled_completion=scheduled, status=Status.OPEN, status_date=timezone.localdate(),
+        cves=list(weakness.cves), kev=kev_due is not None, kev_due=kev_due,
+        comments=_comments(weakness), scan_scope=weakness.scope[:200],
+        scan_weakness_id=weakness.weakness_id[:300], recurrence_of_id=new.recurrence_of,
+        last_seen=last_seen)
+
+
+def _assign_ids(system: System, rows: list[PoamItem]) -> None:
+    by_year: dict[int, list[PoamItem]] = defaultdict(list)
+    for row in rows:
+        by_year[row.detected_on.year].append(row)
+    for year, group in sorted(by_year.items()):
+        for row, poam_id in zip(group, reserve_poam_ids(system.organization, year, len(group))):
+            row.poam_id = poam_id
+
+
+def _description(weakness: WeaknessDigest) -> str:
+    text = weakness.description
+    if weakness.evidence_sample:
+        text += f"\n\nScanner output (sample):\n{weakness.evidence_sample}"
+    return text
+
+
+def _comments(weakness: WeaknessDigest) -> str:
+    lines = []
+    if weakness.ccis:
+        lines.append("CCIs: " + ", ".join(weakness.ccis))
+    if weakness.cwes:
+        lines.append("CWEs: " + ", ".join(weakness.cwes))
+    if weakness.references:
+        lines.append("References: " + ", ".join(weakness.references[:20]))
+    return "\n".join(lines)
+
+
+def _control_rows(row: PoamItem, weakness: WeaknessDigest) -> list[ControlReference]:
+    found = set()
+    for control in weakness.controls:
+        try:
+            found.add(normalise(Catalog.NIST_800_53_R5, control))
+        except ControlIdError:
+            continue  # a scanner's odd spelling is kept in the description, not as a control
+    return [ControlReference(item=row, catalog=Catalog.NIST_800_53_R5, control_id=c)
+            for c in sorted(found)]
+
+
+def _kev_dues(cves: set[str]) -> dict[str, date]:
+    dues: dict[str, date] = {}
+    ordered = sorted(cves)
+    for start in range(0, len(ordered), BATCH):
+        chunk = ordered[start:start + BATCH]
+        dues.update(KnownExploited.objects.filter(cve__in=chunk).values_list("cve", "due_date"))
+    return dues
+
+
+# ---- assets ------------------------------------------------------------------------------
+
+def _asset_row(item: PoamItem, identity, info, first_seen, last_seen) -> AffectedAsset:
+    key, port, protocol = identity
+    return AffectedAsset(item=item, asset_key=key[:300], name=(info.name or key)[:300],
+                         kind=info.kind[:20], ip=info.ip[:64], fqdn=info.fqdn[:300],
+                         port=port[:10], protocol=protocol[:10], first_seen=first_seen,
+                         last_seen=last_seen)
+
+
+def _add_assets(new_assets, touched, recorder: Recorder, why: str) -> None:
+    rows, per_item = [], defaultdict(list)
+    for change in new_assets:
+        item = touched[change.ref]
+        rows.append(_asset_row(item, change.identity, change.asset, change.first_seen,
+                               change.last_seen))
+        per_item[change.ref].append(change.identity)
+    AffectedAsset.objects.bulk_create(rows, batch_size=2000)
+    for ref, identities in per_item.items():
+        recorder.add(touched[ref], "update", field_name="assets",
+                     new="found on " + _summary(identities), justification=why)
+
+
+def _mark_seen(changes, asset_ids: dict) -> None:
+    """last_seen moves forward; grouped by value so one UPDATE serves many rows."""
+    by_time: dict[datetime, list[int]] = defaultdict(list)
+    for change in changes:
+        by_time[change.last_seen].append(asset_ids[(change.ref, change.identity)])
+    for moment, ids in by_time.items():
+        _update_in_batches(ids, last_seen=moment)
+
+
+def _reopen(reopened, asset_ids, touched, recorder: Recorder, why: str) -> None:
+    ids, per_item = [], defaultdict(list)
+    for change in reopened:
+        ids.append(asset_ids[(change.ref, change.identity)])
+        per_item[change.ref].append(change.identity)
+    _update_in_batches(ids, remediated_on=None)
+    for ref, identities in per_item.items():
+        recorder.add(touched[ref], "update", field_name="assets",
+                     new="found again on " + _summary(identities), justification=why)
+
+
+def _remediate(remediated, asset_ids, touched, recorder: Recorder, why: str) -> None:
+    by_day: dict[date, list[int]] = defaultdict(list)
+    per_item = defaultdict(list)
+    for change in remediated:
+        by_day[change.on.date()].append(asset_ids[(change.ref, change.identity)])
+        per_item[change.ref].append(change.identity)
+    for day, ids in by_day.items():
+        _update_in_batches(ids, remediated_on=day)
+    for ref, identities in per_item.items():
+        recorder.add(touched[ref], "update", field_name="assets",
+                     new="remediated on " + _summary(identities), justification=why)
+
+
+def _update_in_batches(ids: list[int], **values) -> None:
+    for start in range(0, len(ids), BATCH):
+        AffectedAsset.objects.filter(pk__in=ids[start:start + BATCH]).update(**values)
+
+
+# ---- closing -----------------------------------------------------------------------------
+
+def _close(closures, touched, recorder: Recorder, why: str, actor, record, scan_file) -> None:
+    if not closures:
+        return
+    stored = _store_scan(scan_file, record.file_name)
+    today = timezone.localdate()
+    for closure in closures:
+        item = touched[closure.ref]
+        Evidence.objects.create(
+            item=item, kind=Evidence.FILE, name=record.file_name[:255], sha256=stored[0],
+            size=stored[1], storage_name=stored[2], media_type="application/octet-stream",
+            uploaded_by=actor.name, uploader=actor.user,
+            description="Scan in which the weakness was no longer found on any covered asset.")
+        old = item.status
+        if Status(old) is Status.REOPENED:  # the workflow goes Reopened -> In Progress first
+            recorder.add(item, "update", field_name="status", old=old,
+                         new=Status.IN_PROGRESS.value, justification=why)
+            old = Status.IN_PROGRESS.value
+        item.status, item.status_date = Status.COMPLETED.value, today
+        item.actual_completion, item.closure_proposed = closure.on.date(), False
+        item.version += 1
+        recorder.add(item, "update", field_name="status", old=old, new=item.status,
+                     justification=f"{why}: no longer found on any covered asset")
+        recorder.add(item, "update", field_name="actual_completion",
+                     new=item.actual_completion, justification=why)
+    PoamItem.objects.bulk_update([touched[c.ref] for c in closures],
+                                 ["status", "status_date", "actual_completion",
+                                  "closure_proposed", "version"], batch_size=500)
+
+
+def _store_scan(scan_file, name: str) -> tuple[str, int, str]:
+    with open(scan_file, "rb") as stream:
+        return evidence_store.store(stream, name)
+
+
+def _propose(proposals, touched, recorder: Recorder, why: str) -> None:
+    ids = []
+    for proposal in proposals:
+        item = touched[proposal.ref]
+        if not item.closure_proposed:
+            ids.append(item.pk)
+            recorder.add(item, "update", field_name="closure_proposed", old=False, new=True,
+                         justification=f"{why}: no longer found on any covered asset")
+    PoamItem.objects.filter(pk__in=ids).update(closure_proposed=True)
+
+
+def _item_last_seen(changes: Changes) -> None:
+    latest: dict[int, datetime] = {}
+    for change in (*changes.seen_again, *changes.new_assets, *changes.reopened):
+        if change.ref not in latest or change.last_seen > latest[change.ref]:
+            latest[change.ref] = change.last_seen
+    by_time: dict[datetime, list[int]] = defaultdict(list)
+    for ref, moment in latest.items():
+        by_time[moment].append(ref)
+    for moment, refs in by_time.items():
+        for start in range(0, len(refs), BATCH):
+            PoamItem.objects.filter(Q(last_seen__isnull=True) | Q(last_seen__lt=moment),
+                                    pk__in=refs[start:start + BATCH]).update(last_seen=moment)
+
+
+# ---- text --------------------------------------------------------------------------------
+
+def _summary(identities) -> str:
+    labels = [f"{k}:{p}/{proto}" if p else k for k, p, proto in sorted(identities)]
+    shown = ", ".join(labels[:SUMMARY_NAMES])
+    more = len(labels) - SUMMARY_NAMES
+    return f"{len(labels)} asset(s): {shown}" + (f" (+{more} more)" if more > 0 else "")
+
+
+def _poam_id(pk: int) -> str:
+    return PoamItem.objects.filter(pk=pk).values_list("poam_id", flat=True).first() or str(pk)
+
+

@@ -1,0 +1,238 @@
+"""Qualys importers: asset data report and scan XML, scan/VMDR/PCI CSV."""
+
+import io
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from openpoam.domain.findings import Finding, ResultStatus, ScanInfo, Severity, Target
+from openpoam.formats.base import FormatError, ScanImporter
+from openpoam.formats.qualys import PLUGINS
+from tests.paths import SAMPLES
+
+XML, CSV = PLUGINS
+FOLDER = SAMPLES / "qualys"
+
+
+def records(path: Path, importer=None):
+    importer = importer or (XML if path.suffix == ".xml" else CSV)
+    with path.open("rb") as stream:
+        return list(importer.parse(stream, source=path.name))
+
+
+def findings(recs) -> list[Finding]:
+    return [r for r in recs if isinstance(r, Finding)]
+
+
+def one(recs, qid: str, **match) -> Finding:
+    hits = [f for f in findings(recs) if f.weakness_id == qid
+            and all(getattr(f, k) == v for k, v in match.items())]
+    assert len(hits) == 1, hits
+    return hits[0]
+
+
+class OneWay(io.RawIOBase):
+    """A stream that cannot seek, like an upload."""
+
+    def __init__(self, data: bytes):
+        self.inner = io.BytesIO(data)
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        data = self.inner.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def test_it_has_two_importers_with_distinct_keys():
+    assert [p.key for p in PLUGINS] == ["qualys-xml", "qualys-csv"]
+    assert all(isinstance(p, ScanImporter) for p in PLUGINS)
+
+
+# (importer, targets, findings, findings above info)
+EXPECTED = {
+    "Qualys_Sample_Report.xml": (XML, 8, 301, 92),
+    "qualys_infrascan_webgui_multiple.xml": (XML, 2, 24, 8),
+    "Qualys_Sample_Report.csv": (CSV, 4, 6, 6),
+    "many_vulns_qid.csv": (CSV, 5, 5, 5),
+    "many_vulns_cve.csv": (CSV, 5, 5, 5),
+    "monthly_pci_issue6932.csv": (CSV, 1, 1, 1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_it_reads_every_sample(name):
+    importer, hosts, total, above_info = EXPECTED[name]
+    path = FOLDER / name
+    head = path.read_bytes()[:65536]
+    assert [p.sniff(head, name) for p in PLUGINS] == [p is importer for p in PLUGINS]
+    recs = records(path, importer)
+    found = findings(recs)
+    assert len([r for r in recs if isinstance(r, Target)]) == hosts
+    assert len(found) == total
+    assert sum(f.severity != Severity.INFO for f in found) == above_info
+    assert len([r for r in recs if isinstance(r, ScanInfo)]) == 1
+    assert all(f.scope == "qualys" and f.weakness_id.isdigit() for f in found)
+    assert len({f.identity for f in found}) == total
+
+
+def test_it_covers_every_sample_in_the_folder():
+    assert sorted(p.name for p in FOLDER.iterdir()) == sorted(EXPECTED)
+
+
+def test_it_joins_host_results_with_the_glossary():
+    recs = records(FOLDER / "Qualys_Sample_Report.xml")
+    libxml = one(recs, "11803")
+    assert libxml.title == "libxml2 Multiple Vulnerabilities"
+    assert libxml.asset.key == "demo20.s02.sjc01.qualys.com"
+    assert libxml.severity == Severity.MODERATE and libxml.raw_severity == "3"
+    assert "CVE-2015-8806" in libxml.cves and "BID:90865" in libxml.references
+    assert libxml.description.startswith("libxml2 is prone to multiple vulnerabilities")
+    assert libxml.solution.startswith("Refer to libxml2 repository")
+    assert libxml.first_seen == datetime(2019, 7, 31, 22, 15, 32, tzinfo=timezone.utc)
+    assert libxml.extra["vuln_status"] == "New" and libxml.status == ResultStatus.OPEN
+    info = [r for r in recs if isinstance(r, ScanInfo)][0]
+    assert info.scan_time == datetime(2019, 8, 1, 20, 3, 10, tzinfo=timezone.utc)
+
+
+def test_it_reads_information_gathered_qids_as_info():
+    recs = records(FOLDER / "Qualys_Sample_Report.xml")
+    dns = [f for f in findings(recs) if f.weakness_id == "6"]
+    assert len(dns) == 7 and {f.severity for f in dns} == {Severity.INFO}
+    assert {f.extra["type"] for f in dns} == {"information"}
+    ssh = one(recs, "38047", asset=dns[0].asset)
+    assert (ssh.port, ssh.protocol) == ("22", "tcp")
+    assert ssh.extra["service"] == "ssh"
+
+
+def test_it_yields_targets_for_addresses_without_results():
+    recs = records(FOLDER / "Qualys_Sample_Report.xml")
+    keys = {r.asset.key for r in recs if isinstance(r, Target)}
+    assert "64.41.200.248" in keys  # APPENDICES/NO_RESULTS
+
+
+def test_it_reads_a_stream_that_cannot_seek():
+    data = (FOLDER / "Qualys_Sample_Report.xml").read_bytes()
+    recs = list(XML.parse(io.BufferedReader(OneWay(data)), source="upload.xml"))
+    assert len(findings(recs)) == 301
+
+
+def test_it_reads_the_web_gui_scan_report():
+    recs = records(FOLDER / "qualys_infrascan_webgui_multiple.xml")
+    host1 = [r.asset for r in recs if isinstance(r, Target)][0]
+    assert host1.key == "host1.example.com" and host1.ip == "10.1.10.1"
+    java = one(recs, "124848", asset=host1)
+    assert java.severity == Severity.CRITICAL and java.extra["type"] == "potential"
+    assert "CVE-2016-0636" in java.cves
+    assert java.extra["cvss3_base_score"] == 8.1
+    udp = [f for f in findings(recs) if f.weakness_id == "82024"]
+    assert len(udp) == 2 and udp[0].cves == ("CVE-2002-0510",)
+    assert {f.asset.key for f in udp} == {"host1.example.com", "host2.example.com"}
+    info = [r for r in recs if isinstance(r, ScanInfo)][0]
+    assert info.name == "Report Title"
+
+
+def test_it_reads_the_scan_report_csv_with_us_dates():
+    recs = records(FOLDER / "Qualys_Sample_Report.csv")
+    eol = [f for f in findings(recs) if f.weakness_id == "105971"][0]
+    assert eol.first_seen == datetime(2021, 5, 13, 7, 8, 28)
+    assert eol.last_seen == datetime(2021, 5, 25, 7, 36, 58)
+    assert eol.severity == Severity.CRITICAL and eol.raw_severity == "5"
+    assert eol.asset.key == "ip-10-98-57-180.eu-west-1.compute.internal"
+    assert eol.asset.netbios == "EC2AMAZ-IU0C43L"
+    assert eol.extra["cvss3_base_score"] == 8.1
+    assert eol.extra["cvss3_vector"] == "AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:H"
+
+
+def test_it_reads_vmdr_exports_after_the_preamble_rows():
+    qid_view = records(FOLDER / "many_vulns_qid.csv")
+    first = one(qid_view, "100001")
+    assert first.asset.key == "100000001" and first.asset.name == "WEBSERVER01"
+    assert first.asset.ip == "10.0.0.10"
+    assert first.last_seen == datetime(2026, 2, 3, 7, 0)
+    statuses = {f.status for f in findings(qid_view)}
+    assert statuses == {ResultStatus.OPEN, ResultStatus.PASSED}
+    cve_view = records(FOLDER / "many_vulns_cve.csv")
+    assert one(cve_view, "800001").cves == ("CVE-2023-0001",)
+    assert all(f.protocol in ("tcp", "udp", "") for f in findings(cve_view))  # "'-" is empty
+
+
+def test_it_merges_rows_of_the_cve_view():
+    header = ('"CVE","QID","Title","Severity","Type Detected","Last Detected","First Detected",'
+              '"Protocol","Port","Status","Asset Id","Asset Name","Asset IPV4"\n')
+    row = '"{cve}","800001","T","4","Confirmed","Feb 03, 2026 07:00 AM","","TCP","80","ACTIVE",' \
+          '"9","N","10.0.0.1"\n'
+    text = "a,b\nc\nd\n" + header + row.format(cve="CVE-2023-0001") + \
+        row.format(cve="CVE-2023-0002")
+    found = findings(CSV.parse(io.BytesIO(text.encode()), source="cve.csv"))
+    assert len(found) == 1 and found[0].cves == ("CVE-2023-0001", "CVE-2023-0002")
+
+
+def test_it_reads_pci_day_first_dates_and_html_as_text():
+    found = findings(records(FOLDER / "monthly_pci_issue6932.csv"))[0]
+    assert found.last_seen == datetime(2022, 9, 22, 13, 1)
+    assert found.severity == Severity.MODERATE
+    assert found.extra["severity_word"] == "Medium" and found.extra["type"] == "potential"
+    assert "<BR>" in found.description  # kept verbatim, escaped at display
+    assert found.asset.key == "abv.xyw.com.fj"
+
+
+def test_it_gives_xml_and_csv_the_same_identity_for_the_same_host():
+    recs = records(FOLDER / "Qualys_Sample_Report.xml")
+    first_host = [r.asset for r in recs if isinstance(r, Target)][0]
+    xml_dns = one(recs, "38047", asset=first_host)
+    header = '"IP","DNS","NetBIOS","QID","Title","Vuln Status","Type","Severity","Port",' \
+             '"Protocol","First Detected","Tracking Method"\n'
+    row = f'"64.41.200.243","{xml_dns.asset.key}","","38047","SSH","Active","Ig","1","22",' \
+          '"tcp","05/13/2021 07:08:28","DNS"\n'
+    csv_found = findings(CSV.parse(io.BytesIO((header + row).encode()), source="s.csv"))[0]
+    assert csv_found.identity == xml_dns.identity
+
+
+def test_it_reports_a_month_first_date_in_a_day_first_export():
+    header = "IP,HOSTNAME,LAST SCAN,QID,VULN TITLE,TYPE,SEVERITY,PORT,PROTOCOL,Q_SEVERITY\n"
+    text = header + "10.0.0.1,h,22/09/2022 13:01,1,t,POTENTIAL,Medium,80,tcp,3\n" \
+        "10.0.0.1,h,09/22/2022 13:01,2,t,POTENTIAL,Medium,80,tcp,3\n"
+    with pytest.raises(FormatError) as error:
+        list(CSV.parse(io.BytesIO(text.encode()), source="pci.csv"))
+    assert (error.value.source, error.value.line, error.value.field) == ("pci.csv", 3,
+                                                                          "LAST SCAN")
+
+
+def test_it_reports_a_bad_qid_in_xml_with_line():
+    data = (FOLDER / "qualys_infrascan_webgui_multiple.xml").read_bytes().replace(
+        b'number="82024"', b'number="x82024"', 1)
+    with pytest.raises(FormatError) as error:
+        list(XML.parse(io.BytesIO(data), source="scan.xml"))
+    assert error.value.source == "scan.xml" and error.value.line == 111
+
+
+def test_it_reports_malformed_xml_with_file_and_line():
+    data = (FOLDER / "Qualys_Sample_Report.xml").read_bytes().replace(b"</HOST>", b"</HOTS>", 1)
+    with pytest.raises(FormatError) as error:
+        list(XML.parse(io.BytesIO(data), source="adr.xml"))
+    assert error.value.source == "adr.xml" and error.value.line is not None
+
+
+def test_it_does_not_load_the_external_dtd():
+    # The samples name https DTDs; a parse that tried the network would fail here.
+    assert len(findings(records(FOLDER / "qualys_infrascan_webgui_multiple.xml"))) == 24
+
+
+def test_it_refuses_other_formats():
+    nessus = SAMPLES / "nessus" / "nessus_was_many_vuln.xml"
+    assert not XML.sniff(nessus.read_bytes()[:65536], nessus.name)
+    with pytest.raises(FormatError):
+        records(nessus, XML)
+    tenable = SAMPLES / "nessus_csv" / "nessus_many_vuln2-default.csv"
+    assert not CSV.sniff(tenable.read_bytes()[:65536], tenable.name)
+    with pytest.raises(FormatError):
+        records(tenable, CSV)
+
+
+@pytest.mark.parametrize("head", [b"", b"\xff\x00", b"<SCAN>", b"QID,IP\n", b'"a"\n"b'])
+def test_it_sniffs_garbage_without_raising(head):
+    assert XML.sniff(head, "x") is False and CSV.sniff(head, "x") is False

@@ -1,0 +1,158 @@
+"""Scan imports against a database: each month-after-month rule as the user sees it."""
+
+from datetime import date
+
+import pytest
+
+from openpoam.formats.base import FormatError
+from openpoam.tracker.models import AffectedAsset, ChangeEvent, Evidence, ImportRecord, PoamItem
+from openpoam.tracker.services import imports, setup
+
+from .conftest import ROOT
+
+HOST = """<ReportHost name="{host}"><HostProperties>
+<tag name="HOST_START">{when}</tag><tag name="HOST_END">{when}</tag><tag name="host-ip">{host}</tag></HostProperties>{items}
+</ReportHost>"""
+ITEM = """<ReportItem port="{port}" svc_name="www" protocol="tcp" severity="{sev}"
+ pluginID="{plugin}" pluginName="Plugin {plugin}" pluginFamily="Web Servers">
+<risk_factor>High</risk_factor><synopsis>Synopsis {plugin}</synopsis>
+<description>Description {plugin}</description><solution>Upgrade it.</solution>
+<cve>CVE-2024-{plugin}</cve><plugin_output>found</plugin_output></ReportItem>"""
+
+
+def nessus(tmp_path, name, hosts, when="Mon Jun  3 10:00:00 2024"):
+    """hosts: {ip: [(plugin, port), ...]} -> a .nessus file."""
+    body = "".join(HOST.format(host=h, when=when, items="".join(
+        ITEM.format(plugin=p, port=port, sev=3) for p, port in found))
+        for h, found in hosts.items())
+    path = tmp_path / name
+    path.write_text(f'<?xml version="1.0"?><NessusClientData_v2><Report name="monthly">'
+                    f'{body}</Report></NessusClientData_v2>')
+    return path
+
+
+@pytest.fixture
+def fedramp(org):
+    return setup.create_system(ROOT, org, slug="cloud", name="Cloud", framework="fedramp-moderate",
+                               impact_level="Moderate")
+
+
+def run(system, path, **kw):
+    return imports.import_file(ROOT, system, path, **kw)
+
+
+def _assets(poam_item):
+    return {(a.asset_key, a.port): a.remediated_on for a in poam_item.assets.all()}
+
+
+def test_it_creates_one_item_per_weakness_listing_every_asset(fedramp, tmp_path):
+    result = run(fedramp, nessus(tmp_path, "june.nessus", {
+        "10.0.0.1": [(1001, 443)], "10.0.0.2": [(1001, 443), (1002, 80)]}))
+    assert result.counts.new == 2
+    item = PoamItem.objects.get(scan_weakness_id="1001")
+    assert _assets(item) == {("10.0.0.1", "443"): None, ("10.0.0.2", "443"): None}
+    assert (item.original_risk, item.raw_severity, item.cves) == ("high", "3",
+                                                                  ["CVE-2024-1001"])
+    assert item.source == "vulnerability_scan" and item.source_identifier == "1001"
+    assert item.detected_on == date(2024, 6, 3)
+    assert item.scheduled_completion == date(2024, 7, 3)  # FedRAMP: High within 30 days
+    record = ImportRecord.objects.get()
+    assert (record.file_name, record.format, record.new, len(record.sha256)) == (
+        "june.nessus", "nessus", 2, 64)
+
+
+def test_it_changes_nothing_when_the_same_file_comes_twice(fedramp, tmp_path):
+    path = nessus(tmp_path, "june.nessus", {"10.0.0.1": [(1001, 443)]})
+    run(fedramp, path)
+    events = ChangeEvent.objects.count()
+    again = run(fedramp, path)
+    assert (again.counts.new, again.counts.updated, again.counts.remediated) == (0, 0, 0)
+    assert PoamItem.objects.count() == 1 and ChangeEvent.objects.count() == events
+
+
+def test_it_remediates_an_absent_asset_and_closes_the_item_with_the_scan_as_evidence(
+        fedramp, tmp_path):
+    run(fedramp, nessus(tmp_path, "june.nessus", {"10.0.0.1": [(1001, 443)],
+                                                  "10.0.0.2": [(1001, 443)]}))
+    run(fedramp, nessus(tmp_path, "july.nessus", {"10.0.0.1": [], "10.0.0.2": [(1001, 443)]},
+                        when="Wed Jul  3 10:00:00 2024"))
+    item = PoamItem.objects.get()
+    assert _assets(item)[("10.0.0.1", "443")] == date(2024, 7, 3)
+    assert item.status == "open"
+    result = run(fedramp, nessus(tmp_path, "aug.nessus", {"10.0.0.2": []},
+                                 when="Sat Aug  3 10:00:00 2024"))
+    item.refresh_from_db()
+    assert result.counts.closed == 1
+    assert (item.status, item.actual_completion) == ("completed", date(2024, 8, 3))
+    proof = Evidence.objects.get(item=item)
+    assert proof.name == "aug.nessus" and len(proof.sha256) == 64
+
+
+def test_it_leaves_assets_the_scan_did_not_cover(fedramp, tmp_path):
+    run(fedramp, nessus(tmp_path, "june.nessus", {"10.0.0.1": [(1001, 443)]}))
+    run(fedramp, nessus(tmp_path, "july.nessus", {"10.0.0.9": []},
+                        when="Wed Jul  3 10:00:00 2024"))
+    assert _assets(PoamItem.objects.get()) == {("10.0.0.1", "443"): None}
+
+
+def test_it_adds_a_new_asset_to_the_existing_item(fedramp, tmp_path):
+    run(fedramp, nessus(tmp_path, "june.nessus", {"10.0.0.1": [(1001, 443)]}))
+    result = run(fedramp, nessus(tmp_path, "july.nessus", {"10.0.0.1": [(1001, 443)],
+                                                           "10.0.0.3": [(1001, 8443)]},
+                                 when="Wed Jul  3 10:00:00 2024"))
+    assert result.counts.new == 0 and PoamItem.objects.count() == 1
+    assert ("10.0.0.3", "8443") in _assets(PoamItem.objects.get())
+
+
+def test_it_opens_a_linked_new_item_when_a_closed_weakness_returns(fedramp, tmp_path):
+    run(fedramp, nessus(tmp_path, "june.nessus", {"10.0.0.1": [(1001, 443)]}))
+    run(fedramp, nessus(tmp_path, "july.nessus", {"10.0.0.1": []},
+                        when="Wed Jul  3 10:00:00 2024"))
+    result = run(fedramp, nessus(tmp_path, "aug.nessus", {"10.0.0.1": [(1001, 443)]},
+                                 when="Sat Aug  3 10:00:00 2024"))
+    old, new = PoamItem.objects.order_by("pk")
+    assert result.counts.recurred == 1
+    assert old.status == "completed" and new.status == "open" and new.recurrence_of == old
+
+
+def test_it_only_proposes_closure_when_the_system_asks_for_it(org, tmp_path):
+    careful = setup.create_system(ROOT, org, slug="careful", name="Careful", framework="rmf",
+                                  auto_close=False)
+    run(careful, nessus(tmp_path, "june.nessus", {"10.0.0.1": [(1001, 443)]}))
+    result = run(careful, nessus(tmp_path, "july.nessus", {"10.0.0.1": []},
+                                 when="Wed Jul  3 10:00:00 2024"))
+    item = PoamItem.objects.get()
+    assert result.counts.proposed == 1
+    assert (item.status, item.closure_proposed) == ("open", True)
+
+
+def test_a_dry_run_writes_nothing(fedramp, tmp_path):
+    result = run(fedramp, nessus(tmp_path, "june.nessus", {"10.0.0.1": [(1001, 443)]}),
+                 dry_run=True)
+    assert result.counts.new == 1
+    assert not PoamItem.objects.exists() and not ImportRecord.objects.exists()
+
+
+def test_a_broken_file_writes_nothing_and_names_the_file_and_line(fedramp, tmp_path):
+    run(fedramp, nessus(tmp_path, "june.nessus", {"10.0.0.1": [(1001, 443)]}))
+    before = (PoamItem.objects.count(), AffectedAsset.objects.count(), ChangeEvent.objects.count())
+    broken = tmp_path / "broken.nessus"
+    broken.write_text('<?xml version="1.0"?><NessusClientData_v2><Report name="x">\n'
+                      '<ReportHost name="10.0.0.2">\n<ReportItem port="1"\n</Report>')
+    with pytest.raises(FormatError, match=r"broken\.nessus.*line"):
+        run(fedramp, broken, format_key="nessus")
+    after = (PoamItem.objects.count(), AffectedAsset.objects.count(), ChangeEvent.objects.count())
+    assert before == after and ImportRecord.objects.count() == 1
+
+
+def test_it_refuses_a_file_over_the_size_limit(fedramp, tmp_path, settings):
+    settings.IMPORT_MAX_BYTES = 100
+    with pytest.raises(FormatError, match="limit"):
+        run(fedramp, nessus(tmp_path, "june.nessus", {"10.0.0.1": [(1001, 443)]}))
+
+
+def test_it_refuses_a_file_of_no_known_format(fedramp, tmp_path):
+    odd = tmp_path / "notes.txt"
+    odd.write_text("just some notes")
+    with pytest.raises(FormatError, match="could not be recognised"):
+        run(fedramp, odd)
