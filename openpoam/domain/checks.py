@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import date
 
-from openpoam.domain import dependencies, fedramp
+from openpoam.domain import dependencies, fedramp, workflow
 from openpoam.domain.fedramp import GUIDE, Issue, Level
 from openpoam.domain.poam import Framework, MilestoneData, PoamItemData, Risk, Status
 
@@ -81,11 +81,9 @@ def overdue_milestones(item: PoamItemData, today: date) -> list[MilestoneData]:
 
 def is_delayed(item: PoamItemData, today: date) -> bool:
     """An open item whose scheduled completion or any open milestone's due date is past."""
-    if item.status.is_closed:
-        return False
-    if item.scheduled_completion is not None and item.scheduled_completion < today:
-        return True
-    return bool(overdue_milestones(item, today))
+    return workflow.is_delayed(item.status, item.scheduled_completion,
+                               [milestone_due(m) for m in item.milestones if m.completed_on is None],
+                               today)
 
 
 # --- per item -------------------------------------------------------------------------------

@@ -88,12 +88,14 @@ class BurpImporter:
         groups: dict[tuple[str, str], _Group] = {}
         covered: set[str] = set()
         scan_time = None
+        version = ""
         root_seen = False
         for event, element in xmlsafe.iterparse(stream, source=source, events=("start", "end"),
                                                 tag=("issues", "issue")):
             if element.tag == "issues":
                 if event == "start":
                     root_seen = True
+                    version = element.get("burpVersion", "")
                     scan_time = parse_export_time(element.get("exportTime", ""), source=source,
                                                   line=element.sourceline)
                     yield ScanInfo(scanner="Burp Suite",
@@ -112,7 +114,9 @@ class BurpImporter:
         if not root_seen:
             raise FormatError("not a Burp XML export (no issues root)", source=source)
         for group in groups.values():
-            yield _finding(group, scan_time)
+            finding = _finding(group, scan_time)
+            finding.scanner_version = version
+            yield finding
 
 
 def parse_export_time(value: str, *, source: str, line: int | None = None) -> datetime | None:

@@ -79,6 +79,7 @@ class GrypeImporter:
         for i, match in enumerate(as_list(data.get("matches"), source=source, field="matches")):
             finding = _finding(match, scanned, source, f"matches[{i}]")
             finding.last_seen = scan_time
+            finding.scanner_version = text(descriptor.get("version"))
             if finding.identity not in seen:
                 seen.add(finding.identity)
                 yield finding

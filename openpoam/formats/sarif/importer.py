@@ -313,12 +313,10 @@ class _Run:
         graded = [g for g in group.graded if g[2]] or group.graded
         severity, raw, _ = max(graded, key=lambda g: SEVERITY_ORDER.index(g[0]))
         title = (_text_of(rule.get("shortDescription")) or text(rule_props.get("name"))
-                 or _headline(group.messages)
-                 or group.rule_id)
+                 or _headline(group.messages) or group.rule_id)
         description = _text_of(rule.get("fullDescription")) or "\n".join(group.messages)
-        help_text = _text_of(rule.get("help")) or text((rule.get("help") or {}).get("markdown")
-                                                        if isinstance(rule.get("help"), dict)
-                                                        else "")
+        help_block = rule.get("help") if isinstance(rule.get("help"), dict) else {}
+        help_text = text(help_block.get("text")) or text(help_block.get("markdown"))
         tags = [text(t) for t in rule_props.get("tags") or []]
         searched = " ".join([group.rule_id, title, *group.messages[:1]])
         first = group.locations[0] if group.locations else {}

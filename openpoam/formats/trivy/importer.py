@@ -109,6 +109,7 @@ class _Parser:
         self.asset_override = asset_override.strip()
         self.seen: set[tuple] = set()
         self.scan_time = None
+        self.version = ""
 
     # -- the three layouts -------------------------------------------------------------
 
@@ -116,8 +117,9 @@ class _Parser:
         src = self.source
         self.scan_time = iso_datetime(data.get("CreatedAt"), source=src, field="CreatedAt")
         trivy = as_dict(data.get("Trivy"), source=src, field="Trivy")
+        self.version = text(trivy.get("Version"))
         name = text(data.get("ArtifactName"))
-        yield ScanInfo(scanner=SCANNER, scanner_version=text(trivy.get("Version")),
+        yield ScanInfo(scanner=SCANNER, scanner_version=self.version,
                        scan_time=self.scan_time, name=name)
         results = as_list(data.get("Results"), source=src, field="Results")
         asset = self._report_asset(data, results)
@@ -256,7 +258,8 @@ class _Parser:
             references=unique([text(vuln.get("PrimaryURL")),
                                *map(text, as_list(vuln.get("References"), source=src,
                                                   field=f"{field}.References"))]),
-            scanner=SCANNER, last_seen=self.scan_time,
+            scanner=SCANNER, scanner_version=self.version,
+            last_seen=self.scan_time,
             extra={k: v for k, v in extra.items() if v},
         )
 
@@ -291,7 +294,8 @@ class _Parser:
                 references=unique([text(item.get("PrimaryURL")),
                                    *map(text, as_list(item.get("References"), source=src,
                                                       field=f"{where}.References"))]),
-                scanner=SCANNER, last_seen=self.scan_time,
+                scanner=SCANNER, scanner_version=self.version,
+            last_seen=self.scan_time,
                 extra={k: v for k, v in {
                     "target": target, "check_type": text(item.get("Type")),
                     "avd_id": text(item.get("AVDID")), "status": status_word,
@@ -324,7 +328,8 @@ class _Parser:
                             f"({text(item.get('Category')) or 'uncategorised'}) was found.",
                 solution="Remove the secret from the file and revoke or rotate it.",
                 evidence=text(item.get("Match")),  # Trivy masks the secret value
-                scanner=SCANNER, last_seen=self.scan_time,
+                scanner=SCANNER, scanner_version=self.version,
+            last_seen=self.scan_time,
                 extra={k: v for k, v in {
                     "target": target, "file_path": target, "line": start,
                     "end_line": item.get("EndLine"), "category": text(item.get("Category")),

@@ -69,6 +69,7 @@ class ZapImporter:
 
     def parse(self, stream: BinaryIO, *, source: str) -> Iterator[Record]:
         scan_time = None
+        version = ""
         site: Asset | None = None
         port = ""
         seen: set[tuple] = set()
@@ -78,6 +79,7 @@ class ZapImporter:
             tag = element.tag
             if event == "start" and tag == "OWASPZAPReport":
                 root_seen = True
+                version = element.get("version", "")
                 scan_time = parse_generated(element.get("generated", ""), source=source,
                                             line=element.sourceline)
                 yield ScanInfo(scanner=element.get("programName") or "OWASP ZAP",
@@ -93,6 +95,7 @@ class ZapImporter:
                                       line=element.sourceline)
                 finding = _finding(element, site, port, source)
                 finding.last_seen = scan_time
+                finding.scanner_version = version
                 if finding.identity in seen:
                     # Old reports without alertRef list variants of one plugin separately.
                     finding.weakness_id = f"{finding.weakness_id}:{finding.title}"

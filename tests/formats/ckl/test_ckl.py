@@ -8,8 +8,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from openpoam.domain.findings import Finding, ResultStatus, ScanInfo, Severity, Target
-from openpoam.formats.base import FormatError
+from openpoam.formats.base import FormatError, ScanImporter
 from openpoam.formats.ckl import PLUGINS, CklImporter
+from openpoam.formats.registry import build
 from tests.paths import SAMPLES
 
 CKL = SAMPLES / "ckl"
@@ -36,6 +37,8 @@ def _one(records, weakness_id: str, scope: str = "") -> Finding:
 
 def test_it_is_registered_as_ckl():
     assert [p.key for p in PLUGINS] == ["ckl"]
+    assert isinstance(PLUGINS[0], ScanImporter)
+    assert build(("openpoam.formats.ckl",)).importer("ckl") is PLUGINS[0]
 
 
 @pytest.mark.parametrize("name", WELL_FORMED)
@@ -187,7 +190,8 @@ def _vuln(status: str, vuln_num: str = "V-1001", severity: str = "medium",
         <STIG_DATA><VULN_ATTRIBUTE>Rule_Title</VULN_ATTRIBUTE>
           <ATTRIBUTE_DATA>A rule</ATTRIBUTE_DATA></STIG_DATA>
         <STIG_DATA><VULN_ATTRIBUTE>Vuln_Discuss</VULN_ATTRIBUTE>
-          <ATTRIBUTE_DATA>&lt;VulnDiscussion&gt;Why it matters &amp;amp; more&lt;/VulnDiscussion&gt;&lt;FalsePositives&gt;&lt;/FalsePositives&gt;</ATTRIBUTE_DATA></STIG_DATA>
+          <ATTRIBUTE_DATA>&lt;VulnDiscussion&gt;Why it matters &amp;amp; more&lt;/VulnDiscussion&gt;
+&lt;FalsePositives&gt;&lt;/FalsePositives&gt;</ATTRIBUTE_DATA></STIG_DATA>
         <STIG_DATA><VULN_ATTRIBUTE>CCI_REF</VULN_ATTRIBUTE>
           <ATTRIBUTE_DATA>CCI-366</ATTRIBUTE_DATA></STIG_DATA>
         <STIG_DATA><VULN_ATTRIBUTE>CCI_REF</VULN_ATTRIBUTE>

@@ -10,9 +10,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from openpoam.domain.findings import Finding, ResultStatus, ScanInfo, Severity, Target
-from openpoam.formats.base import FormatError
+from openpoam.formats.base import FormatError, ScanImporter
 from openpoam.formats.ckl import CklImporter
 from openpoam.formats.cklb import PLUGINS, CklbImporter
+from openpoam.formats.registry import build
 from tests.paths import SAMPLES
 
 CKLB = SAMPLES / "cklb"
@@ -39,6 +40,8 @@ def _parse(document: dict | bytes) -> list:
 
 def test_it_is_registered_as_cklb():
     assert [p.key for p in PLUGINS] == ["cklb"]
+    assert isinstance(PLUGINS[0], ScanImporter)
+    assert build(("openpoam.formats.cklb",)).importer("cklb") is PLUGINS[0]
 
 
 @pytest.mark.parametrize("name", SAMPLE_NAMES)

@@ -96,9 +96,9 @@ def test_it_reads_dependency_check_without_rules():
     assert jquery.raw_severity == "error (cvssv3_baseSeverity MEDIUM)"
     assert jquery.cves == ("CVE-2015-9251",)
     assert jquery.extra["cvss"]["cvssv3_baseScore"] == 6.1
-    helper = found["Disallow calling helperMissing and blockHelperMissing directly"]
-    assert helper.title == "Disallow calling helperMissing and blockHelperMissing directly"
-    assert helper.severity is Severity.LOW
+    handlebars = found["Disallow calling helperMissing and blockHelperMissing directly"]
+    assert handlebars.title == "Disallow calling helperMissing and blockHelperMissing directly"
+    assert handlebars.severity is Severity.LOW
 
 
 def test_it_keeps_identity_when_lines_and_fingerprints_move():

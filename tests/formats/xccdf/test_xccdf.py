@@ -8,10 +8,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from openpoam.domain.findings import Finding, ResultStatus, ScanInfo, Severity, Target
-from openpoam.formats.base import FormatError
+from openpoam.formats.base import FormatError, ScanImporter
 from openpoam.formats.ckl import CklImporter
 from openpoam.formats.xccdf import PLUGINS, XccdfImporter
 from openpoam.formats.xccdf.parser import RESULTS
+from openpoam.formats.registry import build
 from tests.paths import SAMPLES
 
 XCCDF = SAMPLES / "xccdf"
@@ -35,6 +36,8 @@ def _one(records, weakness_id: str) -> Finding:
 
 def test_it_is_registered_as_xccdf():
     assert [p.key for p in PLUGINS] == ["xccdf"]
+    assert isinstance(PLUGINS[0], ScanImporter)
+    assert build(("openpoam.formats.xccdf",)).importer("xccdf") is PLUGINS[0]
 
 
 @pytest.mark.parametrize("name", SAMPLE_NAMES)
@@ -189,7 +192,8 @@ def _results(*results: str, root: str = "Benchmark", rules: str = "",
                    f'<target>Host1</target>\n{rule_results}</TestResult>')
     ns = 'xmlns="http://checklists.nist.gov/xccdf/1.2"'
     if root == "TestResult":
-        return f'<?xml version="1.0"?>\n{test_result.replace("<TestResult", "<TestResult " + ns, 1)}'.encode()
+        standalone = test_result.replace("<TestResult", f"<TestResult {ns}", 1)
+        return f'<?xml version="1.0"?>\n{standalone}'.encode()
     return (f'<?xml version="1.0"?>\n<Benchmark {ns} id="{benchmark}">\n'
             f'<title>Test</title>\n{rules}{test_result}\n</Benchmark>').encode()
 
