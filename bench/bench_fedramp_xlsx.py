@@ -54,18 +54,25 @@ def make_document(count: int) -> PoamDocument:
                         items=items, generated_at=datetime(2026, 3, 1))
 
 
+def _export(document: PoamDocument) -> int:
+    buffer = io.BytesIO()
+    FedrampXlsxExporter().write(document, buffer)
+    return len(buffer.getvalue())
+
+
 def main(count: int = 10_000) -> None:
     document = make_document(count)
-    buffer = io.BytesIO()
+    # Timed without tracemalloc (it slows allocation-heavy code several times over).
+    started, cpu = time.perf_counter(), time.process_time()
+    size = _export(document)
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     tracemalloc.start()
-    started = time.perf_counter()
-    FedrampXlsxExporter().write(document, buffer)
-    elapsed = time.perf_counter() - started
+    _export(document)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     verdict = "within" if elapsed < GOAL_SECONDS else "OVER"
-    print(f"{count:,} items x 3 milestones -> {len(buffer.getvalue()) / 1e6:.1f} MB workbook in "
-          f"{elapsed:.2f} s ({verdict} the {GOAL_SECONDS:.0f} s goal), "
+    print(f"{count:,} items x 3 milestones -> {size / 1e6:.1f} MB workbook in {elapsed:.2f} s "
+          f"wall, {cpu:.2f} s CPU ({verdict} the {GOAL_SECONDS:.0f} s goal); "
           f"peak traced memory {peak / 1e6:.0f} MB")
 
 

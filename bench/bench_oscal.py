@@ -177,7 +177,7 @@ def phase_jsonschema(path: str) -> tuple[float, float, float]:
 
     def rewrite(node):
         if isinstance(node, dict):
-            return {k: (_re_pattern(v) if k == "pattern" else rewrite(v))
+            return {k: (_re_pattern(v) if k == "pattern" and isinstance(v, str) else rewrite(v))
                     for k, v in node.items()}
         if isinstance(node, list):
             return [rewrite(v) for v in node]

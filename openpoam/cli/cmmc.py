@@ -13,7 +13,9 @@ from pathlib import Path
 
 import click
 
-from openpoam.cli.base import EXIT_USAGE, cli
+from openpoam.cli import base
+from openpoam.cli.base import (EXIT_USAGE, CliError, cli, org_option, parse_date_option,
+                               system_option, with_django)
 
 
 class _BadInput(click.ClickException):
@@ -84,3 +86,65 @@ def _today(text: str | None) -> date:
 def _print(result: dict) -> None:
     json.dump(result, sys.stdout, indent=2, ensure_ascii=False, default=str)
     sys.stdout.write("\n")
+
+
+@cmmc.command("record")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@org_option
+@system_option
+@click.option("--assessed-on", callback=parse_date_option, help="Default: today.")
+@click.option("--assessor", default="")
+@click.option("--to-poam", is_flag=True, help="Also create POA&M items for its gaps.")
+@with_django
+def record(file, org_slug, system_slug, assessed_on, assessor, to_poam) -> None:
+    """Record an assessment (same JSON as `cmmc evaluate`) for a system: score history."""
+    from django.utils import timezone
+
+    from openpoam.tracker.services import assessments
+
+    system_ = base.system(base.organization(org_slug), system_slug)
+    row = assessments.record_assessment(base.actor(), system_, _read_json(file, "assessment"),
+                                        assessed_on=assessed_on or timezone.localdate(),
+                                        assessor=assessor)
+    click.echo(f"recorded Level {row.level} ({row.assessment_type}) assessment: score "
+               f"{row.score if row.score is not None else 'none'}, {row.status}")
+    if to_poam:
+        created = assessments.create_poam_items(base.actor(), row)
+        click.echo(f"created {len(created)} POA&M items: "
+                   + ", ".join(i.poam_id for i in created))
+
+
+@cmmc.command("status")
+@org_option
+@system_option
+@click.option("--json", "as_json", is_flag=True)
+@with_django
+def status(org_slug, system_slug, as_json) -> None:
+    """A system's score, CMMC status with reasons, closeout countdown and gaps."""
+    from openpoam.tracker.services import assessments
+
+    system_ = base.system(base.organization(org_slug), system_slug)
+    summary = assessments.summary(system_)
+    if summary is None:
+        raise CliError(f"{system_.slug} has no recorded assessment (`openpoam cmmc record`)")
+    if as_json:
+        base.echo_json({"evaluation": summary["evaluation"], "history": summary["history"]})
+        return
+    _print_status(system_, summary)
+
+
+def _print_status(system_, summary) -> None:
+    result = summary["evaluation"]
+    score = "none" if result["score"] is None else f"{result['score']} of {result['max_score']}"
+    click.echo(f"{system_.name}: {result['status']} — score {score}")
+    if result.get("closeout_deadline"):
+        click.echo(f"  closeout deadline {result['closeout_deadline']} "
+                   f"({result['days_left']} days left)")
+    for reason in result["reasons"]:
+        click.echo(f"  - {reason}")
+    for gap in result["requirements"]:
+        mark = "may stay on the POA&M" if gap["poam_eligible"] else "must be fixed"
+        click.echo(f"  {gap['id']:16} -{gap['deduction'] or 0}  {mark}: {gap['reason']} "
+                   f"[{gap['citation']}]")
+    history = ", ".join(f"{h['assessed_on']}: {h['score']}" for h in summary["history"])
+    click.echo(f"  score history: {history}")

@@ -157,6 +157,11 @@ def clean_fqdn(value: str | None) -> str:
     return first_of_list(value).strip(".")
 
 
+def _dotted(name: str) -> str:
+    """A single-label name is not an FQDN; keep the field empty rather than wrong."""
+    return name if "." in name else ""
+
+
 def stig_asset(*, source: str, host_name: str = "", fqdn: str = "", ip: str = "",
                mac: str = "", os: str = "", web_or_database: bool = False,
                site: str = "", instance: str = "") -> Asset:
@@ -179,7 +184,7 @@ def stig_asset(*, source: str, host_name: str = "", fqdn: str = "", ip: str = ""
         key = f"{base}/{site}/{instance}"
         name = " / ".join(part for part in (base, site, instance) if part)
         kind = "component"
-    return Asset(key=key.lower(), name=name, kind=kind, ip=ip, fqdn=fqdn,
+    return Asset(key=key.lower(), name=name, kind=kind, ip=ip, fqdn=_dotted(fqdn),
                  netbios="", mac=first_of_list(mac), os=os)
 
 

@@ -13,10 +13,11 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from openpoam.domain import cmmc
 from openpoam.domain.poam import AffectedAsset, Source
 from openpoam.tracker.models import Organization
 from openpoam.tracker.services import Actor
-from openpoam.tracker.services import evidence, items, milestones, setup
+from openpoam.tracker.services import assessments, evidence, items, milestones, setup
 
 ORG_SLUG = "redstone"
 
@@ -102,7 +103,22 @@ def _load(actor: Actor) -> int:
     for row in ITEMS:
         _item(actor, system, people, today, *row)
     _scan_item(actor, system, people, today)
+    _assessment(actor, system, today)
     return len(ITEMS) + 1
+
+
+def _assessment(actor, system, today) -> None:
+    """A self-assessment whose gaps are the demo's open 1-point items, plus non-FIPS
+    encryption (3.13.11 partial): it reaches Conditional Level 2 (Self)."""
+    points = {r.number: r.points for r in cmmc.requirements(2)}
+    open_controls = [row[1] for row in ITEMS if row[3] not in ("completed", "false_positive")]
+    results = {c: "not_met" for c in open_controls if points.get(c) == 1}
+    results["3.13.11"] = "partial"
+    status_date = today - timedelta(days=75)
+    assessments.record_assessment(
+        actor, system, {"level": 2, "assessment_type": "Self", "results": results,
+                        "status_date": status_date.isoformat()},
+        assessed_on=status_date - timedelta(days=3), assessor="Tom Becker (self-assessment)")
 
 
 def _item(actor, system, people, today, title, control, risk, status, owner, ago, due, plan):

@@ -15,7 +15,6 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date
 from io import BytesIO
-from xml.sax.saxutils import escape
 
 from lxml import etree
 from openpyxl.formula.translate import Translator
@@ -183,13 +182,16 @@ def date_cell_xml(ref: str, style: str | None, day: date) -> str:
     return f'<c r="{ref}"{style_attr}><v>{excel_serial(day)}</v></c>'
 
 
-_ESCAPES = {"\r": "&#13;"}
 _OOXML_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 
 
 def _escape(text: str) -> str:
-    # "_x000D_" in a cell is itself an OOXML escape; keep a literal one literal.
-    return escape(_OOXML_ESCAPE.sub(r"_x005F_\1", text), _ESCAPES)
+    if "_x" in text:
+        # "_x000D_" in a cell is itself an OOXML escape; keep a literal one literal.
+        text = _OOXML_ESCAPE.sub(r"_x005F_\1", text)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    # A bare carriage return would be read back as a line feed.
+    return text.replace("\r", "&#13;") if "\r" in text else text
 
 
 def replace_rows(sheet: Sheet, first: int, drop_to: int, rows_xml: str, last_row: int) -> bytes:

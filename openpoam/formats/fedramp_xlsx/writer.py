@@ -66,15 +66,28 @@ def _fill(sheet: Sheet, document: PoamDocument, items: list[PoamItemData],
     _fill_header_block(sheet, document)
     add_page_header(sheet, document.system.designation.label)
     first = _first_item_row(sheet)
-    missing = [name for name in item_cells(PoamItemData("", ""), document.system)
-               if L.normal(name) not in sheet.columns]
-    if missing:
-        warnings.append(f"{sheet.name}: the template has no column {', '.join(missing)}")
-    rows = "".join(_row_xml(sheet, first + offset, item, document, styles, warnings)
+    plan = _column_plan(sheet, document, styles, warnings)
+    rows = "".join(_row_xml(plan, first + offset, item, document, warnings)
                    for offset, item in enumerate(items))
     last = first + len(items) - 1
     drop_to = max(last, first + L.EXAMPLE_ROWS.get(sheet.name, 0) - 1)
     return replace_rows(sheet, first, drop_to, rows, last)
+
+
+def _column_plan(sheet: Sheet, document: PoamDocument, styles: dict[str, str | None],
+                 warnings: list[str]) -> dict[str, tuple[str, str | None]]:
+    """Header -> (column letter, style), found once per sheet by header text."""
+    plan, missing = {}, []
+    for header in item_cells(PoamItemData("", ""), document.system):
+        key = L.normal(header)
+        if key in sheet.columns:
+            plan[header] = (sheet.columns[key], styles.get(key))
+        else:
+            missing.append(header)
+    if missing:
+        warnings.append(f"{sheet.name}: the template has no column {', '.join(missing)}")
+    # Excel needs the cells of a row in column order: A..Z, then AA..
+    return dict(sorted(plan.items(), key=lambda pair: (len(pair[1][0]), pair[1][0])))
 
 
 def _fill_header_block(sheet: Sheet, document: PoamDocument) -> None:
@@ -108,25 +121,23 @@ def _add_designation(sheet: Sheet, beside: tuple[str, int], label: str) -> None:
     set_text(sheet.cell(f"{target}{row + 1}"), label, value_style)
 
 
-def _row_xml(sheet: Sheet, number: int, item: PoamItemData, document: PoamDocument,
-             styles: dict[str, str | None], warnings: list[str]) -> str:
+def _row_xml(plan: dict[str, tuple[str, str | None]], number: int, item: PoamItemData,
+             document: PoamDocument, warnings: list[str]) -> str:
+    values = item_cells(item, document.system)
     cells = []
-    for header, value in item_cells(item, document.system).items():
-        key = L.normal(header)
-        col = sheet.columns.get(key)
-        if col is None or value is None or value == "":
+    for header, (col, style) in plan.items():
+        value = values[header]
+        if value is None or value == "":
             continue
-        ref = f"{col}{number}"
         if isinstance(value, date):
-            cells.append((col, date_cell_xml(ref, styles.get(key), value)))
+            cells.append(date_cell_xml(f"{col}{number}", style, value))
             continue
         if is_too_long(value):
             warnings.append(f"{item.poam_id}: {header} cut to {MAX_CELL_CHARS:,} characters "
                             "(the most a spreadsheet cell holds)")
             value = value[:MAX_CELL_CHARS - 1]
-        cells.append((col, text_cell_xml(ref, styles.get(key), value)))
-    cells.sort(key=lambda pair: (len(pair[0]), pair[0]))  # A..Z, then AA..: the order Excel needs
-    return f'<row r="{number}">' + "".join(xml for _, xml in cells) + "</row>"
+        cells.append(text_cell_xml(f"{col}{number}", style, value))
+    return f'<row r="{number}">{"".join(cells)}</row>'
 
 
 def _warn_critical(items: list[PoamItemData], warnings: list[str]) -> None:

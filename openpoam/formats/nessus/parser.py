@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import BinaryIO
 
 from lxml import etree
@@ -65,11 +65,11 @@ VECTORS = {
     "cvss3_vector": "cvss3_vector", "cvss3_temporal_vector": "cvss3_temporal_vector",
     "cvss4_vector": "cvss4_vector",
 }
-FLAGS = ("exploit_available", "exploited_by_malware", "in_the_news", "stig_severity",
+FLAGS = frozenset(("exploit_available", "exploited_by_malware", "in_the_news", "stig_severity",
          "risk_factor", "plugin_type", "exploitability_ease", "exploit_code_maturity",
-         "age_of_vuln", "threat_intensity_last_28", "product_coverage", "script_version")
-DATES = ("plugin_publication_date", "plugin_modification_date", "vuln_publication_date",
-         "patch_publication_date")
+         "age_of_vuln", "threat_intensity_last_28", "product_coverage", "script_version"))
+DATES = frozenset(("plugin_publication_date", "plugin_modification_date",
+                   "vuln_publication_date", "patch_publication_date"))
 # Reference children kept as "PREFIX:value".
 REF_PREFIX = {"bid": "BID", "iava": "IAVA", "iavb": "IAVB", "iavt": "IAVT", "osvdb": "OSVDB",
               "cert": "CERT", "edb-id": "EDB-ID", "secunia": "SECUNIA", "msft": "MSFT",
@@ -229,32 +229,41 @@ class _Reader:
     def _extra(self, item: etree._Element, children: "_Children") -> dict:
         extra: dict = {"plugin_family": item.get("pluginFamily", ""),
                        "service": item.get("svc_name", "")}
-        for name, key in SCORES.items():
-            value = score(children.first(name))
-            if value is not None:
-                extra.setdefault(key, value)
-        for name, key in VECTORS.items():
-            if children.first(name):
-                extra[key] = children.first(name)
-        epss = to_float(children.first("epss_score"))
-        if epss is not None:
-            extra["epss_score"] = epss
-        for name in FLAGS:
-            if children.first(name):
-                extra[name] = children.first(name)
-        for name in DATES:
-            text = children.first(name)
-            if text:
-                moment = parse_date(text, PLUGIN_DATE_PATTERNS, source=self.source,
-                                    line=item.sourceline, field=name)
-                extra[name] = iso_text(moment)[:10]
+        for name, text in children.single.items():
+            if not text:
+                continue
+            if name in SCORES:
+                value = score(text)
+                if value is not None:
+                    extra.setdefault(SCORES[name], value)
+            elif name in VECTORS:
+                extra[VECTORS[name]] = text
+            elif name in FLAGS:
+                extra[name] = text
+            elif name in DATES:
+                extra[name] = self._plugin_date(text, item.sourceline, name)
+            elif name == "epss_score" and to_float(text) is not None:
+                extra[name] = to_float(text)
         cpes = children.all("cpe")
         if cpes:
             extra["cpe"] = list(unique(c for text in cpes for c in text.split()))
         return {k: v for k, v in extra.items() if v not in ("", None)}
 
+    def _plugin_date(self, text: str, line: int | None, name: str) -> str:
+        """'2018/04/10' -> '2018-04-10' (fast path); ISO (WAS) and errors via parse_date."""
+        if len(text) == 10 and text[4] == "/" and text[7] == "/":
+            try:
+                return date(int(text[:4]), int(text[5:7]), int(text[8:])).isoformat()
+            except ValueError:
+                pass
+        moment = parse_date(text, PLUGIN_DATE_PATTERNS, source=self.source, line=line,
+                            field=name)
+        return iso_text(moment)[:10]
+
     def _add_references(self, finding: Finding, children: "_Children") -> None:
         finding.cves = unique(c for text in children.all("cve") for c in find_cves(text))
+        if not children.multi:
+            return
         cwes = [cwe_id(text) for text in children.all("cwe")]
         refs: list[str] = []
         for xref in children.all("xref"):
@@ -312,37 +321,48 @@ class _Reader:
 
 
 class _Children:
-    """ReportItem children by name ('cm:' prefix for the compliance namespace)."""
+    """ReportItem children by name ('cm:' prefix for the compliance namespace).
+
+    ``single`` holds the first text of each child (stripped), ``multi`` every
+    text of the repeatable ones; both are plain dicts for speed (this runs for
+    every ReportItem of multi-GB files).
+    """
+
+    __slots__ = ("single", "multi")
 
     def __init__(self) -> None:
-        self.values: dict[str, list[str]] = {}
-
-    def add(self, name: str, text: str) -> None:
-        self.values.setdefault(name, []).append(text)
+        self.single: dict[str, str] = {}
+        self.multi: dict[str, list[str]] = {}
 
     def first(self, name: str) -> str:
-        values = self.values.get(name)
-        return values[0].strip() if values else ""
+        return self.single.get(name, "")
 
     def all(self, name: str) -> list[str]:
-        return [v for v in self.values.get(name, []) if v.strip()]
+        return self.multi.get(name, [])
 
     def has_compliance(self) -> bool:
-        return any(name.startswith("cm:") for name in self.values)
+        return any(name.startswith("cm:") for name in self.single)
+
+
+REPEATED = frozenset(("cve", "bid", "xref", "see_also", "cwe", "cpe", *REF_PREFIX))
 
 
 def _children(item: etree._Element) -> _Children:
     found = _Children()
+    single, multi = found.single, found.multi
     for child in item:
         tag = child.tag
-        if not isinstance(tag, str):  # comments, processing instructions
-            continue
-        if tag.startswith("{"):
+        if not isinstance(tag, str) or tag == "attachment":
+            continue  # comments; screenshots referenced by hash are not evidence text
+        if tag[0] == "{":
             namespace, _, local = tag[1:].partition("}")
             tag = f"cm:{local}" if namespace == CM_NS else local
-        elif tag == "attachment":  # screenshots referenced by hash: not evidence text
-            continue
-        found.add(tag, child.text or "")
+        text = (child.text or "").strip()
+        if tag in REPEATED:
+            if text:
+                multi.setdefault(tag, []).append(text)
+        elif tag not in single:
+            single[tag] = text
     return found
 
 

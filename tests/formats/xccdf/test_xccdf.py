@@ -72,6 +72,7 @@ def test_it_reads_an_scc_scan():
     assert asset.ip == "192.168.0.183"  # not the loopback address listed first
     assert asset.mac == "30:85:a9:9c:7f:7c"
     assert asset.os == "Ubuntu 22.04"
+    assert asset.fqdn == ""  # SCC's "WORK-UBUNTU.." names no domain
     first = _one(records, "V-251545")
     assert first.status is ResultStatus.OPEN
     assert first.severity is Severity.HIGH and first.raw_severity == "high"

@@ -1,0 +1,101 @@
+"""Recording CMMC assessments and turning their gaps into POA&M items.
+
+Every answer (score, status, eligibility, deadlines) comes from domain.cmmc;
+this module only stores inputs and snapshots and calls the item services.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from openpoam.domain import cmmc
+from openpoam.domain.cmmc.payload import parse_payload
+from openpoam.tracker.models import Assessment, AssessmentResult, PoamItem, Role, System
+from openpoam.tracker.services import items as item_services
+from openpoam.tracker.services.actors import Actor, ServiceError, require
+from openpoam.tracker.services.history import Recorder
+
+LEVEL_OF = {"cmmc-l1": 1, "cmmc-l2": 2, "cmmc-l3": 3, "nist-800-171": 2}
+
+
+@transaction.atomic
+def record_assessment(actor: Actor, system: System, payload: dict, *, assessed_on: date,
+                      assessor: str = "") -> Assessment:
+    """Store an assessment given in the `openpoam cmmc evaluate` input form."""
+    require(actor, system.organization, Role.EDITOR)
+    try:
+        assessment, _ = parse_payload(payload)
+        evaluation = cmmc.evaluate(assessment)
+    except cmmc.CmmcInputError as exc:
+        raise ServiceError(f"assessment: {exc}") from None
+    row = Assessment.objects.create(
+        system=system, level=assessment.level, assessment_type=assessment.assessment_type.value,
+        assessed_on=assessed_on, assessor=assessor[:200], status_date=assessment.status_date,
+        final_level2_c3pao=assessment.final_level2_c3pao, score=evaluation.score,
+        max_score=evaluation.max_score, status=evaluation.status, recorded_by=actor.name)
+    AssessmentResult.objects.bulk_create(
+        AssessmentResult(assessment=row, requirement=requirement, result=result.value)
+        for requirement, result in sorted(evaluation.results.items())
+        if result.value != "met")
+    return row
+
+
+def evaluation(assessment: Assessment, today: date | None = None) -> dict:
+    """The full evaluation (score, status, reasons, gaps, clock) as the CLI prints it."""
+    return cmmc.evaluate_payload(assessment.payload(), today or timezone.localdate())
+
+
+def latest(system: System) -> Assessment | None:
+    return system.assessments.prefetch_related("results").first()
+
+
+def summary(system: System, today: date | None = None) -> dict | None:
+    """What a CMMC system's page shows: latest evaluation and the score history."""
+    current = latest(system)
+    if current is None:
+        return None
+    history = [{"assessed_on": a.assessed_on, "type": a.assessment_type, "score": a.score,
+                "max_score": a.max_score, "status": a.status}
+               for a in system.assessments.order_by("assessed_on", "pk")]
+    return {"assessment": current, "evaluation": evaluation(current, today), "history": history}
+
+
+@transaction.atomic
+def create_poam_items(actor: Actor, assessment: Assessment) -> list[PoamItem]:
+    """One item per NOT MET or partial requirement that has no open item yet.
+
+    Eligible gaps become ordinary items due at the closeout deadline; ineligible
+    ones are created too, flagged "must be fixed before the assessment".
+    """
+    require(actor, assessment.system.organization, Role.EDITOR)
+    result = cmmc.evaluate(parse_payload(assessment.payload())[0])
+    open_ids = _open_requirement_items(assessment.system)
+    created = []
+    for proposal in cmmc.propose_poam(result):
+        if proposal.requirement_id in open_ids:
+            continue
+        data = cmmc.to_poam_item(proposal, "", result.assessment.assessment_type,
+                                 detected_on=assessment.assessed_on)
+        recorder = Recorder(actor)
+        created.append(item_services.create_item(
+            actor, assessment.system, title=data.title, detected_on=data.detected_on,
+            controls=data.controls, recorder=recorder,
+            weakness_description=data.weakness_description, source=data.source.value,
+            source_identifier=data.source_identifier, source_detail=data.source_detail,
+            original_risk="high" if not proposal.eligible else "moderate",
+            scheduled_completion=data.scheduled_completion, comments=data.comments))
+    return created
+
+
+def _open_requirement_items(system: System) -> set[str]:
+    rows = (PoamItem.objects.filter(system=system, controls__catalog="cmmc")
+            .exclude(status__in=["completed", "risk_accepted", "false_positive"])
+            .values_list("controls__control_id", flat=True))
+    return set(rows)
+
+
+def level_for(system: System) -> int | None:
+    return LEVEL_OF.get(system.framework)
