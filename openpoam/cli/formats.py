@@ -35,9 +35,12 @@ def export(format_key, org_slug, system_slug, output) -> None:
 @click.option("--format", "format_key", help="Skip detection and read the file as this format.")
 @click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
 @click.option("--include-info", is_flag=True, help="Keep informational findings as items.")
+@click.option("--asset", default="", help="Name of the code base or image a SARIF, Trivy or "
+              "Grype report covers, when the report does not say.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @with_django
-def import_(file, org_slug, system_slug, format_key, dry_run, include_info, as_json) -> None:
+def import_(file, org_slug, system_slug, format_key, dry_run, include_info, asset,
+            as_json) -> None:
     """Import a scanner, checklist or POA&M file into a system."""
     from openpoam.domain.findings import Severity
     from openpoam.tracker.services import imports
@@ -46,7 +49,7 @@ def import_(file, org_slug, system_slug, format_key, dry_run, include_info, as_j
     with _progress(file.stat().st_size, file.name, quiet=as_json) as advance:
         result = imports.import_file(
             base.actor(), system_, file, format_key=format_key, dry_run=dry_run,
-            progress=advance, min_severity=Severity.INFO if include_info else Severity.LOW)
+            progress=advance, asset=asset, min_severity=Severity.INFO if include_info else Severity.LOW)
     if as_json:
         base.echo_json(_result_dict(result))
         return

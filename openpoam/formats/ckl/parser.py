@@ -63,7 +63,6 @@ class _State:
     stig: _Stig | None = None
     stig_time: datetime | None = None  # from the Evaluate-STIG comment of this iSTIG
     told_scan: bool = False
-    vulns: int = 0
 
 
 def parse_ckl(stream: BinaryIO, *, source: str) -> Iterator[Record]:
@@ -115,7 +114,6 @@ def _on_end(element: etree._Element, state: _State) -> Iterator[Record]:
         xmlsafe.clear(element)
     elif tag == "VULN":
         yield _finding(element, state)
-        state.vulns += 1
         xmlsafe.clear(element)
     elif tag == "iSTIG":
         state.stig_time = None

@@ -103,6 +103,7 @@ class _Host:
         self.asset = Asset(key=name.lower(), name=name)
         self.start: datetime | None = None
         self.end: datetime | None = None
+        self.announced = False  # Target yielded
 
 
 class _Reader:
@@ -129,8 +130,9 @@ class _Reader:
                 elif tag == "ReportHost":
                     host = _Host(element.get("name", "").strip())
                 continue
-            if tag == "HostProperties" and host is not None:
+            if tag == "HostProperties" and host is not None and not host.announced:
                 self._read_properties(host, element)
+                host.announced = True
                 yield Target(SCOPE, host.asset)
                 xmlsafe.clear(element)
             elif tag == "ReportItem" and host is not None:
@@ -142,6 +144,8 @@ class _Reader:
                     merge_into(kept, finding)
                 xmlsafe.clear(element)
             elif tag == "ReportHost":
+                if host is not None and not host.announced:  # no HostProperties at all
+                    yield Target(SCOPE, host.asset)
                 yield from self._flush(pending)
                 pending = {}
                 host = None
@@ -261,21 +265,26 @@ class _Reader:
         return iso_text(moment)[:10]
 
     def _add_references(self, finding: Finding, children: "_Children") -> None:
-        finding.cves = unique(c for text in children.all("cve") for c in find_cves(text))
-        if not children.multi:
-            return
-        cwes = [cwe_id(text) for text in children.all("cwe")]
+        cves: list[str] = []
+        cwes: list[str] = []
         refs: list[str] = []
-        for xref in children.all("xref"):
-            kind, _, value = xref.partition(":")
-            if kind.strip().upper() == "CWE":
-                cwes.append(cwe_id(value))
-            else:
-                refs.append(xref.strip())
-        for name, prefix in REF_PREFIX.items():
-            refs.extend(f"{prefix}:{value.strip()}" for value in children.all(name))
-        for block in children.all("see_also"):
-            refs.extend(block.split())
+        for name, texts in children.multi.items():
+            if name == "cve":
+                cves.extend(c for text in texts for c in find_cves(text))
+            elif name == "cwe":
+                cwes.extend(cwe_id(text) for text in texts)
+            elif name == "xref":
+                for xref in texts:
+                    kind, _, value = xref.partition(":")
+                    if kind.strip().upper() == "CWE":
+                        cwes.append(cwe_id(value))
+                    else:
+                        refs.append(xref)
+            elif name == "see_also":
+                refs.extend(url for block in texts for url in block.split())
+            elif name in REF_PREFIX:
+                refs.extend(f"{REF_PREFIX[name]}:{value}" for value in texts)
+        finding.cves = unique(cves)
         finding.cwes = unique(cwes)
         finding.references = unique(refs)
 
@@ -328,11 +337,12 @@ class _Children:
     every ReportItem of multi-GB files).
     """
 
-    __slots__ = ("single", "multi")
+    __slots__ = ("single", "multi", "compliance")
 
     def __init__(self) -> None:
         self.single: dict[str, str] = {}
         self.multi: dict[str, list[str]] = {}
+        self.compliance = False
 
     def first(self, name: str) -> str:
         return self.single.get(name, "")
@@ -341,7 +351,7 @@ class _Children:
         return self.multi.get(name, [])
 
     def has_compliance(self) -> bool:
-        return any(name.startswith("cm:") for name in self.single)
+        return self.compliance
 
 
 REPEATED = frozenset(("cve", "bid", "xref", "see_also", "cwe", "cpe", *REF_PREFIX))
@@ -357,6 +367,7 @@ def _children(item: etree._Element) -> _Children:
         if tag[0] == "{":
             namespace, _, local = tag[1:].partition("}")
             tag = f"cm:{local}" if namespace == CM_NS else local
+            found.compliance = found.compliance or namespace == CM_NS
         text = (child.text or "").strip()
         if tag in REPEATED:
             if text:

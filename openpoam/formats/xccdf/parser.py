@@ -178,7 +178,7 @@ def _on_end(name: str, element: etree._Element, state: _State,
     if name == "rule-result":
         yield from _result(element, state)
         xmlsafe.clear(element)
-    elif name == "Rule" and (parent is None or _local(parent) != "TestResult"):
+    elif name == "Rule":
         state.rules[element.get("id", "")] = _rule(element, state)
         xmlsafe.clear(element)
     elif name == "Group":

@@ -10,6 +10,7 @@ whole file was read and every change applied; a dry run stops before writing.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -84,7 +85,7 @@ class HashingReader(io.RawIOBase):
 
 def import_file(actor: Actor, system: System, path: Path, *, format_key: str | None = None,
                 file_name: str | None = None, dry_run: bool = False,
-                progress: Progress | None = None,
+                progress: Progress | None = None, asset: str = "",
                 min_severity: Severity = Severity.LOW) -> ImportResult:
     """Import a scanner, checklist or POA&M file into the system. Raises ServiceError/FormatError."""
     require(actor, system.organization, Role.EDITOR)
@@ -102,7 +103,8 @@ def import_file(actor: Actor, system: System, path: Path, *, format_key: str | N
         reader = HashingReader(raw, limit=limit, source=name, progress=progress)
         stream = io.BufferedReader(reader, buffer_size=1024 * 1024)
         if isinstance(importer, ScanImporter):
-            return _import_scan(actor, system, importer, stream, reader, name, path, dry_run,
+            records = importer.parse(stream, source=name, **_asset_option(importer, asset))
+            return _import_scan(actor, system, importer, records, reader, name, path, dry_run,
                                 min_severity)
         from openpoam.tracker.services.poam_import import import_document
 
@@ -112,11 +114,20 @@ def import_file(actor: Actor, system: System, path: Path, *, format_key: str | N
                                sha256=sha, size=reader.read_bytes, dry_run=dry_run)
 
 
-def _import_scan(actor, system, importer, stream, reader, name, path, dry_run,
+def _asset_option(importer, asset: str) -> dict:
+    """Code and image reports may not name what they scanned; the user can (--asset)."""
+    if not asset:
+        return {}
+    if "asset" not in inspect.signature(importer.parse).parameters:
+        raise ServiceError(f"{importer.label} files name their own assets; --asset does not apply")
+    return {"asset": asset}
+
+
+def _import_scan(actor, system, importer, records, reader, name, path, dry_run,
                  min_severity) -> ImportResult:
     existing, asset_ids = existing_items(system)
     digester = Digester(min_severity=min_severity, track={e.weakness_key for e in existing})
-    for record in importer.parse(stream, source=name):
+    for record in records:
         digester.add(record)
     sha = reader.drain()
     digest = digester.result()

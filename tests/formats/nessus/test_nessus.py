@@ -288,3 +288,11 @@ def test_it_sniffs_garbage_without_raising(head):
 def test_it_sniffs_by_content_not_name():
     head = (FOLDER / "nessus_v_unknown.xml").read_bytes()[:65536]
     assert IMPORTER.sniff(head, "whatever.bin")
+
+
+def test_it_yields_a_target_for_a_host_without_properties():
+    data = (b'<NessusClientData_v2><Report name="r"><ReportHost name="Web01">'
+            + item().encode() + b'</ReportHost></Report></NessusClientData_v2>')
+    recs = parse_bytes(data)
+    assert [r.asset.key for r in recs if isinstance(r, Target)] == ["web01"]
+    assert findings(recs)[0].asset.key == "web01"

@@ -1,0 +1,35 @@
+"""The six network-scanner importers register cleanly and never claim each other's files."""
+
+import pytest
+
+from openpoam.formats import registry
+from tests.paths import SAMPLES
+
+MODULES = ("openpoam.formats.nessus", "openpoam.formats.nessus_csv",
+           "openpoam.formats.openvas", "openpoam.formats.qualys")
+OWNER = {"nessus": {".nessus": "nessus", ".xml": "nessus"},
+         "nessus_csv": {".csv": "nessus-csv"},
+         "openvas": {".xml": "openvas-xml", ".csv": "openvas-csv"},
+         "qualys": {".xml": "qualys-xml", ".csv": "qualys-csv"}}
+
+
+def built():
+    return registry.build(MODULES)
+
+
+def test_it_registers_six_scan_importers_with_distinct_keys():
+    assert sorted(built().scan_importers) == ["nessus", "nessus-csv", "openvas-csv",
+                                              "openvas-xml", "qualys-csv", "qualys-xml"]
+
+
+def all_samples():
+    return sorted(p for p in SAMPLES.glob("*/*") if p.is_file())
+
+
+@pytest.mark.parametrize("path", all_samples(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_it_sniffs_each_sample_to_at_most_its_own_importer(path):
+    head = path.read_bytes()[:65536]
+    claims = [key for key, importer in built().scan_importers.items()
+              if importer.sniff(head, path.name)]
+    expected = OWNER.get(path.parent.name, {}).get(path.suffix)
+    assert claims == ([expected] if expected else [])

@@ -1,0 +1,32 @@
+"""Every real sample file imports through the whole path (detect, parse, reconcile, write)."""
+
+import pytest
+
+from openpoam.formats.base import FormatError
+from openpoam.tracker.models import ImportRecord
+from openpoam.tracker.services import imports, setup
+from tests.paths import SAMPLES
+
+from .conftest import ROOT
+
+SAMPLE_FILES = sorted(p for p in SAMPLES.rglob("*") if p.is_file() and p.suffix != ".md")
+MALFORMED = {"all-possible-results.ckl"}  # FORMATS.md: a stray </VULN> at line 255
+
+
+def test_the_samples_are_there():
+    assert len(SAMPLE_FILES) >= 57, f"expected the shared samples in {SAMPLES}"
+
+
+@pytest.mark.parametrize("path", SAMPLE_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_it_imports_every_sample(org, path):
+    system = setup.create_system(ROOT, org, slug="s", name="S", framework="fedramp-moderate")
+    if path.name in MALFORMED:
+        with pytest.raises(FormatError, match=rf"{path.name}.*line \d+"):
+            imports.import_file(ROOT, system, path)
+        assert not ImportRecord.objects.exists()
+        return
+    result = imports.import_file(ROOT, system, path)
+    assert result.findings > 0 or result.counts.new == 0
+    again = imports.import_file(ROOT, system, path)
+    assert (again.counts.new, again.counts.recurred, again.counts.remediated,
+            again.counts.closed) == (0, 0, 0, 0), "a second import of the same file changed it"
