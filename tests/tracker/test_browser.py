@@ -36,8 +36,8 @@ def strict_server(request):
         yield request.getfixturevalue("live_server")
 
 
-def test_it_signs_in_and_reads_an_item_with_its_milestones_and_history(strict_server, transactional_db, poam,
-                                                                         tmp_path):
+def test_it_signs_in_and_reads_an_item_with_its_milestones_and_history(
+        strict_server, transactional_db, poam, tmp_path):
     live_server = strict_server
     from playwright.sync_api import expect, sync_playwright
 

@@ -112,7 +112,8 @@ def milestone_changes_text(milestones: list[MilestoneData]) -> str:
             entries.append(_dated(f"({m.sequence}) Update", change.new_due,
                                   _one_paragraph(change.justification)))
         if m.completed_on:
-            entries.append(_dated(f"({m.sequence}) Complete", m.completed_on, "Milestone completed"))
+            entries.append(_dated(f"({m.sequence}) Complete", m.completed_on,
+                                  "Milestone completed"))
     return "\n\n".join(entries)
 
 
@@ -190,7 +191,8 @@ def parse_milestones(planned: str, changes: str, when: datetime) -> tuple[list[M
 
 
 def _blocks(text: str) -> list[str]:
-    return [block.strip() for block in _BLANK_LINE.split(text.replace("\r\n", "\n")) if block.strip()]
+    blocks = _BLANK_LINE.split(text.replace("\r\n", "\n"))
+    return [block.strip() for block in blocks if block.strip()]
 
 
 def _block_date(text: str | None, problems: list[str]) -> date | None:

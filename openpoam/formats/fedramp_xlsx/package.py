@@ -18,7 +18,7 @@ from io import BytesIO
 
 from lxml import etree
 from openpyxl.formula.translate import Translator
-from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils import column_index_from_string
 
 from openpoam.formats.cells import excel_serial, xml_text
 from openpoam.formats.fedramp_xlsx import layout as L
@@ -67,7 +67,8 @@ class Template:
         parts = {}
         for sheet in _xml(self.read("xl/workbook.xml")).iter(f"{_Q}sheet"):
             target = targets[sheet.get(f"{{{REL_NS}}}id")]
-            parts[sheet.get("name")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            absolute = target.startswith("/")
+            parts[sheet.get("name")] = target.lstrip("/") if absolute else f"xl/{target}"
         return parts
 
 
@@ -302,7 +303,3 @@ def _without_calc_chain_rel(data: bytes) -> bytes:
         if rel.get("Type", "").endswith("/calcChain"):
             root.remove(rel)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-
-
-def column_letter(index: int) -> str:
-    return get_column_letter(index)

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from typing import Any, BinaryIO
 
 import openpyxl
+from openpyxl.utils.escape import unescape
 
 from openpoam.domain.poam import (Designation, Framework, PoamDocument, PoamItemData, Risk,
                                   Status, SystemData)
@@ -241,7 +242,10 @@ class _SheetReader:
             value = value.date()
         if isinstance(value, date):
             return value.isoformat()
-        return unguard(value) if isinstance(value, str) else str(value)
+        if not isinstance(value, str):
+            return str(value)
+        # OOXML writes "_xHHHH_" for characters XML cannot hold; openpyxl leaves it as is.
+        return unguard(unescape(value) if "_x" in value else value)
 
     def _date_or_none(self, value: Any, header: str, number: int) -> date | None:
         if value is None or value == "":

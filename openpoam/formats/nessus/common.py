@@ -16,7 +16,7 @@ from typing import BinaryIO
 
 from openpoam.domain.findings import Finding, Severity
 from openpoam.formats.base import FormatError
-from openpoam.formats.streams import text_lines
+from openpoam.formats.streams import sniff_text, text_lines
 
 TEXT_LIMIT = 64 * 1024  # per text field (description, solution, evidence)
 TRUNCATED = "\n[... truncated by OpenPOAM: {n} more characters]"
@@ -248,7 +248,6 @@ class Row:
 
 def header_cells(head: bytes, delimiter: str = ",", skip: int = 0) -> list[str]:
     """The header cells of a CSV head for sniff(); [] when unreadable. Never raises."""
-    from openpoam.formats.streams import sniff_text
     try:
         text = sniff_text(head)
         lines = text.splitlines()

@@ -116,47 +116,49 @@ class _Reader:
         self.root_checked = False
 
     def read(self, stream: BinaryIO) -> Iterator[Record]:
-        host: _Host | None = None
-        pending: dict[tuple, Finding] = {}
+        self.host: _Host | None = None
+        self.pending: dict[tuple, Finding] = {}  # this host's findings, merged by identity
         events = xmlsafe.iterparse(stream, source=self.source, events=("start", "end"),
                                    tag=WATCHED)
         for event, element in events:
-            tag = element.tag
             if event == "start":
-                if not self.root_checked:
-                    self._check_root(element)
-                elif tag == "Report":
-                    self._start_report(element)
-                elif tag == "ReportHost":
-                    host = _Host(element.get("name", "").strip())
-                continue
-            if tag == "HostProperties" and host is not None and not host.announced:
-                self._read_properties(host, element)
-                host.announced = True
-                yield Target(SCOPE, host.asset)
-                xmlsafe.clear(element)
-            elif tag == "ReportItem" and host is not None:
-                finding = self._finding(host, element)
-                kept = pending.get(finding.identity)
-                if kept is None:
-                    pending[finding.identity] = finding
-                else:
-                    merge_into(kept, finding)
-                xmlsafe.clear(element)
-            elif tag == "ReportHost":
-                if host is not None and not host.announced:  # no HostProperties at all
-                    yield Target(SCOPE, host.asset)
-                yield from self._flush(pending)
-                pending = {}
-                host = None
-                xmlsafe.clear(element)
-            elif tag == "Policy":
-                xmlsafe.clear(element)
+                self._on_start(element)
+            else:
+                yield from self._on_end(element)
         if not self.root_checked:
             raise FormatError("not a .nessus v2 file: no <NessusClientData_v2> element",
                               source=self.source)
         yield ScanInfo(scanner=self.scanner, scanner_version=self.version,
                        scan_time=self.first_start, name=self.report_name)
+
+    def _on_start(self, element: etree._Element) -> None:
+        if not self.root_checked:
+            self._check_root(element)
+        elif element.tag == "Report":
+            self._start_report(element)
+        elif element.tag == "ReportHost":
+            self.host = _Host(element.get("name", "").strip())
+
+    def _on_end(self, element: etree._Element) -> Iterator[Record]:
+        tag, host = element.tag, self.host
+        if tag == "HostProperties" and host is not None and not host.announced:
+            self._read_properties(host, element)
+            host.announced = True
+            yield Target(SCOPE, host.asset)
+        elif tag == "ReportItem" and host is not None:
+            finding = self._finding(host, element)
+            kept = self.pending.get(finding.identity)
+            if kept is None:
+                self.pending[finding.identity] = finding
+            else:
+                merge_into(kept, finding)
+        elif tag == "ReportHost":
+            if host is not None and not host.announced:  # no HostProperties at all
+                yield Target(SCOPE, host.asset)
+            yield from self._flush()
+            self.host = None
+        if tag != "NessusClientData_v2" and tag != "Report":
+            xmlsafe.clear(element)
 
     def _check_root(self, element: etree._Element) -> None:
         self.root_checked = True
@@ -170,10 +172,11 @@ class _Reader:
         if element.get("type", "").lower() == "was":
             self.scanner = "Tenable Web App Scanning"
 
-    def _flush(self, pending: dict[tuple, Finding]) -> Iterator[Finding]:
-        for finding in pending.values():
+    def _flush(self) -> Iterator[Finding]:
+        for finding in self.pending.values():
             finding.scanner_version = self.version
             yield finding
+        self.pending = {}
 
     # --- host properties ---------------------------------------------------
 

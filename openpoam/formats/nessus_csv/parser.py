@@ -21,6 +21,7 @@ from typing import BinaryIO
 from openpoam.domain.findings import (Asset, Finding, Record, ResultStatus, ScanInfo, Severity,
                                       Target)
 from openpoam.formats.base import FormatError
+from openpoam.formats.streams import peek
 from openpoam.formats.nessus.common import (MergeBuffer, Row, cap, clean, csv_records, cwe_id,
                                             find_cves, first, header_cells, header_index,
                                             iso_text, parse_date, score, to_float, unique)
@@ -137,7 +138,7 @@ class _Reader:
         self.scan_time: datetime | None = None
 
     def read(self, stream: BinaryIO) -> Iterator[Record]:
-        head, stream = _peek(stream)
+        head, stream = peek(stream)
         delimiter = ";" if _layout(header_cells(head, ";")) == "workbench" else ","
         records = csv_records(stream, source=self.source, delimiter=delimiter)
         buffer = MergeBuffer()
@@ -336,7 +337,3 @@ def _earlier(a: datetime, b: datetime) -> bool:
     except TypeError:
         return False
 
-
-def _peek(stream: BinaryIO) -> tuple[bytes, BinaryIO]:
-    from openpoam.formats.streams import peek
-    return peek(stream)

@@ -19,6 +19,7 @@ FedRAMP's POA&M template rev5.
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from urllib.parse import quote
 
 from openpoam.domain.poam import (
     AffectedAsset,
@@ -59,6 +60,7 @@ from openpoam.formats.oscal.vocab import (
 )
 
 PRODUCT = "OpenPOAM"
+URI_SAFE = ":/?#[]@!$&'()*+,;=%~-._"
 DESIGNATION_NOTE = {
     "internal": "a working record of the organization, not an official submission.",
     "official": "the POA&M as submitted for review and authorization.",
@@ -85,6 +87,7 @@ class _Builder:
         self.inventory: dict[tuple, dict] = {}
         self.resources: list[dict] = []
         self.owners: set[str] = set()
+        self.task_uuids: dict[tuple, str] = {}
         self.now = document.generated_at or datetime.now(timezone.utc)
         self.warnings: list[str] = []
 
@@ -177,7 +180,7 @@ class _Builder:
         return resource
 
     def _org_party(self) -> str:
-        if not self.system.organization:
+        if not line(self.system.organization):
             return ""
         return self._party(self.system.organization, "organization")
 
@@ -319,7 +322,7 @@ class _Builder:
             props.append(prop("uploaded-at", date_time(evidence.uploaded_at)))
         resource["props"] = props
         if evidence.url:
-            rlink = {"href": evidence.url}
+            rlink = {"href": _uri_reference(evidence.url)}
             if evidence.media_type:
                 rlink["media-type"] = evidence.media_type
             if evidence.sha256:
@@ -437,7 +440,7 @@ class _Builder:
                     "description": item.planned_remediation or NO_PLAN}
         if item.cost_estimate is not None:
             response["props"] = [prop("cost-estimate", str(item.cost_estimate))]
-        if item.owner:
+        if line(item.owner):
             owner = self._party(item.owner, email=item.owner_email, owner=True)
             response["origins"] = [{"actors": [{"type": "party", "actor-uuid": owner,
                                                 "role-id": "poam-item-owner"}]}]
@@ -471,13 +474,18 @@ class _Builder:
             task["timing"] = {"within-date-range": {"start": day(start), "end": day(due)}}
         elif due:
             task["timing"] = {"on-date": {"date": day(due)}}
-        if milestone.owner:
+        if line(milestone.owner):
             task["responsible-roles"] = [{"role-id": "milestone-owner",
                                           "party-uuids": [self._party(milestone.owner)]}]
         return task
 
     def _milestone_uuid(self, milestone: MilestoneData, base: tuple) -> str:
-        return usable_uuid(milestone.uuid, *base, "milestone", str(milestone.sequence))
+        key = (base[1], milestone.sequence, milestone.uuid)
+        uuid = self.task_uuids.get(key)
+        if uuid is None:
+            uuid = usable_uuid(milestone.uuid, *base, "milestone", str(milestone.sequence))
+            self.task_uuids[key] = uuid
+        return uuid
 
     def _history_entries(self, item: PoamItemData, base: tuple) -> list[dict]:
         entries = []
@@ -492,7 +500,7 @@ class _Builder:
                       ("field", entry.field), ("old-value", entry.old),
                       ("new-value", entry.new)]
             log["props"] = [prop(name, value) for name, value in fields if value]
-            if entry.actor:
+            if line(entry.actor):
                 log["logged-by"] = [{"party-uuid": self._party(entry.actor)}]
             if entry.field == "status" and entry.new in Status._value2member_map_:
                 log["status-change"] = STATUS_TO_OSCAL[Status(entry.new)]
@@ -515,7 +523,7 @@ class _Builder:
                 if change.new_due:
                     props.append(prop("new-due", change.new_due.isoformat()))
                 log["props"] = props
-                if change.actor:
+                if line(change.actor):
                     log["logged-by"] = [{"party-uuid": self._party(change.actor)}]
                 log["related-responses"] = [{"response-uuid": remediation["uuid"],
                                              "related-tasks": [{"task-uuid": task_uuid}]}]
@@ -564,6 +572,11 @@ class _Builder:
 
 def _title(item: PoamItemData) -> str:
     return line(item.title) or item.poam_id or "Untitled weakness"
+
+
+def _uri_reference(url: str) -> str:
+    """Percent-encode what a URI reference cannot hold (spaces, quotes); keep the rest."""
+    return quote(url.strip(), safe=URI_SAFE)
 
 
 def _role(role_id: str, title: str, description: str = "") -> dict:

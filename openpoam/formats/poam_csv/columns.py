@@ -227,7 +227,8 @@ def _assets(text: str) -> list[AffectedAsset]:
 def _milestones(text: str) -> list[MilestoneData]:
     milestones = []
     for entry in _json_list(text):
-        changes = [_build(DueDateChange, change, dates=("old_due", "new_due"), times=("changed_at",))
+        changes = [_build(DueDateChange, change, dates=("old_due", "new_due"),
+                          times=("changed_at",))
                    for change in entry.pop("changes", []) or []]
         milestone = _build(MilestoneData, entry,
                            dates=("original_due", "current_due", "completed_on"))

@@ -63,18 +63,19 @@ def _read_rows(reader, source: str) -> CsvReadResult:
         raise FormatError(f"missing column(s): {', '.join(missing)}", source=source, line=1)
     warnings = [f"{source}: column {name!r} is not an OpenPOAM column and was ignored"
                 for name in header if name not in HEADER]
-    items, system_row = [], None
+    items, system_row, system_line = [], None, 2
     line = reader.line_num + 1
     for cells in reader:
         if any(cell.strip() for cell in cells):
             row = _row_dict(header, cells, source, line)
-            system_row = system_row or row
+            if system_row is None:
+                system_row, system_line = row, line
             items.append(_item(row, source, line))
         line = reader.line_num + 1
     if system_row is None:
         warnings.append(f"{source}: the file has no POA&M items")
         system_row = {}
-    document = _document(system_row, source)
+    document = _document(system_row, source, system_line)
     document.items = items
     return CsvReadResult(document, warnings)
 
@@ -106,8 +107,8 @@ def _item(row: dict[str, str], source: str, line: int) -> PoamItemData:
     return PoamItemData(**values)
 
 
-def _document(row: dict[str, str], source: str) -> PoamDocument:
-    values = _decode_columns(DOCUMENT_COLUMNS, row, source, 2)
+def _document(row: dict[str, str], source: str, line: int) -> PoamDocument:
+    values = _decode_columns(DOCUMENT_COLUMNS, row, source, line)
     system = SystemData(name=values.get("system_name") or "")
     for name in ("acronym", "organization", "framework", "impact_level", "designation", "uuid",
                  "description"):

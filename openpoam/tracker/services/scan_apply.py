@@ -21,6 +21,7 @@ from openpoam.domain.reconcile import (AssetState, Changes, ExistingItem, NewIte
 from openpoam.tracker.models import (AffectedAsset, ControlReference, Evidence, KnownExploited,
                                      PoamItem, System)
 from openpoam.tracker.services import evidence as evidence_store
+from openpoam.tracker.services.bulk import insert_rows
 from openpoam.tracker.services.history import Recorder
 from openpoam.tracker.services.items import reserve_poam_ids
 
@@ -93,7 +94,7 @@ def _create_items(system: System, new_items: list[NewItem], digest: ScanDigest,
     PoamItem.objects.bulk_create(rows, batch_size=500)
     assets, controls = [], []
     for row, new in zip(rows, new_items):
-        assets += [_asset_row(row, s.identity, s.asset, s.first_seen, s.last_seen)
+        assets += [_asset_row(row.pk, s.identity, s.asset, s.first_seen, s.last_seen)
                    for s in new.assets]
         controls += _control_rows(row, new.weakness)
         recorder.add(row, "create", new=row.title, justification=why)
@@ -102,7 +103,7 @@ def _create_items(system: System, new_items: list[NewItem], digest: ScanDigest,
         if new.recurrence_of is not None:
             recorder.add(row, "create", field_name="recurrence_of",
                          new=_poam_id(new.recurrence_of), justification=why)
-    AffectedAsset.objects.bulk_create(assets, batch_size=2000)
+    insert_rows(AffectedAsset, ASSET_COLUMNS, assets)
     ControlReference.objects.bulk_create(controls, batch_size=2000, ignore_conflicts=True)
 
 
@@ -179,22 +180,25 @@ def _kev_dues(cves: set[str]) -> dict[str, date]:
 
 # ---- assets ------------------------------------------------------------------------------
 
-def _asset_row(item: PoamItem, identity, info, first_seen, last_seen) -> AffectedAsset:
+ASSET_COLUMNS = ["item_id", "asset_key", "name", "kind", "ip", "fqdn", "port", "protocol",
+                 "first_seen", "last_seen", "remediated_on"]
+
+
+def _asset_row(item_pk: int, identity, info, first_seen, last_seen) -> tuple:
+    """A plain row for bulk.insert_rows, in ASSET_COLUMNS order."""
     key, port, protocol = identity
-    return AffectedAsset(item=item, asset_key=key[:300], name=(info.name or key)[:300],
-                         kind=info.kind[:20], ip=info.ip[:64], fqdn=info.fqdn[:300],
-                         port=port[:10], protocol=protocol[:10], first_seen=first_seen,
-                         last_seen=last_seen)
+    return (item_pk, key[:300], (info.name or key)[:300], info.kind[:20], info.ip[:64],
+            info.fqdn[:300], port[:10], protocol[:10], first_seen, last_seen, None)
 
 
 def _add_assets(new_assets, touched, recorder: Recorder, why: str) -> None:
     rows, per_item = [], defaultdict(list)
     for change in new_assets:
         item = touched[change.ref]
-        rows.append(_asset_row(item, change.identity, change.asset, change.first_seen,
+        rows.append(_asset_row(item.pk, change.identity, change.asset, change.first_seen,
                                change.last_seen))
         per_item[change.ref].append(change.identity)
-    AffectedAsset.objects.bulk_create(rows, batch_size=2000)
+    insert_rows(AffectedAsset, ASSET_COLUMNS, rows)
     for ref, identities in per_item.items():
         recorder.add(touched[ref], "update", field_name="assets",
                      new="found on " + _summary(identities), justification=why)

@@ -33,7 +33,7 @@ def system_or_404(request: HttpRequest, org_slug: str, system_slug: str) -> Syst
 def evidence_or_404(request: HttpRequest, evidence_uuid) -> Evidence:
     evidence = (Evidence.objects.select_related("item__organization")
                 .filter(uuid=evidence_uuid,
-                        )
+                        item__organization__in=visible_organizations(request))
                 .first())
     if evidence is None:
         raise Http404("No such evidence.")

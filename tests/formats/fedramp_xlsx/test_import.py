@@ -197,3 +197,25 @@ def test_it_sniffs_xlsx_files(exported):
     importer = FedrampXlsxImporter()
     assert importer.sniff(exported[:4096], "poam.xlsx")
     assert not importer.sniff(b"POAM ID,Weakness\n", "poam.csv")
+
+
+def test_it_round_trips_carriage_returns_and_ooxml_escapes():
+    document = rich_document()
+    document.items[1].comments = "a\rb_x0041_c\r\nd"
+    item = read(export(document)).document.items[1]
+    assert item.comments == "a\rb_x0041_c\r\nd"
+
+
+def test_it_exports_and_reads_an_empty_poam():
+    document = rich_document()
+    document.items = []
+    result = read(export(document))
+    assert result.document.items == [] and result.warnings == []
+    assert result.document.system.name == "Example Cloud Service"
+
+
+def test_it_implements_the_importer_interface(exported):
+    from openpoam.formats.base import PoamImporter
+    importer = FedrampXlsxImporter()
+    assert isinstance(importer, PoamImporter)
+    assert importer.read(io.BytesIO(exported), source="x.xlsx").items[0].poam_id == "POAM-2026-0001"

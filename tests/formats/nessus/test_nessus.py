@@ -1,7 +1,6 @@
 """Tenable Nessus .nessus importer: every sample, compliance results, errors, identity."""
 
 import io
-from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 

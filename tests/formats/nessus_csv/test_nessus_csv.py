@@ -1,7 +1,6 @@
 """Nessus / Tenable CSV importer: six layouts, merging, dates, identity with .nessus."""
 
 import io
-from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 

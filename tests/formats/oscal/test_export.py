@@ -289,3 +289,38 @@ def test_it_warns_and_drops_an_invalid_owner_email():
     data, warnings = export(document)
     assert validate(data) == []
     assert any("not an address" in w for w in warnings)
+
+
+def test_it_derives_uuids_exactly_as_the_standard_uuid5():
+    import uuid
+
+    from openpoam.formats.oscal.vocab import UUID_BASE, derive_uuid
+    for parts in [("a",), ("doc", "item", "risk"), ("ünïcode", "")]:
+        assert derive_uuid(*parts) == str(uuid.uuid5(UUID_BASE, "/".join(parts)))
+
+
+def test_it_writes_the_same_bytes_with_or_without_orjson(monkeypatch):
+    from openpoam.formats.oscal import plugins
+    if plugins.orjson is None:
+        pytest.skip("orjson is not installed")
+    fast = plugins.dump_json(export(rich_document())[0])
+    monkeypatch.setattr(plugins, "orjson", None)
+    slow = plugins.dump_json(export(rich_document())[0])
+    assert fast == slow
+
+
+def test_it_keeps_blank_names_and_odd_urls_from_breaking_the_schema():
+    from openpoam.domain.poam import EvidenceData, HistoryEntry, MilestoneData
+    from datetime import datetime, timezone
+    document = minimal_document()
+    item = document.items[0]
+    item.owner = "   "
+    item.milestones = [MilestoneData(sequence=1, description="x", owner=" ")]
+    item.history = [HistoryEntry(at=datetime(2026, 1, 1, tzinfo=timezone.utc), actor="\t",
+                                 action="create", entity="item")]
+    item.evidence = [EvidenceData(name="scan report.pdf",
+                                  url="https://files.example.com/scan report.pdf")]
+    data, _ = export(document)
+    assert validate(data) == []
+    resource = data[ROOT]["back-matter"]["resources"][1]
+    assert resource["rlinks"][0]["href"] == "https://files.example.com/scan%20report.pdf"
