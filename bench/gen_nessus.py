@@ -40,6 +40,9 @@ SERVICES = (("22", "ssh"), ("80", "www"), ("443", "www"), ("445", "cifs"), ("338
 OSES = ("Microsoft Windows Server 2019 Standard", "Microsoft Windows 10 Enterprise",
         "Ubuntu 22.04 Linux Kernel 5.15", "Red Hat Enterprise Linux 8.9",
         "Amazon Linux 2 Linux Kernel 4.14")
+CONFIG_ISSUES = ("Weak Cipher Suites Supported", "Default Credentials", "Information Disclosure",
+                 "Insecure Configuration")
+INFO_TITLES = ("Detection", "Version Information", "Installed", "Enumeration")
 # Nessus severities 0-4 in roughly the proportions of real scans (info is the majority).
 SEVERITY_WEIGHTS = ((0, 55), (1, 8), (2, 20), (3, 12), (4, 5))
 RISK = {0: "None", 1: "Low", 2: "Medium", 3: "High", 4: "Critical"}
@@ -86,8 +89,8 @@ def _plugin(rng: random.Random, plugin_id: int) -> Plugin:
                    f"(USN-{rng.randint(4000, 7000)}-{rng.randint(1, 3)})",
         "version": f"{subject} < {rng.randint(1, 20)}.{rng.randint(0, 9)}.{rng.randint(0, 30)} "
                    "Multiple Vulnerabilities",
-        "config": f"{subject} {rng.choice(('Weak Cipher Suites Supported', 'Default Credentials', 'Information Disclosure', 'Insecure Configuration'))}",
-        "info": f"{subject} {rng.choice(('Detection', 'Version Information', 'Installed', 'Enumeration'))}",
+        "config": f"{subject} {rng.choice(CONFIG_ISSUES)}",
+        "info": f"{subject} {rng.choice(INFO_TITLES)}",
     }[kind]
     return Plugin(
         plugin_id=plugin_id, name=name, family=rng.choice(FAMILIES), severity=severity,
@@ -130,7 +133,8 @@ def plugin_output(rng: random.Random, plugin: Plugin, host: int) -> str:
         lines = "\n".join(f"    TLS_RSA_WITH_{c}  Kx=RSA  Au=RSA  Enc={c}  Mac=SHA1"
                           for c in rng.sample(("3DES_EDE_CBC_SHA", "RC4_128_SHA", "AES_128_CBC",
                                                "DES_CBC_SHA", "NULL_SHA"), 3))
-        return f"\n  Here is the list of weak SSL ciphers supported by the remote server :\n\n{lines}\n"
+        return ("\n  Here is the list of weak SSL ciphers supported by the remote server :"
+                f"\n\n{lines}\n")
     return f"\n{plugin.subject} was detected on the remote host (instance {host}).\n"
 
 

@@ -33,11 +33,12 @@ CM_NS = "http://www.nessus.org/cm"
 SEVERITIES = {"0": Severity.INFO, "1": Severity.LOW, "2": Severity.MODERATE,
               "3": Severity.HIGH, "4": Severity.CRITICAL}
 
-# Compliance results (Tenable "Compliance checks reference"): PASSED / FAILED /
-# WARNING / ERROR. WARNING is what Tenable reports for checks it cannot decide
-# automatically (audit items of type WARNING, "manual review required"): it is
-# no proof of a failure and no proof of a fix, so it is NOT_REVIEWED and never
-# opens or closes an item by itself. SKIPPED / N/A items did not apply.
+# Compliance results: PASSED / FAILED / WARNING / ERROR. Tenable's Compliance Checks
+# Reference ("Forced Reporting") uses WARNING to tell the auditor that Nessus could
+# not perform the check and it must be verified by hand (physical inspection, manual
+# items of DISA/CIS audits). A WARNING is thus no proof of a failure and no proof of
+# a fix: NOT_REVIEWED, which never opens or closes an item by itself. ERROR means the
+# check could not run. SKIPPED / N/A items did not apply to the host.
 COMPLIANCE_STATUS = {
     "PASSED": ResultStatus.PASSED,
     "FAILED": ResultStatus.OPEN,

@@ -219,7 +219,8 @@ class _Reader:
         return STATES[state]
 
     def _asset(self, row: Row) -> Asset:
-        host, ip, fqdn, netbios = row.get("host"), row.get("ip"), row.get("fqdn"), row.get("netbios")
+        host, ip = row.get("host"), row.get("ip")
+        fqdn, netbios = row.get("fqdn"), row.get("netbios")
         # Agent UUID as in .nessus host-uuid first; then Tenable asset ids; then names; IP last.
         key = first(row.get("agent_id"), row.get("asset_id"), row.get("host_id"), fqdn, netbios,
                     host if self.layout == "pro" else "", ip, host)

@@ -18,7 +18,7 @@ from typing import BinaryIO
 
 from lxml import etree
 
-from openpoam.domain.findings import Asset, Finding, Record, ScanInfo, Target
+from openpoam.domain.findings import Asset, Finding, Record, ResultStatus, ScanInfo, Target
 from openpoam.formats import xmlsafe
 from openpoam.formats.base import FormatError
 from openpoam.formats.nessus.common import (MergeBuffer, Row, cap, clean, csv_records,
@@ -31,6 +31,10 @@ SCANNER = "OpenVAS"
 ROOTS = ("report", "get_reports_response")
 WATCHED = ("report", "get_reports_response", "result", "host", "scan_start")
 TAG_KEY = re.compile(r"^([a-z_]+)=", re.MULTILINE)
+
+NEGATIVE_LEVELS = {"-1": ResultStatus.NOT_APPLICABLE, "-1.0": ResultStatus.NOT_APPLICABLE,
+                   "-2": ResultStatus.NOT_REVIEWED, "-2.0": ResultStatus.NOT_REVIEWED,
+                   "-3": ResultStatus.ERROR, "-3.0": ResultStatus.ERROR}
 
 # Sections of nvt/tags shown as the description, in this order.
 DESCRIPTION_PARTS = (("summary", ""), ("insight", "Insight"), ("affected", "Affected"),
@@ -132,17 +136,16 @@ class _XmlReader:
         asset_id = asset_el.get("asset_id", "") if asset_el is not None else ""
         asset = _asset(host.text.strip(), (host.findtext("hostname") or "").strip())
         severity_text = (result.findtext("severity") or "").strip()
-        level = score(severity_text)
-        if level is None and severity_text:
-            raise FormatError(f"severity {severity_text!r} is not a number from 0.0 to 10.0",
-                              source=self.source, line=line, field="severity")
+        level, status = read_level(severity_text, source=self.source, line=line,
+                                   field="severity")
         port, protocol = split_port(result.findtext("port") or "")
         tags = parse_tags(nvt.findtext("tags") or "")
         threat = (result.findtext("threat") or "").strip()
         finding = Finding(
             scope=SCOPE, weakness_id=oid, asset=asset,
             title=" ".join(first(nvt.findtext("name"), result.findtext("name"), oid).split()),
-            severity=severity_from_score(level), raw_severity=threat or severity_text,
+            status=status, severity=severity_from_score(level),
+            raw_severity=threat or severity_text,
             port=port, protocol=protocol,
             description=cap(describe(tags)),
             solution=cap(clean(nvt.findtext("solution")) or tags.get("solution", "")),
@@ -221,6 +224,20 @@ def _is_ip(text: str) -> bool:
         return True
     except ValueError:
         return False
+
+
+def read_level(text: str, *, source: str, line: int | None,
+               field: str) -> tuple[float | None, ResultStatus]:
+    """Score 0.0-10.0, or one of gvmd's negative markers (SEVERITY_FP -1.0 false
+    positive, SEVERITY_DEBUG -2.0, SEVERITY_ERROR -3.0): those are not weaknesses."""
+    text = text.strip()
+    if text in NEGATIVE_LEVELS:
+        return None, NEGATIVE_LEVELS[text]
+    level = score(text)
+    if level is None and text:
+        raise FormatError(f"severity {text!r} is not a number from 0.0 to 10.0",
+                          source=source, line=line, field=field)
+    return level, ResultStatus.OPEN
 
 
 def split_port(text: str) -> tuple[str, str]:
@@ -308,16 +325,13 @@ def _csv_finding(row: Row, source: str) -> Finding:
         raise FormatError("row without an NVT OID", source=source, line=row.line, field="NVT OID")
     if not ip:
         raise FormatError("row without an IP", source=source, line=row.line, field="IP")
-    level = score(row.get("cvss"))
-    if level is None and row.get("cvss"):
-        raise FormatError(f"CVSS {row.get('cvss')!r} is not a number from 0.0 to 10.0",
-                          source=source, line=row.line, field="CVSS")
+    level, status = read_level(row.get("cvss"), source=source, line=row.line, field="CVSS")
     port = row.get("port")
     tags = {key: clean(row.raw(key)) for key in ("summary", "insight", "affected", "impact",
                                                  "vuldetect")}
     finding = Finding(
         scope=SCOPE, weakness_id=oid, asset=_asset(ip, row.get("hostname")),
-        title=row.get("name") or oid, severity=severity_from_score(level),
+        title=row.get("name") or oid, status=status, severity=severity_from_score(level),
         raw_severity=row.get("severity") or row.get("cvss"),
         port=port if port.isdigit() and port != "0" else "",
         protocol=row.get("protocol").lower(),

@@ -167,7 +167,11 @@ class _AssetDataReport:
         if not qid.isdigit():
             raise FormatError(f"QID {qid!r} is not a number", source=self.source, line=line,
                               field="QID")
-        details = self.glossary.get(qid, _Details(title=f"QID {qid}"))
+        details = self.glossary.get(qid)
+        if details is None:  # its title and severity live only in the glossary
+            raise FormatError(f"QID {qid} has no VULN_DETAILS entry in the GLOSSARY; export "
+                              "the report with its glossary", source=self.source, line=line,
+                              field="QID")
         kind = _text(info, "TYPE")
         status_word = _text(info, "VULN_STATUS")
         if status_word and status_word.lower() not in STATUSES:

@@ -21,7 +21,7 @@ from openpoam.domain.reconcile import (AssetState, Changes, ExistingItem, NewIte
 from openpoam.tracker.models import (AffectedAsset, ControlReference, Evidence, KnownExploited,
                                      PoamItem, System)
 from openpoam.tracker.services import evidence as evidence_store
-from openpoam.tracker.services.bulk import insert_rows
+from openpoam.tracker.services.bulk import insert_rows, update_from_rows
 from openpoam.tracker.services.history import Recorder
 from openpoam.tracker.services.items import reserve_poam_ids
 
@@ -205,12 +205,9 @@ def _add_assets(new_assets, touched, recorder: Recorder, why: str) -> None:
 
 
 def _mark_seen(changes, asset_ids: dict) -> None:
-    """last_seen moves forward; grouped by value so one UPDATE serves many rows."""
-    by_time: dict[datetime, list[int]] = defaultdict(list)
-    for change in changes:
-        by_time[change.last_seen].append(asset_ids[(change.ref, change.identity)])
-    for moment, ids in by_time.items():
-        _update_in_batches(ids, last_seen=moment)
+    """last_seen moves forward, for every asset seen again, in one statement."""
+    rows = [(asset_ids[(c.ref, c.identity)], c.last_seen) for c in changes]
+    update_from_rows(AffectedAsset, "id", ["last_seen"], rows)
 
 
 def _reopen(reopened, asset_ids, touched, recorder: Recorder, why: str) -> None:

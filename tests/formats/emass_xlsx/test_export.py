@@ -124,6 +124,7 @@ def test_it_is_read_by_libreoffice_without_evaluating_formulas(tmp_path):
     path.write_bytes(export()[0])
     text = convert(path, "csv:Text - txt - csv (StarCalc):44,34,76", tmp_path).read_text("utf-8")
     assert "POA&M Item ID" in text and "POAM-2026-0001" in text
+    assert "Err:" not in text and "#NAME" not in text and "#VALUE" not in text
     assert "'" + HOSTILE_TITLE in text and "'=1+1" in text
     assert HOSTILE_DESCRIPTION in text
     assert "04/01/2026" in text  # a date cell in the layout's date format

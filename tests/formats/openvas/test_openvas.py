@@ -172,6 +172,10 @@ def test_it_reports_a_bad_csv_timestamp_with_row_and_field():
     with pytest.raises(FormatError) as error:
         list(CSV.parse(io.BytesIO(text.encode()), source="t.csv"))
     assert (error.value.line, error.value.field) == (3, "Timestamp")
+    bad_cvss = text.replace("23,tcp,5.0", "23,tcp,high")
+    with pytest.raises(FormatError) as error:
+        list(CSV.parse(io.BytesIO(bad_cvss.encode()), source="t.csv"))
+    assert (error.value.line, error.value.field) == (3, "CVSS")
 
 
 def test_it_refuses_other_formats():
@@ -200,3 +204,10 @@ def test_it_splits_nvt_tags_with_multiline_values():
     tags = parse_tags("summary=One\ntwo|insight=a|b=c|solution_type=VendorFix")
     assert tags["summary"] == "One\ntwo"
     assert tags["solution_type"] == "VendorFix"
+
+
+def test_it_reads_false_positive_overrides_as_not_applicable():
+    data = report(result(severity="-1.0"))
+    found = findings(XML.parse(io.BytesIO(data), source="fp.xml"))[0]
+    assert found.status == ResultStatus.NOT_APPLICABLE
+    assert found.severity == Severity.INFO

@@ -236,3 +236,12 @@ def test_it_refuses_other_formats():
 @pytest.mark.parametrize("head", [b"", b"\xff\x00", b"<SCAN>", b"QID,IP\n", b'"a"\n"b'])
 def test_it_sniffs_garbage_without_raising(head):
     assert XML.sniff(head, "x") is False and CSV.sniff(head, "x") is False
+
+
+def test_it_refuses_a_result_whose_qid_is_missing_from_the_glossary():
+    data = (FOLDER / "Qualys_Sample_Report.xml").read_bytes().replace(
+        b'<VULN_DETAILS id="qid_11803">', b'<VULN_DETAILS id="qid_x">', 1).replace(
+        b'<QID id="qid_11803">11803</QID>\n        <TITLE>', b'<QID>0</QID>\n        <TITLE>', 1)
+    with pytest.raises(FormatError) as error:
+        list(XML.parse(io.BytesIO(data), source="adr.xml"))
+    assert "QID 11803" in str(error.value) and error.value.line is not None
