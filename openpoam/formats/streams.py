@@ -17,14 +17,14 @@ class PrefixedStream(io.RawIOBase):
     """
 
     def __init__(self, head: bytes, stream: BinaryIO):
-        self._head = head
+        self._head = memoryview(head)  # sliced without copying as it is read
         self._stream = stream
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer) -> int:  # type: ignore[override]
-        if self._head:
+        if len(self._head):
             n = min(len(buffer), len(self._head))
             buffer[:n] = self._head[:n]
             self._head = self._head[n:]

@@ -129,7 +129,8 @@ def _item(actor, system, people, today, title, control, risk, status, owner, ago
         source=Source.SELF_ASSESSMENT, source_identifier=f"NIST SP 800-171A {control}",
         original_risk=risk, planned_remediation=plan, owner=people[owner],
         scheduled_completion=scheduled, resources_required="MSP hours; internal staff time",
-        weakness_description=f"Self-assessment found requirement {control} not met: {title.lower()}.")
+        weakness_description=f"Self-assessment found NIST SP 800-171 requirement {control} not met. "
+                             f"Finding: {title}.")
     first = milestones.add_milestone(actor, item, "Plan and approve the change",
                                      detected + timedelta(days=10), people[owner])
     second = milestones.add_milestone(actor, item, "Implement and verify", scheduled, people[owner])

@@ -13,5 +13,13 @@ urlpatterns = [
     path("org/<slug:org_slug>/system/<slug:system_slug>/", views.system_items, name="system"),
     path("org/<slug:org_slug>/system/<slug:system_slug>/items/<str:poam_id>/",
          views.item_detail, name="item"),
+    path("org/<slug:org_slug>/system/<slug:system_slug>/cmmc/", views.system_cmmc,
+         name="system-cmmc"),
+    path("org/<slug:org_slug>/system/<slug:system_slug>/checks/", views.system_checks,
+         name="system-checks"),
+    path("org/<slug:org_slug>/system/<slug:system_slug>/imports/", views.system_imports,
+         name="system-imports"),
+    path("org/<slug:org_slug>/system/<slug:system_slug>/export/<slug:format_key>/",
+         views.system_export, name="system-export"),
     path("evidence/<uuid:evidence_uuid>/", views.download_evidence, name="evidence"),
 ]

@@ -21,7 +21,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from openpoam.domain.poam import MilestoneData, PoamDocument, PoamItemData, SystemData
-from openpoam.formats.cells import MAX_CELL_CHARS, set_text
+from openpoam.formats.cells import MAX_CELL_CHARS, set_text, xml_text
 from openpoam.formats.emass_xlsx.transforms import TRANSFORMS
 
 LAYOUT = files("openpoam.formats.emass_xlsx") / "layout.json"
@@ -114,27 +114,34 @@ class _RowWriter:
                            for column in self.layout.columns])
 
     def item_row(self, item: PoamItemData, milestone: MilestoneData | None) -> None:
-        self.sheet.append([self._cell(resolve(column.value, item, milestone, self.document),
-                                      poam_id=item.poam_id, header=column.header)
+        self.sheet.append([self._value(resolve(column.value, item, milestone, self.document),
+                                       item.poam_id, column.header)
                            for column in self.layout.columns])
 
-    def _cell(self, value: Any, *, bold: bool = False, fill: bool = False, poam_id: str = "",
-              header: str = "") -> WriteOnlyCell:
+    def _value(self, value: Any, poam_id: str, header: str) -> Any:
+        """A data cell. Plain values where possible: a styled cell costs ten times more."""
+        if isinstance(value, (date, datetime)) or value is None or value == "":
+            return self._cell(value)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return value
+        text = getattr(value, "label", value) if isinstance(value, Enum) else str(value)
+        if len(text) > MAX_CELL_CHARS:
+            self.warnings.append(f"{poam_id}: {header} cut to {MAX_CELL_CHARS:,} characters")
+            text = text[:MAX_CELL_CHARS - 1]
+        safe = xml_text(text)
+        # openpyxl makes a formula only of text starting with "="; guarded text never does.
+        return safe if not safe.startswith("=") else self._cell(text)
+
+    def _cell(self, value: Any, *, bold: bool = False, fill: bool = False) -> WriteOnlyCell:
         cell = WriteOnlyCell(self.sheet)
         if isinstance(value, (date, datetime)):
             cell.value = value.date() if isinstance(value, datetime) else value
             cell.number_format = self.layout.date_format
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            cell.value = value
         elif value not in (None, ""):
-            text = getattr(value, "label", value) if isinstance(value, Enum) else str(value)
-            if len(text) > MAX_CELL_CHARS:
-                self.warnings.append(f"{poam_id}: {header} cut to {MAX_CELL_CHARS:,} characters")
-                text = text[:MAX_CELL_CHARS - 1]
-            set_text(cell, text)
-        cell.alignment = _WRAP
+            set_text(cell, str(value))
         if bold:
             cell.font = Font(bold=True)
+            cell.alignment = _WRAP
         if fill:
             cell.fill = _HEADER_FILL
         return cell

@@ -48,6 +48,9 @@ COMPLIANCE_STATUS = {
     "N/A": ResultStatus.NOT_APPLICABLE,
 }
 
+# DISA STIG categories (CAT I/II/III = high/medium/low, DISA STIG Viewer guide).
+STIG_CATEGORIES = {"I": Severity.HIGH, "II": Severity.MODERATE, "III": Severity.LOW}
+
 # Plugin dates: '2018/04/10' (Nessus) or ISO (Tenable WAS).
 PLUGIN_DATE_PATTERNS = ("%Y/%m/%d",)
 # HOST_START: 'Mon Jul  1 11:33:11 2013' (strptime takes the double space).
@@ -319,6 +322,10 @@ class _Reader:
             finding.solution = cap(solution)
         finding.evidence = cap(_compliance_evidence(children, finding.evidence))
         controls, ccis, other = _compliance_references(children.first("cm:compliance-reference"))
+        category = (other.get("CAT") or [""])[0].upper()
+        if category in STIG_CATEGORIES and finding.status == ResultStatus.OPEN:
+            # A failed STIG check weighs by its DISA category, not by Nessus' fixed level.
+            finding.severity = STIG_CATEGORIES[category]
         finding.controls = unique((*finding.controls, *controls))
         finding.ccis = unique((*finding.ccis, *ccis))
         refs = [*finding.references, *children.first("cm:compliance-see-also").split()]

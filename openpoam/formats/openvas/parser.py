@@ -30,7 +30,6 @@ SCOPE = "openvas"
 SCANNER = "OpenVAS"
 ROOTS = ("report", "get_reports_response")
 WATCHED = ("report", "get_reports_response", "result", "host", "scan_start")
-TAG_KEY = re.compile(r"^([a-z_]+)=", re.MULTILINE)
 
 NEGATIVE_LEVELS = {"-1": ResultStatus.NOT_APPLICABLE, "-1.0": ResultStatus.NOT_APPLICABLE,
                    "-2": ResultStatus.NOT_REVIEWED, "-2.0": ResultStatus.NOT_REVIEWED,
@@ -67,35 +66,40 @@ class _XmlReader:
         self.root_seen = False
 
     def read(self, stream: BinaryIO) -> Iterator[Record]:
-        buffer = MergeBuffer()
+        self.buffer = MergeBuffer()
         events = xmlsafe.iterparse(stream, source=self.source, events=("start", "end"),
                                    tag=WATCHED)
         for event, element in events:
-            tag = element.tag
             if event == "start":
-                if not self.root_seen:
-                    self._check_root(element)
-                elif tag == "report" and not self.name:
-                    parent = element.getparent()
-                    self.name = (parent.findtext("name") or "") if parent is not None else ""
-                continue
-            parent = element.getparent()
-            parent_tag = parent.tag if parent is not None else ""
-            if tag == "result" and parent_tag == "results":
-                finding = self._finding(element)
-                yield from self._target(finding.asset)
-                yield from buffer.add(finding)
-                xmlsafe.clear(element)
-            elif tag == "host" and parent_tag == "report":
-                yield from self._host_summary(element)
-                xmlsafe.clear(element)
-            elif tag == "scan_start" and parent_tag == "report":
-                self.scan_start = parse_date(element.text, (), source=self.source,
-                                             line=element.sourceline, field="scan_start")
+                self._on_start(element)
+            else:
+                yield from self._on_end(element)
         if not self.root_seen:
             raise FormatError("not an OpenVAS report: no <report> element", source=self.source)
-        yield from buffer.flush()
+        yield from self.buffer.flush()
         yield ScanInfo(scanner=SCANNER, scan_time=self.scan_start, name=self.name)
+
+    def _on_start(self, element: etree._Element) -> None:
+        if not self.root_seen:
+            self._check_root(element)
+        elif element.tag == "report" and not self.name:  # the inner report: name is read
+            parent = element.getparent()
+            self.name = (parent.findtext("name") or "") if parent is not None else ""
+
+    def _on_end(self, element: etree._Element) -> Iterator[Record]:
+        parent = element.getparent()
+        where = (element.tag, parent.tag if parent is not None else "")
+        if where == ("result", "results"):
+            finding = self._finding(element)
+            yield from self._target(finding.asset)
+            yield from self.buffer.add(finding)
+            xmlsafe.clear(element)
+        elif where == ("host", "report"):
+            yield from self._host_summary(element)
+            xmlsafe.clear(element)
+        elif where == ("scan_start", "report"):
+            self.scan_start = parse_date(element.text, (), source=self.source,
+                                         line=element.sourceline, field="scan_start")
 
     def _check_root(self, element: etree._Element) -> None:
         self.root_seen = True

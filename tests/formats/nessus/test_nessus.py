@@ -163,6 +163,8 @@ def test_it_keeps_compliance_checks_apart_and_maps_results():
     assert len(checks) == 4
     failed = checks["21156:8c3fd4e2f1b6f0e21c1a7a0f3a9e6a55"]
     assert failed.status == ResultStatus.OPEN
+    assert failed.severity == Severity.MODERATE  # CAT|II, though Nessus wrote severity 3
+    assert failed.raw_severity == "3 FAILED"
     assert failed.title.startswith("WN10-AC-000005")
     assert failed.controls == ("AC-7", "AC-7(1)")
     assert failed.ccis == ("CCI-002238",)

@@ -1,8 +1,13 @@
 """The six network-scanner importers register cleanly and never claim each other's files."""
 
+import io
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from openpoam.formats import registry
+from openpoam.formats.base import FormatError
 from tests.paths import SAMPLES
 
 MODULES = ("openpoam.formats.nessus", "openpoam.formats.nessus_csv",
@@ -33,3 +38,20 @@ def test_it_sniffs_each_sample_to_at_most_its_own_importer(path):
               if importer.sniff(head, path.name)]
     expected = OWNER.get(path.parent.name, {}).get(path.suffix)
     assert claims == ([expected] if expected else [])
+
+
+IMPORTERS = sorted(built().scan_importers.items())
+PREFIXES = [b"", b"<NessusClientData_v2>", b'<report id="1"><report>', b"<ASSET_DATA_REPORT>",
+            b"Plugin ID,CVE,CVSS,Risk,Host\n", b"IP,NVT OID,NVT Name\n", b'"IP","QID","Title"\n']
+
+
+@settings(max_examples=60, deadline=None)
+@given(prefix=st.sampled_from(PREFIXES), tail=st.binary(max_size=300))
+def test_it_never_fails_with_anything_but_format_error(prefix, tail):
+    data = prefix + tail
+    for key, importer in IMPORTERS:
+        assert importer.sniff(data, "fuzz") in (True, False)
+        try:
+            list(importer.parse(io.BytesIO(data), source="fuzz"))
+        except FormatError as error:
+            assert error.source == "fuzz", key
