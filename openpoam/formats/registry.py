@@ -30,6 +30,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "openpoam.formats.xccdf",
     "openpoam.formats.oscal",
     "openpoam.formats.fedramp_xlsx",
+    "openpoam.formats.emass_xlsx",
     "openpoam.formats.poam_csv",
     "openpoam.formats.generic_csv",
 )

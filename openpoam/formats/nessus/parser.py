@@ -30,6 +30,7 @@ SCOPE = "tenable"
 CM_NS = "http://www.nessus.org/cm"
 
 # ReportItem/@severity 0-4 (Tenable: Info, Low, Medium, High, Critical).
+_RANK = {severity: rank for rank, severity in enumerate(Severity)}
 SEVERITIES = {"0": Severity.INFO, "1": Severity.LOW, "2": Severity.MODERATE,
               "3": Severity.HIGH, "4": Severity.CRITICAL}
 
@@ -94,8 +95,12 @@ class NessusImporter:
         except Exception:  # sniff() never raises
             return False
 
-    def parse(self, stream: BinaryIO, *, source: str) -> Iterator[Record]:
-        return _Reader(source).read(stream)
+    def parse(self, stream: BinaryIO, *, source: str,
+              brief_below: Severity | None = None) -> Iterator[Record]:
+        """``brief_below``: findings under this severity carry only identity, title and
+        severity (no text, references or extras). The importer drops them anyway, and
+        they are most of a scan, so this halves the parsing of a large file."""
+        return _Reader(source, brief_below).read(stream)
 
 
 class _Host:
@@ -111,8 +116,9 @@ class _Host:
 
 
 class _Reader:
-    def __init__(self, source: str):
+    def __init__(self, source: str, brief_below: Severity | None = None):
         self.source = source
+        self.brief = frozenset(s for s in Severity if brief_below and _RANK[s] < _RANK[brief_below])
         self.scanner = "Nessus"
         self.version = ""
         self.report_name = ""
@@ -215,8 +221,14 @@ class _Reader:
         if raw not in SEVERITIES:
             raise FormatError(f"severity {raw!r} is not 0-4", source=self.source, line=line,
                               field="severity")
-        children = _children(item)
         port = item.get("port", "").strip()
+        if SEVERITIES[raw] in self.brief and self._may_be_brief(plugin_id, item):
+            return Finding(scope=SCOPE, weakness_id=plugin_id, asset=host.asset,
+                           title=item.get("pluginName") or plugin_id, severity=SEVERITIES[raw],
+                           raw_severity=raw, port="" if port in ("", "0") else port,
+                           protocol=item.get("protocol", "").strip().lower(),
+                           scanner=self.scanner, last_seen=host.end or host.start)
+        children = _children(item)
         finding = Finding(
             scope=SCOPE, weakness_id=plugin_id, asset=host.asset,
             title=item.get("pluginName") or children.first("plugin_name") or plugin_id,
@@ -236,6 +248,12 @@ class _Reader:
         if children.has_compliance():
             self._apply_compliance(finding, children, line)
         return finding
+
+    @staticmethod
+    def _may_be_brief(plugin_id: str, item: etree._Element) -> bool:
+        # 19506 carries the scanner version in its output; compliance checks take
+        # their identity and result from their cm: children.
+        return plugin_id != "19506" and "compliance" not in item.get("pluginFamily", "").lower()
 
     def _extra(self, item: etree._Element, children: "_Children") -> dict:
         extra: dict = {"plugin_family": item.get("pluginFamily", ""),

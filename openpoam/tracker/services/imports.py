@@ -103,7 +103,8 @@ def import_file(actor: Actor, system: System, path: Path, *, format_key: str | N
         reader = HashingReader(raw, limit=limit, source=name, progress=progress)
         stream = io.BufferedReader(reader, buffer_size=1024 * 1024)
         if isinstance(importer, ScanImporter):
-            records = importer.parse(stream, source=name, **_asset_option(importer, asset))
+            records = importer.parse(stream, source=name, **_asset_option(importer, asset),
+                                     **_brief_option(importer, min_severity))
             return _import_scan(actor, system, importer, records, reader, name, path, dry_run,
                                 min_severity)
         from openpoam.tracker.services.poam_import import import_document
@@ -121,6 +122,13 @@ def _asset_option(importer, asset: str) -> dict:
     if "asset" not in inspect.signature(importer.parse).parameters:
         raise ServiceError(f"{importer.label} files name their own assets; --asset does not apply")
     return {"asset": asset}
+
+
+def _brief_option(importer, min_severity: Severity) -> dict:
+    """Parsers that can skip the detail of findings the digest will drop are told to."""
+    if "brief_below" in inspect.signature(importer.parse).parameters:
+        return {"brief_below": min_severity}
+    return {}
 
 
 def _import_scan(actor, system, importer, records, reader, name, path, dry_run,

@@ -297,3 +297,20 @@ def test_it_yields_a_target_for_a_host_without_properties():
     recs = parse_bytes(data)
     assert [r.asset.key for r in recs if isinstance(r, Target)] == ["web01"]
     assert findings(recs)[0].asset.key == "web01"
+
+
+def test_it_keeps_only_identity_for_findings_below_the_brief_threshold():
+    from openpoam.formats.nessus.parser import NessusImporter
+    from tests.paths import SAMPLES
+
+    path = SAMPLES / "nessus" / "example.nessus"
+    full = [r for r in NessusImporter().parse(path.open("rb"), source=path.name)
+            if isinstance(r, Finding)]
+    brief = [r for r in NessusImporter().parse(path.open("rb"), source=path.name,
+                                                brief_below=Severity.LOW)
+             if isinstance(r, Finding)]
+    assert [f.identity for f in brief] == [f.identity for f in full]
+    info = [f for f in brief if f.severity is Severity.INFO and f.weakness_id != "19506"]
+    assert info and all(not f.description and not f.extra for f in info)
+    kept = [f for f in brief if f.severity is not Severity.INFO]
+    assert kept and all(f.description for f in kept)
