@@ -107,7 +107,9 @@ def encode(kind: str, value: Any) -> str:
     if kind in ("assets", "milestones", "evidence", "history"):
         return json.dumps([asdict(entry) for entry in value], default=_json_default,
                           ensure_ascii=False) if value else ""
-    return value.value  # the enums: stable machine values, not labels
+    if kind == "designation":
+        return value.label  # read by people: "Internal tracking" must say so in words
+    return value.value  # the other enums: stable machine values, not labels
 
 
 def _json_default(value: Any) -> str:
