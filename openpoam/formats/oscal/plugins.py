@@ -19,7 +19,7 @@ from openpoam.formats.oscal import xmlmap
 from openpoam.formats.oscal.export import build
 from openpoam.formats.oscal.reader import check_root, read_document
 from openpoam.formats.oscal.validation import fedramp_violations, validate
-from openpoam.formats.oscal.vocab import ROOT
+from openpoam.formats.oscal.vocab import ROOT, paused_gc
 from openpoam.formats.streams import sniff_text
 
 EXPORT_SOURCE = "OSCAL export"
@@ -31,7 +31,8 @@ def export_data(document: PoamDocument) -> tuple[dict, list[str]]:
         # The schema requires at least one poam-item: an empty POA&M has no OSCAL form.
         raise FormatError("an OSCAL POA&M needs at least one item, and this one has none",
                           source=EXPORT_SOURCE)
-    data, warnings = build(document)
+    with paused_gc():
+        data, warnings = build(document)
     errors = validate(data)
     if errors:
         # Our own output failing the schema is a defect: refuse to write a broken file.
@@ -52,7 +53,8 @@ def import_data(data: object, *, source: str) -> PoamDocument:
         raise FormatError(f"not a valid OSCAL POA&M at {path}: {message}" + _more(errors),
                           source=source, field=path)
     try:
-        return read_document(data, source=source)  # type: ignore[arg-type]
+        with paused_gc():
+            return read_document(data, source=source)  # type: ignore[arg-type]
     except (KeyError, ValueError, TypeError) as exc:
         raise FormatError(f"the POA&M could not be read: {exc!r}", source=source) from None
 
@@ -92,7 +94,8 @@ class OscalXmlExporter:
 
     def write(self, document: PoamDocument, stream: BinaryIO) -> list[str]:
         data, warnings = export_data(document)
-        root = xmlmap.to_xml(data)
+        with paused_gc():
+            root = xmlmap.to_xml(data)
         stream.write(etree.tostring(root, xml_declaration=True, encoding="UTF-8",
                                     pretty_print=True))
         return warnings
@@ -109,7 +112,8 @@ class OscalJsonImporter:
     def read(self, stream: BinaryIO, *, source: str) -> PoamDocument:
         raw = stream.read()
         try:
-            data = json.loads(raw.decode("utf-8-sig"))
+            with paused_gc():
+                data = json.loads(raw.decode("utf-8-sig"))
         except UnicodeDecodeError as exc:
             raise FormatError(f"not UTF-8 text: {exc.reason} at byte {exc.start}",
                               source=source) from None
@@ -135,4 +139,6 @@ class OscalXmlImporter:
         if name.localname != ROOT or name.namespace != xmlmap.XML_NS:
             raise FormatError(f"not an OSCAL POA&M: the root element is {root.tag!r}, "
                               f"expected {ROOT!r} in {xmlmap.XML_NS}", source=source)
-        return import_data(xmlmap.from_xml(root), source=source)
+        with paused_gc():
+            data = xmlmap.from_xml(root)
+        return import_data(data, source=source)

@@ -16,10 +16,13 @@ Facts carried over, with their source:
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import re
 import uuid as uuidlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timezone
 
 from openpoam.domain.poam import Catalog, Risk, Source, Status
@@ -193,3 +196,19 @@ def token(text: str, prefix: str) -> str:
         return text
     cleaned = re.sub(r"[^\w.\-]", "-", text)
     return f"{prefix}_{cleaned}"
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building large acyclic trees.
+
+    A 10,000-item POA&M is millions of dicts and lists; the collector would rescan the
+    growing heap again and again (more than half the export time) to find no cycles.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -269,3 +269,25 @@ def test_it_is_accepted_by_compliance_trestle_after_an_xml_round_trip():
     document = read(write(rich_document(), "oscal-xml"), "oscal-xml")
     data = json.loads(write(document, "oscal-json"))
     PlanOfActionAndMilestones.parse_obj(data["plan-of-action-and-milestones"])
+
+
+def test_it_writes_oscal_xml_names_flags_and_markup():
+    from lxml import etree
+    raw = write(rich_document(), "oscal-xml")
+    root = etree.fromstring(raw)
+    ns = {"o": "http://csrc.nist.gov/ns/oscal/1.0"}
+    assert root.tag == "{http://csrc.nist.gov/ns/oscal/1.0}plan-of-action-and-milestones"
+    assert root.xpath("o:metadata/o:prop[@name='designation']/@value", namespaces=ns) == \
+        ["Official submission"]
+    assert root.xpath("o:system-id/@identifier-type", namespaces=ns) == \
+        ["http://ietf.org/rfc/rfc4122"]
+    risk = root.xpath("o:risk", namespaces=ns)[0]
+    assert risk.xpath("o:response/@lifecycle", namespaces=ns) == ["planned"]
+    assert risk.xpath("o:status/text()", namespaces=ns) == ["open"]
+    assert len(risk.xpath("o:response/o:task/o:timing/o:within-date-range/@end",
+                          namespaces=ns)) == 2
+    assert risk.xpath("o:risk-log/o:entry", namespaces=ns)
+    item = root.xpath("o:poam-item", namespaces=ns)[0]
+    assert item.xpath("o:associated-risk/@risk-uuid", namespaces=ns) == [risk.get("uuid")]
+    # Markdown paragraphs become <p> elements.
+    assert len(item.xpath("o:description/o:p", namespaces=ns)) == 2
