@@ -24,6 +24,8 @@ def _default_data_dir() -> Path:
 
 
 DATA_DIR = Path(os.environ.get("OPENPOAM_DATA_DIR") or _default_data_dir()).expanduser()
+# The folder holds the database, the secret key and evidence: readable by its owner only.
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 def _secret_key() -> str:
@@ -34,7 +36,6 @@ def _secret_key() -> str:
         return Path(os.environ["SECRET_KEY_FILE"]).read_text().strip()
     path = DATA_DIR / "secret_key"
     if not path.exists():
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(50))
@@ -91,7 +92,6 @@ def _database() -> dict:
     if url:
         config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     else:
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
         config = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(DATA_DIR / "openpoam.sqlite3")}
     if config["ENGINE"].endswith("sqlite3"):
         # WAL lets readers work while an import writes; the busy timeout makes a
