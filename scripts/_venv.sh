@@ -8,7 +8,13 @@ install_project() {
   fi
   stamp=".venv/.installed$(echo "$extras" | tr -d '[]')"
   if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-    .venv/bin/pip install -q --disable-pip-version-check -e ".$extras"
+    echo "== installing OpenPOAM${extras:+ with $extras} into .venv (log: .venv/install.log)"
+    if ! .venv/bin/pip install --disable-pip-version-check -e ".$extras" \
+        > .venv/install.log 2>&1; then
+      tail -n 30 .venv/install.log
+      echo "installation failed; the whole log is in .venv/install.log" >&2
+      exit 1
+    fi
     touch "$stamp"
   fi
 }

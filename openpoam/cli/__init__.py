@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sys
 
-import click
 
 from openpoam.cli.base import cli, run
 

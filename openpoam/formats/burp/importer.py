@@ -27,8 +27,7 @@ from openpoam.domain.findings import (Asset, Finding, Record, ResultStatus, Scan
                                       Severity, Target)
 from openpoam.formats import xmlsafe
 from openpoam.formats.base import FormatError
-from openpoam.formats.zap.html_text import html_links, html_to_text
-from openpoam.formats.zap.importer import site_asset
+from openpoam.formats.web_common import html_links, html_to_text, site_asset
 
 SCOPE = "burp"
 MAX_EVIDENCE = 64 * 1024

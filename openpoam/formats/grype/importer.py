@@ -22,8 +22,8 @@ from typing import Any, BinaryIO
 from openpoam.domain.findings import Asset, Finding, Record, ScanInfo, Severity, Target
 from openpoam.formats.base import FormatError
 from openpoam.formats.streams import sniff_text
-from openpoam.formats.trivy.images import image_key
-from openpoam.formats.trivy.jsonfile import (as_dict, as_list, iso_datetime, load_json,
+from openpoam.formats.container_images import image_key
+from openpoam.formats.json_common import (as_dict, as_list, iso_datetime, load_json,
                                              required_text, text, unique, without_version)
 
 SCOPE = "grype"

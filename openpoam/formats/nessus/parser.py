@@ -23,7 +23,7 @@ from openpoam.domain.findings import (Asset, Finding, Record, ResultStatus, Scan
                                       Target)
 from openpoam.formats import xmlsafe
 from openpoam.formats.base import FormatError
-from openpoam.formats.nessus.common import (cap, clean, cwe_id, find_cves, iso_text,
+from openpoam.formats.scan_common import (cap, clean, cwe_id, find_cves, iso_text,
                                             merge_into, parse_date, score, to_float, unique)
 
 SCOPE = "tenable"

@@ -22,7 +22,7 @@ from openpoam.domain.findings import (Asset, Finding, Record, ResultStatus, Scan
                                       Target)
 from openpoam.formats.base import FormatError
 from openpoam.formats.streams import peek
-from openpoam.formats.nessus.common import (MergeBuffer, Row, cap, clean, csv_records, cwe_id,
+from openpoam.formats.scan_common import (MergeBuffer, Row, cap, clean, csv_records, cwe_id,
                                             find_cves, first, header_cells, header_index,
                                             iso_text, parse_date, score, to_float, unique)
 

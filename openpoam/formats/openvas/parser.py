@@ -21,7 +21,7 @@ from lxml import etree
 from openpoam.domain.findings import Asset, Finding, Record, ResultStatus, ScanInfo, Target
 from openpoam.formats import xmlsafe
 from openpoam.formats.base import FormatError
-from openpoam.formats.nessus.common import (MergeBuffer, Row, cap, clean, csv_records,
+from openpoam.formats.scan_common import (MergeBuffer, Row, cap, clean, csv_records,
                                             find_cves, first, header_cells, header_index,
                                             parse_date, score, severity_from_score, to_float,
                                             unique)

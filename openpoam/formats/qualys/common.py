@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from openpoam.domain.findings import ResultStatus, Severity
-from openpoam.formats.nessus.common import score
+from openpoam.formats.scan_common import score
 
 SCOPE = "qualys"
 SCANNER = "Qualys"

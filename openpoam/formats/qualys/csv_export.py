@@ -17,7 +17,7 @@ from typing import BinaryIO
 
 from openpoam.domain.findings import Asset, Finding, Record, ResultStatus, ScanInfo, Target
 from openpoam.formats.base import FormatError
-from openpoam.formats.nessus.common import (MergeBuffer, Row, cap, clean, csv_records,
+from openpoam.formats.scan_common import (MergeBuffer, Row, cap, clean, csv_records,
                                             find_cves, first, header_cells, header_index,
                                             parse_date, to_float, unique)
 from openpoam.formats.qualys.common import (SCANNER, SCOPE, STATUSES, kind_label,

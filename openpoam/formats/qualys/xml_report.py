@@ -24,7 +24,7 @@ from lxml import etree
 from openpoam.domain.findings import Asset, Finding, Record, ResultStatus, ScanInfo, Target
 from openpoam.formats import xmlsafe
 from openpoam.formats.base import FormatError
-from openpoam.formats.nessus.common import (MergeBuffer, cap, clean, find_cves, first,
+from openpoam.formats.scan_common import (MergeBuffer, cap, clean, find_cves, first,
                                             parse_date, unique)
 from openpoam.formats.qualys.common import (SCANNER, SCOPE, STATUSES, kind_label,
                                             score_and_vector, severity_for)

@@ -30,7 +30,7 @@ from openpoam.domain.findings import (Asset, Finding, Record, ResultStatus, Scan
                                       Severity, Target)
 from openpoam.formats.base import FormatError
 from openpoam.formats.streams import sniff_text
-from openpoam.formats.trivy.jsonfile import (as_dict, as_list, cwe, iso_datetime, load_json,
+from openpoam.formats.json_common import (as_dict, as_list, cwe, iso_datetime, load_json,
                                              text, unique)
 
 MAX_EVIDENCE = 64 * 1024

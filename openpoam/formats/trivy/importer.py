@@ -25,8 +25,8 @@ from openpoam.domain.findings import (Asset, Finding, Record, ResultStatus, Scan
                                       Severity, Target)
 from openpoam.formats.base import FormatError
 from openpoam.formats.streams import sniff_text
-from openpoam.formats.trivy.images import image_key, strip_os_suffix
-from openpoam.formats.trivy.jsonfile import (as_dict, as_list, cwe, iso_datetime, load_json,
+from openpoam.formats.container_images import image_key, strip_os_suffix
+from openpoam.formats.json_common import (as_dict, as_list, cwe, iso_datetime, load_json,
                                              required_text, text, unique, without_version)
 
 SCOPE = "trivy"

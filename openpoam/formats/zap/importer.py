@@ -13,18 +13,16 @@ without changing the item. Request and response bodies are not stored.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Iterator
 from datetime import datetime
 from typing import BinaryIO
-from urllib.parse import urlsplit
 
 from openpoam.domain.findings import (Asset, Finding, Record, ResultStatus, ScanInfo,
                                       Severity, Target)
 from openpoam.formats import xmlsafe
 from openpoam.formats.base import FormatError
-from openpoam.formats.zap.html_text import html_links, html_to_text
+from openpoam.formats.web_common import html_links, html_to_text, site_asset
 
 SCOPE = "zap"
 MAX_EVIDENCE = 64 * 1024
@@ -137,27 +135,6 @@ def _month(word: str) -> int | None:
         if candidate in MONTHS:
             return MONTHS[candidate]
     return None
-
-
-def site_asset(url: str, *, host: str = "", port: str = "", ssl: str = "") -> tuple[Asset, str]:
-    """Asset keyed ``scheme://host:port`` (lower case, explicit port) and the port."""
-    parts = urlsplit(url.strip())
-    scheme = (parts.scheme or ("https" if ssl.lower() == "true" else "http")).lower()
-    hostname = (host or parts.hostname or "").strip().lower()
-    try:
-        number = port.strip() or (str(parts.port) if parts.port else "")
-    except ValueError:
-        number = port.strip()
-    if not number:
-        number = "443" if scheme == "https" else "80"
-    key = f"{scheme}://{hostname}:{number}"
-    try:
-        ipaddress.ip_address(hostname)
-        is_ip = True
-    except ValueError:
-        is_ip = False
-    return Asset(key=key, name=url.strip() or key, kind="url",
-                 ip=hostname if is_ip else "", fqdn="" if is_ip else hostname), number
 
 
 def _site(element, source: str) -> tuple[Asset, str]:

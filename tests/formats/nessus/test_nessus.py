@@ -9,7 +9,7 @@ import pytest
 from openpoam.domain.findings import Finding, ResultStatus, ScanInfo, Severity, Target
 from openpoam.formats.base import FormatError, ScanImporter
 from openpoam.formats.nessus import PLUGINS
-from openpoam.formats.nessus.common import TEXT_LIMIT
+from openpoam.formats.scan_common import TEXT_LIMIT
 from tests.paths import SAMPLES
 
 IMPORTER = PLUGINS[0]

@@ -6,7 +6,7 @@ import pytest
 from openpoam.domain.findings import Finding, ResultStatus, ScanInfo, Severity, Target
 from openpoam.formats.base import FormatError
 from openpoam.formats.trivy import PLUGINS
-from openpoam.formats.trivy.images import image_key
+from openpoam.formats.container_images import image_key
 from tests.paths import SAMPLES
 
 TRIVY = PLUGINS[0]

@@ -6,7 +6,7 @@ import pytest
 from openpoam.domain.findings import Finding, ResultStatus, ScanInfo, Severity, Target
 from openpoam.formats.base import FormatError
 from openpoam.formats.zap import PLUGINS
-from openpoam.formats.zap.html_text import html_links, html_to_text
+from openpoam.formats.web_common import html_links, html_to_text
 from openpoam.formats.zap.importer import parse_generated
 from tests.paths import SAMPLES
 

@@ -1,4 +1,6 @@
-"""HTML fragments from scanner reports (ZAP, Burp) as readable plain text.
+"""What web scanners (ZAP, Burp) share: HTML fragments as plain text, and sites as assets.
+
+HTML fragments from scanner reports as readable plain text:
 
 Descriptions in these reports are HTML (``<p>``, ``<ul><li>``, ``<a href>``); a POA&M
 field is plain text and is never rendered as HTML, so tags are dropped, block elements
@@ -9,8 +11,12 @@ tokenizer: no DTD, no entities beyond HTML's own, no network.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+from openpoam.domain.findings import Asset
 
 _BLOCKS = {"p", "div", "br", "ul", "ol", "table", "tr", "h1", "h2", "h3", "h4", "h5", "h6",
            "pre", "blockquote", "hr"}
@@ -69,3 +75,24 @@ def _parse(fragment: str | None) -> tuple[str, list[str]]:
     lines = [re.sub(r"[ \t\r\f\v]+", " ", line).strip() for line in text.split("\n")]
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
     return text, parser.links
+
+
+def site_asset(url: str, *, host: str = "", port: str = "", ssl: str = "") -> tuple[Asset, str]:
+    """Asset keyed ``scheme://host:port`` (lower case, explicit port) and the port."""
+    parts = urlsplit(url.strip())
+    scheme = (parts.scheme or ("https" if ssl.lower() == "true" else "http")).lower()
+    hostname = (host or parts.hostname or "").strip().lower()
+    try:
+        number = port.strip() or (str(parts.port) if parts.port else "")
+    except ValueError:
+        number = port.strip()
+    if not number:
+        number = "443" if scheme == "https" else "80"
+    key = f"{scheme}://{hostname}:{number}"
+    try:
+        ipaddress.ip_address(hostname)
+        is_ip = True
+    except ValueError:
+        is_ip = False
+    return Asset(key=key, name=url.strip() or key, kind="url",
+                 ip=hostname if is_ip else "", fqdn="" if is_ip else hostname), number
