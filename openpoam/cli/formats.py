@@ -139,7 +139,8 @@ def _print_result(result, system_) -> None:
         table.add_row("Scanner", f"{result.scanner} {result.scanner_version}".strip())
     if result.scan_time:
         table.add_row("Scan time", result.scan_time.isoformat(timespec="seconds"))
-    table.add_row("Findings read", f"{result.findings:,}")
+    is_poam_file = bool(result.created or result.updated) and not result.scanner
+    table.add_row("Items in file" if is_poam_file else "Findings read", f"{result.findings:,}")
     if result.dropped:
         table.add_row("Informational (not items)", f"{result.dropped:,}")
     counts = result.counts

@@ -109,10 +109,19 @@ def import_file(actor: Actor, system: System, path: Path, *, format_key: str | N
                                 min_severity)
         from openpoam.tracker.services.poam_import import import_document
 
-        document = importer.read(stream, source=name)
+        document, warnings = _read_document(importer, stream, name)
         sha = reader.drain()
         return import_document(actor, system, document, importer=importer, file_name=name,
-                               sha256=sha, size=reader.read_bytes, dry_run=dry_run)
+                               sha256=sha, size=reader.read_bytes, dry_run=dry_run,
+                               warnings=warnings)
+
+
+def _read_document(importer, stream, name: str):
+    """A POA&M file, with the row-by-row warnings of importers that report them."""
+    if hasattr(importer, "read_with_warnings"):
+        result = importer.read_with_warnings(stream, source=name)
+        return result.document, [str(w) for w in result.warnings]
+    return importer.read(stream, source=name), []
 
 
 def _asset_option(importer, asset: str) -> dict:

@@ -35,7 +35,8 @@ class _DryRun(Exception):
 
 
 def import_document(actor: Actor, system: System, document: PoamDocument, *, importer,
-                    file_name: str, sha256: str, size: int, dry_run: bool):
+                    file_name: str, sha256: str, size: int, dry_run: bool,
+                    warnings: list[str] | None = None):
     from django.utils import timezone
 
     from openpoam.tracker.services.imports import ImportResult
@@ -43,7 +44,7 @@ def import_document(actor: Actor, system: System, document: PoamDocument, *, imp
     result = ImportResult(file_name=file_name, format_key=importer.key,
                           format_label=importer.label, sha256=sha256, dry_run=dry_run,
                           findings=len(document.items))
-    result.warnings += list(getattr(document, "warnings", []) or [])
+    result.warnings += list(warnings or [])
     why = f"imported from {file_name}"
     try:
         with transaction.atomic():
