@@ -25,7 +25,6 @@ import io
 import json
 import multiprocessing
 import random
-import re
 import resource
 import sys
 import tempfile

@@ -13,8 +13,9 @@ import html
 import re
 from datetime import datetime
 
-from openpoam.domain.findings import Asset, ResultStatus, Severity
+from openpoam.domain.findings import Asset, Finding, ResultStatus, Severity
 from openpoam.formats.base import FormatError
+from openpoam.formats.cci import controls_for, sorted_controls
 
 # Checklist status words, compared after lower-casing and dropping "_" and spaces:
 # CKL "Open", "NotAFinding", "Not_Applicable", "Not_Reviewed" (STIG Viewer 2);
@@ -115,6 +116,16 @@ def ccis(values) -> tuple[str, ...]:
                 found.append(cci)
     return tuple(found)
 
+
+def with_cci_controls(finding: Finding) -> Finding:
+    """Add the SP 800-53 Rev 5 controls behind the finding's CCIs (DISA CCI List,
+    see openpoam.formats.cci) to any controls the file itself names.
+
+    Both are kept, unique, in catalog order. Checklists carry CCIs only; XCCDF rules
+    may also name SP 800-53 in their references.
+    """
+    finding.controls = sorted_controls((*finding.controls, *controls_for(finding.ccis)))
+    return finding
 
 def discussion(text: str | None) -> str:
     """The rule discussion without DISA's packed ``<VulnDiscussion>…`` markup.

@@ -175,7 +175,7 @@ def _finding(vuln: etree._Element, state: _State) -> Finding:
     raw_severity = one("Severity")
     override = (vuln.findtext("SEVERITY_OVERRIDE") or "").strip()
     comments = (vuln.findtext("COMMENTS") or "").strip()
-    return Finding(
+    return stig.with_cci_controls(Finding(
         scope=state.stig.scope,
         weakness_id=weakness,
         asset=state.asset,
@@ -194,7 +194,7 @@ def _finding(vuln: etree._Element, state: _State) -> Finding:
         scanner_version=state.tool.version,
         last_seen=state.stig.time,
         extra=_extra(data, vuln, state.stig, override, comments),
-    )
+    ))
 
 
 def _extra(data: dict[str, list[str]], vuln: etree._Element, info: _Stig,

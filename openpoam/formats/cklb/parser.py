@@ -141,7 +141,7 @@ def _finding(rule: dict, scope: str, asset: Asset, source: str, where: str) -> F
         "severity_override": override,
         "severity_justification": justification,
     }
-    return Finding(
+    return stig.with_cci_controls(Finding(
         scope=scope,
         weakness_id=weakness,
         asset=asset,
@@ -158,7 +158,7 @@ def _finding(rule: dict, scope: str, asset: Asset, source: str, where: str) -> F
         ccis=stig.ccis(_text(v) for v in rule.get("ccis") or []),
         source_ref=_text(rule.get("uuid")),
         extra={key: value for key, value in extra.items() if value},
-    )
+    ))
 
 
 def _rule_id(rule_id: str) -> str:

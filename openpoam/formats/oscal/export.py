@@ -1,19 +1,22 @@
 """PoamDocument -> OSCAL ``plan-of-action-and-milestones`` as plain JSON-ready data.
 
-Layout (one of each per POA&M item, all uuids derived with uuid5 from the document uuid,
-the item uuid and the role of the object, so export -> import -> export is identical
-apart from ``last-modified``):
+Per POA&M item (every uuid derived with uuid5 from the document uuid, the item uuid and
+the role of the object, so export -> import -> export is identical apart from
+``last-modified``):
 
 - an observation: how the weakness was found (methods from the source, collected = the
-  detection date, subjects = affected assets, relevant-evidence = evidence resources);
+  detection date, subjects = affected assets, relevant-evidence = evidence resources),
+  plus one holding the deviation rationale when there is one;
 - a risk: status, deadline, characterization facets, the planned remediation whose tasks
   are the milestones, and a risk log built from the item history and due-date changes;
 - findings, for assessment sources only, one per control;
 - the poam-item linking them.
 
-Fields OSCAL has no name for are props in the product namespace (``OPENPOAM_NS``); for
-FedRAMP systems the props FedRAMP defines use the FedRAMP namespace, placed as in
-FedRAMP's POA&M template rev5.
+Fields OSCAL has no name for are props in the product namespace (``OPENPOAM_NS``). For
+FedRAMP systems the props FedRAMP defines use the FedRAMP namespace, and the records
+FedRAMP's POA&M guide asks for are added (risk-adjustment and vendor-dependency
+observations, likelihood/impact facets by state, on-date milestones, check-in and
+closure log entries), placed as in FedRAMP's template rev5 and POA&M guide.
 """
 
 from __future__ import annotations
@@ -204,8 +207,10 @@ class _Builder:
             if EMAIL_RE.fullmatch(email):
                 party["email-addresses"] = [email]
             else:
-                self.warnings.append(f"{name}: the e-mail address {email!r} is not valid "
-                                     "and was left out of the OSCAL export")
+                warning = (f"{name}: the e-mail address {email!r} is not valid and was "
+                           "left out of the OSCAL export")
+                if warning not in self.warnings:
+                    self.warnings.append(warning)
         if owner:
             self.owners.add(party["uuid"])
         return party["uuid"]
@@ -220,10 +225,14 @@ class _Builder:
         observation = self._observation(item, base, actor)
         observations.append(observation)
         related_obs = [observation["uuid"]]
-        deviation = self._deviation_observation(item, base)
-        if deviation:
-            observations.append(deviation)
-            related_obs.append(deviation["uuid"])
+        extras = [self._deviation_observation(item, base)]
+        if self.fedramp:
+            extras += [self._adjustment_observation(item, base),
+                       self._vendor_observation(item, base)]
+        for extra in extras:
+            if extra:
+                observations.append(extra)
+                related_obs.append(extra["uuid"])
         risk = self._risk(item, base, actor, related_obs)
         risks.append(risk)
         item_findings = self._findings(item, base, observation["uuid"], risk["uuid"])
@@ -307,7 +316,7 @@ class _Builder:
         resource = {"uuid": uuid, "title": line(evidence.name) or "Evidence"}
         if evidence.description:
             resource["description"] = evidence.description
-        props = [prop("type", "evidence")]
+        props = [prop("type", "evidence", self.flag_ns)]  # FedRAMP POA&M guide 4.5.5
         if evidence.name and evidence.name != resource["title"]:
             props.append(prop("file-name", evidence.name))
         if evidence.sha256:
@@ -341,11 +350,40 @@ class _Builder:
         if item.operational_requirement:
             types.append("operational-requirement")
         types = types or [RISK_ACCEPTANCE_TYPE]
-        when = item.status_date or item.detected_on
-        collected = day(when) if when else self._fallback_time(item)
+        collected = self._status_time(item)
         return {"uuid": derive_uuid(*base, "deviation"), "title": "Deviation justification",
                 "description": item.deviation_rationale, "methods": ["EXAMINE"],
                 "types": types, "collected": collected}
+
+    def _adjustment_observation(self, item: PoamItemData, base: tuple) -> dict | None:
+        """FedRAMP: a risk adjustment is justified by an observation of its own."""
+        if not item.adjusted_risk:
+            return None
+        text = item.risk_adjustment_rationale or (
+            f"Risk adjusted from {item.original_risk.label} to {item.adjusted_risk.label}.")
+        return {"uuid": derive_uuid(*base, "risk-adjustment"), "title": "Risk Adjustment",
+                "description": text, "methods": ["EXAMINE"], "types": ["risk-adjustment"],
+                "collected": self._status_time(item)}
+
+    def _vendor_observation(self, item: PoamItemData, base: tuple) -> dict | None:
+        """FedRAMP: a vendor dependency cites the vendor's product as a component."""
+        if not item.vendor_dependency:
+            return None
+        product = line(item.vendor_product) or "Vendor product"
+        uuid = derive_uuid(self.uuid, "vendor-product", product)
+        self.components.setdefault(f"\0vendor/{product}", {
+            "uuid": uuid, "type": "software", "title": product,
+            "description": f"The vendor product the remediation depends on: {product}.",
+            "status": {"state": "operational"}})
+        return {"uuid": derive_uuid(*base, "vendor-dependency"), "title": "Vendor Dependency",
+                "description": f"Remediation depends on the vendor of {product}.",
+                "methods": ["INTERVIEW"], "types": ["vendor-dependency"],
+                "subjects": [{"subject-uuid": uuid, "type": "component"}],
+                "collected": self._status_time(item)}
+
+    def _status_time(self, item: PoamItemData) -> str:
+        when = item.status_date or item.detected_on
+        return day(when) if when else self._fallback_time(item)
 
     # -- risk -------------------------------------------------------------------------
 
@@ -359,11 +397,16 @@ class _Builder:
                 "props": self._risk_props(item),
                 "status": STATUS_TO_OSCAL[item.status],
                 "characterizations": [self._characterization(item, actor)]}
+        if self.fedramp and item.adjusted_risk and item.risk_adjustment_rationale:
+            # FedRAMP guide 4.5.3: a risk adjustment rests on at least one mitigating factor.
+            risk["mitigating-factors"] = [{"uuid": derive_uuid(*base, "mitigating-factor"),
+                                           "description": item.risk_adjustment_rationale}]
         if item.scheduled_completion:
             risk["deadline"] = day(item.scheduled_completion)
         risk["remediations"] = [remediation]
-        entries = self._history_entries(item, base) + self._change_entries(item, base,
-                                                                            remediation)
+        entries = (self._history_entries(item, base)
+                   + self._change_entries(item, base, remediation)
+                   + self._derived_entries(item, base))
         if entries:
             risk["risk-log"] = {"entries": entries}
         risk["related-observations"] = [{"observation-uuid": u} for u in related_obs]
@@ -388,14 +431,15 @@ class _Builder:
                ("status-date", item.status_date.isoformat() if item.status_date else ""),
                ("raw-severity", item.raw_severity),
                ("vendor-product", item.vendor_product),
-               ("vendor-last-checkin",
-                item.vendor_last_checkin.isoformat() if item.vendor_last_checkin else ""),
                ("actual-completion",
                 item.actual_completion.isoformat() if item.actual_completion else ""),
-               ("kev", "true" if item.kev else ""),
-               ("kev-due-date", item.kev_due.isoformat() if item.kev_due else ""),
                ("delayed", "true" if item.delayed else "")]
         props += [prop(name, value) for name, value in own if value]
+        # BOD 22-01 props: FedRAMP POA&M guide 4.2.5 (present only when "yes").
+        if item.kev:
+            props.append(prop("kev-catalog", "yes", ns))
+        if item.kev_due:
+            props.append(prop("kev-due-date", item.kev_due.isoformat(), ns))
         return props
 
     def _characterization(self, item: PoamItemData, actor: dict | None) -> dict:
@@ -412,10 +456,7 @@ class _Builder:
                            "value": item.adjusted_risk.value, "props": [adjusted]})
         elif rationale:
             initial["remarks"] = rationale
-        # One overall rating in the tracker: OSCAL's likelihood/impact pair both carry it.
-        level = LEVEL3[item.effective_risk]
-        facets.append({"name": "likelihood", "system": NIST_NS, "value": level})
-        facets.append({"name": "impact", "system": NIST_NS, "value": level})
+        facets += self._likelihood_impact(item, system)
         facets += [{"name": "cve-id", "system": CVE_SYSTEM, "value": line(cve)}
                    for cve in item.cves if line(cve)]
         origin_actor = dict(actor) if actor else {"type": "tool",
@@ -424,6 +465,23 @@ class _Builder:
             # FedRAMP template rev5: the scanner's plugin id sits on the tool actor.
             origin_actor["props"] = [prop("plugin-id", item.source_identifier, FEDRAMP_NS)]
         return {"origin": {"actors": [origin_actor]}, "facets": facets}
+
+    def _likelihood_impact(self, item: PoamItemData, system: str) -> list[dict]:
+        """The tracker keeps one overall rating; OSCAL's likelihood and impact both get it.
+
+        FedRAMP (POA&M guide 4.2.4, 4.5.3) wants them in its own system with a state of
+        initial, plus adjusted values when the risk was adjusted.
+        """
+        if not self.fedramp:
+            level = LEVEL3[item.effective_risk]
+            return [{"name": name, "system": NIST_NS, "value": level}
+                    for name in ("likelihood", "impact")]
+        states = [("initial", item.original_risk)]
+        if item.adjusted_risk:
+            states.append(("adjusted", item.adjusted_risk))
+        return [{"name": name, "system": system, "value": LEVEL3[level],
+                 "props": [{"name": "state", "value": state}]}
+                for state, level in states for name in ("likelihood", "impact")]
 
     def _product_component(self) -> str:
         uuid = derive_uuid(self.uuid, "product")
@@ -469,10 +527,10 @@ class _Builder:
             props.append(prop("completed-on", milestone.completed_on.isoformat()))
         task["props"] = props
         due = milestone.current_due
-        if due and start and start <= due:
+        if due and start and start <= due and not self.fedramp:
             # The window the work is planned in: from the previous milestone (or detection).
             task["timing"] = {"within-date-range": {"start": day(start), "end": day(due)}}
-        elif due:
+        elif due:  # FedRAMP POA&M guide 4.3.1: milestones are timed with on-date
             task["timing"] = {"on-date": {"date": day(due)}}
         if line(milestone.owner):
             task["responsible-roles"] = [{"role-id": "milestone-owner",
@@ -493,8 +551,8 @@ class _Builder:
             title = line(" ".join(p for p in (entry.action, entry.entity, entry.field) if p))
             log = {"uuid": derive_uuid(*base, "history", str(n)),
                    "title": title or "Change"}
-            if entry.justification:
-                log["description"] = entry.justification
+            # FedRAMP asks every entry for a description; the title stands in for none.
+            log["description"] = entry.justification or log["title"]
             log["start"] = date_time(entry.at)
             fields = [("action", entry.action), ("entity", entry.entity),
                       ("field", entry.field), ("old-value", entry.old),
@@ -514,8 +572,7 @@ class _Builder:
             for n, change in enumerate(milestone.changes):
                 log = {"uuid": derive_uuid(*base, "milestone", task_uuid, "change", str(n)),
                        "title": f"Milestone {milestone.sequence} due date changed"}
-                if change.justification:
-                    log["description"] = change.justification
+                log["description"] = change.justification or log["title"]
                 log["start"] = date_time(change.changed_at)
                 props = [prop("entry-kind", "due-date-change")]
                 if change.old_due:
@@ -528,6 +585,26 @@ class _Builder:
                 log["related-responses"] = [{"response-uuid": remediation["uuid"],
                                              "related-tasks": [{"task-uuid": task_uuid}]}]
                 entries.append(log)
+        return entries
+
+    def _derived_entries(self, item: PoamItemData, base: tuple) -> list[dict]:
+        """Vendor check-in and closure entries, placed as FedRAMP's POA&M guide shows
+        (4.5.4, 4.6). They restate item fields, so readers skip them (entry-kind)."""
+        entries = []
+        if item.vendor_last_checkin:
+            product = line(item.vendor_product) or "the vendor"
+            entries.append({
+                "uuid": derive_uuid(*base, "vendor-check-in"), "title": "Vendor Check-in",
+                "description": f"Last check-in with {product}.",
+                "start": day(item.vendor_last_checkin),
+                "props": [prop("vendor-dependency", "vendor-check-in", self.flag_ns),
+                          prop("entry-kind", "vendor-check-in")]})
+        if item.actual_completion and item.status.is_closed:
+            entries.append({
+                "uuid": derive_uuid(*base, "closure"), "title": "Risk Closed",
+                "description": f"Closed: {item.status.label}.",
+                "start": day(item.actual_completion),
+                "props": [prop("entry-kind", "closure")], "status-change": "closed"})
         return entries
 
     # -- findings and poam-item -------------------------------------------------------

@@ -45,7 +45,13 @@ from openpoam.formats.oscal.vocab import (
 )
 
 OUR_NAMESPACES = (OPENPOAM_NS, FEDRAMP_NS)
-DEVIATION_OR_ACCEPTANCE = frozenset((*DEVIATION_TYPES, RISK_ACCEPTANCE_TYPE))
+# Observations that justify or track a weakness rather than record how it was found
+# (FedRAMP POA&M guide 4.4-4.6), and those whose description is the deviation rationale.
+NOT_FINDING_TYPES = frozenset({*DEVIATION_TYPES, RISK_ACCEPTANCE_TYPE, "vendor-dependency",
+                               "closure", "risk-tracking"})
+RATIONALE_TYPES = frozenset({"false-positive", "operational-requirement",
+                             RISK_ACCEPTANCE_TYPE})
+DERIVED_ENTRIES = frozenset({"closure", "vendor-check-in"})
 PLAN_SUFFIX = " Plan of Action and Milestones"
 
 
@@ -181,11 +187,11 @@ class _Reader:
                         for r in entry.get("related-observations", [])
                         if r["observation-uuid"] in self.observations]
         finding = next((o for o in observations
-                        if not DEVIATION_OR_ACCEPTANCE & set(o.get("types", []))), None)
+                        if not NOT_FINDING_TYPES & set(o.get("types", []))), None)
         if finding is None and observations:
             finding = observations[0]
         deviation = next((o for o in observations if o is not finding and
-                          DEVIATION_OR_ACCEPTANCE & set(o.get("types", []))), None)
+                          RATIONALE_TYPES & set(o.get("types", []))), None)
         risk = self._risk_for(entry, observations)
         item = PoamItemData(poam_id=self._poam_id(entry, index), title=entry["title"],
                             uuid=entry.get("uuid", ""))
@@ -292,10 +298,9 @@ class _Reader:
         item.status_date = _day(own.get("status-date"))
         item.raw_severity = own.get("raw-severity")
         item.vendor_product = own.get("vendor-product")
-        item.vendor_last_checkin = _day(own.get("vendor-last-checkin"))
         item.actual_completion = _day(own.get("actual-completion")) or \
             self._closed_on(risk)
-        item.kev = own.get("kev") == "true"
+        item.kev = own.get("kev-catalog") == "yes"
         item.kev_due = _day(own.get("kev-due-date"))
         item.delayed = own.get("delayed") == "true"
         if risk.get("deadline"):
@@ -332,34 +337,29 @@ class _Reader:
         return None
 
     def _characterizations(self, item: PoamItemData, characterizations: list[dict]) -> None:
-        initial = adjusted = None
-        likelihood = impact = None
+        """Risk levels from the "risk" facet, else from likelihood and impact, by state."""
+        levels: dict[tuple[str, str], Risk] = {}
         for characterization in characterizations:
             for facet in characterization.get("facets", []):
-                name, value = facet.get("name"), str(facet.get("value", "")).lower()
-                if name == "risk" and value in Risk._value2member_map_:
-                    state = props(facet).all("state")
-                    if state and state[0].get("value") == "adjusted":
-                        adjusted = Risk(value)
-                        item.risk_adjustment_rationale = state[0].get("remarks", "")
-                    else:
-                        initial = Risk(value)
-                        if state and state[0].get("remarks"):
-                            item.risk_adjustment_rationale = state[0]["remarks"]
-                elif name == "likelihood" and value in Risk._value2member_map_:
-                    likelihood = Risk(value)
-                elif name == "impact" and value in Risk._value2member_map_:
-                    impact = Risk(value)
-                elif name == "cve-id" and facet.get("system", "").rstrip("/") == CVE_SYSTEM:
-                    item.cves.append(facet["value"])
-                elif name == "plugin-id" and not item.source_identifier:
-                    item.source_identifier = facet["value"]
+                self._facet(item, facet, levels)
             if not item.source_identifier:
                 item.source_identifier = _tool_plugin_id(characterization)
-        if initial is None and (likelihood or impact):
-            initial = _combine(likelihood or impact, impact or likelihood)
+        initial = levels.get(("risk", "initial")) or _pair(levels, "initial")
+        adjusted = levels.get(("risk", "adjusted")) or _pair(levels, "adjusted")
         item.original_risk = initial or adjusted or Risk.MODERATE
         item.adjusted_risk = adjusted if initial else None
+
+    def _facet(self, item: PoamItemData, facet: dict, levels: dict) -> None:
+        name, value = facet.get("name"), str(facet.get("value", "")).lower()
+        if name in ("risk", "likelihood", "impact") and value in Risk._value2member_map_:
+            state_props = props(facet).all("state")
+            state = state_props[0].get("value", "initial") if state_props else "initial"
+            levels.setdefault((name, state), Risk(value))
+            remarks = state_props[0].get("remarks", "") if state_props else ""
+            if remarks and (state == "adjusted" or not item.risk_adjustment_rationale):
+                item.risk_adjustment_rationale = remarks
+        elif name == "cve-id" and facet.get("system", "").rstrip("/") == CVE_SYSTEM:
+            item.cves.append(facet["value"])
 
     def _planned(self, risk: dict) -> dict | None:
         remediations = risk.get("remediations", [])
@@ -411,6 +411,12 @@ class _Reader:
         by_task = {m.uuid: m for m in item.milestones}
         for entry in entries:
             own = props(entry)
+            if _is_check_in(entry, own):
+                checked = parse_day(entry["start"])
+                if item.vendor_last_checkin is None or checked > item.vendor_last_checkin:
+                    item.vendor_last_checkin = checked
+            if own.get("entry-kind") in DERIVED_ENTRIES:
+                continue
             actor = ""
             for logged in entry.get("logged-by", []):
                 actor = actor or self._party_name(logged["party-uuid"])
@@ -420,7 +426,7 @@ class _Reader:
                 milestone.changes.append(DueDateChange(
                     changed_at=at, old_due=_day(own.get("old-due")),
                     new_due=_day(own.get("new-due")),
-                    justification=entry.get("description", ""), actor=actor))
+                    justification=_justification(entry), actor=actor))
                 continue
             item.history.append(self._history(entry, own, at, actor))
 
@@ -429,7 +435,7 @@ class _Reader:
             return HistoryEntry(at=at, actor=actor, action=own.get("action"),
                                 entity=own.get("entity"), field=own.get("field"),
                                 old=own.get("old-value"), new=own.get("new-value"),
-                                justification=entry.get("description", ""))
+                                justification=_justification(entry))
         # Another tool's log entry: keep its words as a note on the item.
         text = "\n\n".join(x for x in (entry.get("title", ""), entry.get("description", ""))
                            if x)
@@ -437,6 +443,17 @@ class _Reader:
         return HistoryEntry(at=at, actor=actor, action="update", entity="item",
                             field="status" if status else "",
                             new=status.value if status else "", justification=text)
+
+
+def _justification(entry: dict) -> str:
+    # Entries always carry a description; the title stands in when there was none.
+    description = entry.get("description", "")
+    return "" if description == entry.get("title") else description
+
+
+def _is_check_in(entry: dict, own: _Props) -> bool:
+    return (own.get("vendor-dependency") == "vendor-check-in"
+            or entry.get("title", "").lower() == "vendor check-in")
 
 
 def _first_actor(origins: list[dict], kind: str = "") -> dict | None:
@@ -475,6 +492,13 @@ def _day(text: str):
         return parse_day(text)
     except ValueError:
         return None
+
+
+def _pair(levels: dict, state: str) -> Risk | None:
+    likelihood, impact = levels.get(("likelihood", state)), levels.get(("impact", state))
+    if likelihood or impact:
+        return _combine(likelihood or impact, impact or likelihood)
+    return None
 
 
 def _combine(likelihood: Risk, impact: Risk) -> Risk:

@@ -68,7 +68,8 @@ def fedramp_violations(document: dict) -> list[str]:
     """FedRAMP's structural rules for a POA&M, as readable warnings.
 
     - every poam-item has exactly one risk and at least one observation;
-    - every risk has a deadline, a planned remediation and at least one milestone;
+    - every risk has a deadline, a planned remediation and at least one milestone, and
+      each milestone has an on-date;
     - an open risk's deadline is within 30/90/180 days of detection for
       Critical+High/Moderate/Low risk.
     """
@@ -112,6 +113,12 @@ def _risk_violations(name: str, risk: dict, observations: list[dict]) -> list[st
         out.append(f"{name}: the risk has no planned remediation")
     elif not any(r.get("tasks") for r in planned):
         out.append(f"{name}: the planned remediation has no milestone")
+    for response in planned:
+        for number, task in enumerate(response.get("tasks", []), start=1):
+            # FedRAMP POA&M guide 4.3.1: every milestone is timed with an on-date.
+            if task.get("type") == "milestone" and "on-date" not in task.get("timing", {}):
+                out.append(f"{name}: milestone {number} has no date (FedRAMP times each "
+                           "milestone with an on-date)")
     level = _risk_level(risk)
     detected = _detected(observations)
     if deadline and level and detected and risk.get("status") in OPEN_RISK_STATES:

@@ -12,6 +12,10 @@ Facts carried over, with their source:
   risk-adjustment, plugin-id, no-oscal-ssp, title-short), the ``risk`` facet with a
   ``state`` prop of initial/adjusted, the ``cve-id`` facet and the deviation observation
   types: GSA fedramp-automation, FedRAMP POA&M OSCAL template rev5.
+- KEV props (kev-catalog, kev-due-date), likelihood/impact facets in the
+  ``https://fedramp.gov`` system with a state prop, on-date milestone timing, vendor
+  check-in and closure risk-log entries, the evidence ``type`` prop: GSA
+  fedramp-automation, POA&M guide "POA&M Template to OSCAL Mapping" (sections 4.2-4.6).
 """
 
 from __future__ import annotations

@@ -366,7 +366,7 @@ def _finding(element: etree._Element, state: _State, run: _Run) -> Finding:
     raw_severity = element.get("severity") or rule.severity
     weakness = _weakness(idref, rule)
     version = element.get("version") or rule.version
-    return Finding(
+    return stig.with_cci_controls(Finding(
         scope=run.scope,
         weakness_id=weakness,
         asset=run.asset,
@@ -386,7 +386,7 @@ def _finding(element: etree._Element, state: _State, run: _Run) -> Finding:
         last_seen=stig.parse_time(element.get("time"), source=state.source,
                                   field="rule-result time") or run.start,
         extra=_extra(idref, rule, version, word, idents, state),
-    )
+    ))
 
 
 def _evidence(element: etree._Element) -> str:

@@ -90,7 +90,8 @@ def test_it_reads_an_evaluate_stig_checklist_with_bom_and_crlf():
     assert finding.title == "Firewall traversal from remote host must be disabled."
     assert finding.severity is Severity.MODERATE and finding.raw_severity == "medium"
     assert finding.ccis == ("CCI-001414",)
-    assert finding.controls == ()  # the checklist carries CCIs only
+    # The checklist carries CCIs only; DISA's CCI List maps CCI-001414 to AC-4 (Rev 5).
+    assert finding.controls == ("AC-4",)
     assert finding.extra["rule_id"] == "SV-221558r769351_rule"
     assert finding.extra["rule_version"] == "DTBC-0001"
     assert finding.extra["legacy_ids"] == ["V-44711", "SV-57545"]

@@ -120,7 +120,8 @@ def rich_document(framework: Framework = Framework.FEDRAMP_MODERATE,
         system=SystemData(name="Acme Cloud Suite", acronym="ACS", organization="Acme Corp",
                           framework=framework, impact_level="Moderate",
                           designation=designation, uuid=SYSTEM_UUID,
-                          description="Multi-tenant SaaS.\n\nHosted in GovCloud — us-gov-west-1, «Zürich» desk."),
+                          description="Multi-tenant SaaS.\n\n"
+                                      "Hosted in GovCloud — us-gov-west-1, «Zürich» desk."),
         items=items, generated_at=datetime(2026, 2, 10, 12, 0, tzinfo=UTC), version="3.2",
         uuid=DOC_UUID)
 

@@ -120,7 +120,7 @@ def test_it_lists_affected_assets_as_inventory_items():
 
 
 def test_it_writes_milestones_as_timed_tasks_of_the_planned_remediation():
-    document = rich_document()
+    document = rich_document(Framework.CMMC_L2)
     data, _ = export(document)
     remediation = data[ROOT]["risks"][0]["remediations"][0]
     assert remediation["lifecycle"] == "planned"
@@ -133,6 +133,14 @@ def test_it_writes_milestones_as_timed_tasks_of_the_planned_remediation():
     assert second["timing"]["within-date-range"]["end"].startswith(
         item.milestones[1].current_due.isoformat())
     assert "timing" not in third  # no due date yet
+
+
+def test_it_times_fedramp_milestones_on_a_date():
+    document = rich_document(Framework.FEDRAMP_MODERATE)
+    data, _ = export(document)
+    first = data[ROOT]["risks"][0]["remediations"][0]["tasks"][0]
+    due = document.items[0].milestones[0].current_due
+    assert first["timing"] == {"on-date": {"date": f"{due.isoformat()}T00:00:00Z"}}
 
 
 def test_it_writes_a_single_due_date_as_on_date_when_no_window_is_known():
@@ -150,7 +158,10 @@ def test_it_logs_history_and_due_date_changes_in_the_risk_log():
     data, _ = export(rich_document())
     risk = data[ROOT]["risks"][1]
     entries = risk["risk-log"]["entries"]
-    assert len(entries) == 4  # three history entries and one due-date change
+    # three history entries, one due-date change, one vendor check-in
+    assert len(entries) == 5
+    assert all(e["description"] for e in entries)
+    assert entries[4]["title"] == "Vendor Check-in"
     status_entry = entries[1]
     assert status_entry["status-change"] == "remediating"
     change = entries[3]
@@ -160,12 +171,47 @@ def test_it_logs_history_and_due_date_changes_in_the_risk_log():
 
 
 def test_it_characterizes_risk_with_initial_adjusted_likelihood_and_impact():
-    data, _ = export(rich_document())
+    data, _ = export(rich_document(Framework.CMMC_L2))
     facets = data[ROOT]["risks"][0]["characterizations"][0]["facets"]  # critical, adjusted
     named = [(f["name"], f["value"]) for f in facets]
     assert ("risk", "critical") in named and ("risk", "low") in named
     assert ("likelihood", "low") in named and ("impact", "low") in named
     assert ("cve-id", "CVE-2011-3389") in named
+
+
+def test_it_writes_fedramp_likelihood_and_impact_with_states():
+    data, _ = export(rich_document(Framework.FEDRAMP_MODERATE))
+    facets = data[ROOT]["risks"][0]["characterizations"][0]["facets"]  # critical -> low
+    rated = [(f["name"], f["system"], f["value"], f["props"][0]["value"])
+             for f in facets if f["name"] in ("likelihood", "impact")]
+    assert rated == [("likelihood", "https://fedramp.gov", "high", "initial"),
+                     ("impact", "https://fedramp.gov", "high", "initial"),
+                     ("likelihood", "https://fedramp.gov", "low", "adjusted"),
+                     ("impact", "https://fedramp.gov", "low", "adjusted")]
+
+
+def test_it_adds_fedramp_deviation_and_tracking_records():
+    data, _ = export(rich_document(Framework.FEDRAMP_MODERATE))
+    poam = data[ROOT]
+    observations = by_uuid(poam["observations"])
+    first = poam["poam-items"][0]  # adjusted, vendor dependency, deviation rationale
+    types = [observations[r["observation-uuid"]]["types"]
+             for r in first["related-observations"]]
+    assert types == [["finding"], ["risk-acceptance"], ["risk-adjustment"],
+                     ["vendor-dependency"]]
+    risk = poam["risks"][0]
+    assert risk["mitigating-factors"][0]["description"].startswith("Only reachable")
+    assert props_named(risk, "kev-catalog") == []
+    kev_risk = poam["risks"][2]
+    assert props_named(kev_risk, "kev-catalog")[0] == {
+        "name": "kev-catalog", "ns": FEDRAMP_NS, "value": "yes"}
+    assert props_named(kev_risk, "kev-due-date")[0]["value"] == "2026-03-01"
+    closed = [e for e in kev_risk["risk-log"]["entries"] if e.get("status-change") == "closed"
+              and e["title"] == "Risk Closed"]
+    assert closed and closed[0]["start"].startswith("2026-02-01")
+    resources = poam["back-matter"]["resources"]
+    assert props_named(resources[1], "type") == [{"name": "type", "ns": FEDRAMP_NS,
+                                                  "value": "evidence"}]
 
 
 def test_it_writes_findings_only_for_assessment_sources():
@@ -212,12 +258,20 @@ def test_it_carries_multi_line_text_in_props_without_breaking_the_schema():
 
 
 def test_it_returns_no_fedramp_warnings_for_a_conforming_poam():
-    _, warnings = export(rich_document(Framework.FEDRAMP_MODERATE))
-    assert warnings == []
+    document = rich_document(Framework.FEDRAMP_MODERATE)
+    _, warnings = export(document)
+    # Only the third milestone of each item, which has no due date yet.
+    assert len(warnings) == len(document.items)
+    assert all("milestone 3" in w and "no date" in w for w in warnings)
+    for item in document.items:
+        item.milestones = item.milestones[:2]
+    assert export(document)[1] == []
 
 
 def test_it_warns_about_fedramp_rule_violations():
     document = rich_document(Framework.FEDRAMP_HIGH)
+    for item in document.items:
+        item.milestones = item.milestones[:2]
     late = document.items[1]  # high risk, open
     late.adjusted_risk = None
     late.status = Status.OPEN
@@ -234,6 +288,8 @@ def test_it_warns_about_fedramp_rule_violations():
 
 def test_it_gives_moderate_risk_ninety_days_and_low_one_eighty():
     document = rich_document(Framework.FEDRAMP_LOW)
+    for each in document.items:
+        each.milestones = each.milestones[:2]
     item = document.items[5]
     item.original_risk, item.adjusted_risk = Risk.MODERATE, None
     item.scheduled_completion = item.detected_on + timedelta(days=90)

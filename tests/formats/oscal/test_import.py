@@ -140,6 +140,16 @@ def test_it_imports_fedramps_template(key):
     assert [m.current_due for m in v2.milestones] == [date(2023, 7, 2), date(2023, 7, 7)]
     assert v2.resources_required == "Describe required resources."
     assert len(v2.history) == 4 and v2.history[-1].new == "completed"
+    assert v2.vendor_last_checkin == date(2020, 7, 7)
+
+
+def test_it_finds_fedramp_rule_violations_in_fedramps_own_template():
+    from openpoam.formats.oscal import fedramp_violations
+    data = json.loads((OSCAL / f"{FEDRAMP}.json").read_bytes())
+    problems = fedramp_violations(data)
+    # Detected 2020-10-10, high risk, deadline in 2023; milestones timed by date range.
+    assert any("V-1" in p and "FedRAMP allows 30 days" in p for p in problems)
+    assert any("V-1" in p and "milestone 1 has no date" in p for p in problems)
 
 
 def test_it_reads_the_same_items_from_the_fedramp_json_and_xml_templates():
@@ -284,7 +294,7 @@ def test_it_writes_oscal_xml_names_flags_and_markup():
     risk = root.xpath("o:risk", namespaces=ns)[0]
     assert risk.xpath("o:response/@lifecycle", namespaces=ns) == ["planned"]
     assert risk.xpath("o:status/text()", namespaces=ns) == ["open"]
-    assert len(risk.xpath("o:response/o:task/o:timing/o:within-date-range/@end",
+    assert len(risk.xpath("o:response/o:task/o:timing/o:on-date/@date",
                           namespaces=ns)) == 2
     assert risk.xpath("o:risk-log/o:entry", namespaces=ns)
     item = root.xpath("o:poam-item", namespaces=ns)[0]

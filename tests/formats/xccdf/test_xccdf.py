@@ -237,7 +237,8 @@ def test_it_reads_sp_800_53_controls_from_rule_references():
              '<reference href="https://example.com/other">ZZ-9</reference>'
              '<ident system="http://cyber.mil/cci">CCI-000366</ident></Rule>\n')
     finding = _findings(_parse(_results("fail", rules=rules)))[0]
-    assert finding.controls == ("CM-6", "AC-17(2)", "AC-2")
+    # The references' controls plus CCI-000366 -> CM-6, unique, in catalog order.
+    assert finding.controls == ("AC-2", "AC-17(2)", "CM-6")
     assert finding.ccis == ("CCI-000366",)
     assert finding.title == "Rule"
     assert finding.raw_severity == "low"  # the result's own severity wins
