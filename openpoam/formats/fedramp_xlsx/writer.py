@@ -137,7 +137,24 @@ def _row_xml(plan: dict[str, tuple[str, str | None]], number: int, item: PoamIte
                             "(the most a spreadsheet cell holds)")
             value = value[:MAX_CELL_CHARS - 1]
         cells.append(text_cell_xml(f"{col}{number}", style, value))
-    return f'<row r="{number}">{"".join(cells)}</row>'
+    height = _row_height(values.values())
+    return f'<row r="{number}" ht="{height:.1f}" customHeight="1">{"".join(cells)}</row>'
+
+
+LINE_POINTS = 13.0  # one line of the template's 10-point text
+CHARS_PER_LINE = 24  # what the narrowest text columns of the template hold per line
+MAX_LINES = 12  # past this a reader opens the cell rather than the row
+
+
+def _row_height(values) -> float:
+    """Spreadsheets do not grow rows for wrapped text on opening; give each row the
+    height of its longest cell so every item is readable without resizing."""
+    lines = 1
+    for value in values:
+        if isinstance(value, str) and value:
+            count = sum(max(1, -(-len(part) // CHARS_PER_LINE)) for part in value.split("\n"))
+            lines = max(lines, count)
+    return LINE_POINTS * min(lines, MAX_LINES)
 
 
 def _warn_critical(items: list[PoamItemData], warnings: list[str]) -> None:
