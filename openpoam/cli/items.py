@@ -181,11 +181,14 @@ def item_list(org_slug, system_slug, status, as_json) -> None:
 @json_option
 @with_django
 def item_show(poam_id, org_slug, as_json) -> None:
-    from openpoam.tracker.documents import build_document, items_queryset
+    from django.utils import timezone
+
+    from openpoam.tracker.documents import item_data, items_queryset
+    from openpoam.tracker.services.history import item_history
 
     found = base.item(base.organization(org_slug), poam_id)
-    data = build_document(found.system, items=items_queryset(found.system).filter(pk=found.pk)
-                          ).items[0]
+    row = items_queryset(found.system).get(pk=found.pk)
+    data = item_data(row, timezone.localdate(), item_history(row.uuid))
     if as_json:
         echo_json(data)
         return

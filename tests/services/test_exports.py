@@ -90,8 +90,25 @@ def test_a_csv_export_loads_into_another_system_with_its_fields(filled, org, tmp
         assert [(a.name, a.port) for a in new.assets] == [(a.name, a.port) for a in old.assets]
         assert [(m.original_due, m.current_due) for m in new.milestones] == \
             [(m.original_due, m.current_due) for m in old.milestones]
-    assert ChangeEvent.objects.filter(item_uuid__in=PoamItem.objects.filter(system=copy)
-                                      .values("uuid")).exists()
+    for item in PoamItem.objects.filter(system=copy):
+        assert ChangeEvent.objects.filter(system=copy, item_uuid=item.uuid,
+                                          action="create").exists()
+
+
+def test_an_item_keeps_the_files_uuid_and_its_history_follows_it(filled, tmp_path):
+    path = tmp_path / "poam.csv"
+    exports.export_system(ROOT, filled, "csv", path)
+    file_uuids = {i.uuid for i in build_document(filled).items}
+    for item in PoamItem.objects.filter(system=filled):
+        items.delete_item(ROOT, item, "moving the POA&M to another tenant")
+    target = setup.create_system(ROOT, setup.create_organization(ROOT, "t", "T"), slug="t",
+                                 name="T", framework="rmf")
+    imports.import_file(ROOT, target, path)
+    for item in PoamItem.objects.filter(system=target):
+        assert str(item.uuid) in file_uuids
+        # Its creation is recorded under the UUID it carries, not a discarded one.
+        assert ChangeEvent.objects.filter(system=target, item_uuid=item.uuid, action="create",
+                                          field="").exists()
 
 
 def test_a_dry_run_of_a_poam_file_writes_nothing(filled, org, tmp_path):

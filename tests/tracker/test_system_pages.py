@@ -68,8 +68,8 @@ def test_a_viewer_downloads_a_csv_export_marked_with_the_designation(client, poa
     assert response["Content-Disposition"].startswith('attachment; filename="enclave-poam-')
     text = b"".join(response).decode("utf-8-sig")
     assert "Internal tracking" in text
-    assert poam.delayed.poam_id in {row[0] for row in csv.reader(io.StringIO(text))} or \
-        poam.delayed.poam_id in text
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert poam.delayed.poam_id in {row["poam_id"] for row in rows}
 
 
 def test_a_stranger_cannot_download_an_export(client, poam, charlie):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 from dataclasses import dataclass
@@ -22,28 +23,31 @@ class ExportResult:
 
 
 def export_system(actor: Actor, system: System, format_key: str, output: Path) -> ExportResult:
-    require(actor, system.organization, Role.VIEWER)
-    exporter = registry.default().exporter(format_key)
-    document = build_document(system)
+    """Write the export to ``output`` atomically: never half a file where a whole one was."""
     output = Path(output)
     fd, tmp = tempfile.mkstemp(dir=output.parent or ".", prefix=f".{output.name}.")
     try:
         with os.fdopen(fd, "wb") as stream:
-            warnings = exporter.write(document, stream)
-        os.replace(tmp, output)  # never leave half a file where the user expects a whole one
+            result = write_export(actor, system, format_key, stream)
+        os.replace(tmp, output)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    return ExportResult(items=len(document.items), warnings=list(warnings or []),
-                        format_label=exporter.label, designation=system.designation_enum.label)
+    return result
 
 
 def export_bytes(actor: Actor, system: System, format_key: str) -> tuple[bytes, object, list[str]]:
     """For the web: the file's bytes, its exporter (media type, extension) and warnings."""
-    import io
+    buffer = io.BytesIO()
+    result = write_export(actor, system, format_key, buffer)
+    return buffer.getvalue(), registry.default().exporter(format_key), result.warnings
 
+
+def write_export(actor: Actor, system: System, format_key: str, stream) -> ExportResult:
+    """Check the permission, build the document once and let the format's exporter write it."""
     require(actor, system.organization, Role.VIEWER)
     exporter = registry.default().exporter(format_key)
-    buffer = io.BytesIO()
-    warnings = exporter.write(build_document(system), buffer)
-    return buffer.getvalue(), exporter, list(warnings or [])
+    document = build_document(system)
+    warnings = exporter.write(document, stream)
+    return ExportResult(items=len(document.items), warnings=list(warnings or []),
+                        format_label=exporter.label, designation=system.designation_enum.label)

@@ -157,7 +157,7 @@ def _import_scan(actor, system, importer, records, reader, name, path, dry_run,
         return result
     with transaction.atomic():
         record = _record(actor, system, result, reader.read_bytes)
-        apply_changes(actor, system, changes, digest, asset_ids, record, scan_file=path)
+        apply_changes(actor, system, changes, asset_ids, record, scan_file=path)
     result.record = record
     return result
 
@@ -191,9 +191,3 @@ def _record(actor: Actor, system: System, result: ImportResult, size: int) -> Im
         proposed=counts.proposed, recurred=counts.recurred, unchanged=counts.unchanged,
         findings=result.findings)
 
-
-def require_known_format(format_key: str) -> None:
-    try:
-        registry.default().importer(format_key)
-    except FormatError as exc:
-        raise ServiceError(str(exc)) from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date
+from uuid import UUID
 
 from django.db import transaction
 from django.utils import timezone
@@ -67,8 +68,9 @@ def lock(item: PoamItem) -> PoamItem:
 def create_item(actor: Actor, system: System, *, title: str, detected_on: date,
                 controls: Iterable[str | ControlRef] = (), assets: Iterable[AssetData] = (),
                 recorder: Recorder | None = None, poam_id: str | None = None,
-                **fields) -> PoamItem:
-    """Create an item. ``poam_id`` keeps an imported ID when it is free in the organization."""
+                uuid: UUID | None = None, **fields) -> PoamItem:
+    """Create an item. ``poam_id`` and ``uuid`` keep an imported file's identifiers; the
+    ID only when it is free in the organization, the UUID only when it is unused."""
     require(actor, system.organization, Role.EDITOR)
     if not (title or "").strip():
         raise ServiceError("title: a POA&M item needs a title")
@@ -78,6 +80,8 @@ def create_item(actor: Actor, system: System, *, title: str, detected_on: date,
     item = PoamItem(organization=system.organization, system=system, title=title.strip(),
                     detected_on=detected_on, status=Status.OPEN,
                     status_date=timezone.localdate(), **_clean(fields))
+    if uuid is not None and not PoamItem.objects.filter(uuid=uuid).exists():
+        item.uuid = uuid  # before any history is written: events carry the item's UUID
     _check_values(item)
     item.poam_id = (claim_poam_id(system.organization, poam_id) if poam_id
                     else next_poam_id(system.organization, detected_on.year))

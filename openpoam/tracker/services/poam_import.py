@@ -13,6 +13,8 @@ is recorded in the history with the file named as the justification.
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.db import transaction
 
 from openpoam.domain.poam import PoamDocument, PoamItemData, Status
@@ -95,21 +97,18 @@ def _load_item(actor, system, data: PoamItemData, why: str, warnings: list[str])
 
 
 def _match(system: System, data: PoamItemData) -> PoamItem | None:
-    if data.uuid:
-        found = PoamItem.objects.filter(system=system, uuid=_uuid_or_none(data.uuid)).first() \
-            if _uuid_or_none(data.uuid) else None
-        if found:
-            return found
+    uuid = _uuid_or_none(data.uuid)
+    found = PoamItem.objects.filter(system=system, uuid=uuid).first() if uuid else None
+    if found:
+        return found
     if data.poam_id:
         return PoamItem.objects.filter(system=system, poam_id=data.poam_id.strip()).first()
     return None
 
 
-def _uuid_or_none(text: str):
-    import uuid
-
+def _uuid_or_none(text: str) -> UUID | None:
     try:
-        return uuid.UUID(text)
+        return UUID(text)
     except (ValueError, AttributeError):
         return None
 
@@ -127,11 +126,8 @@ def _create(actor, system, data: PoamItemData, fields: dict, why: str, warnings)
     item = item_services.create_item(actor, system, title=data.title or data.poam_id,
                                      detected_on=data.detected_on, recorder=recorder,
                                      poam_id=data.poam_id if free else None,
+                                     uuid=_uuid_or_none(data.uuid),
                                      **{k: v for k, v in fields.items() if v is not None})
-    if data.uuid and _uuid_or_none(data.uuid) and not PoamItem.objects.filter(
-            uuid=_uuid_or_none(data.uuid)).exists():
-        PoamItem.objects.filter(pk=item.pk).update(uuid=_uuid_or_none(data.uuid))
-        item.refresh_from_db()
     return item
 
 

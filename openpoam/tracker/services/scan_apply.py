@@ -16,7 +16,7 @@ from openpoam.domain import fedramp
 from openpoam.domain.controls import ControlIdError, normalise
 from openpoam.domain.findings import Severity
 from openpoam.domain.poam import Catalog, Risk, Source, Status
-from openpoam.domain.reconcile import (AssetState, Changes, ExistingItem, NewItem, ScanDigest,
+from openpoam.domain.reconcile import (AssetState, Changes, ExistingItem, NewItem,
                                        WeaknessDigest)
 from openpoam.tracker.models import (AffectedAsset, ControlReference, Evidence, KnownExploited,
                                      PoamItem, System)
@@ -55,12 +55,12 @@ def existing_items(system: System) -> tuple[list[ExistingItem], dict]:
     return list(items.values()), asset_ids
 
 
-def apply_changes(actor, system: System, changes: Changes, digest: ScanDigest, asset_ids: dict,
-                  record, *, scan_file) -> None:
+def apply_changes(actor, system: System, changes: Changes, asset_ids: dict, record, *,
+                  scan_file) -> None:
     recorder = Recorder(actor, import_record=record)
     why = f"scan import {record.file_name}"
     touched = _touched_items(changes)
-    _create_items(system, changes.new_items, digest, recorder, why)
+    _create_items(system, changes.new_items, touched, recorder, why)
     _add_assets(changes.new_assets, touched, recorder, why)
     _mark_seen(changes.seen_again + changes.reopened, asset_ids)
     _reopen(changes.reopened, asset_ids, touched, recorder, why)
@@ -84,7 +84,7 @@ def _touched_items(changes: Changes) -> dict[int, PoamItem]:
 
 # ---- new items ---------------------------------------------------------------------------
 
-def _create_items(system: System, new_items: list[NewItem], digest: ScanDigest,
+def _create_items(system: System, new_items: list[NewItem], touched: dict[int, PoamItem],
                   recorder: Recorder, why: str) -> None:
     if not new_items:
         return
@@ -102,7 +102,7 @@ def _create_items(system: System, new_items: list[NewItem], digest: ScanDigest,
                      new=_summary([s.identity for s in new.assets]), justification=why)
         if new.recurrence_of is not None:
             recorder.add(row, "create", field_name="recurrence_of",
-                         new=_poam_id(new.recurrence_of), justification=why)
+                         new=touched[new.recurrence_of].poam_id, justification=why)
     insert_rows(AffectedAsset, ASSET_COLUMNS, assets)
     ControlReference.objects.bulk_create(controls, batch_size=2000, ignore_conflicts=True)
 
@@ -308,8 +308,5 @@ def _summary(identities) -> str:
     more = len(labels) - SUMMARY_NAMES
     return f"{len(labels)} asset(s): {shown}" + (f" (+{more} more)" if more > 0 else "")
 
-
-def _poam_id(pk: int) -> str:
-    return PoamItem.objects.filter(pk=pk).values_list("poam_id", flat=True).first() or str(pk)
 
 
