@@ -88,3 +88,52 @@ def test_it_adds_evidence_and_completes(acme, tmp_path, settings):
 def test_it_names_an_unknown_organization(run):
     result = run("system", "list", "--org", "nope")
     assert result.exit_code == 1 and "no organization 'nope'" in result.output
+
+
+NESSUS = """<?xml version="1.0"?><NessusClientData_v2><Report name="m">
+<ReportHost name="10.0.0.1"><HostProperties><tag name="HOST_START">Mon Jun  3 10:00:00 2024</tag>
+</HostProperties><ReportItem port="443" svc_name="www" protocol="tcp" severity="3"
+ pluginID="1001" pluginName="Old TLS" pluginFamily="Misc."><description>d</description>
+</ReportItem></ReportHost></Report></NessusClientData_v2>"""
+
+
+def test_it_imports_a_scan_dry_run_first_then_for_real(acme, tmp_path):
+    scan = tmp_path / "june.nessus"
+    scan.write_text(NESSUS)
+    dry = json.loads(acme("import", str(scan), "--dry-run", "--json").output)
+    assert (dry["dry_run"], dry["counts"]["new"], dry["import_id"]) == (True, 1, None)
+    assert not PoamItem.objects.exists()
+    done = acme("import", str(scan))
+    assert done.exit_code == 0 and "New items" in done.output
+    listed = json.loads(acme("imports", "list", "--json").output)
+    assert [(r["file"], r["new"]) for r in listed] == [("june.nessus", 1)]
+
+
+def test_it_names_the_file_and_line_of_a_broken_scan(acme, tmp_path):
+    broken = tmp_path / "broken.nessus"
+    broken.write_text('<?xml version="1.0"?><NessusClientData_v2>\n<Report name="x">\n<oops')
+    result = acme("import", str(broken), "--format", "nessus")
+    assert result.exit_code == 1 and "broken.nessus" in result.output and "line" in result.output
+
+
+def test_it_exports_a_system_to_a_file(acme, tmp_path):
+    acme("item", "add", "--title", "No MFA", "--detected", "2026-10-01")
+    output = tmp_path / "poam.csv"
+    result = acme("export", "csv", "--output", str(output))
+    assert result.exit_code == 0 and "Official submission" in result.output
+    assert "POAM-2026-0001" in output.read_text(encoding="utf-8-sig")
+
+
+def test_it_records_an_assessment_and_turns_its_gaps_into_items(acme, tmp_path):
+    from openpoam.cli import cmmc  # noqa: F401  (registers the group)
+
+    path = tmp_path / "assessment.json"
+    path.write_text(json.dumps({"level": 2, "assessment_type": "Self",
+                                "status_date": "2026-03-02",
+                                "results": {"3.1.3": "not_met"}}))
+    recorded = acme("cmmc", "record", str(path), "--assessed-on", "2026-03-01", "--to-poam")
+    assert recorded.exit_code == 0 and "score 109" in recorded.output
+    status = json.loads(acme("cmmc", "status", "--json").output)
+    assert status["evaluation"]["status"] == "Conditional Level 2 (Self)"
+    assert [h["score"] for h in status["history"]] == [109]
+    assert PoamItem.objects.get().scheduled_completion.isoformat() == "2026-08-29"
