@@ -136,3 +136,18 @@ org_option = click.option("--org", "org_slug", help="Organization slug (default:
 system_option = click.option("--system", "system_slug", help="System slug (default: the only "
                              "one of the organization).")
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+
+
+def output_rows(rows: list[dict], as_json: bool, columns: list[str]) -> None:
+    if as_json:
+        echo_json(rows)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table()
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(str(row.get(c, "")) for c in columns))
+    Console().print(table)

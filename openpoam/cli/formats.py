@@ -67,7 +67,6 @@ def imports() -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_django
 def imports_list(org_slug, system_slug, as_json) -> None:
-    from openpoam.cli.items import _output
     from openpoam.tracker.models import ImportRecord
 
     system_ = base.system(base.organization(org_slug), system_slug)
@@ -77,7 +76,7 @@ def imports_list(org_slug, system_slug, as_json) -> None:
              "sha256": r.sha256, "new": r.new, "updated": r.updated, "remediated": r.remediated,
              "closed": r.closed, "proposed": r.proposed, "by": r.imported_by}
             for r in ImportRecord.objects.filter(system=system_)]
-    _output(rows, as_json, ["when", "file", "format", "scanner", "new", "updated",
+    base.output_rows(rows, as_json, ["when", "file", "format", "scanner", "new", "updated",
                             "remediated", "closed", "proposed"])
 
 

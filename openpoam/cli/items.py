@@ -10,7 +10,7 @@ from rich.table import Table
 
 from openpoam.cli import base
 from openpoam.cli.base import (CliError, cli, echo_json, json_option, org_option,
-                               parse_date_option, system_option, with_django)
+                               output_rows, parse_date_option, system_option, with_django)
 
 console = Console()
 
@@ -41,7 +41,7 @@ def org_list(as_json: bool) -> None:
 
     rows = [{"slug": o.slug, "name": o.name, "systems": o.systems.count()}
             for o in Organization.objects.all()]
-    _output(rows, as_json, ["slug", "name", "systems"])
+    output_rows(rows, as_json, ["slug", "name", "systems"])
 
 
 @cli.group()
@@ -84,7 +84,7 @@ def system_list(org_slug, as_json) -> None:
     rows = [{"slug": s.slug, "name": s.name, "framework": s.framework,
              "designation": s.designation_enum.label, "items": s.items.count()}
             for s in System.objects.filter(organization=base.organization(org_slug))]
-    _output(rows, as_json, ["slug", "name", "framework", "designation", "items"])
+    output_rows(rows, as_json, ["slug", "name", "framework", "designation", "items"])
 
 
 @cli.group()
@@ -115,7 +115,7 @@ def person_list(org_slug, as_json) -> None:
 
     rows = [{"name": p.name, "email": p.email, "title": p.title}
             for p in Person.objects.filter(organization=base.organization(org_slug))]
-    _output(rows, as_json, ["name", "email", "title"])
+    output_rows(rows, as_json, ["name", "email", "title"])
 
 
 # ---- items ----------------------------------------------------------------------------------
@@ -371,7 +371,7 @@ def history(poam_id, org_slug, as_json) -> None:
              "new": e.new_value, "why": e.justification} for e in events]
     if not rows:
         raise CliError(f"{org_.slug} has no history for {poam_id!r}")
-    _output(rows, as_json, ["at", "actor", "action", "field", "old", "new", "why"])
+    output_rows(rows, as_json, ["at", "actor", "action", "field", "old", "new", "why"])
 
 
 # ---- helpers --------------------------------------------------------------------------------
@@ -394,18 +394,6 @@ def _asset(text: str):
     host, _, rest = text.partition(":")
     port, _, protocol = rest.partition("/")
     return AffectedAsset(name=host.strip(), port=port.strip(), protocol=protocol.strip().lower())
-
-
-def _output(rows: list[dict], as_json: bool, columns: list[str]) -> None:
-    if as_json:
-        echo_json(rows)
-        return
-    table = Table()
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*(str(row.get(c, "")) for c in columns))
-    console.print(table)
 
 
 def _print_item(it, system_) -> None:

@@ -46,7 +46,7 @@ def system_items(request: HttpRequest, org_slug: str, system_slug: str) -> HttpR
                               items=query.apply(items_queryset(system)))
     summary = summaries([system.pk], today)[system.pk]
     context = {
-        **_system_context(system),
+        **system_context(system),
         "items": query.keep(document.items),
         "summary": summary,
         "count_links": _count_links(summary, query),
@@ -69,7 +69,7 @@ def item_detail(request: HttpRequest, org_slug: str, system_slug: str,
         raise Http404("No such POA&M item.")
     data = item_data(row, timezone.localdate(), item_history(row.uuid))
     context = {
-        **_system_context(system),
+        **system_context(system),
         "item": data,
         "record": row,  # fields the plain document leaves out (approver, review date…)
         "dependencies": _dependency_links(row, data),
@@ -89,7 +89,7 @@ def _count_links(summary: Summary, query: ListQuery) -> list[dict]:
             for value, label, count in entries]
 
 
-def _system_context(system: System) -> dict:
+def system_context(system: System) -> dict:
     return {"system": system, "organization": system.organization,
             "designation": system.designation_enum,
             "is_internal": system.designation_enum is Designation.INTERNAL,

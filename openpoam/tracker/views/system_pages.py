@@ -19,7 +19,7 @@ from openpoam.tracker.documents import build_document
 from openpoam.tracker.models import ImportRecord
 from openpoam.tracker.services import assessments, exports
 from openpoam.tracker.views import access
-from openpoam.tracker.views.pages import _system_context
+from openpoam.tracker.views.pages import system_context
 
 EXPORTS = ("oscal-json", "oscal-xml", "fedramp-xlsx", "emass-xlsx", "csv")
 
@@ -34,7 +34,7 @@ def export_links() -> list[dict]:
 def system_cmmc(request: HttpRequest, org_slug: str, system_slug: str) -> HttpResponse:
     system = access.system_or_404(request, org_slug, system_slug)
     summary = assessments.summary(system, timezone.localdate())
-    context = {**_system_context(system), "tab": "cmmc", "summary": summary,
+    context = {**system_context(system), "tab": "cmmc", "summary": summary,
                "evaluation": summary["evaluation"] if summary else None}
     return render(request, "tracker/system_cmmc.html", context)
 
@@ -47,7 +47,7 @@ def system_checks(request: HttpRequest, org_slug: str, system_slug: str) -> Http
     # With history: the checks read why each milestone date moved.
     document = build_document(system, today=today)
     issues = checks.check_document(document.items, system.framework_enum, today)
-    context = {**_system_context(system), "tab": "checks", "groups": _group_issues(issues),
+    context = {**system_context(system), "tab": "checks", "groups": _group_issues(issues),
                "errors": sum(1 for i in issues if i.severity.value == "error"),
                "warnings": sum(1 for i in issues if i.severity.value != "error"),
                "item_count": len(document.items)}
@@ -75,7 +75,7 @@ def system_imports(request: HttpRequest, org_slug: str, system_slug: str) -> Htt
     system = access.system_or_404(request, org_slug, system_slug)
     records = ImportRecord.objects.filter(system=system)[:200]
     return render(request, "tracker/system_imports.html",
-                  {**_system_context(system), "tab": "imports", "records": records,
+                  {**system_context(system), "tab": "imports", "records": records,
                    "exports": export_links()})
 
 
