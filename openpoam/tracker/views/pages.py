@@ -20,7 +20,7 @@ from openpoam.tracker.documents import build_document, item_data, items_queryset
 from openpoam.tracker.models import PoamItem, System
 from openpoam.tracker.services.history import item_history
 from openpoam.tracker.views import access
-from openpoam.tracker.views.listing import DELAYED, RISK_CHOICES, STATUS_CHOICES, ListQuery
+from openpoam.tracker.filters import DELAYED, RISK_CHOICES, STATUS_CHOICES, ListQuery
 from openpoam.tracker.views.summary import Summary, summaries
 
 

@@ -1,4 +1,5 @@
-"""Filters and sorting of a system's POA&M list, read from GET parameters.
+"""Filters and sorting of a system's POA&M list, read from request parameters: the one
+definition shared by the web list page, the API and the CLI.
 
 Unknown values fall back to the defaults instead of failing: a list link that was
 copied or edited by hand still shows something sensible.
