@@ -255,6 +255,7 @@ class PoamItemData:
     milestones: list[MilestoneData] = field(default_factory=list)
     evidence: list[EvidenceData] = field(default_factory=list)
     history: list[HistoryEntry] = field(default_factory=list)
+    updated_on: date | None = None  # last change of any kind; for the "stale" check
 
     @property
     def effective_risk(self) -> Risk:
