@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "openpoam.tracker",
+    "openpoam.reviews",
 ]
 
 MIDDLEWARE = [
@@ -140,6 +141,26 @@ EVIDENCE_MAX_BYTES = int(os.environ.get("OPENPOAM_EVIDENCE_MAX_BYTES", 50 * 1024
 IMPORT_MAX_BYTES = int(os.environ.get("OPENPOAM_IMPORT_MAX_BYTES", 1024 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Quality checks and reminders: an open item unchanged for longer than this is stale.
+OPENPOAM_STALE_DAYS = int(os.environ.get("OPENPOAM_STALE_DAYS", 30))
+
+# Outgoing e-mail (reminder digests). Without OPENPOAM_EMAIL_HOST nothing is sent: messages
+# are written to the console, so a laptop install never tries to reach a mail server.
+if os.environ.get("OPENPOAM_EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["OPENPOAM_EMAIL_HOST"]
+    EMAIL_PORT = int(os.environ.get("OPENPOAM_EMAIL_PORT", 587))
+    EMAIL_HOST_USER = os.environ.get("OPENPOAM_EMAIL_USER", "")
+    EMAIL_HOST_PASSWORD = (Path(os.environ["OPENPOAM_EMAIL_PASSWORD_FILE"]).read_text().strip()
+                           if os.environ.get("OPENPOAM_EMAIL_PASSWORD_FILE")
+                           else os.environ.get("OPENPOAM_EMAIL_PASSWORD", ""))
+    EMAIL_USE_TLS = _env_bool("OPENPOAM_EMAIL_TLS", EMAIL_PORT == 587)
+    EMAIL_USE_SSL = _env_bool("OPENPOAM_EMAIL_SSL", EMAIL_PORT == 465)
+    EMAIL_TIMEOUT = 30
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("OPENPOAM_EMAIL_FROM", "openpoam@localhost")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
