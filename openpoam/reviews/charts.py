@@ -63,13 +63,22 @@ def line_chart(title: str, points: Sequence[tuple[date, float]], unit: str) -> S
     path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
     dots = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="#1f2937"/>' for x, y in coords)
     labels = "".join(
-        f'<text x="{_x(i, len(points)):.1f}" y="{HEIGHT - 12}" text-anchor="middle" '
+        f'<text x="{_x(i, len(points)):.1f}" y="{HEIGHT - 12}" text-anchor="{_anchor(i, points)}" '
         f'font-size="11" fill="#374151">{points[i][0].isoformat()}</text>'
         for i in sorted({0, len(points) // 2, len(points) - 1}))
     body = (_axes(low, high) + f'<polyline points="{path}" fill="none" stroke="#1f2937" '
             'stroke-width="2"/>' + dots + labels)
     description = "; ".join(f"{d.isoformat()}: {v:g} {unit}" for d, v in points)
     return _frame(title, body, description)
+
+
+def _anchor(index: int, points: Sequence) -> str:
+    """Edge labels lean inward so they are not cut off by the chart's border."""
+    if len(points) > 1 and index == 0:
+        return "start"
+    if len(points) > 1 and index == len(points) - 1:
+        return "end"
+    return "middle"
 
 
 def bar_chart(title: str, bars: dict[str, int]) -> SafeString:

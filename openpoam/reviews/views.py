@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied as Forbidden
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,7 +25,7 @@ from openpoam.reviews.services import report as reports
 from openpoam.reviews.services import review as reviews
 from openpoam.reviews.services.metrics import system_metrics
 from openpoam.tracker.models import Person, PoamItem, Role
-from openpoam.tracker.services.actors import ServiceError, role_in
+from openpoam.tracker.services.actors import PermissionDenied, ServiceError, role_in
 from openpoam.tracker.views import access
 from openpoam.tracker.views.pages import system_context
 
@@ -35,6 +36,12 @@ _RANK = {Role.VIEWER: 0, Role.EDITOR: 1, Role.OWNER: 2}
 def _can_edit(request: HttpRequest, organization) -> bool:
     role = role_in(access.actor_of(request), organization)
     return role is not None and _RANK.get(role, 0) >= _RANK[Role.EDITOR]
+
+
+def _refuse_unless_editor(request: HttpRequest, organization) -> None:
+    """Writes by someone who may only read answer 403 before any service is called."""
+    if request.method == "POST" and not _can_edit(request, organization):
+        raise Forbidden("Your role may not change this.")
 
 
 def _context(request, system, tab: str) -> dict:
@@ -63,6 +70,7 @@ def _snapshot_or_404(system, number) -> Snapshot:
 @login_required
 def review_list(request: HttpRequest, org_slug: str, system_slug: str) -> HttpResponse:
     system = access.system_or_404(request, org_slug, system_slug)
+    _refuse_unless_editor(request, system.organization)
     if request.method == "POST":
         try:
             started = reviews.start_review(access.actor_of(request), system,
@@ -85,6 +93,7 @@ def review_detail(request: HttpRequest, org_slug: str, system_slug: str,
                   month: str) -> HttpResponse:
     system = access.system_or_404(request, org_slug, system_slug)
     review = _review_or_404(system, month)
+    _refuse_unless_editor(request, system.organization)
     if request.method == "POST":
         return _finish(request, review)
     context = {**_context(request, system, "reviews"), "review": review,
@@ -110,6 +119,7 @@ def review_entry(request: HttpRequest, org_slug: str, system_slug: str, month: s
     """Record one item's review; answers the table row for HTMX, else redirects back."""
     system = access.system_or_404(request, org_slug, system_slug)
     review = _review_or_404(system, month)
+    _refuse_unless_editor(request, system.organization)
     item = PoamItem.objects.filter(system=system, poam_id=poam_id.upper()).first()
     if item is None:
         raise Http404("No such POA&M item.")
@@ -215,6 +225,8 @@ def calendar_feeds(request: HttpRequest, org_slug: str, system_slug: str) -> Htt
     if request.method == "POST":
         try:
             new_url = _create_or_revoke(request, system)
+        except PermissionDenied:
+            raise Forbidden("Your role may not change this.") from None
         except ServiceError as exc:
             messages.error(request, str(exc))
     people = Person.objects.filter(organization=system.organization)
