@@ -79,15 +79,18 @@ CITE_CLOSEOUT = ("32 CFR 170.21(b): a Conditional status lasts 180 days from its
 class CheckSettings:
     """What the checks need beyond the items: thresholds, and a CMMC system's rule inputs.
 
-    ``cmmc_results`` are the latest assessment's results (CMMC ID -> Result); a
-    requirement on an item that the assessment does not list is judged at its least
-    severe NOT MET state.
+    ``cmmc_results`` are the latest assessment's results other than MET (CMMC ID ->
+    Result). With an assessment recorded (``cmmc_assessed``), an item is judged by the
+    result recorded for its requirement, and a requirement assessed MET is no gap; with
+    none yet, a requirement is judged at its least severe NOT MET state, which tells what
+    must be fixed before the assessment.
     """
 
     stale_days: int = 30
     cmmc_level: int | None = None
     closeout_deadline: date | None = None
     cmmc_results: Mapping[str, Result] = field(default_factory=dict)
+    cmmc_assessed: bool = False
     # "Most open items share one date": at least this many open items, and this share.
     shared_date_min_items: int = 5
     shared_date_share: float = 0.5
@@ -302,7 +305,10 @@ def _cmmc_ineligible(item: PoamItemData, settings: CheckSettings) -> list[Issue]
         req_id = try_normalize(ref.control_id, level)
         if req_id is None or req_id not in requirements:
             continue
-        gap = _least_severe_gap(requirements[req_id], level, settings.cmmc_results.get(req_id))
+        recorded = settings.cmmc_results.get(req_id)
+        if settings.cmmc_assessed and recorded not in (Result.NOT_MET, Result.PARTIAL):
+            continue  # assessed MET or N/A: not a gap of this assessment
+        gap = _least_severe_gap(requirements[req_id], level, recorded)
         if not gap.poam_eligible:
             issues.append(_issue(item, "cmmc-ineligible-on-poam", Level.ERROR,
                                  f"{req_id} may not stay on the POA&M: {gap.reason}",

@@ -7,6 +7,7 @@ through Django's escaping. Each function returns markup safe to embed in a templ
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import date
 
@@ -26,9 +27,12 @@ def _frame(title: str, body: str, description: str) -> SafeString:
 
 
 def _scale(values: Sequence[float]) -> tuple[float, float]:
-    low, high = min(0, min(values)), max(values)
+    """Axis bounds from zero (or below) with an even span, so the middle line is whole."""
+    low, high = min(0, math.floor(min(values))), math.ceil(max(values))
     if high == low:
-        high = low + 1
+        high = low + 2
+    if (high - low) % 2:
+        high += 1
     return low, high
 
 

@@ -109,10 +109,15 @@ def test_cmmc_requirement_that_may_not_be_on_a_poam_is_an_error(control, eligibl
 
 def test_cmmc_eligibility_follows_the_recorded_result():
     on = item(controls=[ControlRef(Catalog.CMMC, "SC.L2-3.13.11")])
-    settings = CheckSettings(cmmc_level=2, cmmc_results={"SC.L2-3.13.11": Result.NOT_MET})
+    settings = CheckSettings(cmmc_level=2, cmmc_results={"SC.L2-3.13.11": Result.NOT_MET},
+                             cmmc_assessed=True)
     found = check_item(on, TODAY, Framework.CMMC_L2, settings)
     issue = next(i for i in found if i.code == "cmmc-ineligible-on-poam")
     assert "170.21(a)(2)" in issue.citation
+    assessed_met = CheckSettings(cmmc_level=2, cmmc_assessed=True)
+    five_points = item(controls=[ControlRef(Catalog.NIST_800_171_R2, "3.1.1")])
+    assert "cmmc-ineligible-on-poam" not in codes(
+        check_item(five_points, TODAY, Framework.CMMC_L2, assessed_met))
 
 
 def test_an_item_due_before_the_item_it_waits_for_is_reported():

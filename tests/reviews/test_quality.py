@@ -31,9 +31,12 @@ def test_the_closeout_deadline_comes_from_the_latest_assessment(system, poam):
 
 
 def test_an_ineligible_requirement_on_the_poam_is_an_error(system, poam):
-    record_conditional(system)
+    record_conditional(system)  # 3.5.3 assessed MET: poam[0] is no gap of this assessment
+    assert not [i for i in run_checks(system, TODAY) if i.code == "cmmc-ineligible-on-poam"]
+    assessments.record_assessment(  # now 3.5.3 partial (3 points): never on a POA&M
+        ROOT, system, {"level": 2, "assessment_type": "Self", "results": {"3.5.3": "partial"}},
+        assessed_on=date(2026, 11, 1))
     found = [i for i in run_checks(system, TODAY) if i.code == "cmmc-ineligible-on-poam"]
-    # poam[0] carries 3.5.3 (5 points NOT MET; 3 points partial: never on a POA&M)
     assert [i.poam_id for i in found] == [poam[0].poam_id]
 
 

@@ -8,6 +8,7 @@ from django.conf import settings
 
 from openpoam.domain import checks
 from openpoam.domain import cmmc as cmmc_rules
+from openpoam.domain.cmmc.model import Result
 from openpoam.domain.cmmc.payload import parse_payload
 from openpoam.domain.poam import PoamItemData
 from openpoam.tracker.documents import build_document
@@ -25,7 +26,9 @@ def check_settings(system: System) -> checks.CheckSettings:
     evaluation = cmmc_rules.evaluate(parse_payload(latest.payload())[0])
     return checks.CheckSettings(stale_days=stale_days, cmmc_level=level,
                                 closeout_deadline=evaluation.closeout_deadline,
-                                cmmc_results=dict(evaluation.results))
+                                cmmc_results={k: v for k, v in evaluation.results.items()
+                                              if v in (Result.NOT_MET, Result.PARTIAL)},
+                                cmmc_assessed=True)
 
 
 def run_checks(system: System, today: date,
