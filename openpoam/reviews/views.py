@@ -28,8 +28,8 @@ from openpoam.tracker.models import Person, PoamItem, Role
 from openpoam.tracker.services.actors import PermissionDenied, ServiceError, role_in
 from openpoam.tracker.views import access
 from openpoam.tracker.views.pages import system_context
+from openpoam.tracker.views.system_pages import EXPORTS, export_links
 
-SNAPSHOT_FORMATS = ("oscal-json", "oscal-xml", "fedramp-xlsx", "emass-xlsx", "csv")
 _RANK = {Role.VIEWER: 0, Role.EDITOR: 1, Role.OWNER: 2}
 
 
@@ -83,7 +83,7 @@ def review_list(request: HttpRequest, org_slug: str, system_slug: str) -> HttpRe
                "reviews": system.reviews.select_related("snapshot"),
                "snapshots": system.snapshots.defer("content")[:60],
                "this_month": f"{timezone.localdate():%Y-%m}",
-               "formats": _formats()}
+               "formats": export_links()}
     return render(request, "reviews/review_list.html", context)
 
 
@@ -163,7 +163,7 @@ def snapshot_export(request: HttpRequest, org_slug: str, system_slug: str, numbe
                     format_key: str) -> HttpResponse:
     system = access.system_or_404(request, org_slug, system_slug)
     snapshot = _snapshot_or_404(system, number)
-    if format_key not in SNAPSHOT_FORMATS:
+    if format_key not in EXPORTS:
         raise Http404("No such export format.")
     buffer = io.BytesIO()
     try:
@@ -181,11 +181,6 @@ def _attachment(content: bytes, media_type: str, name: str) -> HttpResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "no-store"
     return response
-
-
-def _formats() -> list[dict]:
-    known = registry.default().exporters
-    return [{"key": key, "label": known[key].label} for key in SNAPSHOT_FORMATS if key in known]
 
 
 @require_safe
