@@ -70,6 +70,8 @@ def run(group: click.Group, args: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `openpoam item list | head`: the reader left; not an error
         _silence_stdout()
         return EXIT_ERROR
+    except SystemExit as exc:  # Click exits by itself on a closed pipe
+        return exc.code if isinstance(exc.code, int) else EXIT_ERROR
     except Exception as exc:  # noqa: BLE001 - the one place that keeps tracebacks from users
         return _unexpected(exc)
     return 0

@@ -220,7 +220,7 @@ def item_update(poam_id, org_slug, pairs, controls, justification) -> None:
 
 @item.command("set-status")
 @click.argument("poam_id")
-@click.argument("status", type=click.Choice([s.value for s in Status]))
+@click.argument("status", metavar="STATUS", type=click.Choice([s.value for s in Status]))
 @org_option
 @click.option("--completed-on", callback=parse_date_option, help="Actual completion date.")
 @click.option("--approver", default="", help="Who approved (risk acceptance, false positive).")

@@ -30,7 +30,7 @@ def safe(value: Any) -> str:
 
 def one_line(value: Any) -> str:
     """``safe`` text on one line: an error message must stay one line."""
-    return " ".join(safe(value).split("\n")).strip()
+    return " ".join(safe(value).replace("\t", " ").split())
 
 
 def text(value: Any, style: str = "") -> Text:
