@@ -7,6 +7,7 @@ import secrets
 
 import click
 
+from openpoam.cli import output
 from openpoam.cli.base import CliError, cli, with_django
 
 
@@ -35,7 +36,7 @@ def demo() -> None:
     from openpoam.tracker import demo as demo_data
 
     _migrate()
-    click.echo(demo_data.load())
+    output.echo(demo_data.load())
 
 
 @cli.command()
@@ -47,7 +48,7 @@ def start(host: str, port: int) -> None:
     from openpoam.tracker import demo as demo_data
 
     _migrate()
-    click.echo(demo_data.load())
+    output.echo(demo_data.load())
     _ensure_admin("admin", reset=False)
     _serve(host, port, 8)
 
@@ -68,7 +69,7 @@ def _ensure_admin(username: str, *, reset: bool) -> None:
     user_model = get_user_model()
     user = user_model.objects.filter(username=username).first()
     if user is not None and not reset:
-        click.echo(f"admin account {username!r} exists (new password: "
+        output.echo(f"admin account {username!r} exists (new password: "
                    f"`openpoam create-admin --username {username} --reset`)")
         return
     password = secrets.token_urlsafe(12)
