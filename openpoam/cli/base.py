@@ -36,6 +36,8 @@ class BadInput(CliError):
 
 
 _debug = {"on": False}
+# Click 8.2+ raises this for a group called without a command; older Click prints the help.
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
 
 def _set_debug(ctx, param, value) -> None:
@@ -59,6 +61,9 @@ def run(group: click.Group, args: Sequence[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("openpoam: aborted", err=True)
         return EXIT_ERROR
+    except _NO_ARGS_IS_HELP as exc:  # `openpoam` or `openpoam item` alone: show the help
+        click.echo(exc.ctx.get_help() if exc.ctx is not None else "")
+        return 0
     except click.UsageError as exc:
         _show_usage_error(exc)
         return exc.exit_code

@@ -179,3 +179,23 @@ def test_a_reader_that_closes_the_pipe_is_not_an_error_traceback(enclave, monkey
     monkeypatch.setattr(base, "echo_json", closed)
     result = enclave(*args)
     assert result.code == 1 and "Traceback" not in result.err
+
+
+def _groups(group: click.Group, path: tuple[str, ...] = ()):
+    yield path
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            yield from _groups(command, (*path, name))
+
+
+def test_every_group_shows_its_help_alone_and_refuses_an_unknown_command(db, cli_run):
+    _register()
+    groups = list(_groups(base.cli))
+    assert len(groups) >= 8
+    for path in groups:
+        bare = cli_run(*path)
+        assert bare.code == 0 and bare.out.startswith("Usage: openpoam") and bare.err == ""
+        unknown = cli_run(*path, "no-such-command")
+        assert unknown.code == 2 and unknown.err_lines == [
+            f"openpoam: No such command 'no-such-command'. (see `{' '.join(('openpoam', *path))}"
+            " --help`)"]
