@@ -229,7 +229,8 @@ def item(org, poam_id: str):
 def echo_json(data) -> None:
     from openpoam.tracker.documents import to_jsonable
 
-    json.dump(to_jsonable(data), sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write(output.json_text(json.dumps(to_jsonable(data), indent=2,
+                                                 ensure_ascii=False)))
     sys.stdout.write("\n")
 
 

@@ -18,14 +18,28 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-# C0 controls except tab and newline, DEL and C1 controls (ESC, CSI ...): shown as \xNN.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 controls except tab and newline, DEL and C1 controls (ESC, CSI ...), and the Unicode
+# bidirectional overrides and line separators that make a terminal show text other than
+# what is stored: written out as \xNN or \uNNNN.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028-\u202e\u2066-\u2069]")
+# JSON escapes C0 controls itself; DEL and C1 it leaves raw, so they are escaped here.
+_JSON_RAW = re.compile("[\x7f-\x9f\u2028-\u202e\u2066-\u2069]")
+
+
+def _visible(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def safe(value: Any) -> str:
     """``value`` as text with every control character written out visibly."""
     text = "" if value is None else str(value)
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return _CONTROL.sub(_visible, text)
+
+
+def json_text(text: str) -> str:
+    """JSON output that is also safe on a terminal (the escapes are valid JSON)."""
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def one_line(value: Any) -> str:

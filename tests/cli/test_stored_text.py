@@ -6,7 +6,7 @@ import json
 import pytest
 
 TITLE = "Directory listing at [/admin] endpoint [bold]x[/bold] [link=http://e.test]y"
-HOSTILE = "Title\x1b[2J with an escape"
+HOSTILE = "Title\x1b[2J with an escape\x9b2J and \u202eright-to-left"
 
 
 @pytest.fixture
@@ -54,9 +54,11 @@ def test_terminal_escape_sequences_are_shown_not_obeyed(enclave, wide):
     for args in (("item", "list"), ("item", "show", "POAM-2026-0001"),
                  ("history", "POAM-2026-0001")):
         out = enclave(*args).out
-        assert "\x1b" not in out and "Title\\x1b[2J with an escape" in out
-    as_json = json.loads(enclave("item", "list", "--json").out)
-    assert as_json["items"][0]["title"] == HOSTILE  # JSON keeps the exact text, escaped
+        assert not {"\x1b", "\x9b", "\u202e"} & set(out)
+        assert "Title\\x1b[2J with an escape\\x9b2J and \\u202eright-to-left" in out
+    raw = enclave("item", "list", "--json").out
+    assert not {"\x1b", "\x9b", "\u202e"} & set(raw)
+    assert json.loads(raw)["items"][0]["title"] == HOSTILE  # JSON keeps the exact text
 
 
 def test_an_error_quoting_stored_text_stays_one_line(enclave):
