@@ -20,6 +20,8 @@ from openpoam.cli import output
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+LOG_MAX_BYTES = 5 * 1024 * 1024
+_TRUE = ("1", "true", "yes", "on")
 
 
 class CliError(click.ClickException):
@@ -54,7 +56,8 @@ def cli() -> None:
 
 def run(group: click.Group, args: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code. Never lets a traceback out."""
-    _debug["on"] = os.environ.get("OPENPOAM_DEBUG", "").strip().lower() in ("1", "true", "yes", "on")
+    # Read as settings.py reads it, without importing the settings (they make folders).
+    _debug["on"] = os.environ.get("OPENPOAM_DEBUG", "").strip().lower() in _TRUE
     try:
         group.main(args=list(args) if args is not None else None, prog_name="openpoam",
                    standalone_mode=False)
@@ -133,6 +136,8 @@ def _log_unexpected(exc: Exception) -> str:
         folder = Path(tempfile.gettempdir())
     path = folder / "cli-errors.log"
     try:
+        if path.exists() and path.stat().st_size > LOG_MAX_BYTES:
+            path.replace(path.with_suffix(".log.1"))  # keep one older log, bounded
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         with os.fdopen(fd, "a", encoding="utf-8") as log:
             log.write(f"--- {datetime.now(timezone.utc).isoformat(timespec='seconds')} "
