@@ -98,7 +98,7 @@ def record(file, org_slug, system_slug, assessed_on, assessor, to_poam) -> None:
     from openpoam.tracker.services import assessments
 
     system_ = base.system(base.organization(org_slug), system_slug)
-    payload = _read_json(file, "assessment")
+    payload = _checked_payload(file)
     if to_poam:
         row, created = assessments.record_with_items(base.actor(), system_, payload,
                                                      assessed_on=assessed_on, assessor=assessor)
@@ -113,6 +113,19 @@ def record(file, org_slug, system_slug, assessed_on, assessor, to_poam) -> None:
         output.echo(f"created {len(created)} POA&M items"
                     + (": " + ", ".join(i.poam_id for i in created) if created else ""))
         _warn_overdue(created, timezone.localdate())
+
+
+def _checked_payload(file: Path) -> dict:
+    """The assessment file, refused with its name when the rules engine cannot read it."""
+    from openpoam.domain.cmmc import CmmcInputError
+    from openpoam.domain.cmmc.payload import parse_payload
+
+    payload = _read_json(file, "assessment")
+    try:
+        parse_payload(payload)
+    except CmmcInputError as exc:
+        raise BadInput(f"{file}: {exc}") from None
+    return payload
 
 
 def _warn_overdue(created, today) -> None:

@@ -114,3 +114,12 @@ def _cmmc_page(client, user_model) -> str:
     response = client.get(reverse("system-cmmc", args=["acme", "enclave"]))
     assert response.status_code == 200
     return html.unescape(response.content.decode())
+
+
+def test_a_bad_assessment_file_is_named_with_the_problem(enclave, tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({"level": 5, "assessment_type": "Self"}))
+    result = enclave("cmmc", "record", path, "--assessed-on", "2026-01-05")
+    assert result.code == 2 and result.err_lines == [
+        f"openpoam: {path}: level must be 1, 2 or 3, not 5"]
+    assert not Assessment.objects.exists()
