@@ -24,8 +24,15 @@ def _default_data_dir() -> Path:
 
 
 DATA_DIR = Path(os.environ.get("OPENPOAM_DATA_DIR") or _default_data_dir()).expanduser()
-# The folder holds the database, the secret key and evidence: readable by its owner only.
-DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+try:
+    # The folder holds the database, the secret key and evidence: readable by its owner only.
+    DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+except OSError as exc:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"cannot use {DATA_DIR} as the data folder ({exc.strerror}); "
+                               "set OPENPOAM_DATA_DIR to a folder you can write") from None
 
 
 def _secret_key() -> str:

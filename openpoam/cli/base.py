@@ -108,6 +108,9 @@ def _unexpected(exc: Exception) -> int:
     if isinstance(exc, OSError) and exc.filename:
         click.echo(f"openpoam: {output.one_line(exc.filename)}: {exc.strerror}", err=True)
         return EXIT_ERROR
+    if type(exc).__name__ == "ImproperlyConfigured":  # a setting the user can fix
+        click.echo(f"openpoam: {output.one_line(exc)}", err=True)
+        return EXIT_ERROR
     where = _log_unexpected(exc)
     kind = "database error" if _is_database_error(exc) else "unexpected error"
     detail = output.one_line(str(exc).strip().splitlines()[0] if str(exc).strip() else "")[:300]

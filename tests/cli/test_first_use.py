@@ -88,3 +88,12 @@ def test_commands_started_together_on_a_fresh_postgresql_database_set_it_up_once
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_a_data_folder_that_cannot_be_made_is_one_line(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    code, out, err = _run(_env(blocker / "data"), "org", "list")
+    assert code == 1 and err.strip().splitlines() == [
+        f"openpoam: cannot use {blocker / 'data'} as the data folder (Not a directory); set "
+        "OPENPOAM_DATA_DIR to a folder you can write"]
