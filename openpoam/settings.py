@@ -24,8 +24,15 @@ def _default_data_dir() -> Path:
 
 
 DATA_DIR = Path(os.environ.get("OPENPOAM_DATA_DIR") or _default_data_dir()).expanduser()
-# The folder holds the database, the secret key and evidence: readable by its owner only.
-DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+try:
+    # The folder holds the database, the secret key and evidence: readable by its owner only.
+    DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+except OSError as exc:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"cannot use {DATA_DIR} as the data folder ({exc.strerror}); "
+                               "set OPENPOAM_DATA_DIR to a folder you can write") from None
 
 
 def _secret_key() -> str:
@@ -36,10 +43,27 @@ def _secret_key() -> str:
         return Path(os.environ["SECRET_KEY_FILE"]).read_text().strip()
     path = DATA_DIR / "secret_key"
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(50))
+        _write_once(path, secrets.token_urlsafe(50))
     return path.read_text().strip()
+
+
+def _write_once(path: Path, text: str) -> None:
+    """Create ``path`` (mode 0600) holding ``text``, unless another process got there first.
+
+    Two commands started together on a fresh folder must agree on one key: the file is
+    written whole under a private name and linked into place, which fails if it exists, so
+    nobody ever reads a half-written key.
+    """
+    draft = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
 
 
 SECRET_KEY = _secret_key()

@@ -11,10 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from openpoam.domain import workflow
-from openpoam.domain.controls import ControlIdError, parse_ref
+from openpoam.domain.controls import ControlIdError, parse_for_system
 from openpoam.domain.dependencies import find_cycle
 from openpoam.domain.poam import AffectedAsset as AssetData
-from openpoam.domain.poam import ControlRef, Risk, Source, Status
+from openpoam.domain.poam import ControlRef, Framework, Risk, Source, Status
 from openpoam.tracker.models import (AffectedAsset, ControlReference, ItemDependency, PoamIdCounter,
                                      PoamItem, Role, System)
 from openpoam.tracker.services.actors import Actor, ServiceError, require
@@ -241,7 +241,8 @@ def _replace_controls(item: PoamItem, controls, recorder: Recorder) -> None:
     refs = []
     for control in controls:
         try:
-            refs.append(control if isinstance(control, ControlRef) else parse_ref(str(control)))
+            refs.append(control if isinstance(control, ControlRef)
+                        else parse_for_system(str(control), Framework(item.system.framework)))
         except ControlIdError as exc:
             raise ServiceError(f"controls: {exc}") from None
     old = sorted(str(c) for c in item.controls.all())
