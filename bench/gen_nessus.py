@@ -1,7 +1,7 @@
 """Write synthetic but realistic .nessus (NessusClientData_v2) files for benchmarks.
 
     python bench/gen_nessus.py --hosts 1000 --findings-per-host 100 --out scan.nessus \
-        [--next-month next.nessus] --seed 7
+        [--next-month next.nessus [--third-month third.nessus]] --seed 7
 
 The plugin catalogue (several hundred plugins with families, CVSS, CVEs,
 see-also links and per-host plugin output) and the hosts are derived from the
@@ -157,7 +157,7 @@ def host_plugins(seed: int, host: Host, plugins: list[Plugin], per_host: int) ->
     return rng.sample(plugins, min(per_host, len(plugins)))
 
 
-def next_month(seed: int, host: Host, current: list[Plugin], plugins: list[Plugin]) -> list[Plugin]:
+def next_month(seed: int | str, host: Host, current: list[Plugin], plugins: list[Plugin]) -> list[Plugin]:
     """About 5% of this host's findings fixed, about 5% new ones (deterministic)."""
     rng = random.Random(f"next-{seed}-{host.index}")
     kept = [p for p in current if rng.random() >= CHANGE_RATE]
@@ -177,8 +177,8 @@ def write_report(out: TextIO, seed: int, host_list: list[Host], plugins: list[Pl
     written = 0
     for host in host_list:
         chosen = host_plugins(seed, host, plugins, per_host)
-        if month == 2:
-            chosen = next_month(seed, host, chosen, plugins)
+        for later in range(2, month + 1):  # each month changes the month before it
+            chosen = next_month(seed if later == 2 else f"{seed}-m{later}", host, chosen, plugins)
         rng = random.Random(f"output-{seed}-{month}-{host.index}")
         began = start + timedelta(seconds=host.index * 7)
         _write_host(out, host, began)
@@ -229,6 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--findings-per-host", type=int, required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--next-month", type=Path)
+    parser.add_argument("--third-month", type=Path, help="also the month after --next-month")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     plugins = catalogue(args.seed)
@@ -243,6 +244,11 @@ def main(argv: list[str] | None = None) -> int:
             count = write_report(out, args.seed, host_list, plugins, args.findings_per_host,
                                  month=2, start=start + timedelta(days=30))
         print(f"{args.next_month}: {args.hosts} hosts, {count} findings", file=sys.stderr)
+    if args.third_month:
+        with args.third_month.open("w", encoding="utf-8", newline="\n") as out:
+            count = write_report(out, args.seed, host_list, plugins, args.findings_per_host,
+                                 month=3, start=start + timedelta(days=60))
+        print(f"{args.third_month}: {args.hosts} hosts, {count} findings", file=sys.stderr)
     return 0
 
 
