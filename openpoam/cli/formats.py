@@ -129,7 +129,8 @@ def _print_result(result, system_) -> None:
     from rich.table import Table
 
     console = Console()
-    title = ("Dry run — nothing was written: " if result.dry_run else "Imported ") + \
+    title = ("Already imported — nothing changed: " if result.already_imported_at else
+             "Dry run — nothing was written: " if result.dry_run else "Imported ") + \
         f"{result.file_name} ({result.format_label}) into {system_.name}"
     table = Table(title=title, show_header=False)
     table.add_column(style="bold")
