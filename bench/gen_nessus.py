@@ -6,8 +6,10 @@
 The plugin catalogue (several hundred plugins with families, CVSS, CVEs,
 see-also links and per-host plugin output) and the hosts are derived from the
 seed, so the same arguments always write the same bytes. ``--next-month``
-writes a second scan of the same hosts in which about 5% of the findings are
-gone (remediated) and about 5% are new. Files are written as a stream: memory
+writes a second scan of the same hosts in which about 5% of each host's findings
+are gone (remediated) and about 5% are new, a dozen plugins are fixed on every
+host (their items close) and ten newly published ones appear on some hosts (new
+items); ``--third-month`` does the same again to the second. Files are written as a stream: memory
 stays small whatever the size.
 """
 
@@ -24,6 +26,9 @@ from xml.sax.saxutils import escape, quoteattr
 
 PLUGIN_COUNT = 800
 CHANGE_RATE = 0.05
+FLEET_FIXES = 12  # plugins fixed on every host each later month (a patch rolled out)
+NEW_PLUGINS = 10  # plugins first seen each later month (new vulnerabilities published)
+NEW_PLUGIN_SPREAD = 0.1  # share of hosts each new plugin is found on
 
 FAMILIES = ("Windows : Microsoft Bulletins", "Ubuntu Local Security Checks",
             "Red Hat Local Security Checks", "Web Servers", "General", "Misc.",
@@ -167,6 +172,23 @@ def next_month(seed: int | str, host: Host, current: list[Plugin], plugins: list
     return kept + rng.sample(candidates, min(new_count, len(candidates)))
 
 
+def fleet_changes(seed: int, month: int, host: Host, current: list[Plugin],
+                  plugins: list[Plugin]) -> list[Plugin]:
+    """What changes on every host at once: a few plugins patched fleet-wide (their items
+    close) and a few newly published ones found on some hosts (new items)."""
+    fixed = {p.plugin_id for p in random.Random(f"fleet-{seed}-{month}").sample(
+        [p for p in plugins if p.severity], FLEET_FIXES)}
+    kept = [p for p in current if p.plugin_id not in fixed]
+    rng = random.Random(f"published-{seed}-{month}-{host.index}")
+    return kept + [p for p in published(seed, month) if rng.random() < NEW_PLUGIN_SPREAD]
+
+
+def published(seed: int, month: int) -> list[Plugin]:
+    """Plugins first published in this month (ids above the catalogue's range)."""
+    rng = random.Random(f"new-{seed}-{month}")
+    return [_plugin(rng, 300_000 + month * 100 + n) for n in range(NEW_PLUGINS)]
+
+
 def write_report(out: TextIO, seed: int, host_list: list[Host], plugins: list[Plugin],
                  per_host: int, *, month: int, start: datetime) -> int:
     out.write('<?xml version="1.0" ?>\n<NessusClientData_v2>\n<Policy><policyName>'
@@ -179,6 +201,7 @@ def write_report(out: TextIO, seed: int, host_list: list[Host], plugins: list[Pl
         chosen = host_plugins(seed, host, plugins, per_host)
         for later in range(2, month + 1):  # each month changes the month before it
             chosen = next_month(seed if later == 2 else f"{seed}-m{later}", host, chosen, plugins)
+            chosen = fleet_changes(seed, later, host, chosen, plugins)
         rng = random.Random(f"output-{seed}-{month}-{host.index}")
         began = start + timedelta(seconds=host.index * 7)
         _write_host(out, host, began)

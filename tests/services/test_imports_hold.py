@@ -140,8 +140,10 @@ def test_evidence_media_type_comes_from_the_content_not_the_name(item, store):
     pdf = evidence.add_file(ROOT, item, "scan.txt", io.BytesIO(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"))
     png = evidence.add_file(ROOT, item, "shot", io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"\0" * 40))
     blob = evidence.add_file(ROOT, item, "a.pdf", io.BytesIO(b"\x00\x01\xfe\xff\x80" * 50))
-    assert (text.media_type, pdf.media_type, png.media_type, blob.media_type) == (
-        "text/plain", "application/pdf", "image/png", "application/octet-stream")
+    page = evidence.add_file(ROOT, item, "notes.txt", io.BytesIO(b" <script>alert(1)</script>"))
+    assert (text.media_type, pdf.media_type, png.media_type, blob.media_type,
+            page.media_type) == ("text/plain", "application/pdf", "image/png",
+                                 "application/octet-stream", "text/html")
 
 
 def test_the_evidence_upload_limit_still_holds_for_uploads(item, store):

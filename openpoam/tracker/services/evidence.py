@@ -136,11 +136,17 @@ def media_type_of(head: bytes, name: str = "") -> str:
 
 
 def _plain(head: bytes) -> str:
+    """Text without a signature: markup (which a browser could run) is never called plain."""
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
         if exc.start < len(head) - 4:  # not just a character cut at the sniffing boundary
             return "application/octet-stream"
+    start = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if start.startswith(b"<?xml"):
+        return "application/xml"
+    if start.startswith(b"<"):
+        return "text/html"
     return "text/plain"
 
 
