@@ -149,3 +149,17 @@ def test_evidence_media_type_comes_from_the_content_not_the_name(item, store):
 def test_the_evidence_upload_limit_still_holds_for_uploads(item, store):
     with pytest.raises(ServiceError, match="larger than the limit of 2,000 bytes"):
         evidence.add_file(ROOT, item, "big.txt", io.BytesIO(b"x" * 2001))
+
+
+@pytest.mark.parametrize("content, message", [
+    ('<?xml version="1.0"?><data><rec>1</rec></data>',
+     "XML whose root element <data> no known format has"),
+    ("  \n", "the file is empty"),
+])
+def test_a_file_no_format_recognises_is_refused_saying_what_it_is(fedramp, tmp_path, store,
+                                                                  content, message):
+    path = tmp_path / "upload.xml"
+    path.write_text(content)
+    with pytest.raises(FormatError, match=message):
+        imports.import_file(ROOT, fedramp, path)
+    assert not ImportRecord.objects.exists()

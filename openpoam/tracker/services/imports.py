@@ -243,9 +243,9 @@ def _import_scan(job: _Job, importer: ScanImporter) -> ImportResult:
     tracked = tracked_keys(job.system)  # guides which minor findings the digest keeps
     digest = _digest(job, importer, tracked)
     if not digest.covered and not digest.findings:
-        raise FormatError(f"the file names no scanned host and no finding: it is not a "
-                          f"{importer.label} report with results, so nothing was imported",
-                          source=job.name)
+        raise FormatError(f"the file names no scanned host and no finding, so nothing was "
+                          f"imported (read as {importer.label}; a report that does not name "
+                          "what it scanned needs --asset)", source=job.name)
     scan_time = _scan_time(digest)
     if job.dry_run:
         existing, _ = existing_items(job.system)
