@@ -13,7 +13,8 @@ separate processes, each measured from outside (wall time and peak RSS by wait4)
 - a hostile file: a well-formed .nessus of --hostile-mb MB holding no host and no
   finding (refused; memory must stay bounded all the same).
 With --rounds N the whole sequence runs N times on fresh databases and each step
-reports best and median. Goals: peak RSS under 400 MB for every step.
+reports best and median wall time, the least CPU time (user + system: steadier on a
+busy machine) and the highest peak RSS. Goals: peak RSS under 400 MB for every step.
 
 PostgreSQL: a throwaway database on postgresql://postgres@127.0.0.1:5432 (or
 $BENCH_POSTGRES_URL), dropped afterwards.
@@ -113,7 +114,8 @@ def _run(args: list[str], env: dict, *, expect_ok: bool) -> dict:
         stdout, stderr = out.read().strip(), err.read().strip()
     if (process.returncode == 0) != expect_ok:
         raise SystemExit(f"openpoam {' '.join(args[:2])}: exit {process.returncode}: {stderr}")
-    return {"seconds": seconds, "peak_mb": usage.ru_maxrss / 1024, "output": stdout or stderr}
+    return {"seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime,
+            "peak_mb": usage.ru_maxrss / 1024, "output": stdout or stderr}
 
 
 def _pg(sql: str) -> None:
@@ -125,13 +127,16 @@ def _pg(sql: str) -> None:
 
 def _print(database: str, files, runs: list[list[dict]]) -> None:
     print(f"\n{database}: {len(runs)} round(s), each step a fresh `openpoam import` process")
-    print(f"{'step':24} {'MB':>6} {'best s':>7} {'median s':>9} {'peak RSS MB':>12}  result")
+    print(f"{'step':24} {'MB':>6} {'best s':>7} {'median s':>9} {'cpu s':>6} {'peak RSS MB':>12}"
+          "  result")
     for index, (label, path) in enumerate(files):
         steps = [run[index] for run in runs]
         times = [s["seconds"] for s in steps]
+        cpu = min(s["cpu_seconds"] for s in steps)
         peak = max(s["peak_mb"] for s in steps)
         print(f"{label:24} {path.stat().st_size / 1e6:>6.0f} {min(times):>7.1f} "
-              f"{statistics.median(times):>9.1f} {peak:>12.0f}  {_summary(steps[-1]['output'])}")
+              f"{statistics.median(times):>9.1f} {cpu:>6.1f} {peak:>12.0f}  "
+              f"{_summary(steps[-1]['output'])}")
 
 
 def _summary(output: str) -> str:
