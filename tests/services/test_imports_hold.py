@@ -163,3 +163,24 @@ def test_a_file_no_format_recognises_is_refused_saying_what_it_is(fedramp, tmp_p
     with pytest.raises(FormatError, match=message):
         imports.import_file(ROOT, fedramp, path)
     assert not ImportRecord.objects.exists()
+
+
+def test_weaknesses_tracked_meanwhile_are_read_again_inside_the_lock(fedramp, tmp_path, store,
+                                                                     monkeypatch):
+    """An informational weakness tracked by an item is seen again (not dropped as below the
+    bar), even when the item appeared (another import) while this file was being read."""
+    from openpoam.domain.findings import Severity
+
+    def scan(name, when):
+        path = tmp_path / name
+        path.write_text(nessus(tmp_path, name, {"10.0.0.1": [(1001, 443)]}, when=when)
+                        .read_text().replace('severity="3"', 'severity="0"'))
+        return path
+
+    imports.import_file(ROOT, fedramp, scan("june.nessus", "Mon Jun  3 10:00:00 2024"),
+                        min_severity=Severity.INFO)
+    monkeypatch.setattr(imports, "tracked_keys", lambda system: set())  # seen before the item
+    july = imports.import_file(ROOT, fedramp, scan("july.nessus", JULY))
+    assert (july.counts.closed, july.counts.remediated, july.dropped) == (0, 0, 0)
+    item = PoamItem.objects.get()
+    assert item.status == "open" and item.last_seen.date() == date(2024, 7, 3)
