@@ -184,3 +184,15 @@ def test_weaknesses_tracked_meanwhile_are_read_again_inside_the_lock(fedramp, tm
     assert (july.counts.closed, july.counts.remediated, july.dropped) == (0, 0, 0)
     item = PoamItem.objects.get()
     assert item.status == "open" and item.last_seen.date() == date(2024, 7, 3)
+
+
+def test_the_fedramp_workbook_says_a_milestone_was_closed_as_not_needed(item):
+    from openpoam.formats.fedramp_xlsx.fields import milestone_changes_text
+    from openpoam.tracker.documents import item_data
+
+    step = milestones.add_milestone(ROOT, item, "Buy tokens", date(2026, 11, 1))
+    milestones.close_not_needed(ROOT, step, "tokens came with the new VPN", date(2026, 11, 20))
+    data = item_data(item, date(2026, 11, 28))
+    assert "(1) Complete" in milestone_changes_text(data.milestones)
+    assert "Closed as not needed: tokens came with the new VPN" in milestone_changes_text(
+        data.milestones)
