@@ -63,7 +63,7 @@ def _generate(workdir: Path, hosts: int, per_host: int) -> list[tuple[str, Path]
         subprocess.run([sys.executable, str(HERE / "gen_nessus.py"), "--hosts", str(hosts),
                         "--findings-per-host", str(per_host), "--out", str(months[0]),
                         "--next-month", str(months[1]), "--third-month", str(months[2]),
-                        "--seed", "7"], check=True)
+                        "--fleet-changes", "--seed", "7"], check=True)
     return [("month 1", months[0]), ("month 2", months[1]), ("month 3", months[2]),
             ("month 3 again", months[2])]
 

@@ -7,9 +7,10 @@ The plugin catalogue (several hundred plugins with families, CVSS, CVEs,
 see-also links and per-host plugin output) and the hosts are derived from the
 seed, so the same arguments always write the same bytes. ``--next-month``
 writes a second scan of the same hosts in which about 5% of each host's findings
-are gone (remediated) and about 5% are new, a dozen plugins are fixed on every
-host (their items close) and ten newly published ones appear on some hosts (new
-items); ``--third-month`` does the same again to the second. Files are written as a stream: memory
+are gone (remediated) and about 5% are new; with ``--fleet-changes`` also a dozen
+plugins are fixed on every host (their items close) and ten newly published ones
+appear on some hosts (new items). ``--third-month`` does the same again to the
+second. Files are written as a stream: memory
 stays small whatever the size.
 """
 
@@ -190,7 +191,7 @@ def published(seed: int, month: int) -> list[Plugin]:
 
 
 def write_report(out: TextIO, seed: int, host_list: list[Host], plugins: list[Plugin],
-                 per_host: int, *, month: int, start: datetime) -> int:
+                 per_host: int, *, month: int, start: datetime, fleet: bool = False) -> int:
     out.write('<?xml version="1.0" ?>\n<NessusClientData_v2>\n<Policy><policyName>'
               'Monthly credentialed scan</policyName><Preferences><ServerPreferences>'
               '<preference><name>max_hosts</name><value>30</value></preference>'
@@ -201,7 +202,8 @@ def write_report(out: TextIO, seed: int, host_list: list[Host], plugins: list[Pl
         chosen = host_plugins(seed, host, plugins, per_host)
         for later in range(2, month + 1):  # each month changes the month before it
             chosen = next_month(seed if later == 2 else f"{seed}-m{later}", host, chosen, plugins)
-            chosen = fleet_changes(seed, later, host, chosen, plugins)
+            if fleet:
+                chosen = fleet_changes(seed, later, host, chosen, plugins)
         rng = random.Random(f"output-{seed}-{month}-{host.index}")
         began = start + timedelta(seconds=host.index * 7)
         _write_host(out, host, began)
@@ -253,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--next-month", type=Path)
     parser.add_argument("--third-month", type=Path, help="also the month after --next-month")
+    parser.add_argument("--fleet-changes", action="store_true",
+                        help="later months also patch plugins fleet-wide and publish new ones")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     plugins = catalogue(args.seed)
@@ -265,12 +269,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.next_month:
         with args.next_month.open("w", encoding="utf-8", newline="\n") as out:
             count = write_report(out, args.seed, host_list, plugins, args.findings_per_host,
-                                 month=2, start=start + timedelta(days=30))
+                                 month=2, start=start + timedelta(days=30),
+                                 fleet=args.fleet_changes)
         print(f"{args.next_month}: {args.hosts} hosts, {count} findings", file=sys.stderr)
     if args.third_month:
         with args.third_month.open("w", encoding="utf-8", newline="\n") as out:
             count = write_report(out, args.seed, host_list, plugins, args.findings_per_host,
-                                 month=3, start=start + timedelta(days=60))
+                                 month=3, start=start + timedelta(days=60),
+                                 fleet=args.fleet_changes)
         print(f"{args.third_month}: {args.hosts} hosts, {count} findings", file=sys.stderr)
     return 0
 
