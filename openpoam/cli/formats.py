@@ -143,7 +143,8 @@ def _result_dict(result) -> dict:
 
 
 def _print_result(result, system_) -> None:
-    title = ("Dry run — nothing was written: " if result.dry_run else "Imported ") + \
+    title = ("Already imported — nothing changed: " if result.already_imported_at else
+             "Dry run — nothing was written: " if result.dry_run else "Imported ") + \
         f"{result.file_name} ({result.format_label}) into {system_.name}"
     rows = []
     if result.scanner:

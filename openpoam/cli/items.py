@@ -295,13 +295,20 @@ def milestone_add(poam_id, description, org_slug, due, owner) -> None:
 @click.argument("sequence", type=int)
 @org_option
 @click.option("--on", "completed_on", callback=parse_date_option, required=True)
+@click.option("--not-needed", "not_needed", metavar="REASON", default=None,
+              help="Close the milestone as not needed, for this reason (kept in the history).")
 @with_django
-def milestone_complete(poam_id, sequence, org_slug, completed_on) -> None:
+def milestone_complete(poam_id, sequence, org_slug, completed_on, not_needed) -> None:
+    """Complete a milestone, or close it as not needed (--not-needed REASON)."""
     from openpoam.tracker.services import milestones
 
     found = base.item(base.organization(org_slug), poam_id)
-    milestones.complete_milestone(base.actor(), milestones.milestone_of(found, sequence),
-                                  completed_on)
+    target = milestones.milestone_of(found, sequence)
+    if not_needed is not None:
+        milestones.close_not_needed(base.actor(), target, not_needed, completed_on)
+        output.echo(f"milestone {sequence} of {found.poam_id} closed as not needed")
+        return
+    milestones.complete_milestone(base.actor(), target, completed_on)
     output.echo(f"milestone {sequence} of {found.poam_id} completed")
 
 

@@ -187,6 +187,7 @@ class MilestoneData:
     owner: str = ""
     uuid: str = ""
     changes: list[DueDateChange] = field(default_factory=list)
+    not_needed_reason: str = ""  # closed (on completed_on) as not needed, for this reason
 
 
 @dataclass(slots=True)

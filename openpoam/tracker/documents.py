@@ -94,7 +94,8 @@ def _milestone(m: Milestone, events: list[ChangeEvent]) -> d.MilestoneData:
     return d.MilestoneData(sequence=m.sequence, description=m.description,
                            original_due=m.original_due, current_due=m.current_due,
                            completed_on=m.completed_on, owner=m.owner.name if m.owner else "",
-                           uuid=str(m.uuid), changes=changes)
+                           uuid=str(m.uuid), changes=changes,
+                           not_needed_reason=m.not_needed_reason)
 
 
 def _history_entry(e: ChangeEvent) -> d.HistoryEntry:

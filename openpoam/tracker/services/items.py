@@ -143,7 +143,8 @@ def set_status(actor: Actor, item: PoamItem, wanted: str, *, actual_completion: 
     request = workflow.TransitionRequest(
         current=item.status_enum, wanted=wanted_status, requested_by=actor.name,
         actual_completion=actual_completion, evidence_count=item.evidence.count(),
-        approver=approver, rationale=rationale, review_date=review_date, reason=reason)
+        approver=approver, rationale=rationale, review_date=review_date, reason=reason,
+        open_milestones=open_milestones(item) if wanted_status is Status.COMPLETED else ())
     try:
         workflow.check_transition(request)
     except workflow.TransitionError as exc:
@@ -168,6 +169,12 @@ def set_status(actor: Actor, item: PoamItem, wanted: str, *, actual_completion: 
     item.save()
     recorder.save()
     return item
+
+
+def open_milestones(item: PoamItem) -> tuple[int, ...]:
+    """Sequence numbers of the item's milestones neither completed nor closed as not needed."""
+    return tuple(item.milestones.filter(completed_on__isnull=True)
+                 .values_list("sequence", flat=True))
 
 
 @transaction.atomic
