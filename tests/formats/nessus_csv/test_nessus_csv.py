@@ -60,18 +60,22 @@ LAYOUTS = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(LAYOUTS))
-def test_it_reads_each_layout(name):
-    path = FIXTURES / name
-    assert IMPORTER.sniff(path.read_bytes()[:65536], name)
+def assert_reads(path: Path, hosts: int, total: int, above_info: int, scanner: str) -> None:
+    """Sniffed, counted (targets, findings after merging, above info), one identity each."""
+    assert IMPORTER.sniff(path.read_bytes()[:65536], path.name)
     recs = records(path)
-    hosts, total, above_info, scanner = LAYOUTS[name]
     found = findings(recs)
     assert len([r for r in recs if isinstance(r, Target)]) == hosts
     assert len(found) == total == len({f.identity for f in found})
     assert sum(f.severity != Severity.INFO for f in found) == above_info
     assert [r.scanner for r in recs if isinstance(r, ScanInfo)] == [scanner]
-    assert all(f.scope == "tenable" and f.port != "0" for f in found)
+    assert all(f.scope == "tenable" and f.weakness_id.isdigit() for f in found)
+    assert all(f.port != "0" and f.protocol in ("tcp", "udp", "icmp", "") for f in found)
+
+
+@pytest.mark.parametrize("name", sorted(LAYOUTS))
+def test_it_reads_each_layout(name):
+    assert_reads(FIXTURES / name, *LAYOUTS[name])
 
 
 def test_it_merges_a_duplicate_row_and_keeps_each_port_apart():
@@ -177,18 +181,7 @@ EXPECTED = {
 @SHARED
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_it_reads_every_sample(name):
-    path = FOLDER / name
-    assert IMPORTER.sniff(path.read_bytes()[:65536], name)
-    recs = records(path)
-    hosts, total, above_info, scanner = EXPECTED[name]
-    found = findings(recs)
-    assert len([r for r in recs if isinstance(r, Target)]) == hosts
-    assert len(found) == total
-    assert sum(f.severity != Severity.INFO for f in found) == above_info
-    assert [r.scanner for r in recs if isinstance(r, ScanInfo)] == [scanner]
-    assert all(f.scope == "tenable" and f.weakness_id.isdigit() for f in found)
-    assert all(f.port != "0" and f.protocol in ("tcp", "udp", "icmp", "") for f in found)
-    assert len({f.identity for f in found}) == total
+    assert_reads(FOLDER / name, *EXPECTED[name])
 
 
 @SHARED
