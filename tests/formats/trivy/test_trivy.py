@@ -225,7 +225,8 @@ def test_it_keeps_identity_when_version_tag_severity_and_text_change():
 
 
 def test_it_yields_one_finding_per_package_even_when_listed_per_layer():
-    found = [f for f in findings("image.json", FIXTURES) if f.weakness_id.startswith("CVE-2026-10001")]
+    found = [f for f in findings("image.json", FIXTURES)
+             if f.weakness_id.startswith("CVE-2026-10001")]
     assert len(found) == 1  # listed in two layers
 
 
