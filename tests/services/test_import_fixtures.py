@@ -23,8 +23,9 @@ FIXTURE_FILES = sorted(p for p in FORMATS.glob("*/fixtures/*")
 # Qualys keeps web sites on one port apart with the port "443@portal.example.gov"; the
 # affected-asset port column holds 10 characters, so the row stores "443@portal", the next
 # import no longer matches it and inserts it again: IntegrityError. A known defect of the
-# import service; strict, so that its fix makes these fail until the mark is removed.
-VIRTUAL_HOSTS = pytest.mark.xfail(raises=IntegrityError, strict=True,
+# import service (test_it_reimports_qualys_virtual_hosts below). Not strict here: an import
+# service that skips a file it has already imported passes these without fixing the defect.
+VIRTUAL_HOSTS = pytest.mark.xfail(raises=IntegrityError, strict=False,
                                   reason="a Qualys port with its virtual host is cut to 10 "
                                          "characters and collides on the second import")
 COLLIDING = {"qualys/asset_data_report.xml", "qualys/scan_report.xml", "qualys/scan_report.csv"}
@@ -45,6 +46,20 @@ def test_it_imports_every_fixture_twice_changing_nothing_the_second_time(org, pa
     again = imports.import_file(ROOT, system, path)
     assert (again.counts.new, again.counts.recurred, again.counts.remediated,
             again.counts.closed) == (0, 0, 0, 0), "a second import of the same file changed it"
+
+
+@pytest.mark.xfail(raises=IntegrityError, strict=True,
+                   reason="a Qualys port with its virtual host is cut to 10 characters and "
+                          "collides on the next import")
+def test_it_reimports_qualys_virtual_hosts_from_next_months_report(org, tmp_path):
+    system = setup.create_system(ROOT, org, slug="s", name="S", framework="fedramp-moderate")
+    report = FORMATS / "qualys" / "fixtures" / "asset_data_report.xml"
+    imports.import_file(ROOT, system, report)
+    later = tmp_path / "next-month.xml"  # the same findings, reported a month later
+    later.write_bytes(report.read_bytes().replace(b"2026-11-02T20:03:10Z",
+                                                  b"2026-12-02T20:03:10Z"))
+    again = imports.import_file(ROOT, system, later)
+    assert (again.counts.new, again.counts.remediated, again.counts.closed) == (0, 0, 0)
 
 
 def test_it_covers_a_fixture_of_every_format_folder():
