@@ -22,8 +22,13 @@ class CliError(click.ClickException):
 
 @click.group()
 @click.version_option(package_name="openpoam")
-def cli() -> None:
+@click.option("--as", "as_user", metavar="USER", help="Act as this user, with the roles they "
+              "hold ($OPENPOAM_USER). Without it the command line on the server is trusted "
+              "like an administrator.")
+def cli(as_user: str | None) -> None:
     """OpenPOAM: Plans of Action and Milestones for CMMC, NIST SP 800-171, FedRAMP and RMF."""
+    if as_user:
+        os.environ["OPENPOAM_USER"] = as_user
 
 
 def run(group: click.Group) -> int:
@@ -69,22 +74,34 @@ def with_django(func):
 
 
 def actor(name: str | None = None):
+    """Who runs the command: the user named by --as / $OPENPOAM_USER (their roles apply),
+    else the local operator, trusted like an administrator."""
     from openpoam.tracker.services import Actor
 
+    username = os.environ.get("OPENPOAM_USER")
+    if username:
+        from django.contrib.auth import get_user_model
+
+        user = get_user_model().objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise CliError(f"no active user {username!r} (see `openpoam user list`)")
+        return Actor.for_user(user)
     return Actor.command_line(name or os.environ.get("OPENPOAM_ACTOR"))
 
 
 def organization(slug: str | None):
-    """The named organization; with none named, the only one there is."""
-    from openpoam.tracker.models import Organization
+    """The named organization; with none named, the only one there is. An organization the
+    acting user may not see is reported as missing, like one that does not exist."""
+    from openpoam.tracker.services.actors import visible_organizations
 
+    organizations = visible_organizations(actor())
     slug = slug or os.environ.get("OPENPOAM_ORG")
     if slug:
-        org = Organization.objects.filter(slug=slug).first()
+        org = organizations.filter(slug=slug).first()
         if org is None:
             raise CliError(f"no organization {slug!r} (see `openpoam org list`)")
         return org
-    orgs = list(Organization.objects.all()[:2])
+    orgs = list(organizations[:2])
     if len(orgs) == 1:
         return orgs[0]
     raise CliError("name the organization with --org (see `openpoam org list`)")

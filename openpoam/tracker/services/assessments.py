@@ -14,6 +14,7 @@ from django.utils import timezone
 from openpoam.domain import cmmc
 from openpoam.domain.cmmc.payload import parse_payload
 from openpoam.tracker.models import Assessment, AssessmentResult, PoamItem, Role, System
+from openpoam.tracker.services import audit
 from openpoam.tracker.services import items as item_services
 from openpoam.tracker.services.actors import Actor, ServiceError, require
 from openpoam.tracker.services.history import Recorder
@@ -25,7 +26,7 @@ LEVEL_OF = {"cmmc-l1": 1, "cmmc-l2": 2, "cmmc-l3": 3, "nist-800-171": 2}
 def record_assessment(actor: Actor, system: System, payload: dict, *, assessed_on: date,
                       assessor: str = "") -> Assessment:
     """Store an assessment given in the `openpoam cmmc evaluate` input form."""
-    require(actor, system.organization, Role.EDITOR)
+    require(actor, system.organization, "assessment.record")
     try:
         assessment, _ = parse_payload(payload)
         evaluation = cmmc.evaluate(assessment)
@@ -40,6 +41,10 @@ def record_assessment(actor: Actor, system: System, payload: dict, *, assessed_o
         AssessmentResult(assessment=row, requirement=requirement, result=result.value)
         for requirement, result in sorted(evaluation.results.items())
         if result.value != "met")
+    audit.record(actor, system.organization, "assessment", str(row.pk), "create",
+                 {"level": ("", row.level), "assessment_type": ("", row.assessment_type),
+                  "assessed_on": ("", row.assessed_on), "score": ("", row.score),
+                  "status": ("", row.status)}, system=system)
     return row
 
 
