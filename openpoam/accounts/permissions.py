@@ -68,7 +68,9 @@ def actions_of(role: str) -> list[str]:
 # against the organization the URL names. tests/accounts/test_url_permissions.py fails for a
 # URL pattern missing here, so a new page cannot ship without deciding who may see it.
 PUBLIC, SIGNED_IN = "public", "signed-in"
-READ = ("GET", "HEAD")
+# The admin site: staff accounts whose session passed the second factor (admin_site.py).
+STAFF = "staff with a second factor"
+NAMESPACE_PERMISSIONS = {"admin": STAFF}
 
 URL_PERMISSIONS: dict[str, dict[str, str]] = {
     "login": {"GET": PUBLIC, "HEAD": PUBLIC, "POST": PUBLIC},
@@ -94,4 +96,23 @@ URL_PERMISSIONS: dict[str, dict[str, str]] = {
     "system-imports": {"GET": "poam.view", "HEAD": "poam.view"},
     "system-export": {"GET": "poam.export", "HEAD": "poam.export"},
     "evidence": {"GET": "poam.view", "HEAD": "poam.view"},
+    "favicon": {m: PUBLIC for m in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")},
+}
+
+# ---- the command line ------------------------------------------------------------------------
+# Every command that takes --org, and the action it needs when run as a user (`--as USER`).
+# tests/accounts/test_cli_permissions.py fails for a command missing here.
+CLI_PERMISSIONS: dict[str, str] = {
+    "system create": "system.manage", "system list": "poam.view",
+    "person add": "poam.edit", "person list": "poam.view",
+    "item add": "poam.edit", "item list": "poam.view", "item show": "poam.view",
+    "item update": "poam.edit", "item set-status": "poam.edit", "item depends": "poam.edit",
+    "item delete": "item.delete",
+    "milestone add": "poam.edit", "milestone complete": "poam.edit",
+    "milestone reschedule": "poam.edit", "evidence add": "poam.edit",
+    "member add": "members.manage", "member role": "members.manage",
+    "member remove": "members.manage", "member list": "members.manage",
+    "history show": "poam.view", "history verify": "audit.view",
+    "cmmc record": "assessment.record", "cmmc status": "poam.view",
+    "export": "poam.export", "import": "poam.import", "imports list": "poam.view",
 }

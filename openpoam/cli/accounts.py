@@ -164,9 +164,13 @@ def history_verify(org_slug: str | None) -> None:
     record and exit non-zero."""
     from openpoam.tracker.services import audit
 
+    from openpoam.tracker.services.actors import require
+
     org_ = base.organization(org_slug) if org_slug else None
     if org_ is None and not base.actor().is_superuser:
         raise CliError("name the organization with --org")
+    if org_ is not None:
+        require(base.actor(), org_, "audit.view")
     checked, breaks = audit.verify(org_)
     for found in breaks:
         click.echo(f"openpoam: {found.describe()}", err=True)

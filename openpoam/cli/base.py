@@ -27,8 +27,6 @@ class CliError(click.ClickException):
               "like an administrator.")
 def cli(as_user: str | None) -> None:
     """OpenPOAM: Plans of Action and Milestones for CMMC, NIST SP 800-171, FedRAMP and RMF."""
-    if as_user:
-        os.environ["OPENPOAM_USER"] = as_user
 
 
 def run(group: click.Group) -> int:
@@ -78,7 +76,9 @@ def actor(name: str | None = None):
     else the local operator, trusted like an administrator."""
     from openpoam.tracker.services import Actor
 
-    username = os.environ.get("OPENPOAM_USER")
+    context = click.get_current_context(silent=True)
+    username = (context.find_root().params.get("as_user") if context else None) \
+        or os.environ.get("OPENPOAM_USER")
     if username:
         from django.contrib.auth import get_user_model
 

@@ -119,3 +119,7 @@ def actor_of_user(user):
     from openpoam.tracker.services.actors import Actor
 
     return Actor.for_user(user)
+
+
+# Django's view redirects before it looks at the method: refuse other methods first.
+set_password = require_http_methods(["GET", "HEAD", "POST"])(SetPasswordView.as_view())
