@@ -14,7 +14,9 @@ from openpoam.tracker.services.actors import Actor
 LOCKED_MESSAGE = ("Too many failed sign-ins from this account or this address. Wait "
                   "{minutes} minutes, or ask an owner of your organization to unlock the account.")
 WRONG_MESSAGE = "Please enter a correct username and password. Both may be case-sensitive."
-WRONG_CODE_MESSAGE = "That code is not right, or was already used."
+# django-otp throttles a device after a wrong code (1 s, then 2, 4 …): say so.
+WRONG_CODE_MESSAGE = ("That code is not right, was already used, or came too soon after a "
+                      "wrong one: wait a few seconds and try the next code.")
 ANONYMOUS = Actor(name="anonymous")
 
 
