@@ -57,6 +57,7 @@ def with_django(func):
     def wrapper(*args, **kwargs):
         django_setup()
         from django.core.exceptions import ObjectDoesNotExist
+        from django.db import OperationalError, ProgrammingError
 
         from openpoam.formats.base import FormatError
         from openpoam.tracker.services import ServiceError
@@ -67,6 +68,9 @@ def with_django(func):
             raise CliError(str(exc)) from None
         except ObjectDoesNotExist as exc:
             raise CliError(str(exc)) from None
+        except (OperationalError, ProgrammingError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise CliError(f"database: {first} (is it set up? `openpoam setup`)") from None
 
     return wrapper
 

@@ -81,4 +81,6 @@ def _events_of(key: str) -> Iterator[ChangeEvent]:
         rows = ChangeEvent.objects.filter(organization__isnull=True)
     else:
         rows = ChangeEvent.objects.filter(organization_id=int(key.partition(":")[2]))
-    return rows.order_by("sequence", "id").iterator(chunk_size=5000)
+    columns = ("id", "sequence", "prev_hash", "hash", *chain.HASHED_FIELDS)
+    return rows.order_by("sequence", "id").values_list(*columns, named=True).iterator(
+        chunk_size=5000)
