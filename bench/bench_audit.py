@@ -28,7 +28,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-PG_BASE = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
+sys.path.insert(0, str(HERE))
+from bench_import import PG_BASE, _pg  # noqa: E402  (one throwaway-database helper)
 CLI = [sys.executable, "-c", "from openpoam.cli import main; main()"]
 
 
@@ -108,17 +109,6 @@ def _record(count: int) -> int:
     print(json.dumps({"save_seconds": time.perf_counter() - started,
                       "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
     return 0
-
-
-def _pg(sql: str) -> bool:
-    import psycopg
-
-    try:
-        with psycopg.connect(f"{PG_BASE}/postgres", autocommit=True, connect_timeout=3) as conn:
-            conn.execute(sql)
-        return True
-    except psycopg.Error:
-        return False
 
 
 if __name__ == "__main__":
