@@ -78,3 +78,10 @@ def test_imported_text_is_escaped_in_the_audit_trail(as_alice, alice, org_a):
     setup.add_person(Actor.for_user(alice), org_a.org, "<script>alert(1)</script>")
     page = as_alice.get(reverse("audit", args=["org-a"])).content.decode()
     assert "<script>alert" not in page and "&lt;script&gt;" in page
+
+
+def test_home_links_members_and_audit_for_owners_only(client, alice, bob, org_a):
+    client.force_login(alice)
+    assert reverse("members", args=["org-a"]) in client.get(reverse("home")).content.decode()
+    client.force_login(bob)
+    assert reverse("members", args=["org-a"]) not in client.get(reverse("home")).content.decode()
