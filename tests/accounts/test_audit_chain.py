@@ -144,3 +144,16 @@ def test_account_events_have_their_own_chain():
     head = ChainHead.objects.get(key=chain.ACCOUNTS_CHAIN)
     assert head.sequence == 1
     assert audit.verify() == (1, [])
+
+
+def test_an_import_is_recorded_with_its_file_and_hash(system, tmp_path):
+    from openpoam.tracker.services import imports
+
+    scan = tmp_path / "scan.csv"
+    scan.write_text("Plugin ID,CVE,CVSS v3.0 Base Score,Risk,Host,Protocol,Port,Name,Synopsis,"
+                    "Description,Solution\n19506,,,None,10.0.0.1,tcp,0,Scan info,s,d,n\n"
+                    "51192,,6.4,Medium,10.0.0.1,tcp,443,Untrusted cert,s,d,fix\n")
+    result = imports.import_file(ADMIN, system, scan)
+    row = ChangeEvent.objects.get(entity="import", field="sha256")
+    assert (row.new_value, row.entity_ref) == (result.sha256, str(result.record.pk))
+    assert audit.verify(system.organization)[1] == []

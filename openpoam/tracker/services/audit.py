@@ -35,6 +35,16 @@ def record(actor: Actor, organization: Organization | None, entity: str, entity_
     recorder.save()
 
 
+def record_import(actor: Actor, import_record) -> None:
+    """The import itself (the items it changed have records of their own)."""
+    system = import_record.system
+    record(actor, system.organization, "import", str(import_record.pk), "create",
+           {"file_name": ("", import_record.file_name), "sha256": ("", import_record.sha256),
+            "format": ("", import_record.format),
+            "counts": ("", f"new {import_record.new}, updated {import_record.updated}, "
+                           f"closed {import_record.closed}")}, system=system)
+
+
 def changes_of(obj, values: Mapping[str, object]) -> dict[str, tuple]:
     """The fields of ``obj`` that ``values`` would change, as {name: (old, new)}."""
     return {name: (getattr(obj, name), value) for name, value in values.items()
