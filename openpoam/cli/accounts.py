@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import click
 
 from openpoam.cli import base
@@ -189,4 +191,6 @@ def check_deploy() -> None:
     try:
         call_command("check", deploy=True, fail_level="WARNING")
     except SystemCheckError as exc:
-        raise CliError(str(exc).strip().replace("\n", " ")) from None
+        ids = ", ".join(re.findall(r"\(([a-z_]+\.[EW]\d+)\)", str(exc)))
+        raise CliError(f"deployment checks failed: {ids} (behind HTTPS, set OPENPOAM_HTTPS=1; "
+                       "Django's check framework documents each ID)") from None

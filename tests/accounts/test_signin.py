@@ -181,4 +181,4 @@ def _check_deploy(tmp_path, **env) -> subprocess.CompletedProcess:
 def test_check_deploy_passes_with_the_https_switch_and_fails_without(tmp_path):
     assert _check_deploy(tmp_path, OPENPOAM_HTTPS="1").returncode == 0
     plain = _check_deploy(tmp_path, OPENPOAM_HTTPS="0")
-    assert plain.returncode == 1 and "SECURE_HSTS_SECONDS" in plain.stderr
+    assert plain.returncode == 1 and "security.W004" in plain.stderr
