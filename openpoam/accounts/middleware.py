@@ -1,8 +1,11 @@
 """Session upkeep for signed-in users, once a minute rather than on every request:
 
-- the idle timeout: the session is saved (and its cookie renewed for SESSION_COOKIE_AGE)
+- the idle timeout (NIST SP 800-171 Rev 2, 3.1.11: "Terminate (automatically) a user
+  session after a defined condition"): the session is saved (and its cookie renewed for SESSION_COOKIE_AGE)
   when a minute has passed since the last save, so it ends after that long unused;
-- an organization may require a second factor of all its members: a signed-in member
+- an organization may require a second factor of all its members (3.5.3: "Use multifactor
+  authentication for local and network access to privileged accounts and for network
+  access to non-privileged accounts"): a signed-in member
   without a verified second factor is sent to enrol one (or to sign in again with it)
   before any other page. Whether a rule applies is looked up at most once a minute.
 """

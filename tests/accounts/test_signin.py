@@ -182,3 +182,22 @@ def test_check_deploy_passes_with_the_https_switch_and_fails_without(tmp_path):
     assert _check_deploy(tmp_path, OPENPOAM_HTTPS="1").returncode == 0
     plain = _check_deploy(tmp_path, OPENPOAM_HTTPS="0")
     assert plain.returncode == 1 and "security.W004" in plain.stderr
+
+
+def test_a_session_in_use_is_renewed_and_an_idle_one_ends(client, alice):
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from openpoam.accounts.middleware import SEEN
+
+    _sign_in(client, "alice")
+    session = client.session
+    session[SEEN] = 0  # the last renewal was long ago
+    session.save()
+    Session.objects.update(expire_date=timezone.now() + timedelta(minutes=5))
+    assert _signed_in(client)
+    assert Session.objects.get().expire_date > timezone.now() + timedelta(hours=7)
+    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))  # idle too long
+    assert not _signed_in(client)

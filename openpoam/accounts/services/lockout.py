@@ -1,6 +1,9 @@
 """Throttling of sign-in: after repeated failures an account name, or a client address, is
 locked for a while. Counted for names that match no account too, so the answer never tells
-whether an account exists. Owners (and administrators) lift a lock early."""
+whether an account exists. Owners (and administrators) lift a lock early.
+
+NIST SP 800-171 Rev 2, 3.1.8: "Limit unsuccessful logon attempts."
+"""
 
 from __future__ import annotations
 
