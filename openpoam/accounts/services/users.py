@@ -53,6 +53,19 @@ def create_user(actor: Actor, username: str, *, email: str = "", superuser: bool
     return user, password
 
 
+@transaction.atomic
+def reset_password(actor: Actor, user) -> str:
+    """Give an account a new generated password (an administrator's recovery); returns it."""
+    _require_admin(actor)
+    password = secrets.token_urlsafe(15)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    lockout.clear(user.get_username())
+    audit.record(actor, None, "account", user.get_username(), "update",
+                 {"password": ("", "reset")})
+    return password
+
+
 def user_rows(actor: Actor) -> list[dict]:
     _require_admin(actor)
     users = get_user_model().objects.order_by("username").prefetch_related(
