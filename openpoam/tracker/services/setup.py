@@ -71,7 +71,7 @@ def create_system(actor: Actor, organization: Organization, *, slug: str, name: 
                     acronym=acronym, impact_level=impact_level, designation=designation,
                     description=description, auto_close=auto_close)
     _save(_validated(system))
-    audit.record(actor, organization, "system", system.uuid, "create",
+    audit.record(actor, organization, "system", system.slug, "create",
                  _created(system, SYSTEM_FIELDS), system=system)
     return system
 
@@ -90,7 +90,7 @@ def update_system(actor: Actor, system: System, why: str = "", **changes) -> Sys
         setattr(system, name, value)
     _save(_validated(system))
     if changed:
-        audit.record(actor, system.organization, "system", system.uuid, "update", changed, why,
+        audit.record(actor, system.organization, "system", system.slug, "update", changed, why,
                      system=system)
     return system
 
