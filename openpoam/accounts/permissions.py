@@ -97,6 +97,18 @@ URL_PERMISSIONS: dict[str, dict[str, str]] = {
     "system-export": {"GET": "poam.export", "HEAD": "poam.export"},
     "evidence": {"GET": "poam.view", "HEAD": "poam.view"},
     "favicon": {m: PUBLIC for m in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")},
+    # The monthly cadence (openpoam/reviews).
+    "system-reviews": {"GET": "poam.view", "HEAD": "poam.view", "POST": "poam.edit"},
+    "system-review": {"GET": "poam.view", "HEAD": "poam.view", "POST": "poam.edit"},
+    "system-review-entry": {"POST": "poam.edit"},
+    "snapshot-compare": {"GET": "poam.view", "HEAD": "poam.view"},
+    "snapshot-export": {"GET": "poam.export", "HEAD": "poam.export"},
+    "system-metrics": {"GET": "poam.view", "HEAD": "poam.view"},
+    "system-report": {"GET": "poam.view", "HEAD": "poam.view"},
+    # Anyone may subscribe to their own feed; revoking someone else's is the owner's.
+    "system-calendars": {"GET": "poam.view", "HEAD": "poam.view", "POST": "poam.view"},
+    # No sign-in: calendar programs cannot; the private token in the URL is the key.
+    "calendar-feed": {"GET": PUBLIC, "HEAD": PUBLIC},
 }
 
 # ---- the command line ------------------------------------------------------------------------
@@ -115,4 +127,13 @@ CLI_PERMISSIONS: dict[str, str] = {
     "history show": "poam.view", "history verify": "audit.view",
     "cmmc record": "assessment.record", "cmmc status": "poam.view",
     "export": "poam.export", "import": "poam.import", "imports list": "poam.view",
+    "check": "poam.view", "metrics": "poam.view", "report": "poam.view",
+    "remind": "org.manage",
+    "review start": "poam.edit", "review confirm": "poam.edit", "review update": "poam.edit",
+    "review escalate": "poam.edit", "review finish": "poam.edit",
+    "review list": "poam.view", "review show": "poam.view",
+    "snapshot take": "poam.edit", "snapshot list": "poam.view",
+    "snapshot compare": "poam.view", "snapshot export": "poam.export",
+    "calendar create": "poam.view", "calendar list": "poam.view",
+    "calendar revoke": "poam.view",
 }

@@ -3,15 +3,23 @@ tracker services (never the models directly) and print errors as one line."""
 
 from __future__ import annotations
 
+import importlib
 import sys
-
 
 from openpoam.cli.base import cli, run
 
+# Every module that adds commands; tests walk the whole tree through load_commands().
+COMMAND_MODULES = ("accounts", "cmmc", "formats", "items", "reviews", "server")
+
+
+def load_commands() -> None:
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"openpoam.cli.{name}")
+
 
 def main() -> None:
-    from openpoam.cli import accounts, cmmc, formats, items, reviews, server  # noqa: F401  (registers commands)
+    load_commands()
     sys.exit(run(cli))
 
 
-__all__ = ["cli", "main"]
+__all__ = ["COMMAND_MODULES", "cli", "load_commands", "main"]

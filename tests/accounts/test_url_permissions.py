@@ -7,6 +7,8 @@ that lists methods the view does not accept (or misses one it does).
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
@@ -50,7 +52,14 @@ def test_the_table_names_no_url_that_is_gone():
 @pytest.fixture
 def url_args(org_a, bob):
     """A value for each URL parameter, naming objects of organization A."""
-    return {"org_slug": org_a.org.slug, "system_slug": org_a.system.slug,
+    from openpoam.reviews.services import calendar, review
+    from openpoam.tracker.services import Actor
+
+    admin = Actor.command_line("admin")
+    review.start_review(admin, org_a.system, date(2026, 11, 1))
+    snapshot = review.take_snapshot(admin, org_a.system)
+    _feed, feed_token = calendar.create_feed(admin, system=org_a.system)
+    return {"month": "2026-11", "number": snapshot.pk, "feed_token": feed_token,"org_slug": org_a.org.slug, "system_slug": org_a.system.slug,
             "poam_id": org_a.item.poam_id, "format_key": "csv",
             "evidence_uuid": org_a.evidence.uuid, "user_id": bob.pk,
             "uidb64": urlsafe_base64_encode(force_bytes(bob.pk)),
