@@ -11,6 +11,7 @@ from openpoam.cli.base import cli, run
 
 def main() -> None:
     from openpoam.cli import cmmc, formats, items, server  # noqa: F401  (registers commands)
+    from openpoam.cli import fedramp  # noqa: F401  (FedRAMP CR26 commands)
     sys.exit(run(cli))
 
 

@@ -1,0 +1,63 @@
+"""`openpoam fedramp deadlines`: the stable contract (CR26 issue section 4), no database."""
+
+import json
+
+from click.testing import CliRunner
+
+from openpoam.cli import base
+from openpoam.cli import fedramp  # noqa: F401  (registers the group)
+
+EXAMPLE = {"class": "B", "rating": 4, "lev": True, "irv": False, "kev_due": "2026-12-13",
+           "detected_at": "2026-12-10T14:00:00Z", "evaluated_at": "2026-12-12T09:30:00Z"}
+
+
+def _run(*args, input=None):
+    return CliRunner().invoke(base.cli, ["fedramp", *args], input=input)
+
+
+def _file(tmp_path, payload) -> str:
+    path = tmp_path / "v.json"
+    path.write_text(json.dumps(payload))
+    return str(path)
+
+
+def test_it_prints_the_three_deadlines_with_their_rules(tmp_path):
+    result = _run("deadlines", _file(tmp_path, EXAMPLE), "--now", "2026-12-12T10:00:00Z")
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert (out["evaluation_due"], out["evaluation_due_rule"]) == ("2026-12-17T14:00:00Z",
+                                                                   "VER-TFR-EVU")
+    assert (out["reduction_due"], out["reduction_due_rule"]) == ("2026-12-13T23:59:59Z",
+                                                                 "VDR-TFR-KEV")
+    assert (out["accepted_from"], out["accepted_from_rule"]) == ("2027-06-22T09:30:00Z",
+                                                                 "VER-TFR-MAV")
+    assert out["as_of"] == "2026-12-12T10:00:00Z" and out["overdue"] is False
+
+
+def test_it_reads_stdin_with_a_dash():
+    payload = {**EXAMPLE, "class": "D", "rating": 5, "irv": True, "kev_due": None,
+               "evaluated_at": "2026-12-12T21:30:00Z"}
+    result = _run("deadlines", "-", input=json.dumps(payload))
+    out = json.loads(result.output)
+    assert out["reduction_due"] == "2026-12-13T09:30:00Z"  # VDR-TFR-PVR Class D 12 hours
+    assert out["reduction_due_rule"] == "VDR-TFR-PVR"
+
+
+def test_it_answers_an_array_with_an_array(tmp_path):
+    second = {**EXAMPLE, "evaluated_at": None, "rating": None, "lev": None, "irv": None}
+    out = json.loads(_run("deadlines", _file(tmp_path, [EXAMPLE, second])).output)
+    assert [o["accepted_from"] for o in out] == ["2027-06-22T09:30:00Z", None]
+
+
+def test_bad_input_is_one_line_on_stderr_and_exit_2(tmp_path):
+    for payload in ({**EXAMPLE, "rating": 9}, {**EXAMPLE, "detected_at": "yesterday"}, [1]):
+        result = _run("deadlines", _file(tmp_path, payload))
+        assert result.exit_code == 2
+        assert len(result.output.strip().splitlines()) == 1
+        assert result.output.startswith("openpoam: ") and "Traceback" not in result.output
+    bad_json = tmp_path / "bad.json"
+    bad_json.write_text("{")
+    result = _run("deadlines", str(bad_json))
+    assert result.exit_code == 2 and "not valid JSON" in result.output
+    missing = _run("deadlines", str(tmp_path / "missing.json"))
+    assert missing.exit_code == 2 and "cannot read" in missing.output
