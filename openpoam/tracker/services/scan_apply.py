@@ -20,6 +20,7 @@ from openpoam.domain.reconcile import (AssetState, Changes, ExistingItem, NewIte
                                        WeaknessDigest)
 from openpoam.tracker.models import (AffectedAsset, ControlReference, Evidence, KnownExploited,
                                      PoamItem, System)
+from openpoam.tracker.services import cr26
 from openpoam.tracker.services import evidence as evidence_store
 from openpoam.tracker.services.bulk import insert_rows, update_from_rows
 from openpoam.tracker.services.history import Recorder
@@ -69,6 +70,8 @@ def apply_changes(actor, system: System, changes: Changes, asset_ids: dict, reco
     _propose(changes.proposed, touched, recorder, why)
     _item_last_seen(changes)
     recorder.save()
+    # FedRAMP CR26 systems: detection times, proposed ratings, remediations (services/cr26.py)
+    cr26.record_detections(actor, system, record, changes)
 
 
 def _touched_items(changes: Changes) -> dict[int, PoamItem]:

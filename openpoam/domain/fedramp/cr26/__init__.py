@@ -5,7 +5,8 @@ See README.md beside this file for the rules, their citations and every interpre
 
 from openpoam.domain.fedramp.cr26.deadlines import (Cr26Error, Deadline, Disposition, EventKind,
                                                     Incident, RatingEvent, Status, Vulnerability,
-                                                    accepted_from, column, evaluation_due,
+                                                    accepted_from, check_rating, column,
+                                                    evaluation_due,
                                                     group_detected_at, incident, iso,
                                                     kev_due_at, kev_deadline, reduction_due,
                                                     reduction_timeframe, status, utc)
@@ -16,7 +17,7 @@ from openpoam.domain.fedramp.cr26.tables import (EVU, IRI, MAV, MRH, NRI, PVR, R
                                                  CertClass, Column, Force, Timeframe)
 
 __all__ = ["EVU", "IRI", "MAV", "MRH", "NRI", "PVR", "RATINGS", "CertClass", "Column",
-           "Cr26Error", "Deadline", "Disposition", "EventKind", "Force", "Incident", "Proposal",
+           "Cr26Error", "Deadline", "check_rating", "Disposition", "EventKind", "Force", "Incident", "Proposal",
            "RatingEvent", "Status", "Timeframe", "Vulnerability", "accepted_from", "column",
            "cvss_score", "deadlines_payload", "evaluation_due", "group_detected_at", "incident",
            "internet_reachable", "iso", "kev_deadline", "kev_due_at", "network_vector",
