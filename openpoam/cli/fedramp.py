@@ -13,7 +13,8 @@ from pathlib import Path
 
 import click
 
-from openpoam.cli.base import EXIT_USAGE, cli
+from openpoam.cli.base import (EXIT_USAGE, cli, json_option, org_option, system_option,
+                               with_django)
 
 MAX_INPUT = 1024 * 1024  # a deadlines request is a few hundred bytes; refuse anything huge
 
@@ -97,3 +98,285 @@ def _now(text: str | None) -> datetime:
     except ValueError as exc:
         message = str(exc) if isinstance(exc, Cr26Error) else f"{text!r} is not an ISO instant"
         raise _InputError(f"--now: {message}") from None
+
+
+# ---- commands on a system's CR26 records (database) ----------------------------------------
+
+def _instant_option(ctx, param, value):
+    if value is None:
+        return None
+    from openpoam.domain.fedramp.cr26 import Cr26Error, utc
+
+    try:
+        return utc(datetime.fromisoformat(value), param.opts[0])
+    except (ValueError, Cr26Error) as exc:
+        raise click.BadParameter(f"{value!r}: {exc}" if isinstance(exc, Cr26Error) else
+                                 f"{value!r} is not an ISO 8601 instant") from None
+
+
+at_option = click.option("--at", callback=_instant_option,
+                         help="When it happened, ISO 8601 with a zone (default: now).")
+rating_option = click.option("--rating", type=click.IntRange(1, 5), required=True,
+                             help="Potential Agency Impact N-rating, 1 to 5 (VER-EVA-EPA).")
+
+
+def _system(org_slug, system_slug):
+    from openpoam.cli import base
+
+    return base.system(base.organization(org_slug), system_slug)
+
+
+def _vuln(org_slug, system_slug, poam_id: str):
+    from openpoam.cli.base import CliError
+    from openpoam.tracker.models import Cr26Vulnerability
+
+    system_ = _system(org_slug, system_slug)
+    found = (Cr26Vulnerability.objects.select_related("item", "system__organization")
+             .filter(system=system_, item__poam_id=poam_id.strip().upper()).first())
+    if found is None:
+        raise CliError(f"{system_.slug} has no CR26 vulnerability {poam_id!r}")
+    return found
+
+
+@fedramp.command()
+@org_option
+@system_option
+@click.option("--regime", type=click.Choice(["classic", "cr26"]), required=True)
+@click.option("--class", "cert_class", type=click.Choice(list("ABCD"), case_sensitive=False),
+              help="The offering's CR26 certification class.")
+@click.option("--package-uri", help="Certification Package Overview URI, for the reports.")
+@with_django
+def regime(org_slug, system_slug, regime, cert_class, package_uri) -> None:
+    """Keep the classic Rev5 POA&M or move a FedRAMP system to the CR26 rules."""
+    from openpoam.cli import base
+    from openpoam.tracker.services import cr26
+
+    system_ = _system(org_slug, system_slug)
+    adopted = cr26.set_regime(base.actor(), system_, regime, cert_class or "", package_uri)
+    label = f"CR26 Class {system_.cr26_class}" if regime == "cr26" else "the classic POA&M"
+    click.echo(f"{system_.slug} follows {label}"
+               + (f"; {adopted} open item(s) now tracked under CR26" if adopted else ""))
+
+
+def _row(row) -> dict:
+    from openpoam.domain.fedramp.cr26 import iso
+
+    vuln, state = row.vuln, row.state
+    return {"id": row.poam_id, "title": vuln.item.title,
+            "rating": f"N{vuln.rating}" if vuln.rating else "",
+            "proposed": (f"N{vuln.proposed_rating}" if vuln.proposed_rating and not vuln.rating
+                         else ""),
+            "detected_at": iso(vuln.detected_at), "evaluation_due": iso(state.evaluation_due.at),
+            "evaluation_late": state.evaluation_late,
+            "reduction_due": iso(state.reduction_due.at), "reduction_rule":
+                state.reduction_due.rule if state.reduction_due.at else "",
+            "accepted_from": iso(state.accepted_from.at), "overdue": state.overdue,
+            "accepted": state.accepted,
+            "incident": f"{state.incident.rule} {state.incident.force.value}"
+                        if state.incident else "",
+            "grouped": ", ".join(row.members)}
+
+
+def _print_rows(rows, as_json: bool, columns: list[str]) -> None:
+    from openpoam.cli import base
+
+    data = [_row(r) for r in rows]
+    if as_json:
+        base.echo_json(data)
+        return
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table()
+    for column in columns:
+        table.add_column(column)
+    for entry in data:
+        table.add_row(*(escape(str(entry.get(c, ""))) for c in columns))  # stored text is data
+    Console().print(table)
+
+
+def _listing(name: str, pick, columns: list[str], doc: str):
+    @org_option
+    @system_option
+    @json_option
+    @with_django
+    def command(org_slug, system_slug, as_json) -> None:
+        from openpoam.tracker.services import cr26_reports
+
+        rows = cr26_reports.snapshot(_system(org_slug, system_slug))
+        _print_rows(getattr(cr26_reports, pick)(rows), as_json, columns)
+
+    command.__doc__ = doc
+    return fedramp.command(name)(command)
+
+
+_listing("queue", "queue", ["id", "title", "proposed", "detected_at", "evaluation_due",
+                            "evaluation_late"],
+         "Vulnerabilities awaiting evaluation, soonest due first (VER-TFR-EVU).")
+_listing("overdue", "overdue", ["id", "title", "rating", "evaluation_due", "reduction_due",
+                                "reduction_rule", "incident"],
+         "Late evaluations and overdue reductions (FRD-ODV).")
+_listing("accepted", "accepted", ["id", "title", "rating", "accepted_from", "grouped"],
+         "Accepted vulnerabilities (VER-TFR-MAV, FRD-ACV): the CR26 list that replaces the "
+         "POA&M.")
+
+
+@fedramp.command()
+@click.argument("poam_id")
+@org_option
+@system_option
+@rating_option
+@click.option("--lev/--nlev", required=True, help="Likely exploitable (VER-EVA-ELX).")
+@click.option("--irv/--nirv", required=True, help="Internet-reachable (VER-EVA-EIR).")
+@click.option("--why", required=True, help="The reasoning, kept in the history and reports.")
+@at_option
+@with_django
+def evaluate(poam_id, org_slug, system_slug, rating, lev, irv, why, at) -> None:
+    """Record the completed evaluation of a vulnerability."""
+    from openpoam.cli import base
+    from openpoam.tracker.services import cr26
+
+    vuln = _vuln(org_slug, system_slug, poam_id)
+    event = cr26.evaluate(base.actor(), vuln, rating=rating, lev=lev, irv=irv, reason=why, at=at)
+    _done(vuln, f"{event.kind} N{rating}")
+
+
+@fedramp.command()
+@click.argument("poam_id")
+@org_option
+@system_option
+@rating_option
+@click.option("--what", required=True, help="What was done (mitigation or remediation).")
+@click.option("--lev/--nlev", default=None, help="Changed likely exploitability, if any.")
+@click.option("--irv/--nirv", default=None, help="Changed internet reachability, if any.")
+@click.option("--disposition", type=click.Choice(["Partially Mitigated", "Fully Mitigated",
+                                                  "Remediated"]))
+@at_option
+@with_django
+def reduce(poam_id, org_slug, system_slug, rating, what, lev, irv, disposition, at) -> None:
+    """Record a completed reduction to a lower N-rating (VDR-TFR-PVR)."""
+    from openpoam.cli import base
+    from openpoam.tracker.services import cr26
+
+    vuln = _vuln(org_slug, system_slug, poam_id)
+    cr26.record_reduction(base.actor(), vuln, rating=rating, what=what, at=at, lev=lev, irv=irv,
+                          disposition=disposition or "")
+    _done(vuln, f"reduced to N{rating}")
+
+
+@fedramp.command()
+@click.argument("poam_id")
+@click.argument("disposition", type=click.Choice(["Partially Mitigated", "Fully Mitigated",
+                                                  "Remediated", "False Positive"]))
+@org_option
+@system_option
+@click.option("--why", required=True)
+@at_option
+@with_django
+def dispose(poam_id, disposition, org_slug, system_slug, why, at) -> None:
+    """Record the final disposition (VER-RPT-VDT item 11)."""
+    from openpoam.cli import base
+    from openpoam.tracker.services import cr26
+
+    vuln = _vuln(org_slug, system_slug, poam_id)
+    cr26.dispose(base.actor(), vuln, disposition, why, at)
+    _done(vuln, disposition)
+
+
+@fedramp.command()
+@click.argument("poam_id")
+@org_option
+@system_option
+@click.option("--why", required=True, help="Why it is accepted (VER-RPT-AVI item 7).")
+@at_option
+@with_django
+def accept(poam_id, org_slug, system_slug, why, at) -> None:
+    """Categorize a vulnerability as accepted (FRD-ACV)."""
+    from openpoam.cli import base
+    from openpoam.tracker.services import cr26
+
+    vuln = _vuln(org_slug, system_slug, poam_id)
+    cr26.accept(base.actor(), vuln, why, at)
+    _done(vuln, "accepted")
+
+
+@fedramp.command()
+@click.argument("poam_id")
+@org_option
+@system_option
+@click.option("--rating", type=click.IntRange(1, 5), required=True, help="Target N-rating.")
+@click.option("--by", "by_when", callback=_instant_option, required=True,
+              help="Estimated time of the next reduction (ISO 8601 with a zone).")
+@click.option("--note", default="")
+@with_django
+def plan(poam_id, org_slug, system_slug, rating, by_when, note) -> None:
+    """Record the projected next reduction (VER-RPT-VDT item 8)."""
+    from openpoam.cli import base
+    from openpoam.tracker.services import cr26
+
+    vuln = _vuln(org_slug, system_slug, poam_id)
+    cr26.plan_reduction(base.actor(), vuln, at=by_when, rating=rating, note=note)
+    _done(vuln, f"next reduction to N{rating} planned")
+
+
+@fedramp.command("group")
+@click.argument("lead")
+@click.argument("members", nargs=-1, required=True)
+@org_option
+@system_option
+@click.option("--why", required=True, help="The shared cause (VER-EVA-GRV).")
+@with_django
+def group_command(lead, members, org_slug, system_slug, why) -> None:
+    """Group vulnerabilities that share a cause under LEAD; the rules apply to the group."""
+    from openpoam.cli import base
+    from openpoam.tracker.services import cr26
+
+    head = _vuln(org_slug, system_slug, lead)
+    others = [_vuln(org_slug, system_slug, m) for m in members]
+    cr26.group(base.actor(), head, others, why)
+    _done(head, f"leads {len(others)} grouped vulnerability(ies)")
+
+
+def _done(vuln, what: str) -> None:
+    from rich.markup import escape
+
+    vuln.refresh_from_db()
+    from openpoam.domain.fedramp.cr26 import iso
+
+    due = iso(vuln.reduction_due)
+    click.echo(escape(f"{vuln.item.poam_id}: {what}; next reduction due "
+                      f"{due or 'none'} ({vuln.reduction_rule or 'no timeframe'})"))
+
+
+@fedramp.command()
+@click.argument("kind", type=click.Choice(["vdt", "avi", "mrh", "mhr"]))
+@org_option
+@system_option
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--preview", is_flag=True, help="Do not record it: the next report still "
+              "starts where the last recorded one ended.")
+@with_django
+def report(kind, org_slug, system_slug, output, preview) -> None:
+    """Write a CR26 report: vdt (VER-RPT-VDT), avi (VER-RPT-AVI), mrh (VER-TFR-MRH) as JSON
+    validated against FedRAMP's schemas, or mhr (VER-TFR-MHR) as HTML."""
+    import os
+    import tempfile
+
+    from openpoam.cli import base
+    from openpoam.domain.fedramp.cr26 import iso
+    from openpoam.tracker.services import cr26_reports
+
+    system_ = _system(org_slug, system_slug)
+    result = cr26_reports.export_report(base.actor(), system_, kind, record=not preview)
+    fd, tmp = tempfile.mkstemp(dir=output.parent or ".", prefix=f".{output.name}.")
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(result.content)
+        os.replace(tmp, output)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    click.echo(f"wrote {output}: {result.vulnerabilities} vulnerabilities, "
+               f"{iso(result.period_from)} to {iso(result.period_to)}"
+               + (" (preview, not recorded)" if preview else ""))

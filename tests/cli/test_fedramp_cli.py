@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from click.testing import CliRunner
 
 from openpoam.cli import base
@@ -61,3 +63,59 @@ def test_bad_input_is_one_line_on_stderr_and_exit_2(tmp_path):
     assert result.exit_code == 2 and "not valid JSON" in result.output
     missing = _run("deadlines", str(tmp_path / "missing.json"))
     assert missing.exit_code == 2 and "cannot read" in missing.output
+
+
+# ---- a CR26 system through the command line (database) -------------------------------------
+
+@pytest.fixture
+def cloud(db):
+    from openpoam.cli import formats, items, server  # noqa: F401  (register commands)
+
+    runner = CliRunner()
+
+    def invoke(*args):
+        return runner.invoke(base.cli, list(args), catch_exceptions=False)
+
+    assert invoke("org", "create", "acme", "--name", "Acme").exit_code == 0
+    assert invoke("system", "create", "cloud", "--name", "Cloud <b>One</b>", "--framework",
+                  "fedramp-moderate").exit_code == 0
+    return invoke
+
+
+def test_a_month_of_cr26_from_the_command_line(cloud, tmp_path):
+    from tests.services.test_imports import nessus
+
+    moved = cloud("fedramp", "regime", "--regime", "cr26", "--class", "c", "--package-uri",
+                  "https://example.com/cpo")
+    assert moved.exit_code == 0 and "CR26 Class C" in moved.output
+    scan = nessus(tmp_path, "june.nessus", {"10.0.0.1": [(1001, 443)]})
+    assert cloud("import", str(scan)).exit_code == 0
+    queue = json.loads(cloud("fedramp", "queue", "--json").output)
+    assert [(q["id"], q["proposed"]) for q in queue] == [("POAM-2024-0001", "N3")]
+    evaluated = cloud("fedramp", "evaluate", "POAM-2024-0001", "--rating", "4", "--lev",
+                      "--nirv", "--why", "[bold]admin[/bold] panel", "--at",
+                      "2024-06-05T09:00:00Z")
+    assert evaluated.exit_code == 0 and "2024-06-13T09:00:00Z" in evaluated.output  # C N4 8d
+    reduced = cloud("fedramp", "reduce", "POAM-2024-0001", "--rating", "2", "--what",
+                    "patched", "--at", "2024-06-06T09:00:00Z")
+    assert reduced.exit_code == 0
+    accepted = json.loads(cloud("fedramp", "accepted", "--json").output)
+    assert [a["id"] for a in accepted] == ["POAM-2024-0001"]  # 192 days have passed
+    out = tmp_path / "avi.json"
+    assert cloud("fedramp", "report", "avi", "-o", str(out)).exit_code == 0
+    info = json.loads(out.read_text())["acceptedVulnerabilities"][0]
+    assert info["vulnerabilityDetail"]["painReductionEvents"] == [
+        {"reducedAt": "2024-06-06T09:00:00Z", "rating": 2}]
+    table = cloud("fedramp", "accepted")
+    assert table.exit_code == 0 and "POAM-2024-0001" in table.output
+
+
+def test_cr26_commands_refuse_in_one_line(cloud):
+    result = CliRunner().invoke(base.cli, ["fedramp", "queue"])
+    assert result.exit_code == 1 and "not under the FedRAMP CR26 rules" in result.output
+    cloud("fedramp", "regime", "--regime", "cr26", "--class", "B")
+    result = CliRunner().invoke(base.cli, ["fedramp", "evaluate", "POAM-2024-0009", "--rating",
+                                           "3", "--lev", "--irv", "--why", "x"])
+    assert result.exit_code == 1 and "no CR26 vulnerability" in result.output
+    result = CliRunner().invoke(base.cli, ["fedramp", "report", "vdt", "-o", "/tmp/x.json"])
+    assert result.exit_code == 1 and "Package Overview URI" in result.output
