@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from openpoam.domain.fedramp import cr26 as rules
 from openpoam.domain.fedramp.cr26 import CertClass, Disposition, EventKind
+from openpoam.domain.poam import Status
 from openpoam.domain.reconcile import Changes, as_utc
 from openpoam.tracker.models import (Cr26RatingEvent, Cr26Vulnerability, PoamItem, Role,
                                      System)
@@ -80,8 +81,7 @@ def _adopt_open_items(actor: Actor, system: System) -> int:
     created = []
     items = PoamItem.objects.filter(system=system, cr26__isnull=True).select_related("system")
     for item in items.iterator(2000):
-        if item.actual_completion is not None or item.status in ("completed", "closed",
-                                                                 "risk-accepted"):
+        if Status(item.status).is_closed:
             continue
         detected = datetime.combine(item.detected_on, time(0, 0), UTC)
         vuln = _new_vuln(item, detected, item.source_detail or item.get_source_display())
@@ -98,7 +98,6 @@ def _adopt_open_items(actor: Actor, system: System) -> int:
 def _new_vuln(item: PoamItem, detected: datetime, source: str) -> Cr26Vulnerability:
     vuln = Cr26Vulnerability(item=item, system=item.system, detected_at=detected,
                              detection_source=source[:300], kev_due=item.kev_due)
-    vuln.system = item.system
     _refresh(vuln, [])
     return vuln
 
