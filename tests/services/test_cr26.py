@@ -189,3 +189,14 @@ def test_moving_to_cr26_adopts_open_items(cloud, tmp_path):
     adopted = vuln("1001")
     assert adopted.detected_at == datetime(2024, 6, 3, tzinfo=UTC)
     assert adopted.evaluation_due == datetime(2024, 6, 5, tzinfo=UTC)  # D: 2 days
+
+
+def test_the_generic_export_path_writes_a_preview(cr26_system, tmp_path, alice):
+    from openpoam.tracker.services import exports
+
+    scan(cr26_system, tmp_path, "june.nessus", {"10.0.0.1": [(1001, 443)]})
+    out = tmp_path / "vdt.json"
+    result = exports.export_system(alice, cr26_system, "cr26-vdt", out)
+    assert result.items == 1 and "VER-RPT-VDT" in result.format_label
+    assert validation.validate("vdt", json.loads(out.read_text())) == []
+    assert not Cr26Report.objects.exists()  # a preview: the period of record is unchanged
