@@ -50,8 +50,10 @@ def test_only_fedramp_systems_choose_a_regime_and_cr26_needs_a_class(org, cloud,
     cmmc = setup.create_system(ROOT, org, slug="enclave", name="Enclave", framework="cmmc-l2")
     with pytest.raises(ServiceError, match="not a FedRAMP system"):
         cr26.set_regime(ROOT, cmmc, "cr26", "B")
-    with pytest.raises(ServiceError, match="class"):
+    with pytest.raises(ServiceError, match="usually Class C"):
         cr26.set_regime(ROOT, cloud, "cr26", "")
+    with pytest.raises(ServiceError, match="FRC-CLA"):  # Rev5 + Class A is refused
+        cr26.set_regime(ROOT, cloud, "cr26", "A")
     with pytest.raises(PermissionDenied):
         cr26.set_regime(users["bob"], cloud, "cr26", "B")
 

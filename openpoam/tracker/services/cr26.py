@@ -62,8 +62,8 @@ def set_regime(actor: Actor, system: System, regime: str, cert_class: str = "",
     if regime not in ("classic", "cr26"):
         raise ServiceError(f"regime must be 'classic' or 'cr26', not {regime!r}")
     cert_class = (cert_class or system.cr26_class or "").upper()
-    if regime == "cr26" and cert_class not in CertClass.__members__:
-        raise ServiceError("a CR26 system needs its certification class: A, B, C or D")
+    if regime == "cr26":
+        _check_class(system, cert_class)
     system.fedramp_regime, system.cr26_class = regime, cert_class
     if package_uri is not None:
         system.cr26_package_uri = package_uri.strip()
@@ -72,6 +72,18 @@ def set_regime(actor: Actor, system: System, regime: str, cert_class: str = "",
     if regime != "cr26":
         return 0
     return _adopt_open_items(actor, system)
+
+
+def _check_class(system: System, cert_class: str) -> None:
+    """Rev5 systems (the FedRAMP Low/Moderate/High baselines) are Class B, C or D (FRC-CLA)."""
+    level = system.framework.removeprefix("fedramp-")
+    usual = rules.LEGACY_CLASS.get(level)
+    hint = f" (a former FedRAMP {level.title()} system is usually Class {usual})" if usual else ""
+    if cert_class not in CertClass.__members__:
+        raise ServiceError(f"a CR26 system needs its certification class, B, C or D{hint}")
+    if CertClass(cert_class) not in rules.REV5_CLASSES:
+        raise ServiceError("Class A is 20x Program Certification only (FRC-CLA); a Rev5 "
+                           f"system is Class B, C or D{hint}")
 
 
 def _adopt_open_items(actor: Actor, system: System) -> int:

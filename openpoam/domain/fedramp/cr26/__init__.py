@@ -13,10 +13,11 @@ from openpoam.domain.fedramp.cr26.deadlines import (Cr26Error, Deadline, Disposi
 from openpoam.domain.fedramp.cr26.payload import deadlines_payload, read_vulnerability
 from openpoam.domain.fedramp.cr26.proposal import (Proposal, cvss_score, internet_reachable,
                                                    network_vector, propose)
-from openpoam.domain.fedramp.cr26.tables import (EVU, IRI, MAV, MRH, NRI, PVR, RATINGS,
-                                                 CertClass, Column, Force, Timeframe)
+from openpoam.domain.fedramp.cr26.tables import (EVU, IRI, LEGACY_CLASS, MAV, MRH, NRI, PVR,
+                                                 RATINGS, REV5_CLASSES, CertClass, Column,
+                                                 Force, Timeframe)
 
-__all__ = ["EVU", "IRI", "MAV", "MRH", "NRI", "PVR", "RATINGS", "CertClass", "Column",
+__all__ = ["EVU", "IRI", "LEGACY_CLASS", "REV5_CLASSES", "MAV", "MRH", "NRI", "PVR", "RATINGS", "CertClass", "Column",
            "Cr26Error", "Deadline", "check_rating", "Disposition", "EventKind", "Force", "Incident", "Proposal",
            "RatingEvent", "Status", "Timeframe", "Vulnerability", "accepted_from", "column",
            "cvss_score", "deadlines_payload", "evaluation_due", "group_detected_at", "incident",

@@ -97,3 +97,13 @@ MRH: dict[CertClass, tuple[Force, str]] = {
 }
 
 RATINGS = (1, 2, 3, 4, 5)  # VER-EVA-EPA: PAIN N1 to N5
+
+# FRC-CLA: Class A exists only as 20x Program Certification; Rev5 classes are B, C and D
+# (FRC-CSF-BSL has baselines for b, c and d only). The rulebook's conflict note (section 1):
+# the rules file wins over a narrative page, so Rev5 + Class A is refused.
+REV5_CLASSES = (CertClass.B, CertClass.C, CertClass.D)
+
+# A legacy Rev5 impact level's usual class: every CR26 timeframe for B / C / D equals the
+# pre-CR26 Low / Moderate / High value [interpretation, strong; rulebook section 2.6]. Only a
+# suggestion: the class is whatever FedRAMP certified.
+LEGACY_CLASS = {"low": CertClass.B, "moderate": CertClass.C, "high": CertClass.D}
