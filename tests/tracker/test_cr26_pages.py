@@ -87,3 +87,18 @@ def test_reports_preview_for_viewers_and_record_for_editors(client, alice, bob, 
     assert recorded.status_code == 200 and b"VER-TFR-MHR" in recorded.content
     assert Cr26Report.objects.filter(kind="mhr").count() == 1
     assert client.get(url("system-cr26-report", cloud, "nope")).status_code == 404
+
+
+def test_an_editor_groups_findings_sharing_a_cause(client, alice, cloud):
+    client.force_login(alice)
+    target = url("system-cr26-vuln", cloud, "POAM-2024-0001")
+    missing = client.post(target, {"action": "group", "members": "POAM-2024-0099",
+                                   "reason": "same library"})
+    assert missing.status_code == 400 and "no CR26 vulnerability POAM-2024-0099" in \
+        missing.content.decode()
+    done = client.post(target, {"action": "group", "members": "poam-2024-0002",
+                                "reason": "same library"})
+    assert done.status_code == 302
+    member = Cr26Vulnerability.objects.get(item__poam_id="POAM-2024-0002")
+    assert member.group_lead.item.poam_id == "POAM-2024-0001"
+    assert "POAM-2024-0002" in client.get(target).content.decode()

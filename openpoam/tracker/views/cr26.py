@@ -27,7 +27,7 @@ REPORTS = [("vdt", "Vulnerability Detail Report (VER-RPT-VDT, JSON)"),
            ("avi", "Accepted Vulnerability Info (VER-RPT-AVI, JSON)"),
            ("mrh", "Historical activity (VER-TFR-MRH, JSON)"),
            ("mhr", "Monthly activity report (VER-TFR-MHR, HTML)")]
-ACTIONS = ("evaluate", "reduce", "accept", "dispose", "explain")
+ACTIONS = ("evaluate", "reduce", "accept", "dispose", "explain", "group")
 
 
 def _cr26_system(request: HttpRequest, org_slug: str, system_slug: str):
@@ -115,9 +115,22 @@ def _apply(request: HttpRequest, vuln: Cr26Vulnerability) -> None:
         cr26.accept(actor, vuln, data.get("reason", ""), at)
     elif action == "dispose":
         cr26.dispose(actor, vuln, data.get("disposition", ""), data.get("reason", ""), at)
+    elif action == "group":
+        cr26.group(actor, vuln, _members(vuln, data.get("members", "")), data.get("reason", ""))
     else:
         cr26.explain(actor, vuln, overdue=data.get("overdue_explanation"),
                      supplementary=data.get("supplementary"))
+
+
+def _members(lead: Cr26Vulnerability, text: str) -> list[Cr26Vulnerability]:
+    """POA&M IDs separated by commas or spaces, each a CR26 vulnerability of the system."""
+    wanted = [part.strip().upper() for part in text.replace(",", " ").split() if part.strip()]
+    found = {v.item.poam_id: v for v in Cr26Vulnerability.objects.select_related("item")
+             .filter(system=lead.system, item__poam_id__in=wanted)}
+    missing = [poam_id for poam_id in wanted if poam_id not in found]
+    if missing:
+        raise ServiceError(f"{lead.system.name} has no CR26 vulnerability {missing[0]}")
+    return [found[poam_id] for poam_id in wanted]
 
 
 def _rating(data) -> int:
