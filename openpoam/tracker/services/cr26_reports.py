@@ -23,6 +23,8 @@ from openpoam.tracker.models import Cr26RatingEvent, Cr26Report, Cr26Vulnerabili
 from openpoam.tracker.services.actors import Actor, ServiceError, require
 from openpoam.tracker.services.cr26 import to_domain
 
+LONG_ITEM_TEXT = ("item__weakness_description", "item__planned_remediation", "item__comments",
+                  "item__residual_risk", "item__resources_required")
 REPORT_KINDS = {"vdt": "cr26-vdt", "avi": "cr26-avi", "mrh": "cr26-mrh", "mhr": "cr26-mhr"}
 
 
@@ -47,6 +49,7 @@ def snapshot(system: System, now: datetime | None = None) -> list[Row]:
                            "(see `openpoam fedramp regime`)")
     now = now or timezone.now()
     vulns = (Cr26Vulnerability.objects.filter(system=system).select_related("item", "system")
+             .defer(*LONG_ITEM_TEXT)  # the lists and reports use the title only
              .prefetch_related(Prefetch("rating_events",
                                         queryset=Cr26RatingEvent.objects.order_by("at", "pk"))))
     members: dict[int, list[str]] = {}
