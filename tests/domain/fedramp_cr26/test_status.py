@@ -45,6 +45,19 @@ def test_vdr_tfr_pvr_after_a_reduction_the_new_rating_runs_from_the_reduction():
     assert state.accepted_from.at == at("2026-12-11T00:00:00Z") + timedelta(days=192)
 
 
+def test_vdr_tfr_pvr_a_change_of_irv_alone_changes_the_column_not_the_start():
+    first = RatingEvent(at("2026-12-11T00:00:00Z"), 4, lev=True, irv=False)  # B: 32 days
+    waf_gone = RatingEvent(at("2026-12-20T00:00:00Z"), 4, lev=True, irv=True,
+                           kind=EventKind.REEVALUATION)  # B N4 LEV+IRV: 8 days
+    state = status(vuln(first, waf_gone), at("2026-12-20T00:00:00Z"))
+    assert state.reduction_due.at == at("2026-12-19T00:00:00Z")  # from the first evaluation
+    assert state.overdue
+    raised = RatingEvent(at("2026-12-21T00:00:00Z"), 5, lev=True, irv=True,
+                         kind=EventKind.REEVALUATION)  # a new rating restarts: 4 days
+    assert status(vuln(first, waf_gone, raised), at("2026-12-21T00:00:00Z")).reduction_due.at \
+        == at("2026-12-25T00:00:00Z")
+
+
 def test_frd_odv_overdue_once_past_the_reduction_deadline():
     evaluated = RatingEvent(at("2026-12-11T00:00:00Z"), 5, lev=True, irv=True)  # B: 4 days
     assert not status(vuln(evaluated), at("2026-12-15T00:00:00Z")).overdue  # inclusive

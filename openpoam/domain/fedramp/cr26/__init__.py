@@ -8,7 +8,8 @@ from openpoam.domain.fedramp.cr26.deadlines import (Cr26Error, Deadline, Disposi
                                                     accepted_from, check_rating, column,
                                                     evaluation_due,
                                                     group_detected_at, incident, iso,
-                                                    kev_due_at, kev_deadline, reduction_due,
+                                                    kev_due_at, kev_deadline,
+                                                    rating_established, reduction_due,
                                                     reduction_timeframe, status, utc)
 from openpoam.domain.fedramp.cr26.payload import deadlines_payload, read_vulnerability
 from openpoam.domain.fedramp.cr26.proposal import (Proposal, cvss_score, internet_reachable,
@@ -22,5 +23,5 @@ __all__ = ["EVU", "IRI", "LEGACY_CLASS", "REV5_CLASSES", "MAV", "MRH", "NRI", "P
            "RatingEvent", "Status", "Timeframe", "Vulnerability", "accepted_from", "column",
            "cvss_score", "deadlines_payload", "evaluation_due", "group_detected_at", "incident",
            "internet_reachable", "iso", "kev_deadline", "kev_due_at", "network_vector",
-           "propose", "read_vulnerability", "reduction_due", "reduction_timeframe", "status",
+           "propose", "rating_established", "read_vulnerability", "reduction_due", "reduction_timeframe", "status",
            "utc"]

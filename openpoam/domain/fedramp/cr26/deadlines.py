@@ -133,20 +133,34 @@ def kev_deadline(kev_due: date | None) -> Deadline | None:
                     "even if fully mitigated")
 
 
-def pvr_deadline(cert_class: CertClass, current: RatingEvent) -> Deadline:
-    """The next reduction of the current rating, from the event that established it."""
+def pvr_deadline(cert_class: CertClass, current: RatingEvent,
+                 since: RatingEvent | None = None) -> Deadline:
+    """The next reduction of the current rating, from ``since``: the event that established
+    that rating (default: ``current``). LEV and IRV pick the column from ``current``."""
     frame = reduction_timeframe(cert_class, current.rating, current.lev, current.irv)
     if frame is None:
         return Deadline(None, "VDR-TFR-RMN", sources.RMN,
                         "N1: no timeframe; mitigate or remediate in routine operations")
+    start = since or current
     col = column(current.lev, current.irv)
-    return Deadline(utc(current.at) + frame.delta, "VDR-TFR-PVR", sources.PVR,
-                    f"{current.kind.value} + {frame} (Class {cert_class}, "
+    return Deadline(utc(start.at) + frame.delta, "VDR-TFR-PVR", sources.PVR,
+                    f"{start.kind.value} + {frame} (Class {cert_class}, "
                     f"N{current.rating}, {col.value})")
 
 
+def rating_established(ratings: tuple[RatingEvent, ...]) -> RatingEvent | None:
+    """The event that set the current rating: re-evaluations that keep the rating (a change
+    of LEV or IRV only) do not restart the clock [interpretation, rulebook section 4]."""
+    if not ratings:
+        return None
+    start = len(ratings) - 1
+    while start > 0 and ratings[start - 1].rating == ratings[-1].rating:
+        start -= 1
+    return ratings[start]
+
+
 def reduction_due(cert_class: CertClass, current: RatingEvent | None,
-                  kev_due: date | None) -> Deadline:
+                  kev_due: date | None, since: RatingEvent | None = None) -> Deadline:
     """The next reduction: the PVR cell, capped by the KEV due date when that is sooner.
 
     None until evaluated (the PVR clock starts at evaluation). The KEV cap is the rulebook's
@@ -155,7 +169,7 @@ def reduction_due(cert_class: CertClass, current: RatingEvent | None,
     if current is None:
         return Deadline(None, "VDR-TFR-PVR", sources.PVR,
                         "not evaluated yet: the PVR clock starts at evaluation")
-    pvr = pvr_deadline(cert_class, current)
+    pvr = pvr_deadline(cert_class, current, since)
     kev = kev_deadline(kev_due)
     if kev is not None and (pvr.at is None or kev.at < pvr.at):
         return kev
@@ -237,7 +251,8 @@ def status(vuln: Vulnerability, now: datetime) -> Status:
     evaluated = vuln.evaluated_at
     late = (evaluated > evu.at) if evaluated is not None else now > evu.at
     closed = vuln.disposition is not None and vuln.disposition.ends_clock
-    reduction = reduction_due(vuln.cert_class, vuln.current, vuln.kev_due)
+    reduction = reduction_due(vuln.cert_class, vuln.current, vuln.kev_due,
+                              rating_established(vuln.ratings))
     mav = accepted_from(evaluated)
     accepted, accepted_rule = _accepted(vuln, mav, now, closed)
     kev = kev_deadline(vuln.kev_due)
