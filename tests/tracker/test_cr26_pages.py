@@ -37,6 +37,7 @@ def test_the_dashboard_shows_the_queue_and_overdue_work(client, alice, cloud):
     assert page.status_code == 200
     assert "Evaluation queue" in text and "proposed N3" in text
     assert "POAM-2024-0001" in text and "late" in text  # detected in 2024, D: 2 days
+    assert "SHOULD every 7 days (VER-TFR-MRH)" in text  # Class D cadence
 
 
 def test_strangers_get_404_and_classic_systems_have_no_cr26_pages(client, charlie, alice,

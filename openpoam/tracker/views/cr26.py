@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from openpoam.domain.fedramp.cr26 import Cr26Error, utc
+from openpoam.domain.fedramp.cr26 import CertClass, Cr26Error, report_cadence, utc
 from openpoam.formats.base import FormatError
 from openpoam.tracker.models import Cr26Vulnerability, Role
 from openpoam.tracker.services import ServiceError, cr26, cr26_reports
@@ -52,9 +52,19 @@ def cr26_dashboard(request: HttpRequest, org_slug: str, system_slug: str) -> Htt
                "queue": cr26_reports.queue(rows), "overdue": cr26_reports.overdue(rows),
                "incidents": [r for r in rows if r.state.incident and not r.state.closed
                              and not r.state.accepted],
-               "reports": REPORTS,
+               "reports": _reports(system),
                "previous": system.cr26_reports.all()[:8]}
     return render(request, "tracker/cr26_dashboard.html", context)
+
+
+def _reports(system) -> list[dict]:
+    cls = CertClass(system.cr26_class)
+    out = []
+    for kind, label in REPORTS:
+        force, cadence, rule = report_cadence(kind, cls)
+        out.append({"kind": kind, "label": label, "due": f"{force.value} {cadence} ({rule})",
+                    "last": system.cr26_reports.filter(kind=kind).first()})
+    return out
 
 
 @require_safe

@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from openpoam.domain.fedramp.cr26 import (CertClass, Column, Cr26Error, RatingEvent, Timeframe,
+from openpoam.domain.fedramp.cr26 import (CertClass, Column, Cr26Error, Force, RatingEvent,
+                                          Timeframe, report_cadence,
                                           accepted_from, column, evaluation_due, incident,
                                           kev_due_at, reduction_due, reduction_timeframe)
 
@@ -140,3 +141,13 @@ def test_ver_tfr_nri_nirv_lev_at_n5_only(cls, force):
     found = incident(cls, RatingEvent(at("2026-12-12T00:00:00Z"), 5, True, False))
     assert (found.rule, found.force.value) == ("VER-TFR-NRI", force)
     assert incident(cls, RatingEvent(at("2026-12-12T00:00:00Z"), 4, True, False)) is None
+
+
+@pytest.mark.parametrize(("cls", "force", "cadence"), [(A, "MAY", "every 1 month"),
+                                                       (B, "SHOULD", "every 1 month"),
+                                                       (C, "SHOULD", "every 14 days"),
+                                                       (D, "SHOULD", "every 7 days")])
+def test_ver_tfr_mrh_cadence_by_class(cls, force, cadence):
+    assert report_cadence("mrh", cls)[:2] == (Force(force), cadence)
+    assert report_cadence("mhr", cls)[2] == "VER-TFR-MHR"
+    assert report_cadence("vdt", cls)[2] == "VER-RPT-PER"

@@ -16,12 +16,12 @@ from openpoam.domain.fedramp.cr26.proposal import (Proposal, cvss_score, interne
                                                    network_vector, propose)
 from openpoam.domain.fedramp.cr26.tables import (EVU, IRI, LEGACY_CLASS, MAV, MRH, NRI, PVR,
                                                  RATINGS, REV5_CLASSES, CertClass, Column,
-                                                 Force, Timeframe)
+                                                 Force, Timeframe, report_cadence)
 
 __all__ = ["EVU", "IRI", "LEGACY_CLASS", "REV5_CLASSES", "MAV", "MRH", "NRI", "PVR", "RATINGS", "CertClass", "Column",
            "Cr26Error", "Deadline", "check_rating", "Disposition", "EventKind", "Force", "Incident", "Proposal",
            "RatingEvent", "Status", "Timeframe", "Vulnerability", "accepted_from", "column",
            "cvss_score", "deadlines_payload", "evaluation_due", "group_detected_at", "incident",
            "internet_reachable", "iso", "kev_deadline", "kev_due_at", "network_vector",
-           "propose", "rating_established", "read_vulnerability", "reduction_due", "reduction_timeframe", "status",
+           "propose", "rating_established", "read_vulnerability", "reduction_due", "report_cadence", "reduction_timeframe", "status",
            "utc"]

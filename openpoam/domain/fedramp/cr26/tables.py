@@ -107,3 +107,18 @@ REV5_CLASSES = (CertClass.B, CertClass.C, CertClass.D)
 # pre-CR26 Low / Moderate / High value [interpretation, strong; rulebook section 2.6]. Only a
 # suggestion: the class is whatever FedRAMP certified.
 LEGACY_CLASS = {"low": CertClass.B, "moderate": CertClass.C, "high": CertClass.D}
+
+
+def report_cadence(kind: str, cert_class: CertClass) -> tuple[Force, str, str]:
+    """How often each report is due: (force, cadence, rule).
+
+    VDT and AVI: persistently, covering all activity since the previous report (VER-RPT-PER,
+    MUST); MHR: human readable at least monthly (VER-TFR-MHR, MUST); MRH: by class
+    (VER-TFR-MRH).
+    """
+    if kind == "mrh":
+        force, cadence = MRH[cert_class]
+        return force, f"every {cadence}", "VER-TFR-MRH"
+    if kind == "mhr":
+        return Force.MUST, "at least monthly", "VER-TFR-MHR"
+    return Force.MUST, "persistently, all activity since the previous report", "VER-RPT-PER"
