@@ -190,10 +190,19 @@ def _print_rows(rows, as_json: bool, columns: list[str]) -> None:
 
     table = Table()
     for column in columns:
-        table.add_column(column)
-    for entry in data:
-        table.add_row(*(escape(str(entry.get(c, ""))) for c in columns))  # stored text is data
+        table.add_column(column.replace("_", " "), no_wrap=column != "title")
+    for entry in data:  # stored text is data, never Rich markup
+        table.add_row(*(escape(_cell(entry.get(c))) for c in columns))
     Console().print(table)
+
+
+def _cell(value) -> str:
+    """Terminal form: instants as "YYYY-MM-DD HH:MM" (UTC), flags as yes or blank."""
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    if isinstance(value, str) and len(value) >= 17 and value.endswith("Z") and value[10] == "T":
+        return value[:16].replace("T", " ")
+    return "" if value is None else str(value)
 
 
 def _listing(name: str, pick, columns: list[str], doc: str):

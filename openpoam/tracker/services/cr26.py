@@ -188,7 +188,7 @@ def _remediate_closed(changes: Changes, recorder: Recorder, source: str) -> None
 
 def _moment(at: datetime | None, vuln: Cr26Vulnerability, what: str) -> datetime:
     now = timezone.now()
-    moment = now if at is None else rules.utc(at, what)
+    moment = now.replace(microsecond=0) if at is None else rules.utc(at, what)
     if moment > now + timedelta(minutes=5):
         raise ServiceError(f"{what} {rules.iso(moment)} is in the future")
     if moment < vuln.detected_at:
