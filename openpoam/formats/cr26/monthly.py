@@ -16,7 +16,7 @@ STYLE = ("body{font:14px/1.45 system-ui,sans-serif;margin:2rem;color:#1b1f24}"
          "table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}"
          "th,td{border:1px solid #c9ced6;padding:.3rem .5rem;text-align:left;vertical-align:top}"
          "th{background:#eef1f5}.num{text-align:right}.late{color:#a40000;font-weight:600}"
-         "h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}.muted{color:#5b6470}")
+         "td.id{white-space:nowrap}h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}.muted{color:#5b6470}")
 
 COUNTS = (("detected", "Vulnerabilities detected"), ("evaluated", "Evaluations completed"),
           ("evaluated_late", "Evaluations completed after the VER-TFR-EVU deadline"),
@@ -24,7 +24,7 @@ COUNTS = (("detected", "Vulnerabilities detected"), ("evaluated", "Evaluations c
           ("closed", "Fully mitigated, remediated or false positive"),
           ("newly_accepted", "Newly accepted (VER-TFR-MAV / FRD-ACV)"),
           ("awaiting", "Awaiting evaluation at period end"),
-          ("overdue", "Overdue at period end (FRD-ODV)"),
+          ("overdue", "Evaluations and reductions overdue at period end (FRD-ODV)"),
           ("accepted", "Accepted at period end"))
 
 
@@ -50,7 +50,7 @@ def _rating(record: VulnerabilityRecord) -> str:
 
 
 def _active_rows(records: list[VulnerabilityRecord]) -> list[list[str]]:
-    return [[_cell(r.tracking_id), _cell(r.description[:200]), _cell(_rating(r)),
+    return [[_cell(r.tracking_id, "id"), _cell(r.description[:200]), _cell(_rating(r)),
              _cell(_t(r.evaluation_due), "late" if r.evaluation_late else ""),
              _cell(f"{_t(r.reduction_due)} ({r.reduction_rule})" if r.reduction_due else "—",
                    "late" if r.overdue else ""),
@@ -68,14 +68,15 @@ def _reduction_rows(report: Cr26Report) -> list[list[str]]:
 
 
 def _accepted_rows(records: list[VulnerabilityRecord]) -> list[list[str]]:
-    return [[_cell(r.tracking_id), _cell(r.description[:200]), _cell(_rating(r)),
+    return [[_cell(r.tracking_id, "id"), _cell(r.description[:200]), _cell(_rating(r)),
              _cell(_t(r.accepted_at)), _cell(r.acceptance_rationale)] for r in records]
 
 
 def render(report: Cr26Report) -> str:
     counts = "".join(f"<tr><th>{escape(label)}</th>{_cell(report.counts.get(key, 0), 'num')}"
                      f"</tr>" for key, label in COUNTS)
-    overdue = [r for r in report.active if r.overdue or r.evaluation_late]
+    overdue = [r for r in report.active
+               if r.overdue or (r.evaluation_late and r.evaluated_at is None)]
     awaiting = [r for r in report.active if r.evaluated_at is None]
     incidents = [r for r in report.active if r.incident]
     active_head = ["ID", "Vulnerability", "Rating", "Evaluation due", "Next reduction due",

@@ -114,7 +114,7 @@ def period_start(system: System, kind: str) -> datetime:
 
 
 def build_report(system: System, kind: str, now: datetime | None = None) -> ReportData:
-    now = now or timezone.now()
+    now = now or timezone.now().replace(microsecond=0)
     start = period_start(system, kind)
     rows = snapshot(system, now)
     in_period = [r for r in rows if _touched(r, start, now) or _open(r)]
