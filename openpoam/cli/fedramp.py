@@ -348,14 +348,13 @@ def group_command(lead, members, org_slug, system_slug, why) -> None:
 
 
 def _done(vuln, what: str) -> None:
-    from rich.markup import escape
+    from openpoam.domain.fedramp.cr26 import iso
+    from openpoam.tracker.services import cr26
 
     vuln.refresh_from_db()
-    from openpoam.domain.fedramp.cr26 import iso
-
-    due = iso(vuln.reduction_due)
-    click.echo(escape(f"{vuln.item.poam_id}: {what}; next reduction due "
-                      f"{due or 'none'} ({vuln.reduction_rule or 'no timeframe'})"))
+    due = cr26.state(vuln).reduction_due
+    click.echo(f"{vuln.item.poam_id}: {what}; next reduction due {iso(due.at) or 'none'} "
+               f"({due.rule})")
 
 
 @fedramp.command()

@@ -64,7 +64,7 @@ def test_a_scan_records_detection_and_a_proposal_marked_proposed(cr26_system, tm
     public = vuln("1001")
     # HOST_START "Mon Jun  3 10:00:00 2024" is the detection; EVU Class C is 5 days.
     assert public.detected_at == datetime(2024, 6, 3, 10, 0, tzinfo=UTC)
-    assert public.evaluation_due == public.detected_at + timedelta(days=5)
+    assert cr26.state(public).evaluation_due.at == public.detected_at + timedelta(days=5)
     assert public.evaluated_at is None and public.rating is None  # proposed only
     assert (public.proposed_rating, public.proposed_lev, public.proposed_irv) == (3, True, True)
     assert "public address" in public.proposal_basis
@@ -85,9 +85,10 @@ def test_evaluation_records_who_when_why_and_starts_the_clocks(cr26_system, tmp_
     found.refresh_from_db()
     assert (found.evaluated_by, found.evaluated_at, found.evaluation_reason) == (
         "alice", at, "login page")
-    assert found.reduction_due == at + timedelta(days=4)  # VDR-TFR-PVR C N4 LEV+IRV
-    assert found.reduction_rule == "VDR-TFR-PVR"
-    assert found.accepted_from == at + timedelta(days=192)  # VER-TFR-MAV
+    state = cr26.state(found)
+    assert state.reduction_due.at == at + timedelta(days=4)  # VDR-TFR-PVR C N4 LEV+IRV
+    assert state.reduction_due.rule == "VDR-TFR-PVR"
+    assert state.accepted_from.at == at + timedelta(days=192)  # VER-TFR-MAV
     history = ChangeEvent.objects.get(entity="cr26", field="cr26 evaluation")
     assert (history.actor_name, history.justification) == ("alice", "login page")
 
@@ -104,7 +105,7 @@ def test_reductions_lower_the_rating_and_restart_the_pvr_clock(cr26_system, tmp_
                           disposition="Partially Mitigated")
     found.refresh_from_db()
     assert (found.rating, found.irv, found.disposition) == (2, False, "Partially Mitigated")
-    assert found.reduction_due == reduced + timedelta(days=128)  # C N2 LEV+NIRV
+    assert cr26.state(found).reduction_due.at == reduced + timedelta(days=128)  # C N2 NIRV
     assert [e.kind for e in found.rating_events.all()] == ["evaluation", "reduction"]
 
 
@@ -190,7 +191,7 @@ def test_moving_to_cr26_adopts_open_items(cloud, tmp_path):
     assert cr26.set_regime(ROOT, cloud, "cr26", "D", package_uri=URI) == 1
     adopted = vuln("1001")
     assert adopted.detected_at == datetime(2024, 6, 3, tzinfo=UTC)
-    assert adopted.evaluation_due == datetime(2024, 6, 5, tzinfo=UTC)  # D: 2 days
+    assert cr26.state(adopted).evaluation_due.at == datetime(2024, 6, 5, tzinfo=UTC)  # D: 2d
 
 
 def test_the_generic_export_path_writes_a_preview(cr26_system, tmp_path, alice):
@@ -202,3 +203,18 @@ def test_the_generic_export_path_writes_a_preview(cr26_system, tmp_path, alice):
     assert result.items == 1 and "VER-RPT-VDT" in result.format_label
     assert validation.validate("vdt", json.loads(out.read_text())) == []
     assert not Cr26Report.objects.exists()  # a preview: the period of record is unchanged
+
+
+def test_a_kev_date_set_on_the_item_caps_the_reduction(cr26_system, tmp_path, alice):
+    from datetime import date
+
+    from openpoam.tracker.services import items
+
+    scan(cr26_system, tmp_path, "june.nessus", {"10.0.0.1": [(1001, 443)]})
+    found = vuln("1001")
+    cr26.evaluate(alice, found, rating=3, lev=True, irv=False, reason="r",
+                  at=datetime(2024, 6, 4, tzinfo=UTC))
+    items.update_item(alice, found.item, {"kev": True, "kev_due": date(2024, 6, 10)},
+                      justification="BOD 26-04 tier for this asset")
+    due = cr26.state(vuln("1001")).reduction_due
+    assert (due.at, due.rule) == (datetime(2024, 6, 10, 23, 59, 59, tzinfo=UTC), "VDR-TFR-KEV")

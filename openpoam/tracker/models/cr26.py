@@ -1,10 +1,9 @@
 """FedRAMP CR26 (VDR/VER) data: one vulnerability record per tracked item, its rating
 history, and the reports sent (for VER-RPT-PER's "since the previous report").
 
-The deadlines stored here (evaluation_due, reduction_due, accepted_from) are copies of what
-``openpoam.domain.fedramp.cr26`` computes, refreshed by ``services.cr26`` on every change, so
-the queue and overdue lists are plain queries. The domain stays the only place they are
-computed.
+No deadline is stored: ``openpoam.domain.fedramp.cr26`` computes them from these facts
+whenever they are shown (``services.cr26.state``), so a changed KEV date on the item or a
+changed class can never leave a stale copy behind.
 """
 
 from __future__ import annotations
@@ -41,7 +40,6 @@ class Cr26Vulnerability(models.Model):
     rating = models.PositiveSmallIntegerField(null=True, blank=True, choices=RATING_CHOICES)
     lev = models.BooleanField(null=True)
     irv = models.BooleanField(null=True)
-    kev_due = models.DateField(null=True, blank=True)
     # Planned next reduction (VER-RPT-VDT item 8).
     next_reduction_at = models.DateTimeField(null=True, blank=True)
     next_reduction_rating = models.PositiveSmallIntegerField(null=True, blank=True,
@@ -54,17 +52,10 @@ class Cr26Vulnerability(models.Model):
     acceptance_rationale = models.TextField(blank=True)  # VER-RPT-AVI item 7
     group_lead = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="group_members")
-    # Computed by the domain, stored for queries.
-    evaluation_due = models.DateTimeField()
-    reduction_due = models.DateTimeField(null=True, blank=True)
-    reduction_rule = models.CharField(max_length=20, blank=True)
-    accepted_from = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["evaluation_due", "pk"]
-        indexes = [models.Index(fields=["system", "evaluated_at"], name="cr26_system_eval"),
-                   models.Index(fields=["system", "reduction_due"], name="cr26_system_reduce")]
+        ordering = ["detected_at", "pk"]
 
     def __str__(self) -> str:
         return f"CR26 {self.item.poam_id}"

@@ -32,18 +32,14 @@ def to_domain(vuln: Cr26Vulnerability, events: list[Cr26RatingEvent] | None = No
     return rules.Vulnerability(
         CertClass(vuln.system.cr26_class), vuln.detected_at,
         tuple(rules.RatingEvent(e.at, e.rating, e.lev, e.irv, EventKind(e.kind)) for e in events),
-        kev_due=vuln.kev_due,
+        kev_due=vuln.item.kev_due,  # the item's KEV date: catalog or set by a person
         disposition=Disposition(vuln.disposition) if vuln.disposition else None,
         disposition_at=vuln.disposition_at, accepted_at=vuln.accepted_at)
 
 
-def _refresh(vuln: Cr26Vulnerability, events: list[Cr26RatingEvent] | None = None) -> None:
-    """Copy the domain's deadlines onto the row, for the queue and overdue queries."""
-    state = rules.status(to_domain(vuln, events), timezone.now())
-    vuln.evaluation_due = state.evaluation_due.at
-    vuln.reduction_due = state.reduction_due.at
-    vuln.reduction_rule = state.reduction_due.rule if state.reduction_due.at else ""
-    vuln.accepted_from = state.accepted_from.at
+def state(vuln: Cr26Vulnerability, now: datetime | None = None) -> rules.Status:
+    """Every CR26 deadline and flag of one vulnerability, from the domain."""
+    return rules.status(to_domain(vuln), now or timezone.now())
 
 
 # ---- regime ------------------------------------------------------------------------------
@@ -108,10 +104,8 @@ def _adopt_open_items(actor: Actor, system: System) -> int:
 
 
 def _new_vuln(item: PoamItem, detected: datetime, source: str) -> Cr26Vulnerability:
-    vuln = Cr26Vulnerability(item=item, system=item.system, detected_at=detected,
-                             detection_source=source[:300], kev_due=item.kev_due)
-    _refresh(vuln, [])
-    return vuln
+    return Cr26Vulnerability(item=item, system=item.system, detected_at=detected,
+                             detection_source=source[:300])
 
 
 # ---- scan imports ------------------------------------------------------------------------
@@ -163,9 +157,13 @@ def _detected(item: PoamItem, new, recorder: Recorder, source: str) -> Cr26Vulne
     recorder.add(item, "create", entity=ENTITY, field_name="cr26 proposal",
                  new=f"proposed N{proposal.rating} {'LEV' if proposal.lev else 'NLEV'} "
                      f"{'IRV' if proposal.irv else 'NIRV'}; evaluation due "
-                     f"{rules.iso(vuln.evaluation_due)}",
+                     f"{rules.iso(_evaluation_due(vuln))}",
                  justification=f"{source}: {proposal.basis}")
     return vuln
+
+
+def _evaluation_due(vuln: Cr26Vulnerability) -> datetime:
+    return rules.evaluation_due(CertClass(vuln.system.cr26_class), vuln.detected_at).at
 
 
 def _remediate_closed(changes: Changes, recorder: Recorder, source: str) -> None:
@@ -278,7 +276,6 @@ def _rate(actor: Actor, vuln: Cr26Vulnerability, events: list, kind: EventKind, 
     vuln.rating, vuln.lev, vuln.irv = rating, lev, irv
     if vuln.next_reduction_rating is not None and vuln.next_reduction_rating >= rating:
         vuln.next_reduction_at = vuln.next_reduction_rating = None  # that plan is done
-    _refresh(vuln, [*events, event])
     vuln.save()
     recorder.save()
     return event
@@ -396,7 +393,6 @@ def group(actor: Actor, lead: Cr26Vulnerability, members: list[Cr26Vulnerability
                      old=rules.iso(lead.detected_at), new=rules.iso(earliest),
                      justification="a group is detected when its first member was")
         lead.detected_at = earliest
-    _refresh(lead)
     lead.save()
     recorder.save()
 
