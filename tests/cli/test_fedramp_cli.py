@@ -108,6 +108,11 @@ def test_a_month_of_cr26_from_the_command_line(cloud, tmp_path):
         {"reducedAt": "2024-06-06T09:00:00Z", "rating": 2}]
     table = cloud("fedramp", "accepted")
     assert table.exit_code == 0 and "POAM-2024-0001" in table.output
+    shown = json.loads(cloud("fedramp", "show", "POAM-2024-0001", "--json").output)
+    assert [h["kind"] for h in shown["history"]] == ["evaluation", "reduction"]
+    assert shown["deadlines"]["accepted_from"]["rule"] == "VER-TFR-MAV" and shown["accepted"]
+    text = cloud("fedramp", "show", "POAM-2024-0001").output
+    assert "[bold]admin[/bold] panel" in text  # stored text is printed, not read as markup
 
 
 def test_cr26_commands_refuse_in_one_line(cloud):
