@@ -195,6 +195,13 @@ def _moment(at: datetime | None, vuln: Cr26Vulnerability, what: str) -> datetime
     return moment
 
 
+def _lock(vuln: Cr26Vulnerability) -> Cr26Vulnerability:
+    """The row, re-read and locked until the transaction ends: two people evaluating at once
+    cannot both record "the" evaluation."""
+    return (Cr26Vulnerability.objects.select_for_update(of=("self",))
+            .select_related("item", "system__organization", "group_lead__item").get(pk=vuln.pk))
+
+
 def _editable(actor: Actor, vuln: Cr26Vulnerability) -> None:
     require(actor, vuln.system.organization, Role.EDITOR)
     if not vuln.system.is_cr26:
@@ -219,6 +226,7 @@ def evaluate(actor: Actor, vuln: Cr26Vulnerability, *, rating: int, lev: bool, i
     The first one starts the PVR and VER-TFR-MAV clocks. A later one that lowers the rating
     is recorded as a reduction; otherwise as a re-evaluation.
     """
+    vuln = _lock(vuln)
     _editable(actor, vuln)
     try:
         rules.check_rating(rating)
@@ -242,6 +250,7 @@ def record_reduction(actor: Actor, vuln: Cr26Vulnerability, *, rating: int, what
                      at: datetime | None = None, lev: bool | None = None,
                      irv: bool | None = None, disposition: str = "") -> Cr26RatingEvent:
     """A completed reduction to a lower N-rating (VDR-TFR-PVR; VER-RPT-VDT item 7)."""
+    vuln = _lock(vuln)
     _editable(actor, vuln)
     events = list(vuln.rating_events.all())
     if not events:
@@ -289,6 +298,7 @@ def _flags(lev: bool | None, irv: bool | None) -> str:
 def plan_reduction(actor: Actor, vuln: Cr26Vulnerability, *, at: datetime, rating: int,
                    note: str = "") -> None:
     """The projected next reduction (VER-RPT-VDT item 8): when, and to which rating."""
+    vuln = _lock(vuln)
     _editable(actor, vuln)
     if vuln.rating is None:
         raise ServiceError(f"{vuln.item.poam_id} is not evaluated yet")
@@ -310,6 +320,7 @@ def dispose(actor: Actor, vuln: Cr26Vulnerability, disposition: str, reason: str
             at: datetime | None = None) -> None:
     """The final disposition (VER-RPT-VDT item 11): fully or partially mitigated, remediated,
     or a false positive (VER-EVA-EFP)."""
+    vuln = _lock(vuln)
     _editable(actor, vuln)
     _dispose(actor, vuln, disposition, _text(reason, "why"),
              _moment(at, vuln, "the disposition time"))
@@ -336,6 +347,7 @@ def accept(actor: Actor, vuln: Cr26Vulnerability, rationale: str,
     """Categorize as accepted (FRD-ACV: no intent to fully mitigate or remediate in time),
     with the explanation VER-RPT-AVI item 7 asks for. Past day 192 it is accepted anyway
     (VER-TFR-MAV); this records why."""
+    vuln = _lock(vuln)
     _editable(actor, vuln)
     rationale = _text(rationale, "why it is accepted")
     moment = _moment(at, vuln, "the acceptance time")
@@ -353,6 +365,7 @@ def accept(actor: Actor, vuln: Cr26Vulnerability, rationale: str,
 def explain(actor: Actor, vuln: Cr26Vulnerability, *, overdue: str | None = None,
             supplementary: str | None = None) -> None:
     """The overdue explanation (VER-RPT-VDT item 9) and supplementary information (item 10)."""
+    vuln = _lock(vuln)
     require(actor, vuln.system.organization, Role.EDITOR)
     recorder = Recorder(actor)
     for name, value in (("overdue_explanation", overdue), ("supplementary", supplementary)):
@@ -372,6 +385,7 @@ def group(actor: Actor, lead: Cr26Vulnerability, members: list[Cr26Vulnerability
     """Group vulnerabilities that share a cause under one lead: the rules then apply to the
     group (VER-EVA-GRV). The group's detection time is the earliest member's
     [interpretation: the conservative choice; the rules do not define it]."""
+    lead = _lock(lead)
     _editable(actor, lead)
     reason = _text(reason, "what the grouped vulnerabilities share")
     members = [m for m in members if m.pk != lead.pk]
