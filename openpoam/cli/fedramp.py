@@ -235,6 +235,26 @@ _listing("accepted", "accepted", ["id", "title", "rating", "accepted_from", "gro
 @click.argument("poam_id")
 @org_option
 @system_option
+@click.option("--why", required=True, help="Where it was detected (pentest, disclosure...).")
+@click.option("--detected", callback=_instant_option,
+              help="Detection time, ISO 8601 with a zone (default: start of its detection "
+                   "date, UTC).")
+@with_django
+def track(poam_id, org_slug, system_slug, why, detected) -> None:
+    """Put an item made by hand or by a POA&M import under the CR26 rules."""
+    from openpoam.cli import base
+    from openpoam.tracker.services import cr26
+
+    system_ = _system(org_slug, system_slug)
+    vuln = cr26.track(base.actor(), base.item(system_.organization, poam_id),
+                      detected_at=detected, why=why)
+    _done(vuln, f"tracked under CR26, proposed N{vuln.proposed_rating}")
+
+
+@fedramp.command()
+@click.argument("poam_id")
+@org_option
+@system_option
 @rating_option
 @click.option("--lev/--nlev", required=True, help="Likely exploitable (VER-EVA-ELX).")
 @click.option("--irv/--nirv", required=True, help="Internet-reachable (VER-EVA-EIR).")

@@ -218,3 +218,21 @@ def test_a_kev_date_set_on_the_item_caps_the_reduction(cr26_system, tmp_path, al
                       justification="BOD 26-04 tier for this asset")
     due = cr26.state(vuln("1001")).reduction_due
     assert (due.at, due.rule) == (datetime(2024, 6, 10, 23, 59, 59, tzinfo=UTC), "VDR-TFR-KEV")
+
+
+def test_items_made_by_hand_are_tracked_on_request(cr26_system, alice, users):
+    from datetime import date
+
+    from openpoam.tracker.services import items
+
+    item = items.create_item(ROOT, cr26_system, title="Pentest: admin panel on the internet",
+                             detected_on=date(2026, 11, 2), original_risk="critical")
+    assert cr26_reports.untracked(cr26_system) == [item.poam_id]
+    with pytest.raises(PermissionDenied):
+        cr26.track(users["bob"], item, why="pentest")
+    tracked = cr26.track(alice, item, why="annual penetration test")
+    assert tracked.detected_at == datetime(2026, 11, 2, tzinfo=UTC)
+    assert (tracked.proposed_rating, tracked.proposed_lev) == (4, True)
+    assert cr26_reports.untracked(cr26_system) == []
+    with pytest.raises(ServiceError, match="already tracked"):
+        cr26.track(alice, item, why="again")

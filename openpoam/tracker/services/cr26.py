@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from openpoam.domain.fedramp import cr26 as rules
 from openpoam.domain.fedramp.cr26 import CertClass, Disposition, EventKind
+from openpoam.domain.findings import Severity
 from openpoam.domain.poam import Status
 from openpoam.domain.reconcile import Changes, as_utc
 from openpoam.tracker.models import (Cr26RatingEvent, Cr26Vulnerability, PoamItem, Role,
@@ -87,25 +88,66 @@ def _adopt_open_items(actor: Actor, system: System) -> int:
     detection date in UTC [interpretation: the classic POA&M kept dates, not instants]."""
     recorder = Recorder(actor)
     created = []
-    items = PoamItem.objects.filter(system=system, cr26__isnull=True).select_related("system")
+    items = (PoamItem.objects.filter(system=system, cr26__isnull=True)
+             .select_related("system").prefetch_related("assets"))
     for item in items.iterator(2000):
         if Status(item.status).is_closed:
             continue
         detected = datetime.combine(item.detected_on, time(0, 0), UTC)
-        vuln = _new_vuln(item, detected, item.source_detail or item.get_source_display())
-        created.append(vuln)
-        recorder.add(item, "create", entity=ENTITY, field_name="cr26",
-                     new=f"tracked under CR26 Class {system.cr26_class}, detected "
-                         f"{rules.iso(detected)}",
-                     justification="system moved to the CR26 vulnerability rules")
+        created.append(_tracked(item, detected, recorder,
+                                "system moved to the CR26 vulnerability rules"))
     Cr26Vulnerability.objects.bulk_create(created, batch_size=500)
     recorder.save()
     return len(created)
 
 
+def _tracked(item: PoamItem, detected: datetime, recorder: Recorder,
+             why: str) -> Cr26Vulnerability:
+    """A CR26 record for an item that did not come from a CR26 scan import, with a proposal
+    from its risk, KEV flag and asset addresses."""
+    vuln = _new_vuln(item, detected, item.source_detail or item.get_source_display())
+    _propose(vuln, Severity(item.adjusted_risk or item.original_risk), extra={},
+             kev=item.kev, addresses=[a.ip for a in item.assets.all()])
+    recorder.add(item, "create", entity=ENTITY, field_name="cr26",
+                 new=f"tracked under CR26 Class {item.system.cr26_class}, detected "
+                     f"{rules.iso(detected)}; proposed N{vuln.proposed_rating}",
+                 justification=f"{why}: {vuln.proposal_basis}")
+    return vuln
+
+
+@transaction.atomic
+def track(actor: Actor, item: PoamItem, *, detected_at: datetime | None = None,
+          why: str = "") -> Cr26Vulnerability:
+    """Put an item made by hand or by a POA&M import (a penetration test finding, a control
+    gap: FRD-VUL) under the CR26 rules. Detection defaults to the start of its detection date
+    in UTC."""
+    require(actor, item.organization, Role.EDITOR)
+    if not item.system.is_cr26:
+        raise ServiceError(f"{item.system.name} is not under the CR26 rules")
+    if Cr26Vulnerability.objects.filter(item=item).exists():
+        raise ServiceError(f"{item.poam_id} is already tracked under CR26")
+    detected = (rules.utc(detected_at, "the detection time") if detected_at else
+                datetime.combine(item.detected_on, time(0, 0), UTC))
+    recorder = Recorder(actor)
+    vuln = _tracked(item, detected, recorder, _text(why, "where it was detected"))
+    vuln.save()
+    recorder.save()
+    return vuln
+
+
 def _new_vuln(item: PoamItem, detected: datetime, source: str) -> Cr26Vulnerability:
     return Cr26Vulnerability(item=item, system=item.system, detected_at=detected,
                              detection_source=source[:300])
+
+
+def _propose(vuln: Cr26Vulnerability, severity: Severity, *, extra: dict, kev: bool,
+             addresses: list[str]) -> rules.Proposal:
+    proposal = rules.propose(severity, cvss=rules.cvss_score(extra), kev=kev,
+                             addresses=addresses, vector_network=rules.network_vector(extra))
+    vuln.proposed_rating, vuln.proposed_lev, vuln.proposed_irv = (proposal.rating, proposal.lev,
+                                                                  proposal.irv)
+    vuln.proposal_basis = proposal.basis[:500]
+    return proposal
 
 
 # ---- scan imports ------------------------------------------------------------------------
@@ -148,12 +190,8 @@ def _detected(item: PoamItem, new, recorder: Recorder, source: str) -> Cr26Vulne
     detected = min((as_utc(s.first_seen) for s in new.assets), default=timezone.now())
     scanner = f"{weakness.scanner} {weakness.scanner_version}".strip() or "scanner"
     vuln = _new_vuln(item, detected, f"{scanner}, {source}")
-    proposal = rules.propose(weakness.severity, cvss=rules.cvss_score(weakness.extra),
-                             kev=item.kev, addresses=[s.asset.ip for s in new.assets],
-                             vector_network=rules.network_vector(weakness.extra))
-    vuln.proposed_rating, vuln.proposed_lev, vuln.proposed_irv = (proposal.rating, proposal.lev,
-                                                                  proposal.irv)
-    vuln.proposal_basis = proposal.basis[:500]
+    proposal = _propose(vuln, weakness.severity, extra=weakness.extra, kev=item.kev,
+                        addresses=[s.asset.ip for s in new.assets])
     recorder.add(item, "create", entity=ENTITY, field_name="cr26 proposal",
                  new=f"proposed N{proposal.rating} {'LEV' if proposal.lev else 'NLEV'} "
                      f"{'IRV' if proposal.irv else 'NIRV'}; evaluation due "

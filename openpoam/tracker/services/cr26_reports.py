@@ -19,7 +19,9 @@ from openpoam.domain.fedramp import cr26 as rules
 from openpoam.formats import registry
 from openpoam.formats.cr26.document import Cr26Report as ReportData
 from openpoam.formats.cr26.document import RatingEntry, VulnerabilityRecord
-from openpoam.tracker.models import Cr26RatingEvent, Cr26Report, Cr26Vulnerability, Role, System
+from openpoam.domain.poam import Status
+from openpoam.tracker.models import (Cr26RatingEvent, Cr26Report, Cr26Vulnerability, PoamItem,
+                                     Role, System)
 from openpoam.tracker.services.actors import Actor, ServiceError, require
 from openpoam.tracker.services.cr26 import to_domain
 
@@ -98,6 +100,15 @@ def dashboard(rows: list[Row]) -> dict[str, int]:
             "accepted": len(accepted(rows)),
             "incidents": sum(1 for r in rows if r.state.incident and _open(r)),
             "active": sum(1 for r in rows if _open(r))}
+
+
+def untracked(system: System) -> list[str]:
+    """Open items of a CR26 system with no CR26 record (made by hand or by a POA&M import):
+    the rules cannot see them until someone tracks them (`openpoam fedramp track`)."""
+    closed = [status.value for status in Status if status.is_closed]
+    return list(PoamItem.objects.filter(system=system, cr26__isnull=True)
+                .exclude(status__in=closed).order_by("poam_id")
+                .values_list("poam_id", flat=True))
 
 
 # ---- reports -----------------------------------------------------------------------------

@@ -52,7 +52,7 @@ def cr26_dashboard(request: HttpRequest, org_slug: str, system_slug: str) -> Htt
                "queue": cr26_reports.queue(rows), "overdue": cr26_reports.overdue(rows),
                "incidents": [r for r in rows if r.state.incident and not r.state.closed
                              and not r.state.accepted],
-               "reports": _reports(system),
+               "reports": _reports(system), "untracked": cr26_reports.untracked(system),
                "previous": system.cr26_reports.all()[:8]}
     return render(request, "tracker/cr26_dashboard.html", context)
 
