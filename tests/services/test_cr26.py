@@ -69,7 +69,7 @@ def test_a_scan_records_detection_and_a_proposal_marked_proposed(cr26_system, tm
     assert (public.proposed_rating, public.proposed_lev, public.proposed_irv) == (3, True, True)
     assert "public address" in public.proposal_basis
     assert vuln("1002").proposed_irv is False
-    assert ChangeEvent.objects.filter(entity="cr26", field="cr26 proposal").count() == 2
+    assert ChangeEvent.objects.filter(entity="cr26", field="proposal").count() == 2
 
 
 def test_evaluation_records_who_when_why_and_starts_the_clocks(cr26_system, tmp_path, alice,
@@ -89,7 +89,7 @@ def test_evaluation_records_who_when_why_and_starts_the_clocks(cr26_system, tmp_
     assert state.reduction_due.at == at + timedelta(days=4)  # VDR-TFR-PVR C N4 LEV+IRV
     assert state.reduction_due.rule == "VDR-TFR-PVR"
     assert state.accepted_from.at == at + timedelta(days=192)  # VER-TFR-MAV
-    history = ChangeEvent.objects.get(entity="cr26", field="cr26 evaluation")
+    history = ChangeEvent.objects.get(entity="cr26", field="evaluation")
     assert (history.actor_name, history.justification) == ("alice", "login page")
 
 

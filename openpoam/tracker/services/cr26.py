@@ -108,7 +108,7 @@ def _tracked(item: PoamItem, detected: datetime, recorder: Recorder,
     vuln = _new_vuln(item, detected, item.source_detail or item.get_source_display())
     _propose(vuln, Severity(item.adjusted_risk or item.original_risk), extra={},
              kev=item.kev, addresses=[a.ip for a in item.assets.all()])
-    recorder.add(item, "create", entity=ENTITY, field_name="cr26",
+    recorder.add(item, "create", entity=ENTITY, field_name="tracked",
                  new=f"tracked under CR26 Class {item.system.cr26_class}, detected "
                      f"{rules.iso(detected)}; proposed N{vuln.proposed_rating}",
                  justification=f"{why}: {vuln.proposal_basis}")
@@ -192,7 +192,7 @@ def _detected(item: PoamItem, new, recorder: Recorder, source: str) -> Cr26Vulne
     vuln = _new_vuln(item, detected, f"{scanner}, {source}")
     proposal = _propose(vuln, weakness.severity, extra=weakness.extra, kev=item.kev,
                         addresses=[s.asset.ip for s in new.assets])
-    recorder.add(item, "create", entity=ENTITY, field_name="cr26 proposal",
+    recorder.add(item, "create", entity=ENTITY, field_name="proposal",
                  new=f"proposed N{proposal.rating} {'LEV' if proposal.lev else 'NLEV'} "
                      f"{'IRV' if proposal.irv else 'NIRV'}; evaluation due "
                      f"{rules.iso(_evaluation_due(vuln))}",
@@ -214,7 +214,7 @@ def _remediate_closed(changes: Changes, recorder: Recorder, source: str) -> None
     for vuln in vulns:
         vuln.disposition = Disposition.REMEDIATED.value
         vuln.disposition_at = when[vuln.item_id]
-        recorder.add(vuln.item, "update", entity=ENTITY, field_name="cr26 disposition",
+        recorder.add(vuln.item, "update", entity=ENTITY, field_name="disposition",
                      new=vuln.disposition,
                      justification=f"{source}: no longer detected on any covered asset")
         vuln.save(update_fields=["disposition", "disposition_at", "updated_at"])
@@ -316,7 +316,7 @@ def _rate(actor: Actor, vuln: Cr26Vulnerability, events: list, kind: EventKind, 
                                            actor_name=actor.name, note=note)
     recorder = Recorder(actor)
     old = (f"N{vuln.rating} {_flags(vuln.lev, vuln.irv)}" if vuln.rating else "not evaluated")
-    recorder.add(vuln.item, "update", entity=ENTITY, field_name=f"cr26 {kind.value}", old=old,
+    recorder.add(vuln.item, "update", entity=ENTITY, field_name=kind.value, old=old,
                  new=f"N{rating} {_flags(lev, irv)} at {rules.iso(moment)}", justification=note)
     if kind is EventKind.EVALUATION:
         vuln.evaluated_at, vuln.evaluated_by, vuln.evaluation_reason = moment, actor.name, note
@@ -344,7 +344,7 @@ def plan_reduction(actor: Actor, vuln: Cr26Vulnerability, *, at: datetime, ratin
         raise ServiceError(f"the target rating must be below the current N{vuln.rating}")
     moment = rules.utc(at, "the planned time")
     recorder = Recorder(actor)
-    recorder.add(vuln.item, "update", entity=ENTITY, field_name="cr26 next reduction",
+    recorder.add(vuln.item, "update", entity=ENTITY, field_name="next reduction",
                  new=f"N{rating} by {rules.iso(moment)}", justification=note)
     vuln.next_reduction_at, vuln.next_reduction_rating = moment, rating
     vuln.save(update_fields=["next_reduction_at", "next_reduction_rating", "updated_at"])
@@ -372,7 +372,7 @@ def _dispose(actor: Actor, vuln: Cr26Vulnerability, disposition: str, reason: st
         raise ServiceError(f"disposition must be one of {', '.join(d.value for d in Disposition)}"
                            f", not {disposition!r}") from None
     recorder = Recorder(actor)
-    recorder.add(vuln.item, "update", entity=ENTITY, field_name="cr26 disposition",
+    recorder.add(vuln.item, "update", entity=ENTITY, field_name="disposition",
                  old=vuln.disposition, new=value.value, justification=reason)
     vuln.disposition, vuln.disposition_at = value.value, moment
     vuln.save(update_fields=["disposition", "disposition_at", "updated_at"])
@@ -390,7 +390,7 @@ def accept(actor: Actor, vuln: Cr26Vulnerability, rationale: str,
     rationale = _text(rationale, "why it is accepted")
     moment = _moment(at, vuln, "the acceptance time")
     recorder = Recorder(actor)
-    recorder.add(vuln.item, "update", entity=ENTITY, field_name="cr26 accepted",
+    recorder.add(vuln.item, "update", entity=ENTITY, field_name="accepted",
                  old=rules.iso(vuln.accepted_at) or "", new=rules.iso(moment),
                  justification=rationale)
     vuln.accepted_at = vuln.accepted_at or moment
@@ -408,7 +408,7 @@ def explain(actor: Actor, vuln: Cr26Vulnerability, *, overdue: str | None = None
     recorder = Recorder(actor)
     for name, value in (("overdue_explanation", overdue), ("supplementary", supplementary)):
         if value is not None and value.strip() != getattr(vuln, name):
-            recorder.add(vuln.item, "update", entity=ENTITY, field_name=f"cr26 {name}",
+            recorder.add(vuln.item, "update", entity=ENTITY, field_name=name,
                          old=getattr(vuln, name), new=value.strip())
             setattr(vuln, name, value.strip())
     vuln.save(update_fields=["overdue_explanation", "supplementary", "updated_at"])
@@ -434,14 +434,14 @@ def group(actor: Actor, lead: Cr26Vulnerability, members: list[Cr26Vulnerability
         _check_member(lead, member)
         member.group_lead = lead
         member.save(update_fields=["group_lead", "updated_at"])
-        recorder.add(member.item, "update", entity=ENTITY, field_name="cr26 group",
+        recorder.add(member.item, "update", entity=ENTITY, field_name="group",
                      new=f"grouped under {lead.item.poam_id}", justification=reason)
     earliest = rules.group_detected_at([lead.detected_at, *(m.detected_at for m in members)])
-    recorder.add(lead.item, "update", entity=ENTITY, field_name="cr26 group",
+    recorder.add(lead.item, "update", entity=ENTITY, field_name="group",
                  new="lead of " + ", ".join(m.item.poam_id for m in members),
                  justification=reason)
     if earliest != lead.detected_at:
-        recorder.add(lead.item, "update", entity=ENTITY, field_name="cr26 detected_at",
+        recorder.add(lead.item, "update", entity=ENTITY, field_name="detected_at",
                      old=rules.iso(lead.detected_at), new=rules.iso(earliest),
                      justification="a group is detected when its first member was")
         lead.detected_at = earliest
@@ -464,7 +464,7 @@ def ungroup(actor: Actor, member: Cr26Vulnerability, reason: str) -> None:
     if member.group_lead_id is None:
         raise ServiceError(f"{member.item.poam_id} is not in a group")
     recorder = Recorder(actor)
-    recorder.add(member.item, "update", entity=ENTITY, field_name="cr26 group",
+    recorder.add(member.item, "update", entity=ENTITY, field_name="group",
                  old=f"grouped under {member.group_lead.item.poam_id}", new="",
                  justification=_text(reason, "why"))
     member.group_lead = None
