@@ -16,7 +16,8 @@ STYLE = ("body{font:14px/1.45 system-ui,sans-serif;margin:2rem;color:#1b1f24}"
          "table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}"
          "th,td{border:1px solid #c9ced6;padding:.3rem .5rem;text-align:left;vertical-align:top}"
          "th{background:#eef1f5}.num{text-align:right}.late{color:#a40000;font-weight:600}"
-         "td.id{white-space:nowrap}h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}.muted{color:#5b6470}")
+         "td.id{white-space:nowrap}h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}"
+         ".muted{color:#5b6470}")
 
 COUNTS = (("detected", "Vulnerabilities detected"), ("evaluated", "Evaluations completed"),
           ("evaluated_late", "Evaluations completed after the VER-TFR-EVU deadline"),
