@@ -127,7 +127,9 @@ class System(models.Model):
 
     @property
     def is_cr26(self) -> bool:
-        return self.framework_enum.is_fedramp and self.fedramp_regime == "cr26"
+        # A class is part of the regime: without one no CR26 deadline can be computed.
+        return (self.framework_enum.is_fedramp and self.fedramp_regime == "cr26"
+                and bool(self.cr26_class))
 
     @property
     def designation_enum(self) -> Designation:
