@@ -109,6 +109,11 @@ URL_PERMISSIONS: dict[str, dict[str, str]] = {
     "system-calendars": {"GET": "poam.view", "HEAD": "poam.view", "POST": "poam.view"},
     # No sign-in: calendar programs cannot; the private token in the URL is the key.
     "calendar-feed": {"GET": PUBLIC, "HEAD": PUBLIC},
+    # FedRAMP CR26 pages: a GET of a report is a preview; a POST records it.
+    "system-cr26": {"GET": "poam.view", "HEAD": "poam.view"},
+    "system-cr26-accepted": {"GET": "poam.view", "HEAD": "poam.view"},
+    "system-cr26-vuln": {"GET": "poam.view", "HEAD": "poam.view", "POST": "poam.edit"},
+    "system-cr26-report": {"GET": "poam.export", "HEAD": "poam.export", "POST": "poam.edit"},
 }
 
 # ---- the command line ------------------------------------------------------------------------
@@ -136,4 +141,10 @@ CLI_PERMISSIONS: dict[str, str] = {
     "snapshot compare": "poam.view", "snapshot export": "poam.export",
     "calendar create": "poam.view", "calendar list": "poam.view",
     "calendar revoke": "poam.view",
+    # FedRAMP CR26 (openpoam/cli/fedramp.py); a recorded report starts the next period.
+    "fedramp regime": "system.manage", "fedramp queue": "poam.view",
+    "fedramp overdue": "poam.view", "fedramp accepted": "poam.view", "fedramp show": "poam.view",
+    "fedramp track": "poam.edit", "fedramp evaluate": "poam.edit", "fedramp reduce": "poam.edit",
+    "fedramp dispose": "poam.edit", "fedramp accept": "poam.edit", "fedramp plan": "poam.edit",
+    "fedramp group": "poam.edit", "fedramp report": "poam.edit",
 }

@@ -120,17 +120,21 @@ rating_option = click.option("--rating", type=click.IntRange(1, 5), required=Tru
                              help="Potential Agency Impact N-rating, 1 to 5 (VER-EVA-EPA).")
 
 
-def _system(org_slug, system_slug):
+def _system(org_slug, system_slug, action: str = "poam.view"):
+    """The named system, once the acting user is known to be allowed ``action`` there."""
     from openpoam.cli import base
+    from openpoam.tracker.services.actors import require
 
-    return base.system(base.organization(org_slug), system_slug)
+    org_ = base.organization(org_slug)
+    require(base.actor(), org_, action)
+    return base.system(org_, system_slug)
 
 
-def _vuln(org_slug, system_slug, poam_id: str):
+def _vuln(org_slug, system_slug, poam_id: str, action: str = "poam.edit"):
     from openpoam.cli.base import CliError
     from openpoam.tracker.models import Cr26Vulnerability
 
-    system_ = _system(org_slug, system_slug)
+    system_ = _system(org_slug, system_slug, action)
     found = (Cr26Vulnerability.objects.select_related("item", "system__organization")
              .filter(system=system_, item__poam_id=poam_id.strip().upper()).first())
     if found is None:
@@ -151,7 +155,7 @@ def regime(org_slug, system_slug, regime, cert_class, package_uri) -> None:
     from openpoam.cli import base
     from openpoam.tracker.services import cr26
 
-    system_ = _system(org_slug, system_slug)
+    system_ = _system(org_slug, system_slug, "system.manage")
     adopted = cr26.set_regime(base.actor(), system_, regime, cert_class or "", package_uri)
     label = f"CR26 Class {system_.cr26_class}" if regime == "cr26" else "the classic POA&M"
     click.echo(f"{system_.slug} follows {label}"
@@ -245,7 +249,7 @@ def track(poam_id, org_slug, system_slug, why, detected) -> None:
     from openpoam.cli import base
     from openpoam.tracker.services import cr26
 
-    system_ = _system(org_slug, system_slug)
+    system_ = _system(org_slug, system_slug, "poam.edit")
     vuln = cr26.track(base.actor(), base.item(system_.organization, poam_id),
                       detected_at=detected, why=why)
     _done(vuln, f"tracked under CR26, proposed N{vuln.proposed_rating}")
@@ -361,7 +365,7 @@ def group_command(lead, members, org_slug, system_slug, why) -> None:
     from openpoam.cli import base
     from openpoam.tracker.services import cr26
 
-    head = _vuln(org_slug, system_slug, lead)
+    head = _vuln(org_slug, system_slug, lead)  # checks the role before any lookup
     others = [_vuln(org_slug, system_slug, m) for m in members]
     cr26.group(base.actor(), head, others, why)
     _done(head, f"leads {len(others)} grouped vulnerability(ies)")
@@ -395,7 +399,7 @@ def report(kind, org_slug, system_slug, output, preview) -> None:
     from openpoam.domain.fedramp.cr26 import iso
     from openpoam.tracker.services import cr26_reports
 
-    system_ = _system(org_slug, system_slug)
+    system_ = _system(org_slug, system_slug, "poam.export" if preview else "poam.edit")
     result = cr26_reports.export_report(base.actor(), system_, kind, record=not preview)
     fd, tmp = tempfile.mkstemp(dir=output.parent or ".", prefix=f".{output.name}.")
     try:
@@ -422,7 +426,7 @@ def show(poam_id, org_slug, system_slug, as_json) -> None:
     from openpoam.domain.fedramp.cr26 import iso
     from openpoam.tracker.services import cr26
 
-    vuln = _vuln(org_slug, system_slug, poam_id)
+    vuln = _vuln(org_slug, system_slug, poam_id, "poam.view")
     state = cr26.state(vuln)
     data = {
         "id": vuln.item.poam_id, "title": vuln.item.title,

@@ -48,7 +48,9 @@ def sample(org_a, tmp_path):
             "completed_on": "2026-12-01", "username": "bob", "role": "viewer",
             "file": str(upload), "format_key": "csv", "output": str(tmp_path / "out.csv"),
             "month": "2026-11", "poam_ids": org_a.item.poam_id, "old": "1", "new": "1",
-            "number": "1", "feed_id": "1"}
+            "number": "1", "feed_id": "1", "regime": "cr26", "rating": "3", "why": "because",
+            "what": "patched", "disposition": "Remediated", "by_when": "2026-12-01T00:00:00Z",
+            "lead": org_a.item.poam_id, "members": org_a.item.poam_id, "kind": "vdt"}
 
 
 def _args(command: click.Command, sample: dict) -> list[str]:
@@ -58,6 +60,8 @@ def _args(command: click.Command, sample: dict) -> list[str]:
             continue
         if isinstance(param, click.Argument):
             args.append(sample[param.name])
+        elif getattr(param, "is_flag", False):
+            args.append(param.opts[0])  # --lev/--nlev and the like take no value
         else:
             args += [param.opts[0], sample[param.name]]
     return args

@@ -11,15 +11,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as Forbidden
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from openpoam.domain.fedramp.cr26 import CertClass, Cr26Error, report_cadence, utc
 from openpoam.formats.base import FormatError
-from openpoam.tracker.models import Cr26Vulnerability, Role
+from openpoam.tracker.models import Cr26Vulnerability
 from openpoam.tracker.services import ServiceError, cr26, cr26_reports
-from openpoam.tracker.services.actors import role_in
+from openpoam.tracker.services.actors import may
 from openpoam.tracker.views import access
 from openpoam.tracker.views.pages import system_context
 
@@ -31,16 +32,19 @@ ACTIONS = ("evaluate", "reduce", "accept", "dispose", "explain", "group")
 
 
 def _cr26_system(request: HttpRequest, org_slug: str, system_slug: str):
+    """The CR26 system; a POST by someone whose role may not change it answers 403."""
     system = access.system_or_404(request, org_slug, system_slug)
     if not system.is_cr26:
         raise Http404("This system is not under the FedRAMP CR26 rules.")
+    if request.method == "POST" and not may(access.actor_of(request), system.organization,
+                                            "poam.edit"):
+        raise Forbidden("Your role may not change this.")
     return system
 
 
 def _context(request: HttpRequest, system, tab: str) -> dict:
-    role = role_in(access.actor_of(request), system.organization)
     return {**system_context(system), "tab": tab,
-            "can_edit": role in (Role.EDITOR, Role.OWNER)}
+            "can_edit": may(access.actor_of(request), system.organization, "poam.edit")}
 
 
 @require_safe
