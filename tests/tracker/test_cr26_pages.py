@@ -53,7 +53,7 @@ def test_an_editor_evaluates_through_the_form_and_a_viewer_cannot(client, alice,
     client.force_login(bob)
     refused = client.post(target, {"action": "evaluate", "rating": "4", "lev": "yes",
                                    "reason": "x"})
-    assert refused.status_code == 400 and "may not" in refused.content.decode()
+    assert refused.status_code == 403
     client.force_login(alice)
     done = client.post(target, {"action": "evaluate", "rating": "4", "lev": "yes",
                                 "reason": "<b>admin</b> panel", "at": "2024-06-04T08:00"})
