@@ -81,7 +81,7 @@ def test_reports_preview_for_viewers_and_record_for_editors(client, alice, bob, 
     preview = client.get(url("system-cr26-report", cloud, "vdt"))
     assert preview.status_code == 200 and preview["Content-Type"] == "application/json"
     assert validation.validate("vdt", json.loads(preview.content)) == []
-    assert client.post(url("system-cr26-report", cloud, "vdt")).status_code == 400
+    assert client.post(url("system-cr26-report", cloud, "vdt")).status_code == 403
     assert not Cr26Report.objects.exists()
     client.force_login(alice)
     recorded = client.post(url("system-cr26-report", cloud, "mhr"))
