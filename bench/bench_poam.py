@@ -13,9 +13,10 @@ commands, each in a fresh process, against a database the product filled itself:
 - the yardstick: compliance-trestle's ``PlanOfActionAndMilestones.oscal_read`` of the
   same OSCAL JSON file, in the same run.
 
-Each step runs ``--repeat`` times; the table gives best and median wall time and the
-peak resident memory of the child process (``os.wait4``'s rusage, so native memory of
-lxml, orjson and the Rust validator counts too).
+Each step runs ``--repeat`` times; the table gives best and median wall time (monotonic
+clock), the best CPU time (user + system) and the peak resident memory of the child
+process (``os.wait4``'s rusage, so native memory of lxml, orjson and the Rust validator
+counts too).
 
     .venv/bin/python bench/bench_poam.py [--items 10000] [--repeat 3]
     .venv/bin/python bench/bench_poam.py --items 100000 --repeat 1
@@ -80,6 +81,9 @@ PEOPLE = [("Dana Whitfield", "dana@example.com"), ("Priya Natarajan", "priya@exa
           ("Marcus Oyelaran", "marcus@example.com"), ("Hannah Kowalczyk", "hannah@example.com"),
           ("Luis Ferreira", "luis@example.com")]
 RISKS = ["low", "moderate", "moderate", "high", "critical"]
+# FedRAMP remediation deadlines from detection (POA&M template completion guide), so the
+# generated POA&M is a conforming one and exports carry no deadline warnings.
+DEADLINES = {"critical": 30, "high": 30, "moderate": 90, "low": 180}
 
 
 # ---------------------------------------------------------------- the POA&M file
@@ -99,7 +103,8 @@ def write_csv(path: Path, count: int, seed: int = 13) -> None:
 def _item_cells(rnd: random.Random, n: int) -> list:
     title, description, control = WEAKNESSES[n % len(WEAKNESSES)]
     detected = date(2025, 1, 1) + timedelta(days=rnd.randrange(600))
-    scheduled = detected + timedelta(days=rnd.choice((30, 90, 180)))
+    risk = RISKS[n % len(RISKS)]
+    scheduled = detected + timedelta(days=DEADLINES[risk] - rnd.randrange(10))
     owner, email = PEOPLE[n % len(PEOPLE)]
     status, completed, evidence = "open", "", []
     roll = rnd.random()
@@ -132,7 +137,6 @@ def _item_cells(rnd: random.Random, n: int) -> list:
         if status == "completed":
             m["completed_on"] = completed
         milestones.append(m)
-    risk = RISKS[n % len(RISKS)]
     cells = {
         "poam_id": f"BCS-{n:06d}", "title": f"{title} ({n})",
         "uuid": str(uuid.UUID(int=rnd.getrandbits(128))), "status": status,
@@ -160,14 +164,15 @@ def _item_cells(rnd: random.Random, n: int) -> list:
 class Step:
     name: str
     seconds: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
     peak_mb: list[float] = field(default_factory=list)
     note: str = ""
 
     def row(self) -> str:
         if not self.seconds:
-            return f"| {self.name} | - | - | - | {self.note} |"
+            return f"| {self.name} | - | - | - | - | {self.note} |"
         return (f"| {self.name} | {min(self.seconds):.2f} | {statistics.median(self.seconds):.2f} "
-                f"| {max(self.peak_mb):.0f} | {self.note} |")
+                f"| {min(self.cpu):.2f} | {max(self.peak_mb):.0f} | {self.note} |")
 
 
 def run(args: list[str], env: dict, step: Step | None = None) -> str:
@@ -185,6 +190,7 @@ def run(args: list[str], env: dict, step: Step | None = None) -> str:
         sys.exit(f"{' '.join(args)} failed ({proc.returncode}):\n{problems[-2000:]}")
     if step is not None:
         step.seconds.append(elapsed)
+        step.cpu.append(usage.ru_utime + usage.ru_stime)
         step.peak_mb.append(usage.ru_maxrss / 1024)  # kilobytes on Linux
     return text + problems
 
@@ -269,15 +275,18 @@ def main() -> None:
 def print_table(steps: list[Step], args, work: Path) -> None:
     print(f"\n{args.items:,} items, 3 milestones each; {args.repeat} run(s) per step; "
           f"files in {work}\n")
-    print("| step | best s | median s | peak MB | note |")
-    print("|---|---|---|---|---|")
+    print("| step | best s | median s | best CPU s | peak MB | note |")
+    print("|---|---|---|---|---|---|")
     for step in steps:
         print(step.row())
     by_name = {s.name: s for s in steps}
     oscal, trestle = by_name["export oscal-json"], by_name["trestle oscal_read (yardstick)"]
     if oscal.seconds and trestle.seconds:
-        print(f"\ntrestle reading / our oscal-json export (best): "
-              f"{min(trestle.seconds) / min(oscal.seconds):.1f}x (goal: at least 3x)")
+        print(f"\ntrestle reading / our oscal-json export, best wall: "
+              f"{min(trestle.seconds) / min(oscal.seconds):.1f}x, best CPU: "
+              f"{min(trestle.cpu) / min(oscal.cpu):.1f}x (goal: at least 3x)")
+    print("Wall time is what the user waits for; CPU time (user + system of the child) is "
+          "the same figure without the other processes' share of a busy machine.")
 
 
 if __name__ == "__main__":

@@ -14,13 +14,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlparse
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from openpoam.domain import workflow
 from openpoam.domain.controls import ControlIdError, parse_ref
 from openpoam.domain.poam import ControlRef, EvidenceData, PoamItemData, Status
 from openpoam.tracker.models import (AffectedAsset, ControlReference, Evidence, Milestone,
                                      PoamItem, System)
+from openpoam.tracker.services import bulk
 from openpoam.tracker.services import items as item_services
 from openpoam.tracker.services.actors import Actor, ServiceError
 from openpoam.tracker.services.history import Recorder
@@ -169,8 +170,8 @@ class NewItems:
         self._assign_uuids()
         self._assign_ids()
         items = [p.item for p in self.pending]
-        PoamItem.objects.bulk_create(items, batch_size=BATCH)
-        self._check_keys(items)
+        bulk.insert_objects(PoamItem, items)
+        self._read_keys(items)
         for pending in self.pending:
             self._history(pending)
         self._controls()
@@ -209,12 +210,11 @@ class NewItems:
             found += [pid for pid in block if pid not in self.taken]
         return found
 
-    def _check_keys(self, items: list[PoamItem]) -> None:
-        if all(item.pk is not None for item in items):
-            return  # the database returned the new keys (PostgreSQL, SQLite >= 3.35)
+    def _read_keys(self, items: list[PoamItem]) -> None:
         keys = dict(PoamItem.objects.filter(system=self.system).values_list("uuid", "pk"))
         for item in items:
             item.pk = keys[item.uuid]
+            item._state.adding = False
 
     def _history(self, pending: _Pending) -> None:
         item, why = pending.item, self.source.why
@@ -237,9 +237,8 @@ class NewItems:
                     self.source.warn(pending.label, f"controls: {exc}")
                     continue
                 unique.add((ref.catalog.value, ref.control_id))
-            rows += [ControlReference(item=pending.item, catalog=catalog, control_id=control_id)
-                     for catalog, control_id in sorted(unique)]
-        ControlReference.objects.bulk_create(rows, batch_size=BATCH)
+            rows += [(pending.item.pk, catalog, control_id) for catalog, control_id in unique]
+        bulk.insert_rows(ControlReference, ["item_id", "catalog", "control_id"], rows)
 
     def _assets(self) -> None:
         rows = []
@@ -251,38 +250,34 @@ class NewItems:
                 if not name or key in known:
                     continue
                 known.add(key)
-                rows.append(AffectedAsset(
-                    item=pending.item, asset_key=key[0], name=name, kind=asset.kind or "host",
-                    ip=asset.ip, fqdn=asset.fqdn, port=asset.port, protocol=key[2],
-                    remediated_on=asset.remediated_on))
-        AffectedAsset.objects.bulk_create(rows, batch_size=BATCH)
+                rows.append((pending.item.pk, key[0], name, asset.kind or "host", asset.ip,
+                             asset.fqdn, asset.port, key[2], asset.remediated_on))
+        bulk.insert_rows(AffectedAsset, ["item_id", "asset_key", "name", "kind", "ip", "fqdn",
+                                         "port", "protocol", "remediated_on"], rows)
 
     def _milestones(self) -> None:
         rows = []
         for pending in self.pending:
             ordered = sorted(pending.data.milestones, key=lambda m: m.sequence)
             for sequence, data in enumerate(ordered, start=1):
-                milestone = _milestone(pending.item, sequence, data)
-                rows.append(milestone)
-                self._milestone_history(pending.item, milestone, data)
-        Milestone.objects.bulk_create(rows, batch_size=BATCH)
+                original = data.original_due or data.current_due
+                row = (pending.item.pk, uuid4(), sequence,
+                       (data.description or "").strip() or "(no description)", original,
+                       data.current_due or original, data.completed_on)
+                rows.append(row)
+                self._milestone_history(pending.item, row, data)
+        bulk.insert_rows(Milestone, ["item_id", "uuid", "sequence", "description",
+                                     "original_due", "current_due", "completed_on"], rows)
 
-    def _milestone_history(self, item: PoamItem, milestone: Milestone, data) -> None:
-        add, why = self.recorder.add, self.source.why
-        due = milestone.original_due
-        add(item, "create", entity="milestone", entity_uuid=milestone.uuid,
-            field_name=f"milestone {milestone.sequence}",
-            new=f"{milestone.description} (due {due.isoformat() if due else 'undated'})",
-            justification=why)
-        if milestone.current_due != milestone.original_due:
-            reason = (data.changes[-1].justification if data.changes else "") or why
-            add(item, "update", entity="milestone", entity_uuid=milestone.uuid,
-                field_name=f"milestone {milestone.sequence} due", old=milestone.original_due,
-                new=milestone.current_due, justification=reason)
-        if milestone.completed_on:
-            add(item, "update", entity="milestone", entity_uuid=milestone.uuid,
-                field_name=f"milestone {milestone.sequence} completed",
-                new=milestone.completed_on, justification=why)
+    def _milestone_history(self, item: PoamItem, row: tuple, data) -> None:
+        """Due-date changes the file records; the milestones themselves are part of the
+        item's creation (its event names the import and, through it, the file)."""
+        _, uuid, sequence, _, original, current, _ = row
+        if current != original:
+            reason = (data.changes[-1].justification if data.changes else "") or self.source.why
+            self.recorder.add(item, "update", entity="milestone", entity_uuid=uuid,
+                              field_name=f"milestone {sequence} due", old=original, new=current,
+                              justification=reason)
 
     def _evidence(self) -> None:
         rows = []
@@ -299,12 +294,4 @@ class NewItems:
                                   field_name="evidence on item", new=row.url or row.description,
                                   justification=self.source.why)
             rows += made
-        Evidence.objects.bulk_create(rows, batch_size=BATCH)
-
-
-def _milestone(item: PoamItem, sequence: int, data) -> Milestone:
-    original = data.original_due or data.current_due
-    return Milestone(item=item, sequence=sequence,
-                     description=(data.description or "").strip() or "(no description)",
-                     original_due=original, current_due=data.current_due or original,
-                     completed_on=data.completed_on)
+        bulk.insert_objects(Evidence, rows)
