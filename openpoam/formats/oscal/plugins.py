@@ -95,9 +95,7 @@ class OscalXmlExporter:
     def write(self, document: PoamDocument, stream: BinaryIO) -> list[str]:
         data, warnings = export_data(document)
         with paused_gc():
-            root = xmlmap.to_xml(data)
-        stream.write(etree.tostring(root, xml_declaration=True, encoding="UTF-8",
-                                    pretty_print=True))
+            xmlmap.write_xml(data, stream)
         return warnings
 
 
