@@ -61,6 +61,14 @@ def _converter(field):
     return None
 
 
+def _adapt(ops, value):
+    if isinstance(value, datetime):
+        return ops.adapt_datetimefield_value(value)
+    if isinstance(value, date):
+        return ops.adapt_datefield_value(value)
+    return value
+
+
 def insert_objects(model, objects: list) -> None:
     """Insert unsaved model instances (already validated) with ``insert_rows``: their
     concrete fields as stored, ``auto_now_add`` applied, without Django's per-value
