@@ -171,6 +171,9 @@ def _text(element: etree._Element, name: str, value) -> None:
 
 def paragraphs(text: str) -> list[str]:
     """Markdown paragraphs (blank-line separated), each line trimmed."""
+    if "\n" not in text:  # the common case: one line, one paragraph
+        text = text.strip()
+        return [text] if text else []
     out = []
     for block in re.split(r"\n[ \t]*\n", text.strip()):
         lines = [part.strip() for part in block.split("\n")]
