@@ -152,9 +152,6 @@ class _People:
             self.by_name[name.casefold()] = found
         return found
 
-    def known(self, name: str) -> Person | None:
-        return self.by_name.get((name or "").strip().casefold())
-
 
 # ---------------------------------------------------------------- matched items
 
