@@ -14,7 +14,7 @@ known, the line, row or field; a parser never returns half a result silently.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import BinaryIO, Protocol, runtime_checkable
 
 from openpoam.domain.findings import Record
@@ -36,6 +36,15 @@ class FormatError(ValueError):
         if field:
             where = f"{where}, field {field!r}" if where else f"field {field!r}"
         super().__init__(f"{where}: {message}" if where else message)
+
+
+class FormatWarning(UserWarning):
+    """A problem an importer read past (the file is still imported); the message names
+    the file and line. Scan parsers that can warn take a ``warn`` callable; without
+    one they issue this Python warning."""
+
+
+Warn = Callable[[str], None]
 
 
 @runtime_checkable

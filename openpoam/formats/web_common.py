@@ -78,21 +78,31 @@ def _parse(fragment: str | None) -> tuple[str, list[str]]:
 
 
 def site_asset(url: str, *, host: str = "", port: str = "", ssl: str = "") -> tuple[Asset, str]:
-    """Asset keyed ``scheme://host:port`` (lower case, explicit port) and the port."""
+    """Asset keyed ``scheme://host:port`` (lower case, explicit port) and the port.
+
+    An IPv6 host is written in brackets and compressed (RFC 3986 section 3.2.2,
+    RFC 5952): ``https://[2001:db8::10]:443``, never the ambiguous ``2001:db8::10:443``.
+    """
     parts = urlsplit(url.strip())
     scheme = (parts.scheme or ("https" if ssl.lower() == "true" else "http")).lower()
-    hostname = (host or parts.hostname or "").strip().lower()
+    hostname = (host or parts.hostname or "").strip().strip("[]").lower()
     try:
         number = port.strip() or (str(parts.port) if parts.port else "")
     except ValueError:
         number = port.strip()
     if not number:
         number = "443" if scheme == "https" else "80"
-    key = f"{scheme}://{hostname}:{number}"
-    try:
-        ipaddress.ip_address(hostname)
-        is_ip = True
-    except ValueError:
-        is_ip = False
+    address = _address(hostname)
+    if address is not None:
+        hostname = address.compressed
+    shown = f"[{hostname}]" if address is not None and address.version == 6 else hostname
+    key = f"{scheme}://{shown}:{number}"
     return Asset(key=key, name=url.strip() or key, kind="url",
-                 ip=hostname if is_ip else "", fqdn="" if is_ip else hostname), number
+                 ip=hostname if address else "", fqdn="" if address else hostname), number
+
+
+def _address(hostname: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(hostname)
+    except ValueError:
+        return None

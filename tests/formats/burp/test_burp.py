@@ -138,6 +138,7 @@ def test_it_tells_the_fixtures_extension_issues_apart_and_reads_ipv6_origins():
     assert found["134217728:Software Version Numbers Revealed"].severity is Severity.INFO
     hsts = found["16777472"]
     assert (hsts.asset.ip, hsts.port) == (hazards.IPV6, "8080")
+    assert hsts.asset.key == "http://[2001:db8::10]:8080"  # bracketed: host and port apart
 
 
 def test_it_caps_the_evidence_of_a_huge_issue():

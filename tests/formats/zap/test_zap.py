@@ -160,6 +160,15 @@ def test_it_keeps_old_style_repeated_plugins_apart_and_reads_info_alerts():
 def test_it_reads_an_ipv6_site():
     hsts = {f.weakness_id: f for f in findings("first-scan.xml", FIXTURES)}["10035"]
     assert (hsts.asset.ip, hsts.port) == (hazards.IPV6, "443")
+    assert hsts.asset.key == "https://[2001:db8::10]:443"  # bracketed: host and port apart
+
+
+def test_it_keys_an_ipv6_site_the_same_however_the_report_spells_it():
+    data = (FIXTURES / "first-scan.xml").read_bytes().replace(
+        b'host="2001:db8::10"', b'host="[2001:DB8:0:0::10]"')
+    sites = {r.asset.key for r in ZAP.parse(io.BytesIO(data), source="z.xml")
+             if isinstance(r, Target)}
+    assert sites == {SITE, "https://[2001:db8::10]:443"}
 
 
 def test_it_keeps_identity_across_the_fixtures_two_months():
