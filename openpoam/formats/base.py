@@ -15,6 +15,7 @@ known, the line, row or field; a parser never returns half a result silently.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import BinaryIO, Protocol, runtime_checkable
 
 from openpoam.domain.findings import Record
@@ -66,6 +67,14 @@ class ScanImporter(Protocol):
         Raises FormatError on malformed input.
         """
         ...
+
+
+@dataclass
+class PoamReadResult:
+    """A POA&M read with the warnings about rows it read past (``read_with_warnings``)."""
+
+    document: PoamDocument
+    warnings: list[str] = field(default_factory=list)
 
 
 @runtime_checkable

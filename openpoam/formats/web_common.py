@@ -16,7 +16,7 @@ import re
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
-from openpoam.domain.findings import Asset
+from openpoam.domain.findings import Asset, Target
 
 _BLOCKS = {"p", "div", "br", "ul", "ol", "table", "tr", "h1", "h2", "h3", "h4", "h5", "h6",
            "pre", "blockquote", "hr"}
@@ -99,6 +99,18 @@ def site_asset(url: str, *, host: str = "", port: str = "", ssl: str = "") -> tu
     key = f"{scheme}://{shown}:{number}"
     return Asset(key=key, name=url.strip() or key, kind="url",
                  ip=hostname if address else "", fqdn="" if address else hostname), number
+
+
+def site_targets(scope: str, site: Asset) -> list[Target]:
+    """The site as a scanned target; an IPv6 site also under the unbracketed key earlier
+    versions gave it (``https://2001:db8::10:443``), so the assets stored under that key
+    count as covered and are remediated once, instead of staying open for ever."""
+    targets = [Target(scope, site)]
+    if ":" in site.ip:
+        former = site.key.replace(f"[{site.ip}]", site.ip, 1)
+        targets.append(Target(scope, Asset(key=former, name=site.name, kind=site.kind,
+                                           ip=site.ip)))
+    return targets
 
 
 def _address(hostname: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:

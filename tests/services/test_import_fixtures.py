@@ -100,3 +100,26 @@ def test_it_reports_the_rows_a_parser_read_past_in_the_import_result(org):
         f"uneven_rows.csv, line {n}: the row has" for n in (3, 4, 5)]
     result = imports.import_file(ROOT, system, path)
     assert len(result.warnings) == 3 and result.counts.new == 2  # 10107 is informational
+
+
+def test_it_loads_the_first_row_of_a_repeated_poam_id_and_says_so(org, tmp_path):
+    system = setup.create_system(ROOT, org, slug="s", name="S", framework="fedramp-moderate")
+    path = tmp_path / "poam.csv"
+    path.write_text("poam_id,title,system_name,detected_on\r\nP-1,First,S,2026-10-01\r\n"
+                    "P-1,Second,S,2026-10-02\r\n")
+    result = imports.import_file(ROOT, system, path)
+    assert result.created == 1 and result.updated == 0
+    assert PoamItem.objects.get(system=system).title == "First"
+    assert any("line 3 repeats POAM ID 'P-1' of line 2" in w for w in result.warnings)
+
+
+def test_it_remediates_ipv6_sites_stored_under_their_former_unbracketed_key(org):
+    system = setup.create_system(ROOT, org, slug="s", name="S", framework="fedramp-moderate")
+    imports.import_file(ROOT, system, FORMATS / "zap" / "fixtures" / "first-scan.xml")
+    # As earlier versions stored them: host and port run together.
+    stored = AffectedAsset.objects.filter(asset_key="https://[2001:db8::10]:443")
+    assert stored.exists()
+    stored.update(asset_key="https://2001:db8::10:443")
+    imports.import_file(ROOT, system, FORMATS / "zap" / "fixtures" / "second-scan.xml")
+    former = AffectedAsset.objects.filter(asset_key="https://2001:db8::10:443")
+    assert former.exists() and not former.filter(remediated_on=None).exists()

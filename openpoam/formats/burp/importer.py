@@ -24,10 +24,10 @@ from datetime import datetime, timezone
 from typing import BinaryIO
 
 from openpoam.domain.findings import (Asset, Finding, Record, ResultStatus, ScanInfo,
-                                      Severity, Target)
+                                      Severity)
 from openpoam.formats import xmlsafe
 from openpoam.formats.base import FormatError
-from openpoam.formats.web_common import html_links, html_to_text, site_asset
+from openpoam.formats.web_common import html_links, html_to_text, site_asset, site_targets
 
 SCOPE = "burp"
 MAX_EVIDENCE = 64 * 1024
@@ -108,7 +108,7 @@ class BurpImporter:
             group = _add_issue(groups, element, source)
             if group.asset.key not in covered:
                 covered.add(group.asset.key)
-                yield Target(SCOPE, group.asset)
+                yield from site_targets(SCOPE, group.asset)
             xmlsafe.clear(element)
         if not root_seen:
             raise FormatError("not a Burp XML export (no issues root)", source=source)

@@ -19,10 +19,10 @@ from datetime import datetime
 from typing import BinaryIO
 
 from openpoam.domain.findings import (Asset, Finding, Record, ResultStatus, ScanInfo,
-                                      Severity, Target)
+                                      Severity)
 from openpoam.formats import xmlsafe
 from openpoam.formats.base import FormatError
-from openpoam.formats.web_common import html_links, html_to_text, site_asset
+from openpoam.formats.web_common import html_links, html_to_text, site_asset, site_targets
 
 SCOPE = "zap"
 MAX_EVIDENCE = 64 * 1024
@@ -86,7 +86,7 @@ class ZapImporter:
                 if not root_seen:
                     break
                 site, port = _site(element, source)
-                yield Target(SCOPE, site)
+                yield from site_targets(SCOPE, site)
             elif event == "end" and tag == "alertitem":
                 if site is None:
                     raise FormatError("an alertitem outside a site", source=source,

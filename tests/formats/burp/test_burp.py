@@ -105,7 +105,9 @@ def assert_reads(path: Path, origins: list[str], count: int, issues: int) -> Non
 
 
 def test_it_reads_the_fixture_with_burps_element_declarations():
-    assert_reads(ISSUES, ["https://shop.example.gov", "http://[2001:db8::10]:8080"], 5, 6)
+    # The IPv6 origin is also covered under its former unbracketed key (site_targets).
+    assert_reads(ISSUES, ["https://shop.example.gov", "http://[2001:db8::10]:8080",
+                          "http://[2001:db8::10]:8080"], 5, 6)
     assert records("issues.xml", FIXTURES)[0].scanner_version == "2024.9.2"
 
 
