@@ -27,10 +27,11 @@ from openpoam.domain.findings import (Asset, Finding, Record, ResultStatus, Scan
                                       Severity)
 from openpoam.formats import xmlsafe
 from openpoam.formats.base import FormatError
+from openpoam.formats.scan_common import TEXT_LIMIT
 from openpoam.formats.web_common import html_links, html_to_text, site_asset, site_targets
 
 SCOPE = "burp"
-MAX_EVIDENCE = 64 * 1024
+MAX_EVIDENCE = TEXT_LIMIT  # the shared per-field limit (scan_common)
 MAX_MESSAGE = 2 * 1024  # bytes of each decoded request/response shown in the evidence
 MAX_LOCATIONS = 1000
 

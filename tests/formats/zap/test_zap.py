@@ -9,6 +9,7 @@ import pytest
 
 from openpoam.domain.findings import Finding, ResultStatus, ScanInfo, Severity, Target
 from openpoam.formats.base import FormatError
+from openpoam.formats.scan_common import TEXT_LIMIT
 from openpoam.formats.zap import PLUGINS
 from openpoam.formats.web_common import html_links, html_to_text
 from openpoam.formats.zap.importer import parse_generated
@@ -217,3 +218,12 @@ def test_it_turns_html_into_plain_text_and_links():
     assert html_to_text(html) == "One & two\n\n- a\n- b"
     assert html_links(html) == ["https://x.example/y"]
     assert html_to_text("<script>alert(1)</script>text") == "text"
+
+
+def test_it_caps_huge_evidence_with_the_shared_limit_and_a_marker():
+    data = (FIXTURES / "first-scan.xml").read_bytes().replace(
+        b"<otherinfo>=HYPERLINK", b"<otherinfo>" + b"A" * 100_000, 1)
+    listing = [f for f in ZAP.parse(io.BytesIO(data), source="z.xml")
+               if isinstance(f, Finding) and f.weakness_id == "40012"][0]
+    assert listing.evidence.startswith("A" * TEXT_LIMIT) and "truncated" in listing.evidence
+    assert len(listing.evidence) < TEXT_LIMIT + 100
