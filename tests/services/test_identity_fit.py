@@ -27,3 +27,14 @@ def test_it_fits_findings_and_targets_alike():
     assert out_info is info
     assert target.asset.key == out.asset.key and len(out.asset.key) == widths()["key"]
     assert len(out.weakness_id) == widths()["weakness_id"] and len(out.port) == 10
+
+
+def test_it_reports_each_shortened_field_once_with_a_count():
+    asset = Asset(key="h")
+    found = [Finding(scope="s", weakness_id="w", asset=asset, title="t", port=f"{n}" * 12)
+             for n in range(1, 4)]
+    warnings: list[str] = []
+    list(fitted([Target("s", asset), *found], source="scan.csv", warnings=warnings))
+    assert warnings == ["scan.csv: 3 port value(s) longer than the 10 characters stored, e.g. "
+                        "'111111111111', were shortened (head and digest), the same way on "
+                        "every import"]

@@ -70,6 +70,7 @@ def test_it_reimports_values_longer_than_their_columns(org, tmp_path, name, text
         path.write_text(text.replace("{month}", number) + "\n" * int(number))
         result = imports.import_file(ROOT, system, path)
         assert result.counts.remediated == result.counts.closed == 0
+        assert any("shortened" in w and name in w for w in result.warnings)
     assert result.counts.new == 0 and result.record is not None
     stored = list(AffectedAsset.objects.values_list("asset_key", "port"))
     assert len(stored) == PoamItem.objects.count() == items

@@ -43,31 +43,57 @@ def fit(value: str, width: int) -> str:
     return (value[:max(0, width - DIGEST - len(MARK))] + MARK + digest)[:width]
 
 
-def fitted(records: Iterable[Record]) -> Iterator[Record]:
-    """The parser's records, with every identity value fitted to its column."""
-    limits = widths()
+def fitted(records: Iterable[Record], *, source: str = "",
+           warnings: list[str] | None = None) -> Iterator[Record]:
+    """The parser's records, with every identity value fitted to its column; once the
+    records are read, ``warnings`` gets one line per field that had to be shortened."""
+    fitter = _Fitter(widths())
     for record in records:
         if isinstance(record, Finding):
-            yield _finding(record, limits)
+            yield fitter.finding(record)
         elif isinstance(record, Target):
-            yield _target(record, limits)
+            yield fitter.target(record)
         else:
             yield record
+    if warnings is not None:
+        warnings += fitter.report(source)
 
 
-def _finding(finding: Finding, limits: dict[str, int]) -> Finding:
-    finding.scope = fit(finding.scope, limits["scope"])
-    finding.weakness_id = fit(finding.weakness_id, limits["weakness_id"])
-    finding.port = fit(finding.port, limits["port"])
-    finding.protocol = fit(finding.protocol, limits["protocol"])
-    key = fit(finding.asset.key, limits["key"])
-    if key != finding.asset.key:
-        finding.asset = dataclasses.replace(finding.asset, key=key)
-    return finding
+class _Fitter:
+    """Fits values and remembers, per field, how many were too long and the first one."""
 
+    LABELS = {"scope": "scope", "weakness_id": "weakness id", "key": "asset",
+              "port": "port", "protocol": "protocol"}
 
-def _target(target: Target, limits: dict[str, int]) -> Target:
-    scope, key = fit(target.scope, limits["scope"]), fit(target.asset.key, limits["key"])
-    if (scope, key) == (target.scope, target.asset.key):
-        return target
-    return Target(scope, dataclasses.replace(target.asset, key=key))
+    def __init__(self, limits: dict[str, int]):
+        self.limits = limits
+        self.long: dict[str, tuple[int, str]] = {}
+
+    def fit(self, field: str, value: str) -> str:
+        if len(value) <= self.limits[field]:
+            return value
+        count, example = self.long.get(field, (0, value))
+        self.long[field] = (count + 1, example)
+        return fit(value, self.limits[field])
+
+    def finding(self, finding: Finding) -> Finding:
+        finding.scope = self.fit("scope", finding.scope)
+        finding.weakness_id = self.fit("weakness_id", finding.weakness_id)
+        finding.port = self.fit("port", finding.port)
+        finding.protocol = self.fit("protocol", finding.protocol)
+        key = self.fit("key", finding.asset.key)
+        if key != finding.asset.key:
+            finding.asset = dataclasses.replace(finding.asset, key=key)
+        return finding
+
+    def target(self, target: Target) -> Target:
+        scope, key = self.fit("scope", target.scope), self.fit("key", target.asset.key)
+        if (scope, key) == (target.scope, target.asset.key):
+            return target
+        return Target(scope, dataclasses.replace(target.asset, key=key))
+
+    def report(self, source: str) -> list[str]:
+        return [f"{source}: {count:,} {self.LABELS[field]} value(s) longer than the "
+                f"{self.limits[field]} characters stored, e.g. {example[:80]!r}, were "
+                "shortened (head and digest), the same way on every import"
+                for field, (count, example) in self.long.items()]

@@ -289,7 +289,8 @@ def _digest(job: _Job, importer: ScanImporter, tracked: set) -> ScanDigest:
         records = importer.parse(stream, source=job.name, **_asset_option(importer, job.asset),
                                  **_brief_option(importer, job.min_severity),
                                  **_warn_option(importer, job.warnings))
-        for record in fitted(records):  # identities as their columns hold them
+        # Identities as their columns hold them, so next month's import matches them.
+        for record in fitted(records, source=job.name, warnings=job.warnings):
             digester.add(record)
         job.check_hash(reader)
     return digester.result()
