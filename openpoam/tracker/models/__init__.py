@@ -5,9 +5,10 @@ from openpoam.tracker.models.history import ChangeEvent, ImportRecord
 from openpoam.tracker.models.items import (AffectedAsset, ControlReference, Evidence,
                                            ItemDependency, Milestone, PoamItem)
 from openpoam.tracker.models.kev import KnownExploited
+from openpoam.tracker.models.requests import ApprovalRequest, Comment
 from openpoam.tracker.models.org import (Membership, Organization, Person, PoamIdCounter,
                                          Role, System)
 
-__all__ = ["AffectedAsset", "Assessment", "AssessmentResult", "ChangeEvent", "ControlReference", "Evidence", "ImportRecord",
+__all__ = ["AffectedAsset", "ApprovalRequest", "Comment", "Assessment", "AssessmentResult", "ChangeEvent", "ControlReference", "Evidence", "ImportRecord",
            "ItemDependency", "KnownExploited", "Membership", "Milestone", "Organization", "Person",
            "PoamIdCounter", "PoamItem", "Role", "System"]

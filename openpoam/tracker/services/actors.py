@@ -53,6 +53,11 @@ def role_in(actor: Actor, organization: Organization) -> Role | None:
     return Role(membership.role) if membership else None
 
 
+def at_least(role: Role | None, minimum: Role) -> bool:
+    """Whether ``role`` (None: not a member) includes everything ``minimum`` may do."""
+    return role is not None and _RANK[Role(role)] >= _RANK[Role(minimum)]
+
+
 def require(actor: Actor, organization: Organization, minimum: Role) -> None:
     role = role_in(actor, organization)
     if role is None or _RANK[role] < _RANK[minimum]:

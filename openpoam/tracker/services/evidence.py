@@ -8,7 +8,6 @@ are only ever served as downloads (see views), never inline.
 from __future__ import annotations
 
 import hashlib
-import mimetypes
 import os
 import tempfile
 from pathlib import Path
@@ -20,6 +19,7 @@ from django.db import transaction
 
 from openpoam.tracker.models import Evidence, Milestone, PoamItem, Role
 from openpoam.tracker.services.actors import Actor, ServiceError, require
+from openpoam.tracker.services.filetypes import media_type_of
 from openpoam.tracker.services.history import Recorder
 
 CHUNK = 1024 * 1024
@@ -32,7 +32,7 @@ def add_file(actor: Actor, item: PoamItem, name: str, stream: BinaryIO, *,
     _check_milestone(item, milestone)
     safe_name = Path(name).name.strip() or "evidence"
     digest, size, storage_name = store(stream, safe_name)
-    media_type = mimetypes.guess_type(safe_name)[0] or "application/octet-stream"
+    media_type = media_type_of(Path(settings.EVIDENCE_DIR) / storage_name)
     evidence = Evidence.objects.create(
         item=item, milestone=milestone, kind=Evidence.FILE, name=safe_name, sha256=digest,
         size=size, media_type=media_type, storage_name=storage_name, description=description,

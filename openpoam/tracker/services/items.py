@@ -132,7 +132,9 @@ def update_item(actor: Actor, item: PoamItem, changes: dict, *, justification: s
 @transaction.atomic
 def set_status(actor: Actor, item: PoamItem, wanted: str, *, actual_completion: date | None = None,
                approver: str = "", rationale: str = "", review_date: date | None = None,
-               reason: str = "", today: date | None = None) -> PoamItem:
+               reason: str = "", today: date | None = None,
+               requested_by: str = "") -> PoamItem:
+    """``requested_by``: who asked, when an approver applies someone else's request."""
     require(actor, item.organization, Role.EDITOR)
     item = lock(item)
     try:
@@ -141,7 +143,8 @@ def set_status(actor: Actor, item: PoamItem, wanted: str, *, actual_completion: 
         raise ServiceError(f"status: {wanted!r} is not one of "
                            f"{', '.join(s.value for s in Status)}") from None
     request = workflow.TransitionRequest(
-        current=item.status_enum, wanted=wanted_status, requested_by=actor.name,
+        current=item.status_enum, wanted=wanted_status,
+        requested_by=requested_by or actor.name,
         actual_completion=actual_completion, evidence_count=item.evidence.count(),
         approver=approver, rationale=rationale, review_date=review_date, reason=reason)
     try:

@@ -1,0 +1,34 @@
+"""The web pages. Everything but the login page needs a signed-in user."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from openpoam.web import views
+
+SYSTEM = "org/<slug:org_slug>/system/<slug:system_slug>/"
+ITEM = SYSTEM + "items/<str:poam_id>/"
+
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
+         name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),  # POST only
+    path("", views.home, name="home"),
+    path(SYSTEM, views.system_items, name="system"),
+    path(SYSTEM + "items/new", views.item_new, name="item-new"),
+    path(SYSTEM + "bulk/", views.bulk_change, name="system-bulk"),
+    path(ITEM, views.item_detail, name="item"),
+    path(ITEM + "edit/", views.item_edit, name="item-edit"),
+    path(ITEM + "status/", views.item_status, name="item-status"),
+    path(ITEM + "vendor/", views.vendor_checkin, name="item-vendor"),
+    path(ITEM + "comments/", views.comment_add, name="item-comment"),
+    path(ITEM + "requests/", views.request_add, name="item-request"),
+    path(ITEM + "requests/<int:request_id>/", views.request_decide, name="item-request-decide"),
+    path(ITEM + "milestones/", views.milestone_add, name="item-milestone-add"),
+    path(ITEM + "milestones/<int:sequence>/", views.milestone_change, name="item-milestone"),
+    path(ITEM + "evidence/", views.evidence_add, name="item-evidence"),
+    path(SYSTEM + "cmmc/", views.system_cmmc, name="system-cmmc"),
+    path(SYSTEM + "checks/", views.system_checks, name="system-checks"),
+    path(SYSTEM + "imports/", views.system_imports, name="system-imports"),
+    path(SYSTEM + "export/<slug:format_key>/", views.system_export, name="system-export"),
+    path("evidence/<uuid:evidence_uuid>/", views.download_evidence, name="evidence"),
+]

@@ -1,0 +1,69 @@
+"""Counts shown on the home page and above a system's list: per status, and delayed.
+
+"Delayed" is derived (``workflow.is_delayed``), never stored; its database form is
+``filters.delayed_q``, so the counts take two queries whatever the number of items.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Count
+
+from openpoam.domain.poam import Status
+from openpoam.tracker.filters import delayed_q
+from openpoam.tracker.models import PoamItem
+
+
+@dataclass
+class StatusCount:
+    status: Status
+    count: int
+
+    @property
+    def label(self) -> str:
+        return self.status.label
+
+    @property
+    def value(self) -> str:
+        return self.status.value
+
+
+@dataclass
+class Summary:
+    """One system's numbers: items per status (every status, zeros included) and delayed."""
+
+    by_status: list[StatusCount] = field(default_factory=list)
+    delayed: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(entry.count for entry in self.by_status)
+
+    @property
+    def active(self) -> int:
+        return sum(entry.count for entry in self.by_status if not entry.status.is_closed)
+
+
+def summaries(system_ids: Iterable[int], today: date) -> dict[int, Summary]:
+    ids = list(system_ids)
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    rows = (PoamItem.objects.filter(system_id__in=ids).order_by()
+            .values("system_id", "status").annotate(n=Count("id")))
+    for row in rows:
+        counts[row["system_id"]][row["status"]] = row["n"]
+    delayed = delayed_counts(ids, today)
+    return {system_id: Summary(by_status=[StatusCount(s, counts[system_id].get(s.value, 0))
+                                          for s in Status],
+                               delayed=delayed.get(system_id, 0))
+            for system_id in ids}
+
+
+def delayed_counts(system_ids: list[int], today: date) -> dict[int, int]:
+    """Delayed items per system, counted in the database (``filters.delayed_q``)."""
+    rows = (PoamItem.objects.filter(system_id__in=system_ids).filter(delayed_q(today))
+            .order_by().values("system_id").annotate(n=Count("id")))
+    return {row["system_id"]: row["n"] for row in rows}
