@@ -29,6 +29,9 @@ urlpatterns = [
     path(SYSTEM + "cmmc/", views.system_cmmc, name="system-cmmc"),
     path(SYSTEM + "checks/", views.system_checks, name="system-checks"),
     path(SYSTEM + "imports/", views.system_imports, name="system-imports"),
+    path(SYSTEM + "imports/upload/", views.import_upload, name="system-import-upload"),
+    path(SYSTEM + "imports/confirm/", views.import_confirm, name="system-import-confirm"),
+    path(SYSTEM + "imports/<int:record_id>/", views.import_detail, name="system-import"),
     path(SYSTEM + "export/<slug:format_key>/", views.system_export, name="system-export"),
     path("evidence/<uuid:evidence_uuid>/", views.download_evidence, name="evidence"),
 ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest
 
-from openpoam.tracker.models import Evidence, Organization, System
+from openpoam.tracker.models import Evidence, Organization, Role, System
 from openpoam.tracker.services import actors
 from openpoam.tracker.services.actors import Actor
 
@@ -73,7 +73,7 @@ def may(request: HttpRequest, organization: Organization, minimum: str) -> bool:
 
 
 def editable_item_or_404(request: HttpRequest, org_slug: str, system_slug: str, poam_id: str,
-                         minimum: str = "editor"):
+                         minimum: Role = Role.EDITOR):
     """As ``item_or_404``, for a change: PermissionDenied (a 403 page) without the role."""
     system, item = item_or_404(request, org_slug, system_slug, poam_id)
     actors.require(actor_of(request), system.organization, minimum)
@@ -81,7 +81,7 @@ def editable_item_or_404(request: HttpRequest, org_slug: str, system_slug: str, 
 
 
 def editable_system_or_404(request: HttpRequest, org_slug: str, system_slug: str,
-                           minimum: str = "editor") -> System:
+                           minimum: Role = Role.EDITOR) -> System:
     system = system_or_404(request, org_slug, system_slug)
     actors.require(actor_of(request), system.organization, minimum)
     return system

@@ -60,10 +60,16 @@ def render_item(request: HttpRequest, system: System, poam_id: str, *, failed: s
         "request_kinds": _request_kinds(row),
         "risk_choices": RISK_CHOICES,
         "today": timezone.localdate(),
-        "failed": failed, "error": error,
+        "failed": failed, "error": error, "failed_number": _number_in(failed),
         "posted": request.POST if failed and status == 422 else {},
     }
     return render(request, "web/item_detail.html", context, status=status)
+
+
+def _number_in(failed: str) -> int | None:
+    """The milestone or request a per-row form was about ("milestone-2" -> 2)."""
+    suffix = failed.rpartition("-")[2]
+    return int(suffix) if suffix.isdigit() else None
 
 
 def _next_statuses(row: PoamItem) -> list[Status]:

@@ -16,7 +16,6 @@ from openpoam.domain import checks
 from openpoam.formats import registry
 from openpoam.formats.base import FormatError
 from openpoam.tracker.documents import build_document
-from openpoam.tracker.models import ImportRecord
 from openpoam.tracker.services import assessments, exports
 from openpoam.web.views import access
 from openpoam.web.views.pages import system_context
@@ -67,16 +66,6 @@ def _group_issues(issues) -> list[dict]:
         if issue.message != group["message"]:
             group.setdefault("messages", {})[issue.poam_id] = issue.message
     return sorted(groups.values(), key=lambda g: (g["severity"] != "error", -len(g["items"])))
-
-
-@require_safe
-@login_required
-def system_imports(request: HttpRequest, org_slug: str, system_slug: str) -> HttpResponse:
-    system = access.system_or_404(request, org_slug, system_slug)
-    records = ImportRecord.objects.filter(system=system)[:200]
-    return render(request, "web/system_imports.html",
-                  {**system_context(system), "tab": "imports", "records": records,
-                   "exports": export_links()})
 
 
 @require_safe
