@@ -16,6 +16,7 @@ from openpoam.domain import checks
 from openpoam.formats import registry
 from openpoam.formats.base import FormatError
 from openpoam.tracker.documents import build_document
+from openpoam.tracker.models import Role
 from openpoam.tracker.services import assessments, exports
 from openpoam.web.views import access
 from openpoam.web.views.pages import system_context
@@ -34,6 +35,7 @@ def system_cmmc(request: HttpRequest, org_slug: str, system_slug: str) -> HttpRe
     system = access.system_or_404(request, org_slug, system_slug)
     summary = assessments.summary(system, timezone.localdate())
     context = {**system_context(system), "tab": "cmmc", "summary": summary,
+               "can_edit": access.may(request, system.organization, Role.EDITOR),
                "evaluation": summary["evaluation"] if summary else None}
     return render(request, "web/system_cmmc.html", context)
 
