@@ -256,3 +256,46 @@ def test_every_post_needs_the_csrf_token(poam, alice):
     assert response.status_code == 403
     poam.adjusted.refresh_from_db()
     assert poam.adjusted.status == "open"
+
+
+# ---- people, systems, approvals -------------------------------------------------------------
+
+def test_people_are_added_and_renamed(as_alice, poam):
+    page = reverse("org-people", args=[poam.org.slug])
+    assert as_alice.post(page, {"name": "Sam Lee", "email": "sam@acme.test"}).status_code == 302
+    sam = poam.org.people.get(name="Sam Lee")
+    assert as_alice.post(page, {"person": sam.pk, "name": "Samuel Lee",
+                                "email": "sam@acme.test"}).status_code == 302
+    sam.refresh_from_db()
+    assert sam.name == "Samuel Lee"
+    duplicate = as_alice.post(page, {"name": "Dana Reyes"})
+    assert duplicate.status_code == 422
+
+
+def test_an_owner_creates_a_system_and_changes_its_designation(as_alice, poam):
+    response = as_alice.post(reverse("system-new", args=[poam.org.slug]), {
+        "name": "Cloud", "slug": "cloud", "framework": "fedramp-moderate",
+        "designation": "official", "impact_level": "Moderate", "auto_close": "on"})
+    assert response.status_code == 302
+    settings_url = reverse("system-settings", args=[poam.org.slug, "cloud"])
+    assert "designated for official submission" in text_of(as_alice.get(settings_url))
+    assert as_alice.post(settings_url, {"name": "Cloud", "framework": "fedramp-moderate",
+                                        "designation": "internal"}).status_code == 302
+    assert poam.org.systems.get(slug="cloud").designation == "internal"
+    bad = as_alice.post(reverse("system-new", args=[poam.org.slug]), {
+        "name": "X", "slug": "Bad Slug", "framework": "rmf", "designation": "internal"})
+    assert bad.status_code == 422
+
+
+def test_a_viewer_cannot_add_systems_or_people(as_bob, poam):
+    assert as_bob.post(reverse("system-new", args=[poam.org.slug]),
+                       {"name": "X", "slug": "x", "framework": "rmf"}).status_code == 403
+    assert as_bob.post(reverse("org-people", args=[poam.org.slug]),
+                       {"name": "Mallory"}).status_code == 403
+
+
+def test_the_approvals_page_lists_pending_requests(as_alice, poam):
+    as_alice.post(url("item-request", poam, poam.adjusted),
+                  {"kind": "false_positive", "rationale": "Scanner misread the banner"})
+    text = text_of(as_alice.get(reverse("approvals")))
+    assert poam.adjusted.poam_id in text and "False positive" in text

@@ -1,5 +1,6 @@
 """The web interface: pages grouped by what they show; every change goes through a service."""
 
+from openpoam.web.views.admin_pages import approvals, org_people, system_new, system_settings
 from openpoam.web.views.cmmc_grid import cmmc_assess, cmmc_preview
 from openpoam.web.views.dashboard import system_dashboard
 from openpoam.web.views.evidence import evidence_add
@@ -14,7 +15,7 @@ from openpoam.web.views.imports import (import_confirm, import_detail, import_up
                                         system_imports)
 from openpoam.web.views.system_pages import system_checks, system_cmmc, system_export
 
-__all__ = ["cmmc_assess", "cmmc_preview", "import_confirm", "import_detail", "import_upload", "bulk_change", "comment_add", "download_evidence", "evidence_add", "home",
+__all__ = ["approvals", "org_people", "system_new", "system_settings", "cmmc_assess", "cmmc_preview", "import_confirm", "import_detail", "import_upload", "bulk_change", "comment_add", "download_evidence", "evidence_add", "home",
            "item_detail", "item_edit", "item_new", "item_status", "milestone_add",
            "milestone_change", "request_add", "request_decide", "system_checks", "system_cmmc",
            "system_dashboard", "system_export", "system_imports", "system_items", "vendor_checkin"]
