@@ -147,3 +147,16 @@ def globex(admin_actor, charlie) -> System:
     item_services.create_item(admin_actor, system, title="Globex secret weakness",
                               detected_on=date(2026, 1, 2))
     return system
+
+
+@pytest.fixture(scope="module")
+def strict_server(request):
+    """The live server with the Content-Security-Policy middleware on, so the pages are
+    checked under the strict policy. The server loads its middleware once, when it
+    starts, hence a module fixture (the function-scoped ``settings`` comes too late)."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    with override_settings(MIDDLEWARE=[m for m in settings.MIDDLEWARE if m != CSP_MIDDLEWARE]
+                           + [CSP_MIDDLEWARE]):
+        yield request.getfixturevalue("live_server")

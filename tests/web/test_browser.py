@@ -21,21 +21,6 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def strict_server(request):
-    """The live server with the Content-Security-Policy middleware on, so the pages are
-    checked under the strict policy. The server loads its middleware once, when it
-    starts, hence a module fixture (the function-scoped ``settings`` comes too late)."""
-    from django.conf import settings
-    from django.test import override_settings
-
-    from tests.web.conftest import CSP_MIDDLEWARE
-
-    with override_settings(MIDDLEWARE=[m for m in settings.MIDDLEWARE if m != CSP_MIDDLEWARE]
-                           + [CSP_MIDDLEWARE]):
-        yield request.getfixturevalue("live_server")
-
-
 def test_it_signs_in_and_reads_an_item_with_its_milestones_and_history(
         strict_server, transactional_db, poam, tmp_path):
     live_server = strict_server
