@@ -51,6 +51,7 @@ def system_dashboard(request: HttpRequest, org_slug: str, system_slug: str) -> H
         .exclude(item__status__in=_CLOSED).count(),
         "stale": items.filter(stale_q(today)).count(),
         "burn": burn, "burn_points": charts.polyline(burn),
+        "burn_max": max((p.value for p in burn), default=0), "top": charts.TOP,
         "trend": trend, "trend_points": charts.polyline(trend),
         "closeout": _closeout(system, today),
         "links": {"overdue": ListQuery(overdue=True).query_string(),
