@@ -131,6 +131,14 @@ class Migration(migrations.Migration):
                 "indexes": [models.Index(fields=["state", "item"], name="tracker_app_state_4dfe36_idx")],
             },
         ),
+        migrations.AddIndex(
+            model_name="poamitem",
+            index=models.Index(fields=["system", "poam_id"], name="item_system_poam_id"),
+        ),
+        migrations.AddIndex(
+            model_name="poamitem",
+            index=models.Index(fields=["system", "scheduled_completion"], name="item_system_due"),
+        ),
         migrations.RunPython(_run({"sqlite": SQLITE, "postgresql": POSTGRES}),
                              _run({"sqlite": SQLITE_REVERSE, "postgresql": POSTGRES_REVERSE})),
     ]

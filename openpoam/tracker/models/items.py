@@ -73,7 +73,11 @@ class PoamItem(models.Model):
         constraints = [models.UniqueConstraint(fields=["organization", "poam_id"],
                                                name="poam_id_unique_per_org")]
         indexes = [models.Index(fields=["system", "status"]),
-                   models.Index(fields=["system", "scan_scope", "scan_weakness_id"])]
+                   models.Index(fields=["system", "scan_scope", "scan_weakness_id"]),
+                   # The list page's sorts, without sorting every row of a large system.
+                   models.Index(fields=["system", "poam_id"], name="item_system_poam_id"),
+                   models.Index(fields=["system", "scheduled_completion"],
+                                name="item_system_due")]
 
     def __str__(self) -> str:
         return f"{self.poam_id} {self.title}"

@@ -13,7 +13,8 @@ from openpoam.web.views.milestones import milestone_add, milestone_change
 from openpoam.web.views.pages import home
 from openpoam.web.views.imports import (import_confirm, import_detail, import_upload,
                                         system_imports)
-from openpoam.web.views.system_pages import system_checks, system_cmmc, system_export
+from openpoam.web.views.checks import system_checks
+from openpoam.web.views.system_pages import system_cmmc, system_export
 
 __all__ = ["approvals", "org_people", "system_new", "system_settings", "cmmc_assess", "cmmc_preview", "import_confirm", "import_detail", "import_upload", "bulk_change", "comment_add", "download_evidence", "evidence_add", "home",
            "item_detail", "item_edit", "item_new", "item_status", "milestone_add",

@@ -12,10 +12,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from openpoam.domain import checks
 from openpoam.formats import registry
 from openpoam.formats.base import FormatError
-from openpoam.tracker.documents import build_document
 from openpoam.tracker.models import Role
 from openpoam.tracker.services import assessments, exports
 from openpoam.web.views import access
@@ -38,36 +36,6 @@ def system_cmmc(request: HttpRequest, org_slug: str, system_slug: str) -> HttpRe
                "can_edit": access.may(request, system.organization, Role.EDITOR),
                "evaluation": summary["evaluation"] if summary else None}
     return render(request, "web/system_cmmc.html", context)
-
-
-@require_safe
-@login_required
-def system_checks(request: HttpRequest, org_slug: str, system_slug: str) -> HttpResponse:
-    system = access.system_or_404(request, org_slug, system_slug)
-    today = timezone.localdate()
-    # With history: the checks read why each milestone date moved.
-    document = build_document(system, today=today)
-    issues = checks.check_document(document.items, system.framework_enum, today)
-    context = {**system_context(system), "tab": "checks", "groups": _group_issues(issues),
-               "errors": sum(1 for i in issues if i.severity.value == "error"),
-               "warnings": sum(1 for i in issues if i.severity.value != "error"),
-               "item_count": len(document.items)}
-    return render(request, "web/system_checks.html", context)
-
-
-def _group_issues(issues) -> list[dict]:
-    """One row per kind of problem, with the items it affects: errors first, then most items."""
-    groups: dict[tuple, dict] = {}
-    for issue in issues:
-        key = (issue.code, issue.severity.value)
-        group = groups.setdefault(key, {"code": issue.code, "severity": issue.severity.value,
-                                        "message": issue.message, "citation": issue.citation,
-                                        "items": []})
-        if issue.poam_id and issue.poam_id not in group["items"]:
-            group["items"].append(issue.poam_id)
-        if issue.message != group["message"]:
-            group.setdefault("messages", {})[issue.poam_id] = issue.message
-    return sorted(groups.values(), key=lambda g: (g["severity"] != "error", -len(g["items"])))
 
 
 @require_safe
