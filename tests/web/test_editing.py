@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from openpoam.tracker.models import ApprovalRequest, ChangeEvent, PoamItem, Role
 from openpoam.tracker.services import Actor, setup
+from openpoam.tracker.services import items as item_services
 from tests.web.conftest import _user
 from tests.web.test_views import item_url, system_url, text_of
 
@@ -299,3 +300,59 @@ def test_the_approvals_page_lists_pending_requests(as_alice, poam):
                   {"kind": "false_positive", "rationale": "Scanner misread the banner"})
     text = text_of(as_alice.get(reverse("approvals")))
     assert poam.adjusted.poam_id in text and "False positive" in text
+
+
+# ---- imports --------------------------------------------------------------------------------
+
+SCAN = """<?xml version="1.0"?><NessusClientData_v2><Report name="m"><ReportHost name="10.1.1.1">
+<HostProperties><tag name="HOST_START">Mon Jun  3 10:00:00 2024</tag><tag name="host-ip">10.1.1.1</tag>
+</HostProperties><ReportItem port="22" svc_name="ssh" protocol="tcp" severity="2" pluginID="70658"
+ pluginName="SSH Server CBC Mode Ciphers Enabled" pluginFamily="Misc."><risk_factor>Low</risk_factor>
+<synopsis>CBC ciphers</synopsis><description>CBC mode ciphers are enabled.</description>
+<solution>Disable them.</solution></ReportItem></ReportHost></Report></NessusClientData_v2>"""
+
+
+def _upload(client, poam, content=SCAN.encode(), name="june.nessus"):
+    upload = io.BytesIO(content)
+    upload.name = name
+    return client.post(reverse("system-import-upload", args=[poam.org.slug, poam.system.slug]),
+                       {"file": upload})
+
+
+def test_an_upload_shows_the_dry_run_and_changes_nothing_until_confirmed(as_alice, poam):
+    before = PoamItem.objects.count()
+    preview = _upload(as_alice, poam)
+    assert preview.status_code == 200
+    assert "What importing june.nessus would change" in text_of(preview)
+    assert PoamItem.objects.count() == before
+    token = preview.context["token"]
+    done = as_alice.post(reverse("system-import-confirm", args=[poam.org.slug, poam.system.slug]),
+                         {"token": token})
+    assert done.status_code == 302
+    assert PoamItem.objects.count() == before + 1
+    record = as_alice.get(done["Location"])
+    assert "SSH Server CBC Mode Ciphers Enabled" in text_of(record)
+    again = as_alice.post(reverse("system-import-confirm", args=[poam.org.slug, poam.system.slug]),
+                          {"token": token})
+    assert again.status_code == 422 and "upload the file again" in text_of(again)
+
+
+def test_an_unreadable_upload_names_the_file(as_alice, poam):
+    response = _upload(as_alice, poam, b"just some words", "notes.txt")
+    assert response.status_code == 422 and "notes.txt" in text_of(response)
+
+
+def test_a_viewer_cannot_upload(as_bob, poam):
+    assert _upload(as_bob, poam).status_code == 403
+
+
+def test_the_checks_page_is_cached_until_the_system_changes(as_alice, poam, alice,
+                                                            django_assert_max_num_queries):
+    page = reverse("system-checks", args=[poam.org.slug, poam.system.slug])
+    as_alice.get(page)
+    with django_assert_max_num_queries(6):  # session, user, system, cache key (2)
+        cached = as_alice.get(page)
+    assert cached.status_code == 200
+    item_services.update_item(Actor.for_user(alice), poam.adjusted, {"owner": None,
+                                                                     "planned_remediation": ""})
+    assert "3 items checked" in text_of(as_alice.get(page))

@@ -1,6 +1,6 @@
 """Importing a file from the browser: upload, see what a dry run would change, confirm.
 
-The upload is kept under the data folder (mode 0600) between the two steps, named by a
+The upload is kept beside the evidence files (mode 0600) between the two steps, named by a
 random token remembered in the user's session, so only the person who uploaded it can
 confirm it. Both steps call ``services.imports.import_file``, the command line's path.
 """
@@ -36,8 +36,10 @@ CHUNK = 1024 * 1024
 
 
 def upload_dir() -> Path:
-    path = Path(settings.DATA_DIR) / "uploads"
-    path.mkdir(mode=0o700, exist_ok=True)
+    """Beside the evidence files, which a team keeps on storage every app server shares,
+    so the confirming request may reach another server than the upload did."""
+    path = Path(settings.EVIDENCE_DIR) / ".imports"
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
 
 
