@@ -12,7 +12,7 @@ from django.urls import reverse
 from openpoam.domain import workflow
 from openpoam.domain.poam import AffectedAsset as AssetData
 from openpoam.domain.poam import Status
-from openpoam.tracker.filters import ListQuery, delayed_q
+from openpoam.tracker.filters import ListQuery, delayed_count, delayed_q
 from openpoam.tracker.models import PoamItem
 from openpoam.tracker.services import Actor
 from openpoam.tracker.services import items as item_services
@@ -89,6 +89,7 @@ def test_the_query_string_keeps_every_filter_and_resets_the_page(poam):
 def test_the_database_delayed_rule_agrees_with_the_domain(poam, alice, days, milestone_days,
                                                           status, completed):
     today = date(2026, 6, 15)
+    before = delayed_count(poam.system.pk, today)
     actor = Actor.for_user(alice)
     due = today + timedelta(days=days) if days is not None else None
     item = item_services.create_item(actor, poam.system, title="Rule check",
@@ -105,6 +106,7 @@ def test_the_database_delayed_rule_agrees_with_the_domain(poam, alice, days, mil
     expected = workflow.is_delayed(Status(status), due, dues, today)
     found = PoamItem.objects.filter(pk=item.pk).filter(delayed_q(today)).exists()
     assert found is expected
+    assert delayed_count(poam.system.pk, today) - before == int(expected)
 
 
 def test_the_list_page_shows_fifty_items_a_page_in_a_fixed_number_of_queries(

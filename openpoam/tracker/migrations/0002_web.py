@@ -137,7 +137,19 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="poamitem",
-            index=models.Index(fields=["system", "scheduled_completion"], name="item_system_due"),
+            index=models.Index(fields=["system", "scheduled_completion", "poam_id", "status"],
+                               name="item_system_due"),
+        ),
+        migrations.AddIndex(
+            model_name="poamitem",
+            index=models.Index(fields=["system", "status", "scheduled_completion",
+                                       "original_risk", "adjusted_risk"],
+                               name="item_list_filters"),
+        ),
+        migrations.AddIndex(
+            model_name="milestone",
+            index=models.Index(fields=["completed_on", "current_due"],
+                               name="milestone_open_due"),
         ),
         migrations.RunPython(_run({"sqlite": SQLITE, "postgresql": POSTGRES}),
                              _run({"sqlite": SQLITE_REVERSE, "postgresql": POSTGRES_REVERSE})),

@@ -76,8 +76,12 @@ class PoamItem(models.Model):
                    models.Index(fields=["system", "scan_scope", "scan_weakness_id"]),
                    # The list page's sorts, without sorting every row of a large system.
                    models.Index(fields=["system", "poam_id"], name="item_system_poam_id"),
-                   models.Index(fields=["system", "scheduled_completion"],
-                                name="item_system_due")]
+                   models.Index(fields=["system", "scheduled_completion", "poam_id", "status"],
+                                name="item_system_due"),
+                   # Counts of the common filters read this index, never the wide rows.
+                   models.Index(fields=["system", "status", "scheduled_completion",
+                                        "original_risk", "adjusted_risk"],
+                                name="item_list_filters")]
 
     def __str__(self) -> str:
         return f"{self.poam_id} {self.title}"
@@ -151,6 +155,9 @@ class Milestone(models.Model):
         ordering = ["item", "sequence"]
         constraints = [models.UniqueConstraint(fields=["item", "sequence"],
                                                name="milestone_sequence_unique")]
+        # Open milestones past due, found without reading every milestone.
+        indexes = [models.Index(fields=["completed_on", "current_due"],
+                                name="milestone_open_due")]
 
     def __str__(self) -> str:
         return f"{self.sequence}. {self.description[:60]}"
