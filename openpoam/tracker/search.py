@@ -5,7 +5,7 @@ The index is a side table kept up to date by database triggers (migration
 current without remembering to. SQLite uses an FTS5 table; PostgreSQL a table
 with a generated ``tsvector`` column under a GIN index. Both split text into runs
 of letters and digits, and every word of a query must match the start of a word
-(``vpn`` finds ``vpn01.acme.test``).
+(``vpn`` finds ``vpn01.acme.test``); words of one or two characters match whole words.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from django.db.models.expressions import RawSQL
 
 TABLE = "tracker_itemsearch"
 MAX_WORDS = 8  # a pasted paragraph is not a search; the first words are enough
+PREFIX_FROM = 3  # shorter words match whole words only: "4" is not every number from 4
 
 _WORD = re.compile(r"[^\W_]+")
 
@@ -31,8 +32,8 @@ def matching_ids(text: str) -> RawSQL | None:
     if not found:
         return None
     if connection.vendor == "postgresql":
-        query = " & ".join(f"{w}:*" for w in found)
+        query = " & ".join(f"{w}:*" if len(w) >= PREFIX_FROM else w for w in found)
         return RawSQL(f"SELECT item_id FROM {TABLE} "
                       "WHERE document @@ to_tsquery('simple', %s)", (query,))
-    query = " AND ".join(f'"{w}"*' for w in found)
+    query = " AND ".join(f'"{w}"*' if len(w) >= PREFIX_FROM else f'"{w}"' for w in found)
     return RawSQL(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", (query,))

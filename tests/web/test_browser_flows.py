@@ -153,6 +153,9 @@ def test_an_item_from_creation_to_completion_changes_the_dashboard(
     page.get_by_label("File").set_input_files(str(evidence))
     page.get_by_role("button", name="Add evidence").click()
     expect(page.get_by_role("region", name="Evidence")).to_contain_text("reimage-report.pdf")
+    with page.expect_download() as download:  # a file, never a page swapped in by htmx
+        page.get_by_role("link", name="reimage-report.pdf").click()
+    assert download.value.suggested_filename == "reimage-report.pdf"
 
     page.get_by_label("New status").select_option("completed")
     page.get_by_label("Actual completion").fill(date.today().isoformat())

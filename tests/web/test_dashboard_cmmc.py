@@ -64,3 +64,14 @@ def test_a_viewer_cannot_open_the_grid(client, bob, poam):
     client.force_login(bob)
     response = client.get(reverse("system-cmmc-assess", args=[poam.org.slug, poam.system.slug]))
     assert response.status_code == 403
+
+
+def test_the_burn_down_counts_open_items_week_by_week(poam):
+    from django.utils import timezone
+
+    from openpoam.web.views.dashboard import burn_down
+
+    points = burn_down(PoamItem.objects.filter(system=poam.system), timezone.localdate())
+    assert len(points) == 12
+    # Three items detected long ago; one completed today leaves two open at the end.
+    assert [p.value for p in points] == [3] * 11 + [2]

@@ -143,7 +143,8 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="poamitem",
             index=models.Index(fields=["system", "status", "scheduled_completion",
-                                       "original_risk", "adjusted_risk"],
+                                       "original_risk", "adjusted_risk", "detected_on",
+                                       "status_date", "updated_at"],
                                name="item_list_filters"),
         ),
         migrations.AddIndex(

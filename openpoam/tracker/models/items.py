@@ -78,9 +78,11 @@ class PoamItem(models.Model):
                    models.Index(fields=["system", "poam_id"], name="item_system_poam_id"),
                    models.Index(fields=["system", "scheduled_completion", "poam_id", "status"],
                                 name="item_system_due"),
-                   # Counts of the common filters read this index, never the wide rows.
+                   # Counts of the common filters and the dashboard read this index,
+                   # never the wide rows.
                    models.Index(fields=["system", "status", "scheduled_completion",
-                                        "original_risk", "adjusted_risk"],
+                                        "original_risk", "adjusted_risk", "detected_on",
+                                        "status_date", "updated_at"],
                                 name="item_list_filters")]
 
     def __str__(self) -> str:
