@@ -75,3 +75,22 @@ def test_the_burn_down_counts_open_items_week_by_week(poam):
     assert len(points) == 12
     # Three items detected long ago; one completed today leaves two open at the end.
     assert [p.value for p in points] == [3] * 11 + [2]
+
+
+def test_the_fast_check_data_gives_the_same_issues_as_the_full_document(poam, alice):
+    from datetime import date
+
+    from openpoam.domain import checks
+    from openpoam.tracker.documents import build_document
+    from openpoam.tracker.plain import items_for_checks
+    from openpoam.tracker.services import Actor
+    from openpoam.tracker.services import items as item_services
+
+    item_services.set_dependencies(Actor.for_user(alice), poam.closed, [poam.adjusted.poam_id])
+    for today in (date(2026, 3, 1), date(2030, 1, 1)):
+        full = checks.check_document(build_document(poam.system, today=today).items,
+                                     poam.system.framework_enum, today)
+        fast = checks.check_document(items_for_checks(poam.system, today),
+                                     poam.system.framework_enum, today)
+        assert sorted(map(repr, fast)) == sorted(map(repr, full))
+        assert full

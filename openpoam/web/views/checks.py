@@ -1,7 +1,7 @@
 """A system's POA&M quality checks (``domain.checks``), fast enough for 100,000 items.
 
-The checks need every item as plain data, and of the history only why milestone dates
-moved, so only those events are read. The result is kept in the cache under a key that
+The checks need every item as plain data (``tracker.plain``: a few ``values_list``
+queries, not model instances), and of the history only why milestone dates moved. The result is kept in the cache under a key that
 changes with any change to the system (its newest history event, its item count, its
 framework, the day), so it is computed once per change, not once per visit. Each kind of
 problem lists its first items; the list page finds the rest.
@@ -9,7 +9,6 @@ problem lists its first items; the list page finds the rest.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date
 
 from django.contrib.auth.decorators import login_required
@@ -21,14 +20,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from openpoam.domain import checks
-from openpoam.tracker.documents import item_data, items_queryset
 from openpoam.tracker.models import ChangeEvent, PoamItem, System
+from openpoam.tracker.plain import items_for_checks
 from openpoam.web.views import access
 from openpoam.web.views.pages import system_context
 
 ITEMS_SHOWN = 60  # per kind of problem
 CACHE_SECONDS = 24 * 3600
-BATCH = 2000
 
 
 @require_safe
@@ -56,27 +54,13 @@ def _cache_key(system: System, today: date) -> str:
 
 
 def _compute(system: System, today: date) -> dict:
-    issues = checks.check_document(_items(system, today), system.framework_enum, today)
+    issues = checks.check_document(items_for_checks(system, today), system.framework_enum,
+                                   today)
     return {"groups": group_issues(issues),
             "errors": sum(1 for i in issues if i.severity.value == "error"),
             "warnings": sum(1 for i in issues if i.severity.value != "error"),
             "item_count": PoamItem.objects.filter(system=system).count(),
             "items_shown": ITEMS_SHOWN}
-
-
-def _items(system: System, today: date):
-    """Every item as plain data, a batch of rows at a time, with its milestones' moves."""
-    moves = defaultdict(list)
-    events = ChangeEvent.objects.filter(system=system, entity="milestone",
-                                        field__endswith=" due").order_by("at", "id")
-    for event in events.iterator(BATCH):
-        moves[event.item_uuid].append(event)
-    ids = list(PoamItem.objects.filter(system=system).order_by("poam_id")
-               .values_list("pk", flat=True))
-    for start in range(0, len(ids), BATCH):
-        rows = items_queryset(system).filter(pk__in=ids[start:start + BATCH]).order_by("poam_id")
-        for row in rows:
-            yield item_data(row, today, moves.get(row.uuid, []))
 
 
 def group_issues(issues) -> list[dict]:
