@@ -8,7 +8,7 @@ copied or edited by hand still shows something sensible.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
@@ -96,8 +96,10 @@ def overdue_q(today: date) -> Q:
 
 
 def stale_q(today: date) -> Q:
-    """Open items nobody has changed in STALE_DAYS days."""
-    return ~Q(status__in=_CLOSED) & Q(updated_at__date__lt=today - timedelta(days=STALE_DAYS))
+    """Open items nobody has changed in STALE_DAYS days. Compared with the first moment of
+    that day, not the day of each row, so the database can use its index."""
+    since = timezone.make_aware(datetime.combine(today - timedelta(days=STALE_DAYS), time.min))
+    return ~Q(status__in=_CLOSED) & Q(updated_at__lt=since)
 
 
 @dataclass(frozen=True)

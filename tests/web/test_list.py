@@ -142,3 +142,14 @@ def test_the_item_page_costs_the_same_queries_with_more_milestones_and_evidence(
     with django_assert_max_num_queries(DETAIL_QUERIES):
         assert as_alice.get(item_url(poam, poam.delayed)).status_code == 200
     assert reverse("item-new", args=[poam.org.slug, poam.system.slug])
+
+
+def test_it_finds_open_items_nobody_changed_in_thirty_days(poam):
+    from datetime import datetime, timezone as tz
+
+    items = PoamItem.objects.filter(system=poam.system)
+    old = datetime(2026, 1, 1, tzinfo=tz.utc)
+    items.filter(pk__in=[poam.delayed.pk, poam.closed.pk]).update(updated_at=old)
+    today = date(2026, 3, 1)
+    assert ids(query("stale=1").apply(items, today)) == [poam.delayed.poam_id]  # closed: not
+    assert ids(query("stale=1").apply(items, date(2026, 1, 20))) == []
