@@ -11,7 +11,7 @@ from openpoam.tracker.services import evidence as evidence_services
 from openpoam.tracker.services.actors import ServiceError
 from openpoam.web.views import access
 from openpoam.web.views.actions import UNPROCESSABLE, action, body_too_large
-from openpoam.web.views.item_actions import _done
+from openpoam.web.views.item_actions import done
 from openpoam.web.views.item_page import render_item
 
 
@@ -52,4 +52,4 @@ def evidence_add(request: HttpRequest, org_slug: str, system_slug: str,
     except ServiceError as exc:
         return render_item(request, system, poam_id, failed="evidence", error=str(exc),
                            status=UNPROCESSABLE)
-    return _done(request, item, f"Evidence {added.name} added.")
+    return done(request, item, f"Evidence {added.name} added.")

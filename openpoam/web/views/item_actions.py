@@ -30,12 +30,12 @@ def item_url(item) -> str:
     return reverse("item", args=[item.organization.slug, item.system.slug, item.poam_id])
 
 
-def _done(request: HttpRequest, item, text: str) -> HttpResponse:
+def done(request: HttpRequest, item, text: str) -> HttpResponse:
     messages.success(request, text)
     return redirect(item_url(item))
 
 
-def _optional_date(text: str, name: str):
+def optional_date(text: str, name: str):
     return parse_date(text.strip(), name) if (text or "").strip() else None
 
 
@@ -50,7 +50,7 @@ def item_new(request: HttpRequest, org_slug: str, system_slug: str) -> HttpRespo
     if request.method == "POST":
         try:
             item = forms.create_item(access.actor_of(request), system, request.POST)
-            return _done(request, item, f"{item.poam_id} created.")
+            return done(request, item, f"{item.poam_id} created.")
         except ServiceError as exc:
             error = str(exc)
     return _item_form(request, system, None, error)
@@ -66,7 +66,7 @@ def item_edit(request: HttpRequest, org_slug: str, system_slug: str,
     if request.method == "POST":
         try:
             item = forms.update_item(access.actor_of(request), item, request.POST)
-            return _done(request, item, f"{item.poam_id} saved.")
+            return done(request, item, f"{item.poam_id} saved.")
         except ServiceError as exc:
             error = str(exc)
     return _item_form(request, system, item, error)
@@ -112,13 +112,13 @@ def item_status(request: HttpRequest, org_slug: str, system_slug: str,
     try:
         item = item_services.set_status(
             access.actor_of(request), item, post.get("status", ""),
-            actual_completion=_optional_date(post.get("actual_completion", ""),
+            actual_completion=optional_date(post.get("actual_completion", ""),
                                              "actual_completion"),
             reason=post.get("reason", ""))
     except ServiceError as exc:
         return render_item(request, system, poam_id, failed="status", error=str(exc),
                            status=UNPROCESSABLE)
-    return _done(request, item, f"{item.poam_id} is now {item.status_enum.label}.")
+    return done(request, item, f"{item.poam_id} is now {item.status_enum.label}.")
 
 
 @action
@@ -135,7 +135,7 @@ def vendor_checkin(request: HttpRequest, org_slug: str, system_slug: str,
     except ServiceError as exc:
         return render_item(request, system, poam_id, failed="vendor", error=str(exc),
                            status=UNPROCESSABLE)
-    return _done(request, item, "Vendor check-in recorded.")
+    return done(request, item, "Vendor check-in recorded.")
 
 
 @action
@@ -147,7 +147,7 @@ def comment_add(request: HttpRequest, org_slug: str, system_slug: str,
     except ServiceError as exc:
         return render_item(request, system, poam_id, failed="comment", error=str(exc),
                            status=UNPROCESSABLE)
-    return _done(request, item, "Comment added.")
+    return done(request, item, "Comment added.")
 
 
 # ---- approval requests ------------------------------------------------------------------
@@ -160,12 +160,12 @@ def request_add(request: HttpRequest, org_slug: str, system_slug: str,
     try:
         made = requests.request_approval(
             access.actor_of(request), item, post.get("kind", ""), post.get("rationale", ""),
-            review_date=_optional_date(post.get("review_date", ""), "review_date"),
+            review_date=optional_date(post.get("review_date", ""), "review_date"),
             proposed_risk=post.get("proposed_risk", ""))
     except ServiceError as exc:
         return render_item(request, system, poam_id, failed="request", error=str(exc),
                            status=UNPROCESSABLE)
-    return _done(request, item, f"{made.get_kind_display()} requested; another person with "
+    return done(request, item, f"{made.get_kind_display()} requested; another person with "
                                 "the owner role decides it.")
 
 
@@ -178,12 +178,13 @@ def request_decide(request: HttpRequest, org_slug: str, system_slug: str, poam_i
     try:
         if decision == "withdraw":
             requests.withdraw(access.actor_of(request), pending)
-            return _done(request, item, "Request withdrawn.")
+            return done(request, item, "Request withdrawn.")
         if decision not in ("approve", "reject"):
             raise ServiceError("decision: choose approve or reject")
-        done = requests.decide(access.actor_of(request), pending, decision == "approve",
-                               request.POST.get("note", ""))
+        decided = requests.decide(access.actor_of(request), pending, decision == "approve",
+                                  request.POST.get("note", ""))
     except ServiceError as exc:
         return render_item(request, system, poam_id, failed=f"decide-{request_id}",
                            error=str(exc), status=UNPROCESSABLE)
-    return _done(request, item, f"{done.get_kind_display()} {done.get_state_display().lower()}.")
+    return done(request, item,
+                f"{decided.get_kind_display()} {decided.get_state_display().lower()}.")

@@ -20,7 +20,7 @@ from openpoam.tracker.services.history import item_history
 from openpoam.tracker.services.requests import TARGET_STATUS
 from openpoam.web.forms import RISK_CHOICES
 from openpoam.web.views import access
-from openpoam.web.views.pages import _dependency_links, _evidence_entry, system_context
+from openpoam.web.views.pages import dependency_links, evidence_entry, system_context
 
 MAX_ASSETS_SHOWN = 200
 # Statuses a request decides (another person approves); the status form offers the rest.
@@ -49,8 +49,8 @@ def render_item(request: HttpRequest, system: System, poam_id: str, *, failed: s
         "record": row,
         "assets": assets[:MAX_ASSETS_SHOWN],
         "assets_hidden": max(0, len(assets) - MAX_ASSETS_SHOWN),
-        "dependencies": _dependency_links(row, data),
-        "evidence": [_evidence_entry(e) for e in data.evidence],
+        "dependencies": dependency_links(row, data),
+        "evidence": [evidence_entry(e) for e in data.evidence],
         "history": list(reversed(data.history)),
         "requests": list(row.requests.all()),
         "discussion": list(row.discussion.all()),

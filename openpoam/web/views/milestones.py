@@ -12,7 +12,7 @@ from openpoam.tracker.services.actors import ServiceError
 from openpoam.tracker.services.fields import parse_date
 from openpoam.web.views import access
 from openpoam.web.views.actions import UNPROCESSABLE, action
-from openpoam.web.views.item_actions import _done, _optional_date, item_url
+from openpoam.web.views.item_actions import done, optional_date, item_url
 from openpoam.web.views.item_page import render_item
 
 
@@ -34,11 +34,11 @@ def milestone_add(request: HttpRequest, org_slug: str, system_slug: str,
     try:
         milestone = milestone_services.add_milestone(
             access.actor_of(request), item, post.get("description", ""),
-            _optional_date(post.get("due", ""), "due"), _owner(item, post.get("owner", "")))
+            optional_date(post.get("due", ""), "due"), _owner(item, post.get("owner", "")))
     except ServiceError as exc:
         return render_item(request, system, poam_id, failed="milestone-add", error=str(exc),
                            status=UNPROCESSABLE)
-    return _done(request, item, f"Milestone {milestone.sequence} added.")
+    return done(request, item, f"Milestone {milestone.sequence} added.")
 
 
 @action
@@ -68,4 +68,4 @@ def milestone_change(request: HttpRequest, org_slug: str, system_slug: str, poam
     except ServiceError as exc:
         return render_item(request, system, poam_id, failed=f"milestone-{sequence}",
                            error=str(exc), status=UNPROCESSABLE)
-    return _done(request, item, text)
+    return done(request, item, text)

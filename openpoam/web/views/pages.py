@@ -40,7 +40,7 @@ def system_context(system: System) -> dict:
             "framework": system.framework_enum}
 
 
-def _dependency_links(row: PoamItem, data: PoamItemData) -> list[dict]:
+def dependency_links(row: PoamItem, data: PoamItemData) -> list[dict]:
     """Links to the items this one waits for; they may sit in another system of the org."""
     systems = dict(PoamItem.objects.filter(organization_id=row.organization_id,
                                            poam_id__in=data.depends_on)
@@ -59,7 +59,7 @@ class EvidenceEntry:
     is_link: bool
 
 
-def _evidence_entry(evidence: EvidenceData) -> EvidenceEntry:
+def evidence_entry(evidence: EvidenceData) -> EvidenceEntry:
     if evidence.url:
         # Only http(s) links become clickable; the service checks this too.
         safe = evidence.url.lower().startswith(("http://", "https://"))
