@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from openpoam.domain.poam import Designation, Framework
-from openpoam.tracker.models import Person, Role
+from openpoam.tracker.models import Role
 from openpoam.tracker.services import people, requests, setup
 from openpoam.tracker.services.actors import ServiceError
 from openpoam.web.views import access
