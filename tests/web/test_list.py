@@ -153,3 +153,11 @@ def test_it_finds_open_items_nobody_changed_in_thirty_days(poam):
     today = date(2026, 3, 1)
     assert ids(query("stale=1").apply(items, today)) == [poam.delayed.poam_id]  # closed: not
     assert ids(query("stale=1").apply(items, date(2026, 1, 20))) == []
+
+
+def test_the_counts_above_the_list_follow_every_change(as_alice, poam, alice):
+    before = text_of(as_alice.get(system_url(poam)))
+    assert "1 In Progress" not in before
+    item_services.set_status(Actor.for_user(alice), poam.adjusted, "in_progress")
+    after = text_of(as_alice.get(system_url(poam)))
+    assert "1 In Progress" in after and "1 Open" in after

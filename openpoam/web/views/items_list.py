@@ -29,7 +29,7 @@ from openpoam.tracker.services.fields import coerce
 from openpoam.web.views import access
 from openpoam.web.views.actions import UNPROCESSABLE, action
 from openpoam.web.views.pages import system_context
-from openpoam.web.views.summary import Summary, summaries
+from openpoam.web.views.summary import Summary, system_summary
 
 
 @dataclass
@@ -79,7 +79,7 @@ def _render_list(request: HttpRequest, system: System, *, error: str = "",
     query = ListQuery.from_params(request.GET)
     today = timezone.localdate()
     rows, page = list_rows(system, query, today)
-    summary = summaries([system.pk], today)[system.pk]
+    summary = system_summary(system, today)
     people = list(system.organization.people.all())
     context = {
         **system_context(system),
