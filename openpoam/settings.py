@@ -86,11 +86,12 @@ INSTALLED_APPS = [
     "openpoam.tracker",
     "openpoam.reviews",
     "openpoam.accounts",
+    "openpoam.web",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "openpoam.tracker.views.security.ContentSecurityPolicyMiddleware",
+    "openpoam.web.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
