@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
@@ -173,20 +174,38 @@ def milestone_record(items: list[PoamItemData], today: date
     return due, met, slipped
 
 
-def closed_on(item: PoamItemData) -> date | None:
-    if not item.status.is_closed:
+def closing_date(status: Status, actual_completion: date | None, status_date: date | None,
+                 updated_on: date | None = None) -> date | None:
+    """The day an item left the open POA&M: its completion date, else the date of its
+    closing status; None while it is open."""
+    if not status.is_closed:
         return None
-    return item.actual_completion or item.status_date or item.updated_on
+    return actual_completion or status_date or updated_on
+
+
+def closed_on(item: PoamItemData) -> date | None:
+    return closing_date(item.status, item.actual_completion, item.status_date, item.updated_on)
+
+
+def week_ends(today: date, weeks: int = BURNDOWN_WEEKS) -> list[date]:
+    return [today - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
+
+
+def open_at(spans: Iterable[tuple[date, date | None, int]], ends: list[date]
+            ) -> list[tuple[date, int]]:
+    """How many were open at each end date, from (detected, closed or None, how many)
+    spans: an item is open on a day when detected by then and not yet closed."""
+    spans = list(spans)
+    return [(end, sum(n for start, stop, n in spans
+                      if start <= end and (stop is None or stop > end)))
+            for end in ends]
 
 
 def burndown(items: list[PoamItemData], today: date,
              weeks: int = BURNDOWN_WEEKS) -> list[tuple[date, int]]:
     """Open items at the end of each of the last ``weeks`` weeks, today last."""
-    ends = [today - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
-    spans = [(i.detected_on, closed_on(i)) for i in items if i.detected_on is not None]
-    return [(end, sum(1 for start, stop in spans
-                      if start <= end and (stop is None or stop > end)))
-            for end in ends]
+    return open_at(((i.detected_on, closed_on(i), 1) for i in items
+                    if i.detected_on is not None), week_ends(today, weeks))
 
 
 def forecast(items: list[PoamItemData], today: date, *, closeout_deadline: date | None = None,

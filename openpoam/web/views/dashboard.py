@@ -7,7 +7,7 @@ same at 100 items and at 100,000.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
@@ -16,7 +16,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from openpoam.domain.poam import CLOSED_STATUSES, Risk
+from openpoam.domain import metrics
+from openpoam.domain.poam import CLOSED_STATUSES, Risk, Status
 from openpoam.tracker.filters import ListQuery, open_items, overdue_q, stale_q
 from openpoam.tracker.models import Milestone, PoamItem, System
 from openpoam.tracker.services import assessments
@@ -73,19 +74,14 @@ def open_by_risk(items) -> dict[Risk, int]:
 
 
 def burn_down(items, today: date) -> list[charts.Point]:
-    """Open items at the end of each of the last WEEKS weeks: an item was open on a day
-    when detected by then and not closed by then. Two grouped queries (per detection
-    date; per detection and closing date of closed items) read the covering index."""
-    days = [today - timedelta(weeks=WEEKS - 1 - n) for n in range(WEEKS)]
-    detected = list(items.order_by().values_list("detected_on").annotate(n=Count("id")))
-    closed = list(items.filter(status__in=_CLOSED, status_date__isnull=False).order_by()
-                  .values_list("detected_on", "status_date").annotate(n=Count("id")))
-    points = []
-    for day in days:
-        opened = sum(n for found, n in detected if found <= day)
-        gone = sum(n for found, shut, n in closed if found <= day and shut <= day)
-        points.append((day.isoformat(), opened - gone))
-    return charts.line(points, low=0)
+    """Open items at the end of each of the last WEEKS weeks, by the domain's rule
+    (``metrics.open_at``), from one grouped query that reads the covering index."""
+    groups = (items.order_by().values_list("detected_on", "status", "actual_completion",
+                                           "status_date").annotate(n=Count("id")))
+    spans = ((found, metrics.closing_date(Status(status), done, on), n)
+             for found, status, done, on, n in groups)
+    points = metrics.open_at(spans, metrics.week_ends(today, WEEKS))
+    return charts.line([(day.isoformat(), count) for day, count in points], low=0)
 
 
 def sprs_trend(system: System) -> list[charts.Point]:
