@@ -7,6 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico on every page, the admin's included.
     path("favicon.ico", RedirectView.as_view(url=static("tracker/favicon.svg"), permanent=True)),
+    path("", include("openpoam.api.urls")),
     path("", include("openpoam.tracker.urls")),
 ]
 

@@ -10,7 +10,7 @@ from openpoam.cli.base import cli, run
 
 
 def main() -> None:
-    from openpoam.cli import cmmc, formats, items, server  # noqa: F401  (registers commands)
+    from openpoam.cli import cmmc, formats, items, server, tokens  # noqa: F401  (registers commands)
     sys.exit(run(cli))
 
 

@@ -143,11 +143,12 @@ def output_rows(rows: list[dict], as_json: bool, columns: list[str]) -> None:
         echo_json(rows)
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table()
     for column in columns:
         table.add_column(column)
-    for row in rows:
-        table.add_row(*(str(row.get(c, "")) for c in columns))
+    for row in rows:  # stored text is data, never Rich markup
+        table.add_row(*(escape(str(row.get(c, ""))) for c in columns))
     Console().print(table)

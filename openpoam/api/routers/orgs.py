@@ -1,0 +1,68 @@
+"""Organizations, their systems and their people."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router, Status
+
+from openpoam.api import lookups
+from openpoam.api.schemas import ERRORS, OrganizationOut, PersonIn, PersonOut, SystemIn, SystemOut
+from openpoam.tracker.models import Person, System
+from openpoam.tracker.services import setup
+from openpoam.tracker.services.actors import role_in
+
+router = Router(tags=["organizations"])
+
+
+def system_out(system: System) -> dict:
+    return {"slug": system.slug, "name": system.name, "acronym": system.acronym,
+            "uuid": str(system.uuid), "framework": system.framework,
+            "impact_level": system.impact_level, "designation": system.designation,
+            "description": system.description, "auto_close": system.auto_close}
+
+
+def _org_out(request: HttpRequest, org) -> dict:
+    role = role_in(lookups.actor(request), org)
+    return {"slug": org.slug, "name": org.name, "role": role.value if role else ""}
+
+
+@router.get("/orgs", response={200: list[OrganizationOut], **ERRORS}, summary="Organizations of this token")
+def list_organizations(request: HttpRequest):
+    org = lookups.access(request).organization
+    return [_org_out(request, org)] if role_in(lookups.actor(request), org) else []
+
+
+@router.get("/orgs/{org}", response={200: OrganizationOut, **ERRORS})
+def get_organization(request: HttpRequest, org: str):
+    return _org_out(request, lookups.organization(request, org))
+
+
+@router.get("/orgs/{org}/systems", response={200: list[SystemOut], **ERRORS})
+def list_systems(request: HttpRequest, org: str):
+    return [system_out(s) for s in System.objects.filter(
+        organization=lookups.organization(request, org)).order_by("slug")]
+
+
+@router.post("/orgs/{org}/systems", response={201: SystemOut, **ERRORS}, summary="Create a system (owner)")
+def create_system(request: HttpRequest, org: str, payload: SystemIn):
+    system = setup.create_system(lookups.actor(request), lookups.organization(request, org),
+                                 **payload.dict())
+    return Status(201, system_out(system))
+
+
+@router.get("/orgs/{org}/systems/{system}", response={200: SystemOut, **ERRORS})
+def get_system(request: HttpRequest, org: str, system: str):
+    return system_out(lookups.system(request, org, system))
+
+
+@router.get("/orgs/{org}/persons", response={200: list[PersonOut], **ERRORS})
+def list_persons(request: HttpRequest, org: str):
+    return list(Person.objects.filter(organization=lookups.organization(request, org))
+                .order_by("name"))
+
+
+@router.post("/orgs/{org}/persons", response={201: PersonOut, **ERRORS}, summary="Add a person (editor)")
+def add_person(request: HttpRequest, org: str, payload: PersonIn):
+    person = setup.add_person(lookups.actor(request), lookups.organization(request, org),
+                              payload.name, email=payload.email, title=payload.title)
+    return Status(201, person)

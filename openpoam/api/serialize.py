@@ -1,0 +1,38 @@
+"""Rows -> the API's JSON, from the plain data every reader shares (tracker.documents)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.utils import timezone
+
+from openpoam.tracker.documents import item_data, items_queryset, to_jsonable
+from openpoam.tracker.models import ChangeEvent, PoamItem
+
+# PoamItemData fields the API leaves out: history has its own endpoint; false_positive
+# repeats the status.
+_LEFT_OUT = ("history", "false_positive")
+
+
+def item_out(row: PoamItem, today: date | None = None) -> dict:
+    data = to_jsonable(item_data(row, today or timezone.localdate()))
+    for name in _LEFT_OUT:
+        data.pop(name, None)
+    data.update(system=row.system.slug, version=row.version, approver=row.approver,
+                acceptance_rationale=row.acceptance_rationale,
+                review_date=row.review_date.isoformat() if row.review_date else None,
+                closure_proposed=row.closure_proposed)
+    return data
+
+
+def fresh_item(row: PoamItem) -> dict:
+    """The item as stored now, with everything it shows (after a change)."""
+    return item_out(items_queryset(row.system).get(pk=row.pk))
+
+
+def event_out(event: ChangeEvent) -> dict:
+    return {"id": event.pk, "at": event.at, "actor": event.actor_name, "poam_id": event.poam_id,
+            "item_uuid": str(event.item_uuid), "entity": event.entity,
+            "entity_uuid": str(event.entity_uuid), "action": event.action, "field": event.field,
+            "old": event.old_value, "new": event.new_value,
+            "justification": event.justification, "import_id": event.import_record_id}
