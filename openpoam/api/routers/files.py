@@ -34,7 +34,7 @@ class ImportDetail(ImportOut):
     changed_items: list[str] = []
 
 
-@router.get("/formats", response=FormatsOut, tags=["imports", "exports"],
+@router.get("/formats", response={200: FormatsOut, **ERRORS}, tags=["imports", "exports"],
             summary="Keys of the formats this server reads and writes")
 def formats(request: HttpRequest):
     known = registry.default()
@@ -134,8 +134,10 @@ def get_import(request: HttpRequest, org: str, system: str, import_id: int):
 
 @router.get("/orgs/{org}/systems/{system}/exports/{format_key}", tags=["exports"],
             response={200: None, **ERRORS},
-            openapi_extra={"responses": {200: {"description": "The POA&M in that format",
-                                               "content": {"application/octet-stream": {}}}}},
+            openapi_extra={"responses": {200: {
+                "description": "The POA&M in that format, as an attachment",
+                "content": {media: {} for media in sorted(
+                    {e.media_type for e in registry.default().exporters.values()})}}}},
             summary="Download the system's POA&M in a registered format (see /formats)")
 def export(request: HttpRequest, org: str, system: str, format_key: str):
     found = lookups.system(request, org, system)

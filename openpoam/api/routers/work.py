@@ -16,7 +16,8 @@ from openpoam.tracker.models import Evidence, PoamItem
 from openpoam.tracker.services import evidence as evidence_services
 from openpoam.tracker.services import milestones as milestone_services
 from openpoam.tracker.services.fields import person_named
-from openpoam.tracker.views.files import evidence_response
+from openpoam.tracker.views.files import (FALLBACK_MEDIA_TYPE, SAFE_MEDIA_TYPES,
+                                           evidence_response)
 
 router = Router()
 
@@ -109,7 +110,9 @@ def _evidence_out(item: PoamItem, evidence: Evidence) -> dict:
 
 @router.get("/orgs/{org}/evidence/{evidence_uuid}/download", tags=["evidence"],
             response={200: None, **ERRORS},
-            openapi_extra={"responses": {200: {"description": "The file, as an attachment",
-                                               "content": {"application/octet-stream": {}}}}})
+            openapi_extra={"responses": {200: {
+                "description": "The file, as an attachment",
+                "content": {media: {} for media in sorted(
+                    {*SAFE_MEDIA_TYPES, FALLBACK_MEDIA_TYPE})}}}})
 def download_evidence(request: HttpRequest, org: str, evidence_uuid: UUID):
     return evidence_response(lookups.evidence(request, org, evidence_uuid))
