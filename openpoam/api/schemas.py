@@ -65,6 +65,26 @@ class PersonOut(Schema):
     title: str
 
 
+class OrganizationPage(Schema):
+    organizations: list[OrganizationOut]
+    next_cursor: str | None = None
+
+
+class SystemPage(Schema):
+    systems: list[SystemOut]
+    next_cursor: str | None = None
+
+
+class PersonPage(Schema):
+    persons: list[PersonOut]
+    next_cursor: str | None = None
+
+
+class PageParams(Schema):
+    cursor: str = Field(default="", max_length=200)
+    limit: int = Field(default=50, ge=1, le=500)
+
+
 class PersonIn(Schema):
     name: str = Field(min_length=1, max_length=200)
     email: str = Field(default="", max_length=254)
@@ -365,6 +385,11 @@ class AssessmentOut(Schema):
     status: str
     recorded_by: str
     created_items: list[str] = []
+
+
+class AssessmentPage(Schema):
+    assessments: list[AssessmentOut]
+    next_cursor: str | None = None
 
 
 class EvaluateIn(Schema):

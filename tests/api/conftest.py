@@ -11,7 +11,7 @@ from django.test import Client
 
 from openpoam.api import tokens
 from openpoam.tracker.services import Actor
-from tests.tracker.conftest import (Poam, acme, admin_actor, alice, bob, charlie,  # noqa: F401
+from tests.tracker.conftest import (acme, admin_actor, alice, bob, charlie,  # noqa: F401
                                     enclave, globex, poam, web_settings)
 
 BASE = "/api/v1"

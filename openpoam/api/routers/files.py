@@ -8,12 +8,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.http import Http404, HttpRequest
-from ninja import File, Form, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from openpoam.api import lookups, pagination
 from openpoam.api.errors import ApiError
-from openpoam.api.schemas import ERRORS, ImportOut, ImportPage
+from openpoam.api.schemas import ERRORS, ImportOut, ImportPage, PageParams
 from openpoam.domain.findings import Severity
 from openpoam.formats import registry
 from openpoam.tracker.models import ChangeEvent, ImportRecord
@@ -110,12 +110,10 @@ def _record_out(record: ImportRecord) -> dict:
 
 @router.get("/orgs/{org}/systems/{system}/imports", response={200: ImportPage, **ERRORS},
             tags=["imports"], summary="A system's imports, newest first")
-def list_imports(request: HttpRequest, org: str, system: str, cursor: str = "",
-                 limit: int = pagination.DEFAULT_LIMIT):
+def list_imports(request: HttpRequest, org: str, system: str, params: Query[PageParams]):
     found = lookups.system(request, org, system)
-    limit = min(max(limit, 1), pagination.MAX_LIMIT)
     rows, next_cursor = pagination.by_pk(ImportRecord.objects.filter(system=found),
-                                         cursor or None, limit, newest_first=True)
+                                         params.cursor or None, params.limit, newest_first=True)
     return {"imports": [_record_out(r) for r in rows], "next_cursor": next_cursor}
 
 

@@ -12,8 +12,8 @@ from pydantic import Field
 
 from openpoam.api import lookups, pagination
 from openpoam.api.errors import ApiError, field_of
-from openpoam.api.schemas import (ERRORS, BulkIn, BulkOut, ErrorOut, HistoryPage, ItemCreate, ItemOut,
-                                  ItemPage, ItemUpdate, StatusChange)
+from openpoam.api.schemas import (ERRORS, BulkIn, BulkOut, HistoryPage, ItemCreate, ItemOut,
+                                  ItemPage, ItemUpdate, PageParams, StatusChange)
 from openpoam.api.serialize import event_out, fresh_item, item_out
 from openpoam.domain.poam import AffectedAsset as AssetData
 from openpoam.tracker.documents import item_data, items_queryset
@@ -205,14 +205,9 @@ def _fields(organization, data: dict) -> dict:
     return fields
 
 
-class HistoryParams(Schema):
-    cursor: str = Field(default="", max_length=200)
-    limit: int = Field(default=100, ge=1, le=pagination.MAX_LIMIT)
-
-
 @router.get("/orgs/{org}/items/{poam_id}/history", response={200: HistoryPage, **ERRORS},
             tags=["history"], summary="An item's change history, oldest first")
-def item_history(request: HttpRequest, org: str, poam_id: str, params: Query[HistoryParams]):
+def item_history(request: HttpRequest, org: str, poam_id: str, params: Query[PageParams]):
     item = lookups.item(request, org, poam_id)
     events = ChangeEvent.objects.filter(item_uuid=item.uuid)
     rows, cursor = pagination.by_pk(events, params.cursor or None, params.limit)
@@ -221,7 +216,7 @@ def item_history(request: HttpRequest, org: str, poam_id: str, params: Query[His
 
 @router.get("/orgs/{org}/systems/{system}/history", response={200: HistoryPage, **ERRORS},
             tags=["history"], summary="A system's change history, oldest first")
-def system_history(request: HttpRequest, org: str, system: str, params: Query[HistoryParams]):
+def system_history(request: HttpRequest, org: str, system: str, params: Query[PageParams]):
     found = lookups.system(request, org, system)
     events = ChangeEvent.objects.filter(system=found)
     rows, cursor = pagination.by_pk(events, params.cursor or None, params.limit)

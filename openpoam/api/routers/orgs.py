@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Router, Status
+from ninja import Query, Router, Status
 
-from openpoam.api import lookups
-from openpoam.api.schemas import ERRORS, OrganizationOut, PersonIn, PersonOut, SystemIn, SystemOut
+from openpoam.api import lookups, pagination
+from openpoam.api.schemas import (ERRORS, OrganizationOut, OrganizationPage, PageParams, PersonIn,
+                                  PersonOut, PersonPage, SystemIn, SystemOut, SystemPage)
 from openpoam.tracker.models import Person, System
 from openpoam.tracker.services import setup
 from openpoam.tracker.services.actors import role_in
@@ -26,10 +27,12 @@ def _org_out(request: HttpRequest, org) -> dict:
     return {"slug": org.slug, "name": org.name, "role": role.value if role else ""}
 
 
-@router.get("/orgs", response={200: list[OrganizationOut], **ERRORS}, summary="Organizations of this token")
+@router.get("/orgs", response={200: OrganizationPage, **ERRORS},
+            summary="The organization of this token (one page, for the shape of every list)")
 def list_organizations(request: HttpRequest):
     org = lookups.access(request).organization
-    return [_org_out(request, org)] if role_in(lookups.actor(request), org) else []
+    found = [_org_out(request, org)] if role_in(lookups.actor(request), org) else []
+    return {"organizations": found, "next_cursor": None}
 
 
 @router.get("/orgs/{org}", response={200: OrganizationOut, **ERRORS})
@@ -37,10 +40,11 @@ def get_organization(request: HttpRequest, org: str):
     return _org_out(request, lookups.organization(request, org))
 
 
-@router.get("/orgs/{org}/systems", response={200: list[SystemOut], **ERRORS})
-def list_systems(request: HttpRequest, org: str):
-    return [system_out(s) for s in System.objects.filter(
-        organization=lookups.organization(request, org)).order_by("slug")]
+@router.get("/orgs/{org}/systems", response={200: SystemPage, **ERRORS})
+def list_systems(request: HttpRequest, org: str, params: Query[PageParams]):
+    found = System.objects.filter(organization=lookups.organization(request, org))
+    rows, cursor = pagination.by_pk(found, params.cursor or None, params.limit)
+    return {"systems": [system_out(s) for s in rows], "next_cursor": cursor}
 
 
 @router.post("/orgs/{org}/systems", response={201: SystemOut, **ERRORS}, summary="Create a system (owner)")
@@ -55,10 +59,11 @@ def get_system(request: HttpRequest, org: str, system: str):
     return system_out(lookups.system(request, org, system))
 
 
-@router.get("/orgs/{org}/persons", response={200: list[PersonOut], **ERRORS})
-def list_persons(request: HttpRequest, org: str):
-    return list(Person.objects.filter(organization=lookups.organization(request, org))
-                .order_by("name"))
+@router.get("/orgs/{org}/persons", response={200: PersonPage, **ERRORS})
+def list_persons(request: HttpRequest, org: str, params: Query[PageParams]):
+    found = Person.objects.filter(organization=lookups.organization(request, org))
+    rows, cursor = pagination.by_pk(found, params.cursor or None, params.limit)
+    return {"persons": rows, "next_cursor": cursor}
 
 
 @router.post("/orgs/{org}/persons", response={201: PersonOut, **ERRORS}, summary="Add a person (editor)")

@@ -7,12 +7,12 @@ from datetime import timedelta
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest
 from django.utils import timezone
-from ninja import Router, Status
+from ninja import Query, Router, Status
 
-from openpoam.api import lookups
+from openpoam.api import lookups, pagination
 from openpoam.api.errors import ApiError
-from openpoam.api.schemas import (ERRORS, AssessmentIn, AssessmentOut, ChecksOut, EvaluateIn,
-                                  MetricsOut, PlanIn)
+from openpoam.api.schemas import (ERRORS, AssessmentIn, AssessmentOut, AssessmentPage, ChecksOut,
+                                  EvaluateIn, MetricsOut, PageParams, PlanIn)
 from openpoam.domain import checks, cmmc
 from openpoam.domain.poam import CLOSED_STATUSES, Risk
 from openpoam.tracker.documents import build_document, to_jsonable
@@ -67,10 +67,13 @@ def _assessment_out(row: Assessment, created: list[str] | None = None) -> dict:
 
 
 @router.get("/orgs/{org}/systems/{system}/assessments",
-            response={200: list[AssessmentOut], **ERRORS}, tags=["assessments"])
-def list_assessments(request: HttpRequest, org: str, system: str):
+            response={200: AssessmentPage, **ERRORS}, tags=["assessments"],
+            summary="A system's recorded assessments, newest first")
+def list_assessments(request: HttpRequest, org: str, system: str, params: Query[PageParams]):
     found = lookups.system(request, org, system)
-    return [_assessment_out(a) for a in found.assessments.all()[:500]]
+    rows, cursor = pagination.by_pk(found.assessments.all(), params.cursor or None,
+                                    params.limit, newest_first=True)
+    return {"assessments": [_assessment_out(a) for a in rows], "next_cursor": cursor}
 
 
 @router.post("/orgs/{org}/systems/{system}/assessments",
