@@ -8,14 +8,17 @@ from django.utils import timezone
 
 from openpoam.tracker.documents import item_data, items_queryset, to_jsonable
 from openpoam.tracker.models import ChangeEvent, PoamItem
+from openpoam.tracker.services.history import item_history
 
 # PoamItemData fields the API leaves out: history has its own endpoint; false_positive
 # repeats the status.
 _LEFT_OUT = ("history", "false_positive")
 
 
-def item_out(row: PoamItem, today: date | None = None) -> dict:
-    data = to_jsonable(item_data(row, today or timezone.localdate()))
+def item_out(row: PoamItem, today: date | None = None,
+             events: list[ChangeEvent] | None = None) -> dict:
+    """``events``: the item's history, for its milestones' date changes (lists leave it out)."""
+    data = to_jsonable(item_data(row, today or timezone.localdate(), events))
     for name in _LEFT_OUT:
         data.pop(name, None)
     data.update(system=row.system.slug, version=row.version, approver=row.approver,
@@ -26,8 +29,8 @@ def item_out(row: PoamItem, today: date | None = None) -> dict:
 
 
 def fresh_item(row: PoamItem) -> dict:
-    """The item as stored now, with everything it shows (after a change)."""
-    return item_out(items_queryset(row.system).get(pk=row.pk))
+    """The item as stored now, with everything it shows, milestone date changes included."""
+    return item_out(items_queryset(row.system).get(pk=row.pk), events=item_history(row.uuid))
 
 
 def event_out(event: ChangeEvent) -> dict:

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from openpoam.domain.poam import AffectedAsset as AssetData
 from openpoam.tracker.models import ChangeEvent, PoamItem
 from openpoam.tracker.services import Actor
 from openpoam.tracker.services import items as item_services
@@ -168,6 +169,7 @@ def test_milestones_and_history(as_alice, poam):
                           json={"due": "2026-10-01", "justification": "retest window moved"})
     assert moved.json()["original_due"] == "2026-09-01"
     assert moved.json()["current_due"] == "2026-10-01"
+    assert moved.json()["changes"][0]["justification"] == "retest window moved"
     history = as_alice.get(f"{base}/history?limit=2").json()
     assert len(history["events"]) == 2 and history["next_cursor"]
     rest = as_alice.get(f"{base}/history?limit=500&cursor={history['next_cursor']}").json()
@@ -213,3 +215,15 @@ def test_the_rate_limit_is_per_token(as_alice, as_bob, poam, api_settings, monke
     assert statuses == [200, 200, 200, 429]
     assert as_alice.get("orgs/acme").json()["detail"].startswith("Too many requests")
     assert as_bob.get("orgs/acme").status_code == 200
+
+
+def test_a_page_of_items_takes_the_same_queries_whatever_its_size(as_alice, poam, alice,
+                                                                 django_assert_max_num_queries):
+    actor = Actor.for_user(alice)
+    for n in range(60):
+        item = item_services.create_item(actor, poam.system, title=f"Gap {n}",
+                                         detected_on=date(2026, 1, 1), controls=["3.1.1"])
+        item_services.add_asset(actor, item, AssetData(name=f"host{n}"))
+    with django_assert_max_num_queries(14):
+        page = as_alice.get(f"{ITEMS}?limit=50")
+    assert len(page.json()["items"]) == 50
