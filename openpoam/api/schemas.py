@@ -58,6 +58,18 @@ class SystemIn(Schema):
     auto_close: bool = True
 
 
+class SystemChange(Schema):
+    """Only the fields sent are changed."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    framework: str | None = None
+    acronym: str | None = Field(default=None, max_length=30)
+    impact_level: Literal["", "Low", "Moderate", "High"] | None = None
+    designation: str | None = None
+    description: str | None = Field(default=None, max_length=20000)
+    auto_close: bool | None = None
+
+
 class PersonOut(Schema):
     id: int
     name: str

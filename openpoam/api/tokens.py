@@ -52,6 +52,8 @@ def create_token(actor: Actor, user, organization: Organization, name: str, *,
         raise ServiceError(f"name: {user.get_username()} already has a token named {name!r} "
                            f"in {organization.slug}")
     prefix = secrets.token_hex(4)
+    while ApiToken.objects.filter(prefix=prefix).exists():  # 1 in 4 billion, but unique
+        prefix = secrets.token_hex(4)
     secret = f"{SCHEME}_{prefix}_{secrets.token_urlsafe(32)}"
     now = timezone.now()
     token = ApiToken.objects.create(user=user, organization=organization, name=name,

@@ -227,3 +227,16 @@ def test_a_page_of_items_takes_the_same_queries_whatever_its_size(as_alice, poam
     with django_assert_max_num_queries(14):
         page = as_alice.get(f"{ITEMS}?limit=50")
     assert len(page.json()["items"]) == 50
+
+
+def test_evidence_over_the_limit_is_413_and_nothing_is_stored(as_alice, poam, api_settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from openpoam.tracker.models import Evidence
+
+    api_settings.EVIDENCE_MAX_BYTES = 10
+    before = Evidence.objects.count()
+    response = as_alice.post(f"orgs/acme/items/{poam.delayed.poam_id}/evidence",
+                             data={"file": SimpleUploadedFile("big.txt", b"x" * 100)})
+    assert response.status_code == 413 and response.json()["field"] == "file"
+    assert Evidence.objects.count() == before

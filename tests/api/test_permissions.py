@@ -38,6 +38,8 @@ ROUTES = {
     ("POST", "/api/v1/orgs/{org}/systems"): (
         201, lambda p, ctx: {"slug": "lab", "name": "Lab", "framework": "cmmc-l2"}),
     ("GET", "/api/v1/orgs/{org}/systems/{system}"): (200, None),
+    ("PATCH", "/api/v1/orgs/{org}/systems/{system}"): (
+        200, lambda p, ctx: {"description": "The CUI enclave", "auto_close": False}),
     ("GET", "/api/v1/orgs/{org}/persons"): (200, None),
     ("POST", "/api/v1/orgs/{org}/persons"): (201, lambda p, ctx: {"name": "Lee Park"}),
     ("GET", "/api/v1/orgs/{org}/systems/{system}/items"): (200, None),

@@ -6,8 +6,10 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from openpoam.api import lookups, pagination
+from openpoam.api.errors import ApiError
 from openpoam.api.schemas import (ERRORS, OrganizationOut, OrganizationPage, PageParams, PersonIn,
-                                  PersonOut, PersonPage, SystemIn, SystemOut, SystemPage)
+                                  PersonOut, PersonPage, SystemChange, SystemIn, SystemOut,
+                                  SystemPage)
 from openpoam.tracker.models import Person, System
 from openpoam.tracker.services import setup
 from openpoam.tracker.services.actors import role_in
@@ -57,6 +59,18 @@ def create_system(request: HttpRequest, org: str, payload: SystemIn):
 @router.get("/orgs/{org}/systems/{system}", response={200: SystemOut, **ERRORS})
 def get_system(request: HttpRequest, org: str, system: str):
     return system_out(lookups.system(request, org, system))
+
+
+@router.patch("/orgs/{org}/systems/{system}", response={200: SystemOut, **ERRORS},
+              summary="Change a system's settings (owner)")
+def update_system(request: HttpRequest, org: str, system: str, payload: SystemChange):
+    changes = {k: v for k, v in payload.dict(exclude_unset=True).items()}
+    if any(v is None for v in changes.values()):
+        name = next(k for k, v in changes.items() if v is None)
+        raise ApiError(422, f"{name}: cannot be null", name)
+    found = setup.update_system(lookups.actor(request), lookups.system(request, org, system),
+                                **changes)
+    return system_out(found)
 
 
 @router.get("/orgs/{org}/persons", response={200: PersonPage, **ERRORS})

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from django.conf import settings
 from django.http import Http404, HttpRequest
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
 from openpoam.api import lookups
+from openpoam.api.errors import ApiError
 from openpoam.api.schemas import (ERRORS, CompleteIn, EvidenceOut, LinkIn, MilestoneIn, MilestoneOut,
                                   RescheduleIn)
 from openpoam.api.serialize import fresh_item
@@ -87,6 +89,9 @@ def list_evidence(request: HttpRequest, org: str, poam_id: str):
 def upload_evidence(request: HttpRequest, org: str, poam_id: str, file: File[UploadedFile],
                     description: Form[str] = "", milestone: Form[int | None] = None):
     item = lookups.item(request, org, poam_id)
+    if file.size is not None and file.size > settings.EVIDENCE_MAX_BYTES:
+        raise ApiError(413, f"file: {file.size:,} bytes is over the evidence limit of "
+                       f"{settings.EVIDENCE_MAX_BYTES:,} bytes", "file")
     target = _milestone(item, milestone) if milestone else None
     evidence = evidence_services.add_file(lookups.actor(request), item, file.name or "evidence",
                                           file, milestone=target, description=description)
