@@ -158,7 +158,9 @@ class EvidenceOut(Schema):
     description: str
 
 
-class ItemOut(Schema):
+class ItemSummary(Schema):
+    """An item in a list: everything but its affected assets, which it counts."""
+
     poam_id: str
     uuid: str
     system: str
@@ -169,7 +171,8 @@ class ItemOut(Schema):
     source_identifier: str
     source_detail: str
     controls: list[ControlOut]
-    assets: list[AssetOut]
+    asset_count: int
+    open_asset_count: int = Field(description="Assets not yet remediated")
     original_risk: str
     raw_severity: str
     adjusted_risk: str | None = None
@@ -204,8 +207,12 @@ class ItemOut(Schema):
     evidence: list[EvidenceOut]
 
 
+class ItemOut(ItemSummary):
+    assets: list[AssetOut]
+
+
 class ItemPage(Schema):
-    items: list[ItemOut]
+    items: list[ItemSummary]
     next_cursor: str | None = None
 
 

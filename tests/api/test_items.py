@@ -240,3 +240,12 @@ def test_evidence_over_the_limit_is_413_and_nothing_is_stored(as_alice, poam, ap
                              data={"file": SimpleUploadedFile("big.txt", b"x" * 100)})
     assert response.status_code == 413 and response.json()["field"] == "file"
     assert Evidence.objects.count() == before
+
+
+def test_lists_count_assets_and_the_item_lists_them(as_alice, poam):
+    listed = {i["poam_id"]: i for i in as_alice.get(ITEMS).json()["items"]}
+    row = listed[poam.delayed.poam_id]
+    assert "assets" not in row and (row["asset_count"], row["open_asset_count"]) == (1, 1)
+    item = as_alice.get(f"orgs/acme/items/{poam.delayed.poam_id}").json()
+    assert [a["name"] for a in item["assets"]] == ["vpn01.acme.test"]
+    assert item["asset_count"] == 1

@@ -38,6 +38,7 @@ def test_scan_to_oscal(as_alice, poam):
     for poam_id in record["changed_items"]:
         item = as_alice.get(f"orgs/acme/items/{poam_id}").json()
         assert item["source"] == "vulnerability_scan" and item["assets"]
+        assert item["asset_count"] == len(item["assets"]) > 0
     listed = as_alice.get(f"{SYSTEM}/imports").json()["imports"]
     assert [i["id"] for i in listed] == [done.json()["id"]]
 

@@ -14,9 +14,10 @@ from openpoam.api import lookups, pagination
 from openpoam.api.errors import ApiError, field_of
 from openpoam.api.schemas import (ERRORS, BulkIn, BulkOut, HistoryPage, ItemCreate, ItemOut,
                                   ItemPage, ItemUpdate, PageParams, StatusChange)
-from openpoam.api.serialize import event_out, fresh_item, item_out
+from openpoam.api.serialize import (asset_counts, event_out, fresh_item, item_out,
+                                    list_queryset)
 from openpoam.domain.poam import AffectedAsset as AssetData
-from openpoam.tracker.documents import item_data, items_queryset
+from openpoam.tracker.documents import item_data
 from openpoam.tracker.filters import DELAYED, RISK_CHOICES, SORTS, STATUS_CHOICES, ListQuery
 from openpoam.tracker.models import ChangeEvent, PoamItem
 from openpoam.tracker.services import items as item_services
@@ -42,7 +43,7 @@ class ListParams(Schema):
 def list_items(request: HttpRequest, org: str, system: str, params: Query[ListParams]):
     found = lookups.system(request, org, system)
     query = _list_query(params)
-    queryset = query.apply(items_queryset(found))
+    queryset = query.apply(list_queryset(found))
     today = timezone.localdate()
     if params.cursor:
         queryset = queryset.filter(_after(query.sort, _position_of_cursor(params.cursor,
@@ -54,7 +55,9 @@ def list_items(request: HttpRequest, org: str, system: str, params: Query[ListPa
             position, lambda values: _after(query.sort, values))
     else:
         rows, cursor = pagination.page(queryset, params.limit, position)
-    return {"items": [item_out(r, today) for r in rows], "next_cursor": cursor}
+    counts = asset_counts(rows)
+    return {"items": [item_out(r, today, asset_counts=counts[r.pk]) for r in rows],
+            "next_cursor": cursor}
 
 
 def _list_query(params: ListParams) -> ListQuery:
