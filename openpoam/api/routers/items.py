@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
@@ -160,7 +160,7 @@ def set_status(request: HttpRequest, org: str, poam_id: str, payload: StatusChan
 def _bulk_one(request: HttpRequest, org: str, change) -> PoamItem:
     try:
         item = lookups.item(request, org, change.poam_id)
-    except Exception:
+    except Http404:
         raise ServiceError(f"poam_id: no item {change.poam_id}") from None
     item = _apply(request, item, change.dict(exclude_unset=True))
     if change.status is not None:
