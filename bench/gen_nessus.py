@@ -1,13 +1,16 @@
 """Write synthetic but realistic .nessus (NessusClientData_v2) files for benchmarks.
 
     python bench/gen_nessus.py --hosts 1000 --findings-per-host 100 --out scan.nessus \
-        [--next-month next.nessus] --seed 7
+        [--next-month next.nessus [--third-month third.nessus]] --seed 7
 
 The plugin catalogue (several hundred plugins with families, CVSS, CVEs,
 see-also links and per-host plugin output) and the hosts are derived from the
 seed, so the same arguments always write the same bytes. ``--next-month``
-writes a second scan of the same hosts in which about 5% of the findings are
-gone (remediated) and about 5% are new. Files are written as a stream: memory
+writes a second scan of the same hosts in which about 5% of each host's findings
+are gone (remediated) and about 5% are new; with ``--fleet-changes`` also a dozen
+plugins are fixed on every host (their items close) and ten newly published ones
+appear on some hosts (new items). ``--third-month`` does the same again to the
+second. Files are written as a stream: memory
 stays small whatever the size.
 """
 
@@ -24,6 +27,9 @@ from xml.sax.saxutils import escape, quoteattr
 
 PLUGIN_COUNT = 800
 CHANGE_RATE = 0.05
+FLEET_FIXES = 12  # plugins fixed on every host each later month (a patch rolled out)
+NEW_PLUGINS = 10  # plugins first seen each later month (new vulnerabilities published)
+NEW_PLUGIN_SPREAD = 0.1  # share of hosts each new plugin is found on
 
 FAMILIES = ("Windows : Microsoft Bulletins", "Ubuntu Local Security Checks",
             "Red Hat Local Security Checks", "Web Servers", "General", "Misc.",
@@ -157,7 +163,7 @@ def host_plugins(seed: int, host: Host, plugins: list[Plugin], per_host: int) ->
     return rng.sample(plugins, min(per_host, len(plugins)))
 
 
-def next_month(seed: int, host: Host, current: list[Plugin], plugins: list[Plugin]) -> list[Plugin]:
+def next_month(seed: int | str, host: Host, current: list[Plugin], plugins: list[Plugin]) -> list[Plugin]:
     """About 5% of this host's findings fixed, about 5% new ones (deterministic)."""
     rng = random.Random(f"next-{seed}-{host.index}")
     kept = [p for p in current if rng.random() >= CHANGE_RATE]
@@ -167,8 +173,25 @@ def next_month(seed: int, host: Host, current: list[Plugin], plugins: list[Plugi
     return kept + rng.sample(candidates, min(new_count, len(candidates)))
 
 
+def fleet_changes(seed: int, month: int, host: Host, current: list[Plugin],
+                  plugins: list[Plugin]) -> list[Plugin]:
+    """What changes on every host at once: a few plugins patched fleet-wide (their items
+    close) and a few newly published ones found on some hosts (new items)."""
+    fixed = {p.plugin_id for p in random.Random(f"fleet-{seed}-{month}").sample(
+        [p for p in plugins if p.severity], FLEET_FIXES)}
+    kept = [p for p in current if p.plugin_id not in fixed]
+    rng = random.Random(f"published-{seed}-{month}-{host.index}")
+    return kept + [p for p in published(seed, month) if rng.random() < NEW_PLUGIN_SPREAD]
+
+
+def published(seed: int, month: int) -> list[Plugin]:
+    """Plugins first published in this month (ids above the catalogue's range)."""
+    rng = random.Random(f"new-{seed}-{month}")
+    return [_plugin(rng, 300_000 + month * 100 + n) for n in range(NEW_PLUGINS)]
+
+
 def write_report(out: TextIO, seed: int, host_list: list[Host], plugins: list[Plugin],
-                 per_host: int, *, month: int, start: datetime) -> int:
+                 per_host: int, *, month: int, start: datetime, fleet: bool = False) -> int:
     out.write('<?xml version="1.0" ?>\n<NessusClientData_v2>\n<Policy><policyName>'
               'Monthly credentialed scan</policyName><Preferences><ServerPreferences>'
               '<preference><name>max_hosts</name><value>30</value></preference>'
@@ -177,8 +200,10 @@ def write_report(out: TextIO, seed: int, host_list: list[Host], plugins: list[Pl
     written = 0
     for host in host_list:
         chosen = host_plugins(seed, host, plugins, per_host)
-        if month == 2:
-            chosen = next_month(seed, host, chosen, plugins)
+        for later in range(2, month + 1):  # each month changes the month before it
+            chosen = next_month(seed if later == 2 else f"{seed}-m{later}", host, chosen, plugins)
+            if fleet:
+                chosen = fleet_changes(seed, later, host, chosen, plugins)
         rng = random.Random(f"output-{seed}-{month}-{host.index}")
         began = start + timedelta(seconds=host.index * 7)
         _write_host(out, host, began)
@@ -229,6 +254,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--findings-per-host", type=int, required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--next-month", type=Path)
+    parser.add_argument("--third-month", type=Path, help="also the month after --next-month")
+    parser.add_argument("--fleet-changes", action="store_true",
+                        help="later months also patch plugins fleet-wide and publish new ones")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     plugins = catalogue(args.seed)
@@ -241,8 +269,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.next_month:
         with args.next_month.open("w", encoding="utf-8", newline="\n") as out:
             count = write_report(out, args.seed, host_list, plugins, args.findings_per_host,
-                                 month=2, start=start + timedelta(days=30))
+                                 month=2, start=start + timedelta(days=30),
+                                 fleet=args.fleet_changes)
         print(f"{args.next_month}: {args.hosts} hosts, {count} findings", file=sys.stderr)
+    if args.third_month:
+        with args.third_month.open("w", encoding="utf-8", newline="\n") as out:
+            count = write_report(out, args.seed, host_list, plugins, args.findings_per_host,
+                                 month=3, start=start + timedelta(days=60),
+                                 fleet=args.fleet_changes)
+        print(f"{args.third_month}: {args.hosts} hosts, {count} findings", file=sys.stderr)
     return 0
 
 

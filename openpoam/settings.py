@@ -24,8 +24,15 @@ def _default_data_dir() -> Path:
 
 
 DATA_DIR = Path(os.environ.get("OPENPOAM_DATA_DIR") or _default_data_dir()).expanduser()
-# The folder holds the database, the secret key and evidence: readable by its owner only.
-DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+try:
+    # The folder holds the database, the secret key and evidence: readable by its owner only.
+    DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+except OSError as exc:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"cannot use {DATA_DIR} as the data folder ({exc.strerror}); "
+                               "set OPENPOAM_DATA_DIR to a folder you can write") from None
 
 
 def _secret_key() -> str:
@@ -36,10 +43,27 @@ def _secret_key() -> str:
         return Path(os.environ["SECRET_KEY_FILE"]).read_text().strip()
     path = DATA_DIR / "secret_key"
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(50))
+        _write_once(path, secrets.token_urlsafe(50))
     return path.read_text().strip()
+
+
+def _write_once(path: Path, text: str) -> None:
+    """Create ``path`` (mode 0600) holding ``text``, unless another process got there first.
+
+    Two commands started together on a fresh folder must agree on one key: the file is
+    written whole under a private name and linked into place, which fails if it exists, so
+    nobody ever reads a half-written key.
+    """
+    draft = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
 
 
 SECRET_KEY = _secret_key()
@@ -58,6 +82,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "openpoam.tracker",
+    "openpoam.reviews",
     "ninja",  # serves the API docs' scripts and styles from here, not a CDN
     "openpoam.api",
 ]
@@ -145,6 +170,26 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # shared one (several app servers behind a proxy need one, e.g. the database cache).
 API_RATE_LIMIT = os.environ.get("OPENPOAM_API_RATE_LIMIT", "600/min")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Quality checks and reminders: an open item unchanged for longer than this is stale.
+OPENPOAM_STALE_DAYS = int(os.environ.get("OPENPOAM_STALE_DAYS", 30))
+
+# Outgoing e-mail (reminder digests). Without OPENPOAM_EMAIL_HOST nothing is sent: messages
+# are written to the console, so a laptop install never tries to reach a mail server.
+if os.environ.get("OPENPOAM_EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["OPENPOAM_EMAIL_HOST"]
+    EMAIL_PORT = int(os.environ.get("OPENPOAM_EMAIL_PORT", 587))
+    EMAIL_HOST_USER = os.environ.get("OPENPOAM_EMAIL_USER", "")
+    EMAIL_HOST_PASSWORD = (Path(os.environ["OPENPOAM_EMAIL_PASSWORD_FILE"]).read_text().strip()
+                           if os.environ.get("OPENPOAM_EMAIL_PASSWORD_FILE")
+                           else os.environ.get("OPENPOAM_EMAIL_PASSWORD", ""))
+    EMAIL_USE_TLS = _env_bool("OPENPOAM_EMAIL_TLS", EMAIL_PORT == 587)
+    EMAIL_USE_SSL = _env_bool("OPENPOAM_EMAIL_SSL", EMAIL_PORT == 465)
+    EMAIL_TIMEOUT = 30
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("OPENPOAM_EMAIL_FROM", "openpoam@localhost")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -8,6 +8,7 @@ urlpatterns = [
     # Browsers ask for /favicon.ico on every page, the admin's included.
     path("favicon.ico", RedirectView.as_view(url=static("tracker/favicon.svg"), permanent=True)),
     path("", include("openpoam.api.urls")),
+    path("", include("openpoam.reviews.urls")),
     path("", include("openpoam.tracker.urls")),
 ]
 

@@ -364,6 +364,7 @@ class IssueOut(Schema):
     code: str
     severity: str
     message: str
+    hint: str
     citation: str
     poam_id: str
 
@@ -380,10 +381,9 @@ class MetricsOut(Schema):
     active: int
     delayed: int
     by_status: dict[str, int]
-    by_risk: dict[str, int]
-    overdue_milestones: int
-    closed_last_30_days: int
-    opened_last_30_days: int
+    progress: dict[str, Any] = Field(description="Open items by risk and age, days to "
+                                     "remediate, milestones met on time, slipped dates, "
+                                     "burn-down, score trend, forecast")
 
 
 class AssessmentIn(Schema):

@@ -10,7 +10,8 @@ from openpoam.cli.base import cli, run
 
 
 def main() -> None:
-    from openpoam.cli import cmmc, formats, items, server, tokens  # noqa: F401  (registers commands)
+    # Importing a group's module registers its commands.
+    from openpoam.cli import cmmc, formats, items, reviews, server, tokens  # noqa: F401
     sys.exit(run(cli))
 
 

@@ -1,43 +1,154 @@
-"""Shared pieces of the command line: Django start-up, error handling, lookups, output."""
+"""Shared pieces of the command line: Django start-up, error handling, lookups, output.
+
+No traceback reaches a user: refusals print one line (``openpoam: ...``) on standard error
+and exit 1; bad arguments exit 2; anything unexpected prints one line and writes the
+details to ``cli-errors.log`` in the data folder (``--debug`` or OPENPOAM_DEBUG=1 shows
+the traceback instead).
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import sys
+from collections.abc import Callable, Sequence
 from functools import wraps
 
 import click
 
+from openpoam.cli import output
+
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+LOG_MAX_BYTES = 5 * 1024 * 1024
+_TRUE = ("1", "true", "yes", "on")
 
 
 class CliError(click.ClickException):
     exit_code = EXIT_ERROR
 
     def show(self, file=None) -> None:
-        click.echo(f"openpoam: {self.format_message()}", err=True)
+        click.echo(f"openpoam: {output.one_line(self.format_message())}", err=True)
 
 
-@click.group()
+class BadInput(CliError):
+    """A refusal of what the user typed or gave (exit 2, like a usage error)."""
+
+    exit_code = EXIT_USAGE
+
+
+_debug = {"on": False}
+# Click 8.2+ raises this for a group called without a command; older Click prints the help.
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
+def _set_debug(ctx, param, value) -> None:
+    _debug["on"] = bool(value) or _debug["on"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="openpoam")
+@click.option("--debug", is_flag=True, expose_value=False, is_eager=True, callback=_set_debug,
+              help="Show the full traceback of an unexpected error.")
 def cli() -> None:
     """OpenPOAM: Plans of Action and Milestones for CMMC, NIST SP 800-171, FedRAMP and RMF."""
 
 
-def run(group: click.Group) -> int:
+def run(group: click.Group, args: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code. Never lets a traceback out."""
+    # Read as settings.py reads it, without importing the settings (they make folders).
+    _debug["on"] = os.environ.get("OPENPOAM_DEBUG", "").strip().lower() in _TRUE
     try:
-        group.main(standalone_mode=False)
+        group.main(args=list(args) if args is not None else None, prog_name="openpoam",
+                   standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("openpoam: aborted", err=True)
         return EXIT_ERROR
+    except _NO_ARGS_IS_HELP as exc:  # `openpoam` or `openpoam item` alone: show the help
+        click.echo(exc.ctx.get_help() if exc.ctx is not None else "")
+        return 0
+    except click.UsageError as exc:
+        _show_usage_error(exc)
+        return exc.exit_code
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code
+    except BrokenPipeError:  # `openpoam item list | head`: the reader left; not an error
+        _silence_stdout()
+        return EXIT_ERROR
+    except SystemExit as exc:  # Click exits by itself on a closed pipe
+        return exc.code if isinstance(exc.code, int) else EXIT_ERROR
+    except Exception as exc:  # noqa: BLE001 - the one place that keeps tracebacks from users
+        return _unexpected(exc)
     return 0
+
+
+def _show_usage_error(exc: click.UsageError) -> None:
+    where = exc.ctx.command_path if exc.ctx is not None else "openpoam"
+    click.echo(f"openpoam: {output.one_line(exc.format_message())} "
+               f"(see `{where} --help`)", err=True)
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _unexpected(exc: Exception) -> int:
+    if _debug["on"]:
+        import traceback
+
+        traceback.print_exception(exc)
+        return EXIT_ERROR
+    if isinstance(exc, OSError) and exc.filename:
+        click.echo(f"openpoam: {output.one_line(exc.filename)}: {exc.strerror}", err=True)
+        return EXIT_ERROR
+    if type(exc).__name__ == "ImproperlyConfigured":  # a setting the user can fix
+        click.echo(f"openpoam: {output.one_line(exc)}", err=True)
+        return EXIT_ERROR
+    where = _log_unexpected(exc)
+    kind = "database error" if _is_database_error(exc) else "unexpected error"
+    detail = output.one_line(str(exc).strip().splitlines()[0] if str(exc).strip() else "")[:300]
+    click.echo(f"openpoam: {kind}: {type(exc).__name__}{': ' + detail if detail else ''} "
+               f"(details in {where}; --debug shows them)", err=True)
+    return EXIT_ERROR
+
+
+def _is_database_error(exc: Exception) -> bool:
+    module = type(exc).__module__
+    return module.startswith(("django.db", "sqlite3", "psycopg"))
+
+
+def _log_unexpected(exc: Exception) -> str:
+    """Append the traceback to the data folder's error log; return where it went."""
+    import tempfile
+    import traceback
+    from datetime import datetime, timezone
+    from pathlib import Path
+
+    try:
+        from django.conf import settings
+
+        folder = Path(settings.DATA_DIR)
+    except Exception:  # noqa: BLE001 - settings themselves may be what failed
+        folder = Path(tempfile.gettempdir())
+    path = folder / "cli-errors.log"
+    try:
+        if path.exists() and path.stat().st_size > LOG_MAX_BYTES:
+            path.replace(path.with_suffix(".log.1"))  # keep one older log, bounded
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as log:
+            log.write(f"--- {datetime.now(timezone.utc).isoformat(timespec='seconds')} "
+                      f"openpoam {' '.join(sys.argv[1:])}\n")
+            log.write("".join(traceback.format_exception(exc)))
+    except OSError:
+        return "no log (the data folder is not writable)"
+    return str(path)
 
 
 def django_setup() -> None:
@@ -47,8 +158,14 @@ def django_setup() -> None:
     django.setup()
 
 
-def with_django(func):
-    """Start Django before the command and turn refusals into one-line errors."""
+def with_django(func: Callable | None = None, *, database_ready: bool = True):
+    """Start Django before the command and turn refusals into one-line errors.
+
+    With ``database_ready`` (the default) a fresh database is set up first; commands that
+    set up or upgrade the database themselves pass False.
+    """
+    if func is None:
+        return lambda f: with_django(f, database_ready=database_ready)
 
     @wraps(func)
     def wrapper(*args, **kwargs):
@@ -58,6 +175,10 @@ def with_django(func):
         from openpoam.formats.base import FormatError
         from openpoam.tracker.services import ServiceError
 
+        if database_ready:
+            from openpoam.cli import firstuse
+
+            firstuse.ensure_database()
         try:
             return func(*args, **kwargs)
         except (ServiceError, FormatError) as exc:
@@ -116,7 +237,8 @@ def item(org, poam_id: str):
 def echo_json(data) -> None:
     from openpoam.tracker.documents import to_jsonable
 
-    json.dump(to_jsonable(data), sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write(output.json_text(json.dumps(to_jsonable(data), indent=2,
+                                                 ensure_ascii=False)))
     sys.stdout.write("\n")
 
 
@@ -131,6 +253,47 @@ def parse_date_option(ctx, param, value):
         raise click.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from None
 
 
+class LazyChoice(click.Choice):
+    """A choice whose values are read when first needed (the list filters, the format
+    registry), so `openpoam --help` and the database-free commands stay fast."""
+
+    def __init__(self, load: Callable[[], Sequence[str]]) -> None:
+        self._load = load
+        super().__init__([])
+
+    @property
+    def choices(self) -> tuple[str, ...]:  # type: ignore[override]
+        return tuple(self._load())
+
+    @choices.setter
+    def choices(self, value) -> None:
+        pass
+
+
+def _list_filter(name: str) -> Callable[[], list[str]]:
+    def load() -> list[str]:
+        from openpoam.tracker import filters
+
+        return [key for key, _ in getattr(filters, name) if key]
+    return load
+
+
+def _formats(kind: str) -> Callable[[], list[str]]:
+    def load() -> list[str]:
+        from openpoam.formats import registry
+
+        known = registry.default()
+        return sorted(known.exporters) if kind == "exporters" else known.importer_keys()
+    return load
+
+
+LIST_STATUS = LazyChoice(_list_filter("STATUS_CHOICES"))
+LIST_RISK = LazyChoice(_list_filter("RISK_CHOICES"))
+LIST_SORT = LazyChoice(lambda: list(__import__("openpoam.tracker.filters",
+                                               fromlist=["SORTS"]).SORTS))
+EXPORT_FORMAT = LazyChoice(_formats("exporters"))
+IMPORT_FORMAT = LazyChoice(_formats("importers"))
+
 org_option = click.option("--org", "org_slug", help="Organization slug (default: the only one, "
                           "or $OPENPOAM_ORG).")
 system_option = click.option("--system", "system_slug", help="System slug (default: the only "
@@ -142,13 +305,4 @@ def output_rows(rows: list[dict], as_json: bool, columns: list[str]) -> None:
     if as_json:
         echo_json(rows)
         return
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
-
-    table = Table()
-    for column in columns:
-        table.add_column(column)
-    for row in rows:  # stored text is data, never Rich markup
-        table.add_row(*(escape(str(row.get(c, ""))) for c in columns))
-    Console().print(table)
+    output.print_table(columns, ([row.get(c, "") for c in columns] for row in rows))

@@ -13,16 +13,9 @@ from pathlib import Path
 
 import click
 
-from openpoam.cli import base
-from openpoam.cli.base import (EXIT_USAGE, CliError, cli, org_option, parse_date_option,
-                               system_option, with_django)
-
-
-class _BadInput(click.ClickException):
-    exit_code = EXIT_USAGE
-
-    def show(self, file=None) -> None:
-        click.echo(f"openpoam: {self.format_message()}", err=True)
+from openpoam.cli import base, output
+from openpoam.cli.base import (BadInput, CliError, cli, org_option,
+                               parse_date_option, system_option, with_django)
 
 
 @cli.group()
@@ -40,7 +33,7 @@ def evaluate(file: Path, today: str | None) -> None:
     try:
         result = evaluate_payload(_read_json(file, "assessment"), _today(today))
     except CmmcInputError as exc:
-        raise _BadInput(f"{file}: {exc}") from None
+        raise BadInput(f"{file}: {exc}") from None
     _print(result)
 
 
@@ -59,7 +52,7 @@ def plan(file: Path, target: str, costs_file: Path | None, today: str | None) ->
     try:
         result = plan_payload(_read_json(file, "assessment"), target, costs, _today(today))
     except CmmcInputError as exc:
-        raise _BadInput(f"{file}: {exc}") from None
+        raise BadInput(f"{file}: {exc}") from None
     _print(result)
 
 
@@ -67,11 +60,11 @@ def _read_json(path: Path, what: str):
     try:
         text = sys.stdin.read() if str(path) == "-" else Path(path).read_text(encoding="utf-8-sig")
     except OSError as exc:
-        raise _BadInput(f"cannot read the {what} file {path}: {exc.strerror}") from None
+        raise BadInput(f"cannot read the {what} file {path}: {exc.strerror}") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise _BadInput(f"{path}: line {exc.lineno}: not valid JSON ({exc.msg})") from None
+        raise BadInput(f"{path}: line {exc.lineno}: not valid JSON ({exc.msg})") from None
 
 
 def _today(text: str | None) -> date:
@@ -80,7 +73,7 @@ def _today(text: str | None) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise _BadInput(f"--today: {text!r} is not a date in YYYY-MM-DD form") from None
+        raise BadInput(f"--today: {text!r} is not a date in YYYY-MM-DD form") from None
 
 
 def _print(result: dict) -> None:
@@ -92,9 +85,11 @@ def _print(result: dict) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @org_option
 @system_option
-@click.option("--assessed-on", callback=parse_date_option, help="Default: today.")
+@click.option("--assessed-on", callback=parse_date_option,
+              help="Date of the assessment (default: the file's status_date).")
 @click.option("--assessor", default="")
-@click.option("--to-poam", is_flag=True, help="Also create POA&M items for its gaps.")
+@click.option("--to-poam", is_flag=True, help="Also create POA&M items for its gaps (in the "
+              "same transaction: both are saved, or neither).")
 @with_django
 def record(file, org_slug, system_slug, assessed_on, assessor, to_poam) -> None:
     """Record an assessment (same JSON as `cmmc evaluate`) for a system: score history."""
@@ -103,15 +98,42 @@ def record(file, org_slug, system_slug, assessed_on, assessor, to_poam) -> None:
     from openpoam.tracker.services import assessments
 
     system_ = base.system(base.organization(org_slug), system_slug)
-    row = assessments.record_assessment(base.actor(), system_, _read_json(file, "assessment"),
-                                        assessed_on=assessed_on or timezone.localdate(),
-                                        assessor=assessor)
-    click.echo(f"recorded Level {row.level} ({row.assessment_type}) assessment: score "
-               f"{row.score if row.score is not None else 'none'}, {row.status}")
+    payload = _checked_payload(file)
     if to_poam:
-        created = assessments.create_poam_items(base.actor(), row)
-        click.echo(f"created {len(created)} POA&M items: "
-                   + ", ".join(i.poam_id for i in created))
+        row, created = assessments.record_with_items(base.actor(), system_, payload,
+                                                     assessed_on=assessed_on, assessor=assessor)
+    else:
+        row, created = assessments.record_assessment(base.actor(), system_, payload,
+                                                     assessed_on=assessed_on,
+                                                     assessor=assessor), []
+    output.echo(f"recorded Level {row.level} ({row.assessment_type}) assessment of "
+                f"{row.assessed_on}: score {row.score if row.score is not None else 'none'}, "
+                f"{row.status}")
+    if to_poam:
+        output.echo(f"created {len(created)} POA&M items"
+                    + (": " + ", ".join(i.poam_id for i in created) if created else ""))
+        _warn_overdue(created, timezone.localdate())
+
+
+def _checked_payload(file: Path) -> dict:
+    """The assessment file, refused with its name when the rules engine cannot read it."""
+    from openpoam.domain.cmmc import CmmcInputError
+    from openpoam.domain.cmmc.payload import parse_payload
+
+    payload = _read_json(file, "assessment")
+    try:
+        parse_payload(payload)
+    except CmmcInputError as exc:
+        raise BadInput(f"{file}: {exc}") from None
+    return payload
+
+
+def _warn_overdue(created, today) -> None:
+    overdue = [i for i in created if i.scheduled_completion and i.scheduled_completion < today]
+    if overdue:
+        output.warn(f"{len(overdue)} of them were due by the closeout deadline "
+                    f"{overdue[0].scheduled_completion}, which has passed: they are overdue, "
+                    "and the Conditional status has expired (32 CFR 170.21(b))")
 
 
 @cmmc.command("status")
@@ -136,15 +158,25 @@ def status(org_slug, system_slug, as_json) -> None:
 def _print_status(system_, summary) -> None:
     result = summary["evaluation"]
     score = "none" if result["score"] is None else f"{result['score']} of {result['max_score']}"
-    click.echo(f"{system_.name}: {result['status']} — score {score}")
+    output.echo(f"{system_.name}: {result['current_status']} — score {score} "
+                f"(assessment of {summary['assessment'].assessed_on})")
+    if result["lapsed_on"]:
+        output.echo(f"  {result['status_summary']}")
     if result.get("closeout_deadline"):
-        click.echo(f"  closeout deadline {result['closeout_deadline']} "
-                   f"({result['days_left']} days left)")
+        output.echo(f"  closeout deadline {result['closeout_deadline']}: "
+                    + _countdown(result["days_left"]))
     for reason in result["reasons"]:
-        click.echo(f"  - {reason}")
+        output.echo(f"  - {reason}")
     for gap in result["requirements"]:
         mark = "may stay on the POA&M" if gap["poam_eligible"] else "must be fixed"
-        click.echo(f"  {gap['id']:16} -{gap['deduction'] or 0}  {mark}: {gap['reason']} "
-                   f"[{gap['citation']}]")
-    history = ", ".join(f"{h['assessed_on']}: {h['score']}" for h in summary["history"])
-    click.echo(f"  score history: {history}")
+        output.echo(f"  {gap['id']:16} -{gap['deduction'] or 0}  {mark}: {gap['reason']} "
+                    f"[{gap['citation']}]")
+    history = ", ".join(f"{h['assessed_on']}: {h['score'] if h['score'] is not None else 'none'}"
+                        for h in summary["history"])
+    output.echo(f"  score history (by assessment date): {history}")
+
+
+def _countdown(days_left: int) -> str:
+    if days_left < 0:
+        return f"passed {-days_left} day{'s' if days_left != -1 else ''} ago"
+    return f"{days_left} day{'s' if days_left != 1 else ''} left"

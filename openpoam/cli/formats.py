@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
 
 from openpoam.cli import base
+from openpoam.cli import output as out
 from openpoam.cli.base import cli, org_option, system_option, with_django
 
 
+def _writable_file(ctx, param, value: Path | None) -> Path | None:
+    """Refuse, before any work, an output file whose folder is missing or not writable."""
+    if value is None:
+        return None
+    folder = value.expanduser().resolve().parent
+    if not folder.is_dir():
+        raise click.BadParameter(f"the folder {out.safe(folder)} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise click.BadParameter(f"the folder {out.safe(folder)} is not writable")
+    return value
+
+
 @cli.command("export")
-@click.argument("format_key", metavar="FORMAT")
+@click.argument("format_key", metavar="FORMAT", type=base.EXPORT_FORMAT)
 @org_option
 @system_option
-@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--output", "-o", required=True, callback=_writable_file,
+              type=click.Path(dir_okay=False, path_type=Path))
 @with_django
 def export(format_key, org_slug, system_slug, output) -> None:
     """Write a system's POA&M as FORMAT (oscal-json, oscal-xml, fedramp-xlsx, emass-xlsx, csv)."""
@@ -23,8 +38,8 @@ def export(format_key, org_slug, system_slug, output) -> None:
     system_ = base.system(base.organization(org_slug), system_slug)
     result = exports.export_system(base.actor(), system_, format_key, output)
     for warning in result.warnings:
-        click.echo(f"warning: {warning}", err=True)
-    click.echo(f"wrote {result.items} items to {output} ({result.format_label}, "
+        out.warn(warning)
+    out.echo(f"wrote {result.items} items to {output} ({result.format_label}, "
                f"{result.designation})")
 
 
@@ -32,7 +47,8 @@ def export(format_key, org_slug, system_slug, output) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @org_option
 @system_option
-@click.option("--format", "format_key", help="Skip detection and read the file as this format.")
+@click.option("--format", "format_key", type=base.IMPORT_FORMAT,
+              help="Skip detection and read the file as this format.")
 @click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
 @click.option("--include-info", is_flag=True, help="Keep informational findings as items.")
 @click.option("--asset", default="", help="Name of the code base or image a SARIF, Trivy or "
@@ -94,12 +110,13 @@ def kev_import(file) -> None:
 
     with file.open("rb") as stream:
         count, version = kev_service.load_catalog(base.actor(), stream, source=file.name)
-    click.echo(f"loaded {count} known exploited vulnerabilities (catalog {version})")
+    out.echo(f"loaded {count} known exploited vulnerabilities (catalog {version})")
 
 
 def _progress(total: int, name: str, *, quiet: bool):
     from contextlib import contextmanager
 
+    from rich.markup import escape
     from rich.progress import (BarColumn, DownloadColumn, Progress, TimeRemainingColumn,
                                TransferSpeedColumn)
 
@@ -110,7 +127,8 @@ def _progress(total: int, name: str, *, quiet: bool):
             return
         with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
                       TransferSpeedColumn(), TimeRemainingColumn(), transient=True) as progress:
-            task = progress.add_task(f"reading {name}", total=total)
+            # The description is Rich markup: the file name is escaped, it is data.
+            task = progress.add_task(f"reading {escape(out.safe(name))}", total=total)
             yield lambda done: progress.update(task, completed=done)
     return bar()
 
@@ -125,34 +143,27 @@ def _result_dict(result) -> dict:
 
 
 def _print_result(result, system_) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console()
-    title = ("Dry run — nothing was written: " if result.dry_run else "Imported ") + \
+    title = ("Already imported — nothing changed: " if result.already_imported_at else
+             "Dry run — nothing was written: " if result.dry_run else "Imported ") + \
         f"{result.file_name} ({result.format_label}) into {system_.name}"
-    table = Table(title=title, show_header=False)
-    table.add_column(style="bold")
-    table.add_column(justify="right")
+    rows = []
     if result.scanner:
-        table.add_row("Scanner", f"{result.scanner} {result.scanner_version}".strip())
+        rows.append(("Scanner", f"{result.scanner} {result.scanner_version}".strip()))
     if result.scan_time:
-        table.add_row("Scan time", result.scan_time.isoformat(timespec="seconds"))
+        rows.append(("Scan time", result.scan_time.isoformat(timespec="seconds")))
     is_poam_file = bool(result.created or result.updated) and not result.scanner
-    table.add_row("Items in file" if is_poam_file else "Findings read", f"{result.findings:,}")
+    rows.append(("Items in file" if is_poam_file else "Findings read", f"{result.findings:,}"))
     if result.dropped:
-        table.add_row("Informational (not items)", f"{result.dropped:,}")
+        rows.append(("Informational (not items)", f"{result.dropped:,}"))
     counts = result.counts
-    rows = [("New items", counts.new), ("Recurred (new item linked to the closed one)",
-                                        counts.recurred),
-            ("Items updated", counts.updated), ("Assets remediated", counts.remediated),
-            ("Items closed", counts.closed), ("Items proposed for closure", counts.proposed),
-            ("Items unchanged", counts.unchanged), ("Items created", result.created),
-            ("Items updated from file", result.updated)]
-    for label, value in rows:
-        if value:
-            table.add_row(label, f"{value:,}")
-    table.add_row("SHA-256", result.sha256[:16] + "…")
-    console.print(table)
+    numbers = [("New items", counts.new), ("Recurred (new item linked to the closed one)",
+                                           counts.recurred),
+               ("Items updated", counts.updated), ("Assets remediated", counts.remediated),
+               ("Items closed", counts.closed), ("Items proposed for closure", counts.proposed),
+               ("Items unchanged", counts.unchanged), ("Items created", result.created),
+               ("Items updated from file", result.updated)]
+    rows += [(label, f"{value:,}") for label, value in numbers if value]
+    rows.append(("SHA-256", result.sha256[:16] + "…"))
+    out.print_table(["", ""], rows, title=title, header=False)
     for warning in result.warnings:
-        console.print(f"warning: {warning}", style="yellow", markup=False, highlight=False)
+        out.warn(warning)

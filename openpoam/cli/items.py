@@ -5,14 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.table import Table
+from rich.text import Text
 
-from openpoam.cli import base
+from openpoam.cli import base, output
 from openpoam.cli.base import (CliError, cli, echo_json, json_option, org_option,
                                output_rows, parse_date_option, system_option, with_django)
-
-console = Console()
+from openpoam.domain.poam import Framework, Status
 
 
 # ---- organizations, systems, people -------------------------------------------------------
@@ -30,7 +28,7 @@ def org_create(slug: str, name: str) -> None:
     from openpoam.tracker.services import setup
 
     created = setup.create_organization(base.actor(), slug, name)
-    click.echo(f"created organization {created.slug}")
+    output.echo(f"created organization {created.slug}")
 
 
 @org.command("list")
@@ -53,9 +51,8 @@ def system() -> None:
 @click.argument("slug")
 @org_option
 @click.option("--name", required=True)
-@click.option("--framework", required=True,
-              help="cmmc-l1, cmmc-l2, cmmc-l3, nist-800-171, fedramp-low, fedramp-moderate, "
-                   "fedramp-high or rmf")
+@click.option("--framework", required=True, type=click.Choice([f.value for f in Framework]),
+              help="The framework the system's POA&M answers to.")
 @click.option("--acronym", default="")
 @click.option("--impact", "impact_level", type=click.Choice(["Low", "Moderate", "High"]))
 @click.option("--designation", type=click.Choice(["internal", "official"]), default="internal",
@@ -71,7 +68,7 @@ def system_create(slug, org_slug, name, framework, acronym, impact_level, design
                                   name=name, framework=framework, acronym=acronym,
                                   impact_level=impact_level or "", designation=designation,
                                   auto_close=not propose_closure)
-    click.echo(f"created system {created.organization.slug}/{created.slug}")
+    output.echo(f"created system {created.organization.slug}/{created.slug}")
 
 
 @system.command("list")
@@ -103,7 +100,7 @@ def person_add(name, org_slug, email, title) -> None:
 
     added = setup.add_person(base.actor(), base.organization(org_slug), name, email=email,
                              title=title)
-    click.echo(f"added {added.name}")
+    output.echo(f"added {added.name}")
 
 
 @person.command("list")
@@ -144,35 +141,39 @@ def item_add(org_slug, system_slug, title, detected_on, controls, assets, pairs)
     created = item_services.create_item(
         base.actor(), base.system(org_, system_slug), title=title, detected_on=detected_on,
         controls=controls, assets=[_asset(a) for a in assets], **_fields(org_, pairs))
-    click.echo(created.poam_id)
+    output.echo(created.poam_id)
 
 
 @item.command("list")
 @org_option
 @system_option
-@click.option("--status", help="Only items in this status.")
+@click.option("--status", type=base.LIST_STATUS, help="Only items in this status "
+              "(active: not closed; delayed: past a due date).")
+@click.option("--risk", type=base.LIST_RISK, help="Only items of this effective risk.")
+@click.option("--sort", type=base.LIST_SORT, default="id", show_default=True)
 @json_option
 @with_django
-def item_list(org_slug, system_slug, status, as_json) -> None:
+def item_list(org_slug, system_slug, status, risk, sort, as_json) -> None:
+    """A system's items. With --json each item carries its change history."""
     from openpoam.tracker.documents import build_document, items_queryset
+    from openpoam.tracker.filters import ListQuery
 
     system_ = base.system(base.organization(org_slug), system_slug)
-    rows = items_queryset(system_)
-    if status:
-        rows = rows.filter(status=status)
-    document = build_document(system_, with_history=False, items=rows)
+    query = ListQuery(status=status or "", risk=risk or "", sort=sort)
+    # The history is read in one query for the whole list, only when it is printed.
+    document = build_document(system_, with_history=as_json,
+                              items=query.apply(items_queryset(system_)))
+    items = query.keep(document.items)
     if as_json:
-        echo_json({"system": document.system, "items": document.items})
+        echo_json({"system": document.system, "items": items})
         return
-    table = Table(title=f"{document.system.name} — {document.system.designation.label}")
-    table.add_column("POA&M ID", no_wrap=True)
-    for column in ("Title", "Risk", "Status", "Owner", "Due"):
-        table.add_column(column)
-    for it in document.items:
-        status_text = it.status.label + (" (Delayed)" if it.delayed else "")
-        due = it.scheduled_completion.isoformat() if it.scheduled_completion else ""
-        table.add_row(it.poam_id, it.title, it.effective_risk.label, status_text, it.owner, due)
-    console.print(table)
+    rows = ([it.poam_id, it.title, it.effective_risk.label,
+             it.status.label + (" (Delayed)" if it.delayed else ""), it.owner,
+             it.scheduled_completion.isoformat() if it.scheduled_completion else ""]
+            for it in items)
+    output.print_table(["POA&M ID", "Title", "Risk", "Status", "Owner", "Due"], rows,
+                       title=f"{document.system.name} — {document.system.designation.label}",
+                       no_wrap_first=True)
 
 
 @item.command("show")
@@ -214,13 +215,12 @@ def item_update(poam_id, org_slug, pairs, controls, justification) -> None:
                                   justification=justification)
         if controls:
             item_services.set_controls(base.actor(), found, controls)
-    click.echo(f"updated {found.poam_id}")
+    output.echo(f"updated {found.poam_id}")
 
 
 @item.command("set-status")
 @click.argument("poam_id")
-@click.argument("status", type=click.Choice(["open", "in_progress", "completed", "risk_accepted",
-                                             "false_positive", "reopened"]))
+@click.argument("status", metavar="STATUS", type=click.Choice([s.value for s in Status]))
 @org_option
 @click.option("--completed-on", callback=parse_date_option, help="Actual completion date.")
 @click.option("--approver", default="", help="Who approved (risk acceptance, false positive).")
@@ -236,7 +236,7 @@ def item_set_status(poam_id, status, org_slug, completed_on, approver, rationale
     changed = item_services.set_status(base.actor(), found, status, actual_completion=completed_on,
                                        approver=approver, rationale=rationale,
                                        review_date=review_date, reason=reason)
-    click.echo(f"{changed.poam_id} is now {changed.status_enum.label}")
+    output.echo(f"{changed.poam_id} is now {changed.status_enum.label}")
 
 
 @item.command("depends")
@@ -250,7 +250,7 @@ def item_depends(poam_id, org_slug, targets) -> None:
 
     found = base.item(base.organization(org_slug), poam_id)
     item_services.set_dependencies(base.actor(), found, targets)
-    click.echo(f"{found.poam_id} depends on {', '.join(targets) or 'nothing'}")
+    output.echo(f"{found.poam_id} depends on {', '.join(targets) or 'nothing'}")
 
 
 @item.command("delete")
@@ -263,7 +263,7 @@ def item_delete(poam_id, org_slug, justification) -> None:
 
     found = base.item(base.organization(org_slug), poam_id)
     item_services.delete_item(base.actor(), found, justification)
-    click.echo(f"deleted {poam_id.upper()} (its history is kept; the ID is not reused)")
+    output.echo(f"deleted {poam_id.upper()} (its history is kept; the ID is not reused)")
 
 
 # ---- milestones, evidence, history ----------------------------------------------------------
@@ -287,7 +287,7 @@ def milestone_add(poam_id, description, org_slug, due, owner) -> None:
     org_ = base.organization(org_slug)
     added = milestones.add_milestone(base.actor(), base.item(org_, poam_id), description, due,
                                      person_named(org_, owner) if owner else None)
-    click.echo(f"milestone {added.sequence} added to {poam_id.upper()}")
+    output.echo(f"milestone {added.sequence} added to {poam_id.upper()}")
 
 
 @milestone.command("complete")
@@ -295,14 +295,21 @@ def milestone_add(poam_id, description, org_slug, due, owner) -> None:
 @click.argument("sequence", type=int)
 @org_option
 @click.option("--on", "completed_on", callback=parse_date_option, required=True)
+@click.option("--not-needed", "not_needed", metavar="REASON", default=None,
+              help="Close the milestone as not needed, for this reason (kept in the history).")
 @with_django
-def milestone_complete(poam_id, sequence, org_slug, completed_on) -> None:
+def milestone_complete(poam_id, sequence, org_slug, completed_on, not_needed) -> None:
+    """Complete a milestone, or close it as not needed (--not-needed REASON)."""
     from openpoam.tracker.services import milestones
 
     found = base.item(base.organization(org_slug), poam_id)
-    milestones.complete_milestone(base.actor(), milestones.milestone_of(found, sequence),
-                                  completed_on)
-    click.echo(f"milestone {sequence} of {found.poam_id} completed")
+    target = milestones.milestone_of(found, sequence)
+    if not_needed is not None:
+        milestones.close_not_needed(base.actor(), target, not_needed, completed_on)
+        output.echo(f"milestone {sequence} of {found.poam_id} closed as not needed")
+        return
+    milestones.complete_milestone(base.actor(), target, completed_on)
+    output.echo(f"milestone {sequence} of {found.poam_id} completed")
 
 
 @milestone.command("reschedule")
@@ -318,7 +325,7 @@ def milestone_reschedule(poam_id, sequence, org_slug, due, justification) -> Non
     found = base.item(base.organization(org_slug), poam_id)
     moved = milestones.reschedule_milestone(base.actor(), milestones.milestone_of(found, sequence),
                                             due, justification)
-    click.echo(f"milestone {sequence} of {found.poam_id} now due {moved.current_due} "
+    output.echo(f"milestone {sequence} of {found.poam_id} now due {moved.current_due} "
                f"(originally {moved.original_due})")
 
 
@@ -351,7 +358,7 @@ def evidence_add(poam_id, file, org_slug, link, sequence, description) -> None:
         with file.open("rb") as stream:
             added = evidence_services.add_file(base.actor(), found, file.name, stream,
                                                milestone=target, description=description)
-    click.echo(f"evidence {added.name} added to {found.poam_id}"
+    output.echo(f"evidence {added.name} added to {found.poam_id}"
                + (f" (sha256 {added.sha256})" if added.sha256 else ""))
 
 
@@ -397,8 +404,8 @@ def _asset(text: str):
 
 
 def _print_item(it, system_) -> None:
-    console.print(f"[bold]{it.poam_id}[/bold]  {it.title}", markup=True, highlight=False)
-    console.print(f"System: {system_.name} ({system_.designation_enum.label})", highlight=False)
+    output.print_text(Text(it.poam_id, style="bold"), "  ", it.title)
+    output.echo(f"System: {system_.name} ({system_.designation_enum.label})")
     lines = [
         ("Status", it.status.label + (" (Delayed)" if it.delayed else "")),
         ("Risk", it.original_risk.label + (f" → {it.adjusted_risk.label}" if it.adjusted_risk else "")),
@@ -411,9 +418,8 @@ def _print_item(it, system_) -> None:
     ]
     for label, value in lines:
         if value:
-            console.print(f"  {label}: {value}", highlight=False, markup=False)
+            output.echo(f"  {label}: {value}")
     for m in it.milestones:
         moved = f" (originally {m.original_due})" if m.original_due != m.current_due else ""
         done = f" — completed {m.completed_on}" if m.completed_on else ""
-        console.print(f"  Milestone {m.sequence}: {m.description} — due {m.current_due}{moved}{done}",
-                      highlight=False, markup=False)
+        output.echo(f"  Milestone {m.sequence}: {m.description} — due {m.current_due}{moved}{done}")

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import errno
 import secrets
 
 import click
 
-from openpoam.cli.base import cli, with_django
+from openpoam.cli import output
+from openpoam.cli.base import CliError, cli, with_django
 
 
 @cli.command()
-@with_django
+@with_django(database_ready=False)
 def setup() -> None:
     """Create or upgrade the database (idempotent)."""
     _migrate()
@@ -19,8 +21,8 @@ def setup() -> None:
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256))
 @with_django
 def serve(host: str, port: int, threads: int) -> None:
     """Serve the web app (waitress; static files by WhiteNoise)."""
@@ -28,25 +30,25 @@ def serve(host: str, port: int, threads: int) -> None:
 
 
 @cli.command()
-@with_django
+@with_django(database_ready=False)
 def demo() -> None:
     """Load the demo organization (a small defense contractor). Loads only once."""
     from openpoam.tracker import demo as demo_data
 
     _migrate()
-    click.echo(demo_data.load())
+    output.echo(demo_data.load())
 
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
-@with_django
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@with_django(database_ready=False)
 def start(host: str, port: int) -> None:
     """First run: set up the database, load the demo, create an admin, serve."""
     from openpoam.tracker import demo as demo_data
 
     _migrate()
-    click.echo(demo_data.load())
+    output.echo(demo_data.load())
     _ensure_admin("admin", reset=False)
     _serve(host, port, 8)
 
@@ -54,7 +56,7 @@ def start(host: str, port: int) -> None:
 @cli.command("create-admin")
 @click.option("--username", default="admin", show_default=True)
 @click.option("--reset", is_flag=True, help="Give an existing account a new password.")
-@with_django
+@with_django(database_ready=False)
 def create_admin(username: str, reset: bool) -> None:
     """Create an administrator account and print its password once."""
     _migrate()
@@ -67,7 +69,7 @@ def _ensure_admin(username: str, *, reset: bool) -> None:
     user_model = get_user_model()
     user = user_model.objects.filter(username=username).first()
     if user is not None and not reset:
-        click.echo(f"admin account {username!r} exists (new password: "
+        output.echo(f"admin account {username!r} exists (new password: "
                    f"`openpoam create-admin --username {username} --reset`)")
         return
     password = secrets.token_urlsafe(12)
@@ -81,15 +83,27 @@ def _ensure_admin(username: str, *, reset: bool) -> None:
 
 
 def _migrate() -> None:
-    from django.core.management import call_command
+    from openpoam.cli import firstuse
 
-    call_command("migrate", interactive=False, verbosity=0)
+    firstuse.migrate()
 
 
 def _serve(host: str, port: int, threads: int) -> None:
-    from waitress import serve as waitress_serve
+    from waitress.server import create_server
 
     from openpoam.wsgi import application
 
+    try:
+        server = create_server(application, host=host, port=port, threads=threads,
+                               ident="OpenPOAM")
+    except OSError as exc:
+        raise CliError(f"cannot serve on {host}:{port}: {exc.strerror or exc}"
+                       + (" (another server is using it; choose another --port)"
+                          if exc.errno == errno.EADDRINUSE else "")) from None
     click.echo(f"OpenPOAM on http://{host}:{port}/  (Ctrl+C stops it)")
-    waitress_serve(application, host=host, port=port, threads=threads, ident="OpenPOAM")
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        click.echo("stopped")
+    finally:
+        server.close()

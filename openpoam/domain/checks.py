@@ -20,15 +20,22 @@ Sources cited below:
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date
 
+from dataclasses import dataclass, field
+
 from openpoam.domain import dependencies, fedramp, workflow
+from openpoam.domain.cmmc import catalog as cmmc_catalog
+from openpoam.domain.cmmc.evaluate import level2_gap, level3_gap
+from openpoam.domain.cmmc.ids import try_normalize
+from openpoam.domain.cmmc.model import Result
 from openpoam.domain.fedramp import GUIDE, Issue, Level
 from openpoam.domain.poam import Framework, MilestoneData, PoamItemData, Risk, Status
 
-__all__ = ["Issue", "Level", "check_document", "check_item", "find_cycle", "is_delayed",
-           "milestone_due", "overdue_milestones"]
+__all__ = ["CheckSettings", "Issue", "Level", "check_document", "check_item", "find_cycle",
+           "hint", "is_delayed", "milestone_due", "overdue_milestones"]
 
 CITE_ID = f"{GUIDE}, Table 2 column A (POA&M ID), p. 3: a unique identifier per item"
 CITE_POC = f"{GUIDE}, Table 2 column H (Point of Contact), p. 4: a POC for each weakness"
@@ -50,6 +57,43 @@ CITE_RATIONALE = fedramp.CITE_RATIONALE
 CITE_REVIEW = (f"{GUIDE}, Table 2 column W, p. 5: accepted open weaknesses must be periodically "
                "reassessed; NIST SP 800-37 Rev. 2, tasks M-3 and M-6")
 CITE_DEPENDENCY = "An item cannot wait on itself: a dependency cycle has no possible order"
+CITE_DEPENDENCY_ORDER = ("An item that waits for another cannot finish before it: its date "
+                         "must allow for the dependency's (NIST SP 800-171 Rev. 2, 3.12.2: "
+                         "plans that will actually correct the deficiency)")
+CITE_STALE = (f"{GUIDE}, section 1 (p. 1): the POA&M is part of monthly continuous monitoring; "
+              "section 1.1: the CSP submits an updated POA&M to the AO (FedRAMP Continuous "
+              "Monitoring Strategy & Guide); NIST SP 800-171 Rev. 2, 3.12.2 and 3.12.3")
+CITE_RESOURCES = (f"{GUIDE}, Table 2 columns H (Point of Contact), I (Resources Required) and "
+                  "L (Scheduled Completion Date), pp. 4: a plan with nobody, nothing and no "
+                  "date to carry it out is a wish, not a plan")
+CITE_MILESTONE_ORDER = (f"{GUIDE}, Table 2 columns L and M, p. 4: milestones are the steps "
+                        "toward the scheduled completion date, so none can fall after it")
+CITE_SHARED_DATE = (f"{GUIDE}, Table 2 column L, p. 4: a completion date is assigned to every "
+                    "weakness; one date for most of them shows the dates were not planned "
+                    "item by item (NIST SP 800-171 Rev. 2, 3.12.2)")
+CITE_CLOSEOUT = ("32 CFR 170.21(b): a Conditional status lasts 180 days from its status date; "
+                 "every POA&M item must be closed out by then or the status expires")
+
+
+@dataclass(frozen=True)
+class CheckSettings:
+    """What the checks need beyond the items: thresholds, and a CMMC system's rule inputs.
+
+    ``cmmc_results`` are the latest assessment's results other than MET (CMMC ID ->
+    Result). With an assessment recorded (``cmmc_assessed``), an item is judged by the
+    result recorded for its requirement, and a requirement assessed MET is no gap; with
+    none yet, a requirement is judged at its least severe NOT MET state, which tells what
+    must be fixed before the assessment.
+    """
+
+    stale_days: int = 30
+    cmmc_level: int | None = None
+    closeout_deadline: date | None = None
+    cmmc_results: Mapping[str, Result] = field(default_factory=dict)
+    cmmc_assessed: bool = False
+    # "Most open items share one date": at least this many open items, and this share.
+    shared_date_min_items: int = 5
+    shared_date_share: float = 0.5
 
 # Placeholders people type instead of a name or a plan.
 _PLACEHOLDERS = frozenset({"", "tbd", "tba", "n/a", "na", "none", "unknown", "todo", "to do",
@@ -57,7 +101,13 @@ _PLACEHOLDERS = frozenset({"", "tbd", "tba", "n/a", "na", "none", "unknown", "to
 # Roles and groups: allowed by the guide ("person/role") but nobody in particular.
 _ROLES = frozenset({"owner", "team", "it", "it team", "admin", "admins", "administrator",
                     "system owner", "isso", "issm", "security", "security team", "ops",
-                    "operations", "devops", "sysadmin", "help desk", "helpdesk", "vendor"})
+                    "operations", "devops", "sysadmin", "help desk", "helpdesk", "vendor",
+                    "engineering", "infrastructure", "networking", "network", "compliance",
+                    "soc", "noc", "msp", "contractor", "management", "hr", "facilities",
+                    "it manager", "security officer", "ciso", "cio", "cto"})
+# Words that make a name a group: "Network Team", "IT Department", "Security Group".
+_GROUP_WORDS = re.compile(r"\b(team|group|department|dept|division|staff|office|unit|"
+                          r"personnel|admins|engineers|operations|services|desk)\b", re.I)
 # A plan of fewer words than this names no action someone could check.
 _MIN_PLAN_WORDS = 4
 _VAGUE_PLANS = re.compile(r"^\s*(will\s+)?(fix|patch|remediate|resolve|address|mitigate|update|"
@@ -89,17 +139,22 @@ def is_delayed(item: PoamItemData, today: date) -> bool:
 # --- per item -------------------------------------------------------------------------------
 
 
-def check_item(item: PoamItemData, today: date,
-               framework: Framework | None = None) -> list[Issue]:
-    """Every issue with one item. ``framework`` switches on FedRAMP-only rules."""
+def check_item(item: PoamItemData, today: date, framework: Framework | None = None,
+               settings: CheckSettings | None = None) -> list[Issue]:
+    """Every issue with one item. ``framework`` switches on FedRAMP and CMMC rules."""
+    settings = settings or CheckSettings()
     issues: list[Issue] = []
-    for check in (_owner, _plan, _detection, _schedule, _milestones, _closure, _deviation,
-                  _acceptance):
+    for check in (_owner, _plan, _detection, _schedule, _milestones, _milestone_order,
+                  _closure, _deviation, _acceptance, _wish_list):
         issues.extend(check(item, today))
+    issues.extend(_stale(item, today, settings.stale_days))
     issues.extend(_vendor(item, today, framework))
     if framework is not None and framework.is_fedramp:
         issues.extend(_fedramp_deadline(item, today))
         issues.extend(_fedramp_operational(item))
+    if framework is not None and framework.is_cmmc and settings.cmmc_level in (2, 3):
+        issues.extend(_cmmc_closeout(item, settings.closeout_deadline))
+        issues.extend(_cmmc_ineligible(item, settings))
     return issues
 
 
@@ -111,7 +166,7 @@ def _owner(item: PoamItemData, today: date) -> list[Issue]:
     if _is_placeholder(item.owner):
         return [_issue(item, "no-owner", Level.ERROR,
                        "name one person responsible for resolving the weakness", CITE_POC)]
-    if item.owner.strip().lower().rstrip(".") in _ROLES:
+    if item.owner.strip().lower().rstrip(".") in _ROLES or _GROUP_WORDS.search(item.owner):
         return [_issue(item, "owner-not-a-person", Level.WARNING,
                        f"{item.owner.strip()!r} is a role or a group: name the one person "
                        "accountable", CITE_POC)]
@@ -187,6 +242,87 @@ def _milestones(item: PoamItemData, today: date) -> list[Issue]:
                                  f"{milestone_due(milestone).isoformat()} and is not complete "
                                  "(Delayed)", CITE_MILESTONES))
     return issues
+
+
+def _milestone_order(item: PoamItemData, today: date) -> list[Issue]:
+    if item.status.is_closed or item.scheduled_completion is None:
+        return []
+    return [_issue(item, "milestone-after-completion", Level.WARNING,
+                   f"milestone {m.sequence} is due {due.isoformat()}, after the item's "
+                   f"scheduled completion {item.scheduled_completion.isoformat()}",
+                   CITE_MILESTONE_ORDER)
+            for m in item.milestones
+            if m.completed_on is None and (due := milestone_due(m)) is not None
+            and due > item.scheduled_completion]
+
+
+def _wish_list(item: PoamItemData, today: date) -> list[Issue]:
+    """An open item with nobody, nothing or no date to carry it out."""
+    if item.status.is_closed:
+        return []
+    missing = [what for what, absent in (
+        ("no owner", _is_placeholder(item.owner)),
+        ("no resources", _is_placeholder(item.resources_required)),
+        ("no date", item.scheduled_completion is None)) if absent]
+    if not missing:
+        return []
+    return [_issue(item, "wish-list", Level.WARNING,
+                   f"a wish-list item ({', '.join(missing)}): say who will do it, with what, "
+                   "and by when", CITE_RESOURCES)]
+
+
+def _stale(item: PoamItemData, today: date, stale_days: int) -> list[Issue]:
+    if item.status.is_closed or item.updated_on is None:
+        return []
+    age = (today - item.updated_on).days
+    if age <= stale_days:
+        return []
+    return [_issue(item, "stale", Level.WARNING,
+                   f"not updated for {age} days (last change {item.updated_on.isoformat()}; "
+                   f"review every {stale_days} days)", CITE_STALE)]
+
+
+def _cmmc_closeout(item: PoamItemData, deadline: date | None) -> list[Issue]:
+    if deadline is None or item.status.is_closed:
+        return []
+    if item.scheduled_completion is not None and item.scheduled_completion <= deadline:
+        return []
+    when = (f"scheduled {item.scheduled_completion.isoformat()}" if item.scheduled_completion
+            else "not scheduled")
+    return [_issue(item, "cmmc-after-closeout", Level.ERROR,
+                   f"{when}, but the Conditional status must be closed out by "
+                   f"{deadline.isoformat()}", CITE_CLOSEOUT)]
+
+
+def _cmmc_ineligible(item: PoamItemData, settings: CheckSettings) -> list[Issue]:
+    """A requirement the rules never allow on a POA&M (32 CFR 170.21(a))."""
+    if item.status.is_closed:
+        return []
+    level = settings.cmmc_level
+    requirements = cmmc_catalog.by_id(level)
+    issues = []
+    for ref in item.controls:
+        req_id = try_normalize(ref.control_id, level)
+        if req_id is None or req_id not in requirements:
+            continue
+        recorded = settings.cmmc_results.get(req_id)
+        if settings.cmmc_assessed and recorded not in (Result.NOT_MET, Result.PARTIAL):
+            continue  # assessed MET or N/A: not a gap of this assessment
+        gap = _least_severe_gap(requirements[req_id], level, recorded)
+        if not gap.poam_eligible:
+            issues.append(_issue(item, "cmmc-ineligible-on-poam", Level.ERROR,
+                                 f"{req_id} may not stay on the POA&M: {gap.reason}",
+                                 gap.citation))
+    return issues
+
+
+def _least_severe_gap(requirement, level: int, recorded: Result | None):
+    judge = level2_gap if level == 2 else level3_gap
+    if recorded in (Result.NOT_MET, Result.PARTIAL):
+        return judge(requirement, recorded)
+    if requirement.partial_points is not None:
+        return judge(requirement, Result.PARTIAL)
+    return judge(requirement, Result.NOT_MET)
 
 
 def _closure(item: PoamItemData, today: date) -> list[Issue]:
@@ -287,13 +423,46 @@ def _fedramp_operational(item: PoamItemData) -> list[Issue]:
 
 
 def check_document(items: Iterable[PoamItemData], framework: Framework | None,
-                   today: date) -> list[Issue]:
-    """Issues with every item, then with the set: duplicate IDs, unknown or cyclic dependencies."""
+                   today: date, settings: CheckSettings | None = None) -> list[Issue]:
+    """Issues with every item, then with the set: duplicate IDs, dependencies, shared dates."""
     items = list(items)
-    issues = [issue for item in items for issue in check_item(item, today, framework)]
+    issues = [issue for item in items for issue in check_item(item, today, framework, settings)]
     issues.extend(_duplicate_ids(items))
     issues.extend(_dependencies(items))
+    issues.extend(_dependency_order(items))
+    issues.extend(_shared_target_date(items, settings or CheckSettings()))
     return issues
+
+
+def _dependency_order(items: list[PoamItemData]) -> list[Issue]:
+    """An open item due before an open item it waits for."""
+    due = {item.poam_id: item.scheduled_completion for item in items
+           if not item.status.is_closed and item.scheduled_completion is not None}
+    issues = []
+    for item in items:
+        mine = due.get(item.poam_id)
+        for target in item.depends_on:
+            theirs = due.get(target)
+            if mine is not None and theirs is not None and theirs > mine:
+                issues.append(_issue(
+                    item, "dependency-due-after", Level.WARNING,
+                    f"waits for {target}, due {theirs.isoformat()}, but is itself due "
+                    f"{mine.isoformat()}", CITE_DEPENDENCY_ORDER))
+    return issues
+
+
+def _shared_target_date(items: list[PoamItemData], settings: CheckSettings) -> list[Issue]:
+    dates = [item.scheduled_completion for item in items
+             if not item.status.is_closed and item.scheduled_completion is not None]
+    open_count = sum(1 for item in items if not item.status.is_closed)
+    if open_count < settings.shared_date_min_items or not dates:
+        return []
+    common, count = Counter(dates).most_common(1)[0]
+    if count / open_count < settings.shared_date_share:
+        return []
+    return [Issue("shared-target-date", Level.WARNING,
+                  f"{count} of {open_count} open items are all due {common.isoformat()}: set "
+                  "each item's date from its own plan", CITE_SHARED_DATE)]
 
 
 def _duplicate_ids(items: list[PoamItemData]) -> list[Issue]:
@@ -331,3 +500,66 @@ def find_cycle(edges: Mapping[str, Iterable[str]]) -> list[str] | None:
     """
     ordered = {node: sorted(set(targets)) for node, targets in sorted(edges.items())}
     return dependencies.find_cycle(ordered)
+
+
+# --- how to fix each -------------------------------------------------------------------------
+
+# One fix hint per check code: what a person does to clear it. Shown beside the message.
+HINTS: dict[str, str] = {
+    "no-owner": "Set the owner to one named person of the organization.",
+    "owner-not-a-person": "Replace the team or role with the one person accountable for it.",
+    "no-remediation-plan": "Write what will be changed, where, and how the fix is verified.",
+    "vague-remediation": "Name the specific change (setting, patch, product), where it is "
+                         "made, and the evidence that will show it worked.",
+    "no-detection-date": "Record the date the weakness was first detected (it never changes).",
+    "detection-in-future": "Correct the detection date to the day the weakness was found.",
+    "no-scheduled-completion": "Set a realistic scheduled completion date for this item.",
+    "scheduled-completion-past": "Finish the item, or move the date with a justification.",
+    "scheduled-before-detection": "Set a scheduled completion after the detection date.",
+    "no-milestones": "Add at least one milestone: a concrete step with a due date.",
+    "milestone-no-date": "Give the milestone a due date.",
+    "milestone-no-description": "Say what the milestone delivers.",
+    "milestone-change-unrecorded": "Reschedule through the app so the reason is recorded.",
+    "milestone-past-due": "Complete the milestone, or reschedule it with a justification.",
+    "milestone-after-completion": "Move the milestone before the scheduled completion, or "
+                                  "reschedule the item with a justification.",
+    "completed-no-date": "Record the actual completion date.",
+    "completed-in-future": "Correct the completion date: it cannot be later than today.",
+    "completed-no-evidence": "Attach the evidence of the fix (a clean rescan, a screenshot, "
+                             "a configuration export).",
+    "risk-adjusted-no-rationale": "Describe the mitigating factors that justify the lower "
+                                  "risk.",
+    "deviation-no-rationale": "Give the rationale and the evidence for the deviation.",
+    "accepted-no-review-date": "Add a review milestone with a future due date.",
+    "wish-list": "Name an owner, the resources (people, money, hours) and a date.",
+    "stale": "Review the item: confirm it, update its plan or dates, or escalate it.",
+    "cmmc-after-closeout": "Schedule the item before the closeout deadline: an item still "
+                           "open then ends the Conditional status.",
+    "cmmc-ineligible-on-poam": "Fix this requirement before the assessment: it may not be "
+                               "on a POA&M at all.",
+    "fedramp-deadline-exceeded": "Remediate now, or submit a deviation request (risk "
+                                 "adjustment, false positive or operational requirement).",
+    "fedramp-remediated-late": "Nothing to change: recorded so the late closure is visible.",
+    "fedramp-scheduled-after-deadline": "Bring the date within the FedRAMP deadline, or "
+                                        "request a deviation.",
+    "operational-requirement-high": "Request a risk adjustment below High before the "
+                                    "operational requirement.",
+    "vendor-no-checkin": "Record the date of the last check-in with the vendor.",
+    "vendor-checkin-future": "Correct the check-in date to the day it happened.",
+    "vendor-checkin-stale": "Check in with the vendor (every 30 days) and record the date.",
+    "vendor-no-product": "Name the vendor's product that carries the weakness.",
+    "vendor-in-house": "Remove the vendor dependency: in-house software has none.",
+    "vendor-high-risk": "Request a risk adjustment below High for the vendor dependency.",
+    "vendor-operational-requirement": "Agree the operational requirement with the AO.",
+    "duplicate-poam-id": "Give each item its own POA&M ID.",
+    "unknown-dependency": "Remove the dependency, or add the item it points at.",
+    "dependency-cycle": "Break the circle: one of these items cannot wait for the others.",
+    "dependency-due-after": "Move this item's date after its dependency's, or bring the "
+                            "dependency forward.",
+    "shared-target-date": "Plan each item's date from its own milestones.",
+}
+
+
+def hint(code: str) -> str:
+    """The fix hint of a check code ("" for a code without one)."""
+    return HINTS.get(code, "")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from openpoam.domain.poam import Catalog, ControlRef
+from openpoam.domain.poam import Catalog, ControlRef, Framework
 
 SP800_53_FAMILIES = frozenset(
     "AC AT AU CA CM CP IA IR MA MP PE PL PM PS PT RA SA SC SI SR".split())
@@ -87,3 +87,45 @@ def guess_catalog(text: str, default: Catalog = Catalog.NIST_800_53_R5) -> Catal
     if re.match(r"^[A-Za-z]{2}\.L[123]", compact):
         return Catalog.CMMC
     return default
+
+
+def catalog_for(framework: Framework) -> Catalog:
+    """The control catalog a system's POA&M items cite.
+
+    CMMC Levels 1 and 2 assess the NIST SP 800-171 Rev 2 requirements (32 CFR 170.14(c));
+    Level 3 adds NIST SP 800-172 ones, written in CMMC form; FedRAMP baselines and the RMF
+    select NIST SP 800-53 Rev 5 controls.
+    """
+    if framework.is_fedramp or framework is Framework.RMF:
+        return Catalog.NIST_800_53_R5
+    return Catalog.NIST_800_171_R2
+
+
+def parse_for_system(text: str, framework: Framework) -> ControlRef:
+    """Read a reference typed for a system; a wrong one is refused naming the catalog that
+    applies to the system and why the reference does not fit it."""
+    try:
+        return parse_ref(text)
+    except ControlIdError:
+        if ":" in text:  # a catalog was named: parse_ref's message names it
+            raise
+    catalog = catalog_for(framework)
+    raise ControlIdError(f"{text.strip()!r} is not a {catalog.label} identifier, the catalog "
+                         f"that applies to {framework.label} systems: {_why(catalog, text)}")
+
+
+def _why(catalog: Catalog, text: str) -> str:
+    raw = re.sub(r"\s+", "", text or "").upper()
+    if catalog is Catalog.NIST_800_171_R2:
+        match = re.match(r"^3\.(\d+)\.(\d+)$", raw)
+        if match and not 1 <= int(match.group(1)) <= 14:
+            return (f"there is no family 3.{int(match.group(1))} (the families are 3.1 to "
+                    "3.14)")
+        if match:
+            return f"family 3.{int(match.group(1))} has no requirement {raw}"
+        return f"expected e.g. {_EXAMPLES[catalog]}, or a CMMC ID such as AC.L2-3.1.1"
+    match = _SP800_53.match(raw)
+    if match:
+        return (f"{match.group(1)} is not a NIST SP 800-53 family (families: "
+                f"{', '.join(sorted(SP800_53_FAMILIES))})")
+    return f"expected e.g. {_EXAMPLES[catalog]}"

@@ -187,6 +187,7 @@ class MilestoneData:
     owner: str = ""
     uuid: str = ""
     changes: list[DueDateChange] = field(default_factory=list)
+    not_needed_reason: str = ""  # closed (on completed_on) as not needed, for this reason
 
 
 @dataclass(slots=True)
@@ -255,6 +256,7 @@ class PoamItemData:
     milestones: list[MilestoneData] = field(default_factory=list)
     evidence: list[EvidenceData] = field(default_factory=list)
     history: list[HistoryEntry] = field(default_factory=list)
+    updated_on: date | None = None  # last change of any kind; for the "stale" check
 
     @property
     def effective_risk(self) -> Risk:

@@ -4,6 +4,12 @@ States: Open -> In Progress -> Completed; Risk Accepted; False Positive; a close
 item can be Reopened, and a Reopened item goes back to In Progress.
 "Delayed" is not a state: it is derived (see ``is_delayed``) and never set by hand.
 
+An item is not Completed while one of its milestones is still open: each must be
+completed, or closed as not needed with a reason (``check_not_needed``), first.
+A scan that no longer finds the weakness is a completion too: the import closes the
+item's open milestones as not needed, the scan named as the reason, before it
+completes the item (``scan_closure_reason``), so both paths obey the same rule.
+
 Every refusal raises ``TransitionError`` with a message naming the current
 state, the wanted state and what is missing; the web layer and the CLI show it
 as it is.
@@ -46,6 +52,7 @@ class TransitionRequest:
     rationale: str = ""  # risk acceptance rationale or false-positive justification
     review_date: date | None = None
     reason: str = ""  # why an item is reopened
+    open_milestones: tuple[int, ...] = ()  # sequence numbers of milestones still open
 
 
 def check_transition(request: TransitionRequest) -> None:
@@ -69,6 +76,8 @@ def _missing(request: TransitionRequest) -> Iterable[str]:
             yield "an actual completion date is required"
         if request.evidence_count < 1:
             yield "at least one piece of evidence must be attached"
+        if request.open_milestones:
+            yield _open_milestones(request.open_milestones)
     elif request.wanted is Status.RISK_ACCEPTED:
         yield from _approval_missing(request, "risk acceptance")
         if not request.rationale.strip():
@@ -90,6 +99,26 @@ def _approval_missing(request: TransitionRequest, what: str) -> Iterable[str]:
     elif approver.casefold() == request.requested_by.strip().casefold():
         # Separation of duties: nobody approves their own request.
         yield f"the approver of the {what} must be someone other than the person asking"
+
+
+def _open_milestones(sequences: tuple[int, ...]) -> str:
+    numbers = ", ".join(str(n) for n in sorted(sequences))
+    if len(sequences) == 1:
+        return (f"milestone {numbers} is still open: complete it, or close it as not needed "
+                "with a reason")
+    return (f"milestones {numbers} are still open: complete them, or close them as not "
+            "needed with a reason")
+
+
+def check_not_needed(reason: str) -> None:
+    """Closing a milestone as not needed needs a reason, which the history keeps."""
+    if not reason.strip():
+        raise TransitionError("Closing a milestone as not needed requires a reason.")
+
+
+def scan_closure_reason(file_name: str) -> str:
+    """Why a scan closure closes the item's open milestones as not needed."""
+    return f"remediated per scan {file_name}: the weakness is no longer found"
 
 
 def _join(parts: list[str]) -> str:

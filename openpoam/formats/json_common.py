@@ -1,8 +1,11 @@
 """Reading the JSON scanner reports (Trivy, Grype, SARIF): bounded load, dates, small checks.
 
 These reports are small in practice (a few MB even for large images), so they are read
-whole with ``json.load``; ``MAX_JSON_BYTES`` bounds the read so a hostile upload cannot
-exhaust memory. The Grype and SARIF importers use these helpers too.
+whole with ``json.loads``. Two bounds keep a hostile upload from exhausting memory:
+``MAX_JSON_BYTES`` on the file, and ``MAX_JSON_DECODED`` on the memory the decoded
+document would take, estimated from its punctuation while the file is read (a file of
+tiny objects decodes to some 30 times its size; real reports to 2 or 3 times). The
+Grype, SARIF and STIG Viewer 3 (.cklb) importers use these helpers too.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from openpoam.formats.base import FormatError
 from openpoam.formats.streams import LimitedStream
 
 MAX_JSON_BYTES = 256 * 1024 * 1024
+MAX_JSON_DECODED = 300 * 1024 * 1024  # estimated Python objects of a whole document
+_READ_CHUNK = 1024 * 1024
 
 # ISO 8601 as these tools write it: 2024-01-15T08:58:29.82753744Z,
 # 2024-02-22T19:46:26.372724916+01:00, 2021-12-24T08:14:02Z, 2025-06-18 (date only).
@@ -27,7 +32,7 @@ _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})"
 
 def load_json(stream: BinaryIO, *, source: str, limit: int = MAX_JSON_BYTES) -> Any:
     """Whole document, or FormatError naming the file and the line of a syntax error."""
-    data = io.BufferedReader(LimitedStream(stream, limit, source=source)).read()
+    data = _read_bounded(io.BufferedReader(LimitedStream(stream, limit, source=source)), source)
     if not data.strip():
         raise FormatError("the file is empty", source=source)
     try:
@@ -38,6 +43,26 @@ def load_json(stream: BinaryIO, *, source: str, limit: int = MAX_JSON_BYTES) -> 
     except UnicodeDecodeError as exc:
         raise FormatError(f"the file is not valid UTF-8 JSON: {exc.reason}",
                           source=source) from None
+
+
+def _read_bounded(stream: BinaryIO, source: str) -> bytearray:
+    """The file's bytes, refused as soon as their decoded size would pass MAX_JSON_DECODED."""
+    data, estimate = bytearray(), 0
+    while chunk := stream.read(_READ_CHUNK):
+        data += chunk
+        estimate += decoded_size(chunk)
+        if estimate > MAX_JSON_DECODED:
+            raise FormatError(f"the JSON would take more than {MAX_JSON_DECODED // 2**20:,} MB "
+                              "of memory to read (it holds too many values for a report of "
+                              "this kind)", source=source)
+    return data
+
+
+def decoded_size(chunk: bytes) -> int:
+    """Bytes of Python objects a run of JSON text decodes to, at most (measured on CPython:
+    a dict about 232, a list 88, a string's header 56 for its two quotes, a number 24)."""
+    return (232 * chunk.count(b"{") + 88 * chunk.count(b"[") + 28 * chunk.count(b'"')
+            + 24 * chunk.count(b",") + 2 * len(chunk))
 
 
 def iso_datetime(value: Any, *, source: str, field: str) -> datetime | None:

@@ -62,8 +62,12 @@ class Registry:
         hits = [p for p in (*self.scan_importers.values(), *self.poam_importers.values())
                 if p.sniff(head, filename)]
         if not hits:
-            raise FormatError("the format could not be recognised; name it with --format "
-                              f"(known: {', '.join(self.importer_keys())})", source=filename)
+            if not head.strip():
+                raise FormatError("the file is empty: there is nothing to import",
+                                  source=filename)
+            raise FormatError(f"the format could not be recognised ({_seen(head)}); name it "
+                              f"with --format (known: {', '.join(self.importer_keys())})",
+                              source=filename)
         return hits[0]
 
     def importer(self, key: str) -> ScanImporter | PoamImporter:
@@ -81,6 +85,18 @@ class Registry:
 
     def importer_keys(self) -> list[str]:
         return sorted({*self.scan_importers, *self.poam_importers})
+
+
+def _seen(head: bytes) -> str:
+    """What the start of an unrecognised file looks like, for the refusal message."""
+    from openpoam.formats.xmlsafe import root_tag
+
+    root = root_tag(head)
+    if root:
+        return f"XML whose root element <{root}> no known format has"
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
+        return "JSON that matches no known format"
+    return "no known format matches its content"
 
 
 def build(modules: tuple[str, ...] = BUILTIN_MODULES) -> Registry:

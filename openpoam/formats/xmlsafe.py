@@ -197,13 +197,90 @@ def parse(stream: BinaryIO, *, source: str) -> etree._Element:
 
 def iterparse(stream: BinaryIO, *, source: str, tag=None,
               events: tuple[str, ...] = ("end",)) -> Iterator[tuple[str, etree._Element]]:
-    """Stream (event, element) pairs. The caller clears elements it is done with."""
+    """Stream (event, element) pairs of the elements ``tag`` names (all when None).
+
+    The caller clears the elements it is given once done with them. Memory stays
+    bounded whatever the file holds besides (a hostile or unrelated document):
+    - an element the caller is not given, and that lies inside no element it is
+      given, is freed as soon as it ends: nobody will read it;
+    - an element the caller is given may hold at most MAX_UNREAD elements it is
+      not given (its own content, read when it ends); past that the file is refused.
+    lxml builds the tree as it goes and frees nothing by itself, so without this
+    a file of elements the parser does not watch grows in memory without limit.
+    """
     whole = _check_prolog(stream, source)
-    context = etree.iterparse(whole, events=events, tag=tag, **_parser_options())
+    watched = _tag_matcher(tag)
+    others = tuple(e for e in events if e not in ("start", "end"))  # comment, pi
+    context = etree.iterparse(whole, events=("start", "end", *others), **_parser_options())
     try:
-        yield from context
+        yield from _bounded(context, watched, frozenset(events), source)
     except etree.XMLSyntaxError as exc:
         raise _syntax_error(exc, source) from None
+
+
+MAX_UNREAD = 250_000  # elements one watched element may hold besides the watched ones
+
+
+def _bounded(context, watched, events: frozenset[str], source: str):
+    """The events the caller asked for; unwatched elements freed or counted (see iterparse)."""
+    want_start, want_end = "start" in events, "end" in events
+    open_watched: list[bool] = []  # for each open element: is it watched?
+    owners: list[etree._Element] = []  # the open watched elements, outermost first
+    unread: list[int] = []  # for each of them: unwatched elements seen inside
+    for event, element in context:
+        if event == "start":
+            if watched(element.tag):
+                open_watched.append(True)
+                owners.append(element)
+                unread.append(0)
+                if want_start:
+                    yield event, element
+            else:
+                open_watched.append(False)
+                if unread:
+                    unread[-1] += 1
+                    if unread[-1] > MAX_UNREAD:
+                        raise _too_much(owners[-1], source)
+        elif event != "end":
+            if watched(element.tag):
+                yield event, element
+        elif open_watched.pop():
+            owners.pop()
+            unread.pop()
+            if want_end:
+                yield event, element
+        elif not owners:
+            clear(element)
+
+
+def _too_much(owner: etree._Element, source: str) -> FormatError:
+    name = etree.QName(owner).localname
+    return FormatError(f"the <{name}> element holds more than {MAX_UNREAD:,} elements this "
+                       "format does not have; the file is not a report of this kind",
+                       source=source, line=owner.sourceline)
+
+
+def _tag_matcher(tag):
+    """lxml's tag filter as a test: 'name' (no namespace), '{ns}name', '{*}name', '{ns}*', '*'."""
+    if tag is None:
+        return lambda name: True  # comments and processing instructions too
+    patterns = (tag,) if isinstance(tag, str) else tuple(tag)
+    if "*" in patterns or "{*}*" in patterns:
+        return lambda name: True
+    exact = frozenset(p[2:] if p.startswith("{}") else p for p in patterns
+                      if not p.startswith("{*}") and not p.endswith("}*"))
+    local = frozenset(p[3:] for p in patterns if p.startswith("{*}"))
+    spaces = tuple(p[:-1] for p in patterns if p.endswith("}*"))
+    if not local and not spaces:
+        return exact.__contains__
+
+    def matches(name) -> bool:
+        if name in exact:
+            return True
+        if not isinstance(name, str):
+            return False
+        return name.rpartition("}")[2] in local or (bool(spaces) and name.startswith(spaces))
+    return matches
 
 
 def clear(element: etree._Element) -> None:

@@ -78,6 +78,7 @@ def item_data(item: PoamItem, today: date, events: list[ChangeEvent] | None = No
         delayed=is_delayed(status, item.scheduled_completion,
                            [m.current_due for m in milestones if not m.completed_on], today),
         milestones=milestones,
+        updated_on=timezone.localtime(item.updated_at).date() if item.updated_at else None,
         evidence=[d.EvidenceData(name=e.name, uuid=str(e.uuid), url=e.url, sha256=e.sha256,
                                  size=e.size, media_type=e.media_type, uploaded_by=e.uploaded_by,
                                  uploaded_at=e.uploaded_at, description=e.description)
@@ -93,7 +94,8 @@ def _milestone(m: Milestone, events: list[ChangeEvent]) -> d.MilestoneData:
     return d.MilestoneData(sequence=m.sequence, description=m.description,
                            original_due=m.original_due, current_due=m.current_due,
                            completed_on=m.completed_on, owner=m.owner.name if m.owner else "",
-                           uuid=str(m.uuid), changes=changes)
+                           uuid=str(m.uuid), changes=changes,
+                           not_needed_reason=m.not_needed_reason)
 
 
 def _history_entry(e: ChangeEvent) -> d.HistoryEntry:

@@ -249,3 +249,13 @@ def test_lists_count_assets_and_the_item_lists_them(as_alice, poam):
     item = as_alice.get(f"orgs/acme/items/{poam.delayed.poam_id}").json()
     assert [a["name"] for a in item["assets"]] == ["vpn01.acme.test"]
     assert item["asset_count"] == 1
+
+
+def test_metrics_and_checks_are_the_products_own(as_alice, poam):
+    metrics = as_alice.get("orgs/acme/systems/enclave/metrics?today=2026-06-01").json()
+    assert metrics["total"] == 3 and metrics["delayed"] == 1
+    assert metrics["by_status"]["completed"] == 1
+    assert metrics["progress"]["open_total"] == 2 and "forecast" in metrics["progress"]
+    checks = as_alice.get("orgs/acme/systems/enclave/checks").json()
+    assert checks["items"] == 3 and checks["errors"] + checks["warnings"] == len(checks["issues"])
+    assert {"code", "hint", "citation"} <= set(checks["issues"][0])

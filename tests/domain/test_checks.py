@@ -21,6 +21,7 @@ def good_item(**changes) -> PoamItemData:
     item = PoamItemData(
         poam_id="POAM-2026-0001", title="OpenSSL out of date",
         owner="Dana Reyes", planned_remediation="Upgrade OpenSSL to 3.0.14 on web01 and rescan",
+        resources_required="4 staff hours",
         detected_on=date(2026, 2, 10), scheduled_completion=date(2026, 3, 10),
         original_risk=Risk.HIGH,
         milestones=[MilestoneData(1, "Patch web01 in the maintenance window",

@@ -21,11 +21,20 @@ from openpoam.formats import stig_common as stig
 from openpoam.formats.cci import DATA_FILE, control_sort_key, controls_for, mapping
 from openpoam.formats.ckl import CklImporter
 from openpoam.formats.cklb import CklbImporter
-from tests.paths import SAMPLES
+from tests.paths import REPO, SAMPLES, shared_files
 
-CKL_SAMPLES = sorted(p for p in (SAMPLES / "ckl").glob("*.ckl")
-                     if p.name != "all-possible-results.ckl")
-CKLB_SAMPLES = sorted((SAMPLES / "cklb").glob("*.cklb"))
+FIXTURES = REPO / "tests" / "formats"
+
+
+def _checklists(fixture: str, folder: str, pattern: str) -> list:
+    """The format's own fixture, then the shared samples (marked: they skip when absent)."""
+    samples = [p for p in shared_files(SAMPLES / folder, pattern)
+               if p.name != "all-possible-results.ckl"]  # malformed on purpose
+    return [FIXTURES / fixture, *(pytest.param(p, marks=pytest.mark.shared) for p in samples)]
+
+
+CKL_SAMPLES = _checklists("ckl/fixtures/evaluate-stig.ckl", "ckl", "*.ckl")
+CKLB_SAMPLES = _checklists("cklb/fixtures/hazards.cklb", "cklb", "*.cklb")
 
 
 def _document() -> dict:

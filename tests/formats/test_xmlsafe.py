@@ -8,7 +8,10 @@ import pytest
 
 from openpoam.formats import xmlsafe
 from openpoam.formats.base import FormatError
-from tests.paths import SAMPLES
+from tests.paths import REPO, SAMPLES
+
+FORMATS = REPO / "tests" / "formats"
+SHARED = pytest.mark.shared
 
 XXE_FILE = b"""<?xml version="1.0"?>
 <!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
@@ -147,6 +150,16 @@ def test_it_never_reads_a_local_dtd_or_its_entities(tmp_path):
     assert "LEAKED" not in "".join(root.itertext())
 
 
+@pytest.mark.parametrize("name", ["asset_data_report.xml", "scan_report.xml"])
+def test_it_reads_fixtures_that_name_an_external_dtd(name):
+    # They name an https DTD on a host that does not exist: a fetch would fail here.
+    with open(FORMATS / "qualys" / "fixtures" / name, "rb") as stream:
+        root = xmlsafe.parse(stream, source=name)
+    assert root.tag in ("ASSET_DATA_REPORT", "SCAN")
+    assert len(root) > 0
+
+
+@SHARED
 @pytest.mark.parametrize("name", ["Qualys_Sample_Report.xml",
                                   "qualys_infrascan_webgui_multiple.xml"])
 def test_it_reads_files_that_name_an_external_dtd(name):
@@ -156,6 +169,19 @@ def test_it_reads_files_that_name_an_external_dtd(name):
     assert len(root) > 0
 
 
+def test_it_streams_attack_strings_as_data():
+    attacks = ["/search?q=%3c!ENTITY%20x%20SYSTEM%20%22file:///etc/passwd%22%3e",
+               "/a?x=<!DOCTYPE r [<!ENTITY e SYSTEM 'file:///etc/passwd'>]>&e;"]
+    issues = "".join(f"<issue><path><![CDATA[{path}]]></path></issue>" for path in attacks)
+    document = f'<?xml version="1.0"?>\n<issues burpVersion="1">{issues}</issues>'.encode()
+    paths = []
+    for _, issue in xmlsafe.iterparse(io.BytesIO(document), source="burp.xml", tag="issue"):
+        paths.append(issue.findtext("path") or "")
+        xmlsafe.clear(issue)
+    assert paths == attacks
+
+
+@SHARED
 def test_it_streams_burp_attack_strings_as_data():
     paths = []
     with open(SAMPLES / "burp" / "issue4399.xml", "rb") as stream:
@@ -188,6 +214,18 @@ def test_it_reports_an_empty_file(read):
         read(b"")
 
 
+def test_it_reports_a_stray_closing_tag_in_a_checklist_at_its_line():
+    lines = (FORMATS / "ckl" / "fixtures" / "evaluate-stig.ckl").read_bytes().split(b"\r\n")
+    at = next(n for n, line in enumerate(lines) if line.strip() == b"</VULN>") + 1
+    lines.insert(at, b"\t\t\t</VULN>")  # the defect of STIG Viewer's all-results sample
+    with pytest.raises(FormatError) as caught:
+        for _ in xmlsafe.iterparse(io.BytesIO(b"\r\n".join(lines)), source="stray.ckl"):
+            pass
+    assert caught.value.line == at + 1  # lines count from 1
+    assert f"stray.ckl, line {at + 1}" in str(caught.value)
+
+
+@SHARED
 def test_it_reports_the_malformed_sample_checklist_at_its_line():
     with open(SAMPLES / "ckl" / "all-possible-results.ckl", "rb") as stream:
         with pytest.raises(FormatError) as caught:
@@ -290,7 +328,7 @@ def test_it_names_the_root_element_for_sniffing(head, expected):
 
 
 def test_it_names_the_root_even_when_the_head_is_cut_mid_document():
-    with open(SAMPLES / "xccdf" / "scc_scan-xccdf.xml", "rb") as stream:
+    with open(FORMATS / "xccdf" / "fixtures" / "scc-results.xml", "rb") as stream:
         assert xmlsafe.root_tag(stream.read(1000)) == "Benchmark"
 
 

@@ -7,11 +7,12 @@ import pytest
 from openpoam.formats.base import FormatError
 from openpoam.tracker.models import ImportRecord
 from openpoam.tracker.services import imports, setup
-from tests.paths import SAMPLES
+from tests.paths import SAMPLES, shared_files
 
 from .conftest import ROOT
 
-SAMPLE_FILES = sorted(p for p in SAMPLES.rglob("*") if p.is_file() and p.suffix != ".md")
+pytestmark = pytest.mark.shared  # the real corpus; tests/formats/*/fixtures cover a clone
+SAMPLE_FILES = [p for p in shared_files(SAMPLES, "**/*") if p.suffix != ".md"]
 MALFORMED = {"all-possible-results.ckl"}  # FORMATS.md: a stray </VULN> at line 255
 
 

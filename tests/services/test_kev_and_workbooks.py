@@ -6,7 +6,8 @@ import pytest
 
 from openpoam.tracker.models import KnownExploited, PoamItem
 from openpoam.tracker.services import ServiceError, imports, kev, setup
-from tests.paths import REFERENCE, REPO
+from openpoam.formats.fedramp_xlsx.layout import TEMPLATE
+from tests.paths import REPO
 
 from .conftest import ROOT
 
@@ -64,7 +65,7 @@ def test_without_the_catalog_the_deadline_is_the_plain_fedramp_one(fedramp, tmp_
 
 
 def test_a_fedramp_workbook_reports_its_row_problems(fedramp):
-    template = REFERENCE / "fedramp" / "FedRAMP-POAM-Template.xlsx"
-    result = imports.import_file(ROOT, fedramp, template)
+    # The package's own copy of FedRAMP's template: its example row has problems to report.
+    result = imports.import_file(ROOT, fedramp, TEMPLATE)
     assert result.created == 1  # the template's example row
     assert any("row 8" in w and "example row" in w for w in result.warnings)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date
 
-from django.db.models import Count, Q
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Status
@@ -13,10 +12,12 @@ from openpoam.api import lookups, pagination
 from openpoam.api.errors import ApiError
 from openpoam.api.schemas import (ERRORS, AssessmentIn, AssessmentOut, AssessmentPage, ChecksOut,
                                   EvaluateIn, MetricsOut, PageParams, PlanIn)
-from openpoam.domain import checks, cmmc
-from openpoam.domain.poam import CLOSED_STATUSES, Risk
+from openpoam.domain import cmmc
+from openpoam.reviews.services import quality
+from openpoam.reviews.services.metrics import system_metrics
+from openpoam.reviews.services.quality import issue_dict
 from openpoam.tracker.documents import build_document, to_jsonable
-from openpoam.tracker.models import Assessment, Milestone, PoamItem
+from openpoam.tracker.models import Assessment
 from openpoam.tracker.services import assessments
 from openpoam.tracker.views.summary import summaries
 
@@ -24,39 +25,27 @@ router = Router()
 
 
 @router.get("/orgs/{org}/systems/{system}/checks", response={200: ChecksOut, **ERRORS},
-            tags=["checks"], summary="POA&M quality checks, as on the system's checks page")
-def quality_checks(request: HttpRequest, org: str, system: str):
+            tags=["checks"], summary="POA&M quality checks, as `openpoam check` and the web")
+def quality_checks(request: HttpRequest, org: str, system: str, today: date | None = None):
     found = lookups.system(request, org, system)
-    today = timezone.localdate()
-    document = build_document(found, today=today)
-    issues = checks.check_document(document.items, found.framework_enum, today)
-    errors = sum(1 for i in issues if i.severity.value == "error")
-    return {"items": len(document.items), "errors": errors, "warnings": len(issues) - errors,
-            "issues": [{"code": i.code, "severity": i.severity.value, "message": i.message,
-                        "citation": i.citation, "poam_id": i.poam_id} for i in issues]}
+    today = today or timezone.localdate()
+    items = build_document(found, today=today).items
+    issues = [issue_dict(i) for i in quality.run_checks(found, today, items)]
+    errors = sum(1 for i in issues if i["severity"] == "error")
+    return {"items": len(items), "errors": errors, "warnings": len(issues) - errors,
+            "issues": issues}
 
 
 @router.get("/orgs/{org}/systems/{system}/metrics", response={200: MetricsOut, **ERRORS},
-            tags=["metrics"], summary="Counts: per status, per risk, delayed, last 30 days")
-def metrics(request: HttpRequest, org: str, system: str):
+            tags=["metrics"], summary="Counts per status and delayed (the web list's), and the "
+                                      "progress metrics of `openpoam metrics`")
+def metrics(request: HttpRequest, org: str, system: str, today: date | None = None):
     found = lookups.system(request, org, system)
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     summary = summaries([found.pk], today)[found.pk]
-    closed = [s.value for s in CLOSED_STATUSES]
-    items = PoamItem.objects.filter(system=found)
-    active = items.exclude(status__in=closed)
-    by_risk = {r.value: 0 for r in Risk}
-    for row in active.order_by().values("original_risk", "adjusted_risk").annotate(n=Count("id")):
-        by_risk[row["adjusted_risk"] or row["original_risk"]] += row["n"]
-    month_ago = today - timedelta(days=30)
     return {"total": summary.total, "active": summary.active, "delayed": summary.delayed,
             "by_status": {entry.value: entry.count for entry in summary.by_status},
-            "by_risk": by_risk,
-            "overdue_milestones": Milestone.objects.filter(
-                item__in=active, completed_on__isnull=True, current_due__lt=today).count(),
-            "closed_last_30_days": items.filter(status__in=closed,
-                                                status_date__gte=month_ago).count(),
-            "opened_last_30_days": items.filter(Q(created_at__date__gte=month_ago)).count()}
+            "progress": system_metrics(found, today).to_dict()}
 
 
 def _assessment_out(row: Assessment, created: list[str] | None = None) -> dict:

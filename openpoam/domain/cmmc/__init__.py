@@ -14,12 +14,14 @@ from openpoam.domain.cmmc.model import Assessment, AssessmentType, Result
 from openpoam.domain.cmmc.payload import evaluate_payload, plan_payload
 from openpoam.domain.cmmc.planner import Plan, Target, cheapest_cover, plan
 from openpoam.domain.cmmc.proposals import PoamProposal, propose_poam, to_poam_item
+from openpoam.domain.cmmc.standing import Standing, standing
 
 __all__ = [
     "AffirmationDue", "Assessment", "AssessmentType", "CloseoutClock", "CloseoutOutcome",
     "CmmcInputError", "Evaluation", "Gap", "InvalidResultError", "NO_STATUS", "Plan",
-    "PoamProposal", "Requirement", "Result", "StatusKind", "Target", "UnknownRequirementError",
+    "PoamProposal", "Requirement", "Result", "Standing", "StatusKind", "Target",
+    "UnknownRequirementError",
     "affirmations", "cheapest_cover", "close_out", "closeout_clock", "evaluate",
     "evaluate_payload", "normalize", "plan", "plan_payload", "poam_ineligible", "propose_poam",
-    "requirements", "to_poam_item",
+    "requirements", "standing", "to_poam_item",
 ]

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from openpoam.domain.cmmc.errors import CmmcInputError
+
 # §170.21(b): closeout "within 180-days of the Conditional CMMC Status Date".
 # [interpretation, RULES.md §7] Calendar days, deadline = status date + 180: the last day
 # closeout results may be posted; expired from +181. Matches DFARS 204.7501
@@ -36,6 +38,22 @@ def add_years(start: date, years: int) -> date:
 def closeout_deadline(status_date: date) -> date:
     """Last day a POA&M closeout may be posted (§170.21(b))."""
     return status_date + timedelta(days=CLOSEOUT_DAYS)
+
+
+def check_assessment_date(assessed_on: date, status_date: date | None, today: date) -> None:
+    """Refuse an assessment date that cannot be true; raises CmmcInputError saying why.
+
+    The CMMC Status Date is set when the results are posted (32 CFR 170.4), so it is never
+    before the assessment; and an assessment cannot be recorded before it happened.
+    """
+    if assessed_on > today:
+        raise CmmcInputError(f"the assessment date {assessed_on.isoformat()} is in the future "
+                             f"(today is {today.isoformat()})")
+    if status_date is not None and assessed_on > status_date:
+        raise CmmcInputError(f"the assessment date {assessed_on.isoformat()} is after its CMMC "
+                             f"status date {status_date.isoformat()}; the status date is set "
+                             "when the results are posted, so it cannot come first "
+                             "(32 CFR 170.4)")
 
 
 def closeout_days_left(status_date: date, today: date) -> int:

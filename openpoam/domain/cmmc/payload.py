@@ -23,10 +23,11 @@ from openpoam.domain.cmmc import catalog, clock
 from openpoam.domain.cmmc.affirmations import affirmations
 from openpoam.domain.cmmc.closeout import closeout_clock
 from openpoam.domain.cmmc.errors import CmmcInputError
-from openpoam.domain.cmmc.evaluate import NO_STATUS, Evaluation, Gap, StatusKind, evaluate
+from openpoam.domain.cmmc.evaluate import Evaluation, Gap, StatusKind, evaluate
 from openpoam.domain.cmmc.model import Assessment, AssessmentType
 from openpoam.domain.cmmc.planner import DEFAULT_COST, Plan, plan
 from openpoam.domain.cmmc.proposals import PoamProposal, propose_poam
+from openpoam.domain.cmmc.standing import standing
 
 KEYS = ("level", "assessment_type", "results", "status_date", "final_level2_c3pao",
         "last_affirmed")
@@ -143,7 +144,6 @@ def _dates(evaluation: Evaluation, today: date, last_affirmed: date | None) -> d
         "closeout_scope": list(running.scope) if running else [],
         "valid_until": None,  # last day the status counts as current
         "reassessment_due": None,
-        "current_status": evaluation.status,
         "affirmations": [{"due": _iso(a.due), "event": a.event, "citation": a.citation}
                          for a in affirmations(evaluation, last_affirmed)],
     }
@@ -153,26 +153,14 @@ def _dates(evaluation: Evaluation, today: date, last_affirmed: date | None) -> d
         reassessment = clock.status_valid_until(evaluation.level, status_date)
         out["reassessment_due"] = _iso(reassessment)
         out["valid_until"] = _iso(running.deadline if running else reassessment)
-    out["current_status"], note = _current(evaluation, today, running)
-    if note:
-        out["reasons"] = [*evaluation.reasons, note]
+    now = standing(evaluation, today)
+    out["current_status"] = now.status
+    out["status_held"] = now.held
+    out["lapsed_on"] = _iso(now.lapsed_on)
+    out["status_summary"] = now.summary
+    if now.note:
+        out["reasons"] = [*evaluation.reasons, now.note]
     return out
-
-
-def _current(evaluation: Evaluation, today: date, running) -> tuple[str, str]:
-    """The status as of ``today``: a Conditional past its deadline or a stale Final is gone."""
-    if running is not None and running.expired:
-        return NO_STATUS, (f"As of {today.isoformat()} the Conditional status has expired "
-                           f"(closeout deadline {running.deadline.isoformat()}); a new full "
-                           "assessment is required (32 CFR 170.21(b)).")
-    status_date = evaluation.status_date
-    if evaluation.kind is StatusKind.FINAL and status_date is not None:
-        until = clock.status_valid_until(evaluation.level, status_date)
-        if today > until:
-            return NO_STATUS, (f"As of {today.isoformat()} the status is no longer current "
-                               f"(valid until {until.isoformat()}); reassessment is due "
-                               "(DFARS 204.7501).")
-    return evaluation.status, ""
 
 
 def _proposal_dict(proposal: PoamProposal) -> dict:

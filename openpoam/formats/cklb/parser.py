@@ -18,7 +18,6 @@ a checklist is at most a few MB (one asset, a handful of STIGs).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, BinaryIO
@@ -26,6 +25,7 @@ from typing import Any, BinaryIO
 from openpoam.domain.findings import Asset, Finding, Record, ScanInfo, Target
 from openpoam.formats import stig_common as stig
 from openpoam.formats.base import FormatError
+from openpoam.formats.json_common import load_json
 
 STIG_VIEWER = "DISA STIG Viewer"
 
@@ -43,16 +43,7 @@ def parse_cklb(stream: BinaryIO, *, source: str) -> Iterator[Record]:
 
 
 def _load(stream: BinaryIO, source: str) -> dict:
-    raw = stream.read()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise FormatError(f"not UTF-8 text (byte {exc.start})", source=source) from None
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise FormatError(f"malformed JSON: {exc.msg} (column {exc.colno})",
-                          source=source, line=exc.lineno) from None
+    document = load_json(stream, source=source)  # bounded in size and decoded memory
     if not isinstance(document, dict):
         raise FormatError("a checklist is a JSON object", source=source)
     if not isinstance(document.get("target_data"), dict):

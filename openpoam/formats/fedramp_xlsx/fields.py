@@ -112,8 +112,9 @@ def milestone_changes_text(milestones: list[MilestoneData]) -> str:
             entries.append(_dated(f"({m.sequence}) Update", change.new_due,
                                   _one_paragraph(change.justification)))
         if m.completed_on:
-            entries.append(_dated(f"({m.sequence}) Complete", m.completed_on,
-                                  "Milestone completed"))
+            done = (f"Closed as not needed: {_one_paragraph(m.not_needed_reason)}"
+                    if m.not_needed_reason else "Milestone completed")
+            entries.append(_dated(f"({m.sequence}) Complete", m.completed_on, done))
     return "\n\n".join(entries)
 
 

@@ -71,6 +71,7 @@ ITEM_COLUMNS: tuple[tuple[str, str], ...] = (
     ("kev", "bool"),
     ("kev_due", "date"),
     ("delayed", "bool"),
+    ("updated_on", "date"),
     ("milestones", "milestones"),
     ("evidence", "evidence"),
     ("history", "history"),

@@ -84,6 +84,9 @@ class ImportRecord(models.Model):
     recurred = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
     findings = models.PositiveIntegerField(default=0)
+    # The imported file itself, kept once, content-addressed under EVIDENCE_DIR (the
+    # evidence of the closures the import made points at the same stored file).
+    storage_name = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-imported_at"]

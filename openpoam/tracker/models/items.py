@@ -140,6 +140,8 @@ class Milestone(models.Model):
     original_due = models.DateField(null=True, blank=True)  # never changes once set
     current_due = models.DateField(null=True, blank=True)
     completed_on = models.DateField(null=True, blank=True)
+    # Set when the milestone was closed as not needed (completed_on is the closing date).
+    not_needed_reason = models.TextField(blank=True)
     owner = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT,
                               related_name="milestones")
 
@@ -154,6 +156,10 @@ class Milestone(models.Model):
     @property
     def is_moved(self) -> bool:
         return self.original_due != self.current_due
+
+    @property
+    def is_open(self) -> bool:
+        return self.completed_on is None
 
 
 class Evidence(models.Model):

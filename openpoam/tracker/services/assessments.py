@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from openpoam.domain import cmmc
+from openpoam.domain.cmmc import clock
 from openpoam.domain.cmmc.payload import parse_payload
 from openpoam.tracker.models import Assessment, AssessmentResult, PoamItem, Role, System
 from openpoam.tracker.services import items as item_services
@@ -22,13 +23,22 @@ LEVEL_OF = {"cmmc-l1": 1, "cmmc-l2": 2, "cmmc-l3": 3, "nist-800-171": 2}
 
 
 @transaction.atomic
-def record_assessment(actor: Actor, system: System, payload: dict, *, assessed_on: date,
-                      assessor: str = "") -> Assessment:
-    """Store an assessment given in the `openpoam cmmc evaluate` input form."""
+def record_assessment(actor: Actor, system: System, payload: dict, *,
+                      assessed_on: date | None = None, assessor: str = "") -> Assessment:
+    """Store an assessment given in the `openpoam cmmc evaluate` input form.
+
+    ``assessed_on`` defaults to the file's CMMC status date: the score history and the
+    items made from the gaps carry the assessment's date, never the day it was typed in.
+    """
     require(actor, system.organization, Role.EDITOR)
     try:
         assessment, _ = parse_payload(payload)
         evaluation = cmmc.evaluate(assessment)
+        assessed_on = assessed_on or assessment.status_date
+        if assessed_on is None:
+            raise cmmc.CmmcInputError("the assessment date is needed: the file has no "
+                                      "status_date (give --assessed-on)")
+        clock.check_assessment_date(assessed_on, assessment.status_date, timezone.localdate())
     except cmmc.CmmcInputError as exc:
         raise ServiceError(f"assessment: {exc}") from None
     row = Assessment.objects.create(
@@ -41,6 +51,15 @@ def record_assessment(actor: Actor, system: System, payload: dict, *, assessed_o
         for requirement, result in sorted(evaluation.results.items())
         if result.value != "met")
     return row
+
+
+@transaction.atomic
+def record_with_items(actor: Actor, system: System, payload: dict, *,
+                      assessed_on: date | None = None,
+                      assessor: str = "") -> tuple[Assessment, list[PoamItem]]:
+    """Record an assessment and create the items for its gaps: both, or neither."""
+    row = record_assessment(actor, system, payload, assessed_on=assessed_on, assessor=assessor)
+    return row, create_poam_items(actor, row)
 
 
 def evaluation(assessment: Assessment, today: date | None = None) -> dict:
@@ -58,7 +77,8 @@ def summary(system: System, today: date | None = None) -> dict | None:
     if current is None:
         return None
     history = [{"assessed_on": a.assessed_on, "type": a.assessment_type, "score": a.score,
-                "max_score": a.max_score, "status": a.status}
+                "max_score": a.max_score, "status": a.status,
+                "recorded_on": timezone.localdate(a.recorded_at)}
                for a in system.assessments.order_by("assessed_on", "pk")]
     return {"assessment": current, "evaluation": evaluation(current, today), "history": history}
 
@@ -68,7 +88,10 @@ def create_poam_items(actor: Actor, assessment: Assessment) -> list[PoamItem]:
     """One item per NOT MET or partial requirement that has no open item yet.
 
     Eligible gaps become ordinary items due at the closeout deadline; ineligible
-    ones are created too, flagged "must be fixed before the assessment".
+    ones are created too, flagged "must be fixed before the assessment". Items are
+    detected on the assessment date, so the deadline (180 days after the status date,
+    which is never before the assessment) is never before detection. When the deadline
+    has already passed the items are still created, as they are: overdue (Delayed).
     """
     require(actor, assessment.system.organization, Role.EDITOR)
     result = cmmc.evaluate(parse_payload(assessment.payload())[0])

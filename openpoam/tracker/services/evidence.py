@@ -2,19 +2,23 @@
 
 Files are stored content-addressed under EVIDENCE_DIR, written to a temporary
 file while hashed and size-checked, so an oversized upload never lands. They
-are only ever served as downloads (see views), never inline.
+are only ever served as downloads (see views), never inline. Imported scan and
+POA&M files are kept in the same store (bounded by the import limit instead of
+the upload limit), so the evidence of a closure made by a scan points at the
+import's own stored file rather than a copy. The media type recorded is read from
+the content (puremagic: pure Python, no libmagic), never from the file name.
 """
 
 from __future__ import annotations
 
 import hashlib
-import mimetypes
 import os
 import tempfile
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlparse
 
+import puremagic
 from django.conf import settings
 from django.db import transaction
 
@@ -23,6 +27,7 @@ from openpoam.tracker.services.actors import Actor, ServiceError, require
 from openpoam.tracker.services.history import Recorder
 
 CHUNK = 1024 * 1024
+SNIFF_BYTES = 8192  # enough for every signature puremagic matches at the start of a file
 
 
 @transaction.atomic
@@ -32,7 +37,7 @@ def add_file(actor: Actor, item: PoamItem, name: str, stream: BinaryIO, *,
     _check_milestone(item, milestone)
     safe_name = Path(name).name.strip() or "evidence"
     digest, size, storage_name = store(stream, safe_name)
-    media_type = mimetypes.guess_type(safe_name)[0] or "application/octet-stream"
+    media_type = stored_media_type(storage_name, safe_name)
     evidence = Evidence.objects.create(
         item=item, milestone=milestone, kind=Evidence.FILE, name=safe_name, sha256=digest,
         size=size, media_type=media_type, storage_name=storage_name, description=description,
@@ -56,9 +61,14 @@ def add_link(actor: Actor, item: PoamItem, url: str, *, name: str = "",
     return evidence
 
 
-def store(stream: BinaryIO, name: str) -> tuple[str, int, str]:
-    """Hash and copy the stream into the evidence folder; refuse it past the size limit."""
-    limit = settings.EVIDENCE_MAX_BYTES
+def store(stream: BinaryIO, name: str, *, limit: int | None = None,
+          what: str = "evidence") -> tuple[str, int, str]:
+    """Hash and copy the stream into the store; refuse it past the size limit.
+
+    ``limit`` defaults to the evidence upload limit (OPENPOAM_EVIDENCE_MAX_BYTES).
+    Returns (sha256, size, storage name).
+    """
+    limit = settings.EVIDENCE_MAX_BYTES if limit is None else limit
     root = Path(settings.EVIDENCE_DIR)
     root.mkdir(parents=True, exist_ok=True)
     digest, size = hashlib.sha256(), 0
@@ -68,12 +78,12 @@ def store(stream: BinaryIO, name: str) -> tuple[str, int, str]:
             while chunk := stream.read(CHUNK):
                 size += len(chunk)
                 if size > limit:
-                    raise ServiceError(f"evidence {name!r} is larger than the limit of "
+                    raise ServiceError(f"{what} {name!r} is larger than the limit of "
                                        f"{limit:,} bytes")
                 digest.update(chunk)
                 out.write(chunk)
         hexdigest = digest.hexdigest()
-        storage_name = f"{hexdigest[:2]}/{hexdigest}"
+        storage_name = _storage_name(hexdigest)
         target = root / storage_name
         target.parent.mkdir(exist_ok=True)
         os.replace(tmp, target)
@@ -82,6 +92,66 @@ def store(stream: BinaryIO, name: str) -> tuple[str, int, str]:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def store_import(path: Path, sha256: str, size: int) -> str:
+    """Keep an imported file once, by its SHA-256, bounded by the import limit.
+
+    A file already in the store (imported before, into any system) is not copied
+    again. Returns the storage name. Raises ServiceError if the file changed since
+    it was hashed.
+    """
+    storage_name = _storage_name(sha256)
+    target = Path(settings.EVIDENCE_DIR) / storage_name
+    if target.is_file() and target.stat().st_size == size:
+        return storage_name
+    with open(path, "rb") as stream:
+        digest, _, stored = store(stream, Path(path).name, limit=settings.IMPORT_MAX_BYTES,
+                                  what="import")
+    if digest != sha256:
+        raise ServiceError(f"import {Path(path).name!r}: the file changed while it was "
+                           "being imported; import it again")
+    return stored
+
+
+def stored_media_type(storage_name: str, name: str) -> str:
+    """The media type of a stored file, from its first bytes (the name only breaks ties)."""
+    with open(Path(settings.EVIDENCE_DIR) / storage_name, "rb") as stream:
+        return media_type_of(stream.read(SNIFF_BYTES), name)
+
+
+def media_type_of(head: bytes, name: str = "") -> str:
+    """What the content is: a signature match, else text when it decodes as UTF-8."""
+    if head:
+        try:
+            # Only signatures found in the content count; the name orders equal matches
+            # (an .xlsx and a .docx are both ZIP files) and is never a match by itself.
+            matches = puremagic.magic_string(head, filename=name)
+        except (puremagic.PureError, ValueError):
+            matches = []
+        for match in matches:
+            if match.mime_type and match.byte_match:  # no byte match: a guess by name
+                return match.mime_type
+    return _plain(head)
+
+
+def _plain(head: bytes) -> str:
+    """Text without a signature: markup (which a browser could run) is never called plain."""
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the sniffing boundary
+            return "application/octet-stream"
+    start = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if start.startswith(b"<?xml"):
+        return "application/xml"
+    if start.startswith(b"<"):
+        return "text/html"
+    return "text/plain"
+
+
+def _storage_name(sha256: str) -> str:
+    return f"{sha256[:2]}/{sha256}"
 
 
 def path_of(evidence: Evidence) -> Path:

@@ -5,6 +5,16 @@ A scan import streams the file through its parser into a compact digest
 (domain.reconcile.reconcile) and applies the changes in bulk, in one
 transaction, with history and an ImportRecord. Nothing is written unless the
 whole file was read and every change applied; a dry run stops before writing.
+
+- The file is kept once, content-addressed, as the import's own stored file
+  (ImportRecord.storage_name), bounded by the import limit; the evidence of the
+  closures a scan makes points at it.
+- Imports into one system are serialised: the transaction locks the system row
+  (SELECT ... FOR UPDATE on PostgreSQL; on SQLite every transaction is BEGIN
+  IMMEDIATE, see settings) and reads the system's items inside the lock, so two
+  imports at once cannot both create the same weakness.
+- A file whose SHA-256 this system has imported before changes nothing and leaves
+  no second record: the result says when it was imported.
 """
 
 from __future__ import annotations
@@ -12,7 +22,8 @@ from __future__ import annotations
 import hashlib
 import inspect
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -27,8 +38,9 @@ from openpoam.formats import registry
 from openpoam.formats.base import FormatError, ScanImporter
 from openpoam.formats.streams import HEAD_SIZE
 from openpoam.tracker.models import ImportRecord, Role, System
+from openpoam.tracker.services import evidence as store
 from openpoam.tracker.services.actors import Actor, ServiceError, require
-from openpoam.tracker.services.scan_apply import apply_changes, existing_items
+from openpoam.tracker.services.scan_apply import apply_changes, existing_items, tracked_keys
 
 Progress = Callable[[int], None]  # called with the number of bytes read so far
 
@@ -48,8 +60,9 @@ class ImportResult:
     created: int = 0  # POA&M imports: items created
     updated: int = 0  # POA&M imports: items updated
     dry_run: bool = False
-    record: ImportRecord | None = None
+    record: ImportRecord | None = None  # the earlier record when already_imported_at is set
     warnings: list[str] = field(default_factory=list)
+    already_imported_at: datetime | None = None  # the same file was imported then: no change
 
 
 class HashingReader(io.RawIOBase):
@@ -90,30 +103,116 @@ def import_file(actor: Actor, system: System, path: Path, *, format_key: str | N
     """Import a scanner, checklist or POA&M file into the system. Raises ServiceError/FormatError."""
     require(actor, system.organization, Role.EDITOR)
     path = Path(path)
-    name = file_name or path.name
-    limit = settings.IMPORT_MAX_BYTES
-    if path.stat().st_size > limit:
-        raise FormatError(f"the file is {path.stat().st_size:,} bytes, over the import limit of "
-                          f"{limit:,} (OPENPOAM_IMPORT_MAX_BYTES)", source=name)
+    job = _Job(actor, system, path, file_name or path.name, dry_run, progress, asset,
+               min_severity, size=path.stat().st_size)
+    job.check_size()
+    job.sha256 = file_sha256(path, name=job.name)
+    earlier = already_imported(system, job.sha256)
+    if earlier is not None:
+        return _unchanged(job, earlier)
     with path.open("rb") as raw:
         head = raw.read(HEAD_SIZE)
-        raw.seek(0)
-        formats = registry.default()
-        importer = formats.importer(format_key) if format_key else formats.detect(head, name)
-        reader = HashingReader(raw, limit=limit, source=name, progress=progress)
-        stream = io.BufferedReader(reader, buffer_size=1024 * 1024)
-        if isinstance(importer, ScanImporter):
-            records = importer.parse(stream, source=name, **_asset_option(importer, asset),
-                                     **_brief_option(importer, min_severity))
-            return _import_scan(actor, system, importer, records, reader, name, path, dry_run,
-                                min_severity)
-        from openpoam.tracker.services.poam_import import import_document
+    formats = registry.default()
+    importer = formats.importer(format_key) if format_key else formats.detect(head, job.name)
+    if isinstance(importer, ScanImporter):
+        return _import_scan(job, importer)
+    return _import_document(job, importer)
 
-        document, warnings = _read_document(importer, stream, name)
-        sha = reader.drain()
-        return import_document(actor, system, document, importer=importer, file_name=name,
-                               sha256=sha, size=reader.read_bytes, dry_run=dry_run,
-                               warnings=warnings)
+
+@dataclass
+class _Job:
+    """One import as asked: who, into which system, which file, with which options."""
+
+    actor: Actor
+    system: System
+    path: Path
+    name: str
+    dry_run: bool
+    progress: Progress | None
+    asset: str
+    min_severity: Severity
+    size: int
+    sha256: str = ""
+
+    def check_size(self) -> None:
+        limit = settings.IMPORT_MAX_BYTES
+        if self.size > limit:
+            raise FormatError(f"the file is {self.size:,} bytes, over the import limit of "
+                              f"{limit:,} (OPENPOAM_IMPORT_MAX_BYTES)", source=self.name)
+
+    def reader(self, raw) -> HashingReader:
+        return HashingReader(raw, limit=settings.IMPORT_MAX_BYTES, source=self.name,
+                             progress=self.progress)
+
+    def check_hash(self, reader: HashingReader) -> None:
+        if reader.drain() != self.sha256:
+            raise FormatError("the file changed while it was being imported; import it again",
+                              source=self.name)
+
+
+def file_sha256(path: Path, *, name: str) -> str:
+    """SHA-256 of the file, read in chunks, refusing it past the import limit."""
+    with path.open("rb") as raw:
+        return HashingReader(raw, limit=settings.IMPORT_MAX_BYTES, source=name).drain()
+
+
+def already_imported(system: System, sha256: str) -> ImportRecord | None:
+    return (ImportRecord.objects.filter(system=system, sha256=sha256)
+            .order_by("imported_at", "pk").first())
+
+
+def _unchanged(job: _Job, earlier: ImportRecord) -> ImportResult:
+    """The same file again: nothing to do, nothing written, and the user is told when."""
+    try:
+        label = registry.default().importer(earlier.format).label
+    except FormatError:
+        label = earlier.format
+    when = timezone.localtime(earlier.imported_at)
+    result = ImportResult(file_name=job.name, format_key=earlier.format, format_label=label,
+                          sha256=job.sha256, scanner=earlier.scanner,
+                          scanner_version=earlier.scanner_version, scan_time=earlier.scan_time,
+                          dry_run=job.dry_run, record=earlier, already_imported_at=when)
+    result.warnings.append(f"no changes: this file was already imported into {job.system.name} "
+                           f"on {when:%Y-%m-%d %H:%M} as {earlier.file_name} "
+                           f"(SHA-256 {job.sha256[:12]}…)")
+    return result
+
+
+@contextmanager
+def _locked(job: _Job) -> Iterator[tuple[str, ImportRecord | None]]:
+    """Store the file, then open the import's transaction holding the system's lock.
+
+    Yields the storage name and an earlier import of the same file into the system
+    (made meanwhile by someone else), if any. PostgreSQL: the system row is locked
+    until commit. SQLite: the transaction is BEGIN IMMEDIATE (settings), which holds
+    the database's write lock from its start.
+    """
+    stored = store.store_import(job.path, job.sha256, job.size)
+    with transaction.atomic():
+        System.objects.select_for_update().filter(pk=job.system.pk).values_list("pk").first()
+        yield stored, already_imported(job.system, job.sha256)
+
+
+def _import_document(job: _Job, importer) -> ImportResult:
+    from openpoam.tracker.services.poam_import import import_document
+
+    with job.path.open("rb") as raw:
+        reader = job.reader(raw)
+        stream = io.BufferedReader(reader, buffer_size=1024 * 1024)
+        document, warnings = _read_document(importer, stream, job.name)
+        job.check_hash(reader)
+    kwargs = dict(importer=importer, file_name=job.name, sha256=job.sha256, size=job.size,
+                  dry_run=job.dry_run, warnings=warnings)
+    if job.dry_run:
+        return import_document(job.actor, job.system, document, **kwargs)
+    with _locked(job) as (stored, earlier):
+        if earlier is not None:
+            return _unchanged(job, earlier)
+        result = import_document(job.actor, job.system, document, **kwargs)
+        if result.record is not None:
+            result.record.storage_name = stored
+            result.record.save(update_fields=["storage_name"])
+    return result
 
 
 def _read_document(importer, stream, name: str):
@@ -140,26 +239,49 @@ def _brief_option(importer, min_severity: Severity) -> dict:
     return {}
 
 
-def _import_scan(actor, system, importer, records, reader, name, path, dry_run,
-                 min_severity) -> ImportResult:
-    existing, asset_ids = existing_items(system)
-    digester = Digester(min_severity=min_severity, track={e.weakness_key for e in existing})
-    for record in records:
-        digester.add(record)
-    sha = reader.drain()
-    digest = digester.result()
-    if digest.info is None and not digest.covered and not digest.findings:
-        raise FormatError("the file holds no scan results", source=name)
+def _import_scan(job: _Job, importer: ScanImporter) -> ImportResult:
+    tracked = tracked_keys(job.system)  # guides which minor findings the digest keeps
+    digest = _digest(job, importer, tracked)
+    if not digest.covered and not digest.findings:
+        raise FormatError(f"the file names no scanned host and no finding, so nothing was "
+                          f"imported (read as {importer.label}; a report that does not name "
+                          "what it scanned needs --asset)", source=job.name)
     scan_time = _scan_time(digest)
-    changes = reconcile(existing, digest, scan_time=scan_time, auto_close=system.auto_close)
-    result = _result(name, importer, sha, digest, scan_time, changes, dry_run)
-    if dry_run:
-        return result
-    with transaction.atomic():
-        record = _record(actor, system, result, reader.read_bytes)
-        apply_changes(actor, system, changes, asset_ids, record, scan_file=path)
+    if job.dry_run:
+        existing, _ = existing_items(job.system)
+        changes = reconcile(existing, digest, scan_time=scan_time,
+                            auto_close=job.system.auto_close)
+        return _result(job, importer, digest, scan_time, changes)
+    with _locked(job) as (stored, earlier):
+        if earlier is not None:
+            return _unchanged(job, earlier)
+        existing, asset_ids = existing_items(job.system)  # inside the lock: the snapshot
+        now_tracked = {e.weakness_key for e in existing}
+        if digest.dropped and not now_tracked <= tracked:
+            # Another import added weaknesses while this file was read: minor findings
+            # of those were dropped, so read the file again with the current snapshot.
+            digest = _digest(job, importer, now_tracked)
+        changes = reconcile(existing, digest, scan_time=scan_time,
+                            auto_close=job.system.auto_close)
+        result = _result(job, importer, digest, scan_time, changes)
+        record = _record(job.actor, job.system, result, job.size, stored)
+        apply_changes(job.actor, job.system, changes, asset_ids, record)
     result.record = record
     return result
+
+
+def _digest(job: _Job, importer: ScanImporter, tracked: set) -> ScanDigest:
+    """Stream the file through its parser into a digest; the hash must match the one taken."""
+    digester = Digester(min_severity=job.min_severity, track=tracked)
+    with job.path.open("rb") as raw:
+        reader = job.reader(raw)
+        stream = io.BufferedReader(reader, buffer_size=1024 * 1024)
+        records = importer.parse(stream, source=job.name, **_asset_option(importer, job.asset),
+                                 **_brief_option(importer, job.min_severity))
+        for record in records:
+            digester.add(record)
+        job.check_hash(reader)
+    return digester.result()
 
 
 def _scan_time(digest: ScanDigest) -> datetime:
@@ -170,17 +292,17 @@ def _scan_time(digest: ScanDigest) -> datetime:
     return latest or timezone.now()
 
 
-def _result(name, importer, sha, digest: ScanDigest, scan_time, changes: Changes,
-            dry_run: bool) -> ImportResult:
+def _result(job: _Job, importer, digest: ScanDigest, scan_time, changes: Changes) -> ImportResult:
     info = digest.info
-    return ImportResult(file_name=name, format_key=importer.key, format_label=importer.label,
-                        sha256=sha, scanner=info.scanner if info else "",
+    return ImportResult(file_name=job.name, format_key=importer.key, format_label=importer.label,
+                        sha256=job.sha256, scanner=info.scanner if info else "",
                         scanner_version=info.scanner_version if info else "",
                         scan_time=scan_time, findings=digest.findings, dropped=digest.dropped,
-                        counts=changes.counts, dry_run=dry_run)
+                        counts=changes.counts, dry_run=job.dry_run)
 
 
-def _record(actor: Actor, system: System, result: ImportResult, size: int) -> ImportRecord:
+def _record(actor: Actor, system: System, result: ImportResult, size: int,
+            storage_name: str) -> ImportRecord:
     counts = result.counts
     return ImportRecord.objects.create(
         system=system, file_name=result.file_name[:255], sha256=result.sha256, size=size,
@@ -189,5 +311,4 @@ def _record(actor: Actor, system: System, result: ImportResult, size: int) -> Im
         imported_by=actor.name, imported_at=timezone.now(), new=counts.new + counts.recurred,
         updated=counts.updated, remediated=counts.remediated, closed=counts.closed,
         proposed=counts.proposed, recurred=counts.recurred, unchanged=counts.unchanged,
-        findings=result.findings)
-
+        findings=result.findings, storage_name=storage_name)

@@ -11,10 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from openpoam.domain import workflow
-from openpoam.domain.controls import ControlIdError, parse_ref
+from openpoam.domain.controls import ControlIdError, parse_for_system
 from openpoam.domain.dependencies import find_cycle
 from openpoam.domain.poam import AffectedAsset as AssetData
-from openpoam.domain.poam import ControlRef, Risk, Source, Status
+from openpoam.domain.poam import ControlRef, Framework, Risk, Source, Status
 from openpoam.tracker.models import (AffectedAsset, ControlReference, ItemDependency, PoamIdCounter,
                                      PoamItem, Role, System)
 from openpoam.tracker.services.actors import Actor, ServiceError, require
@@ -151,7 +151,8 @@ def set_status(actor: Actor, item: PoamItem, wanted: str, *, actual_completion: 
     request = workflow.TransitionRequest(
         current=item.status_enum, wanted=wanted_status, requested_by=actor.name,
         actual_completion=actual_completion, evidence_count=item.evidence.count(),
-        approver=approver, rationale=rationale, review_date=review_date, reason=reason)
+        approver=approver, rationale=rationale, review_date=review_date, reason=reason,
+        open_milestones=open_milestones(item) if wanted_status is Status.COMPLETED else ())
     try:
         workflow.check_transition(request)
     except workflow.TransitionError as exc:
@@ -176,6 +177,12 @@ def set_status(actor: Actor, item: PoamItem, wanted: str, *, actual_completion: 
     item.save()
     recorder.save()
     return item
+
+
+def open_milestones(item: PoamItem) -> tuple[int, ...]:
+    """Sequence numbers of the item's milestones neither completed nor closed as not needed."""
+    return tuple(item.milestones.filter(completed_on__isnull=True)
+                 .values_list("sequence", flat=True))
 
 
 @transaction.atomic
@@ -257,7 +264,8 @@ def _replace_controls(item: PoamItem, controls, recorder: Recorder) -> None:
     refs = []
     for control in controls:
         try:
-            refs.append(control if isinstance(control, ControlRef) else parse_ref(str(control)))
+            refs.append(control if isinstance(control, ControlRef)
+                        else parse_for_system(str(control), Framework(item.system.framework)))
         except ControlIdError as exc:
             raise ServiceError(f"controls: {exc}") from None
     old = sorted(str(c) for c in item.controls.all())

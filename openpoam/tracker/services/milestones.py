@@ -62,18 +62,35 @@ def reschedule_milestone(actor: Actor, milestone: Milestone, new_due: date,
     return milestone
 
 
-@transaction.atomic
 def complete_milestone(actor: Actor, milestone: Milestone, completed_on: date) -> Milestone:
+    return _close(actor, milestone, completed_on)
+
+
+def close_not_needed(actor: Actor, milestone: Milestone, reason: str,
+                     closed_on: date) -> Milestone:
+    """Close a milestone that the remediation no longer needs; the reason goes to the history."""
+    try:
+        workflow.check_not_needed(reason)
+    except workflow.TransitionError as exc:
+        raise ServiceError(f"milestone {milestone.sequence}: {exc}") from None
+    return _close(actor, milestone, closed_on, reason.strip())
+
+
+@transaction.atomic
+def _close(actor: Actor, milestone: Milestone, on: date, not_needed: str = "") -> Milestone:
     require(actor, milestone.item.organization, Role.EDITOR)
     milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
     if milestone.completed_on:
-        raise ServiceError(f"milestone {milestone.sequence} was already completed on "
+        raise ServiceError(f"milestone {milestone.sequence} was already "
+                           f"{'closed' if milestone.not_needed_reason else 'completed'} on "
                            f"{milestone.completed_on.isoformat()}")
-    milestone.completed_on = completed_on
-    milestone.save(update_fields=["completed_on"])
+    milestone.completed_on, milestone.not_needed_reason = on, not_needed
+    milestone.save(update_fields=["completed_on", "not_needed_reason"])
     recorder = Recorder(actor)
+    how = "closed as not needed" if not_needed else "completed"
     recorder.add(milestone.item, "update", entity="milestone", entity_uuid=milestone.uuid,
-                 field_name=f"milestone {milestone.sequence} completed", new=completed_on)
+                 field_name=f"milestone {milestone.sequence} {how}", new=on,
+                 justification=not_needed)
     recorder.save()
     return milestone
 

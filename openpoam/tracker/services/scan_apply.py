@@ -12,15 +12,16 @@ from datetime import date, datetime
 from django.db.models import Q
 from django.utils import timezone
 
-from openpoam.domain import fedramp
+from openpoam.domain import fedramp, workflow
 from openpoam.domain.controls import ControlIdError, normalise
 from openpoam.domain.findings import Severity
 from openpoam.domain.poam import Catalog, Risk, Source, Status
 from openpoam.domain.reconcile import (AssetState, Changes, ExistingItem, NewItem,
                                        WeaknessDigest)
 from openpoam.tracker.models import (AffectedAsset, ControlReference, Evidence, KnownExploited,
-                                     PoamItem, System)
+                                     Milestone, PoamItem, System)
 from openpoam.tracker.services import evidence as evidence_store
+from openpoam.tracker.services.actors import ServiceError
 from openpoam.tracker.services.bulk import insert_rows, update_from_rows
 from openpoam.tracker.services.history import Recorder
 from openpoam.tracker.services.items import reserve_poam_ids
@@ -30,6 +31,12 @@ SUMMARY_NAMES = 10  # asset names listed in one history line
 
 RISK_OF = {Severity.INFO: Risk.LOW, Severity.LOW: Risk.LOW, Severity.MODERATE: Risk.MODERATE,
            Severity.HIGH: Risk.HIGH, Severity.CRITICAL: Risk.CRITICAL}
+
+
+def tracked_keys(system: System) -> set[tuple[str, str]]:
+    """The weakness keys the system has items for (open or closed)."""
+    return set(PoamItem.objects.filter(system=system).exclude(scan_scope="")
+               .values_list("scan_scope", "scan_weakness_id").distinct())
 
 
 def existing_items(system: System) -> tuple[list[ExistingItem], dict]:
@@ -55,8 +62,8 @@ def existing_items(system: System) -> tuple[list[ExistingItem], dict]:
     return list(items.values()), asset_ids
 
 
-def apply_changes(actor, system: System, changes: Changes, asset_ids: dict, record, *,
-                  scan_file) -> None:
+def apply_changes(actor, system: System, changes: Changes, asset_ids: dict, record) -> None:
+    """Write the changes of one scan import; ``record`` is its ImportRecord (with the stored file)."""
     recorder = Recorder(actor, import_record=record)
     why = f"scan import {record.file_name}"
     touched = _touched_items(changes)
@@ -65,7 +72,7 @@ def apply_changes(actor, system: System, changes: Changes, asset_ids: dict, reco
     _mark_seen(changes.seen_again + changes.reopened, asset_ids)
     _reopen(changes.reopened, asset_ids, touched, recorder, why)
     _remediate(changes.remediated, asset_ids, touched, recorder, why)
-    _close(changes.closed, touched, recorder, why, actor, record, scan_file)
+    _close(changes.closed, touched, recorder, why, actor, record)
     _propose(changes.proposed, touched, recorder, why)
     _item_last_seen(changes)
     recorder.save()
@@ -241,23 +248,27 @@ def _update_in_batches(ids: list[int], **values) -> None:
 
 # ---- closing -----------------------------------------------------------------------------
 
-def _close(closures, touched, recorder: Recorder, why: str, actor, record, scan_file) -> None:
+def _close(closures, touched, recorder: Recorder, why: str, actor, record) -> None:
+    """Complete the items the scan shows fixed, the scan (the import's stored file) as evidence.
+
+    Open milestones are closed as not needed first, the scan named as the reason
+    (domain.workflow: no item is completed while a milestone is open).
+    """
     if not closures:
         return
-    stored = _store_scan(scan_file, record.file_name)
+    items = [touched[c.ref] for c in closures]
+    _evidence_of_closure(items, actor, record)
+    _close_milestones(items, closures, recorder, record)
     today = timezone.localdate()
-    for closure in closures:
-        item = touched[closure.ref]
-        Evidence.objects.create(
-            item=item, kind=Evidence.FILE, name=record.file_name[:255], sha256=stored[0],
-            size=stored[1], storage_name=stored[2], media_type="application/octet-stream",
-            uploaded_by=actor.name, uploader=actor.user,
-            description="Scan in which the weakness was no longer found on any covered asset.")
+    for closure, item in zip(closures, items):
         old = item.status
         if Status(old) is Status.REOPENED:  # the workflow goes Reopened -> In Progress first
+            _check(item, Status.IN_PROGRESS, closure.on.date())
             recorder.add(item, "update", field_name="status", old=old,
                          new=Status.IN_PROGRESS.value, justification=why)
             old = Status.IN_PROGRESS.value
+        item.status = old
+        _check(item, Status.COMPLETED, closure.on.date())
         item.status, item.status_date = Status.COMPLETED.value, today
         item.actual_completion, item.closure_proposed = closure.on.date(), False
         item.version += 1
@@ -265,14 +276,52 @@ def _close(closures, touched, recorder: Recorder, why: str, actor, record, scan_
                      justification=f"{why}: no longer found on any covered asset")
         recorder.add(item, "update", field_name="actual_completion",
                      new=item.actual_completion, justification=why)
-    PoamItem.objects.bulk_update([touched[c.ref] for c in closures],
-                                 ["status", "status_date", "actual_completion",
-                                  "closure_proposed", "version"], batch_size=500)
+    PoamItem.objects.bulk_update(items, ["status", "status_date", "actual_completion",
+                                         "closure_proposed", "version"], batch_size=500)
 
 
-def _store_scan(scan_file, name: str) -> tuple[str, int, str]:
-    with open(scan_file, "rb") as stream:
-        return evidence_store.store(stream, name)
+def _check(item: PoamItem, wanted: Status, on: date) -> None:
+    """The workflow's own check: evidence is attached and no milestone is open by now."""
+    request = workflow.TransitionRequest(current=Status(item.status), wanted=wanted,
+                                         requested_by="scan import", actual_completion=on,
+                                         evidence_count=1)
+    try:
+        workflow.check_transition(request)
+    except workflow.TransitionError as exc:
+        raise ServiceError(f"{item.poam_id}: {exc}") from None
+
+
+def _evidence_of_closure(items: list[PoamItem], actor, record) -> None:
+    """One evidence row per closed item, all pointing at the import's stored file (no copy)."""
+    media_type = evidence_store.stored_media_type(record.storage_name, record.file_name)
+    when = timezone.localtime(record.imported_at)
+    description = (f"Scan {record.file_name}, imported {when:%Y-%m-%d %H:%M} (import "
+                   f"#{record.pk}), in which the weakness was no longer found on any "
+                   "covered asset.")
+    Evidence.objects.bulk_create(
+        [Evidence(item=item, kind=Evidence.FILE, name=record.file_name[:255],
+                  sha256=record.sha256, size=record.size, storage_name=record.storage_name,
+                  media_type=media_type, uploaded_by=actor.name, uploader=actor.user,
+                  description=description) for item in items], batch_size=500)
+
+
+def _close_milestones(items: list[PoamItem], closures, recorder: Recorder, record) -> None:
+    closed_on = {c.ref: c.on.date() for c in closures}
+    reason = workflow.scan_closure_reason(record.file_name)[:2000]
+    by_pk = {item.pk: item for item in items}
+    still_open: list[Milestone] = []
+    pks = sorted(by_pk)
+    for start in range(0, len(pks), BATCH):
+        still_open += Milestone.objects.filter(item_id__in=pks[start:start + BATCH],
+                                               completed_on__isnull=True)
+    for milestone in still_open:
+        milestone.completed_on, milestone.not_needed_reason = closed_on[milestone.item_id], reason
+        recorder.add(by_pk[milestone.item_id], "update", entity="milestone",
+                     entity_uuid=milestone.uuid,
+                     field_name=f"milestone {milestone.sequence} closed as not needed",
+                     new=milestone.completed_on, justification=reason)
+    Milestone.objects.bulk_update(still_open, ["completed_on", "not_needed_reason"],
+                                  batch_size=500)
 
 
 def _propose(proposals, touched, recorder: Recorder, why: str) -> None:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from openpoam.domain import checks
+from openpoam.reviews.services.quality import run_checks
 from openpoam.formats import registry
 from openpoam.formats.base import FormatError
 from openpoam.tracker.documents import build_document
@@ -46,7 +47,7 @@ def system_checks(request: HttpRequest, org_slug: str, system_slug: str) -> Http
     today = timezone.localdate()
     # With history: the checks read why each milestone date moved.
     document = build_document(system, today=today)
-    issues = checks.check_document(document.items, system.framework_enum, today)
+    issues = run_checks(system, today, document.items)
     context = {**system_context(system), "tab": "checks", "groups": _group_issues(issues),
                "errors": sum(1 for i in issues if i.severity.value == "error"),
                "warnings": sum(1 for i in issues if i.severity.value != "error"),
@@ -61,6 +62,7 @@ def _group_issues(issues) -> list[dict]:
         key = (issue.code, issue.severity.value)
         group = groups.setdefault(key, {"code": issue.code, "severity": issue.severity.value,
                                         "message": issue.message, "citation": issue.citation,
+                                        "hint": checks.hint(issue.code),
                                         "items": []})
         if issue.poam_id and issue.poam_id not in group["items"]:
             group["items"].append(issue.poam_id)

@@ -1,9 +1,11 @@
-"""DISA STIG Viewer .ckl importer, on the sample checklists and small made-up ones."""
+"""DISA STIG Viewer .ckl importer: its own fixture (Evaluate-STIG, BOM and CRLF, two STIGs,
+every status, hostile text), small made-up checklists; the shared corpus when present."""
 
 import io
 import re
 from collections import Counter
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -11,16 +13,20 @@ from openpoam.domain.findings import Finding, ResultStatus, ScanInfo, Severity, 
 from openpoam.formats.base import FormatError, ScanImporter
 from openpoam.formats.ckl import PLUGINS, CklImporter
 from openpoam.formats.registry import build
-from tests.paths import SAMPLES
+from tests.formats import hazards
+from tests.paths import SAMPLES, shared_files
 
 CKL = SAMPLES / "ckl"
 MALFORMED = "all-possible-results.ckl"
-WELL_FORMED = sorted(p.name for p in CKL.glob("*.ckl") if p.name != MALFORMED)
+WELL_FORMED = [p.name for p in shared_files(CKL, "*.ckl") if p.name != MALFORMED]
 EASTERN = timezone(timedelta(hours=-5))
+FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURE = FIXTURES / "evaluate-stig.ckl"
+SHARED = pytest.mark.shared
 
 
-def _read(name: str) -> list:
-    with open(CKL / name, "rb") as stream:
+def _read(name: str, folder: Path = CKL) -> list:
+    with open(folder / name, "rb") as stream:
         return list(CklImporter().parse(stream, source=name))
 
 
@@ -41,10 +47,16 @@ def test_it_is_registered_as_ckl():
     assert build(("openpoam.formats.ckl",)).importer("ckl") is PLUGINS[0]
 
 
+@SHARED
 @pytest.mark.parametrize("name", WELL_FORMED)
 def test_it_reads_every_vuln_of_every_sample(name):
-    records = _read(name)
-    text = (CKL / name).read_text(encoding="utf-8-sig")
+    assert_counts(CKL / name)
+
+
+def assert_counts(path: Path) -> None:
+    """Every VULN a finding, every iSTIG a target, statuses and severities as written."""
+    records = _read(path.name, path.parent)
+    text = path.read_text(encoding="utf-8-sig")
     findings = _findings(records)
     assert len(findings) == text.count("<VULN>")
     targets = [r for r in records if isinstance(r, Target)]
@@ -63,12 +75,14 @@ def test_it_reads_every_vuln_of_every_sample(name):
         assert finding.asset.key == finding.asset.key.lower()
         assert finding.title and finding.ccis
         assert finding.extra["rule_id"].startswith("SV-")
+        word = finding.extra.get("severity_override") or finding.raw_severity
         assert finding.severity is {"high": Severity.HIGH, "medium": Severity.MODERATE,
-                                    "low": Severity.LOW}[finding.raw_severity]
+                                    "low": Severity.LOW}[word]
     # identity is unique within a checklist
     assert len({f.identity for f in findings}) == len(findings)
 
 
+@SHARED
 def test_it_reads_an_evaluate_stig_checklist_with_bom_and_crlf():
     name = "CA1294WK16078_Chrome_V2R8_20231211-125631.ckl"
     assert (CKL / name).read_bytes().startswith(b"\xef\xbb\xbf")
@@ -104,6 +118,7 @@ def test_it_reads_an_evaluate_stig_checklist_with_bom_and_crlf():
     assert finding.last_seen == scan.scan_time
 
 
+@SHARED
 def test_it_keeps_each_stig_of_a_combined_checklist_in_its_own_scope():
     records = _read("CA1294WK16078_COMBINED_20231211-125650-trimmed.ckl")
     targets = [r for r in records if isinstance(r, Target)]
@@ -117,6 +132,7 @@ def test_it_keeps_each_stig_of_a_combined_checklist_in_its_own_scope():
         datetime(2023, 12, 11, 12, 56, 34, 915515, tzinfo=EASTERN)}
 
 
+@SHARED
 def test_it_reads_a_stig_manager_multi_stig_checklist():
     records = _read("Asset_a-multi-stig.ckl")
     assert records[0].scanner == "STIG Manager" and records[0].scanner_version == "1.3.13"
@@ -136,6 +152,7 @@ def test_it_reads_a_stig_manager_multi_stig_checklist():
     assert len(opened) == 2
 
 
+@SHARED
 def test_it_reads_the_large_stig_manager_export():
     records = _read("STIG-Manager-OSS.ckl")
     findings = _findings(records)
@@ -145,6 +162,7 @@ def test_it_reads_the_large_stig_manager_export():
     assert _one(records, "V-222387").evidence.startswith("The User Session layer")
 
 
+@SHARED
 def test_it_decodes_entity_and_character_references_once():
     finding = _one(_read("html-decode.ckl"), "V-207191")
     assert finding.evidence.splitlines()[0] == "& < > \" ' & < & < > \" ' A . % , ~"
@@ -152,6 +170,7 @@ def test_it_decodes_entity_and_character_references_once():
     assert finding.status is ResultStatus.OPEN
 
 
+@SHARED
 def test_it_refuses_the_malformed_sample_naming_file_and_line():
     with pytest.raises(FormatError) as caught:
         _read(MALFORMED)
@@ -159,6 +178,7 @@ def test_it_refuses_the_malformed_sample_naming_file_and_line():
     assert str(caught.value).startswith(f"{MALFORMED}, line 255: malformed XML")
 
 
+@SHARED
 @pytest.mark.parametrize("folder,name,expected", [
     *[("ckl", name, True) for name in WELL_FORMED + [MALFORMED]],
     ("cklb", "Asset_a-multi-stig.cklb", False),
@@ -174,6 +194,77 @@ def test_it_recognises_checklists_by_content(folder, name, expected):
 @pytest.mark.parametrize("head", [b"", b"\x00\xff" * 50, b"<CHECK", "<CHECKLIST>".encode("utf-16")])
 def test_it_sniffs_without_raising(head):
     assert CklImporter().sniff(head, "x.ckl") in (True, False)
+
+
+# --- the fixture ------------------------------------------------------------------------
+
+def test_it_reads_every_vuln_of_the_fixture():
+    assert_counts(FIXTURE)
+    assert FIXTURE.read_bytes().startswith(b"\xef\xbb\xbf") and b"\r\n" in FIXTURE.read_bytes()
+
+
+def test_it_reads_the_fixtures_evaluate_stig_header_asset_and_stigs():
+    records = _read(FIXTURE.name, FIXTURES)
+    assert records[0] == ScanInfo(
+        scanner="Evaluate-STIG", scanner_version="1.2410.0",
+        scan_time=datetime(2026, 11, 2, 8, 0, 0, 123456, tzinfo=EASTERN),
+        name="Microsoft Windows 10 Security Technical Implementation Guide")
+    targets = [r for r in records if isinstance(r, Target)]
+    assert [t.scope for t in targets] == ["stig:Windows_10_STIG",
+                                         "stig:Google_Chrome_Current_Windows"]
+    asset = targets[0].asset
+    assert (asset.key, asset.name, asset.fqdn) == ("ws01", "WS01", "ws01.corp.example")
+    assert (asset.ip, asset.mac) == (hazards.IPV6, "00:50:56:AA:BB:CC")  # first of each list
+    chrome = _one(records, "V-221558")
+    assert chrome.last_seen == datetime(2026, 11, 2, 8, 5, tzinfo=EASTERN)  # its own time
+    assert chrome.controls == ("AC-4",)  # from CCI-001414 through DISA's CCI list
+
+
+def test_it_reads_every_field_of_a_fixture_vuln():
+    listing = _one(_read(FIXTURE.name, FIXTURES), "V-220739")
+    assert listing.status is ResultStatus.OPEN and listing.severity is Severity.MODERATE
+    assert listing.ccis == ("CCI-002238", "CCI-000366")
+    assert listing.controls == ("AC-7", "CM-6")
+    assert listing.solution == "Configure the setting."
+    assert listing.description.endswith("\n\nCheck:\nVerify the setting.")
+    assert listing.extra["rule_id"] == "SV-220739r1_rule"
+    assert listing.extra["rule_version"] == "WN10-AC-000005"
+    assert listing.extra["legacy_ids"] == ["V-63405", "SV-77895"]
+    assert listing.extra["stig_release"] == "Release: 8 Benchmark Date: 26 Jan 2026"
+    assert listing.extra["comments"] == "Ticket <b>42</b>"
+    assert "\r" not in listing.evidence
+
+
+def test_it_keeps_hostile_text_as_data():
+    listing = _one(_read(FIXTURE.name, FIXTURES), "V-220739")
+    assert listing.title == hazards.MARKUP
+    assert listing.evidence.splitlines()[:4] == [
+        hazards.FORMULA, f"{hazards.MARKUP} {hazards.SCRIPT}", hazards.NON_ASCII, "& < > \" '"]
+
+
+def test_it_reads_the_fixtures_override_and_statuses():
+    records = _read(FIXTURE.name, FIXTURES)
+    overridden = _one(records, "V-220741")
+    assert overridden.severity is Severity.LOW and overridden.raw_severity == "high"
+    assert overridden.extra["severity_justification"] == "Mitigated by the VPN."
+    assert _one(records, "V-220740").status is ResultStatus.PASSED
+    assert _one(records, "V-220742").status is ResultStatus.NOT_APPLICABLE
+    assert _one(records, "V-221558").status is ResultStatus.NOT_REVIEWED
+
+
+OTHER_FORMATS = ["cklb/fixtures/hazards.cklb", "xccdf/fixtures/scc-results.xml",
+                 "nessus/fixtures/hazards.nessus", "burp/fixtures/issues.xml"]
+
+
+@pytest.mark.parametrize("path", [FIXTURE, *(FIXTURES.parent.parent / p for p in OTHER_FORMATS)],
+                         ids=lambda p: p.name)
+def test_it_recognises_the_fixture_checklist_by_content(path):
+    assert CklImporter().sniff(path.read_bytes()[:65536], "renamed.bin") is (path == FIXTURE)
+
+
+def test_it_refuses_entity_declarations():
+    data = FIXTURE.read_bytes().removeprefix(b"\xef\xbb\xbf")
+    hazards.assert_refuses_entities(CklImporter(), data, "hostile.ckl")
 
 
 # --- small made-up checklists ---------------------------------------------------

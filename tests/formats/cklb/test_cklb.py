@@ -1,11 +1,12 @@
-"""DISA STIG Viewer 3 .cklb importer, on the sample checklists and made-up ones."""
+"""DISA STIG Viewer 3 .cklb importer: its own fixture (the CKL fixture's checklist as CKLB),
+made-up variations of it; the shared corpus when present."""
 
-import copy
 import io
 import json
 import re
 from collections import Counter
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -14,18 +15,23 @@ from openpoam.formats.base import FormatError, ScanImporter
 from openpoam.formats.ckl import CklImporter
 from openpoam.formats.cklb import PLUGINS, CklbImporter
 from openpoam.formats.registry import build
-from tests.paths import SAMPLES
+from tests.formats import hazards
+from tests.paths import SAMPLES, shared_files
 
 CKLB = SAMPLES / "cklb"
-SAMPLE_NAMES = sorted(p.name for p in CKLB.glob("*.cklb"))
+SAMPLE_NAMES = [p.name for p in shared_files(CKLB, "*.cklb")]
+FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURE = FIXTURES / "hazards.cklb"
+CKL_FIXTURE = FIXTURES.parent.parent / "ckl" / "fixtures" / "evaluate-stig.ckl"
+SHARED = pytest.mark.shared
 WORDS = {"open": ResultStatus.OPEN, "not_a_finding": ResultStatus.PASSED,
          "not_applicable": ResultStatus.NOT_APPLICABLE,
          "not_reviewed": ResultStatus.NOT_REVIEWED}
 EASTERN = timezone(timedelta(hours=-5))
 
 
-def _read(name: str) -> list:
-    with open(CKLB / name, "rb") as stream:
+def _read(name: str, folder: Path = CKLB) -> list:
+    with open(folder / name, "rb") as stream:
         return list(CklbImporter().parse(stream, source=name))
 
 
@@ -44,10 +50,16 @@ def test_it_is_registered_as_cklb():
     assert build(("openpoam.formats.cklb",)).importer("cklb") is PLUGINS[0]
 
 
+@SHARED
 @pytest.mark.parametrize("name", SAMPLE_NAMES)
 def test_it_reads_every_rule_of_every_sample(name):
-    document = json.loads((CKLB / name).read_text(encoding="utf-8-sig"))
-    records = _read(name)
+    assert_rules(CKLB / name)
+
+
+def assert_rules(path: Path) -> None:
+    """Every rule a finding with its group id, title, CCIs, severity and status."""
+    document = json.loads(path.read_text(encoding="utf-8-sig"))
+    records = _read(path.name, path.parent)
     findings = _findings(records)
     rules = [rule for entry in document["stigs"] for rule in entry["rules"]]
     assert len(findings) == len(rules)
@@ -65,6 +77,7 @@ def test_it_reads_every_rule_of_every_sample(name):
         assert finding.asset.key == document["target_data"]["host_name"].lower()
 
 
+@SHARED
 def test_it_reads_an_evaluate_stig_checklist():
     records = _read("CA1294WK16078_COMBINED_20231211-125654.cklb")
     assert records[0] == ScanInfo(
@@ -87,6 +100,7 @@ def test_it_reads_an_evaluate_stig_checklist():
     assert chrome.solution.startswith("Windows group policy:")
 
 
+@SHARED
 def test_it_maps_every_status_of_the_all_results_sample():
     findings = _findings(_read("all-possible-results.cklb"))
     assert sorted(f.status for f in findings) == sorted(WORDS.values())
@@ -97,6 +111,7 @@ def test_it_maps_every_status_of_the_all_results_sample():
     assert "\n\nCheck:\nVerify the VPN Gateway" in first.description
 
 
+@SHARED
 def test_it_gives_the_same_identities_as_the_ckl_of_the_same_asset():
     # STIG Manager exported Asset_a as CKL and as CKLB: re-importing either must
     # update the same POA&M items.
@@ -107,6 +122,7 @@ def test_it_gives_the_same_identities_as_the_ckl_of_the_same_asset():
     assert {f.identity: f.severity for f in cklb} == {f.identity: f.severity for f in ckl}
 
 
+@SHARED
 def test_it_tells_two_assets_apart():
     a = {f.identity for f in _findings(_read("Asset_a-multi-stig.cklb"))}
     b = {f.identity for f in _findings(_read("Asset_b-multi-stig.cklb"))}
@@ -115,6 +131,7 @@ def test_it_tells_two_assets_apart():
     assert {i[:2] for i in a} == {i[:2] for i in b}  # same STIGs and rules
 
 
+@SHARED
 @pytest.mark.parametrize("folder,name,expected", [
     *[("cklb", name, True) for name in SAMPLE_NAMES],
     ("ckl", "Asset_a-multi-stig.ckl", False),
@@ -132,24 +149,69 @@ def test_it_sniffs_without_raising(head):
     assert CklbImporter().sniff(head, "x.cklb") is False
 
 
+# --- the fixture ------------------------------------------------------------------------
+
+def test_it_reads_every_rule_of_the_fixture():
+    assert_rules(FIXTURE)
+
+
+def test_it_reads_the_fixtures_evaluate_stig_header_and_times():
+    records = _read(FIXTURE.name, FIXTURES)
+    assert records[0] == ScanInfo(
+        scanner="Evaluate-STIG", scanner_version="1.2410.0",
+        scan_time=datetime(2026, 11, 2, 8, 0, 0, 123456, tzinfo=EASTERN),
+        name="WS01 — Contrôle ✓")
+    chrome = _findings(records)[-1]
+    assert chrome.last_seen == datetime(2026, 11, 2, 8, 5, tzinfo=EASTERN)
+    assert (chrome.asset.ip, chrome.asset.fqdn) == (hazards.IPV6, "ws01.corp.example")
+
+
+def test_it_keeps_hostile_text_as_data():
+    listing = _findings(_read(FIXTURE.name, FIXTURES))[0]
+    assert listing.title == hazards.MARKUP
+    assert listing.evidence.startswith(f"{hazards.FORMULA}\n{hazards.MARKUP} {hazards.SCRIPT}\n"
+                                       f"{hazards.NON_ASCII}")
+    assert listing.extra["comments"] == "Ticket <b>42</b>"
+
+
+def test_it_reads_the_same_findings_as_the_ckl_of_the_same_checklist():
+    # The fixture is the CKL fixture's checklist written by STIG Viewer 3: re-importing
+    # either must update the same POA&M items with the same facts.
+    def facts(findings):
+        return {f.identity: (f.status, f.severity, f.raw_severity, f.title, f.description,
+                             f.solution, f.evidence, f.ccis, f.controls, f.extra, f.last_seen)
+                for f in findings}
+    with CKL_FIXTURE.open("rb") as stream:
+        ckl = _findings(CklImporter().parse(stream, source=CKL_FIXTURE.name))
+    assert facts(_findings(_read(FIXTURE.name, FIXTURES))) == facts(ckl)
+
+
+@pytest.mark.parametrize("path,expected", [
+    (FIXTURE, True), (CKL_FIXTURE, False),
+    *[(FIXTURES.parent.parent / other, False) for other in (
+        "trivy/fixtures/image.json", "grype/fixtures/image.json", "sarif/fixtures/codeql.sarif")],
+], ids=lambda p: getattr(p, "name", str(p)))
+def test_it_recognises_the_fixture_by_content(path, expected):
+    assert CklbImporter().sniff(path.read_bytes()[:65536], "renamed.json") is expected
+
+
 # --- made-up checklists -----------------------------------------------------------
 
 def _document() -> dict:
-    base = json.loads((CKLB / "all-possible-results.cklb").read_text(encoding="utf-8-sig"))
-    return copy.deepcopy(base)
+    return json.loads(FIXTURE.read_text(encoding="utf-8"))
 
 
 def test_it_accepts_a_bom_and_crlf():
     data = b"\xef\xbb\xbf" + json.dumps(_document(), indent=1).replace(
         "\n", "\r\n").encode()
-    assert len(_findings(_parse(data))) == 4
+    assert len(_findings(_parse(data))) == 5
 
 
 def test_it_applies_a_severity_override():
     document = _document()
     rule = document["stigs"][0]["rules"][0]
     rule["overrides"] = {"severity": {"severity": "low", "reason": "compensating control"}}
-    finding = _findings(_parse(document))[0]
+    finding = _findings(_parse(document))[0]  # written medium
     assert finding.severity is Severity.LOW and finding.raw_severity == "medium"
     assert finding.extra["severity_justification"] == "compensating control"
 
@@ -158,7 +220,7 @@ def test_it_makes_a_web_or_database_instance_a_separate_asset():
     document = _document()
     document["target_data"].update(is_web_database=True, web_db_site="Site",
                                    web_db_instance="DB1")
-    assert _findings(_parse(document))[0].asset.key == "asset/site/db1"
+    assert _findings(_parse(document))[0].asset.key == "ws01/site/db1"
 
 
 def test_it_refuses_an_unknown_status_naming_the_rule():

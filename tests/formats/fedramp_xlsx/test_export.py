@@ -9,12 +9,10 @@ import pytest
 from openpoam.domain.poam import Designation, PoamItemData
 from openpoam.formats.fedramp_xlsx import PLUGINS, FedrampXlsxExporter
 from openpoam.formats.fedramp_xlsx import layout
+from openpoam.formats.fedramp_xlsx.layout import TEMPLATE  # the copy the package ships
 from openpoam.formats.registry import Registry
 from tests.formats.fedramp_xlsx.fixture import HOSTILE_DESCRIPTION, HOSTILE_TITLE, rich_document
 from tests.formats.fedramp_xlsx.office import convert
-from tests.paths import REFERENCE
-
-TEMPLATE = REFERENCE / "fedramp" / "FedRAMP-POAM-Template.xlsx"
 # The template's own conditional-format checks of columns M and N (refind() patterns).
 PLANNED = re.compile(r"^(\(\d+\)\s*\d{1,4}[\\/\-]\d{1,2}[\\/\-]\d{1,4}\s*:\s*(.|(.\n.))*\n\n)*"
                      r"(\(\d+\)\s*\d{1,4}[\\/\-]\d{1,2}[\\/\-]\d{1,4}\s*:\s*(.|(.\n.))*)(\n\s)*$")

@@ -8,10 +8,12 @@ import pytest
 from openpoam.domain.poam import Risk, Status
 from openpoam.formats.base import FormatError
 from openpoam.formats.fedramp_xlsx import FedrampXlsxExporter, FedrampXlsxImporter, safezip
+from openpoam.formats.fedramp_xlsx.layout import TEMPLATE
+from tests.formats import hazards
 from tests.formats.fedramp_xlsx.fixture import HOSTILE_TITLE, rich_document
-from tests.paths import REFERENCE
 
-TEMPLATE = REFERENCE / "fedramp" / "FedRAMP-POAM-Template.xlsx"
+# TEMPLATE is the package's own copy of FedRAMP's template (data/SOURCES.md): its example
+# row is a workbook FedRAMP wrote, so these tests need nothing outside the clone.
 
 
 def export(document) -> bytes:
@@ -121,6 +123,31 @@ def _small_workbook(rows: list[list]) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def test_it_reads_hostile_and_empty_cells_of_a_hand_made_workbook():
+    data = _small_workbook([
+        ["V-1", hazards.MARKUP, date(2026, 10, 1), "High", f"(1) 2026-11-01: {hazards.SCRIPT}",
+         "No"],
+        ["V-2", hazards.NON_ASCII, None, None, None, None],
+        ["V-3", "A" * 32_000, date(2026, 10, 1), "Low", None, None],  # Excel's cell limit
+    ])
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    sheet = book["Open POA&M Items"]
+    sheet["B9"] = hazards.FORMULA  # typed as text by another tool: a string cell
+    sheet["B9"].data_type = "s"
+    sheet["A9"] = "V-4"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    result = read(buffer.getvalue(), "hand.xlsx")
+    items = {i.poam_id: i for i in result.document.items}
+    assert items["V-1"].title == hazards.MARKUP
+    assert items["V-1"].milestones[0].description == hazards.SCRIPT
+    assert items["V-2"].title == hazards.NON_ASCII and items["V-2"].detected_on is None
+    assert len(items["V-3"].title) == 32_000
+    assert items["V-4"].title == hazards.FORMULA  # data, never evaluated
+    # An empty required rating is named with its sheet, row and column, not guessed silently.
+    assert any("row 7" in w and "Original Risk Rating" in w for w in result.warnings)
 
 
 def test_it_reports_bad_cells_row_by_row():

@@ -1,14 +1,22 @@
+"""Generic CSV importer: its own fixtures (default mapping with every field and hostile
+text; a tool export with its JSON mapping), mapping rules and row errors."""
+
 import io
+import json
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
 from openpoam.domain.findings import Finding, ResultStatus, ScanInfo, Severity, Target
 from openpoam.formats.base import FormatError
 from openpoam.formats.generic_csv import PLUGINS, GenericCsvImporter, Mapping
-from tests.paths import SAMPLES
+from tests.formats import hazards
+from tests.paths import SAMPLES, shared_files
 
 CSV = PLUGINS[0]
+FIXTURES = Path(__file__).parent / "fixtures"
+OWN_IMPORTERS = ("nessus_csv", "qualys", "openvas")  # CSV exports with importers of their own
 
 SIMPLE = (
     "Asset,Title,Weakness ID,Severity,Port,CVE,CWE,Description,Solution,References,"
@@ -49,6 +57,70 @@ def test_it_reads_rows_with_the_default_mapping():
     ssh = found[2]
     assert ssh.severity is Severity.HIGH  # CVSS 7.5
     assert ssh.port == "" and ssh.status is ResultStatus.PASSED and ssh.cwes == ("CWE-79",)
+
+
+def fixture(name: str, importer=CSV) -> list:
+    with (FIXTURES / name).open("rb") as stream:
+        return list(importer.parse(stream, source=name))
+
+
+def test_it_reads_every_default_column_of_the_fixture():
+    got = fixture("findings.csv")
+    assert CSV.sniff((FIXTURES / "findings.csv").read_bytes(), "findings.csv")
+    assert [r.asset.key for r in got if isinstance(r, Target)] == [
+        "web01", hazards.IPV6, "db01", "db02"]  # db01: scanned, nothing found
+    found = [r for r in got if isinstance(r, Finding)]
+    assert len(found) == 5 == len({f.identity for f in found})
+    listing = found[0]
+    assert listing.scope == "csv:acme scanner" and listing.scanner == "Acme Scanner"
+    assert (listing.asset.ip, listing.asset.fqdn, listing.asset.os) == (
+        "10.20.0.5", "web01.example.gov", "Debian 12")
+    assert (listing.port, listing.protocol, listing.severity) == ("443", "tcp", Severity.HIGH)
+    assert listing.cves == ("CVE-2026-10001", "CVE-2026-10002")
+    assert listing.cwes == ("CWE-548",) and listing.extra["cvss"] == "7.5"
+    assert listing.references == ("https://www.example.org/advisory/1",
+                                  "https://www.example.org/advisory/2")
+    assert listing.first_seen == datetime(2026, 10, 1)
+    assert listing.last_seen == datetime(2026, 11, 2, 8, 0, tzinfo=timezone.utc)
+    assert found[1].port == "8443" and found[1].cwes == ("CWE-548",)  # 'tcp/8443', '548'
+
+
+def test_it_keeps_hostile_text_as_data():
+    listing = [r for r in fixture("findings.csv") if isinstance(r, Finding)][0]
+    assert listing.title == hazards.MARKUP
+    assert listing.description == (f"Browsing /admin shows every file. {hazards.SCRIPT}\n"
+                                   f"{hazards.NON_ASCII}")
+    assert listing.evidence == hazards.FORMULA
+
+
+def test_it_reads_the_fixtures_statuses_scores_and_ipv6_assets():
+    found = {f.weakness_id: f for f in fixture("findings.csv") if isinstance(f, Finding)}
+    dns = found["DNS-AMP"]
+    assert (dns.asset.key, dns.port, dns.protocol) == (hazards.IPV6, "53", "udp")
+    assert dns.severity is Severity.MODERATE  # CVSS 5.3
+    assert found["SSH-1"].status is ResultStatus.NOT_APPLICABLE  # false positive
+    assert found["SSH-1"].severity is Severity.INFO and found["SSH-1"].port == ""
+    assert found["TLS-1"].status is ResultStatus.PASSED
+
+
+def test_it_reads_a_tool_export_through_its_json_mapping():
+    mapping = Mapping.from_dict(json.loads((FIXTURES / "acme-mapping.json").read_text()))
+    importer = GenericCsvImporter(mapping)
+    found = [r for r in fixture("acme-export.csv", importer) if isinstance(r, Finding)]
+    bad, other = found
+    assert bad.identity == ("csv:acme-scanner", "C-9", "srv1", "", "")
+    assert (bad.severity, bad.status) == (Severity.CRITICAL, ResultStatus.OPEN)
+    assert bad.first_seen == datetime(2026, 4, 3)  # day first, as the mapping says
+    assert bad.evidence == "=1+1"  # kept as data: the exporters guard it
+    assert (other.severity, other.status) == (Severity.INFO, ResultStatus.PASSED)
+    assert other.first_seen == datetime(2026, 4, 3, 10, 30)
+
+
+def test_it_reads_a_huge_cell_whole_or_cut_with_a_marker():
+    text = "Host,Title,Evidence\nh,t," + "A" * 200_000 + "\n"
+    evidence = [r for r in parse_text(text) if isinstance(r, Finding)][0].evidence
+    assert evidence == "A" * 200_000 or (evidence.startswith("A" * 1000)
+                                         and "truncated" in evidence)
 
 
 def test_it_falls_back_to_cve_then_title_for_the_weakness_id():
@@ -117,10 +189,15 @@ def test_it_sniffs_only_generic_files():
     assert not CSV.sniff(b"Host,Description\nh,d\n", "x.csv")
     assert not CSV.sniff(b"\xff\xfe\x00", "x.csv")
     assert not CSV.sniff(b"poam_id,title,system_name,asset,severity\n", "plan.csv")
-    # CSV exports with importers of their own are left alone
-    for folder in ("nessus_csv", "qualys", "openvas"):
-        for path in (SAMPLES / folder).glob("*.csv"):
-            assert not CSV.sniff(path.read_bytes()[:65536], path.name), path.name
+
+
+@pytest.mark.parametrize("path", [
+    *(p for folder in OWN_IMPORTERS for p in sorted((FIXTURES.parent.parent / folder /
+                                                     "fixtures").glob("*.csv"))),
+    *(pytest.param(p, marks=pytest.mark.shared) for folder in OWN_IMPORTERS
+      for p in shared_files(SAMPLES / folder, "*.csv"))], ids=lambda p: p.name)
+def test_it_leaves_csv_exports_with_importers_of_their_own_alone(path):
+    assert not CSV.sniff(path.read_bytes()[:65536], path.name)
 
 
 def test_it_keeps_identity_when_severity_and_text_change():

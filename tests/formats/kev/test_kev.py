@@ -11,6 +11,7 @@ import pytest
 
 from openpoam.formats.base import FormatError
 from openpoam.formats.kev import PLUGINS, looks_like_kev, read_kev
+from tests.formats import hazards
 
 FIXTURE = Path(__file__).with_name("known_exploited_vulnerabilities.json")
 
@@ -61,6 +62,15 @@ def test_it_accepts_a_byte_order_mark_and_missing_optional_fields():
     catalog = read(b"\xef\xbb\xbf" + json.dumps(data).encode())
     entry = catalog.get("CVE-2021-44228")
     assert entry.ransomware is None and entry.cwes == () and entry.name == ""
+
+
+def test_it_keeps_hostile_text_as_data():
+    data = fixture_data()
+    data["vulnerabilities"][0].update(vulnerabilityName=f"{hazards.MARKUP} {hazards.SCRIPT}",
+                                      vendorProject=hazards.NON_ASCII, product=hazards.FORMULA)
+    entry = read(data).get("CVE-2021-44228")
+    assert entry.name == f"{hazards.MARKUP} {hazards.SCRIPT}"
+    assert (entry.vendor, entry.product) == (hazards.NON_ASCII, hazards.FORMULA)
 
 
 def test_it_keeps_the_stricter_due_date_when_a_cve_repeats():

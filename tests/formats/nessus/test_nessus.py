@@ -1,4 +1,5 @@
-"""Tenable Nessus .nessus importer: every sample, compliance results, errors, identity."""
+"""Tenable Nessus .nessus importer: its own fixtures (every field, compliance results, hostile
+text), errors, identity; and the shared sample corpus when ../shared is present."""
 
 import io
 from datetime import datetime, timezone
@@ -10,11 +11,14 @@ from openpoam.domain.findings import Finding, ResultStatus, ScanInfo, Severity, 
 from openpoam.formats.base import FormatError, ScanImporter
 from openpoam.formats.nessus import PLUGINS
 from openpoam.formats.scan_common import TEXT_LIMIT
+from tests.formats import hazards
 from tests.paths import SAMPLES
 
 IMPORTER = PLUGINS[0]
 FOLDER = SAMPLES / "nessus"
 FIXTURES = Path(__file__).parent / "fixtures"
+HAZARDS = FIXTURES / "hazards.nessus"
+SHARED = pytest.mark.shared
 
 
 def records(path: Path):
@@ -30,9 +34,9 @@ def findings(recs) -> list[Finding]:
     return [r for r in recs if isinstance(r, Finding)]
 
 
-def by_id(recs, weakness_id: str, key: str | None = None) -> Finding:
+def by_id(recs, weakness_id: str, key: str | None = None, port: str | None = None) -> Finding:
     hits = [f for f in findings(recs) if f.weakness_id == weakness_id
-            and (key is None or f.asset.key == key)]
+            and (key is None or f.asset.key == key) and (port is None or f.port == port)]
     assert len(hits) == 1, hits
     return hits[0]
 
@@ -55,6 +59,87 @@ def test_it_is_a_scan_importer_with_a_key():
     assert IMPORTER.key == "nessus"
 
 
+# --- the fixture: every field, three kinds of host, hostile text -----------------
+
+def test_it_reads_the_fixtures_hosts_and_scan():
+    recs = records(HAZARDS)
+    keys = [r.asset.key for r in recs if isinstance(r, Target)]
+    assert keys == ["web01.example.gov", hazards.IPV6, "6f1d8a42-0c3b-4e8f-9a7d-2b5c1e0f3a64"]
+    web = [r.asset for r in recs if isinstance(r, Target)][0]
+    assert (web.ip, web.fqdn, web.netbios, web.mac, web.os) == (
+        "10.20.0.5", "Web01.Example.gov", "WEB01", "00:50:56:aa:bb:cc",
+        "Linux Kernel 6.1 on Debian 12")
+    info = [r for r in recs if isinstance(r, ScanInfo)]
+    assert info == [ScanInfo(scanner="Nessus", scanner_version="10.7.1",
+                             scan_time=datetime(2026, 11, 2, 8, 0),
+                             name="Monthly scan — Contrôle ✓")]
+    assert len(findings(recs)) == 8
+
+
+def test_it_reads_every_field_of_a_report_item():
+    listing = by_id(records(HAZARDS), "142960", port="443")
+    assert listing.port == "443" and listing.protocol == "tcp"  # written "TCP"
+    assert listing.cves == ("CVE-2026-10001", "CVE-2026-10002", "CVE-2026-10003")
+    assert listing.cwes == ("CWE-548", "CWE-200")
+    assert listing.references == ("IAVA:2026-A-0001", "BID:123456",
+                                  "https://www.example.org/advisory/1",
+                                  "https://www.example.org/advisory/2")
+    assert listing.solution == "Turn directory listing off."
+    assert listing.description.startswith("The web server lists a directory.\n\nBrowsing")
+    assert listing.last_seen == datetime(2026, 11, 2, 8, 45, 10)
+    assert listing.extra == {
+        "plugin_family": "Web Servers", "service": "www", "risk_factor": "High",
+        "cvss3_base_score": 7.5, "cvss3_vector": "CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N",
+        "cvss2_base_score": 5.0, "cvss2_vector": "CVSS2#AV:N/AC:L/Au:N/C:P/I:N/A:N",
+        "vpr_score": 5.9, "epss_score": 0.0123, "exploit_available": "true",
+        "plugin_publication_date": "2026-01-15", "plugin_modification_date": "2026-10-01",
+        "cpe": ["cpe:/a:apache:http_server", "cpe:/o:debian:debian_linux"]}
+
+
+def test_it_merges_a_duplicate_item_and_keeps_each_port_apart():
+    found = [f for f in findings(records(HAZARDS)) if f.weakness_id == "142960"]
+    assert sorted(f.port for f in found) == ["443", "8443"]
+    merged = by_id(found, "142960", port="443")
+    assert merged.severity == Severity.CRITICAL and merged.raw_severity == "4"
+    assert merged.evidence.endswith("reported again on the same port")
+
+
+def test_it_keeps_hostile_text_as_data():
+    listing = by_id(records(HAZARDS), "142960", port="443")
+    assert listing.title == hazards.MARKUP
+    assert hazards.SCRIPT in listing.description and hazards.NON_ASCII in listing.description
+    assert listing.evidence.startswith(hazards.FORMULA)
+
+
+def test_it_reads_empty_and_missing_fields_as_empty():
+    ssh = by_id(records(HAZARDS), "70658")
+    assert (ssh.description, ssh.solution, ssh.evidence, ssh.cves) == ("", "", "", ())
+    assert ssh.severity == Severity.LOW
+
+
+def test_it_reads_an_ipv6_host_udp_and_host_level_items():
+    recs = records(HAZARDS)
+    dns = by_id(recs, "35450")
+    assert (dns.asset.key, dns.asset.ip, dns.port, dns.protocol) == (
+        hazards.IPV6, hazards.IPV6, "53", "udp")
+    assert dns.last_seen == datetime(2026, 11, 2, 8, 0, tzinfo=timezone.utc)  # epoch stamp
+    icmp = by_id(recs, "10114")
+    assert (icmp.port, icmp.protocol) == ("", "icmp")
+
+
+def test_it_keys_an_agent_on_its_uuid_and_reads_msft_references():
+    patch = by_id(records(HAZARDS), "97833")
+    assert patch.asset.key == "6f1d8a42-0c3b-4e8f-9a7d-2b5c1e0f3a64"
+    assert patch.asset.fqdn == "laptop-17.corp.example"
+    assert patch.references == ("MSFT:MS17-010",) and patch.cves == ("CVE-2017-0143",)
+
+
+def test_it_yields_informational_items_as_open_info_findings():
+    info = [f for f in findings(records(HAZARDS)) if f.severity == Severity.INFO]
+    assert sorted(f.weakness_id for f in info) == ["11936", "19506"]
+    assert {f.status for f in info} == {ResultStatus.OPEN}
+
+
 # Counts read from the samples: (targets, findings, findings above info, scanner version).
 EXPECTED = {
     "example.nessus": (1, 230, 95, "7.1.1"),
@@ -65,6 +150,7 @@ EXPECTED = {
 }
 
 
+@SHARED
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_it_reads_every_sample(name):
     path = FOLDER / name
@@ -83,10 +169,12 @@ def test_it_reads_every_sample(name):
     assert len({f.identity for f in found}) == total
 
 
+@SHARED
 def test_it_covers_every_sample_in_the_folder():
     assert sorted(p.name for p in FOLDER.iterdir()) == sorted(EXPECTED)
 
 
+@SHARED
 def test_it_reads_an_agent_scan_with_host_uuid_key_and_real_values():
     recs = records(FOLDER / "example.nessus")
     flash = by_id(recs, "105175")
@@ -106,6 +194,7 @@ def test_it_reads_an_agent_scan_with_host_uuid_key_and_real_values():
     assert info.name == "Test Agent Scan"
 
 
+@SHARED
 def test_it_yields_info_items_as_open_info_findings():
     found = findings(records(FOLDER / "nessus_v_unknown.xml"))
     info = [f for f in found if f.severity == Severity.INFO]
@@ -113,6 +202,7 @@ def test_it_yields_info_items_as_open_info_findings():
     assert {f.status for f in info} == {ResultStatus.OPEN}
 
 
+@SHARED
 def test_it_reads_cwe_in_both_spellings_and_epoch_host_times():
     recs = records(FOLDER / "nessus_with_cwe-.nessus")
     php = by_id(recs, "31649")
@@ -128,6 +218,7 @@ def test_it_reads_cwe_in_both_spellings_and_epoch_host_times():
     assert {f.cwes for f in ssh} == {("CWE-200",)}
 
 
+@SHARED
 def test_it_reads_tenable_was_urls_and_upper_case_protocol():
     recs = records(FOLDER / "nessus_was_many_vuln.xml")
     xss = by_id(recs, "98104")
@@ -141,12 +232,14 @@ def test_it_reads_tenable_was_urls_and_upper_case_protocol():
     assert info.scanner == "Tenable Web App Scanning"
 
 
+@SHARED
 def test_it_keys_hosts_on_netbios_then_ip():
     keys = {r.asset.key for r in records(FOLDER / "nessus_report_local_3.nessus")
             if isinstance(r, Target)}
     assert keys == {"192.168.2.104", "192.168.2.101", "mike-macbook"}
 
 
+@SHARED
 def test_it_maps_port_zero_to_host_level():
     found = findings(records(FOLDER / "nessus_v_unknown.xml"))
     assert any(f.port == "" for f in found)
@@ -233,6 +326,7 @@ def test_it_prefers_fqdn_to_ip_so_dhcp_moves_do_not_split_items():
     assert a.identity == b.identity == ("tenable", "10001", "ws1.corp", "443", "tcp")
 
 
+@SHARED
 def test_it_reads_the_same_file_twice_to_the_same_identities():
     first = {f.identity for f in findings(records(FOLDER / "nessus_v_unknown.xml"))}
     again = {f.identity for f in findings(records(FOLDER / "nessus_v_unknown.xml"))}
@@ -266,18 +360,15 @@ def test_it_reports_an_unparseable_host_date():
 
 
 def test_it_refuses_another_xml_format():
-    other = SAMPLES / "openvas" / "one_vuln.xml"
-    assert not IMPORTER.sniff(other.read_bytes()[:65536], other.name)
+    other = b'<?xml version="1.0"?><report id="r1"><report><results/></report></report>'
+    assert not IMPORTER.sniff(other, "one_vuln.xml")
     with pytest.raises(FormatError) as error:
-        records(other)
+        parse_bytes(other, "one_vuln.xml")
     assert "NessusClientData_v2" in str(error.value)
 
 
 def test_it_refuses_entity_declarations():
-    data = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
-            b'<NessusClientData_v2><Report/></NessusClientData_v2>')
-    with pytest.raises(FormatError):
-        parse_bytes(data)
+    hazards.assert_refuses_entities(IMPORTER, HAZARDS.read_bytes(), "hostile.nessus")
 
 
 @pytest.mark.parametrize("head", [b"", b"\x00\xff\xfe garbage", b"<", b"Plugin ID,CVE\n",
@@ -287,8 +378,7 @@ def test_it_sniffs_garbage_without_raising(head):
 
 
 def test_it_sniffs_by_content_not_name():
-    head = (FOLDER / "nessus_v_unknown.xml").read_bytes()[:65536]
-    assert IMPORTER.sniff(head, "whatever.bin")
+    assert IMPORTER.sniff(HAZARDS.read_bytes()[:65536], "whatever.bin")
 
 
 def test_it_yields_a_target_for_a_host_without_properties():
@@ -300,17 +390,13 @@ def test_it_yields_a_target_for_a_host_without_properties():
 
 
 def test_it_keeps_only_identity_for_findings_below_the_brief_threshold():
-    from openpoam.formats.nessus.parser import NessusImporter
-    from tests.paths import SAMPLES
-
-    path = SAMPLES / "nessus" / "example.nessus"
-    full = [r for r in NessusImporter().parse(path.open("rb"), source=path.name)
-            if isinstance(r, Finding)]
-    brief = [r for r in NessusImporter().parse(path.open("rb"), source=path.name,
-                                                brief_below=Severity.LOW)
-             if isinstance(r, Finding)]
+    full = findings(records(HAZARDS))
+    with HAZARDS.open("rb") as stream:
+        brief = findings(IMPORTER.parse(stream, source=HAZARDS.name, brief_below=Severity.LOW))
     assert [f.identity for f in brief] == [f.identity for f in full]
     info = [f for f in brief if f.severity is Severity.INFO and f.weakness_id != "19506"]
-    assert info and all(not f.description and not f.extra for f in info)
+    assert info and all(not f.evidence and not f.extra for f in info)
+    assert by_id(brief, "19506").evidence  # it carries the scanner version
     kept = [f for f in brief if f.severity is not Severity.INFO]
-    assert kept and all(f.description for f in kept)
+    assert kept and all(f.extra["plugin_family"] for f in kept)
+    assert by_id(brief, "142960", port="443").description

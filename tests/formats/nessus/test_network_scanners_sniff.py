@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from openpoam.formats import registry
 from openpoam.formats.base import FormatError
-from tests.paths import SAMPLES
+from tests.paths import REPO, SAMPLES, shared_files
 
 MODULES = ("openpoam.formats.nessus", "openpoam.formats.nessus_csv",
            "openpoam.formats.openvas", "openpoam.formats.qualys")
@@ -27,17 +27,27 @@ def test_it_registers_six_scan_importers_with_distinct_keys():
                                               "openvas-xml", "qualys-csv", "qualys-xml"]
 
 
-def all_samples():
-    return sorted(p for p in SAMPLES.glob("*/*") if p.is_file())
-
-
-@pytest.mark.parametrize("path", all_samples(), ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_it_sniffs_each_sample_to_at_most_its_own_importer(path):
+def claims(path) -> list[str]:
     head = path.read_bytes()[:65536]
-    claims = [key for key, importer in built().scan_importers.items()
-              if importer.sniff(head, path.name)]
+    return [key for key, importer in built().scan_importers.items()
+            if importer.sniff(head, path.name)]
+
+
+FIXTURES = sorted(p for p in (REPO / "tests" / "formats").glob("*/fixtures/*") if p.is_file())
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: f"{p.parent.parent.name}/{p.name}")
+def test_it_sniffs_each_fixture_to_at_most_its_own_importer(path):
+    expected = OWNER.get(path.parent.parent.name, {}).get(path.suffix)
+    assert claims(path) == ([expected] if expected else [])
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("path", shared_files(SAMPLES, "*/*"),
+                         ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_it_sniffs_each_sample_to_at_most_its_own_importer(path):
     expected = OWNER.get(path.parent.name, {}).get(path.suffix)
-    assert claims == ([expected] if expected else [])
+    assert claims(path) == ([expected] if expected else [])
 
 
 IMPORTERS = sorted(built().scan_importers.items())

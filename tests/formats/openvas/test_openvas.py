@@ -1,4 +1,5 @@
-"""OpenVAS / Greenbone importers: XML and CSV samples, identity, errors."""
+"""OpenVAS / Greenbone importers: their own XML and CSV fixtures (every field, hostile text),
+identity, errors; the shared sample corpus when ../shared is present."""
 
 import io
 from datetime import datetime, timezone
@@ -10,10 +11,13 @@ from openpoam.domain.findings import Finding, ResultStatus, ScanInfo, Severity, 
 from openpoam.formats.base import FormatError, ScanImporter
 from openpoam.formats.openvas import PLUGINS
 from openpoam.formats.openvas.parser import parse_tags, split_port
+from tests.formats import hazards
 from tests.paths import SAMPLES
 
 XML, CSV = PLUGINS
 FOLDER = SAMPLES / "openvas"
+FIXTURES = Path(__file__).parent / "fixtures"
+SHARED = pytest.mark.shared
 
 
 def records(path: Path, importer=None):
@@ -48,6 +52,101 @@ def test_it_has_two_importers_with_distinct_keys():
     assert all(isinstance(p, ScanImporter) for p in PLUGINS)
 
 
+# --- the fixtures: one report as XML and as CSV -------------------------------------
+
+LISTING = "1.3.6.1.4.1.25623.1.0.900001"
+
+
+def one(found, oid: str, port: str | None = None) -> Finding:
+    hits = [f for f in found if f.weakness_id == oid and (port is None or f.port == port)]
+    assert len(hits) == 1, hits
+    return hits[0]
+
+
+@pytest.mark.parametrize("name,importer,hosts,total", [
+    ("report.xml", XML, 3, 5), ("report.csv", CSV, 2, 3)])
+def test_it_reads_its_fixtures(name, importer, hosts, total):
+    path = FIXTURES / name
+    assert [p.sniff(path.read_bytes(), name) for p in PLUGINS] == [p is importer for p in PLUGINS]
+    recs = records(path)
+    found = findings(recs)
+    assert len([r for r in recs if isinstance(r, Target)]) == hosts
+    assert len(found) == total == len({f.identity for f in found})
+    assert all(f.scope == "openvas" for f in found)
+
+
+def test_it_reads_every_field_of_an_xml_result():
+    recs = records(FIXTURES / "report.xml")
+    listing = one(findings(recs), LISTING, "443")
+    assert (listing.asset.key, listing.asset.ip, listing.asset.fqdn) == (
+        "web01.example.gov", "10.20.0.5", "web01.example.gov")
+    assert listing.description.endswith("Impact:\nFiles are disclosed.\n\nDetection:\n"
+                                        "Sends a request.")
+    assert listing.solution == "Turn directory listing off."
+    assert listing.cves == ("CVE-2026-10001", "CVE-2026-10002")
+    assert listing.references == ("https://www.example.org/advisory/1",
+                                  "CERT-BUND:WID-SEC-2026-0001")
+    assert listing.extra["gvm_asset_id"] == "5a1b2c3d-0000-4000-8000-00000000000a"
+    assert (listing.extra["qod"], listing.extra["epss_score"]) == (80.0, 0.0123)
+    assert listing.extra["cvss_base_v3_score"] == 7.5
+    assert listing.extra["solution_type"] == "Mitigation"
+    assert listing.source_ref == "res-1"
+    info = [r for r in recs if isinstance(r, ScanInfo)][0]
+    assert info.name == "Monthly scan — Contrôle ✓"
+    assert info.scan_time == datetime(2026, 11, 2, 7, 0, tzinfo=timezone.utc)
+
+
+def test_it_merges_a_repeated_result_and_keeps_each_port_apart():
+    found = findings(records(FIXTURES / "report.xml"))
+    merged = one(found, LISTING, "443")
+    assert merged.severity == Severity.CRITICAL  # 9.1 on the repeat
+    assert merged.evidence.endswith("reported again on the same port")
+    assert one(found, LISTING, "8443").evidence == ""
+
+
+@pytest.mark.parametrize("name", ["report.xml", "report.csv"])
+def test_it_keeps_hostile_text_as_data(name):
+    listing = one(findings(records(FIXTURES / name)), LISTING, "443")
+    assert listing.title == hazards.MARKUP
+    assert hazards.SCRIPT in listing.description and hazards.NON_ASCII in listing.description
+    assert listing.evidence.startswith(hazards.FORMULA)
+
+
+def test_it_reads_ipv6_older_refs_log_results_and_false_positives():
+    found = findings(records(FIXTURES / "report.xml"))
+    dns = one(found, "1.3.6.1.4.1.25623.1.0.900002")
+    assert (dns.asset.key, dns.port, dns.protocol) == (hazards.IPV6, "53", "udp")
+    assert dns.cves == ("CVE-2006-0987", "CVE-2006-0988")
+    assert dns.references == ("https://www.example.org/dns", "CERT-BUND:CB-K2006/0001")
+    log = one(found, "1.3.6.1.4.1.25623.1.0.105937")
+    assert (log.severity, log.status, log.port) == (Severity.INFO, ResultStatus.OPEN, "")
+    overridden = one(found, "1.3.6.1.4.1.25623.1.0.80091")
+    assert overridden.status == ResultStatus.NOT_APPLICABLE
+
+
+def test_it_yields_the_fixtures_host_without_results_as_a_target():
+    targets = [r.asset for r in records(FIXTURES / "report.xml") if isinstance(r, Target)]
+    assert targets[-1].key == "db01.example.gov" and targets[-1].ip == "10.20.0.9"
+
+
+def test_it_gives_the_fixtures_xml_and_csv_the_same_identities():
+    from_xml = {f.identity for f in findings(records(FIXTURES / "report.xml"))
+                if f.status == ResultStatus.OPEN and f.port != "8443"}
+    from_csv = {f.identity for f in findings(records(FIXTURES / "report.csv"))}
+    assert from_xml == from_csv
+
+
+def test_it_reads_every_column_of_the_csv():
+    found = findings(records(FIXTURES / "report.csv"))
+    listing = one(found, LISTING)
+    assert listing.cves == ("CVE-2026-10001", "CVE-2026-10002")
+    assert listing.solution == "Turn directory listing off."
+    assert listing.last_seen == datetime(2026, 11, 2, 8, 0, tzinfo=timezone.utc)
+    assert listing.extra["epss_score"] == 0.0123 and listing.extra["qod"] == 80.0
+    assert listing.source_ref == "res-1"
+    assert one(found, "1.3.6.1.4.1.25623.1.0.105937").severity == Severity.INFO
+
+
 # (importer, targets, findings, findings above info)
 EXPECTED = {
     "many_vuln.xml": (XML, 1, 44, 44),
@@ -58,6 +157,7 @@ EXPECTED = {
 }
 
 
+@SHARED
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_it_reads_every_sample(name):
     importer, hosts, total, above_info = EXPECTED[name]
@@ -75,10 +175,12 @@ def test_it_reads_every_sample(name):
     assert len({f.identity for f in found}) == total
 
 
+@SHARED
 def test_it_covers_every_sample_in_the_folder():
     assert sorted(p.name for p in FOLDER.iterdir()) == sorted(EXPECTED)
 
 
+@SHARED
 def test_it_reads_real_values_from_a_gvm_report():
     recs = records(FOLDER / "many_vuln.xml")
     rexec = [f for f in findings(recs) if f.weakness_id == "1.3.6.1.4.1.25623.1.0.100111"][0]
@@ -96,6 +198,7 @@ def test_it_reads_real_values_from_a_gvm_report():
     assert info.scan_time == datetime(2023, 9, 26, 10, 50, 34, tzinfo=timezone.utc)
 
 
+@SHARED
 def test_it_reads_general_ports_as_host_level():
     firefox = findings(records(FOLDER / "one_vuln.xml"))[0]
     assert (firefox.port, firefox.protocol) == ("", "tcp")
@@ -105,6 +208,7 @@ def test_it_reads_general_ports_as_host_level():
     assert firefox.asset.key == "10.0.101.2"
 
 
+@SHARED
 def test_it_reads_newer_severities_epss_and_solution_type():
     kb = findings(records(FOLDER / "report_detail_v2.xml"))[0]
     assert len(kb.cves) == 93
@@ -116,6 +220,7 @@ def test_it_reads_newer_severities_epss_and_solution_type():
     assert kb.severity == Severity.CRITICAL
 
 
+@SHARED
 def test_it_gives_the_xml_and_csv_of_one_report_the_same_identity():
     from_xml = findings(records(FOLDER / "report_detail_v2.xml"))[0]
     from_csv = findings(records(FOLDER / "report_detail_v2.csv"))[0]
@@ -125,6 +230,7 @@ def test_it_gives_the_xml_and_csv_of_one_report_the_same_identity():
     assert set(from_csv.cves) == set(from_xml.cves)
 
 
+@SHARED
 def test_it_reads_log_results_as_info_from_csv():
     found = findings(records(FOLDER / "report_using_openVAS.csv"))
     timestamps = [f for f in found if f.weakness_id == "1.3.6.1.4.1.25623.1.0.80091"][0]
@@ -179,14 +285,18 @@ def test_it_reports_a_bad_csv_timestamp_with_row_and_field():
 
 
 def test_it_refuses_other_formats():
-    nessus = SAMPLES / "nessus" / "nessus_was_many_vuln.xml"
-    assert not XML.sniff(nessus.read_bytes()[:65536], nessus.name)
+    nessus = b'<?xml version="1.0"?><NessusClientData_v2><Report name="r"/></NessusClientData_v2>'
+    assert not XML.sniff(nessus, "scan.xml")
     with pytest.raises(FormatError):
-        records(nessus, XML)
-    qualys = SAMPLES / "qualys" / "Qualys_Sample_Report.csv"
-    assert not CSV.sniff(qualys.read_bytes()[:65536], qualys.name)
+        list(XML.parse(io.BytesIO(nessus), source="scan.xml"))
+    qualys = b'"IP","DNS","NetBIOS","QID","Title","Severity","Port","Protocol"\n'
+    assert not CSV.sniff(qualys, "qualys.csv")
     with pytest.raises(FormatError):
-        records(qualys, CSV)
+        list(CSV.parse(io.BytesIO(qualys), source="qualys.csv"))
+
+
+def test_it_refuses_entity_declarations():
+    hazards.assert_refuses_entities(XML, (FIXTURES / "report.xml").read_bytes())
 
 
 @pytest.mark.parametrize("head", [b"", b"\x00\x01", b"<report>", b"IP,Port\n", b"<"])

@@ -1,11 +1,13 @@
-"""OSCAL POA&M import (JSON and XML), round trips, and an independent consumer."""
+"""OSCAL POA&M import (JSON and XML): a plan written by another tool (fixtures/), round trips,
+an independent consumer; NIST's and FedRAMP's own examples when ../shared is present."""
 
 from __future__ import annotations
 
 import copy
 import io
 import json
-from datetime import date
+from datetime import date, datetime, timezone
+from pathlib import Path
 
 import pytest
 
@@ -22,9 +24,13 @@ from openpoam.formats import registry
 from openpoam.formats.base import FormatError
 from openpoam.formats.oscal import PLUGINS
 from tests.formats.oscal.fixtures import minimal_document, rich_document
+from tests.formats import hazards
 from tests.paths import REFERENCE
 
 OSCAL = REFERENCE / "oscal"
+FIXTURES = Path(__file__).parent / "fixtures"
+OTHER = "other-tool-poam"
+SHARED = pytest.mark.shared
 NIST = "ifa_plan-of-action-and-milestones"
 FEDRAMP = "FedRAMP-POAM-OSCAL-Template-rev5"
 EXPORTERS = {p.key: p for p in PLUGINS if hasattr(p, "write")}
@@ -42,8 +48,8 @@ def read(raw: bytes, key: str, source: str = "poam"):
     return IMPORTERS[key].read(io.BytesIO(raw), source=source)
 
 
-def read_reference(name: str, key: str):
-    path = OSCAL / f"{name}.{EXT[key]}"
+def read_reference(name: str, key: str, folder: Path = OSCAL):
+    path = folder / f"{name}.{EXT[key]}"
     with path.open("rb") as stream:
         return IMPORTERS[key].read(stream, source=path.name)
 
@@ -102,8 +108,72 @@ def test_it_reads_json_and_xml_exports_to_the_same_document():
         read(write(document, "oscal-xml"), "oscal-xml")
 
 
+# -- a plan written by another tool ----------------------------------------------------
+
+@pytest.mark.parametrize("key", ["oscal-json", "oscal-xml"])
+def test_it_imports_another_tools_fedramp_plan(key):
+    document = read_reference(OTHER, key, FIXTURES)
+    system = document.system
+    assert system.framework.is_fedramp
+    assert (system.name, system.acronym, system.organization, system.uuid) == (
+        "Example Cloud Platform", "ECP", "Example Cloud LLC", "F26110201")
+    scan, mfa = document.items
+    assert (scan.poam_id, mfa.poam_id) == ("V-1", "A-7")
+    assert scan.controls == [ControlRef(Catalog.NIST_800_53_R5, "SI-2"),
+                             ControlRef(Catalog.NIST_800_53_R5, "AC-6(1)")]
+    assert scan.source is Source.VULNERABILITY_SCAN
+    assert (scan.source_detail, scan.source_identifier) == ("Nessus Professional", "142960")
+    assert [(a.name, a.ip, a.fqdn) for a in scan.assets] == [
+        ("web01", "10.20.0.5", "web01.example.gov"), ("dns01", hazards.IPV6, "")]
+    assert (scan.original_risk, scan.adjusted_risk) == (Risk.HIGH, Risk.MODERATE)
+    assert scan.risk_adjustment_rationale == "A WAF blocks /admin from outside."
+    assert scan.cves == ["CVE-2026-10001", "CVE-2026-10002"]
+    assert scan.vendor_dependency and scan.vendor_last_checkin == date(2026, 10, 10)
+    assert (scan.detected_on, scan.scheduled_completion) == (date(2026, 10, 1),
+                                                            date(2026, 10, 31))
+    assert scan.planned_remediation == "Turn directory listing off on every web server."
+    assert scan.resources_required == "Two hours of an administrator."
+    assert [(m.description, m.current_due) for m in scan.milestones] == [
+        ("Change the configuration", date(2026, 10, 15)), ("Rescan", date(2026, 10, 25))]
+    assert scan.history[0].at == datetime(2026, 10, 10, tzinfo=timezone.utc)
+    assert mfa.source is Source.THIRD_PARTY_ASSESSMENT and mfa.assets == []
+    assert (mfa.original_risk, mfa.status) == (Risk.LOW, Status.OPEN)
+
+
+@pytest.mark.parametrize("key", ["oscal-json", "oscal-xml"])
+def test_it_keeps_another_tools_hostile_text_as_data(key):
+    scan = read_reference(OTHER, key, FIXTURES).items[0]
+    assert scan.title == hazards.MARKUP
+    assert hazards.SCRIPT in scan.weakness_description
+    assert hazards.NON_ASCII in scan.weakness_description
+
+
+def test_it_reads_the_same_plan_from_another_tools_json_and_xml():
+    assert read_reference(OTHER, "oscal-json", FIXTURES) == \
+        read_reference(OTHER, "oscal-xml", FIXTURES)
+
+
+def test_it_finds_fedramp_rule_violations_in_another_tools_plan():
+    from openpoam.formats.oscal import fedramp_violations
+    problems = fedramp_violations(json.loads((FIXTURES / f"{OTHER}.json").read_bytes()))
+    # V-1: detected 2026-10-01, high risk, due 2026-10-31: within the 30 days.
+    assert not any("V-1" in p and "FedRAMP allows" in p for p in problems)
+    # A-7: detected 2026-09-15, low risk, due 2027-03-15: beyond 180 days.
+    assert any("A-7" in p and "FedRAMP allows 180 days" in p for p in problems)
+    # V-1's second milestone is timed by a date range, not an on-date.
+    assert any("V-1" in p and "milestone 2 has no date" in p for p in problems)
+
+
+def test_it_refuses_entity_declarations_in_another_tools_xml():
+    raw = hazards.with_doctype((FIXTURES / f"{OTHER}.xml").read_bytes())
+    with pytest.raises(FormatError, match="entities") as caught:
+        read(raw, "oscal-xml", "hostile.xml")
+    assert caught.value.source == "hostile.xml"
+
+
 # -- reference files ------------------------------------------------------------------
 
+@SHARED
 @pytest.mark.parametrize("key", ["oscal-json", "oscal-xml"])
 def test_it_imports_nists_example(key):
     document = read_reference(NIST, key)
@@ -121,6 +191,7 @@ def test_it_imports_nists_example(key):
     assert second.planned_remediation.startswith("The GoodRead Product Team")
 
 
+@SHARED
 @pytest.mark.parametrize("key", ["oscal-json", "oscal-xml"])
 def test_it_imports_fedramps_template(key):
     document = read_reference(FEDRAMP, key)
@@ -143,6 +214,7 @@ def test_it_imports_fedramps_template(key):
     assert v2.vendor_last_checkin == date(2020, 7, 7)
 
 
+@SHARED
 def test_it_finds_fedramp_rule_violations_in_fedramps_own_template():
     from openpoam.formats.oscal import fedramp_violations
     data = json.loads((OSCAL / f"{FEDRAMP}.json").read_bytes())
@@ -152,6 +224,7 @@ def test_it_finds_fedramp_rule_violations_in_fedramps_own_template():
     assert any("V-1" in p and "milestone 1 has no date" in p for p in problems)
 
 
+@SHARED
 def test_it_reads_the_same_items_from_the_fedramp_json_and_xml_templates():
     from_json = read_reference(FEDRAMP, "oscal-json")
     from_xml = read_reference(FEDRAMP, "oscal-xml")
@@ -161,9 +234,11 @@ def test_it_reads_the_same_items_from_the_fedramp_json_and_xml_templates():
         assert [m.current_due for m in a.milestones] == [m.current_due for m in b.milestones]
 
 
-@pytest.mark.parametrize("name", [NIST, FEDRAMP])
-def test_it_re_exports_imported_reference_files_as_valid_oscal(name):
-    document = read_reference(name, "oscal-json")
+@pytest.mark.parametrize("name,folder", [
+    (OTHER, FIXTURES),
+    pytest.param(NIST, OSCAL, marks=SHARED), pytest.param(FEDRAMP, OSCAL, marks=SHARED)])
+def test_it_re_exports_imported_reference_files_as_valid_oscal(name, folder):
+    document = read_reference(name, "oscal-json", folder)
     again = read(write(document, "oscal-json"), "oscal-json")
     assert [i.title for i in again.items] == [i.title for i in document.items]
 
@@ -244,8 +319,9 @@ def test_it_registers_exporters_and_importers_under_their_keys():
     table = registry.build(("openpoam.formats.oscal",))
     assert sorted(table.exporters) == ["oscal-json", "oscal-xml"]
     assert sorted(table.poam_importers) == ["oscal-json", "oscal-xml"]
-    head = (OSCAL / f"{FEDRAMP}.xml").read_bytes()[:65536]
-    assert table.detect(head, "template.xml").key == "oscal-xml"
+    for ext, key in (("xml", "oscal-xml"), ("json", "oscal-json")):
+        head = (FIXTURES / f"{OTHER}.{ext}").read_bytes()[:65536]
+        assert table.detect(head, f"plan.{ext}").key == key
 
 
 def test_it_reads_designation_and_framework_back():

@@ -7,15 +7,17 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from openpoam.domain.poam import PoamItemData
+from openpoam.domain.poam import Catalog, ControlRef, PoamItemData, Risk, Source, Status
 from openpoam.formats.base import FormatError
 from openpoam.formats.poam_csv import PLUGINS, CsvExporter, CsvImporter
 from openpoam.formats.poam_csv.columns import HEADER, ITEM_COLUMNS
 from openpoam.formats.registry import Registry
 from tests.formats.fedramp_xlsx.fixture import HOSTILE_DESCRIPTION, HOSTILE_TITLE, rich_document
+from tests.formats import hazards
 from tests.formats.fedramp_xlsx.office import convert
 
 README = Path(__file__).resolve().parents[3] / "openpoam/formats/poam_csv/README.md"
+HAND_MADE = Path(__file__).parent / "fixtures" / "hand-made.csv"
 
 
 def _export(document=None) -> bytes:
@@ -30,6 +32,35 @@ def _import(data: bytes):
 
 def _rows(data: bytes) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def test_it_reads_a_hand_made_file_with_a_subset_of_columns_and_labels():
+    result = CsvImporter().read_with_warnings(io.BytesIO(HAND_MADE.read_bytes()),
+                                              source=HAND_MADE.name)
+    assert result.warnings == [
+        "hand-made.csv: column 'Spreadsheet Notes' is not an OpenPOAM column and was ignored"]
+    assert result.document.system.name == "Example Cloud Platform"
+    scan, mfa = result.document.items
+    assert (scan.status, scan.source, scan.original_risk) == (
+        Status.OPEN, Source.VULNERABILITY_SCAN, Risk.HIGH)  # labels, not values
+    assert scan.controls == [ControlRef(Catalog.NIST_800_53_R5, "SI-2"),
+                             ControlRef(Catalog.NIST_800_53_R5, "AC-6(1)")]
+    assert [(a.name, a.ip, a.port, a.protocol) for a in scan.assets] == [
+        ("web01", "10.20.0.5", "443", "tcp"), ("dns01", hazards.IPV6, "53", "udp")]
+    assert scan.vendor_dependency is True and mfa.vendor_dependency is False  # yes / no
+    assert scan.cves == ["CVE-2026-10001", "CVE-2026-10002"]
+    assert [(m.sequence, m.description) for m in scan.milestones] == [
+        (1, "Change the configuration")]
+    assert mfa.controls == [ControlRef(Catalog.CMMC, "IA.L2-3.5.3")]
+    assert (mfa.status, mfa.scheduled_completion, mfa.assets) == (Status.IN_PROGRESS, None, [])
+
+
+def test_it_keeps_the_hand_made_files_hostile_text_as_data():
+    scan = CsvImporter().read(io.BytesIO(HAND_MADE.read_bytes()), source=HAND_MADE.name).items[0]
+    assert scan.title == hazards.MARKUP
+    assert scan.weakness_description == (f"Browsing /admin shows every file. {hazards.SCRIPT}"
+                                         f"\n{hazards.NON_ASCII}")
+    assert scan.comments == hazards.FORMULA  # the guard quote is removed, once
 
 
 def test_it_round_trips_every_field():

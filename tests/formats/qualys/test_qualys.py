@@ -1,4 +1,5 @@
-"""Qualys importers: asset data report and scan XML, scan/VMDR/PCI CSV."""
+"""Qualys importers: asset data report and scan XML, scan/VMDR/PCI CSV, each from its own
+fixture (every field, hostile text); the shared sample corpus when ../shared is present."""
 
 import io
 from datetime import datetime, timezone
@@ -9,10 +10,13 @@ import pytest
 from openpoam.domain.findings import Finding, ResultStatus, ScanInfo, Severity, Target
 from openpoam.formats.base import FormatError, ScanImporter
 from openpoam.formats.qualys import PLUGINS
+from tests.formats import hazards
 from tests.paths import SAMPLES
 
 XML, CSV = PLUGINS
 FOLDER = SAMPLES / "qualys"
+FIXTURES = Path(__file__).parent / "fixtures"
+SHARED = pytest.mark.shared
 
 
 def records(path: Path, importer=None):
@@ -52,6 +56,119 @@ def test_it_has_two_importers_with_distinct_keys():
     assert all(isinstance(p, ScanImporter) for p in PLUGINS)
 
 
+# --- the fixtures: every variant -----------------------------------------------------
+
+LISTING = "150004"
+# (importer, targets, findings, findings above info)
+VARIANTS = {
+    "asset_data_report.xml": (XML, 5, 5, 4),
+    "scan_report.xml": (XML, 2, 3, 2),
+    "scan_report.csv": (CSV, 2, 3, 2),
+    "vmdr_qid.csv": (CSV, 2, 3, 3),
+    "vmdr_cve.csv": (CSV, 2, 2, 2),
+    "pci.csv": (CSV, 1, 1, 1),
+}
+
+
+def assert_reads(path: Path, importer, hosts: int, total: int, above_info: int) -> None:
+    """Sniffed by its importer only, counted, one identity per finding."""
+    head = path.read_bytes()[:65536]
+    assert [p.sniff(head, path.name) for p in PLUGINS] == [p is importer for p in PLUGINS]
+    recs = records(path, importer)
+    found = findings(recs)
+    assert len([r for r in recs if isinstance(r, Target)]) == hosts
+    assert len(found) == total == len({f.identity for f in found})
+    assert sum(f.severity != Severity.INFO for f in found) == above_info
+    assert len([r for r in recs if isinstance(r, ScanInfo)]) == 1
+    assert all(f.scope == "qualys" and f.weakness_id.isdigit() for f in found)
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_it_reads_each_variant(name):
+    assert_reads(FIXTURES / name, *VARIANTS[name])
+
+
+@pytest.mark.parametrize("name", ["asset_data_report.xml", "scan_report.xml", "scan_report.csv",
+                                  "vmdr_qid.csv", "pci.csv"])
+def test_it_keeps_hostile_text_as_data(name):
+    listing = [f for f in findings(records(FIXTURES / name)) if f.weakness_id == LISTING][0]
+    assert listing.title == hazards.MARKUP
+    assert listing.evidence == hazards.FORMULA  # the VMDR guard quote is taken off
+    if name != "vmdr_qid.csv":  # the VMDR list has no description
+        assert hazards.SCRIPT in listing.description and hazards.NON_ASCII in listing.description
+
+
+def test_it_joins_the_fixtures_host_results_with_the_glossary():
+    recs = records(FIXTURES / "asset_data_report.xml")
+    portal = one(recs, LISTING, port="443@portal.example.gov")
+    assert (portal.asset.key, portal.asset.ip, portal.asset.fqdn, portal.asset.netbios) == (
+        "7300001", "10.20.0.5", "web01.example.gov", "WEB01")
+    assert portal.severity == Severity.HIGH and portal.raw_severity == "4"
+    assert portal.cves == ("CVE-2026-10001", "CVE-2026-10002")
+    assert portal.references == ("BID:123456", "https://www.example.org/advisory/1")
+    assert portal.description.endswith("Impact:\nFiles are disclosed.")
+    assert portal.solution == "Turn directory listing off."
+    assert portal.first_seen == datetime(2026, 7, 31, 22, 15, 32, tzinfo=timezone.utc)
+    assert portal.extra["cvss3_final"] == 7.5 and portal.extra["pci_flag"] == "1"
+    assert portal.extra["times_found"] == "4" and portal.extra["vuln_status"] == "Active"
+    info = [r for r in recs if isinstance(r, ScanInfo)][0]
+    assert info.name == "Monthly — Contrôle ✓"
+    assert info.scan_time == datetime(2026, 11, 2, 20, 3, 10, tzinfo=timezone.utc)
+
+
+def test_it_keeps_two_sites_on_one_port_apart():
+    ports = sorted(f.port for f in findings(records(FIXTURES / "asset_data_report.xml"))
+                   if f.weakness_id == LISTING)
+    assert ports == ["443@admin.example.gov", "443@portal.example.gov"]
+
+
+def test_it_reads_info_fixed_potential_and_ipv6_results():
+    recs = records(FIXTURES / "asset_data_report.xml")
+    banner = one(recs, "38047")
+    assert banner.severity == Severity.INFO and banner.extra["type"] == "information"
+    assert (banner.description, banner.solution) == ("The SSH banner is shown.", "")  # N/A
+    assert one(recs, "38173").status == ResultStatus.PASSED
+    dns = one(recs, "15034")
+    assert (dns.asset.key, dns.port, dns.protocol) == (hazards.IPV6, "53", "udp")
+    assert dns.extra["type"] == "potential" and dns.severity == Severity.MODERATE
+    keys = [r.asset.key for r in recs if isinstance(r, Target)]
+    assert keys[2:] == ["10.20.0.8", "10.20.0.9", "10.20.0.30"]  # NO_RESULTS
+
+
+def test_it_reads_the_fixtures_scan_report_inline_details():
+    recs = records(FIXTURES / "scan_report.xml")
+    listing = one(recs, LISTING)
+    assert listing.port == "443@portal.example.gov" and listing.cves == ("CVE-2026-10001",)
+    assert listing.extra["cvss3_vector"] == "AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N"
+    assert listing.extra["category"] == "Web server"
+    assert one(recs, "15034").asset.key == hazards.IPV6  # "No registered hostname"
+    assert [r.name for r in recs if isinstance(r, ScanInfo)] == ["Monthly — Contrôle ✓"]
+
+
+def test_it_reads_the_csv_variants_dates():
+    scan = one(records(FIXTURES / "scan_report.csv"), LISTING)
+    assert scan.first_seen == datetime(2026, 5, 13, 7, 8, 28)  # month first
+    assert scan.references == ("BID:123456", "ADV-1")
+    vmdr = one(records(FIXTURES / "vmdr_qid.csv"), LISTING)
+    assert vmdr.last_seen == datetime(2026, 11, 2, 7, 0)
+    assert (vmdr.extra["qds"], vmdr.extra["trurisk"]) == (70.0, 650.0)
+    pci = one(records(FIXTURES / "pci.csv"), LISTING)
+    assert pci.last_seen == datetime(2026, 11, 2, 13, 1)  # day first
+    assert pci.extra["severity_word"] == "Medium" and pci.severity == Severity.MODERATE
+    assert "<BR>" in pci.description  # kept verbatim, escaped at display
+
+
+def test_it_merges_the_cve_view_and_reads_guarded_empty_cells():
+    recs = records(FIXTURES / "vmdr_cve.csv")
+    assert one(recs, LISTING).cves == ("CVE-2026-10001", "CVE-2026-10002")
+    assert (one(recs, "15034").port, one(recs, "15034").protocol) == ("", "")  # "'-"
+    assert one(records(FIXTURES / "vmdr_qid.csv"), "38173").status == ResultStatus.PASSED
+
+
+def test_it_reads_the_fixtures_naming_an_external_dtd_without_fetching_it():
+    assert len(findings(records(FIXTURES / "scan_report.xml"))) == 3
+
+
 # (importer, targets, findings, findings above info)
 EXPECTED = {
     "Qualys_Sample_Report.xml": (XML, 8, 301, 92),
@@ -63,26 +180,18 @@ EXPECTED = {
 }
 
 
+@SHARED
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_it_reads_every_sample(name):
-    importer, hosts, total, above_info = EXPECTED[name]
-    path = FOLDER / name
-    head = path.read_bytes()[:65536]
-    assert [p.sniff(head, name) for p in PLUGINS] == [p is importer for p in PLUGINS]
-    recs = records(path, importer)
-    found = findings(recs)
-    assert len([r for r in recs if isinstance(r, Target)]) == hosts
-    assert len(found) == total
-    assert sum(f.severity != Severity.INFO for f in found) == above_info
-    assert len([r for r in recs if isinstance(r, ScanInfo)]) == 1
-    assert all(f.scope == "qualys" and f.weakness_id.isdigit() for f in found)
-    assert len({f.identity for f in found}) == total
+    assert_reads(FOLDER / name, *EXPECTED[name])
 
 
+@SHARED
 def test_it_covers_every_sample_in_the_folder():
     assert sorted(p.name for p in FOLDER.iterdir()) == sorted(EXPECTED)
 
 
+@SHARED
 def test_it_joins_host_results_with_the_glossary():
     recs = records(FOLDER / "Qualys_Sample_Report.xml")
     libxml = one(recs, "11803")
@@ -98,6 +207,7 @@ def test_it_joins_host_results_with_the_glossary():
     assert info.scan_time == datetime(2019, 8, 1, 20, 3, 10, tzinfo=timezone.utc)
 
 
+@SHARED
 def test_it_reads_information_gathered_qids_as_info():
     recs = records(FOLDER / "Qualys_Sample_Report.xml")
     dns = [f for f in findings(recs) if f.weakness_id == "6"]
@@ -108,6 +218,7 @@ def test_it_reads_information_gathered_qids_as_info():
     assert ssh.extra["service"] == "ssh"
 
 
+@SHARED
 def test_it_yields_targets_for_addresses_without_results():
     recs = records(FOLDER / "Qualys_Sample_Report.xml")
     keys = {r.asset.key for r in recs if isinstance(r, Target)}
@@ -115,11 +226,12 @@ def test_it_yields_targets_for_addresses_without_results():
 
 
 def test_it_reads_a_stream_that_cannot_seek():
-    data = (FOLDER / "Qualys_Sample_Report.xml").read_bytes()
+    data = (FIXTURES / "asset_data_report.xml").read_bytes()
     recs = list(XML.parse(io.BufferedReader(OneWay(data)), source="upload.xml"))
-    assert len(findings(recs)) == 301
+    assert len(findings(recs)) == 5
 
 
+@SHARED
 def test_it_reads_the_web_gui_scan_report():
     recs = records(FOLDER / "qualys_infrascan_webgui_multiple.xml")
     host1 = [r.asset for r in recs if isinstance(r, Target)][0]
@@ -135,6 +247,7 @@ def test_it_reads_the_web_gui_scan_report():
     assert info.name == "Report Title"
 
 
+@SHARED
 def test_it_reads_the_scan_report_csv_with_us_dates():
     recs = records(FOLDER / "Qualys_Sample_Report.csv")
     eol = [f for f in findings(recs) if f.weakness_id == "105971"][0]
@@ -147,6 +260,7 @@ def test_it_reads_the_scan_report_csv_with_us_dates():
     assert eol.extra["cvss3_vector"] == "AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:H"
 
 
+@SHARED
 def test_it_reads_vmdr_exports_after_the_preamble_rows():
     qid_view = records(FOLDER / "many_vulns_qid.csv")
     first = one(qid_view, "100001")
@@ -171,6 +285,7 @@ def test_it_merges_rows_of_the_cve_view():
     assert len(found) == 1 and found[0].cves == ("CVE-2023-0001", "CVE-2023-0002")
 
 
+@SHARED
 def test_it_reads_pci_day_first_dates_and_html_as_text():
     found = findings(records(FOLDER / "monthly_pci_issue6932.csv"))[0]
     assert found.last_seen == datetime(2022, 9, 22, 13, 1)
@@ -180,6 +295,7 @@ def test_it_reads_pci_day_first_dates_and_html_as_text():
     assert found.asset.key == "abv.xyw.com.fj"
 
 
+@SHARED
 def test_it_gives_xml_and_csv_the_same_identity_for_the_same_host():
     recs = records(FOLDER / "Qualys_Sample_Report.xml")
     first_host = [r.asset for r in recs if isinstance(r, Target)][0]
@@ -203,34 +319,42 @@ def test_it_reports_a_month_first_date_in_a_day_first_export():
 
 
 def test_it_reports_a_bad_qid_in_xml_with_line():
-    data = (FOLDER / "qualys_infrascan_webgui_multiple.xml").read_bytes().replace(
-        b'number="82024"', b'number="x82024"', 1)
+    data = (FIXTURES / "scan_report.xml").read_bytes().replace(
+        b'number="15034"', b'number="x15034"', 1)
     with pytest.raises(FormatError) as error:
         list(XML.parse(io.BytesIO(data), source="scan.xml"))
-    assert error.value.source == "scan.xml" and error.value.line == 111
+    assert error.value.source == "scan.xml" and error.value.line == 38
 
 
 def test_it_reports_malformed_xml_with_file_and_line():
-    data = (FOLDER / "Qualys_Sample_Report.xml").read_bytes().replace(b"</HOST>", b"</HOTS>", 1)
+    data = (FIXTURES / "asset_data_report.xml").read_bytes().replace(b"</HOST>", b"</HOTS>", 1)
     with pytest.raises(FormatError) as error:
         list(XML.parse(io.BytesIO(data), source="adr.xml"))
     assert error.value.source == "adr.xml" and error.value.line is not None
 
 
+@SHARED
 def test_it_does_not_load_the_external_dtd():
     # The samples name https DTDs; a parse that tried the network would fail here.
     assert len(findings(records(FOLDER / "qualys_infrascan_webgui_multiple.xml"))) == 24
 
 
 def test_it_refuses_other_formats():
-    nessus = SAMPLES / "nessus" / "nessus_was_many_vuln.xml"
-    assert not XML.sniff(nessus.read_bytes()[:65536], nessus.name)
+    nessus = b'<?xml version="1.0"?><NessusClientData_v2><Report name="r"/></NessusClientData_v2>'
+    assert not XML.sniff(nessus, "scan.xml")
     with pytest.raises(FormatError):
-        records(nessus, XML)
-    tenable = SAMPLES / "nessus_csv" / "nessus_many_vuln2-default.csv"
-    assert not CSV.sniff(tenable.read_bytes()[:65536], tenable.name)
+        list(XML.parse(io.BytesIO(nessus), source="scan.xml"))
+    tenable = b"Plugin ID,CVE,CVSS,Risk,Host,Protocol,Port,Name\n10107,,,None,h,tcp,80,n\n"
+    assert not CSV.sniff(tenable, "tenable.csv")
     with pytest.raises(FormatError):
-        records(tenable, CSV)
+        list(CSV.parse(io.BytesIO(tenable), source="tenable.csv"))
+
+
+@pytest.mark.parametrize("name", ["asset_data_report.xml", "scan_report.xml"])
+def test_it_refuses_entity_declarations(name):
+    data = (FIXTURES / name).read_bytes()
+    data = data.replace(data[data.index(b"<!DOCTYPE"):data.index(b"<!--")], b"")
+    hazards.assert_refuses_entities(XML, data)
 
 
 @pytest.mark.parametrize("head", [b"", b"\xff\x00", b"<SCAN>", b"QID,IP\n", b'"a"\n"b'])
@@ -239,9 +363,8 @@ def test_it_sniffs_garbage_without_raising(head):
 
 
 def test_it_refuses_a_result_whose_qid_is_missing_from_the_glossary():
-    data = (FOLDER / "Qualys_Sample_Report.xml").read_bytes().replace(
-        b'<VULN_DETAILS id="qid_11803">', b'<VULN_DETAILS id="qid_x">', 1).replace(
-        b'<QID id="qid_11803">11803</QID>\n        <TITLE>', b'<QID>0</QID>\n        <TITLE>', 1)
+    data = (FIXTURES / "asset_data_report.xml").read_bytes().replace(
+        b'<QID id="qid_15034">15034</QID>\n      <TITLE>', b'<QID>0</QID>\n      <TITLE>', 1)
     with pytest.raises(FormatError) as error:
         list(XML.parse(io.BytesIO(data), source="adr.xml"))
-    assert "QID 11803" in str(error.value) and error.value.line is not None
+    assert "QID 15034" in str(error.value) and error.value.line is not None

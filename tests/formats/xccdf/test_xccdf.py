@@ -1,9 +1,11 @@
-"""XCCDF results importer, on SCC, Evaluate-STIG, STIG Manager and OpenSCAP samples."""
+"""XCCDF results importer: its own fixtures (SCC with every result word and hostile text,
+OpenSCAP patch results), made-up results; the shared corpus when present."""
 
 import io
 import re
 from collections import Counter
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -13,14 +15,18 @@ from openpoam.formats.ckl import CklImporter
 from openpoam.formats.xccdf import PLUGINS, XccdfImporter
 from openpoam.formats.xccdf.parser import RESULTS
 from openpoam.formats.registry import build
-from tests.paths import SAMPLES
+from tests.formats import hazards
+from tests.paths import SAMPLES, shared_files
 
 XCCDF = SAMPLES / "xccdf"
-SAMPLE_NAMES = sorted(p.name for p in XCCDF.glob("*.xml"))
+SAMPLE_NAMES = [p.name for p in shared_files(XCCDF, "*.xml")]
+FIXTURES = Path(__file__).parent / "fixtures"
+SCC = FIXTURES / "scc-results.xml"
+SHARED = pytest.mark.shared
 
 
-def _read(name: str) -> list:
-    with open(XCCDF / name, "rb") as stream:
+def _read(name: str, folder: Path = XCCDF) -> list:
+    with open(folder / name, "rb") as stream:
         return list(XccdfImporter().parse(stream, source=name))
 
 
@@ -40,11 +46,17 @@ def test_it_is_registered_as_xccdf():
     assert build(("openpoam.formats.xccdf",)).importer("xccdf") is PLUGINS[0]
 
 
+@SHARED
 @pytest.mark.parametrize("name", SAMPLE_NAMES)
 def test_it_reads_every_rule_result_of_every_sample(name):
-    text = (XCCDF / name).read_text(encoding="utf-8-sig")
+    assert_results(XCCDF / name)
+
+
+def assert_results(path: Path) -> None:
+    """Every rule-result a finding, with its result word, severity and one identity."""
+    text = path.read_text(encoding="utf-8-sig")
     words = re.findall(r"<(?:\w+:)?result>([^<]*)</(?:\w+:)?result>", text)
-    records = _read(name)
+    records = _read(path.name, path.parent)
     findings = _findings(records)
     assert len(findings) == len(words) > 0
     assert Counter(f.status for f in findings) == Counter(RESULTS[w] for w in words)
@@ -59,6 +71,7 @@ def test_it_reads_every_rule_result_of_every_sample(name):
                                     "low": Severity.LOW}[finding.raw_severity]
 
 
+@SHARED
 def test_it_reads_an_scc_scan():
     records = _read("scc_scan-xccdf.xml")
     assert records[0] == ScanInfo(
@@ -91,6 +104,7 @@ def test_it_reads_an_scc_scan():
     assert Counter(f.status for f in _findings(records))[ResultStatus.NOT_REVIEWED] == 2
 
 
+@SHARED
 def test_it_reads_evaluate_stig_results_without_rule_definitions():
     records = _read("eval-stig-w-sm-resultEngine.xml")
     scan = records[0]
@@ -111,6 +125,7 @@ def test_it_reads_evaluate_stig_results_without_rule_definitions():
     assert passed.evidence.startswith("Evaluate-STIG 1.2407.1 (Scan-GoogleChrome_Checks)")
 
 
+@SHARED
 def test_it_reads_a_default_namespace_stig_manager_export():
     records = _read("Asset_a-VPN_TRUNCATED-V2R5-xccdf.xml")
     findings = _findings(records)
@@ -125,6 +140,7 @@ def test_it_reads_a_default_namespace_stig_manager_export():
     assert _one(records, "V-207185").severity is Severity.MODERATE
 
 
+@SHARED
 def test_it_shares_identities_with_the_checklist_of_the_same_asset():
     xccdf = _findings(_read("Asset_a-VPN_TRUNCATED-V2R5-xccdf.xml"))
     with open(SAMPLES / "ckl" / "Asset_a-multi-stig.ckl", "rb") as stream:
@@ -133,6 +149,7 @@ def test_it_shares_identities_with_the_checklist_of_the_same_asset():
     assert {f.identity for f in xccdf} == vpn
 
 
+@SHARED
 def test_it_reads_openscap_rhsa_results():
     records = _read("many_vuln_rhsa.xml")
     scan = records[0]
@@ -152,6 +169,7 @@ def test_it_reads_openscap_rhsa_results():
     assert kernel.asset.ip == "192.168.94.166"
 
 
+@SHARED
 def test_it_reads_the_small_rhsa_sample():
     records = _read("one_vuln_rhsa.xml")
     failed = [f for f in _findings(records) if f.status is ResultStatus.OPEN]
@@ -160,6 +178,7 @@ def test_it_reads_the_small_rhsa_sample():
     assert len(_one(records, "oval-com.redhat.rhsa-def-20060101").cves) > 10
 
 
+@SHARED
 @pytest.mark.parametrize("folder,name,expected", [
     *[("xccdf", name, True) for name in SAMPLE_NAMES],
     ("ckl", "Asset_a-multi-stig.ckl", False),
@@ -177,6 +196,78 @@ def test_it_recognises_xccdf_by_root_and_namespace(folder, name, expected):
     bytes(range(256)), '<Benchmark xmlns="x">'.encode("utf-16")])
 def test_it_declines_what_is_not_xccdf_without_raising(head):
     assert XccdfImporter().sniff(head, "x.xml") is False
+
+
+# --- the fixtures -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["scc-results.xml", "openscap-rhsa.xml"])
+def test_it_reads_every_rule_result_of_each_fixture(name):
+    assert_results(FIXTURES / name)
+
+
+def test_it_reads_the_fixtures_scc_scan_and_its_target():
+    records = _read(SCC.name, FIXTURES)
+    assert records[0] == ScanInfo(
+        scanner="SCAP Compliance Checker", scanner_version="5.10",
+        scan_time=datetime(2026, 11, 2, 8, 0),
+        name="Test Browser STIG SCAP Benchmark — Contrôle ✓")
+    target = records[1]
+    assert target.scope == "stig:Test_Browser"
+    asset = target.asset
+    assert (asset.key, asset.name, asset.fqdn, asset.os) == (
+        "ws01", "WS01", "ws01.corp.example", "Windows 11 23H2")
+    assert (asset.ip, asset.mac) == ("10.20.0.7", "00:50:56:aa:bb:cc")  # not the loopback
+
+
+def test_it_reads_every_field_of_a_fixture_rule():
+    listing = _one(_read(SCC.name, FIXTURES), "V-900001")
+    assert listing.status is ResultStatus.OPEN and listing.severity is Severity.HIGH
+    assert listing.ccis == ("CCI-002605",)
+    assert listing.controls == ("CM-6", "SI-2")  # the SP 800-53 reference, in catalog order
+    assert listing.solution == "Upgrade the browser."
+    assert listing.description.endswith("\n\nCheck:\nOpen Help >> About and read the version.")
+    assert listing.extra["rule_id"] == "SV-900001r1_rule"
+    assert listing.extra["group_title"] == "SRG-APP-000456"
+    assert listing.extra["stig_release"] == "Release: 3 Benchmark Date: 01 Oct 2026"
+    assert listing.last_seen == datetime(2026, 11, 2, 8, 1)  # the rule-result's own time
+
+
+def test_it_keeps_hostile_text_as_data():
+    listing = _one(_read(SCC.name, FIXTURES), "V-900001")
+    assert listing.title == hazards.MARKUP
+    assert hazards.NON_ASCII in listing.description
+    assert listing.evidence == f"{hazards.FORMULA}\nAnswer : Finding {hazards.SCRIPT}"
+
+
+def test_it_maps_the_fixtures_result_words():
+    statuses = {f.weakness_id: f.status for f in _findings(_read(SCC.name, FIXTURES))}
+    assert statuses == {"V-900001": ResultStatus.OPEN, "V-900002": ResultStatus.PASSED,
+                        "V-900003": ResultStatus.NOT_APPLICABLE,
+                        "V-900004": ResultStatus.NOT_REVIEWED, "V-900005": ResultStatus.ERROR,
+                        "V-900006": ResultStatus.NOT_REVIEWED}
+
+
+def test_it_reads_openscap_patch_results_in_their_own_scope():
+    records = _read("openscap-rhsa.xml", FIXTURES)
+    assert (records[0].scanner, records[0].scanner_version) == ("OpenSCAP", "1.3.10")
+    failed = _one(records, "oval-com.example.patch-def-20260001")
+    assert failed.scope == "xccdf:generated-xccdf" and failed.status is ResultStatus.OPEN
+    assert failed.cves == ("CVE-2026-10001", "CVE-2026-10002")
+    assert (failed.asset.key, failed.asset.ip) == ("db01.example.gov", hazards.IPV6)
+
+
+@pytest.mark.parametrize("path,expected", [
+    (SCC, True), (FIXTURES / "openscap-rhsa.xml", True),
+    *[(FIXTURES.parent.parent / other, False) for other in (
+        "ckl/fixtures/evaluate-stig.ckl", "nessus/fixtures/hazards.nessus",
+        "openvas/fixtures/report.xml", "cklb/fixtures/hazards.cklb")],
+], ids=lambda p: getattr(p, "name", str(p)))
+def test_it_recognises_the_fixtures_by_root_and_namespace(path, expected):
+    assert XccdfImporter().sniff(path.read_bytes()[:65536], "renamed.bin") is expected
+
+
+def test_it_refuses_entity_declarations():
+    hazards.assert_refuses_entities(XccdfImporter(), SCC.read_bytes())
 
 
 # --- made-up results --------------------------------------------------------------

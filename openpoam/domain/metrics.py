@@ -1,0 +1,226 @@
+"""Progress metrics of a POA&M: what leadership and an assessor ask for every month.
+
+Plain functions of the items (and the score history), with today passed in:
+
+- open items by risk and by age;
+- mean and median days to remediate, by risk (detection to actual completion);
+- the share of milestones met on their original date, and the dates that slipped;
+- the burn-down (open items at the end of each week);
+- a forecast of when the open items will be closed at the recent pace, set against the
+  deadline that applies (the CMMC closeout deadline, or each open item's FedRAMP deadline).
+
+A closed item closed on its ``actual_completion`` date (completed) or on its
+``status_date`` (risk accepted, false positive); an item without either counts as
+closed on the day it was last changed, so it still leaves the burn-down.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+
+from openpoam.domain import fedramp
+from openpoam.domain.poam import PoamItemData, Risk, Status
+
+AGE_BUCKETS = ((0, 30, "0-30 days"), (31, 90, "31-90 days"), (91, 180, "91-180 days"),
+               (181, 365, "181-365 days"), (366, None, "over 365 days"))
+PACE_WINDOW_DAYS = 90  # the recent pace: items closed in the last 90 days
+BURNDOWN_WEEKS = 26
+
+
+@dataclass(frozen=True)
+class SlippedDate:
+    poam_id: str
+    milestone: int
+    original_due: date
+    current_due: date
+    justifications: tuple[str, ...]
+
+    @property
+    def days(self) -> int:
+        return (self.current_due - self.original_due).days
+
+
+@dataclass(frozen=True)
+class Forecast:
+    open_items: int
+    closed_in_window: int
+    window_days: int
+    per_week: float
+    expected_done: date | None  # None when nothing closed lately: no pace to project
+    deadline: date | None
+    deadline_label: str
+    on_track: bool | None  # None when there is no deadline or no pace
+    late_items: int  # FedRAMP: open items whose own deadline falls before the forecast
+
+    @property
+    def message(self) -> str:
+        if self.open_items == 0:
+            return "No open items."
+        if self.expected_done is None:
+            return (f"No item was closed in the last {self.window_days} days: at this pace "
+                    f"the {self.open_items} open items will never be closed.")
+        text = (f"At {self.per_week:.1f} items a week, the {self.open_items} open items will "
+                f"be closed around {self.expected_done.isoformat()}")
+        if self.deadline is None:
+            return text + "."
+        verdict = "before" if self.on_track else "after"
+        return f"{text}, {verdict} {self.deadline_label} {self.deadline.isoformat()}."
+
+
+@dataclass(frozen=True)
+class Metrics:
+    today: date
+    open_total: int
+    open_by_risk: dict[str, int]
+    open_by_age: dict[str, int]
+    days_to_remediate: dict[str, dict[str, float | int | None]]
+    milestones_due: int
+    milestones_met_on_time: int
+    slipped: tuple[SlippedDate, ...]
+    burndown: tuple[tuple[date, int], ...]
+    score_trend: tuple[tuple[date, int], ...]
+    forecast: Forecast
+    overdue_items: int = 0
+    by_owner: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def on_time_share(self) -> float | None:
+        if not self.milestones_due:
+            return None
+        return self.milestones_met_on_time / self.milestones_due
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["on_time_share"] = self.on_time_share
+        data["forecast"]["message"] = self.forecast.message
+        data["slipped"] = [{**asdict(s), "days": s.days} for s in self.slipped]
+        data["burndown"] = [{"week_ending": d, "open": n} for d, n in self.burndown]
+        data["score_trend"] = [{"assessed_on": d, "score": s} for d, s in self.score_trend]
+        return _iso_dates(data)
+
+
+def compute(items: list[PoamItemData], today: date, *,
+            scores: list[tuple[date, int]] | None = None,
+            closeout_deadline: date | None = None, fedramp_system: bool = False) -> Metrics:
+    """Every metric of one system's POA&M as of ``today``."""
+    open_items = [i for i in items if not i.status.is_closed]
+    due, met, slipped = milestone_record(items, today)
+    return Metrics(
+        today=today, open_total=len(open_items),
+        open_by_risk=open_by_risk(open_items), open_by_age=open_by_age(open_items, today),
+        days_to_remediate=days_to_remediate(items), milestones_due=due,
+        milestones_met_on_time=met, slipped=tuple(slipped),
+        burndown=tuple(burndown(items, today)),
+        score_trend=tuple(sorted(scores or [])),
+        forecast=forecast(items, today, closeout_deadline=closeout_deadline,
+                          fedramp_system=fedramp_system),
+        overdue_items=sum(1 for i in open_items
+                          if i.scheduled_completion and i.scheduled_completion < today),
+        by_owner=dict(Counter(i.owner or "(no owner)" for i in open_items).most_common()))
+
+
+def open_by_risk(open_items: list[PoamItemData]) -> dict[str, int]:
+    counts = Counter(i.effective_risk for i in open_items)
+    return {risk.value: counts.get(risk, 0) for risk in sorted(Risk, key=lambda r: -r.rank)}
+
+
+def open_by_age(open_items: list[PoamItemData], today: date) -> dict[str, int]:
+    counts = {label: 0 for _, _, label in AGE_BUCKETS}
+    for item in open_items:
+        if item.detected_on is None:
+            continue
+        age = (today - item.detected_on).days
+        for low, high, label in AGE_BUCKETS:
+            if age >= low and (high is None or age <= high):
+                counts[label] += 1
+                break
+    return counts
+
+
+def days_to_remediate(items: list[PoamItemData]) -> dict[str, dict]:
+    """Mean and median days from detection to completion, per risk (completed items only)."""
+    spans: dict[Risk, list[int]] = {risk: [] for risk in Risk}
+    for item in items:
+        if item.status is Status.COMPLETED and item.actual_completion and item.detected_on:
+            spans[item.effective_risk].append((item.actual_completion - item.detected_on).days)
+    return {risk.value: {"count": len(days),
+                         "mean": round(statistics.fmean(days), 1) if days else None,
+                         "median": statistics.median(days) if days else None}
+            for risk, days in sorted(spans.items(), key=lambda kv: -kv[0].rank)}
+
+
+def milestone_record(items: list[PoamItemData], today: date
+                     ) -> tuple[int, int, list[SlippedDate]]:
+    """Milestones whose original date has come (or that are done), how many were met by it,
+    and every milestone whose due date moved later."""
+    due = met = 0
+    slipped = []
+    for item in items:
+        for m in item.milestones:
+            if m.original_due is None:
+                continue
+            if m.completed_on is not None or m.original_due < today:
+                due += 1
+                met += m.completed_on is not None and m.completed_on <= m.original_due
+            if m.current_due and m.current_due > m.original_due:
+                slipped.append(SlippedDate(item.poam_id, m.sequence, m.original_due,
+                                           m.current_due,
+                                           tuple(c.justification for c in m.changes)))
+    slipped.sort(key=lambda s: (-s.days, s.poam_id, s.milestone))
+    return due, met, slipped
+
+
+def closed_on(item: PoamItemData) -> date | None:
+    if not item.status.is_closed:
+        return None
+    return item.actual_completion or item.status_date or item.updated_on
+
+
+def burndown(items: list[PoamItemData], today: date,
+             weeks: int = BURNDOWN_WEEKS) -> list[tuple[date, int]]:
+    """Open items at the end of each of the last ``weeks`` weeks, today last."""
+    ends = [today - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
+    spans = [(i.detected_on, closed_on(i)) for i in items if i.detected_on is not None]
+    return [(end, sum(1 for start, stop in spans
+                      if start <= end and (stop is None or stop > end)))
+            for end in ends]
+
+
+def forecast(items: list[PoamItemData], today: date, *, closeout_deadline: date | None = None,
+             fedramp_system: bool = False, window_days: int = PACE_WINDOW_DAYS) -> Forecast:
+    open_items = [i for i in items if not i.status.is_closed]
+    since = today - timedelta(days=window_days)
+    closed = sum(1 for i in items if (d := closed_on(i)) is not None and since < d <= today)
+    per_day = closed / window_days
+    expected = (today + timedelta(days=round(len(open_items) / per_day))
+                if per_day and open_items else (today if not open_items else None))
+    deadline, label, late = _deadline(open_items, expected, closeout_deadline, fedramp_system)
+    on_track = None if deadline is None or expected is None else expected <= deadline
+    return Forecast(len(open_items), closed, window_days, round(per_day * 7, 2), expected,
+                    deadline, label, on_track, late)
+
+
+def _deadline(open_items, expected, closeout_deadline, fedramp_system):
+    if closeout_deadline is not None:
+        return closeout_deadline, "the CMMC closeout deadline", 0
+    if not fedramp_system or not open_items:
+        return None, "", 0
+    deadlines = [d for i in open_items if i.detected_on is not None
+                 and (d := fedramp.item_deadline_status(i, i.detected_on).deadline)]
+    if not deadlines:
+        return None, "", 0
+    late = sum(1 for d in deadlines if expected is None or d < expected)
+    return max(deadlines), "the last FedRAMP remediation deadline", late
+
+
+def _iso_dates(value):
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _iso_dates(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_iso_dates(v) for v in value]
+    return value

@@ -1,0 +1,116 @@
+"""Monthly reviews, the snapshots they freeze, and private calendar feeds.
+
+Rows are written only by ``openpoam.reviews.services``. A snapshot is immutable: the
+model refuses updates and deletes, and its SHA-256 is the hash of its canonical content.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from openpoam.tracker.models.history import AppendOnlyError, AppendOnlyQuerySet
+
+
+class Snapshot(models.Model):
+    """The POA&M of a system frozen at one moment (``domain.snapshots.freeze``)."""
+
+    system = models.ForeignKey("tracker.System", on_delete=models.PROTECT,
+                               related_name="snapshots")
+    taken_at = models.DateTimeField()
+    taken_by = models.CharField(max_length=200)
+    label = models.CharField(max_length=200)
+    content = models.JSONField()
+    sha256 = models.CharField(max_length=64)
+    item_count = models.PositiveIntegerField()
+    open_count = models.PositiveIntegerField()
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-taken_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.taken_at:%Y-%m-%d})"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("a snapshot is immutable: it cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("a snapshot is immutable: it cannot be deleted")
+
+
+class Review(models.Model):
+    """One month's review of one system: started, walked item by item, finished."""
+
+    system = models.ForeignKey("tracker.System", on_delete=models.PROTECT, related_name="reviews")
+    month = models.DateField(help_text="The first day of the month reviewed.")
+    started_by = models.CharField(max_length=200)
+    started_at = models.DateTimeField()
+    finished_by = models.CharField(max_length=200, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    summary = models.TextField(blank=True)
+    snapshot = models.OneToOneField(Snapshot, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="review")
+
+    class Meta:
+        ordering = ["-month", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["system", "month"],
+                                               name="one_review_per_system_month")]
+
+    def __str__(self) -> str:
+        return f"{self.system} review {self.month:%Y-%m}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.finished_at is not None
+
+
+class ReviewEntry(models.Model):
+    """What a reviewer did with one open item: confirmed, updated or escalated it."""
+
+    CONFIRMED, UPDATED, ESCALATED = "confirmed", "updated", "escalated"
+    ACTIONS = [(CONFIRMED, "Confirmed"), (UPDATED, "Updated"), (ESCALATED, "Escalated")]
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="entries")
+    item = models.ForeignKey("tracker.PoamItem", null=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    poam_id = models.CharField(max_length=30)
+    action = models.CharField(max_length=10, choices=ACTIONS)
+    note = models.TextField(blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+")
+    actor_name = models.CharField(max_length=200)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["poam_id", "at"]
+        constraints = [models.UniqueConstraint(fields=["review", "poam_id"],
+                                               name="one_entry_per_item_per_review")]
+
+
+class CalendarFeed(models.Model):
+    """A private, revocable iCalendar URL: a system's milestones, or one owner's."""
+
+    organization = models.ForeignKey("tracker.Organization", on_delete=models.CASCADE,
+                                     related_name="+")
+    system = models.ForeignKey("tracker.System", null=True, blank=True,
+                               on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey("tracker.Person", null=True, blank=True,
+                               on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    hint = models.CharField(max_length=8)  # first characters, to tell feeds apart
+    created_by = models.CharField(max_length=200)
+    created_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(
+            condition=models.Q(system__isnull=False) | models.Q(person__isnull=False),
+            name="feed_has_a_subject")]
+
+    @property
+    def subject(self) -> str:
+        return f"owner {self.person.name}" if self.person_id else f"system {self.system.name}"

@@ -1,0 +1,26 @@
+"""A system's progress metrics, from its items and its CMMC score history."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from openpoam.domain import metrics
+from openpoam.domain.poam import PoamItemData
+from openpoam.reviews.services.quality import check_settings
+from openpoam.tracker.documents import build_document
+from openpoam.tracker.models import System
+
+
+def score_history(system: System) -> list[tuple[date, int]]:
+    return [(on, score) for on, score in
+            system.assessments.exclude(score=None).order_by("assessed_on", "pk")
+            .values_list("assessed_on", "score")]
+
+
+def system_metrics(system: System, today: date,
+                   items: list[PoamItemData] | None = None) -> metrics.Metrics:
+    if items is None:
+        items = build_document(system, today=today).items
+    return metrics.compute(items, today, scores=score_history(system),
+                           closeout_deadline=check_settings(system).closeout_deadline,
+                           fedramp_system=system.framework_enum.is_fedramp)

@@ -1,0 +1,155 @@
+"""The monthly review: start it, walk the open items, finish it into an immutable snapshot.
+
+Each step is one transaction. What a reviewer does with an item is kept twice on
+purpose: as a review entry (the review's own record) and in the item's history, so the
+item page shows when it was last reviewed and by whom.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from openpoam.domain import snapshots
+from openpoam.domain.poam import CLOSED_STATUSES
+from openpoam.reviews.models import Review, ReviewEntry, Snapshot
+from openpoam.tracker.documents import build_document
+from openpoam.tracker.models import PoamItem, Role, System
+from openpoam.tracker.services.actors import Actor, ServiceError, require
+from openpoam.tracker.services.history import Recorder
+
+ACTIONS = dict(ReviewEntry.ACTIONS)
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def parse_month(text: str) -> date:
+    """``2026-11`` (or a full date) -> the first day of that month."""
+    try:
+        return month_start(date.fromisoformat(text if len(text) > 7 else f"{text}-01"))
+    except ValueError:
+        raise ServiceError(f"month: {text!r} is not a month in YYYY-MM form") from None
+
+
+@transaction.atomic
+def start_review(actor: Actor, system: System, month: date) -> Review:
+    require(actor, system.organization, Role.EDITOR)
+    month = month_start(month)
+    if Review.objects.filter(system=system, month=month).exists():
+        raise ServiceError(f"{system.name} already has a review for {month:%Y-%m}")
+    return Review.objects.create(system=system, month=month, started_by=actor.name,
+                                 started_at=timezone.now())
+
+
+def open_items(review: Review):
+    """The items the review walks: every item not closed, in POA&M order."""
+    return (PoamItem.objects.filter(system=review.system)
+            .exclude(status__in=[s.value for s in CLOSED_STATUSES])
+            .select_related("owner").order_by("poam_id"))
+
+
+@transaction.atomic
+def record_entry(actor: Actor, review: Review, item: PoamItem, action: str,
+                 note: str = "") -> ReviewEntry:
+    """Confirm, mark updated or escalate one item; a later call for the same item replaces
+    the review's entry (the item's history keeps both)."""
+    require(actor, review.system.organization, Role.EDITOR)
+    review = Review.objects.select_for_update().get(pk=review.pk)
+    _check_open(review)
+    if item.system_id != review.system_id:
+        raise ServiceError(f"{item.poam_id} is not in {review.system.name}")
+    if action not in ACTIONS:
+        raise ServiceError(f"action: {action!r} is not one of {', '.join(ACTIONS)}")
+    if action == ReviewEntry.ESCALATED and not note.strip():
+        raise ServiceError("note: say why the item is escalated and to whom")
+    now = timezone.now()
+    ReviewEntry.objects.filter(review=review, poam_id=item.poam_id).delete()
+    entry = ReviewEntry.objects.create(review=review, item=item, poam_id=item.poam_id,
+                                       action=action, note=note.strip(), actor=actor.user,
+                                       actor_name=actor.name, at=now)
+    recorder = Recorder(actor, at=now)
+    recorder.add(item, "update", field_name="review",
+                 new=f"{ACTIONS[action].lower()} in the {review.month:%Y-%m} review",
+                 justification=note.strip())
+    recorder.save()
+    return entry
+
+
+def progress(review: Review) -> dict:
+    entries = {e.poam_id: e for e in review.entries.all()}
+    items = list(open_items(review))
+    return {"items": [{"item": i, "entry": entries.get(i.poam_id)} for i in items],
+            "done": sum(1 for i in items if i.poam_id in entries),
+            "total": len(items),
+            "escalated": [e for e in entries.values() if e.action == ReviewEntry.ESCALATED]}
+
+
+@transaction.atomic
+def finish_review(actor: Actor, review: Review, summary: str = "", *,
+                  allow_unreviewed: bool = False) -> Review:
+    """Freeze the POA&M into the review's snapshot. Every open item must have been walked,
+    unless ``allow_unreviewed`` (the summary must then say why)."""
+    require(actor, review.system.organization, Role.EDITOR)
+    review = Review.objects.select_for_update().get(pk=review.pk)
+    _check_open(review)
+    state = progress(review)
+    missing = [row["item"].poam_id for row in state["items"] if row["entry"] is None]
+    if missing and not allow_unreviewed:
+        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5
+                                          else "")
+        raise ServiceError(f"{len(missing)} open item(s) not reviewed yet: {shown}")
+    if missing and not summary.strip():
+        raise ServiceError("summary: say why the review ends with items not reviewed")
+    snapshot = take_snapshot(actor, review.system, label=f"Monthly review {review.month:%Y-%m}")
+    review.finished_by, review.finished_at = actor.name, snapshot.taken_at
+    review.summary, review.snapshot = summary.strip(), snapshot
+    review.save(update_fields=["finished_by", "finished_at", "summary", "snapshot"])
+    return review
+
+
+def _check_open(review: Review) -> None:
+    if review.is_finished:
+        raise ServiceError(f"the {review.month:%Y-%m} review was finished on "
+                           f"{review.finished_at:%Y-%m-%d}: it can no longer change")
+
+
+@transaction.atomic
+def take_snapshot(actor: Actor, system: System, label: str = "") -> Snapshot:
+    require(actor, system.organization, Role.EDITOR)
+    now = timezone.now()
+    document = build_document(system, today=timezone.localdate(now))
+    frozen = snapshots.freeze(document)
+    return Snapshot.objects.create(
+        system=system, taken_at=now, taken_by=actor.name,
+        label=label.strip() or f"Snapshot {now:%Y-%m-%d %H:%M}", content=frozen,
+        sha256=snapshots.content_hash(frozen), item_count=len(document.items),
+        open_count=sum(1 for i in document.items if not i.status.is_closed))
+
+
+def snapshot_document(snapshot: Snapshot):
+    """The frozen POA&M, after checking that its content still matches its hash."""
+    if snapshots.content_hash(snapshot.content) != snapshot.sha256:
+        raise ServiceError(f"snapshot {snapshot.pk} does not match its SHA-256: it was altered")
+    return snapshots.thaw(snapshot.content)
+
+
+def compare_snapshots(actor: Actor, old: Snapshot, new: Snapshot) -> snapshots.Comparison:
+    require(actor, old.system.organization, Role.VIEWER)
+    if old.system_id != new.system_id:
+        raise ServiceError("snapshots of different systems cannot be compared")
+    if old.taken_at > new.taken_at:
+        old, new = new, old
+    return snapshots.compare(snapshot_document(old), snapshot_document(new))
+
+
+def export_snapshot(actor: Actor, snapshot: Snapshot, format_key: str, stream) -> list[str]:
+    """Write the snapshot in any registered export format (the monthly deliverable)."""
+    from openpoam.formats import registry
+
+    require(actor, snapshot.system.organization, Role.VIEWER)
+    exporter = registry.default().exporter(format_key)
+    return list(exporter.write(snapshot_document(snapshot), stream) or [])
