@@ -75,14 +75,17 @@ CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("OPENPOAM_CSRF_TRUSTED
                         if o.strip()]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "openpoam.accounts.admin_site.MfaAdminConfig",  # django.contrib.admin behind the second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "openpoam.tracker",
     "openpoam.reviews",
+    "openpoam.accounts",
     "ninja",  # serves the API docs' scripts and styles from here, not a CDN
     "openpoam.api",
 ]
@@ -95,6 +98,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "openpoam.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -135,6 +140,14 @@ def _database() -> dict:
 DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Argon2id first (OWASP's first choice); the others only read hashes made before.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
@@ -160,6 +173,14 @@ WHITENOISE_USE_FINDERS = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Sign-in lockout: this many failures within OPENPOAM_LOCKOUT_MINUTES lock the account name
+# (or, at the higher count, the client address) for that many minutes.
+OPENPOAM_LOCKOUT_FAILURES = int(os.environ.get("OPENPOAM_LOCKOUT_FAILURES", 5))
+OPENPOAM_LOCKOUT_ADDRESS_FAILURES = int(os.environ.get("OPENPOAM_LOCKOUT_ADDRESS_FAILURES", 30))
+OPENPOAM_LOCKOUT_MINUTES = int(os.environ.get("OPENPOAM_LOCKOUT_MINUTES", 15))
+OTP_TOTP_ISSUER = "OpenPOAM"
+# Set-password links for invited members are valid this long.
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 
 # Evidence files live outside the database, under the data folder; never served inline.
 EVIDENCE_DIR = Path(os.environ.get("OPENPOAM_EVIDENCE_DIR") or DATA_DIR / "evidence")
@@ -174,7 +195,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Quality checks and reminders: an open item unchanged for longer than this is stale.
 OPENPOAM_STALE_DAYS = int(os.environ.get("OPENPOAM_STALE_DAYS", 30))
 
-# Outgoing e-mail (reminder digests). Without OPENPOAM_EMAIL_HOST nothing is sent: messages
+# Outgoing e-mail (invitations, reminder digests). Without OPENPOAM_EMAIL_HOST nothing is sent: messages
 # are written to the console, so a laptop install never tries to reach a mail server.
 if os.environ.get("OPENPOAM_EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -193,8 +214,22 @@ DEFAULT_FROM_EMAIL = os.environ.get("OPENPOAM_EMAIL_FROM", "openpoam@localhost")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = _env_bool("OPENPOAM_SECURE_COOKIES")
+# Idle timeout: a session ends after this long unused (renewed once a minute while in use,
+# by openpoam.accounts.middleware).
+SESSION_COOKIE_AGE = int(float(os.environ.get("OPENPOAM_SESSION_IDLE_HOURS", 8)) * 3600)
+
+# OPENPOAM_HTTPS=1 for a deployment behind HTTPS (directly, or a proxy that sets
+# X-Forwarded-Proto): secure cookies, HSTS for a year, redirect of plain HTTP, the proxy
+# header trusted. `openpoam check-deploy` then passes.
+HTTPS = _env_bool("OPENPOAM_HTTPS")
+SESSION_COOKIE_SECURE = HTTPS or _env_bool("OPENPOAM_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"

@@ -6,7 +6,9 @@ from django.views.generic import RedirectView
 urlpatterns = [
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico on every page, the admin's included.
-    path("favicon.ico", RedirectView.as_view(url=static("tracker/favicon.svg"), permanent=True)),
+    path("favicon.ico", RedirectView.as_view(url=static("tracker/favicon.svg"), permanent=True),
+         name="favicon"),
+    path("", include("openpoam.accounts.urls")),
     path("", include("openpoam.api.urls")),
     path("", include("openpoam.reviews.urls")),
     path("", include("openpoam.tracker.urls")),

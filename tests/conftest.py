@@ -18,3 +18,83 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     # Raised here, every such skip is reported on one line, wherever the test is.
     if item.get_closest_marker("shared") and not shared_present():
         pytest.skip(SHARED_ABSENT)
+# ---- alice, bob and charlie: the three users of every permission test ------------------------
+# alice owns organization A, bob is a viewer of A, charlie belongs to organization B only.
+# (tests/tracker has its own fixtures of the same names, with the same meaning.)
+
+import io  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from datetime import date  # noqa: E402
+
+import pytest  # noqa: E402
+
+PASSWORD = "a-long-test-password-42"
+
+
+@pytest.fixture
+def fast_hashing(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EVIDENCE_DIR = tmp_path / "evidence"
+    return settings
+
+
+def _user(django_user_model, name: str):
+    return django_user_model.objects.create_user(name, email=f"{name}@example.com",
+                                                 password=PASSWORD)
+
+
+@pytest.fixture
+def alice(django_user_model, fast_hashing):
+    return _user(django_user_model, "alice")
+
+
+@pytest.fixture
+def bob(django_user_model, fast_hashing):
+    return _user(django_user_model, "bob")
+
+
+@pytest.fixture
+def charlie(django_user_model, fast_hashing):
+    return _user(django_user_model, "charlie")
+
+
+@dataclass
+class Tenant:
+    org: object
+    system: object
+    item: object
+    evidence: object
+
+
+@pytest.fixture
+def org_a(alice, bob) -> Tenant:
+    """Organization A ("org-a"): alice owner, bob viewer; one system with an item and a file."""
+    from openpoam.tracker.services import Actor, setup
+    from openpoam.tracker.services import evidence as evidence_services
+    from openpoam.tracker.services import items as item_services
+    from openpoam.tracker.services import milestones as milestone_services
+
+    admin = Actor.command_line("admin")
+    org = setup.create_organization(admin, "org-a", "Organization A")
+    setup.add_member(admin, org, alice, "owner")
+    setup.add_member(admin, org, bob, "viewer")
+    system = setup.create_system(admin, org, slug="sys-a", name="System A", framework="cmmc-l2")
+    item = item_services.create_item(admin, system, title="No MFA on VPN",
+                                     detected_on=date(2026, 1, 5))
+    evidence = evidence_services.add_file(admin, item, "plan.txt", io.BytesIO(b"plan\n"))
+    milestone_services.add_milestone(admin, item, "Buy tokens", date(2026, 3, 1))
+    return Tenant(org, system, item, evidence)
+
+
+@pytest.fixture
+def org_b(charlie) -> Tenant:
+    """Organization B ("org-b"): charlie is its owner, and belongs nowhere else."""
+    from openpoam.tracker.services import Actor, setup
+    from openpoam.tracker.services import items as item_services
+
+    admin = Actor.command_line("admin")
+    org = setup.create_organization(admin, "org-b", "Organization B")
+    setup.add_member(admin, org, charlie, "owner")
+    system = setup.create_system(admin, org, slug="sys-b", name="System B", framework="rmf")
+    item = item_services.create_item(admin, system, title="Old TLS", detected_on=date(2026, 2, 1))
+    return Tenant(org, system, item, None)

@@ -11,7 +11,7 @@ from openpoam.cli.base import cli, run
 
 def main() -> None:
     # Importing a group's module registers its commands.
-    from openpoam.cli import cmmc, formats, items, reviews, server, tokens  # noqa: F401
+    from openpoam.cli import accounts, cmmc, formats, items, reviews, server, tokens  # noqa: F401
     sys.exit(run(cli))
 
 

@@ -50,7 +50,10 @@ def _set_debug(ctx, param, value) -> None:
 @click.version_option(package_name="openpoam")
 @click.option("--debug", is_flag=True, expose_value=False, is_eager=True, callback=_set_debug,
               help="Show the full traceback of an unexpected error.")
-def cli() -> None:
+@click.option("--as", "as_user", metavar="USER", help="Act as this user, with the roles they "
+              "hold ($OPENPOAM_USER). Without it the command line on the server is trusted "
+              "like an administrator.")
+def cli(as_user: str | None) -> None:
     """OpenPOAM: Plans of Action and Milestones for CMMC, NIST SP 800-171, FedRAMP and RMF."""
 
 
@@ -171,6 +174,7 @@ def with_django(func: Callable | None = None, *, database_ready: bool = True):
     def wrapper(*args, **kwargs):
         django_setup()
         from django.core.exceptions import ObjectDoesNotExist
+        from django.db import OperationalError, ProgrammingError
 
         from openpoam.formats.base import FormatError
         from openpoam.tracker.services import ServiceError
@@ -185,27 +189,44 @@ def with_django(func: Callable | None = None, *, database_ready: bool = True):
             raise CliError(str(exc)) from None
         except ObjectDoesNotExist as exc:
             raise CliError(str(exc)) from None
+        except (OperationalError, ProgrammingError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise CliError(f"database: {first} (is it set up? `openpoam setup`)") from None
 
     return wrapper
 
 
 def actor(name: str | None = None):
+    """Who runs the command: the user named by --as / $OPENPOAM_USER (their roles apply),
+    else the local operator, trusted like an administrator."""
     from openpoam.tracker.services import Actor
 
+    context = click.get_current_context(silent=True)
+    username = (context.find_root().params.get("as_user") if context else None) \
+        or os.environ.get("OPENPOAM_USER")
+    if username:
+        from django.contrib.auth import get_user_model
+
+        user = get_user_model().objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise CliError(f"no active user {username!r} (see `openpoam user list`)")
+        return Actor.for_user(user)
     return Actor.command_line(name or os.environ.get("OPENPOAM_ACTOR"))
 
 
 def organization(slug: str | None):
-    """The named organization; with none named, the only one there is."""
-    from openpoam.tracker.models import Organization
+    """The named organization; with none named, the only one there is. An organization the
+    acting user may not see is reported as missing, like one that does not exist."""
+    from openpoam.tracker.services.actors import visible_organizations
 
+    organizations = visible_organizations(actor())
     slug = slug or os.environ.get("OPENPOAM_ORG")
     if slug:
-        org = Organization.objects.filter(slug=slug).first()
+        org = organizations.filter(slug=slug).first()
         if org is None:
             raise CliError(f"no organization {slug!r} (see `openpoam org list`)")
         return org
-    orgs = list(Organization.objects.all()[:2])
+    orgs = list(organizations[:2])
     if len(orgs) == 1:
         return orgs[0]
     raise CliError("name the organization with --org (see `openpoam org list`)")

@@ -35,10 +35,10 @@ def org_create(slug: str, name: str) -> None:
 @json_option
 @with_django
 def org_list(as_json: bool) -> None:
-    from openpoam.tracker.models import Organization
+    from openpoam.tracker.services.actors import visible_organizations
 
     rows = [{"slug": o.slug, "name": o.name, "systems": o.systems.count()}
-            for o in Organization.objects.all()]
+            for o in visible_organizations(base.actor())]
     output_rows(rows, as_json, ["slug", "name", "systems"])
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import secrets
 
 import click
 
@@ -66,18 +65,18 @@ def create_admin(username: str, reset: bool) -> None:
 def _ensure_admin(username: str, *, reset: bool) -> None:
     from django.contrib.auth import get_user_model
 
-    user_model = get_user_model()
-    user = user_model.objects.filter(username=username).first()
+    from openpoam.accounts.services import users
+    from openpoam.cli import base
+
+    user = get_user_model().objects.filter(username=username).first()
     if user is not None and not reset:
         output.echo(f"admin account {username!r} exists (new password: "
-                   f"`openpoam create-admin --username {username} --reset`)")
+                    f"`openpoam create-admin --username {username} --reset`)")
         return
-    password = secrets.token_urlsafe(12)
     if user is None:
-        user = user_model.objects.create_superuser(username=username, email="", password=password)
+        _created, password = users.create_user(base.actor(), username, superuser=True)
     else:
-        user.set_password(password)
-        user.save(update_fields=["password"])
+        password = users.reset_password(base.actor(), user)
     click.secho(f"admin account: {username}  password: {password}  (shown once; keep it)",
                 fg="yellow", bold=True)
 

@@ -1,34 +1,10 @@
-"""Admin: organizations, systems, people and members are edited here; POA&M items,
-milestones, evidence and history are read-only, because their changes must go
-through the services that record history."""
+"""Admin: read-only for every audited model. Changes go through the services (the app's
+pages and the command line), which check the role and write the audit record in the same
+transaction; an admin form would do neither."""
 
 from django.contrib import admin
 
 from openpoam.tracker import models
-
-
-@admin.register(models.Organization)
-class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "created_at"]
-    search_fields = ["name", "slug"]
-
-
-@admin.register(models.System)
-class SystemAdmin(admin.ModelAdmin):
-    list_display = ["name", "organization", "framework", "designation", "auto_close"]
-    list_filter = ["framework", "designation"]
-
-
-@admin.register(models.Person)
-class PersonAdmin(admin.ModelAdmin):
-    list_display = ["name", "organization", "email", "user"]
-    list_filter = ["organization"]
-
-
-@admin.register(models.Membership)
-class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "organization", "role"]
-    list_filter = ["organization", "role"]
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -42,6 +18,30 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(models.Organization)
+class OrganizationAdmin(ReadOnlyAdmin):
+    list_display = ["name", "slug", "require_mfa", "created_at"]
+    search_fields = ["name", "slug"]
+
+
+@admin.register(models.System)
+class SystemAdmin(ReadOnlyAdmin):
+    list_display = ["name", "organization", "framework", "designation", "auto_close"]
+    list_filter = ["framework", "designation"]
+
+
+@admin.register(models.Person)
+class PersonAdmin(ReadOnlyAdmin):
+    list_display = ["name", "organization", "email", "user"]
+    list_filter = ["organization"]
+
+
+@admin.register(models.Membership)
+class MembershipAdmin(ReadOnlyAdmin):
+    list_display = ["user", "organization", "role"]
+    list_filter = ["organization", "role"]
+
+
 @admin.register(models.PoamItem)
 class PoamItemAdmin(ReadOnlyAdmin):
     list_display = ["poam_id", "title", "system", "status", "original_risk", "scheduled_completion"]
@@ -51,9 +51,10 @@ class PoamItemAdmin(ReadOnlyAdmin):
 
 @admin.register(models.ChangeEvent)
 class ChangeEventAdmin(ReadOnlyAdmin):
-    list_display = ["at", "actor_name", "poam_id", "action", "field", "old_value", "new_value"]
+    list_display = ["at", "actor_name", "organization", "entity", "entity_ref", "poam_id",
+                    "action", "field", "old_value", "new_value", "sequence"]
     list_filter = ["action", "entity"]
-    search_fields = ["poam_id", "actor_name", "justification"]
+    search_fields = ["poam_id", "entity_ref", "actor_name", "justification"]
 
 
 @admin.register(models.ImportRecord)

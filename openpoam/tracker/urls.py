@@ -1,14 +1,10 @@
-"""The web pages. Everything but the login page needs a signed-in user."""
+"""The web pages. All need a signed-in user (sign-in itself: openpoam/accounts/urls.py)."""
 
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from openpoam.tracker import views
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
-         name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),  # POST only
     path("", views.home, name="home"),
     path("org/<slug:org_slug>/system/<slug:system_slug>/", views.system_items, name="system"),
     path("org/<slug:org_slug>/system/<slug:system_slug>/items/<str:poam_id>/",

@@ -1,13 +1,13 @@
 """Models, one module per concept. Import from here."""
 
 from openpoam.tracker.models.assessments import Assessment, AssessmentResult
-from openpoam.tracker.models.history import ChangeEvent, ImportRecord
+from openpoam.tracker.models.history import ChainHead, ChangeEvent, ImportRecord
 from openpoam.tracker.models.items import (AffectedAsset, ControlReference, Evidence,
                                            ItemDependency, Milestone, PoamItem)
 from openpoam.tracker.models.kev import KnownExploited
 from openpoam.tracker.models.org import (Membership, Organization, Person, PoamIdCounter,
                                          Role, System)
 
-__all__ = ["AffectedAsset", "Assessment", "AssessmentResult", "ChangeEvent", "ControlReference", "Evidence", "ImportRecord",
+__all__ = ["AffectedAsset", "Assessment", "AssessmentResult", "ChainHead", "ChangeEvent", "ControlReference", "Evidence", "ImportRecord",
            "ItemDependency", "KnownExploited", "Membership", "Milestone", "Organization", "Person",
            "PoamIdCounter", "PoamItem", "Role", "System"]

@@ -24,32 +24,57 @@ class AppendOnlyQuerySet(models.QuerySet):
 
 
 class ChangeEvent(models.Model):
+    """One audit record: a field of an entity changed, an entity was created or deleted, or
+    an account event (sign-in, failure, lockout, MFA) happened.
+
+    Records form one hash chain per organization (``organization`` NULL: the accounts chain,
+    for sign-in events, users and tokens that belong to no organization). ``sequence`` is
+    the position in that chain, ``prev_hash`` the hash of the record before, ``hash`` the
+    SHA-256 of this record's content and ``prev_hash`` (tracker/services/chain.py), so an
+    edited, deleted or reordered record breaks the chain at that point.
+    """
+
     CREATE, UPDATE, DELETE = "create", "update", "delete"
-    organization = models.ForeignKey("tracker.Organization", on_delete=models.PROTECT,
-                                     related_name="+")
-    system = models.ForeignKey("tracker.System", on_delete=models.PROTECT, related_name="+")
+    ACTIONS = [(CREATE, "create"), (UPDATE, "update"), (DELETE, "delete"),
+               ("sign-in", "sign-in"), ("sign-in-failed", "sign-in failed"),
+               ("locked-out", "locked out"), ("unlocked", "unlocked"),
+               ("sign-out", "sign-out"), ("mfa-enrol", "MFA enrolled"),
+               ("mfa-remove", "MFA removed"), ("mfa-recovery", "recovery codes issued")]
+    organization = models.ForeignKey("tracker.Organization", null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    system = models.ForeignKey("tracker.System", null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="+")
     # Plain references, not foreign keys: the history outlives what it describes.
-    item_uuid = models.UUIDField(db_index=True)
-    poam_id = models.CharField(max_length=30)
-    entity = models.CharField(max_length=10)  # item | milestone | evidence
-    entity_uuid = models.UUIDField()
-    action = models.CharField(max_length=6, choices=[(CREATE, "create"), (UPDATE, "update"),
-                                                     (DELETE, "delete")])
+    item_uuid = models.UUIDField(null=True, blank=True, db_index=True)
+    poam_id = models.CharField(max_length=30, blank=True)
+    # item | milestone | evidence | organization | system | membership | person |
+    # assessment | import | token | user | account
+    entity = models.CharField(max_length=20)
+    entity_uuid = models.UUIDField(null=True, blank=True)
+    entity_ref = models.CharField(max_length=200, blank=True)  # e.g. a slug or a user name
+    action = models.CharField(max_length=20, choices=ACTIONS)
     field = models.CharField(max_length=60, blank=True)
     old_value = models.TextField(blank=True)
     new_value = models.TextField(blank=True)
     justification = models.TextField(blank=True)
+    # PROTECT: users with history are deactivated, never deleted (the row must not change).
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="+")
+                              on_delete=models.PROTECT, related_name="+")
     actor_name = models.CharField(max_length=200)
+    client_address = models.CharField(max_length=45, blank=True)
     at = models.DateTimeField(db_index=True)
     import_record = models.ForeignKey("tracker.ImportRecord", null=True, blank=True,
                                       on_delete=models.PROTECT, related_name="events")
+    sequence = models.PositiveBigIntegerField(default=0)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
 
     objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["at", "id"]
+        indexes = [models.Index(fields=["organization", "sequence"], name="history_chain_idx"),
+                   models.Index(fields=["organization", "at"], name="history_org_at_idx")]
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -60,7 +85,23 @@ class ChangeEvent(models.Model):
         raise AppendOnlyError("change history is append-only: rows cannot be deleted")
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.poam_id} {self.field}"
+        what = self.poam_id or self.entity_ref or self.entity
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {what} {self.field}"
+
+
+class ChainHead(models.Model):
+    """The last record of one organization's chain (key "org:<id>", or "accounts").
+
+    Writers lock this row (SELECT ... FOR UPDATE) once per save, so two transactions never
+    append to the same chain at once and sequence numbers stay gap-free.
+    """
+
+    key = models.CharField(max_length=40, unique=True)
+    sequence = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.key} #{self.sequence}"
 
 
 class ImportRecord(models.Model):

@@ -24,6 +24,8 @@ class Organization(models.Model):
     slug = models.CharField(max_length=50, unique=True, validators=[slug_validator])
     name = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Members without a confirmed authenticator are sent to enrol one before anything else.
+    require_mfa = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["name"]
@@ -35,7 +37,9 @@ class Organization(models.Model):
 class Role(models.TextChoices):
     OWNER = "owner", "Owner"  # everything, including members
     EDITOR = "editor", "Editor"  # changes POA&M items, imports scans
-    VIEWER = "viewer", "Viewer"  # reads only (an assessor, an executive)
+    ASSESSOR = "assessor", "Assessor"  # reads all, comments, verifies closures, assesses
+    VIEWER = "viewer", "Viewer"  # reads only (an executive)
+    # What each role may do: openpoam/accounts/permissions.py, the one table.
 
 
 class Membership(models.Model):

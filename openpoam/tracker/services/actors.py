@@ -5,9 +5,8 @@ from __future__ import annotations
 import getpass
 from dataclasses import dataclass
 
+from openpoam.accounts import permissions
 from openpoam.tracker.models import Membership, Organization, Role
-
-_RANK = {Role.VIEWER: 0, Role.EDITOR: 1, Role.OWNER: 2}
 
 
 class ServiceError(ValueError):
@@ -59,11 +58,27 @@ def _role_in(actor: Actor, organization: Organization) -> Role | None:
     return Role(membership.role) if membership else None
 
 
-def require(actor: Actor, organization: Organization, minimum: Role) -> None:
-    role = role_in(actor, organization)
-    if role is None or _RANK[role] < _RANK[minimum]:
+def action_for(need: Role | str) -> str:
+    """The action of the permission table that ``need`` names: an action, or a role whose
+    old meaning ("at least this role") maps to one action."""
+    if isinstance(need, Role):
+        return permissions.ROLE_MINIMUM_ACTION[need.value]
+    return need
+
+
+def may(actor: Actor, organization: Organization, need: Role | str) -> bool:
+    return permissions.allows(role_in(actor, organization), action_for(need))
+
+
+def require(actor: Actor, organization: Organization, need: Role | str) -> None:
+    """Refuse unless the actor's role allows ``need`` (an action such as "poam.edit", or a
+    Role read as its minimum action) in the permission table (accounts/permissions.py)."""
+    action = action_for(need)
+    if not permissions.allows(role_in(actor, organization), action):
+        roles = ", ".join(r for r in ("owner", "editor", "assessor", "viewer")
+                          if r in permissions.PERMISSIONS[action])
         raise PermissionDenied(f"{actor.name} may not do this in {organization.name} "
-                               f"(needs the {minimum.label} role)")
+                               f"(needs the role {roles})")
 
 
 def visible_organizations(actor: Actor):

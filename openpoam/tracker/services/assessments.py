@@ -15,6 +15,7 @@ from openpoam.domain import cmmc
 from openpoam.domain.cmmc import clock
 from openpoam.domain.cmmc.payload import parse_payload
 from openpoam.tracker.models import Assessment, AssessmentResult, PoamItem, Role, System
+from openpoam.tracker.services import audit
 from openpoam.tracker.services import items as item_services
 from openpoam.tracker.services.actors import Actor, ServiceError, require
 from openpoam.tracker.services.history import Recorder
@@ -30,7 +31,7 @@ def record_assessment(actor: Actor, system: System, payload: dict, *,
     ``assessed_on`` defaults to the file's CMMC status date: the score history and the
     items made from the gaps carry the assessment's date, never the day it was typed in.
     """
-    require(actor, system.organization, Role.EDITOR)
+    require(actor, system.organization, "assessment.record")
     try:
         assessment, _ = parse_payload(payload)
         evaluation = cmmc.evaluate(assessment)
@@ -50,6 +51,10 @@ def record_assessment(actor: Actor, system: System, payload: dict, *,
         AssessmentResult(assessment=row, requirement=requirement, result=result.value)
         for requirement, result in sorted(evaluation.results.items())
         if result.value != "met")
+    audit.record(actor, system.organization, "assessment", str(row.pk), "create",
+                 {"level": ("", row.level), "assessment_type": ("", row.assessment_type),
+                  "assessed_on": ("", row.assessed_on), "score": ("", row.score),
+                  "status": ("", row.status)}, system=system)
     return row
 
 

@@ -38,6 +38,7 @@ from openpoam.formats import registry
 from openpoam.formats.base import FormatError, ScanImporter
 from openpoam.formats.streams import HEAD_SIZE
 from openpoam.tracker.models import ImportRecord, Role, System
+from openpoam.tracker.services import audit
 from openpoam.tracker.services import evidence as store
 from openpoam.tracker.services.actors import Actor, ServiceError, require
 from openpoam.tracker.services.scan_apply import apply_changes, existing_items, tracked_keys
@@ -304,7 +305,7 @@ def _result(job: _Job, importer, digest: ScanDigest, scan_time, changes: Changes
 def _record(actor: Actor, system: System, result: ImportResult, size: int,
             storage_name: str) -> ImportRecord:
     counts = result.counts
-    return ImportRecord.objects.create(
+    record = ImportRecord.objects.create(
         system=system, file_name=result.file_name[:255], sha256=result.sha256, size=size,
         format=result.format_key, scanner=result.scanner[:100],
         scanner_version=result.scanner_version[:100], scan_time=result.scan_time,
@@ -312,3 +313,6 @@ def _record(actor: Actor, system: System, result: ImportResult, size: int,
         updated=counts.updated, remediated=counts.remediated, closed=counts.closed,
         proposed=counts.proposed, recurred=counts.recurred, unchanged=counts.unchanged,
         findings=result.findings, storage_name=storage_name)
+    audit.record_import(actor, record)
+    return record
+

@@ -19,6 +19,7 @@ from django.db import transaction
 
 from openpoam.domain.poam import PoamDocument, PoamItemData, Status
 from openpoam.tracker.models import ImportRecord, Person, PoamItem, System
+from openpoam.tracker.services import audit
 from openpoam.tracker.services import items as item_services
 from openpoam.tracker.services import milestones as milestone_services
 from openpoam.tracker.services import setup
@@ -63,6 +64,7 @@ def import_document(actor: Actor, system: System, document: PoamDocument, *, imp
                 system=system, file_name=file_name[:255], sha256=sha256, size=size,
                 format=importer.key, imported_by=actor.name, imported_at=timezone.now(),
                 new=result.created, updated=result.updated, findings=len(document.items))
+            audit.record_import(actor, result.record)
     except _DryRun:
         pass
     return result

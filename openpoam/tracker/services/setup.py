@@ -7,7 +7,14 @@ from django.db import IntegrityError, transaction
 
 from openpoam.domain.poam import Designation, Framework
 from openpoam.tracker.models import Membership, Organization, Person, Role, System
+from openpoam.tracker.services import audit
 from openpoam.tracker.services.actors import Actor, ServiceError, require
+
+# The fields whose values the audit trail shows when an entity is created.
+ORGANIZATION_FIELDS = ("slug", "name", "require_mfa")
+SYSTEM_FIELDS = ("slug", "name", "acronym", "framework", "impact_level", "designation",
+                 "description", "auto_close")
+PERSON_FIELDS = ("name", "email", "title")
 
 
 def _validated(obj):
@@ -31,7 +38,23 @@ def create_organization(actor: Actor, slug: str, name: str) -> Organization:
         raise ServiceError("only an administrator can create organizations")
     if Organization.objects.filter(slug=slug).exists():
         raise ServiceError(f"an organization with the slug {slug!r} already exists")
-    return _save(_validated(Organization(slug=slug, name=name)))
+    org = _save(_validated(Organization(slug=slug, name=name)))
+    audit.record(actor, org, "organization", org.slug, "create", _created(org, ORGANIZATION_FIELDS))
+    return org
+
+
+@transaction.atomic
+def update_organization(actor: Actor, organization: Organization, why: str = "",
+                        **changes) -> Organization:
+    require(actor, organization, "org.manage")
+    changed = audit.changes_of(organization, changes)
+    for name, value in changes.items():
+        setattr(organization, name, value)
+    _save(_validated(organization))
+    if changed:
+        audit.record(actor, organization, "organization", organization.slug, "update", changed,
+                     why)
+    return organization
 
 
 @transaction.atomic
@@ -39,7 +62,7 @@ def create_system(actor: Actor, organization: Organization, *, slug: str, name: 
                   framework: str, acronym: str = "", impact_level: str = "",
                   designation: str = Designation.INTERNAL, description: str = "",
                   auto_close: bool = True) -> System:
-    require(actor, organization, Role.OWNER)
+    require(actor, organization, "system.manage")
     _enum(Framework, framework, "framework")
     _enum(Designation, designation, "designation")
     if System.objects.filter(organization=organization, slug=slug).exists():
@@ -47,19 +70,29 @@ def create_system(actor: Actor, organization: Organization, *, slug: str, name: 
     system = System(organization=organization, slug=slug, name=name, framework=framework,
                     acronym=acronym, impact_level=impact_level, designation=designation,
                     description=description, auto_close=auto_close)
-    return _save(_validated(system))
+    _save(_validated(system))
+    audit.record(actor, organization, "system", system.slug, "create",
+                 _created(system, SYSTEM_FIELDS), system=system)
+    return system
 
 
 @transaction.atomic
-def update_system(actor: Actor, system: System, **changes) -> System:
-    require(actor, system.organization, Role.OWNER)
+def update_system(actor: Actor, system: System, why: str = "", **changes) -> System:
+    """Change a system's settings; the framework moves every FedRAMP deadline, so each
+    change is recorded with its old and new value and ``why``."""
+    require(actor, system.organization, "system.manage")
+    changed = audit.changes_of(system, changes)
     for name, value in changes.items():
         if name == "framework":
             _enum(Framework, value, name)
         if name == "designation":
             _enum(Designation, value, name)
         setattr(system, name, value)
-    return _save(_validated(system))
+    _save(_validated(system))
+    if changed:
+        audit.record(actor, system.organization, "system", system.slug, "update", changed, why,
+                     system=system)
+    return system
 
 
 @transaction.atomic
@@ -70,17 +103,34 @@ def add_person(actor: Actor, organization: Organization, name: str, *, email: st
         raise ServiceError("a person needs a name")
     if Person.objects.filter(organization=organization, name=name.strip()).exists():
         raise ServiceError(f"{organization.slug} already has a person named {name!r}")
-    return _save(_validated(Person(organization=organization, name=name.strip(), email=email,
-                                   title=title, user=user)))
+    person = _save(_validated(Person(organization=organization, name=name.strip(), email=email,
+                                     title=title, user=user)))
+    audit.record(actor, organization, "person", person.name, "create",
+                 _created(person, PERSON_FIELDS))
+    return person
 
 
 @transaction.atomic
 def add_member(actor: Actor, organization: Organization, user, role: str) -> Membership:
-    require(actor, organization, Role.OWNER)
+    """Give ``user`` a role in the organization (a new membership, or a changed role)."""
+    require(actor, organization, "members.manage")
     _enum(Role, role, "role")
-    membership, _ = Membership.objects.update_or_create(
-        user=user, organization=organization, defaults={"role": role})
+    membership = Membership.objects.filter(user=user, organization=organization).first()
+    if membership is None:
+        membership = Membership.objects.create(user=user, organization=organization, role=role)
+        audit.record(actor, organization, "membership", user.get_username(), "create",
+                     {"role": ("", role)})
+    elif membership.role != role:
+        old = membership.role
+        membership.role = role
+        membership.save(update_fields=["role"])
+        audit.record(actor, organization, "membership", user.get_username(), "update",
+                     {"role": (old, role)})
     return membership
+
+
+def _created(obj, names) -> dict[str, tuple]:
+    return {name: ("", getattr(obj, name)) for name in names if getattr(obj, name) not in ("", None)}
 
 
 def _enum(enum, value: str, name: str) -> None:

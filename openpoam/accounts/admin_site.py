@@ -1,0 +1,32 @@
+"""The admin site requires a session verified with a second factor."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import admin, messages
+from django.contrib.admin.apps import AdminConfig
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+
+class MfaAdminSite(admin.AdminSite):
+    site_header = "OpenPOAM administration"
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        return super().has_permission(request) and request.user.is_verified()
+
+    def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        target = request.GET.get("next") or reverse("admin:index")
+        if request.user.is_authenticated and request.user.is_staff:
+            messages.info(request, "The administration needs a second factor: enrol an "
+                                   "authenticator, then sign in again with it.")
+            return redirect("mfa")
+        return redirect(f"{reverse('login')}?{urlencode({'next': target})}")
+
+
+class MfaAdminConfig(AdminConfig):
+    """django.contrib.admin with the site above as the default site."""
+
+    default_site = "openpoam.accounts.admin_site.MfaAdminSite"

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "openpoam.accounts"
+    label = "accounts"
+    verbose_name = "Accounts and sign-in"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from openpoam.accounts import middleware  # noqa: F401  (connects the sign-in receiver)

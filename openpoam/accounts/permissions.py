@@ -1,0 +1,118 @@
+"""THE permission table: what each role of an organization may do.
+
+One table, read by the services (``tracker.services.actors.require``), the web views, the
+API and the command line. Roles are the values of ``tracker.models.Role``; an action is a
+short dotted name. Nothing else in the code decides who may do what.
+
+| action              | owner | editor | assessor | viewer |
+|---------------------|:-----:|:------:|:--------:|:------:|
+| poam.view           |   x   |   x    |    x     |   x    |  read items, systems, history
+| poam.export         |   x   |   x    |    x     |   x    |  a file of what the reader sees
+| poam.edit           |   x   |   x    |          |        |  items, milestones, evidence, dates
+| poam.import         |   x   |   x    |          |        |  scans and POA&M files
+| item.comment        |   x   |   x    |    x     |        |
+| closure.verify      |   x   |        |    x     |        |  verify or reject a closure
+| assessment.record   |   x   |   x    |    x     |        |
+| item.delete         |   x   |        |          |        |
+| system.manage       |   x   |        |          |        |  create systems, change settings
+| members.manage      |   x   |        |          |        |  invite, change role, remove, unlock
+| audit.view          |   x   |        |          |        |  the organization's audit trail
+| org.manage          |   x   |        |          |        |  organization settings (MFA rule)
+"""
+
+from __future__ import annotations
+
+OWNER, EDITOR, ASSESSOR, VIEWER = "owner", "editor", "assessor", "viewer"
+ALL_ROLES = frozenset({OWNER, EDITOR, ASSESSOR, VIEWER})
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "poam.view": ALL_ROLES,
+    "poam.export": ALL_ROLES,
+    "poam.edit": frozenset({OWNER, EDITOR}),
+    "poam.import": frozenset({OWNER, EDITOR}),
+    "item.comment": frozenset({OWNER, EDITOR, ASSESSOR}),
+    "closure.verify": frozenset({OWNER, ASSESSOR}),
+    "assessment.record": frozenset({OWNER, EDITOR, ASSESSOR}),
+    "item.delete": frozenset({OWNER}),
+    "system.manage": frozenset({OWNER}),
+    "members.manage": frozenset({OWNER}),
+    "audit.view": frozenset({OWNER}),
+    "org.manage": frozenset({OWNER}),
+}
+
+# The old "at least this role" checks, each read as one action of the table.
+ROLE_MINIMUM_ACTION = {VIEWER: "poam.view", EDITOR: "poam.edit", OWNER: "org.manage",
+                       ASSESSOR: "assessment.record"}
+
+
+class UnknownAction(KeyError):
+    pass
+
+
+def allows(role: str | None, action: str) -> bool:
+    """True when ``role`` may do ``action``; an action missing from the table is an error."""
+    try:
+        allowed = PERMISSIONS[action]
+    except KeyError:
+        raise UnknownAction(f"no action {action!r} in the permission table") from None
+    return role is not None and role in allowed
+
+
+def actions_of(role: str) -> list[str]:
+    return [action for action, roles in PERMISSIONS.items() if role in roles]
+
+
+# ---- web pages -----------------------------------------------------------------------------
+# Every URL name, per HTTP method, names what it needs: PUBLIC (anyone), SIGNED_IN (any
+# signed-in user; the page shows only their own organizations) or an action above, checked
+# against the organization the URL names. tests/accounts/test_url_permissions.py fails for a
+# URL pattern missing here, so a new page cannot ship without deciding who may see it.
+PUBLIC, SIGNED_IN = "public", "signed-in"
+# The admin site: staff accounts whose session passed the second factor (admin_site.py).
+STAFF = "staff with a second factor"
+NAMESPACE_PERMISSIONS = {"admin": STAFF}
+
+URL_PERMISSIONS: dict[str, dict[str, str]] = {
+    "login": {"GET": PUBLIC, "HEAD": PUBLIC, "POST": PUBLIC},
+    "login-verify": {"GET": PUBLIC, "HEAD": PUBLIC, "POST": PUBLIC},
+    "logout": {"POST": SIGNED_IN},
+    "set-password": {"GET": PUBLIC, "HEAD": PUBLIC, "POST": PUBLIC},
+    "mfa": {"GET": SIGNED_IN, "HEAD": SIGNED_IN},
+    "mfa-enrol": {"GET": SIGNED_IN, "HEAD": SIGNED_IN, "POST": SIGNED_IN},
+    "mfa-remove": {"POST": SIGNED_IN},
+    "mfa-recovery": {"POST": SIGNED_IN},
+    "home": {"GET": SIGNED_IN, "HEAD": SIGNED_IN},
+    "members": {"GET": "members.manage", "HEAD": "members.manage"},
+    "member-add": {"POST": "members.manage"},
+    "member-role": {"POST": "members.manage"},
+    "member-remove": {"POST": "members.manage"},
+    "member-unlock": {"POST": "members.manage"},
+    "org-settings": {"POST": "org.manage"},
+    "audit": {"GET": "audit.view", "HEAD": "audit.view"},
+    "system": {"GET": "poam.view", "HEAD": "poam.view"},
+    "item": {"GET": "poam.view", "HEAD": "poam.view"},
+    "system-cmmc": {"GET": "poam.view", "HEAD": "poam.view"},
+    "system-checks": {"GET": "poam.view", "HEAD": "poam.view"},
+    "system-imports": {"GET": "poam.view", "HEAD": "poam.view"},
+    "system-export": {"GET": "poam.export", "HEAD": "poam.export"},
+    "evidence": {"GET": "poam.view", "HEAD": "poam.view"},
+    "favicon": {m: PUBLIC for m in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")},
+}
+
+# ---- the command line ------------------------------------------------------------------------
+# Every command that takes --org, and the action it needs when run as a user (`--as USER`).
+# tests/accounts/test_cli_permissions.py fails for a command missing here.
+CLI_PERMISSIONS: dict[str, str] = {
+    "system create": "system.manage", "system list": "poam.view",
+    "person add": "poam.edit", "person list": "poam.view",
+    "item add": "poam.edit", "item list": "poam.view", "item show": "poam.view",
+    "item update": "poam.edit", "item set-status": "poam.edit", "item depends": "poam.edit",
+    "item delete": "item.delete",
+    "milestone add": "poam.edit", "milestone complete": "poam.edit",
+    "milestone reschedule": "poam.edit", "evidence add": "poam.edit",
+    "member add": "members.manage", "member role": "members.manage",
+    "member remove": "members.manage", "member list": "members.manage",
+    "history show": "poam.view", "history verify": "audit.view",
+    "cmmc record": "assessment.record", "cmmc status": "poam.view",
+    "export": "poam.export", "import": "poam.import", "imports list": "poam.view",
+}

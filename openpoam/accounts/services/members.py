@@ -1,0 +1,79 @@
+"""Members of an organization, managed by its owners: invite, change role, remove."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q
+
+from openpoam.accounts.services import mfa
+from openpoam.tracker.models import Membership, Organization, Role
+from openpoam.tracker.services import audit, setup
+from openpoam.tracker.services.actors import Actor, ServiceError, require
+
+
+def member_rows(actor: Actor, organization: Organization) -> list[dict]:
+    require(actor, organization, "members.manage")
+    rows = (Membership.objects.filter(organization=organization).select_related("user")
+            .order_by("user__username"))
+    return [{"username": m.user.username, "email": m.user.email, "role": m.role,
+             "mfa": mfa.has_mfa(m.user), "user": m.user} for m in rows]
+
+
+@transaction.atomic
+def invite(actor: Actor, organization: Organization, email: str, role: str):
+    """Add the account with this e-mail or user name, or create one with no password yet;
+    returns (user, created). A created user sets a password through a one-time link."""
+    require(actor, organization, "members.manage")
+    name = email.strip()
+    if not name:
+        raise ServiceError("give an e-mail address or a user name")
+    model = get_user_model()
+    user = model.objects.filter(Q(username=name) | Q(email__iexact=name), is_active=True).first()
+    created = user is None
+    if created:
+        if "@" not in name:
+            raise ServiceError(f"no user {name!r}: give an e-mail address to invite someone new")
+        user = model(username=name, email=name)
+        user.set_unusable_password()
+        user.save()
+        audit.record(actor, organization, "user", name, "create", {"email": ("", name)},
+                     "invited")
+    elif Membership.objects.filter(user=user, organization=organization).exists():
+        raise ServiceError(f"{user.get_username()} is already a member of {organization.slug}")
+    setup.add_member(actor, organization, user, role)
+    return user, created
+
+
+@transaction.atomic
+def change_role(actor: Actor, organization: Organization, user, role: str) -> None:
+    require(actor, organization, "members.manage")
+    membership = _membership(organization, user)
+    if membership.role == Role.OWNER and role != Role.OWNER:
+        _keep_an_owner(organization)
+    setup.add_member(actor, organization, user, role)
+
+
+@transaction.atomic
+def remove_member(actor: Actor, organization: Organization, user) -> None:
+    require(actor, organization, "members.manage")
+    membership = _membership(organization, user)
+    if membership.role == Role.OWNER:
+        _keep_an_owner(organization)
+    membership.delete()
+    audit.record(actor, organization, "membership", user.get_username(), "delete",
+                 {"role": (membership.role, "")})
+
+
+def _membership(organization: Organization, user) -> Membership:
+    found = Membership.objects.filter(organization=organization, user=user).first()
+    if found is None:
+        raise ServiceError(f"{user.get_username()} is not a member of {organization.slug}")
+    return found
+
+
+def _keep_an_owner(organization: Organization) -> None:
+    owners = Membership.objects.select_for_update().filter(organization=organization,
+                                                           role=Role.OWNER)
+    if len(owners) <= 1:
+        raise ServiceError(f"{organization.slug} needs at least one owner")

@@ -1,0 +1,29 @@
+"""Looking up an organization for a page: 404 for strangers, 403 when the role falls short."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+
+from openpoam.tracker.models import Organization
+from openpoam.tracker.services.actors import Actor, may, visible_organizations
+
+
+def actor_of(request: HttpRequest) -> Actor:
+    return Actor.for_user(request.user)
+
+
+def organization_or_404(request: HttpRequest, org_slug: str, action: str) -> Organization:
+    actor = actor_of(request)
+    org = visible_organizations(actor).filter(slug=org_slug).first()
+    if org is None:
+        raise Http404("No such organization.")
+    if not may(actor, org, action):
+        raise PermissionDenied("Your role in this organization does not allow this page.")
+    return org
+
+
+def client_address(request: HttpRequest) -> str:
+    """REMOTE_ADDR: behind a proxy, the proxy must pass the client's address on (waitress's
+    trusted_proxy), never a header the client could write."""
+    return request.META.get("REMOTE_ADDR", "")[:45]

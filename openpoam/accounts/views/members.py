@@ -1,0 +1,130 @@
+"""An organization's members, managed by its owners; and the organization's MFA rule."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.views.decorators.http import require_POST, require_safe
+
+from openpoam.accounts.services import lockout, members, users
+from openpoam.accounts.views.common import actor_of, organization_or_404
+from openpoam.tracker.models import Membership, Role
+from openpoam.tracker.services import ServiceError, setup
+
+ROLE_CHOICES = [(r.value, r.label) for r in (Role.OWNER, Role.EDITOR, Role.ASSESSOR, Role.VIEWER)]
+
+
+@require_safe
+@login_required
+def member_list(request: HttpRequest, org_slug: str) -> HttpResponse:
+    org = organization_or_404(request, org_slug, "members.manage")
+    rows = members.member_rows(actor_of(request), org)
+    locked = lockout.locked_names([r["username"] for r in rows], timezone.now())
+    for row in rows:
+        row["locked"] = row["username"] in locked
+    return render(request, "accounts/members.html", {
+        "organization": org, "members": rows, "roles": ROLE_CHOICES,
+        "invite_link": request.session.pop("invite_link", "")})
+
+
+@require_POST
+@login_required
+def member_add(request: HttpRequest, org_slug: str) -> HttpResponse:
+    org = organization_or_404(request, org_slug, "members.manage")
+    try:
+        user, created = members.invite(actor_of(request), org, request.POST.get("email", ""),
+                                       request.POST.get("role", Role.VIEWER))
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+        return redirect("members", org_slug=org.slug)
+    if created:
+        link = _set_password_link(request, user)
+        _send_invitation(user, org, link)
+        request.session["invite_link"] = link
+        messages.success(request, f"Invited {user.email}: an e-mail with a one-time link to "
+                                  "set a password was sent; the link is also shown below, once.")
+    else:
+        messages.success(request, f"{user.get_username()} is now a member.")
+    return redirect("members", org_slug=org.slug)
+
+
+@require_POST
+@login_required
+def member_role(request: HttpRequest, org_slug: str, user_id: int) -> HttpResponse:
+    org = organization_or_404(request, org_slug, "members.manage")
+    user = _member_or_404(org, user_id)
+    _run(request, lambda: members.change_role(actor_of(request), org, user,
+                                              request.POST.get("role", "")),
+         f"{user.get_username()} is now {request.POST.get('role', '')}.")
+    return redirect("members", org_slug=org.slug)
+
+
+@require_POST
+@login_required
+def member_remove(request: HttpRequest, org_slug: str, user_id: int) -> HttpResponse:
+    org = organization_or_404(request, org_slug, "members.manage")
+    user = _member_or_404(org, user_id)
+    _run(request, lambda: members.remove_member(actor_of(request), org, user),
+         f"{user.get_username()} was removed.")
+    return redirect("members", org_slug=org.slug)
+
+
+@require_POST
+@login_required
+def member_unlock(request: HttpRequest, org_slug: str, user_id: int) -> HttpResponse:
+    org = organization_or_404(request, org_slug, "members.manage")
+    user = _member_or_404(org, user_id)
+    _run(request, lambda: users.unlock(actor_of(request), user),
+         f"{user.get_username()} may sign in again.")
+    return redirect("members", org_slug=org.slug)
+
+
+@require_POST
+@login_required
+def org_settings(request: HttpRequest, org_slug: str) -> HttpResponse:
+    org = organization_or_404(request, org_slug, "org.manage")
+    required = request.POST.get("require_mfa") == "on"
+    _run(request, lambda: setup.update_organization(actor_of(request), org,
+                                                    require_mfa=required),
+         "Every member now needs a second factor." if required
+         else "A second factor is now optional.")
+    return redirect("members", org_slug=org.slug)
+
+
+def _run(request: HttpRequest, change, success: str) -> None:
+    try:
+        change()
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, success)
+
+
+def _member_or_404(org, user_id: int):
+    membership = Membership.objects.filter(organization=org, user_id=user_id).first()
+    if membership is None:
+        raise Http404("No such member.")
+    return get_user_model().objects.get(pk=user_id)
+
+
+def _set_password_link(request: HttpRequest, user) -> str:
+    path = reverse("set-password", kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+                                           "token": default_token_generator.make_token(user)})
+    return request.build_absolute_uri(path)
+
+
+def _send_invitation(user, org, link: str) -> None:
+    days = settings.PASSWORD_RESET_TIMEOUT // 86400
+    send_mail(f"You are invited to {org.name} on OpenPOAM",
+              f"Set your password within {days} days with this one-time link:\n\n{link}\n",
+              None, [user.email], fail_silently=True)

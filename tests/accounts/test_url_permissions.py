@@ -1,0 +1,136 @@
+"""Every URL, every method it accepts, for alice (owner of A), bob (viewer of A), charlie
+(member of B only) and an anonymous visitor, checked against the permission table.
+
+A URL pattern missing from accounts/permissions.py fails here, and so does a table entry
+that lists methods the view does not accept (or misses one it does).
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from openpoam.accounts import permissions as perms
+
+pytestmark = pytest.mark.django_db
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _patterns(resolvers=None, namespace=""):
+    """(full name, namespace, pattern) of every URL pattern, walking includes."""
+    for entry in resolvers if resolvers is not None else get_resolver().url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = ":".join(p for p in (namespace, entry.namespace or "") if p)
+            yield from _patterns(entry.url_patterns, inner)
+        elif isinstance(entry, URLPattern):
+            yield entry.name or "", namespace, entry
+
+
+def _app_patterns():
+    return [(name, pattern) for name, ns, pattern in _patterns() if not ns]
+
+
+def test_every_url_pattern_is_in_the_permission_table():
+    missing = sorted({name or str(p.pattern) for name, ns, p in _patterns()
+                      if ns not in perms.NAMESPACE_PERMISSIONS
+                      and name not in perms.URL_PERMISSIONS})
+    assert missing == [], f"URL patterns with no entry in accounts/permissions.py: {missing}"
+
+
+def test_the_table_names_no_url_that_is_gone():
+    names = {name for name, _ in _app_patterns()}
+    assert sorted(set(perms.URL_PERMISSIONS) - names) == []
+
+
+@pytest.fixture
+def url_args(org_a, bob):
+    """A value for each URL parameter, naming objects of organization A."""
+    return {"org_slug": org_a.org.slug, "system_slug": org_a.system.slug,
+            "poam_id": org_a.item.poam_id, "format_key": "csv",
+            "evidence_uuid": org_a.evidence.uuid, "user_id": bob.pk,
+            "uidb64": urlsafe_base64_encode(force_bytes(bob.pk)),
+            "token": default_token_generator.make_token(bob)}
+
+
+def _url(name: str, pattern: URLPattern, args: dict) -> str:
+    return reverse(name, kwargs={k: args[k] for k in pattern.pattern.converters})
+
+
+def _request(user, method: str, url: str):
+    """One request, its changes rolled back: a POST as the owner removes nobody for good."""
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    with transaction.atomic():
+        response = client.generic(method, url)
+        transaction.set_rollback(True)
+    return response
+
+
+def _accepted(url: str, user) -> set[str]:
+    return {m for m in METHODS if _request(user, m, url).status_code != 405}
+
+
+def test_each_entry_lists_exactly_the_methods_the_view_accepts(url_args, alice):
+    wrong = {}
+    for name, pattern in _app_patterns():
+        url = _url(name, pattern, url_args)
+        if _accepted(url, alice) != set(perms.URL_PERMISSIONS[name]):
+            wrong[name] = (sorted(_accepted(url, alice)), sorted(perms.URL_PERMISSIONS[name]))
+    assert wrong == {}
+
+
+def _cases(url_args):
+    for name, pattern in _app_patterns():
+        for method, need in perms.URL_PERMISSIONS[name].items():
+            yield name, method, need, _url(name, pattern, url_args)
+
+
+def _signs_in(response) -> bool:
+    return response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(url_args):
+    wrong = [(name, method) for name, method, need, url in _cases(url_args)
+             if need != perms.PUBLIC and not _signs_in(_request(None, method, url))]
+    public = [(name, method) for name, method, need, url in _cases(url_args)
+              if need == perms.PUBLIC and _request(None, method, url).status_code >= 400]
+    assert (wrong, public) == ([], [])
+
+
+@pytest.mark.parametrize("who, role", [("alice", "owner"), ("bob", "viewer")])
+def test_members_of_a_get_exactly_what_their_role_allows(request, url_args, who, role):
+    user = request.getfixturevalue(who)
+    wrong = []
+    for name, method, need, url in _cases(url_args):
+        status = _request(user, method, url).status_code
+        allowed = need in (perms.PUBLIC, perms.SIGNED_IN) or perms.allows(role, need)
+        if status >= 500 or (status in (403, 404)) == allowed or (not allowed and status != 403):
+            wrong.append((name, method, status))
+    assert wrong == []
+
+
+def test_charlie_gets_404_for_every_object_of_a(url_args, org_b, charlie):
+    wrong = []
+    for name, method, need, url in _cases(url_args):
+        status = _request(charlie, method, url).status_code
+        scoped = need not in (perms.PUBLIC, perms.SIGNED_IN)
+        if (scoped and status != 404) or (not scoped and status >= 400):
+            wrong.append((name, method, status))
+    assert wrong == []
+
+
+def test_the_admin_needs_staff_and_a_second_factor(alice, django_user_model):
+    admin_url = reverse("admin:index")
+    assert _signs_in(Client().get(admin_url, follow=False)) or \
+        Client().get(admin_url).status_code == 302
+    staff = django_user_model.objects.create_superuser("root", password="x" * 16)
+    client = Client()
+    client.force_login(staff)  # a password alone: no verified second factor
+    response = client.get(admin_url, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("mfa")
