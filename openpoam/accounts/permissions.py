@@ -70,7 +70,10 @@ def actions_of(role: str) -> list[str]:
 PUBLIC, SIGNED_IN = "public", "signed-in"
 # The admin site: staff accounts whose session passed the second factor (admin_site.py).
 STAFF = "staff with a second factor"
-NAMESPACE_PERMISSIONS = {"admin": STAFF}
+# The REST API: a bearer token acting with its user's role (tests/api/test_permissions.py
+# checks every API route); "api" is its JSON 404 for any other path under /api/.
+API_TOKEN = "an API token, with its user's role"
+NAMESPACE_PERMISSIONS = {"admin": STAFF, "api-v1": API_TOKEN, "api": PUBLIC}
 
 URL_PERMISSIONS: dict[str, dict[str, str]] = {
     "login": {"GET": PUBLIC, "HEAD": PUBLIC, "POST": PUBLIC},
@@ -97,6 +100,8 @@ URL_PERMISSIONS: dict[str, dict[str, str]] = {
     "system-export": {"GET": "poam.export", "HEAD": "poam.export"},
     "evidence": {"GET": "poam.view", "HEAD": "poam.view"},
     "favicon": {m: PUBLIC for m in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")},
+    "api-tokens": {"GET": SIGNED_IN, "HEAD": SIGNED_IN, "POST": SIGNED_IN},  # one's own
+    "api-token-revoke": {"POST": SIGNED_IN},  # one's own tokens only
 }
 
 # ---- the command line ------------------------------------------------------------------------
@@ -115,4 +120,5 @@ CLI_PERMISSIONS: dict[str, str] = {
     "history show": "poam.view", "history verify": "audit.view",
     "cmmc record": "assessment.record", "cmmc status": "poam.view",
     "export": "poam.export", "import": "poam.import", "imports list": "poam.view",
+    "token create": "poam.view", "token list": "poam.view",  # a user's own tokens
 }

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from openpoam.api.models import ApiToken, ApiTokenEvent
+from openpoam.api.models import ApiToken
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -22,9 +22,3 @@ class ApiTokenAdmin(ReadOnly):
                     "last_used_at", "revoked_at")
     list_filter = ("organization", "read_only")
     exclude = ("digest",)
-
-
-@admin.register(ApiTokenEvent)
-class ApiTokenEventAdmin(ReadOnly):
-    list_display = ("at", "action", "token", "organization", "address", "actor_name")
-    list_filter = ("action", "organization")

@@ -1,15 +1,26 @@
-"""Where token events land in the audit trail. One function, so the trail can move."""
+"""Token events in the audit trail (the hash-chained history of the token's organization)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from openpoam.api.models import ApiToken
+from openpoam.tracker.services import audit
+from openpoam.tracker.services.actors import Actor
 
-from openpoam.api.models import ApiToken, ApiTokenEvent
+CREATE, USE, REVOKE = "create", "use", "revoke"
+USED_FROM = "used from"  # the field of a use-from-a-new-address record
 
 
-def record_token_event(token: ApiToken, action: str, *, actor_name: str, at: datetime,
+def record_token_event(token: ApiToken, event: str, *, actor: Actor,
                        address: str | None = None) -> None:
-    """Append one event (create, use from a new address, revoke) in the caller's transaction."""
-    ApiTokenEvent.objects.create(token=token, organization_id=token.organization_id,
-                                 action=action, address=address or None,
-                                 actor_name=actor_name, at=at)
+    """Creation, use from a new address, or revocation, in the caller's transaction."""
+    if event == CREATE:
+        changes = {"name": ("", token.name), "user": ("", token.user.get_username()),
+                   "read_only": ("", token.read_only)}
+        audit.record(actor, token.organization, "token", token.prefix, "create", changes)
+    elif event == USE:
+        audit.record(actor, token.organization, "token", token.prefix, "update",
+                     {USED_FROM: ("", address or "")}, "first use from this address",
+                     client_address=address or "")
+    else:
+        audit.record(actor, token.organization, "token", token.prefix, "delete", {},
+                     "revoked")

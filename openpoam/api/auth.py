@@ -41,9 +41,7 @@ class TokenAuth(HttpBearer):
         if found is None:
             return None
         check_body_size(request)
-        actor = Actor(name=f"{found.user.get_username()} (API token {found.prefix})",
-                      user=found.user, read_only=found.read_only)
-        return Access(token=found, actor=actor)
+        return Access(token=found, actor=tokens.actor_of(found))
 
 
 def client_address(request: HttpRequest) -> str | None:

@@ -34,26 +34,3 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
-
-
-class ApiTokenEvent(models.Model):
-    """Creation, use from a new address and revocation of a token: append-only."""
-
-    CREATE, USE, REVOKE = "create", "use", "revoke"
-    token = models.ForeignKey(ApiToken, on_delete=models.PROTECT, related_name="events")
-    organization = models.ForeignKey("tracker.Organization", on_delete=models.PROTECT,
-                                     related_name="+")
-    action = models.CharField(max_length=10, choices=[(CREATE, "create"), (USE, "use"),
-                                                      (REVOKE, "revoke")])
-    address = models.GenericIPAddressField(null=True, blank=True)
-    actor_name = models.CharField(max_length=200)
-    at = models.DateTimeField(db_index=True)
-
-    class Meta:
-        ordering = ["at", "id"]
-        indexes = [models.Index(fields=["token", "action", "address"])]
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise RuntimeError("token events are append-only")
-        super().save(*args, **kwargs)

@@ -15,9 +15,9 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from openpoam.api.audit import record_token_event
-from openpoam.api.models import ApiToken, ApiTokenEvent
-from openpoam.tracker.models import Membership, Organization, Role
+from openpoam.api import audit
+from openpoam.api.models import ApiToken
+from openpoam.tracker.models import ChangeEvent, Membership, Organization, Role
 from openpoam.tracker.services.actors import Actor, PermissionDenied, ServiceError, role_in
 
 SCHEME = "opoam"
@@ -59,7 +59,7 @@ def create_token(actor: Actor, user, organization: Organization, name: str, *,
     token = ApiToken.objects.create(user=user, organization=organization, name=name,
                                     prefix=prefix, digest=digest_of(secret), read_only=read_only,
                                     created_at=now, created_by=actor.name)
-    record_token_event(token, ApiTokenEvent.CREATE, actor_name=actor.name, at=now)
+    audit.record_token_event(token, audit.CREATE, actor=actor)
     return NewToken(token=token, secret=secret)
 
 
@@ -74,7 +74,7 @@ def revoke_token(actor: Actor, token: ApiToken) -> ApiToken:
         raise ServiceError(f"token {token.prefix} was already revoked")
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
-    record_token_event(token, ApiTokenEvent.REVOKE, actor_name=actor.name, at=token.revoked_at)
+    audit.record_token_event(token, audit.REVOKE, actor=actor)
     return token
 
 
@@ -100,12 +100,18 @@ def _note_use(token: ApiToken, address: str | None) -> None:
         return
     with transaction.atomic():
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now, last_used_from=address)
-        seen = ApiTokenEvent.objects.filter(token=token, action=ApiTokenEvent.USE,
-                                            address=address).exists()
+        seen = ChangeEvent.objects.filter(
+            organization_id=token.organization_id, entity="token", entity_ref=token.prefix,
+            field=audit.USED_FROM, new_value=address or "").exists()
         if not seen:
-            record_token_event(token, ApiTokenEvent.USE, actor_name=token.user.get_username(),
-                               at=now, address=address)
+            audit.record_token_event(token, audit.USE, actor=actor_of(token), address=address)
     token.last_used_at, token.last_used_from = now, address
+
+
+def actor_of(token: ApiToken) -> Actor:
+    """Who acts with this token: its user, as a viewer at most when it is read-only."""
+    return Actor(name=f"{token.user.get_username()} (API token {token.prefix})",
+                 user=token.user, read_only=token.read_only)
 
 
 def tokens_of(user, organization: Organization | None = None):

@@ -3,7 +3,7 @@ anything else under /api/."""
 
 from functools import wraps
 
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from openpoam.api import errors, views
 from openpoam.api.main import api
@@ -34,7 +34,7 @@ def _api_patterns():
 
 urlpatterns = [
     path("api/v1/", _api_patterns()),
-    re_path(r"^api/", errors.not_found),
+    re_path(r"^api/", include(([re_path(r"", errors.not_found, name="not-found")], "api"))),
     path("tokens/", views.token_list, name="api-tokens"),
-    path("tokens/<int:token_id>/revoke/", views.token_revoke, name="api-token-revoke"),
+    path("tokens/revoke/", views.token_revoke, name="api-token-revoke"),
 ]

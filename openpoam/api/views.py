@@ -4,7 +4,7 @@ to (the secret is shown once) and revokes them."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -34,20 +34,21 @@ def token_list(request: HttpRequest) -> HttpResponse:
         except ServiceError as exc:
             context["error"] = str(exc)
     context["tokens"] = list(tokens.tokens_of(request.user))
-    status = 400 if context["error"] else 200
-    response = render(request, "api/tokens.html", context, status=status)
+    response = render(request, "api/tokens.html", context)
     response["Cache-Control"] = "no-store"  # the page may hold a secret
     return response
 
 
 @login_required
 @require_POST
-def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    token = ApiToken.objects.filter(pk=token_id, user=request.user).first()
-    if token is None:
-        raise Http404("No such token.")
-    try:
+def token_revoke(request: HttpRequest) -> HttpResponse:
+    """Revoke one of the user's tokens (form field ``token``); anything else changes nothing."""
+    token = ApiToken.objects.filter(pk=_int(request.POST.get("token")), user=request.user,
+                                    revoked_at__isnull=True).first()
+    if token is not None:
         tokens.revoke_token(Actor.for_user(request.user), token)
-    except ServiceError:
-        pass  # already revoked: the list shows it
     return redirect("api-tokens")
+
+
+def _int(text: str | None) -> int | None:
+    return int(text) if text and text.isdigit() else None

@@ -48,8 +48,13 @@ def token_create(username: str, org_slug: str | None, name: str, read_only: bool
 def token_list(username: str | None, org_slug: str | None, as_json: bool) -> None:
     """Tokens (never their secrets): prefix, owner, organization, last use, state."""
     from openpoam.api.models import ApiToken
+    from openpoam.tracker.services.actors import visible_organizations
 
-    found = ApiToken.objects.select_related("user", "organization")
+    actor = base.actor()
+    found = ApiToken.objects.select_related("user", "organization").filter(
+        organization__in=visible_organizations(actor))
+    if not actor.local:  # a user sees their own tokens
+        found = found.filter(user=actor.user)
     if username:
         found = found.filter(user=_user(username))
     if org_slug:

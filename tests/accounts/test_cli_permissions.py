@@ -22,7 +22,7 @@ def _commands(group: click.Group, path=()):
 
 
 def _org_commands() -> dict[str, click.Command]:
-    from openpoam.cli import accounts, cmmc, formats, items, server  # noqa: F401
+    from openpoam.cli import accounts, cmmc, formats, items, server, tokens  # noqa: F401
 
     return {name: command for name, command in _commands(base.cli)
             if any(p.name == "org_slug" for p in command.params)}

@@ -12,9 +12,10 @@ from click.testing import CliRunner
 from django.test import Client
 
 from openpoam.api import tokens
-from openpoam.api.models import ApiToken, ApiTokenEvent
+from openpoam.api.models import ApiToken
 from openpoam.cli import base
-from openpoam.tracker.models import Membership
+from openpoam.tracker.models import ChangeEvent, Membership
+from openpoam.tracker.services import audit
 from openpoam.tracker.services import Actor
 from tests.tracker.conftest import PASSWORD
 
@@ -40,7 +41,7 @@ def test_a_token_follows_the_users_role(as_alice, poam, alice):
     Membership.objects.filter(user=alice, organization=poam.org).update(role="viewer")
     response = as_alice.post("orgs/acme/persons", json={"name": "Lee Park"})
     assert response.status_code == 403
-    assert "needs the Editor role" in response.json()["detail"]
+    assert "needs the role owner, editor" in response.json()["detail"]
     Membership.objects.filter(user=alice, organization=poam.org).delete()
     assert as_alice.get("orgs/acme").status_code == 404
 
@@ -57,8 +58,12 @@ def test_a_revoked_token_is_401_and_revocation_is_recorded(as_alice, alice):
     token = ApiToken.objects.get(name="alice test")
     tokens.revoke_token(Actor.for_user(alice), token)
     assert as_alice.get("orgs").status_code == 401
-    actions = list(ApiTokenEvent.objects.filter(token=token).values_list("action", flat=True))
-    assert actions == ["create", "revoke"]
+    records = ChangeEvent.objects.filter(entity="token", entity_ref=token.prefix)
+    assert [(r.action, r.actor_name) for r in records.filter(field__in=("", "name"))] == [
+        ("create", "alice"), ("delete", "alice")]
+    assert records.get(action="delete").justification == "revoked"
+    assert records.get(field="user").new_value == "alice"
+    assert audit.verify(token.organization)[1] == []  # in the organization's hash chain
 
 
 def test_a_disabled_user_is_401(as_alice, alice):
@@ -74,8 +79,10 @@ def test_last_use_and_each_new_address_are_recorded(as_alice):
         as_alice.get("orgs", REMOTE_ADDR=address)
     token.refresh_from_db()
     assert token.last_used_at is not None and token.last_used_from == "10.0.0.1"
-    uses = ApiTokenEvent.objects.filter(token=token, action="use")
-    assert list(uses.values_list("address", flat=True)) == ["10.0.0.1", "10.0.0.2"]
+    uses = ChangeEvent.objects.filter(entity="token", entity_ref=token.prefix, field="used from")
+    assert [(u.new_value, u.client_address) for u in uses] == [("10.0.0.1", "10.0.0.1"),
+                                                               ("10.0.0.2", "10.0.0.2")]
+    assert uses[0].actor_name == f"alice (API token {token.prefix})"
 
 
 def test_only_its_user_or_an_owner_may_revoke(poam, alice, bob):
@@ -153,7 +160,7 @@ def test_the_page_shows_a_new_token_once(browser, poam):
 
 def test_the_page_refuses_another_organization(browser, globex):
     refused = browser.post("/tokens/", {"organization": "globex", "name": "sneaky"})
-    assert refused.status_code == 400
+    assert b"choose one of your organizations" in refused.content
     assert not ApiToken.objects.filter(name="sneaky").exists()
 
 
@@ -161,8 +168,9 @@ def test_the_page_revokes_own_tokens_only(browser, poam, bob):
     own = tokens.create_token(Actor.for_user(poam.org.memberships.get(role="owner").user),
                               poam.org.memberships.get(role="owner").user, poam.org, "mine")
     others = tokens.create_token(Actor.for_user(bob), bob, poam.org, "bob's")
-    assert browser.post(f"/tokens/{others.token.pk}/revoke/").status_code == 404
-    assert browser.post(f"/tokens/{own.token.pk}/revoke/").status_code == 302
+    assert browser.post("/tokens/revoke/", {"token": others.token.pk}).status_code == 302
+    assert browser.post("/tokens/revoke/", {"token": "x"}).status_code == 302
+    assert browser.post("/tokens/revoke/", {"token": own.token.pk}).status_code == 302
     own.token.refresh_from_db()
     others.token.refresh_from_db()
     assert own.token.revoked_at and not others.token.revoked_at
