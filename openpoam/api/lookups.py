@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest
 
 from openpoam.api.auth import Access
 from openpoam.tracker.models import Evidence, Organization, PoamItem, System
-from openpoam.tracker.services.actors import Actor, role_in
+from openpoam.tracker.services.actors import Actor, may
 
 
 def access(request: HttpRequest) -> Access:
@@ -23,7 +23,7 @@ def actor(request: HttpRequest) -> Actor:
 
 def organization(request: HttpRequest, org_slug: str) -> Organization:
     org = access(request).organization
-    if org.slug != org_slug or role_in(actor(request), org) is None:
+    if org.slug != org_slug or not may(actor(request), org, "poam.view"):
         raise Http404("No such organization.")
     return org
 

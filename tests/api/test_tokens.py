@@ -179,3 +179,20 @@ def test_the_page_revokes_own_tokens_only(browser, poam, bob):
 def test_the_page_needs_sign_in(poam, api_settings):
     response = Client(HTTP_HOST="localhost").get("/tokens/")
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_an_assessor_token_records_assessments_but_edits_no_plan(poam, alice, django_user_model,
+                                                                 api_settings):
+    from openpoam.tracker.services import setup
+    from tests.api.conftest import _caller
+
+    dora = django_user_model.objects.create_user("dora", password="a-long-test-password-42")
+    setup.add_member(Actor.command_line(), poam.org, dora, "assessor")
+    as_dora = _caller("dora", dora, poam.org)
+    recorded = as_dora.post("orgs/acme/systems/enclave/assessments", json={
+        "assessment": {"level": 2, "assessment_type": "C3PAO", "results": {}}})
+    assert recorded.status_code == 201, recorded.content
+    item = as_dora.get(f"orgs/acme/items/{poam.delayed.poam_id}").json()
+    refused = as_dora.patch(f"orgs/acme/items/{poam.delayed.poam_id}",
+                            json={"version": item["version"], "comments": "moved"})
+    assert refused.status_code == 403
