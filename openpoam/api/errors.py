@@ -11,6 +11,7 @@ import logging
 import re
 
 from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
+from django.db import DataError
 from django.http import Http404, HttpRequest, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
@@ -69,6 +70,9 @@ def install(api: NinjaAPI, serialize_item) -> None:
     handle(Http404, lambda exc: error(404, "Not found."))
     handle(ObjectDoesNotExist, lambda exc: error(404, "Not found."))
     handle(RequestDataTooBig, lambda exc: error(413, "The request body is too large."))
+    # A value the database refuses (NUL in a path or a form field): the request's fault.
+    handle(DataError, lambda exc: error(422, "A value holds characters that cannot be stored "
+                                        "(such as NUL)."))
     handle(Exception, _unexpected)
 
 

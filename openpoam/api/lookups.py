@@ -28,8 +28,15 @@ def organization(request: HttpRequest, org_slug: str) -> Organization:
     return org
 
 
+def _plain(*names: str) -> None:
+    """A name with a NUL character names nothing (and the database refuses to look)."""
+    if any("\x00" in name for name in names):
+        raise Http404("Not found.")
+
+
 def system(request: HttpRequest, org_slug: str, system_slug: str) -> System:
     org = organization(request, org_slug)
+    _plain(system_slug)
     found = System.objects.filter(organization=org, slug=system_slug).first()
     if found is None:
         raise Http404("No such system.")
@@ -39,6 +46,7 @@ def system(request: HttpRequest, org_slug: str, system_slug: str) -> System:
 
 def item(request: HttpRequest, org_slug: str, poam_id: str) -> PoamItem:
     org = organization(request, org_slug)
+    _plain(poam_id)
     found = (PoamItem.objects.select_related("system")
              .filter(organization=org, poam_id__in={poam_id, poam_id.strip().upper()}).first())
     if found is None:

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from openpoam.domain.poam import Risk, Source, Status
 
@@ -18,6 +18,28 @@ RiskName = Literal[tuple(r.value for r in Risk)]  # type: ignore[valid-type]
 SourceName = Literal[tuple(s.value for s in Source)]  # type: ignore[valid-type]
 Text = str
 ShortText = Field(default=None, max_length=500)
+
+
+def has_nul(value) -> bool:
+    """NUL cannot be stored in a PostgreSQL text column, nor typed by a person."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(has_nul(v) for v in value)
+    return False
+
+
+class Input(Schema):
+    """Every request body and query: text with a NUL character is refused (422)."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value):
+        if has_nul(value):
+            raise ValueError("contains a NUL character")
+        return value
 
 
 class ErrorOut(Schema):
@@ -47,7 +69,7 @@ class SystemOut(Schema):
     auto_close: bool
 
 
-class SystemIn(Schema):
+class SystemIn(Input):
     slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,49}$")
     name: str = Field(min_length=1, max_length=200)
     framework: str
@@ -58,7 +80,7 @@ class SystemIn(Schema):
     auto_close: bool = True
 
 
-class SystemChange(Schema):
+class SystemChange(Input):
     """Only the fields sent are changed."""
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
@@ -92,12 +114,12 @@ class PersonPage(Schema):
     next_cursor: str | None = None
 
 
-class PageParams(Schema):
+class PageParams(Input):
     cursor: str = Field(default="", max_length=200)
     limit: int = Field(default=50, ge=1, le=500)
 
 
-class PersonIn(Schema):
+class PersonIn(Input):
     name: str = Field(min_length=1, max_length=200)
     email: str = Field(default="", max_length=254)
     title: str = Field(default="", max_length=200)
@@ -118,7 +140,7 @@ class AssetOut(Schema):
     remediated_on: date | None = None
 
 
-class AssetIn(Schema):
+class AssetIn(Input):
     name: str = Field(default="", max_length=300)
     kind: str = Field(default="host", max_length=20)
     ip: str = Field(default="", max_length=64)
@@ -216,7 +238,7 @@ class ItemPage(Schema):
     next_cursor: str | None = None
 
 
-class ItemFields(Schema):
+class ItemFields(Input):
     """Editable fields; on update, only the fields sent are changed."""
 
     title: str | None = Field(default=None, max_length=500)
@@ -261,7 +283,7 @@ class ItemUpdate(ItemFields):
     depends_on: list[str] | None = Field(default=None, max_length=500)
 
 
-class StatusChange(Schema):
+class StatusChange(Input):
     status: StatusName
     version: int | None = Field(default=None, ge=1)
     actual_completion: date | None = None
@@ -276,7 +298,7 @@ class BulkChange(ItemUpdate):
     status: StatusChange | None = None
 
 
-class BulkIn(Schema):
+class BulkIn(Input):
     changes: list[BulkChange] = Field(min_length=1, max_length=1000)
 
 
@@ -284,22 +306,22 @@ class BulkOut(Schema):
     items: list[ItemOut]
 
 
-class MilestoneIn(Schema):
+class MilestoneIn(Input):
     description: str = Field(min_length=1, max_length=10000)
     due: date | None = None
     owner: str = Field(default="", max_length=200)
 
 
-class RescheduleIn(Schema):
+class RescheduleIn(Input):
     due: date
     justification: str = Field(max_length=10000)
 
 
-class CompleteIn(Schema):
+class CompleteIn(Input):
     completed_on: date
 
 
-class LinkIn(Schema):
+class LinkIn(Input):
     url: str = Field(max_length=2000)
     name: str = Field(default="", max_length=255)
     description: str = Field(default="", max_length=10000)
@@ -386,7 +408,7 @@ class MetricsOut(Schema):
                                      "burn-down, score trend, forecast")
 
 
-class AssessmentIn(Schema):
+class AssessmentIn(Input):
     assessment: dict[str, Any] = Field(description="The `openpoam cmmc evaluate` input")
     assessed_on: date | None = None
     assessor: str = Field(default="", max_length=200)
@@ -411,7 +433,7 @@ class AssessmentPage(Schema):
     next_cursor: str | None = None
 
 
-class EvaluateIn(Schema):
+class EvaluateIn(Input):
     assessment: dict[str, Any]
     today: date | None = None
 

@@ -260,3 +260,9 @@ def test_metrics_and_checks_are_the_products_own(as_alice, poam):
     checks = as_alice.get("orgs/acme/systems/enclave/checks").json()
     assert checks["items"] == 3 and checks["errors"] + checks["warnings"] == len(checks["issues"])
     assert {"code", "hint", "citation"} <= set(checks["issues"][0])
+
+
+def test_a_nul_character_is_422_naming_the_field(as_alice, poam):
+    response = as_alice.post(ITEMS, json={"title": "a\x00b", "detected_on": "2026-01-01"})
+    assert response.status_code == 422 and response.json()["field"] == "title"
+    assert as_alice.get("orgs/acme/items/POAM\x00").status_code == 404

@@ -9,7 +9,9 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import CHECKS
 
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 
 from openpoam.api.main import api
 
@@ -27,10 +29,22 @@ def unthrottled(monkeypatch):
     monkeypatch.setattr(api.throttle[0], "num_requests", 10**9)
 
 
+@pytest.fixture
+def one_connection():
+    """Requests go straight to the WSGI application, so Django would close the database
+    connection after each one (and with it the test's transaction); its test client
+    disconnects the same signals."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @schema.parametrize()
 @settings(max_examples=6, deadline=None, derandomize=True,
           suppress_health_check=list(HealthCheck))
-def test_api_conforms_to_its_schema(case, as_alice, poam, unthrottled):
+def test_api_conforms_to_its_schema(case, as_alice, poam, unthrottled, one_connection):
     # Real names for most path parameters, so requests reach the handlers, not only 404s.
     real = {"org": "acme", "system": "enclave", "poam_id": poam.delayed.poam_id}
     for name, value in real.items():

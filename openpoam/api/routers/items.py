@@ -7,13 +7,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.utils import timezone
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 from pydantic import Field
 
 from openpoam.api import lookups, pagination
 from openpoam.api.errors import ApiError, field_of
-from openpoam.api.schemas import (ERRORS, BulkIn, BulkOut, HistoryPage, ItemCreate, ItemOut,
-                                  ItemPage, ItemUpdate, PageParams, StatusChange)
+from openpoam.api.schemas import (ERRORS, BulkIn, BulkOut, HistoryPage, Input, ItemCreate,
+                                  ItemOut, ItemPage, ItemUpdate, PageParams, StatusChange)
 from openpoam.api.serialize import (asset_counts, event_out, fresh_item, item_out,
                                     list_queryset)
 from openpoam.domain.poam import AffectedAsset as AssetData
@@ -30,7 +30,7 @@ router = Router(tags=["items"])
 _CONTROL_KEYS = ("version", "justification", "controls", "depends_on", "poam_id", "status")
 
 
-class ListParams(Schema):
+class ListParams(Input):
     status: str = Field(default="", description="A status, 'active' (not closed) or 'delayed'")
     risk: str = Field(default="", description="Effective risk: low, moderate, high, critical")
     sort: str = Field(default="id", description="id, -id, due or -due")
