@@ -100,6 +100,23 @@ URL_PERMISSIONS: dict[str, dict[str, str]] = {
     "system-export": {"GET": "poam.export", "HEAD": "poam.export"},
     "evidence": {"GET": "poam.view", "HEAD": "poam.view"},
     "favicon": {m: PUBLIC for m in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")},
+    # The monthly cadence (openpoam/reviews).
+    "system-reviews": {"GET": "poam.view", "HEAD": "poam.view", "POST": "poam.edit"},
+    "system-review": {"GET": "poam.view", "HEAD": "poam.view", "POST": "poam.edit"},
+    "system-review-entry": {"POST": "poam.edit"},
+    "snapshot-compare": {"GET": "poam.view", "HEAD": "poam.view"},
+    "snapshot-export": {"GET": "poam.export", "HEAD": "poam.export"},
+    "system-metrics": {"GET": "poam.view", "HEAD": "poam.view"},
+    "system-report": {"GET": "poam.view", "HEAD": "poam.view"},
+    # Anyone may subscribe to their own feed; revoking someone else's is the owner's.
+    "system-calendars": {"GET": "poam.view", "HEAD": "poam.view", "POST": "poam.view"},
+    # No sign-in: calendar programs cannot; the private token in the URL is the key.
+    "calendar-feed": {"GET": PUBLIC, "HEAD": PUBLIC},
+    # FedRAMP CR26 pages: a GET of a report is a preview; a POST records it.
+    "system-cr26": {"GET": "poam.view", "HEAD": "poam.view"},
+    "system-cr26-accepted": {"GET": "poam.view", "HEAD": "poam.view"},
+    "system-cr26-vuln": {"GET": "poam.view", "HEAD": "poam.view", "POST": "poam.edit"},
+    "system-cr26-report": {"GET": "poam.export", "HEAD": "poam.export", "POST": "poam.edit"},
     "api-tokens": {"GET": SIGNED_IN, "HEAD": SIGNED_IN, "POST": SIGNED_IN},  # one's own
     "api-token-revoke": {"POST": SIGNED_IN},  # one's own tokens only
 }
@@ -120,5 +137,20 @@ CLI_PERMISSIONS: dict[str, str] = {
     "history show": "poam.view", "history verify": "audit.view",
     "cmmc record": "assessment.record", "cmmc status": "poam.view",
     "export": "poam.export", "import": "poam.import", "imports list": "poam.view",
+    "check": "poam.view", "metrics": "poam.view", "report": "poam.view",
+    "remind": "org.manage",
+    "review start": "poam.edit", "review confirm": "poam.edit", "review update": "poam.edit",
+    "review escalate": "poam.edit", "review finish": "poam.edit",
+    "review list": "poam.view", "review show": "poam.view",
+    "snapshot take": "poam.edit", "snapshot list": "poam.view",
+    "snapshot compare": "poam.view", "snapshot export": "poam.export",
+    "calendar create": "poam.view", "calendar list": "poam.view",
+    "calendar revoke": "poam.view",
+    # FedRAMP CR26 (openpoam/cli/fedramp.py); a recorded report starts the next period.
+    "fedramp regime": "system.manage", "fedramp queue": "poam.view",
+    "fedramp overdue": "poam.view", "fedramp accepted": "poam.view", "fedramp show": "poam.view",
+    "fedramp track": "poam.edit", "fedramp evaluate": "poam.edit", "fedramp reduce": "poam.edit",
+    "fedramp dispose": "poam.edit", "fedramp accept": "poam.edit", "fedramp plan": "poam.edit",
+    "fedramp group": "poam.edit", "fedramp report": "poam.edit",
     "token create": "poam.view", "token list": "poam.view",  # a user's own tokens
 }

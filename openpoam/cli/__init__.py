@@ -3,16 +3,24 @@ tracker services (never the models directly) and print errors as one line."""
 
 from __future__ import annotations
 
+import importlib
 import sys
-
 
 from openpoam.cli.base import cli, run
 
+# Every module that adds commands; tests walk the whole tree through load_commands().
+COMMAND_MODULES = ("accounts", "cmmc", "fedramp", "formats", "items", "reviews", "server",
+                   "tokens")
+
+
+def load_commands() -> None:
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"openpoam.cli.{name}")
+
 
 def main() -> None:
-    # Importing a group's module registers its commands.
-    from openpoam.cli import accounts, cmmc, formats, items, reviews, server, tokens  # noqa: F401
+    load_commands()
     sys.exit(run(cli))
 
 
-__all__ = ["cli", "main"]
+__all__ = ["COMMAND_MODULES", "cli", "load_commands", "main"]

@@ -36,8 +36,12 @@ def _say(text: str) -> None:
     _console().print(text, markup=False)
 
 
-def _system(org_slug, system_slug):
+def _system(org_slug, system_slug, action: str = "poam.view"):
+    """The named system, once the acting user is known to be allowed ``action`` there."""
+    from openpoam.tracker.services.actors import require
+
     org_ = base.organization(org_slug)
+    require(base.actor(), org_, action)
     return base.system(org_, system_slug)
 
 
@@ -111,9 +115,9 @@ def report(org_slug, system_slug, pdf_path, html_path) -> None:
     """The executive report for leadership (PDF and/or HTML)."""
     from openpoam.reviews.services import report as reports
 
+    system_ = _system(org_slug, system_slug)
     if not pdf_path and not html_path:
         raise CliError("say where to write the report: --pdf FILE and/or --html FILE")
-    system_ = _system(org_slug, system_slug)
     if html_path:
         _write(html_path, reports.report_html(base.actor(), system_).encode())
     if pdf_path:
@@ -153,7 +157,15 @@ def remind(org_slug, dry_run, today) -> None:
 
     from openpoam.reviews.services.reminders import send_reminders
 
+    from openpoam.tracker.services.actors import require
+
+    actor = base.actor()
     org_ = base.organization(org_slug) if org_slug else None
+    if org_ is not None:
+        require(actor, org_, "org.manage")
+    elif not actor.is_superuser:
+        raise CliError("name the organization with --org: reminding every organization is "
+                       "for the server's administrator")
     sent = send_reminders(today, org_, dry_run=dry_run)
     verb = "would send" if dry_run else "sent"
     for digest in sent:
@@ -191,7 +203,8 @@ def review_start(month, org_slug, system_slug) -> None:
     """Start the review of MONTH (YYYY-MM)."""
     from openpoam.reviews.services.review import open_items, parse_month, start_review
 
-    started = start_review(base.actor(), _system(org_slug, system_slug), parse_month(month))
+    started = start_review(base.actor(), _system(org_slug, system_slug, "poam.edit"),
+                           parse_month(month))
     _say(f"review {started.month:%Y-%m} started: {open_items(started).count()} open item(s) "
          "to walk")
 
@@ -248,7 +261,7 @@ def _entry_command(action: str, help_text: str):
     def command(month, poam_ids, note, org_slug, system_slug) -> None:
         from openpoam.reviews.services.review import record_entry
 
-        system_ = _system(org_slug, system_slug)
+        system_ = _system(org_slug, system_slug, "poam.edit")
         the_review = _review(system_, month)
         for poam_id in poam_ids:
             record_entry(base.actor(), the_review, base.item(system_.organization, poam_id),
@@ -276,7 +289,8 @@ def review_finish(month, summary, allow_unreviewed, org_slug, system_slug) -> No
     """Finish the review: freeze the POA&M into an immutable snapshot."""
     from openpoam.reviews.services.review import finish_review
 
-    done = finish_review(base.actor(), _review(_system(org_slug, system_slug), month), summary,
+    done = finish_review(base.actor(), _review(_system(org_slug, system_slug, "poam.edit"),
+                                               month), summary,
                          allow_unreviewed=allow_unreviewed)
     _say(f"review {done.month:%Y-%m} finished; snapshot {done.snapshot.pk} "
          f"({done.snapshot.item_count} items) sha256 {done.snapshot.sha256}")
@@ -306,7 +320,7 @@ def snapshot_take(label, org_slug, system_slug) -> None:
     """Freeze the POA&M now."""
     from openpoam.reviews.services.review import take_snapshot
 
-    taken = take_snapshot(base.actor(), _system(org_slug, system_slug), label)
+    taken = take_snapshot(base.actor(), _system(org_slug, system_slug, "poam.edit"), label)
     _say(f"snapshot {taken.pk}: {taken.item_count} items, sha256 {taken.sha256}")
 
 
@@ -371,7 +385,7 @@ def snapshot_export(number, format_key, output, org_slug, system_slug) -> None:
 
     from openpoam.reviews.services.review import export_snapshot
 
-    system_ = _system(org_slug, system_slug)
+    system_ = _system(org_slug, system_slug, "poam.export")
     buffer = io.BytesIO()
     warnings = export_snapshot(base.actor(), _snapshot(system_, number), format_key, buffer)
     _write(output, buffer.getvalue())

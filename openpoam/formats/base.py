@@ -81,3 +81,17 @@ class PoamExporter(Protocol):
     def write(self, document: PoamDocument, stream: BinaryIO) -> list[str]:
         """Write the document; return warnings (rule violations worth showing)."""
         ...
+
+
+@runtime_checkable
+class ReportExporter(Protocol):
+    """A report built from its own plain document (e.g. FedRAMP CR26 reports), not a POA&M."""
+
+    key: str
+    label: str
+    media_type: str
+    extension: str
+
+    def write_report(self, report: object, stream: BinaryIO) -> list[str]:
+        """Write the report; raise FormatError rather than write an invalid one."""
+        ...

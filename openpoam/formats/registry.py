@@ -10,7 +10,8 @@ from __future__ import annotations
 import importlib
 from functools import cache
 
-from openpoam.formats.base import FormatError, PoamExporter, PoamImporter, ScanImporter
+from openpoam.formats.base import (FormatError, PoamExporter, PoamImporter, ReportExporter,
+                                   ScanImporter)
 
 # Each module exposes a module-level ``PLUGINS`` list of importer/exporter objects.
 # Order is detection order: the first importer whose sniff() accepts a file wins,
@@ -33,6 +34,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "openpoam.formats.emass_xlsx",
     "openpoam.formats.poam_csv",
     "openpoam.formats.generic_csv",
+    "openpoam.formats.cr26",  # FedRAMP CR26 reports (report exporters)
 )
 
 
@@ -41,12 +43,14 @@ class Registry:
         self.scan_importers: dict[str, ScanImporter] = {}
         self.poam_importers: dict[str, PoamImporter] = {}
         self.exporters: dict[str, PoamExporter] = {}
+        self.report_exporters: dict[str, ReportExporter] = {}
 
     def add(self, plugin: object) -> None:
         added = False
         for table, role in ((self.scan_importers, ScanImporter),
                             (self.poam_importers, PoamImporter),
-                            (self.exporters, PoamExporter)):
+                            (self.exporters, PoamExporter),
+                            (self.report_exporters, ReportExporter)):
             if isinstance(plugin, role):
                 key = plugin.key  # type: ignore[attr-defined]
                 if key in table:
@@ -82,6 +86,12 @@ class Registry:
             raise FormatError(f"unknown export format {key!r} "
                               f"(known: {', '.join(sorted(self.exporters))})")
         return self.exporters[key]
+
+    def report_exporter(self, key: str) -> ReportExporter:
+        if key not in self.report_exporters:
+            raise FormatError(f"unknown report format {key!r} "
+                              f"(known: {', '.join(sorted(self.report_exporters))})")
+        return self.report_exporters[key]
 
     def importer_keys(self) -> list[str]:
         return sorted({*self.scan_importers, *self.poam_importers})

@@ -17,5 +17,5 @@ urlpatterns = [
     path(SYSTEM + "metrics/", views.metrics_page, name="system-metrics"),
     path(SYSTEM + "report.pdf", views.report_pdf, name="system-report"),
     path(SYSTEM + "calendars/", views.calendar_feeds, name="system-calendars"),
-    path("calendar/<str:token>.ics", views.calendar_feed, name="calendar-feed"),
+    path("calendar/<str:feed_token>.ics", views.calendar_feed, name="calendar-feed"),
 ]

@@ -24,18 +24,16 @@ from openpoam.reviews.services import calendar as calendars
 from openpoam.reviews.services import report as reports
 from openpoam.reviews.services import review as reviews
 from openpoam.reviews.services.metrics import system_metrics
-from openpoam.tracker.models import Person, PoamItem, Role
-from openpoam.tracker.services.actors import PermissionDenied, ServiceError, role_in
+from openpoam.tracker.models import Person, PoamItem
+from openpoam.tracker.services.actors import PermissionDenied, ServiceError, may
 from openpoam.tracker.views import access
 from openpoam.tracker.views.pages import system_context
 from openpoam.tracker.views.system_pages import EXPORTS, export_links
 
-_RANK = {Role.VIEWER: 0, Role.EDITOR: 1, Role.OWNER: 2}
 
 
 def _can_edit(request: HttpRequest, organization) -> bool:
-    role = role_in(access.actor_of(request), organization)
-    return role is not None and _RANK.get(role, 0) >= _RANK[Role.EDITOR]
+    return may(access.actor_of(request), organization, "poam.edit")
 
 
 def _refuse_unless_editor(request: HttpRequest, organization) -> None:
@@ -144,6 +142,9 @@ def review_entry(request: HttpRequest, org_slug: str, system_slug: str, month: s
 @login_required
 def snapshot_compare(request: HttpRequest, org_slug: str, system_slug: str) -> HttpResponse:
     system = access.system_or_404(request, org_slug, system_slug)
+    if not (request.GET.get("old", "").isdigit() and request.GET.get("new", "").isdigit()):
+        messages.info(request, "Choose the two snapshots to compare.")
+        return redirect("system-reviews", org_slug, system_slug)
     old = _snapshot_or_404(system, request.GET.get("old") or 0)
     new = _snapshot_or_404(system, request.GET.get("new") or 0)
     try:
@@ -253,9 +254,9 @@ def _create_or_revoke(request: HttpRequest, system) -> str:
 
 @never_cache
 @require_safe
-def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+def calendar_feed(request: HttpRequest, feed_token: str) -> HttpResponse:
     """The feed itself: no sign-in (calendar programs cannot), the private token is the key."""
-    feed = calendars.feed_for_token(token)
+    feed = calendars.feed_for_token(feed_token)
     if feed is None:
         raise Http404("No such calendar.")
     response = HttpResponse(calendars.feed_ics(feed), content_type="text/calendar; charset=utf-8")

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from openpoam.tracker import views
+from openpoam.tracker.views import cr26 as cr26_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -17,5 +18,14 @@ urlpatterns = [
          name="system-imports"),
     path("org/<slug:org_slug>/system/<slug:system_slug>/export/<slug:format_key>/",
          views.system_export, name="system-export"),
+    # FedRAMP CR26 (VDR/VER) pages: tracker/views/cr26.py
+    path("org/<slug:org_slug>/system/<slug:system_slug>/cr26/", cr26_views.cr26_dashboard,
+         name="system-cr26"),
+    path("org/<slug:org_slug>/system/<slug:system_slug>/cr26/accepted/",
+         cr26_views.cr26_accepted, name="system-cr26-accepted"),
+    path("org/<slug:org_slug>/system/<slug:system_slug>/cr26/v/<str:poam_id>/",
+         cr26_views.cr26_vulnerability, name="system-cr26-vuln"),
+    path("org/<slug:org_slug>/system/<slug:system_slug>/cr26/report/<slug:kind>/",
+         cr26_views.cr26_report, name="system-cr26-report"),
     path("evidence/<uuid:evidence_uuid>/", views.download_evidence, name="evidence"),
 ]

@@ -22,7 +22,9 @@ def _commands(group: click.Group, path=()):
 
 
 def _org_commands() -> dict[str, click.Command]:
-    from openpoam.cli import accounts, cmmc, formats, items, server, tokens  # noqa: F401
+    from openpoam.cli import load_commands
+
+    load_commands()
 
     return {name: command for name, command in _commands(base.cli)
             if any(p.name == "org_slug" for p in command.params)}
@@ -37,13 +39,18 @@ def test_every_command_with_org_is_in_the_permission_table():
 def sample(org_a, tmp_path):
     """A plausible value for every required parameter, naming objects of organization A."""
     upload = tmp_path / "assessment.json"
-    upload.write_text("{}")
+    upload.write_text('{"level": 2, "assessment_type": "Self", "results": {},'
+                      ' "status_date": "2026-01-01"}')
     return {"slug": "new-sys", "name": "New", "framework": "cmmc-l2", "title": "New item",
             "detected_on": "2026-01-01", "poam_id": org_a.item.poam_id,
             "pairs": "comments=checked", "status": "in_progress", "justification": "because",
             "description": "Step", "sequence": "1", "due": "2026-12-01",
             "completed_on": "2026-12-01", "username": "bob", "role": "viewer",
-            "file": str(upload), "format_key": "csv", "output": str(tmp_path / "out.csv")}
+            "file": str(upload), "format_key": "csv", "output": str(tmp_path / "out.csv"),
+            "month": "2026-11", "poam_ids": org_a.item.poam_id, "old": "1", "new": "1",
+            "number": "1", "feed_id": "1", "regime": "cr26", "rating": "3", "why": "because",
+            "what": "patched", "disposition": "Remediated", "by_when": "2026-12-01T00:00:00Z",
+            "lead": org_a.item.poam_id, "members": org_a.item.poam_id, "kind": "vdt"}
 
 
 def _args(command: click.Command, sample: dict) -> list[str]:
@@ -53,6 +60,8 @@ def _args(command: click.Command, sample: dict) -> list[str]:
             continue
         if isinstance(param, click.Argument):
             args.append(sample[param.name])
+        elif getattr(param, "is_flag", False):
+            args.append(param.opts[0])  # --lev/--nlev and the like take no value
         else:
             args += [param.opts[0], sample[param.name]]
     return args

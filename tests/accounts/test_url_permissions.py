@@ -7,6 +7,8 @@ that lists methods the view does not accept (or misses one it does).
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
@@ -50,14 +52,43 @@ def test_the_table_names_no_url_that_is_gone():
 @pytest.fixture
 def url_args(org_a, bob):
     """A value for each URL parameter, naming objects of organization A."""
-    return {"org_slug": org_a.org.slug, "system_slug": org_a.system.slug,
+    from openpoam.reviews.services import calendar, review
+    from openpoam.tracker.services import Actor
+
+    admin = Actor.command_line("admin")
+    cr26_slug, cr26_item = _cr26_system(admin, org_a.org)
+    review.start_review(admin, org_a.system, date(2026, 11, 1))
+    snapshot = review.take_snapshot(admin, org_a.system)
+    _feed, feed_token = calendar.create_feed(admin, system=org_a.system)
+    return {"month": "2026-11", "number": snapshot.pk, "feed_token": feed_token, "kind": "vdt",
+            "overrides": {"system-cr26": {"system_slug": cr26_slug},
+                          "system-cr26-accepted": {"system_slug": cr26_slug},
+                          "system-cr26-report": {"system_slug": cr26_slug},
+                          "system-cr26-vuln": {"system_slug": cr26_slug,
+                                               "poam_id": cr26_item.poam_id}},"org_slug": org_a.org.slug, "system_slug": org_a.system.slug,
             "poam_id": org_a.item.poam_id, "format_key": "csv",
             "evidence_uuid": org_a.evidence.uuid, "user_id": bob.pk,
             "uidb64": urlsafe_base64_encode(force_bytes(bob.pk)),
             "token": default_token_generator.make_token(bob)}
 
 
+def _cr26_system(admin, org):
+    """A FedRAMP system under the CR26 rules, with one vulnerability it tracks."""
+    from openpoam.tracker.services import cr26, items, setup
+
+    system = setup.create_system(admin, org, slug="cr26-sys", name="Cloud offering",
+                                 framework="fedramp-moderate")
+    cr26.set_regime(admin, system, "cr26", "B")
+    item = items.create_item(admin, system, title="Outdated TLS library",
+                             detected_on=date(2026, 11, 1), original_risk="high")
+    cr26.track(admin, item, why="penetration test")
+    return system.slug, item
+
+
 def _url(name: str, pattern: URLPattern, args: dict) -> str:
+    """The URL of a pattern; a page that needs another object than the rest gets it from
+    ``args["overrides"]``."""
+    args = {**args, **args.get("overrides", {}).get(name, {})}
     return reverse(name, kwargs={k: args[k] for k in pattern.pattern.converters})
 
 

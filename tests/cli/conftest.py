@@ -21,7 +21,9 @@ class Outcome:
 
 
 def _register() -> None:
-    from openpoam.cli import cmmc, formats, items, server  # noqa: F401  (registers commands)
+    from openpoam.cli import load_commands
+
+    load_commands()
 
 
 @pytest.fixture

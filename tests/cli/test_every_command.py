@@ -15,7 +15,9 @@ BAD = {"date": "2026-13-45", "file": "/nonexistent-folder/missing.json", "choice
 
 
 def _register() -> None:
-    from openpoam.cli import cmmc, formats, items, server  # noqa: F401  (registers commands)
+    from openpoam.cli import load_commands
+
+    load_commands()
 
 
 def _commands(group: click.Group, path: tuple[str, ...] = ()):
@@ -195,6 +197,8 @@ def test_every_group_shows_its_help_alone_and_refuses_an_unknown_command(db, cli
     for path in groups:
         bare = cli_run(*path)
         assert bare.code == 0 and bare.out.startswith("Usage: openpoam") and bare.err == ""
+        if path == ("history",):
+            continue  # `history POAM-ID` shows an item's history: any word is a POA&M ID
         unknown = cli_run(*path, "no-such-command")
         assert unknown.code == 2 and unknown.err_lines == [
             f"openpoam: No such command 'no-such-command'. (see `{' '.join(('openpoam', *path))}"

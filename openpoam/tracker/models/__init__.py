@@ -1,6 +1,7 @@
 """Models, one module per concept. Import from here."""
 
 from openpoam.tracker.models.assessments import Assessment, AssessmentResult
+from openpoam.tracker.models.cr26 import Cr26RatingEvent, Cr26Report, Cr26Vulnerability
 from openpoam.tracker.models.history import ChainHead, ChangeEvent, ImportRecord
 from openpoam.tracker.models.items import (AffectedAsset, ControlReference, Evidence,
                                            ItemDependency, Milestone, PoamItem)
@@ -11,3 +12,4 @@ from openpoam.tracker.models.org import (Membership, Organization, Person, PoamI
 __all__ = ["AffectedAsset", "Assessment", "AssessmentResult", "ChainHead", "ChangeEvent", "ControlReference", "Evidence", "ImportRecord",
            "ItemDependency", "KnownExploited", "Membership", "Milestone", "Organization", "Person",
            "PoamIdCounter", "PoamItem", "Role", "System"]
+__all__ += ["Cr26RatingEvent", "Cr26Report", "Cr26Vulnerability"]

@@ -106,6 +106,15 @@ class System(models.Model):
     # When a monthly scan no longer finds a weakness anywhere: close the item (True)
     # or only propose closure for a person to confirm (False).
     auto_close = models.BooleanField(default=True)
+    # FedRAMP only: the classic Rev5 POA&M, or the CR26 vulnerability rules with the
+    # offering's certification class (A-D). See openpoam/domain/fedramp/cr26.
+    fedramp_regime = models.CharField(max_length=10, default="classic",
+                                      choices=[("classic", "Classic Rev5 POA&M"),
+                                               ("cr26", "CR26 vulnerability rules (VDR/VER)")])
+    cr26_class = models.CharField("CR26 certification class", max_length=1, blank=True,
+                                  choices=[(c, f"Class {c}") for c in "ABCD"])
+    cr26_package_uri = models.URLField("Certification Package Overview URI", blank=True,
+                                       max_length=500)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -119,6 +128,12 @@ class System(models.Model):
     @property
     def framework_enum(self) -> Framework:
         return Framework(self.framework)
+
+    @property
+    def is_cr26(self) -> bool:
+        # A class is part of the regime: without one no CR26 deadline can be computed.
+        return (self.framework_enum.is_fedramp and self.fedramp_regime == "cr26"
+                and bool(self.cr26_class))
 
     @property
     def designation_enum(self) -> Designation:

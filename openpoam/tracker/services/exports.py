@@ -40,12 +40,18 @@ def export_bytes(actor: Actor, system: System, format_key: str) -> tuple[bytes, 
     """For the web: the file's bytes, its exporter (media type, extension) and warnings."""
     buffer = io.BytesIO()
     result = write_export(actor, system, format_key, buffer)
-    return buffer.getvalue(), registry.default().exporter(format_key), result.warnings
+    known = registry.default()
+    exporter = known.report_exporters.get(format_key) or known.exporter(format_key)
+    return buffer.getvalue(), exporter, result.warnings
 
 
 def write_export(actor: Actor, system: System, format_key: str, stream) -> ExportResult:
     """Check the permission, build the document once and let the format's exporter write it."""
     require(actor, system.organization, Role.VIEWER)
+    if format_key in registry.default().report_exporters:  # FedRAMP CR26 reports
+        from openpoam.tracker.services.cr26_reports import write_preview
+
+        return write_preview(actor, system, format_key, stream)
     exporter = registry.default().exporter(format_key)
     document = build_document(system)
     warnings = exporter.write(document, stream)

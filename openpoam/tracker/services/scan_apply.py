@@ -25,6 +25,7 @@ from openpoam.tracker.services.actors import ServiceError
 from openpoam.tracker.services.bulk import insert_rows, update_from_rows
 from openpoam.tracker.services.history import Recorder
 from openpoam.tracker.services.items import reserve_poam_ids
+from openpoam.tracker.services import cr26  # noqa: I001  (FedRAMP CR26 hook, kept apart)
 
 BATCH = 900  # ids per IN (...) clause: below every backend's parameter limit
 SUMMARY_NAMES = 10  # asset names listed in one history line
@@ -76,6 +77,8 @@ def apply_changes(actor, system: System, changes: Changes, asset_ids: dict, reco
     _propose(changes.proposed, touched, recorder, why)
     _item_last_seen(changes)
     recorder.save()
+    # FedRAMP CR26 systems: detection times, proposed ratings, remediations (services/cr26.py)
+    cr26.record_detections(actor, system, record, changes)
 
 
 def _touched_items(changes: Changes) -> dict[int, PoamItem]:

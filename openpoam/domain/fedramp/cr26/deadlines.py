@@ -1,0 +1,293 @@
+"""CR26 deadlines for one vulnerability (or one group of them): pure functions of instants.
+
+Every instant is timezone-aware UTC; "now" is always an argument. Every answer names its rule.
+The counting conventions are the rulebook's section 10 [interpretation], chosen because the
+rules give durations but no counting rules:
+
+- "N days" is N x 24 hours of elapsed time; no business days (the rules schema lists
+  ``bizdays`` separately, and Class D's 12-hour cell forces arithmetic on instants).
+- An action at the due instant is on time.
+- A KEV due date (a calendar date) is due at 23:59:59 UTC that day.
+- The PVR clock runs from the actual completed evaluation, even a late one; the lateness is
+  reported on its own (``evaluation_late``), it does not move the PVR deadline.
+- After a reduction, the next timeframe runs from the evaluation that established the current
+  rating (the completed reduction); a change of LEV/IRV alone changes the column, not the start.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from enum import StrEnum
+
+from openpoam.domain.fedramp.cr26 import sources
+from openpoam.domain.fedramp.cr26.tables import (EVU, IRI, IRI_FROM_RATING, MAV, NRI,
+                                                 NRI_FROM_RATING, PVR, RATINGS, CertClass,
+                                                 Column, Force, Timeframe)
+
+
+class Disposition(StrEnum):
+    """Final disposition (VER-RPT-VDT item 11; FRD-PMV, FRD-FMV, FRD-RMV, FRD-FPV)."""
+
+    PARTIALLY_MITIGATED = "Partially Mitigated"
+    FULLY_MITIGATED = "Fully Mitigated"
+    REMEDIATED = "Remediated"
+    FALSE_POSITIVE = "False Positive"
+
+    @property
+    def ends_clock(self) -> bool:
+        """Full mitigation, remediation or a false positive stops VER-TFR-MAV; partial does not."""
+        return self is not Disposition.PARTIALLY_MITIGATED
+
+
+class EventKind(StrEnum):
+    EVALUATION = "evaluation"  # the completed evaluation (VER-RPT-VDT item 3)
+    REDUCTION = "reduction"  # a completed and evaluated reduction (item 7)
+    REEVALUATION = "re-evaluation"  # LEV/IRV or rating revisited without a reduction
+
+
+@dataclass(frozen=True, slots=True)
+class RatingEvent:
+    """One entry of the rating history: the rating, LEV and IRV from this instant on."""
+
+    at: datetime
+    rating: int
+    lev: bool
+    irv: bool
+    kind: EventKind = EventKind.EVALUATION
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    at: datetime | None  # None: no timeframe applies
+    rule: str  # "VER-TFR-EVU", ...
+    citation: str
+    basis: str  # how it was computed, for people
+
+
+@dataclass(frozen=True, slots=True)
+class Incident:
+    rule: str  # VER-TFR-IRI or VER-TFR-NRI
+    force: Force
+    citation: str
+    until: str
+
+
+class Cr26Error(ValueError):
+    """Inputs the rules cannot be applied to; the message names the field."""
+
+
+def utc(moment: datetime, name: str = "time") -> datetime:
+    """The instant in UTC; a time without a zone is refused (it names no instant)."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise Cr26Error(f"{name} has no time zone; give it in UTC with a trailing Z")
+    return moment.astimezone(UTC)
+
+
+def iso(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC ending in Z, or None."""
+    if moment is None:
+        return None
+    return utc(moment).isoformat().replace("+00:00", "Z")
+
+
+def column(lev: bool, irv: bool) -> Column:
+    """PVR column: NLEV ignores reachability; with LEV, IRV picks the column."""
+    if not lev:
+        return Column.NLEV
+    return Column.IRV_LEV if irv else Column.NIRV_LEV
+
+
+def check_rating(rating: int) -> int:
+    if isinstance(rating, bool) or rating not in RATINGS:
+        raise Cr26Error(f"rating must be an N-rating from 1 to 5 (VER-EVA-EPA), not {rating!r}")
+    return rating
+
+
+# ---- the single rules -----------------------------------------------------------------------
+
+def evaluation_due(cert_class: CertClass, detected_at: datetime) -> Deadline:
+    """VER-TFR-EVU: evaluate within 14/7/5/2 days (A/B/C/D) of detection."""
+    frame = EVU[cert_class]
+    return Deadline(utc(detected_at, "detected_at") + frame.delta, "VER-TFR-EVU", sources.EVU,
+                    f"detection + {frame} (Class {cert_class})")
+
+
+def reduction_timeframe(cert_class: CertClass, rating: int, lev: bool,
+                        irv: bool) -> Timeframe | None:
+    """VDR-TFR-PVR cell; None for N1, which has no timeframe in any class (VDR-TFR-RMN)."""
+    return PVR[cert_class].get(check_rating(rating), {}).get(column(lev, irv))
+
+
+def kev_due_at(kev_due: date) -> datetime:
+    """VDR-TFR-KEV: the catalog's calendar date, due at the end of that day in UTC
+    [interpretation: the catalog gives no time or zone]."""
+    return datetime.combine(kev_due, time(23, 59, 59), UTC)
+
+
+def kev_deadline(kev_due: date | None) -> Deadline | None:
+    if kev_due is None:
+        return None
+    return Deadline(kev_due_at(kev_due), "VDR-TFR-KEV", sources.KEV,
+                    f"CISA KEV due date {kev_due.isoformat()}, end of day UTC; full remediation "
+                    "even if fully mitigated")
+
+
+def pvr_deadline(cert_class: CertClass, current: RatingEvent,
+                 since: RatingEvent | None = None) -> Deadline:
+    """The next reduction of the current rating, from ``since``: the event that established
+    that rating (default: ``current``). LEV and IRV pick the column from ``current``."""
+    frame = reduction_timeframe(cert_class, current.rating, current.lev, current.irv)
+    if frame is None:
+        return Deadline(None, "VDR-TFR-RMN", sources.RMN,
+                        "N1: no timeframe; mitigate or remediate in routine operations")
+    start = since or current
+    col = column(current.lev, current.irv)
+    return Deadline(utc(start.at) + frame.delta, "VDR-TFR-PVR", sources.PVR,
+                    f"{start.kind.value} + {frame} (Class {cert_class}, "
+                    f"N{current.rating}, {col.value})")
+
+
+def rating_established(ratings: tuple[RatingEvent, ...]) -> RatingEvent | None:
+    """The event that set the current rating: re-evaluations that keep the rating (a change
+    of LEV or IRV only) do not restart the clock [interpretation, rulebook section 4]."""
+    if not ratings:
+        return None
+    start = len(ratings) - 1
+    while start > 0 and ratings[start - 1].rating == ratings[-1].rating:
+        start -= 1
+    return ratings[start]
+
+
+def reduction_due(cert_class: CertClass, current: RatingEvent | None,
+                  kev_due: date | None, since: RatingEvent | None = None) -> Deadline:
+    """The next reduction: the PVR cell, capped by the KEV due date when that is sooner.
+
+    None until evaluated (the PVR clock starts at evaluation). The KEV cap is the rulebook's
+    reading (section 5.3 [interpretation]): remediation also satisfies PVR.
+    """
+    if current is None:
+        return Deadline(None, "VDR-TFR-PVR", sources.PVR,
+                        "not evaluated yet: the PVR clock starts at evaluation")
+    pvr = pvr_deadline(cert_class, current, since)
+    kev = kev_deadline(kev_due)
+    if kev is not None and (pvr.at is None or kev.at < pvr.at):
+        return kev
+    return pvr
+
+
+def accepted_from(evaluated_at: datetime | None) -> Deadline:
+    """VER-TFR-MAV: accepted if not fully mitigated or remediated within 192 days of evaluation."""
+    if evaluated_at is None:
+        return Deadline(None, "VER-TFR-MAV", sources.MAV,
+                        "not evaluated yet: the 192-day clock starts at evaluation")
+    return Deadline(utc(evaluated_at, "evaluated_at") + MAV.delta, "VER-TFR-MAV", sources.MAV,
+                    f"evaluation + {MAV}, every class")
+
+
+def incident(cert_class: CertClass, current: RatingEvent | None) -> Incident | None:
+    """VER-TFR-IRI / VER-TFR-NRI: whether it may or should be treated as a reportable incident.
+
+    The rating is the current one, so a reduction to N3 (IRI) or N4 (NRI) ends the treatment.
+    """
+    if current is None or not current.lev:
+        return None
+    if current.irv and current.rating >= IRI_FROM_RATING:
+        return Incident("VER-TFR-IRI", IRI[cert_class], sources.IRI,
+                        "until partially mitigated to N3 or below")
+    if not current.irv and current.rating >= NRI_FROM_RATING:
+        return Incident("VER-TFR-NRI", NRI[cert_class], sources.NRI,
+                        "until partially mitigated to N4 or below")
+    return None
+
+
+# ---- one vulnerability, its whole state ----------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Vulnerability:
+    """What the rules need about one vulnerability or one group of them (VER-EVA-GRV)."""
+
+    cert_class: CertClass
+    detected_at: datetime
+    ratings: tuple[RatingEvent, ...] = ()  # oldest first; the first is the evaluation
+    kev_due: date | None = None
+    disposition: Disposition | None = None
+    disposition_at: datetime | None = None
+    accepted_at: datetime | None = None  # declared accepted early: no intent to fix (FRD-ACV)
+
+    @property
+    def evaluated_at(self) -> datetime | None:
+        return self.ratings[0].at if self.ratings else None
+
+    @property
+    def current(self) -> RatingEvent | None:
+        return self.ratings[-1] if self.ratings else None
+
+    @property
+    def original_rating(self) -> int | None:
+        return self.ratings[0].rating if self.ratings else None
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    evaluation_due: Deadline
+    evaluation_late: bool  # evaluated after the EVU deadline, or still not at ``now`` past it
+    reduction_due: Deadline
+    kev_due: Deadline | None
+    accepted_from: Deadline
+    accepted: bool
+    accepted_rule: str
+    overdue: bool  # FRD-ODV: past the PVR or KEV deadline, neither fixed nor accepted
+    kev_overdue: bool
+    closed: bool
+    incident: Incident | None
+    notes: list[str] = field(default_factory=list)
+
+
+def status(vuln: Vulnerability, now: datetime) -> Status:
+    """Every CR26 deadline and flag for one vulnerability at ``now``."""
+    now = utc(now, "now")
+    evu = evaluation_due(vuln.cert_class, vuln.detected_at)
+    evaluated = vuln.evaluated_at
+    late = (evaluated > evu.at) if evaluated is not None else now > evu.at
+    closed = vuln.disposition is not None and vuln.disposition.ends_clock
+    reduction = reduction_due(vuln.cert_class, vuln.current, vuln.kev_due,
+                              rating_established(vuln.ratings))
+    mav = accepted_from(evaluated)
+    accepted, accepted_rule = _accepted(vuln, mav, now, closed)
+    kev = kev_deadline(vuln.kev_due)
+    kev_done = vuln.disposition is Disposition.REMEDIATED or vuln.disposition is \
+        Disposition.FALSE_POSITIVE
+    kev_overdue = kev is not None and not kev_done and now > kev.at
+    overdue = (not closed and not accepted and reduction.at is not None and now > reduction.at)
+    return Status(evu, late, reduction, kev, mav, accepted, accepted_rule, overdue or kev_overdue,
+                  kev_overdue, closed, None if closed else incident(vuln.cert_class, vuln.current),
+                  _notes(vuln, evu, late))
+
+
+def _accepted(vuln: Vulnerability, mav: Deadline, now: datetime, closed: bool) -> tuple[bool, str]:
+    if closed:
+        return False, ""
+    if vuln.accepted_at is not None and utc(vuln.accepted_at) <= now:
+        return True, "FRD-ACV"
+    if mav.at is not None and now >= mav.at:
+        return True, "VER-TFR-MAV"
+    return False, ""
+
+
+def _notes(vuln: Vulnerability, evu: Deadline, late: bool) -> list[str]:
+    notes = []
+    if late and vuln.evaluated_at is not None:
+        notes.append(f"evaluated after the {evu.rule} deadline {iso(evu.at)}; the PVR clock "
+                     "still runs from the actual evaluation [interpretation, rulebook 4]")
+    if vuln.disposition is Disposition.PARTIALLY_MITIGATED:
+        notes.append("partial mitigation does not stop the 192-day clock (VER-TFR-MAV)")
+    return notes
+
+
+def group_detected_at(members: list[datetime]) -> datetime:
+    """VER-EVA-GRV: a group's detection time is the earliest of its members'
+    [interpretation: the rules do not define it; the earliest is the conservative choice]."""
+    if not members:
+        raise Cr26Error("a group needs at least one detected vulnerability")
+    return min(utc(m) for m in members)

@@ -1,0 +1,45 @@
+"""Where every CR26 number comes from.
+
+The rules are FedRAMP's Consolidated Rules 2026 (CR26), machine-readable file
+``fedramp-consolidated-rules.json`` in the GitHub repository FedRAMP/rules
+(``info.version`` 2026.07.14.01, commit 12fe1b60f578ab448c26d143baac99d16d8bfe14), cross-checked
+against its rendered markdown (FedRAMP/2026-markdown, commit beca3de6, 2026-08-13). Where the
+sources are silent, OpenPOAM follows the readings marked "[interpretation]" in its compiled
+rulebook; each one is named where it is used (see README.md in this package).
+
+US Government works, not subject to copyright (17 U.S.C. 105).
+"""
+
+from __future__ import annotations
+
+RULES = "FedRAMP CR26 rules 2026.07.14.01 (FedRAMP/rules@12fe1b6)"
+
+
+def cite(rule_id: str, path: str) -> str:
+    """A citation: the rule ID and its JSON path in the rules file."""
+    return f"{rule_id} ({RULES}, {path})"
+
+
+EVU = cite("VER-TFR-EVU", "FRR.VER.data.all.TFR.VER-TFR-EVU.varies_by_class")
+PVR = cite("VDR-TFR-PVR", "FRR.VDR.data.all.TFR.VDR-TFR-PVR.varies_by_class.*.pain_timeframes")
+RMN = cite("VDR-TFR-RMN", "FRR.VDR.data.all.TFR.VDR-TFR-RMN: N1 has no timeframe, "
+           "routine operations")
+KEV = cite("VDR-TFR-KEV", "FRR.VDR.data.all.TFR.VDR-TFR-KEV: CISA KEV catalog due date, "
+           "BOD 26-04")
+MAV = cite("VER-TFR-MAV", "FRR.VER.data.all.TFR.VER-TFR-MAV: 192 days of evaluation")
+IRI = cite("VER-TFR-IRI", "FRR.VER.data.all.TFR.VER-TFR-IRI.varies_by_class")
+NRI = cite("VER-TFR-NRI", "FRR.VER.data.all.TFR.VER-TFR-NRI.varies_by_class")
+MRH = cite("VER-TFR-MRH", "FRR.VER.data.all.TFR.VER-TFR-MRH.varies_by_class")
+MHR = cite("VER-TFR-MHR", "FRR.VER.data.all.TFR.VER-TFR-MHR: human readable, at least monthly")
+PER = cite("VER-RPT-PER", "FRR.VER.data.all.RPT.VER-RPT-PER: all activity since the previous "
+           "report")
+ODV = cite("FRD-ODV", "FRD.data.all.FRD-ODV: not done within the FedRAMP time frames")
+ACV = cite("FRD-ACV", "FRD.data.all.FRD-ACV: no intent to fully mitigate or remediate, or not "
+           "within the maximum overdue period")
+GRV = cite("VER-EVA-GRV", "FRR.VER.data.all.EVA.VER-EVA-GRV: rules apply to consolidated "
+           "groupings")
+AIA = cite("VER-EVA-AIA", "FRR.VER.data.all.EVA.VER-EVA-AIA: assume automated exploitation "
+           "unless proven otherwise")
+DCE = cite("FRD-DCE", "FRD.data.all.FRD-DCE: an unknown customer effect is treated as "
+           "debilitating")
+CLA = cite("FRC-CLA", "FRR.FRC.info.subsets.CLA: Class A is 20x Program Certification only")

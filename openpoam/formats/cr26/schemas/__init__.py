@@ -1,0 +1,1 @@
+"""FedRAMP CR26 JSON schemas, vendored unmodified (see README.md here)."""
