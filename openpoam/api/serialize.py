@@ -27,7 +27,8 @@ def item_out(row: PoamItem, today: date | None = None,
         asset_counts = (len(data["assets"]),
                         sum(1 for a in data["assets"] if a["remediated_on"] is None))
     data["asset_count"], data["open_asset_count"] = asset_counts
-    data.update(system=row.system.slug, version=row.version, approver=row.approver,
+    data.update(system=row.system.slug, version=row.version,
+                approver=row.approver.name if row.approver_id else "",
                 acceptance_rationale=row.acceptance_rationale,
                 review_date=row.review_date.isoformat() if row.review_date else None,
                 closure_proposed=row.closure_proposed)
@@ -54,7 +55,7 @@ def list_queryset(system: System):
     """Items as lists show them: everything of ``items_queryset`` but the assets, which a
     monthly scan makes tens of thousands of; ``asset_counts`` counts them per page."""
     return (PoamItem.objects.filter(system=system)
-            .select_related("owner", "system", "organization")
+            .select_related("owner", "system", "organization", "approver")
             .prefetch_related("controls", "evidence", "depends_on",
                               Prefetch("assets", queryset=AffectedAsset.objects.none()),
                               Prefetch("milestones",

@@ -223,7 +223,8 @@ def item_update(poam_id, org_slug, pairs, controls, justification) -> None:
 @click.argument("status", metavar="STATUS", type=click.Choice([s.value for s in Status]))
 @org_option
 @click.option("--completed-on", callback=parse_date_option, help="Actual completion date.")
-@click.option("--approver", default="", help="Who approved (risk acceptance, false positive).")
+@click.option("--approver", default="", help="Name of the approving person of the organization "
+              "(risk acceptance, false positive).")
 @click.option("--rationale", default="", help="Why the risk is accepted / why a false positive.")
 @click.option("--review-date", callback=parse_date_option, help="When to review an accepted risk.")
 @click.option("--reason", default="", help="Why an item is reopened.")

@@ -53,6 +53,8 @@ class TransitionRequest:
     review_date: date | None = None
     reason: str = ""  # why an item is reopened
     open_milestones: tuple[int, ...] = ()  # sequence numbers of milestones still open
+    today: date | None = None  # a review date must lie after it (when given)
+    approver_is_requester: bool = False  # the approver's account is the one asking
 
 
 def check_transition(request: TransitionRequest) -> None:
@@ -84,10 +86,12 @@ def _missing(request: TransitionRequest) -> Iterable[str]:
             yield "a rationale for accepting the risk is required"
         if request.review_date is None:
             yield "a review date for the accepted risk is required"
+        yield from _review_date_past(request)
     elif request.wanted is Status.FALSE_POSITIVE:
         yield from _approval_missing(request, "false-positive determination")
         if not request.rationale.strip():
             yield "a justification of why the finding is a false positive is required"
+        yield from _review_date_past(request)
     elif request.wanted is Status.REOPENED and not request.reason.strip():
         yield "a reason for reopening is required"
 
@@ -96,7 +100,8 @@ def _approval_missing(request: TransitionRequest, what: str) -> Iterable[str]:
     approver = request.approver.strip()
     if not approver:
         yield f"an approver of the {what} is required"
-    elif approver.casefold() == request.requested_by.strip().casefold():
+    elif request.approver_is_requester or \
+            approver.casefold() == request.requested_by.strip().casefold():
         # Separation of duties: nobody approves their own request.
         yield f"the approver of the {what} must be someone other than the person asking"
 
@@ -119,6 +124,13 @@ def check_not_needed(reason: str) -> None:
 def scan_closure_reason(file_name: str) -> str:
     """Why a scan closure closes the item's open milestones as not needed."""
     return f"remediated per scan {file_name}: the weakness is no longer found"
+def _review_date_past(request: TransitionRequest) -> Iterable[str]:
+    # A product rule, not a citation: a review planned for today or earlier would make
+    # the determination overdue on the day it is made.
+    if request.review_date is not None and request.today is not None \
+            and request.review_date <= request.today:
+        yield (f"the review date ({request.review_date.isoformat()}) must lie in the future "
+               f"(after {request.today.isoformat()})")
 
 
 def _join(parts: list[str]) -> str:

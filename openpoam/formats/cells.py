@@ -73,3 +73,28 @@ def set_text(cell, text: str) -> None:
     """
     cell.value = guard(_ILLEGAL_XML.sub("", text))
     cell.data_type = "s"
+
+
+# -- xlsx cells written as XML (the workbook writers build their sheets as text) --------
+
+def text_cell_xml(ref: str, style: str | None, text: str) -> str:
+    style_attr = f' s="{style}"' if style else ""
+    return (f'<c r="{ref}"{style_attr} t="inlineStr"><is><t xml:space="preserve">'
+            f'{_escape(xml_text(text))}</t></is></c>')
+
+
+def date_cell_xml(ref: str, style: str | None, day: date) -> str:
+    style_attr = f' s="{style}"' if style else ""
+    return f'<c r="{ref}"{style_attr}><v>{excel_serial(day)}</v></c>'
+
+
+_OOXML_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+
+
+def _escape(text: str) -> str:
+    if "_x" in text:
+        # "_x000D_" in a cell is itself an OOXML escape; keep a literal one literal.
+        text = _OOXML_ESCAPE.sub(r"_x005F_\1", text)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    # A bare carriage return would be read back as a line feed.
+    return text.replace("\r", "&#13;") if "\r" in text else text

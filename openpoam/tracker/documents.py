@@ -1,12 +1,13 @@
 """Rows -> plain domain data, built once for every reader: exports, JSON output, reports.
 
-``build_document`` loads a whole system's POA&M in a fixed number of queries
-(prefetching), whatever the number of items.
+``build_document`` loads a whole system's POA&M in a fixed number of queries, one
+per table, as plain values, whatever the number of items.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from enum import Enum
 
@@ -15,7 +16,8 @@ from django.utils import timezone
 
 from openpoam.domain import poam as d
 from openpoam.domain.workflow import is_delayed
-from openpoam.tracker.models import ChangeEvent, Milestone, PoamItem, System
+from openpoam.tracker.models import (AffectedAsset, ChangeEvent, ControlReference, Evidence,
+                                     ItemDependency, Milestone, PoamItem, System)
 
 
 def items_queryset(system: System):
@@ -28,13 +30,17 @@ def items_queryset(system: System):
 
 def build_document(system: System, *, today: date | None = None, with_history: bool = True,
                    items=None) -> d.PoamDocument:
+    """The system's POA&M as plain data. Without ``items`` the whole system is read as
+    plain values, one query per table (no model instances: an export of 10,000 items
+    reads some 100,000 rows); with ``items`` (a filtered queryset) those rows are used."""
     today = today or timezone.localdate()
-    rows = list(items if items is not None else items_queryset(system))
-    history = _history_by_item(system) if with_history else {}
-    return d.PoamDocument(
-        system=system_data(system),
-        items=[item_data(row, today, history.get(row.uuid, [])) for row in rows],
-        generated_at=timezone.now(), uuid=str(system.uuid))
+    if items is None:
+        built = _bulk_items(system, today, with_history)
+    else:
+        history = _history_by_item(system) if with_history else {}
+        built = [item_data(row, today, history.get(row.uuid, [])) for row in items]
+    return d.PoamDocument(system=system_data(system), items=built,
+                          generated_at=timezone.now(), uuid=str(system.uuid))
 
 
 def system_data(system: System) -> d.SystemData:
@@ -47,61 +53,161 @@ def system_data(system: System) -> d.SystemData:
 
 
 def item_data(item: PoamItem, today: date, events: list[ChangeEvent] | None = None) -> d.PoamItemData:
-    milestones = [_milestone(m, events or []) for m in item.milestones.all()]
-    status = d.Status(item.status)
+    """One item (model row, prefetched as ``items_queryset`` does) as plain data."""
+    values = {name: getattr(item, name) for name in _ITEM_FIELDS}
+    values["owner_name"] = item.owner.name if item.owner else ""
+    values["owner_email"] = item.owner.email if item.owner else ""
+    history = [_event_values(e) for e in events or []]
+    parts = _Parts(
+        controls=[(c.catalog, c.control_id) for c in item.controls.all()],
+        assets=[tuple(getattr(a, n) for n in _ASSET_FIELDS) for a in item.assets.all()],
+        milestones=[(*(getattr(m, n) for n in _MILESTONE_FIELDS[:-1]),
+                     m.owner.name if m.owner else "") for m in item.milestones.all()],
+        evidence=[tuple(getattr(e, n) for n in _EVIDENCE_FIELDS) for e in item.evidence.all()],
+        depends_on=[dep.poam_id for dep in item.depends_on.all()], history=history)
+    return _item(values, parts, today)
+
+
+# Columns read for each table; the tuples below are built in this order.
+_ITEM_FIELDS = (
+    "poam_id", "uuid", "title", "weakness_description", "source", "source_identifier",
+    "source_detail", "original_risk", "raw_severity", "adjusted_risk",
+    "risk_adjustment_rationale", "planned_remediation", "resources_required", "cost_estimate",
+    "vendor_dependency", "vendor_product", "vendor_last_checkin", "detected_on",
+    "scheduled_completion", "actual_completion", "status", "status_date", "residual_risk",
+    "comments", "cves", "operational_requirement", "deviation_rationale",
+    "acceptance_rationale", "kev", "kev_due", "updated_at")
+_ASSET_FIELDS = ("name", "kind", "ip", "fqdn", "port", "protocol", "remediated_on")
+_MILESTONE_FIELDS = ("sequence", "description", "original_due", "current_due", "completed_on",
+                     "uuid", "not_needed_reason", "owner__name")
+_EVIDENCE_FIELDS = ("name", "uuid", "url", "sha256", "size", "media_type", "uploaded_by",
+                    "uploaded_at", "description")
+_EVENT_FIELDS = ("entity_uuid", "at", "actor_name", "action", "entity", "field", "old_value",
+                 "new_value", "justification")
+
+
+@dataclass
+class _Parts:
+    """What hangs off one item, as plain tuples in the column orders above."""
+
+    controls: list = field(default_factory=list)
+    assets: list = field(default_factory=list)
+    milestones: list = field(default_factory=list)
+    evidence: list = field(default_factory=list)
+    depends_on: list = field(default_factory=list)
+    history: list = field(default_factory=list)
+
+
+def _bulk_items(system: System, today: date, with_history: bool) -> list[d.PoamItemData]:
+    rows = (PoamItem.objects.filter(system=system).order_by("poam_id")
+            .values_list("id", *_ITEM_FIELDS, "owner__name", "owner__email"))
+    parts: dict[int, _Parts] = defaultdict(_Parts)
+    of_system = {"item__system": system}
+    for item_id, *rest in (ControlReference.objects.filter(**of_system)
+                           .order_by("item_id", "catalog", "control_id")
+                           .values_list("item_id", "catalog", "control_id")):
+        parts[item_id].controls.append(rest)
+    for item_id, *rest in (AffectedAsset.objects.filter(**of_system)
+                           .order_by("item_id", "asset_key", "port")
+                           .values_list("item_id", *_ASSET_FIELDS)):
+        parts[item_id].assets.append(rest)
+    for item_id, *rest in (Milestone.objects.filter(**of_system).order_by("item_id", "sequence")
+                           .values_list("item_id", *_MILESTONE_FIELDS)):
+        parts[item_id].milestones.append(rest)
+    for item_id, *rest in (Evidence.objects.filter(**of_system)
+                           .order_by("item_id", "uploaded_at", "id")
+                           .values_list("item_id", *_EVIDENCE_FIELDS)):
+        parts[item_id].evidence.append(rest)
+    for item_id, target in (ItemDependency.objects.filter(**of_system)
+                            .values_list("item_id", "depends_on__poam_id")):
+        parts[item_id].depends_on.append(target)
+    history = _history_values(system) if with_history else {}
+    built = []
+    for item_id, *rest in rows.iterator(2000):
+        values = dict(zip((*_ITEM_FIELDS, "owner_name", "owner_email"), rest))
+        item_parts = parts.pop(item_id, None) or _Parts()
+        item_parts.history = history.get(values["uuid"], [])
+        built.append(_item(values, item_parts, today))
+    return built
+
+
+def _history_values(system: System) -> dict:
+    grouped: dict = defaultdict(list)
+    events = (ChangeEvent.objects.filter(system=system).order_by("at", "id")
+              .values_list("item_uuid", *_EVENT_FIELDS))
+    for item_uuid, *rest in events.iterator(5000):
+        grouped[item_uuid].append(rest)
+    return grouped
+
+
+def _event_values(event: ChangeEvent) -> list:
+    return [getattr(event, name) for name in _EVENT_FIELDS]
+
+
+def _item(v: dict, parts: _Parts, today: date) -> d.PoamItemData:
+    status = d.Status(v["status"])
+    changes = _due_changes(parts.history)
+    milestones = [_milestone(m, changes) for m in parts.milestones]
     return d.PoamItemData(
-        poam_id=item.poam_id, uuid=str(item.uuid), title=item.title,
-        weakness_description=item.weakness_description, source=d.Source(item.source),
-        source_identifier=item.source_identifier, source_detail=item.source_detail,
-        controls=[d.ControlRef(d.Catalog(c.catalog), c.control_id) for c in item.controls.all()],
-        assets=[d.AffectedAsset(name=a.name, kind=a.kind, ip=a.ip, fqdn=a.fqdn, port=a.port,
-                                protocol=a.protocol, remediated_on=a.remediated_on)
-                for a in item.assets.all()],
-        original_risk=d.Risk(item.original_risk), raw_severity=item.raw_severity,
-        adjusted_risk=d.Risk(item.adjusted_risk) if item.adjusted_risk else None,
-        risk_adjustment_rationale=item.risk_adjustment_rationale,
-        planned_remediation=item.planned_remediation,
-        owner=item.owner.name if item.owner else "",
-        owner_email=item.owner.email if item.owner else "",
-        resources_required=item.resources_required, cost_estimate=item.cost_estimate,
-        vendor_dependency=item.vendor_dependency, vendor_product=item.vendor_product,
-        vendor_last_checkin=item.vendor_last_checkin, detected_on=item.detected_on,
-        scheduled_completion=item.scheduled_completion,
-        actual_completion=item.actual_completion, status=status, status_date=item.status_date,
-        residual_risk=item.residual_risk,
-        depends_on=sorted(dep.poam_id for dep in item.depends_on.all()),
-        comments=item.comments, cves=list(item.cves or []),
+        poam_id=v["poam_id"], uuid=str(v["uuid"]), title=v["title"],
+        weakness_description=v["weakness_description"], source=d.Source(v["source"]),
+        source_identifier=v["source_identifier"], source_detail=v["source_detail"],
+        controls=[d.ControlRef(d.Catalog(catalog), control) for catalog, control in parts.controls],
+        assets=[d.AffectedAsset(*asset) for asset in parts.assets],
+        original_risk=d.Risk(v["original_risk"]), raw_severity=v["raw_severity"],
+        adjusted_risk=d.Risk(v["adjusted_risk"]) if v["adjusted_risk"] else None,
+        risk_adjustment_rationale=v["risk_adjustment_rationale"],
+        planned_remediation=v["planned_remediation"],
+        owner=v["owner_name"] or "", owner_email=v["owner_email"] or "",
+        resources_required=v["resources_required"], cost_estimate=v["cost_estimate"],
+        vendor_dependency=v["vendor_dependency"], vendor_product=v["vendor_product"],
+        vendor_last_checkin=v["vendor_last_checkin"], detected_on=v["detected_on"],
+        scheduled_completion=v["scheduled_completion"],
+        actual_completion=v["actual_completion"], status=status, status_date=v["status_date"],
+        residual_risk=v["residual_risk"], depends_on=sorted(parts.depends_on),
+        comments=v["comments"], cves=list(v["cves"] or []),
         false_positive=status is d.Status.FALSE_POSITIVE,
-        operational_requirement=item.operational_requirement,
-        deviation_rationale=item.deviation_rationale or item.acceptance_rationale,
-        kev=item.kev, kev_due=item.kev_due,
-        delayed=is_delayed(status, item.scheduled_completion,
+        operational_requirement=v["operational_requirement"],
+        deviation_rationale=v["deviation_rationale"] or v["acceptance_rationale"],
+        kev=v["kev"], kev_due=v["kev_due"],
+        delayed=is_delayed(status, v["scheduled_completion"],
                            [m.current_due for m in milestones if not m.completed_on], today),
         milestones=milestones,
-        updated_on=timezone.localtime(item.updated_at).date() if item.updated_at else None,
-        evidence=[d.EvidenceData(name=e.name, uuid=str(e.uuid), url=e.url, sha256=e.sha256,
-                                 size=e.size, media_type=e.media_type, uploaded_by=e.uploaded_by,
-                                 uploaded_at=e.uploaded_at, description=e.description)
-                  for e in item.evidence.all()],
-        history=[_history_entry(e) for e in events or []])
+        updated_on=timezone.localtime(v["updated_at"]).date() if v["updated_at"] else None,
+        evidence=[_evidence(e) for e in parts.evidence],
+        history=[_history_entry(e) for e in parts.history])
 
 
-def _milestone(m: Milestone, events: list[ChangeEvent]) -> d.MilestoneData:
-    changes = [d.DueDateChange(changed_at=e.at, old_due=_date(e.old_value),
-                               new_due=_date(e.new_value), justification=e.justification,
-                               actor=e.actor_name)
-               for e in events if e.entity_uuid == m.uuid and e.field.endswith(" due")]
-    return d.MilestoneData(sequence=m.sequence, description=m.description,
-                           original_due=m.original_due, current_due=m.current_due,
-                           completed_on=m.completed_on, owner=m.owner.name if m.owner else "",
-                           uuid=str(m.uuid), changes=changes,
-                           not_needed_reason=m.not_needed_reason)
+def _due_changes(history: list) -> dict:
+    """Due-date changes of milestones, by milestone UUID (history fields "milestone N due")."""
+    changes: dict = defaultdict(list)
+    for entity_uuid, at, actor, _action, _entity, name, old, new, why in history:
+        if name.endswith(" due"):
+            changes[entity_uuid].append(d.DueDateChange(
+                changed_at=at, old_due=_date(old), new_due=_date(new), justification=why,
+                actor=actor))
+    return changes
 
 
-def _history_entry(e: ChangeEvent) -> d.HistoryEntry:
-    return d.HistoryEntry(at=e.at, actor=e.actor_name, action=e.action, entity=e.entity,
-                          field=e.field, old=e.old_value, new=e.new_value,
-                          justification=e.justification)
+def _milestone(m: tuple, changes: dict) -> d.MilestoneData:
+    sequence, description, original, current, completed, uuid, not_needed, owner = m
+    return d.MilestoneData(sequence=sequence, description=description, original_due=original,
+                           current_due=current, completed_on=completed, owner=owner or "",
+                           uuid=str(uuid), changes=changes.get(uuid, []),
+                           not_needed_reason=not_needed)
+
+
+def _evidence(e: tuple) -> d.EvidenceData:
+    name, uuid, url, sha256, size, media_type, uploaded_by, uploaded_at, description = e
+    return d.EvidenceData(name=name, uuid=str(uuid), url=url, sha256=sha256, size=size,
+                          media_type=media_type, uploaded_by=uploaded_by,
+                          uploaded_at=uploaded_at, description=description)
+
+
+def _history_entry(e: list) -> d.HistoryEntry:
+    _entity_uuid, at, actor, action, entity, name, old, new, why = e
+    return d.HistoryEntry(at=at, actor=actor, action=action, entity=entity, field=name, old=old,
+                          new=new, justification=why)
 
 
 def _history_by_item(system: System) -> dict:

@@ -266,3 +266,16 @@ def test_a_nul_character_is_422_naming_the_field(as_alice, poam):
     response = as_alice.post(ITEMS, json={"title": "a\x00b", "detected_on": "2026-01-01"})
     assert response.status_code == 422 and response.json()["field"] == "title"
     assert as_alice.get("orgs/acme/items/POAM\x00").status_code == 404
+
+
+def test_risk_acceptance_names_a_person_as_approver(as_alice, poam):
+    url = f"orgs/acme/items/{poam.adjusted.poam_id}/status"
+    response = as_alice.post(url, json={"status": "risk_accepted", "approver": "Dana Reyes",
+                                        "rationale": "Compensating network controls",
+                                        "review_date": "2099-01-01"})
+    assert response.status_code == 200, response.content
+    assert response.json()["approver"] == "Dana Reyes"
+    unknown = as_alice.post(f"orgs/acme/items/{poam.delayed.poam_id}/status", json={
+        "status": "risk_accepted", "approver": "Nobody", "rationale": "x",
+        "review_date": "2099-01-01"})
+    assert unknown.status_code == 400 and unknown.json()["field"] == "approver"

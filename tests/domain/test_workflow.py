@@ -1,6 +1,6 @@
 """Workflow rules of the foundation issue, section 3: each rule has a test that fails without it."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -103,3 +103,20 @@ def test_it_requires_a_justification_to_move_a_due_date():
     with pytest.raises(TransitionError, match="justification"):
         check_reschedule(TODAY, date(2026, 12, 1), "  ")
     check_reschedule(TODAY, date(2026, 12, 1), "vendor patch slipped")
+
+
+def test_it_requires_a_review_date_in_the_future():
+    for review in (TODAY, TODAY - timedelta(days=1)):
+        with pytest.raises(TransitionError, match="must lie in the future"):
+            check_transition(_req(Status.OPEN, Status.RISK_ACCEPTED, approver="bob",
+                                  rationale="compensating control", review_date=review,
+                                  today=TODAY))
+    check_transition(_req(Status.OPEN, Status.RISK_ACCEPTED, approver="bob",
+                          rationale="compensating control",
+                          review_date=TODAY + timedelta(days=1), today=TODAY))
+
+
+def test_it_refuses_an_approver_whose_account_is_the_requester():
+    with pytest.raises(TransitionError, match="someone other"):
+        check_transition(_req(Status.OPEN, Status.FALSE_POSITIVE, approver="Bob Jones",
+                              rationale="port closed", approver_is_requester=True))

@@ -10,7 +10,8 @@ from django.db import transaction
 from openpoam.domain.poam import AffectedAsset
 from openpoam.tracker.models import ChangeEvent, PoamItem
 from openpoam.tracker.models.history import AppendOnlyError
-from openpoam.tracker.services import PermissionDenied, ServiceError, evidence, items, milestones
+from openpoam.tracker.services import (PermissionDenied, ServiceError, evidence, items,
+                                       milestones, setup)
 
 from .conftest import ROOT
 
@@ -82,10 +83,41 @@ def test_it_refuses_completion_without_evidence_then_accepts_it(item):
     assert (done.status, done.actual_completion) == ("completed", date(2026, 11, 20))
 
 
-def test_it_refuses_self_approved_risk_acceptance(item, alice):
+def test_it_refuses_self_approved_risk_acceptance(item, alice, org):
+    setup.add_person(ROOT, org, "alice")
     with pytest.raises(ServiceError, match="someone other"):
         items.set_status(alice, item, "risk_accepted", approver="alice", rationale="r",
-                         review_date=date(2027, 6, 1))
+                         review_date=date(2027, 6, 1), today=date(2026, 11, 1))
+
+
+def test_it_refuses_approval_by_the_person_of_the_asking_account(item, alice, org):
+    setup.add_person(ROOT, org, "Alice Smith", user=alice.user)
+    with pytest.raises(ServiceError, match="someone other"):
+        items.set_status(alice, item, "risk_accepted", approver="alice smith", rationale="r",
+                         review_date=date(2027, 6, 1), today=date(2026, 11, 1))
+
+
+def test_it_refuses_an_approver_who_is_not_a_known_person(item, dana):
+    with pytest.raises(ServiceError, match="nobody named 'Maria'.*Dana Ortiz"):
+        items.set_status(ROOT, item, "risk_accepted", approver="Maria", rationale="r",
+                         review_date=date(2027, 6, 1), today=date(2026, 11, 1))
+    assert PoamItem.objects.get(pk=item.pk).status == "open"
+
+
+def test_it_stores_the_approver_as_a_person(item, dana):
+    done = items.set_status(ROOT, item, "false_positive", approver="dana ortiz",
+                            rationale="the port is closed", today=date(2026, 11, 1))
+    assert PoamItem.objects.get(pk=done.pk).approver == dana
+
+
+def test_it_refuses_a_review_date_that_is_not_in_the_future(item, dana):
+    with pytest.raises(ServiceError, match="must lie in the future"):
+        items.set_status(ROOT, item, "risk_accepted", approver=dana, rationale="vendor limit",
+                         review_date=date(2026, 11, 1), today=date(2026, 11, 1))
+    accepted = items.set_status(ROOT, item, "risk_accepted", approver=dana,
+                                rationale="vendor limit", review_date=date(2026, 11, 2),
+                                today=date(2026, 11, 1))
+    assert (accepted.status, accepted.review_date) == ("risk_accepted", date(2026, 11, 2))
 
 
 def test_it_refuses_a_dependency_cycle_naming_it(item, system):

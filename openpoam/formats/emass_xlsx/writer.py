@@ -13,15 +13,11 @@ from datetime import date, datetime
 from enum import Enum
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, BinaryIO
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from typing import Any, BinaryIO, Iterator
 
 from openpoam.domain.poam import MilestoneData, PoamDocument, PoamItemData, SystemData
-from openpoam.formats.cells import MAX_CELL_CHARS, set_text, xml_text
+from openpoam.formats.cells import MAX_CELL_CHARS, date_cell_xml, text_cell_xml
+from openpoam.formats.emass_xlsx import sheet
 from openpoam.formats.emass_xlsx.transforms import TRANSFORMS
 
 LAYOUT = files("openpoam.formats.emass_xlsx") / "layout.json"
@@ -29,8 +25,7 @@ XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.s
 # The records a layout value may name, with an example of each to check field names.
 _OWNERS = {"item": PoamItemData("", ""), "milestone": MilestoneData(0, ""),
            "system": SystemData(""), "document": PoamDocument(SystemData(""))}
-_HEADER_FILL = PatternFill("solid", fgColor="FFD9E1F2")
-_WRAP = Alignment(wrap_text=True, vertical="top")
+_HEADER_FILL_RGB = "FFD9E1F2"
 
 
 @dataclass(frozen=True)
@@ -85,66 +80,69 @@ class EmassXlsxExporter:
     def write(self, document: PoamDocument, stream: BinaryIO) -> list[str]:
         layout = Layout.load(self.layout_path or LAYOUT)
         warnings: list[str] = []
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(layout.sheet)
-        for index, column in enumerate(layout.columns, start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = column.width
-        sheet.freeze_panes = f"A{layout.header_row + 1}"
-        writer = _RowWriter(sheet, layout, document, warnings)
-        writer.header()
-        for item in document.items:
-            for milestone in sorted(item.milestones, key=lambda m: m.sequence) or [None]:
-                writer.item_row(item, milestone)
-        workbook.save(stream)
+        writer = _RowWriter(layout, document, warnings)
+        sheet.write_package(stream, sheet_name=layout.sheet,
+                            widths=[column.width for column in layout.columns],
+                            frozen_rows=layout.header_row, last_row=writer.last_row(),
+                            date_format=layout.date_format,
+                            fill_rgb=_HEADER_FILL_RGB, rows=writer.rows())
         _warn_extra_controls(document.items, warnings)
         return warnings
 
 
 class _RowWriter:
-    def __init__(self, sheet, layout: Layout, document: PoamDocument, warnings: list[str]):
-        self.sheet, self.layout, self.document, self.warnings = sheet, layout, document, warnings
+    """The sheet's rows as XML text: the header block, the column headers, then one row
+    per milestone (an item without milestones still gets one)."""
 
-    def header(self) -> None:
-        for label, spec in self.layout.header_block:
+    def __init__(self, layout: Layout, document: PoamDocument, warnings: list[str]):
+        self.layout, self.document, self.warnings = layout, document, warnings
+        self.letters = sheet.column_letters(max(len(layout.columns), 2))
+
+    def last_row(self) -> int:
+        return self.layout.header_row + sum(max(len(item.milestones), 1)
+                                            for item in self.document.items)
+
+    def rows(self) -> Iterator[str]:
+        number = 0
+        for number, (label, spec) in enumerate(self.layout.header_block, start=1):
             value = resolve(spec, None, None, self.document)
-            self.sheet.append([self._cell(label, bold=True), self._cell(value)])
-        for _ in range(len(self.layout.header_block) + 1, self.layout.header_row):
-            self.sheet.append([])
-        self.sheet.append([self._cell(column.header, bold=True, fill=True)
-                           for column in self.layout.columns])
+            yield sheet.row_xml(number, [text_cell_xml(f"A{number}", sheet.LABEL, label),
+                                         self._cell(f"B{number}", value)])
+        number = self.layout.header_row
+        yield sheet.row_xml(number, [
+            text_cell_xml(f"{letter}{number}", sheet.HEADER, column.header)
+            for letter, column in zip(self.letters, self.layout.columns)])
+        for item in self.document.items:
+            for milestone in sorted(item.milestones, key=lambda m: m.sequence) or [None]:
+                number += 1
+                yield self.item_row(number, item, milestone)
 
-    def item_row(self, item: PoamItemData, milestone: MilestoneData | None) -> None:
-        self.sheet.append([self._value(resolve(column.value, item, milestone, self.document),
-                                       item.poam_id, column.header)
-                           for column in self.layout.columns])
+    def item_row(self, number: int, item: PoamItemData, milestone: MilestoneData | None) -> str:
+        cells = []
+        for letter, column in zip(self.letters, self.layout.columns):
+            value = resolve(column.value, item, milestone, self.document)
+            if value is None or value == "":
+                continue
+            cells.append(self._value(f"{letter}{number}", value, item.poam_id, column.header))
+        return sheet.row_xml(number, cells)
 
-    def _value(self, value: Any, poam_id: str, header: str) -> Any:
-        """A data cell. Plain values where possible: a styled cell costs ten times more."""
-        if isinstance(value, (date, datetime)) or value is None or value == "":
-            return self._cell(value)
+    def _value(self, ref: str, value: Any, poam_id: str, header: str) -> str:
+        if isinstance(value, (date, datetime)):
+            return date_cell_xml(ref, sheet.DATE, value)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return value
+            return sheet.number_cell_xml(ref, value)
         text = getattr(value, "label", value) if isinstance(value, Enum) else str(value)
         if len(text) > MAX_CELL_CHARS:
             self.warnings.append(f"{poam_id}: {header} cut to {MAX_CELL_CHARS:,} characters")
             text = text[:MAX_CELL_CHARS - 1]
-        safe = xml_text(text)
-        # openpyxl makes a formula only of text starting with "="; guarded text never does.
-        return safe if not safe.startswith("=") else self._cell(text)
+        return text_cell_xml(ref, sheet.PLAIN, text)  # guarded, an inline string: never a formula
 
-    def _cell(self, value: Any, *, bold: bool = False, fill: bool = False) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.sheet)
+    def _cell(self, ref: str, value: Any) -> str:
+        if value is None or value == "":
+            return ""
         if isinstance(value, (date, datetime)):
-            cell.value = value.date() if isinstance(value, datetime) else value
-            cell.number_format = self.layout.date_format
-        elif value not in (None, ""):
-            set_text(cell, str(value))
-        if bold:
-            cell.font = Font(bold=True)
-            cell.alignment = _WRAP
-        if fill:
-            cell.fill = _HEADER_FILL
-        return cell
+            return date_cell_xml(ref, sheet.DATE, value)
+        return text_cell_xml(ref, sheet.PLAIN, str(value))
 
 
 def resolve(spec: str, item: PoamItemData | None, milestone: MilestoneData | None,

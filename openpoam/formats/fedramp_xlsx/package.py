@@ -20,7 +20,7 @@ from lxml import etree
 from openpyxl.formula.translate import Translator
 from openpyxl.utils import column_index_from_string
 
-from openpoam.formats.cells import excel_serial, xml_text
+from openpoam.formats.cells import date_cell_xml, excel_serial, text_cell_xml, xml_text
 from openpoam.formats.fedramp_xlsx import layout as L
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -170,29 +170,6 @@ def _clear(cell: etree._Element, style: str | None) -> None:
     cell.attrib.pop("t", None)
     if style is not None:
         cell.set("s", style)
-
-
-def text_cell_xml(ref: str, style: str | None, text: str) -> str:
-    style_attr = f' s="{style}"' if style else ""
-    return (f'<c r="{ref}"{style_attr} t="inlineStr"><is><t xml:space="preserve">'
-            f'{_escape(xml_text(text))}</t></is></c>')
-
-
-def date_cell_xml(ref: str, style: str | None, day: date) -> str:
-    style_attr = f' s="{style}"' if style else ""
-    return f'<c r="{ref}"{style_attr}><v>{excel_serial(day)}</v></c>'
-
-
-_OOXML_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
-
-
-def _escape(text: str) -> str:
-    if "_x" in text:
-        # "_x000D_" in a cell is itself an OOXML escape; keep a literal one literal.
-        text = _OOXML_ESCAPE.sub(r"_x005F_\1", text)
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    # A bare carriage return would be read back as a line feed.
-    return text.replace("\r", "&#13;") if "\r" in text else text
 
 
 def replace_rows(sheet: Sheet, first: int, drop_to: int, rows_xml: str, last_row: int) -> bytes:

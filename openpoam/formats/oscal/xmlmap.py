@@ -17,6 +17,7 @@ dict holds them, which the exporter builds in the order the OSCAL models define.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from lxml import etree
 
@@ -94,40 +95,85 @@ def to_xml(data: dict) -> etree._Element:
     return root
 
 
+def write_xml(data: dict, stream) -> None:
+    """``to_xml`` serialised to ``stream`` one top-level entry at a time (lxml's
+    incremental writer), so a 10,000-item POA&M never exists as one whole tree."""
+    (name, body), = data.items()
+    flags = {key: _scalar(value) for key, value in body.items() if _is_flag(name, key)}
+    with etree.xmlfile(stream, encoding="UTF-8") as out:
+        out.write_declaration()
+        with out.element(_Q + name, flags, nsmap={None: XML_NS}):
+            out.write("\n")
+            for key, value in body.items():
+                if key in flags:
+                    continue
+                entries = value if isinstance(value, list) else [value]
+                child = ARRAYS.get(key, key.removesuffix("s")) if isinstance(value, list) else key
+                for entry in entries:
+                    element = etree.Element(_Q + child, nsmap={None: XML_NS})
+                    _fill(element, child, entry)
+                    out.write(element, pretty_print=True)
+
+
+_VALUE, _FLAG, _GROUP, _LIST, _CHILD = range(5)
+
+
+@cache
+def _role(name: str, key: str, is_list: bool) -> tuple[int, str]:
+    """How ``key`` of a ``name`` object is written, and under which element name
+    (looked up once per pair: a 10,000-item POA&M has millions of keys)."""
+    if key == VALUE_KEYS.get(name):
+        return _VALUE, ""
+    if _is_flag(name, key):
+        return _FLAG, key
+    if key in GROUPED:
+        return _GROUP, GROUPED[key]
+    if is_list:
+        return _LIST, ARRAYS.get(key, key.removesuffix("s"))
+    return _CHILD, key
+
+
 def _fill(element: etree._Element, name: str, body) -> None:
     if not isinstance(body, dict):
         _text(element, name, body)
         return
     for key, value in body.items():
-        if key == VALUE_KEYS.get(name):
-            element.text = _scalar(value)
-        elif _is_flag(name, key):
-            element.set(key, _scalar(value))
-        elif key in GROUPED:
-            group = etree.SubElement(element, _Q + key)
+        role, child = _role(name, key, isinstance(value, list))
+        if role == _FLAG:
+            element.set(key, value if type(value) is str else _scalar(value))
+        elif role == _LIST:
             for entry in value:
-                _child(group, GROUPED[key], entry)
-        elif isinstance(value, list):
-            for entry in value:
-                _child(element, ARRAYS.get(key, key.removesuffix("s")), entry)
-        else:
+                _child(element, child, entry)
+        elif role == _CHILD:
             _child(element, key, value)
+        elif role == _VALUE:
+            element.text = _scalar(value)
+        else:
+            group = _SubElement(element, _Q + key)
+            for entry in value:
+                _child(group, child, entry)
+
+
+_SubElement = etree.SubElement
 
 
 def _child(parent: etree._Element, name: str, value) -> None:
-    _fill(etree.SubElement(parent, _Q + name), name, value)
+    _fill(_SubElement(parent, _Q + name), name, value)
 
 
 def _text(element: etree._Element, name: str, value) -> None:
     if name in MULTILINE:
         for paragraph in paragraphs(str(value)):
-            etree.SubElement(element, _Q + "p").text = paragraph
+            _SubElement(element, _Q + "p").text = paragraph
     else:
-        element.text = _scalar(value)
+        element.text = value if type(value) is str else _scalar(value)
 
 
 def paragraphs(text: str) -> list[str]:
     """Markdown paragraphs (blank-line separated), each line trimmed."""
+    if "\n" not in text:  # the common case: one line, one paragraph
+        text = text.strip()
+        return [text] if text else []
     out = []
     for block in re.split(r"\n[ \t]*\n", text.strip()):
         lines = [part.strip() for part in block.split("\n")]

@@ -11,6 +11,7 @@ import json
 from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from enum import StrEnum
 from typing import Any
 
@@ -139,11 +140,20 @@ def _enum(enum: type[StrEnum], text: str, *, optional: bool) -> Any:
     text = text.strip()
     if not text and optional:
         return None
-    for member in enum:
-        if text.lower() in (member.value, str(getattr(member, "label", "")).lower()):
-            return member
+    found = _names(enum).get(text.lower())
+    if found is not None:
+        return found
     allowed = ", ".join(member.value for member in enum)
     raise CellError(f"{text!r} is not one of: {allowed}")
+
+
+@cache
+def _names(enum: type[StrEnum]) -> dict[str, Any]:
+    """Lower-case value and label -> member (values win where a label repeats one)."""
+    names = {str(getattr(m, "label", "")).lower(): m for m in enum}
+    names.update({m.value: m for m in enum})
+    names.pop("", None)
+    return names
 
 
 def _date(text: str) -> date | None:

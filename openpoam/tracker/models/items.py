@@ -51,7 +51,8 @@ class PoamItem(models.Model):
     kev = models.BooleanField(default=False)
     kev_due = models.DateField(null=True, blank=True)
     # Risk acceptance and false-positive determinations: who approved, why, when to review.
-    approver = models.CharField(max_length=200, blank=True)
+    approver = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="approvals")  # a known person, never free text
     acceptance_rationale = models.TextField(blank=True)
     review_date = models.DateField(null=True, blank=True)
     # Set by a scan import on a system that does not close items automatically.

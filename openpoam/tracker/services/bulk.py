@@ -7,6 +7,7 @@ file. Here only dates and datetimes need the backend's adaptation.
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 
 from django.db import connection
@@ -21,10 +22,43 @@ def insert_rows(model, columns: list[str], rows: list[tuple], *, batch: int = 50
     names = ", ".join(ops.quote_name(c) for c in columns)
     marks = ", ".join(["%s"] * len(columns))
     sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
+    adapt = _row_adapter(model, columns)
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch):
-            cursor.executemany(sql, [tuple(_adapt(ops, v) for v in row)
-                                     for row in rows[start:start + batch]])
+            cursor.executemany(sql, [adapt(row) for row in rows[start:start + batch]])
+
+
+def _row_adapter(model, columns: list[str]):
+    """One function per table that turns a row into what the driver takes; only the
+    columns whose type needs it (dates, UUIDs on SQLite, JSON) are touched."""
+    by_column = {f.column: f for f in model._meta.concrete_fields}
+    converters = [(index, _converter(by_column[name])) for index, name in enumerate(columns)
+                  if name in by_column]
+    converters = [(index, convert) for index, convert in converters if convert is not None]
+    if not converters:
+        return tuple
+
+    def adapt(row: tuple) -> tuple:
+        out = list(row)
+        for index, convert in converters:
+            if out[index] is not None:
+                out[index] = convert(out[index])
+        return tuple(out)
+
+    return adapt
+
+
+def _converter(field):
+    ops, kind = connection.ops, field.get_internal_type()
+    if kind == "DateTimeField":
+        return ops.adapt_datetimefield_value
+    if kind == "DateField":
+        return ops.adapt_datefield_value
+    if kind == "UUIDField" and not connection.features.has_native_uuid_field:
+        return lambda value: value.hex
+    if kind == "JSONField":
+        return json.dumps  # text on SQLite, cast to jsonb by PostgreSQL
+    return None
 
 
 def _adapt(ops, value):
@@ -33,6 +67,16 @@ def _adapt(ops, value):
     if isinstance(value, date):
         return ops.adapt_datefield_value(value)
     return value
+
+
+def insert_objects(model, objects: list) -> None:
+    """Insert unsaved model instances (already validated) with ``insert_rows``: their
+    concrete fields as stored, ``auto_now_add`` applied, without Django's per-value
+    statement building. Keys are not set on the instances: read them back by a unique
+    column when needed."""
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    rows = [tuple(f.pre_save(obj, add=True) for f in fields) for obj in objects]
+    insert_rows(model, [f.column for f in fields], rows)
 
 
 def update_from_rows(model, key: str, columns: list[str], rows: list[tuple]) -> None:

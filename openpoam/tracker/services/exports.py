@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from openpoam.formats import registry
+from openpoam.formats.oscal.vocab import paused_gc
 from openpoam.tracker.documents import build_document
 from openpoam.tracker.models import Role, System
 from openpoam.tracker.services.actors import Actor, require
@@ -53,7 +54,8 @@ def write_export(actor: Actor, system: System, format_key: str, stream) -> Expor
 
         return write_preview(actor, system, format_key, stream)
     exporter = registry.default().exporter(format_key)
-    document = build_document(system)
-    warnings = exporter.write(document, stream)
+    with paused_gc():  # a whole POA&M is hundreds of thousands of acyclic objects
+        document = build_document(system)
+        warnings = exporter.write(document, stream)
     return ExportResult(items=len(document.items), warnings=list(warnings or []),
                         format_label=exporter.label, designation=system.designation_enum.label)

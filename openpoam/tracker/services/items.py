@@ -15,8 +15,8 @@ from openpoam.domain.controls import ControlIdError, parse_for_system
 from openpoam.domain.dependencies import find_cycle
 from openpoam.domain.poam import AffectedAsset as AssetData
 from openpoam.domain.poam import ControlRef, Framework, Risk, Source, Status
-from openpoam.tracker.models import (AffectedAsset, ControlReference, ItemDependency, PoamIdCounter,
-                                     PoamItem, Role, System)
+from openpoam.tracker.models import (AffectedAsset, ControlReference, ItemDependency, Person,
+                                     PoamIdCounter, PoamItem, Role, System)
 from openpoam.tracker.services.actors import Actor, ServiceError, require
 from openpoam.tracker.services.fields import ITEM_FIELDS, JUSTIFIED_DATES, PERSON
 from openpoam.tracker.services.history import Recorder
@@ -47,14 +47,24 @@ def claim_poam_id(organization, poam_id: str) -> str:
     poam_id = poam_id.strip()[:30]
     if PoamItem.objects.filter(organization=organization, poam_id=poam_id).exists():
         raise ServiceError(f"POA&M ID {poam_id} is already used in {organization.slug}")
-    match = _OWN_ID.match(poam_id)
-    if match:
-        counter, _ = PoamIdCounter.objects.select_for_update().get_or_create(
-            organization=organization, year=int(match.group(1)))
-        if counter.last < int(match.group(2)):
-            counter.last = int(match.group(2))
-            counter.save(update_fields=["last"])
+    advance_counters(organization, [poam_id])
     return poam_id
+
+
+def advance_counters(organization, poam_ids: Iterable[str]) -> None:
+    """Move each year's counter past the given IDs of our own form (imports keep theirs)."""
+    highest: dict[int, int] = {}
+    for poam_id in poam_ids:
+        match = _OWN_ID.match(poam_id or "")
+        if match:
+            year = int(match.group(1))
+            highest[year] = max(highest.get(year, 0), int(match.group(2)))
+    for year, last in highest.items():
+        counter, _ = PoamIdCounter.objects.select_for_update().get_or_create(
+            organization=organization, year=year)
+        if counter.last < last:
+            counter.last = last
+            counter.save(update_fields=["last"])
 
 
 def reserve_poam_ids(organization, year: int, count: int) -> list[str]:
@@ -87,10 +97,10 @@ def create_item(actor: Actor, system: System, *, title: str, detected_on: date,
     _check_field_names(fields)
     item = PoamItem(organization=system.organization, system=system, title=title.strip(),
                     detected_on=detected_on, status=Status.OPEN,
-                    status_date=timezone.localdate(), **_clean(fields))
+                    status_date=timezone.localdate(), **clean_fields(fields))
     if uuid is not None and not PoamItem.objects.filter(uuid=uuid).exists():
         item.uuid = uuid  # before any history is written: events carry the item's UUID
-    _check_values(item)
+    check_values(item)
     item.poam_id = (claim_poam_id(system.organization, poam_id) if poam_id
                     else next_poam_id(system.organization, detected_on.year))
     item.save()
@@ -115,7 +125,7 @@ def update_item(actor: Actor, item: PoamItem, changes: dict, *, justification: s
     check_version(item, expected_version)
     _check_field_names(changes)
     recorder = Recorder(actor)
-    for name, value in _clean(changes).items():
+    for name, value in clean_fields(changes).items():
         old = getattr(item, name)
         if old == value:
             continue
@@ -128,7 +138,7 @@ def update_item(actor: Actor, item: PoamItem, changes: dict, *, justification: s
                      justification=justification)
     if not recorder.events:
         return item
-    _check_values(item)
+    check_values(item)
     item.version += 1
     item.save()
     recorder.save()
@@ -137,9 +147,11 @@ def update_item(actor: Actor, item: PoamItem, changes: dict, *, justification: s
 
 @transaction.atomic
 def set_status(actor: Actor, item: PoamItem, wanted: str, *, actual_completion: date | None = None,
-               approver: str = "", rationale: str = "", review_date: date | None = None,
-               reason: str = "", today: date | None = None,
-               expected_version: int | None = None) -> PoamItem:
+               approver: Person | str | None = None, rationale: str = "",
+               review_date: date | None = None, reason: str = "",
+               today: date | None = None, expected_version: int | None = None) -> PoamItem:
+    """Move an item to ``wanted`` if the workflow allows it. The approver (risk acceptance,
+    false positive) is a Person of the organization, or the name of one."""
     require(actor, item.organization, Role.EDITOR)
     item = lock(item)
     check_version(item, expected_version)
@@ -148,22 +160,27 @@ def set_status(actor: Actor, item: PoamItem, wanted: str, *, actual_completion: 
     except ValueError:
         raise ServiceError(f"status: {wanted!r} is not one of "
                            f"{', '.join(s.value for s in Status)}") from None
+    today = today or timezone.localdate()
+    approving = wanted_status in (Status.RISK_ACCEPTED, Status.FALSE_POSITIVE)
+    person = approver_named(item.organization, approver) if approving else None
     request = workflow.TransitionRequest(
         current=item.status_enum, wanted=wanted_status, requested_by=actor.name,
         actual_completion=actual_completion, evidence_count=item.evidence.count(),
-        approver=approver, rationale=rationale, review_date=review_date, reason=reason,
+        approver=person.name if person else "", rationale=rationale, review_date=review_date,
+        reason=reason, today=today,
+        approver_is_requester=bool(person and actor.user and person.user_id == actor.user.pk),
         open_milestones=open_milestones(item) if wanted_status is Status.COMPLETED else ())
     try:
         workflow.check_transition(request)
     except workflow.TransitionError as exc:
         raise ServiceError(f"{item.poam_id}: {exc}") from None
     recorder = Recorder(actor)
-    changes = {"status": wanted_status.value, "status_date": today or timezone.localdate(),
+    changes = {"status": wanted_status.value, "status_date": today,
                "closure_proposed": False}
     if wanted_status is Status.COMPLETED:
         changes["actual_completion"] = actual_completion
     if wanted_status in (Status.RISK_ACCEPTED, Status.FALSE_POSITIVE):
-        changes.update(approver=approver.strip(), acceptance_rationale=rationale.strip(),
+        changes.update(approver=person, acceptance_rationale=rationale.strip(),
                        review_date=review_date)
     if wanted_status is Status.REOPENED:
         changes["actual_completion"] = None
@@ -183,6 +200,26 @@ def open_milestones(item: PoamItem) -> tuple[int, ...]:
     """Sequence numbers of the item's milestones neither completed nor closed as not needed."""
     return tuple(item.milestones.filter(completed_on__isnull=True)
                  .values_list("sequence", flat=True))
+
+
+def approver_named(organization, approver: Person | str | None) -> Person | None:
+    """The approving Person: given, or looked up by name (case-insensitive) in the
+    organization; an unknown name is refused with the organization's people named."""
+    if isinstance(approver, Person):
+        if approver.organization_id != organization.pk:
+            raise ServiceError("approver: that person belongs to another organization")
+        return approver
+    name = (approver or "").strip()
+    if not name:
+        return None
+    found = Person.objects.filter(organization=organization, name__iexact=name).first()
+    if found is None:
+        people = list(Person.objects.filter(organization=organization)
+                      .order_by("name").values_list("name", flat=True)[:25])
+        known = ", ".join(people) if people else "nobody yet (add people with 'person add')"
+        raise ServiceError(f"approver: nobody named {name!r} in {organization.slug}; "
+                           f"the approver must be one of its people: {known}")
+    return found
 
 
 @transaction.atomic
@@ -299,7 +336,8 @@ def _check_field_names(fields: dict) -> None:
                            f"(fields: {', '.join(sorted(ITEM_FIELDS))})")
 
 
-def _clean(fields: dict) -> dict:
+def clean_fields(fields: dict) -> dict:
+    """Field values as stored: text stripped, CVE lists upper-cased and de-duplicated."""
     cleaned = {}
     for name, value in fields.items():
         if isinstance(value, str) and ITEM_FIELDS[name] not in (PERSON,):
@@ -310,7 +348,8 @@ def _clean(fields: dict) -> dict:
     return cleaned
 
 
-def _check_values(item: PoamItem) -> None:
+def check_values(item: PoamItem) -> None:
+    """The checks every item passes before it is saved; raises ServiceError naming the field."""
     for name, enum in (("source", Source), ("original_risk", Risk)):
         try:
             enum(getattr(item, name))

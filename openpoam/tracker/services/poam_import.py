@@ -1,14 +1,20 @@
 """Loading a POA&M written by another tool (OSCAL, FedRAMP workbook, CSV) into a system.
 
-Each item of the file is matched to an existing item by UUID, then by POA&M ID
-within the system; a match is updated, anything else is created. Everything
-goes through the item services, so history is written as for any other change.
+Each item of the file is matched to an existing item of the system by UUID, then
+by POA&M ID; a match is updated through the item services, anything else is
+created. New items are validated one by one with the same checks as
+``items.create_item`` and then written in bulk (a FedRAMP-size file holds tens of
+thousands of items), with their creation history in the same transaction.
 Problems with one field of one item become warnings naming the item and field;
 the rest is loaded. A dry run does the whole load and rolls it back.
 
-Statuses are taken from the file as they are: the file is another system of
-record, so its Completed items need not carry evidence here. Each such status
-is recorded in the history with the file named as the justification.
+Statuses obey the workflow (``domain.workflow``), as everywhere else: where the
+file lacks what a status needs (evidence, an approver who is a known person of
+the organization, a review date in the future), the item keeps its previous
+status (Open when new) and a warning names the file, the item and the rule. A
+row of a FedRAMP workbook's "Closed POA&M Items" sheet is itself the record of a
+closure: the imported file (named with its SHA-256) is linked as its evidence.
+Evidence links (http or https) that the file lists are attached as links.
 """
 
 from __future__ import annotations
@@ -16,15 +22,17 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.db import transaction
+from django.utils import timezone
 
-from openpoam.domain.poam import PoamDocument, PoamItemData, Status
-from openpoam.tracker.models import ImportRecord, Person, PoamItem, System
+from openpoam.domain.poam import PoamDocument, PoamItemData
+from openpoam.tracker.models import Evidence, ImportRecord, Person, PoamItem, Role, System
 from openpoam.tracker.services import audit
 from openpoam.tracker.services import items as item_services
-from openpoam.tracker.services import milestones as milestone_services
-from openpoam.tracker.services import setup
-from openpoam.tracker.services.actors import Actor, ServiceError
+from openpoam.tracker.services import poam_rows, setup
+from openpoam.tracker.services.actors import Actor, ServiceError, require
 from openpoam.tracker.services.history import Recorder
+from openpoam.tracker.services.poam_rows import (Source, closure_evidence, closure_record,
+                                                 uuid_or_none)
 
 COPIED = ("weakness_description", "source", "source_identifier", "source_detail",
           "original_risk", "raw_severity", "planned_remediation", "resources_required",
@@ -40,117 +48,134 @@ class _DryRun(Exception):
 def import_document(actor: Actor, system: System, document: PoamDocument, *, importer,
                     file_name: str, sha256: str, size: int, dry_run: bool,
                     warnings: list[str] | None = None):
-    from django.utils import timezone
-
     from openpoam.tracker.services.imports import ImportResult
 
+    require(actor, system.organization, Role.EDITOR)
     result = ImportResult(file_name=file_name, format_key=importer.key,
                           format_label=importer.label, sha256=sha256, dry_run=dry_run,
                           findings=len(document.items))
     result.warnings += list(warnings or [])
-    why = f"imported from {file_name}"
+    source = Source(file_name, sha256, importer.key, f"imported from {file_name}",
+                    result.warnings)
     try:
         with transaction.atomic():
-            loaded = {}
-            for data in document.items:
-                item, created = _load_item(actor, system, data, why, result.warnings)
-                loaded[data.poam_id] = item
-                result.created += created
-                result.updated += not created
-            _link_dependencies(actor, document, loaded, result.warnings)
-            if dry_run:
-                raise _DryRun
-            result.record = ImportRecord.objects.create(
+            record = ImportRecord.objects.create(
                 system=system, file_name=file_name[:255], sha256=sha256, size=size,
                 format=importer.key, imported_by=actor.name, imported_at=timezone.now(),
-                new=result.created, updated=result.updated, findings=len(document.items))
-            audit.record_import(actor, result.record)
+                findings=len(document.items))
+            loaded = _load(actor, system, document.items, source, record, result)
+            _link_dependencies(actor, document, loaded, source)
+            record.new, record.updated = result.created, result.updated
+            record.save(update_fields=["new", "updated"])
+            if dry_run:
+                raise _DryRun
+            result.record = record
+            audit.record_import(actor, record)
     except _DryRun:
         pass
     return result
 
 
-def _load_item(actor, system, data: PoamItemData, why: str, warnings: list[str]):
-    existing = _match(system, data)
+def _load(actor, system, rows: list[PoamItemData], source: Source, record, result) -> dict:
+    """Create the new items in bulk, update the matched ones; returns file ID -> item."""
+    recorder = Recorder(actor, import_record=record)
+    people = _People(actor, system)
+    matched = _Matcher(system)
+    loaded: dict[str, PoamItem] = {}
+    fresh: list[tuple[int, PoamItemData]] = []
+    for index, data in enumerate(rows, start=1):
+        existing = matched.find(data)
+        if existing is None:
+            fresh.append((index, data))
+            continue
+        loaded[data.poam_id] = _update(actor, existing, data, people, source)
+        result.updated += 1
+    builder = poam_rows.NewItems(actor, system, source, recorder, today=timezone.localdate())
+    for index, data in fresh:
+        fields = _fields(data, people, source, _label(index, data))
+        builder.add(index, data, fields)
+    for data, item in builder.save():
+        loaded[data.poam_id] = item
+        result.created += 1
+    recorder.save()
+    return loaded
+
+
+def _label(index: int, data: PoamItemData) -> str:
+    return f"item {index} ({data.poam_id})" if data.poam_id else f"item {index}"
+
+
+def _fields(data: PoamItemData, people: "_People", source: Source, label: str) -> dict:
     fields = {name: getattr(data, name) for name in COPIED}
     fields["adjusted_risk"] = data.adjusted_risk.value if data.adjusted_risk else ""
     fields["risk_adjustment_rationale"] = data.risk_adjustment_rationale
     if data.adjusted_risk and not data.risk_adjustment_rationale.strip():
         fields["risk_adjustment_rationale"] = "(no rationale given in the imported file)"
-    fields["owner"] = _person(actor, system, data.owner, data.owner_email)
+    fields["owner"] = people.get(data.owner, data.owner_email)
     if fields["vendor_dependency"] and not fields["vendor_product"]:
         fields["vendor_product"] = "(not named in the imported file)"
-        warnings.append(f"{data.poam_id}: vendor dependency without a product name")
-    if existing is None:
-        item = _create(actor, system, data, fields, why, warnings)
-        created = True
-    else:
-        item = existing
-        if fields["scheduled_completion"] is None:
-            fields.pop("scheduled_completion")  # the file gives no date: keep ours
-        item_services.update_item(actor, item, fields, justification=why)
-        created = False
-    _controls(actor, item, data, warnings)
-    _assets(actor, item, data, warnings)
-    if created:
-        _milestones(actor, item, data, why)
-    _status(actor, item, data, why)
-    return item, created
+        source.warn(label, "vendor dependency without a product name")
+    return fields
 
 
-def _match(system: System, data: PoamItemData) -> PoamItem | None:
-    uuid = _uuid_or_none(data.uuid)
-    found = PoamItem.objects.filter(system=system, uuid=uuid).first() if uuid else None
-    if found:
+class _Matcher:
+    """The system's items by UUID and by POA&M ID, read once."""
+
+    def __init__(self, system: System):
+        self.by_uuid: dict[UUID, PoamItem] = {}
+        self.by_id: dict[str, PoamItem] = {}
+        for item in PoamItem.objects.filter(system=system).select_related("organization"):
+            self.by_uuid[item.uuid] = item
+            self.by_id[item.poam_id] = item
+
+    def find(self, data: PoamItemData) -> PoamItem | None:
+        uuid = uuid_or_none(data.uuid)
+        found = self.by_uuid.get(uuid) if uuid else None
+        if found is None and data.poam_id:
+            found = self.by_id.get(data.poam_id.strip())
         return found
-    if data.poam_id:
-        return PoamItem.objects.filter(system=system, poam_id=data.poam_id.strip()).first()
-    return None
 
 
-def _uuid_or_none(text: str) -> UUID | None:
-    try:
-        return UUID(text)
-    except (ValueError, AttributeError):
-        return None
+class _People:
+    """The organization's people by name; names the file brings are added once."""
+
+    def __init__(self, actor: Actor, system: System):
+        self.actor, self.organization = actor, system.organization
+        self.by_name = {p.name.casefold(): p
+                        for p in Person.objects.filter(organization=self.organization)}
+
+    def get(self, name: str, email: str) -> Person | None:
+        name = (name or "").strip()[:200]
+        if not name:
+            return None
+        found = self.by_name.get(name.casefold())
+        if found is None:
+            found = setup.add_person(self.actor, self.organization, name, email=email or "")
+            self.by_name[name.casefold()] = found
+        return found
 
 
-def _create(actor, system, data: PoamItemData, fields: dict, why: str, warnings) -> PoamItem:
-    if data.detected_on is None:
-        raise ServiceError(f"{data.poam_id or data.title}: the original detection date is "
-                           "missing; it is required")
-    free = data.poam_id and not PoamItem.objects.filter(
-        organization=system.organization, poam_id=data.poam_id.strip()).exists()
-    if data.poam_id and not free:
-        warnings.append(f"{data.poam_id}: that ID is used by another system's item; "
-                        "a new ID was given")
-    recorder = Recorder(actor)
-    item = item_services.create_item(actor, system, title=data.title or data.poam_id,
-                                     detected_on=data.detected_on, recorder=recorder,
-                                     poam_id=data.poam_id if free else None,
-                                     uuid=_uuid_or_none(data.uuid),
-                                     **{k: v for k, v in fields.items() if v is not None})
+# ---------------------------------------------------------------- matched items
+
+def _update(actor, item: PoamItem, data: PoamItemData, people: _People,
+            source: Source) -> PoamItem:
+    label = data.poam_id or item.poam_id
+    fields = _fields(data, people, source, label)
+    if fields["scheduled_completion"] is None:
+        fields.pop("scheduled_completion")  # the file gives no date: keep ours
+    item = item_services.update_item(actor, item, fields, justification=source.why)
+    if data.controls:
+        try:
+            item_services.set_controls(actor, item, data.controls)
+        except ServiceError as exc:
+            source.warn(label, str(exc))
+    _add_assets(actor, item, data)
+    _add_links(actor, item, data, source)
+    _update_status(actor, item, data, source, label)
     return item
 
 
-def _person(actor, system, name: str, email: str) -> Person | None:
-    name = (name or "").strip()
-    if not name:
-        return None
-    found = Person.objects.filter(organization=system.organization, name__iexact=name).first()
-    return found or setup.add_person(actor, system.organization, name[:200], email=email or "")
-
-
-def _controls(actor, item, data: PoamItemData, warnings) -> None:
-    if not data.controls:
-        return
-    try:
-        item_services.set_controls(actor, item, data.controls)
-    except ServiceError as exc:
-        warnings.append(f"{data.poam_id}: {exc}")
-
-
-def _assets(actor, item, data: PoamItemData, warnings) -> None:
+def _add_assets(actor, item: PoamItem, data: PoamItemData) -> None:
     known = {(a.asset_key, a.port, a.protocol) for a in item.assets.all()}
     for asset in data.assets:
         key = ((asset.name or asset.fqdn or asset.ip).strip().lower(), asset.port,
@@ -161,41 +186,50 @@ def _assets(actor, item, data: PoamItemData, warnings) -> None:
         item_services.add_asset(actor, item, asset)
 
 
-def _milestones(actor, item, data: PoamItemData, why: str) -> None:
-    for m in sorted(data.milestones, key=lambda m: m.sequence):
-        added = milestone_services.add_milestone(actor, item, m.description or "(no description)",
-                                                 m.original_due or m.current_due)
-        if m.current_due and m.current_due != added.current_due:
-            reason = m.changes[-1].justification if m.changes else why
-            milestone_services.reschedule_milestone(actor, added, m.current_due, reason or why)
-        if m.completed_on:
-            milestone_services.complete_milestone(actor, added, m.completed_on)
+def _add_links(actor, item: PoamItem, data: PoamItemData, source: Source) -> None:
+    from openpoam.tracker.services import evidence as evidence_services
+
+    have = set(item.evidence.values_list("url", flat=True))
+    for link in poam_rows.evidence_links(data):
+        if link.url not in have:
+            evidence_services.add_link(actor, item, link.url, name=link.name,
+                                       description=link.description)
+            have.add(link.url)
+    if closure_record(source, data) and not item.evidence.filter(sha256=source.sha256).exists():
+        row = Evidence.objects.create(item=item, uploaded_by=actor.name, uploader=actor.user,
+                                      **closure_evidence(source))
+        recorder = Recorder(actor)
+        recorder.add(item, "create", entity="evidence", entity_uuid=row.uuid,
+                     field_name="evidence on item", new=row.description,
+                     justification=source.why)
+        recorder.save()
 
 
-def _status(actor, item: PoamItem, data: PoamItemData, why: str) -> None:
+def _update_status(actor, item: PoamItem, data: PoamItemData, source: Source,
+                   label: str) -> None:
     item.refresh_from_db()
     if item.status == data.status.value:
         return
-    recorder = Recorder(actor)
-    recorder.add(item, "update", field_name="status", old=item.status, new=data.status.value,
-                 justification=why)
-    values = {"status": data.status.value, "status_date": data.status_date or item.status_date,
-              "version": item.version + 1}
-    if data.status is Status.COMPLETED:
-        values["actual_completion"] = data.actual_completion
-        recorder.add(item, "update", field_name="actual_completion", new=data.actual_completion,
-                     justification=why)
-    PoamItem.objects.filter(pk=item.pk).update(**values)
-    recorder.save()
+    try:
+        item_services.set_status(actor, item, data.status.value,
+                                 actual_completion=data.actual_completion, reason=source.why)
+    except ServiceError as exc:
+        source.warn(label, f"status {data.status.label} not taken, kept "
+                           f"{item.status_enum.label}: {_rule(exc)}")
 
 
-def _link_dependencies(actor, document: PoamDocument, loaded: dict, warnings) -> None:
+def _rule(exc: Exception) -> str:
+    text = str(exc)
+    return text.split(": ", 1)[1] if text.startswith("POAM") and ": " in text else text
+
+
+def _link_dependencies(actor, document: PoamDocument, loaded: dict, source: Source) -> None:
     for data in document.items:
-        if not data.depends_on:
+        if not data.depends_on or data.poam_id not in loaded:
             continue
         item = loaded[data.poam_id]
         targets = [loaded[p].poam_id if p in loaded else p for p in data.depends_on]
         try:
             item_services.set_dependencies(actor, item, targets)
         except ServiceError as exc:
-            warnings.append(f"{data.poam_id}: {exc}")
+            source.warn(data.poam_id, str(exc))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+import re
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -55,8 +56,9 @@ def read_reference(name: str, key: str, folder: Path = OSCAL):
 
 
 def without_timestamp(raw: bytes, key: str) -> bytes:
-    marker = b'"last-modified": "' if key == "oscal-json" else b"<last-modified>"
-    start = raw.index(marker)
+    if key == "oscal-json":  # compact JSON: the value ends at its closing quote
+        return re.sub(rb'"last-modified":"[^"]*"', b'"last-modified":""', raw, count=1)
+    start = raw.index(b"<last-modified>")
     end = raw.index(b"\n", start)
     return raw[:start] + raw[end:]
 
@@ -89,7 +91,7 @@ def test_it_round_trips_a_minimal_document_apart_from_the_timestamp():
     # Without a detection date "collected" falls back to the export time, kept on import.
     assert second == first
     document.generated_at = None
-    assert without_timestamp(write(document, "oscal-json"), "oscal-json").count(b"\n") > 10
+    assert len(without_timestamp(write(document, "oscal-json"), "oscal-json")) > 1000
 
 
 def test_it_changes_only_the_timestamp_when_exported_later():
