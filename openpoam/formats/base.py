@@ -14,7 +14,8 @@ known, the line, row or field; a parser never returns half a result silently.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import BinaryIO, Protocol, runtime_checkable
 
 from openpoam.domain.findings import Record
@@ -38,6 +39,15 @@ class FormatError(ValueError):
         super().__init__(f"{where}: {message}" if where else message)
 
 
+class FormatWarning(UserWarning):
+    """A problem an importer read past (the file is still imported); the message names
+    the file and line. Scan parsers that can warn take a ``warn`` callable; without
+    one they issue this Python warning."""
+
+
+Warn = Callable[[str], None]
+
+
 @runtime_checkable
 class ScanImporter(Protocol):
     key: str  # "nessus", "ckl", ...
@@ -57,6 +67,14 @@ class ScanImporter(Protocol):
         Raises FormatError on malformed input.
         """
         ...
+
+
+@dataclass
+class PoamReadResult:
+    """A POA&M read with the warnings about rows it read past (``read_with_warnings``)."""
+
+    document: PoamDocument
+    warnings: list[str] = field(default_factory=list)
 
 
 @runtime_checkable

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import csv
 import re
+import warnings
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta, timezone
 from typing import BinaryIO
 
 from openpoam.domain.findings import Finding, Severity
-from openpoam.formats.base import FormatError
+from openpoam.formats.base import FormatError, FormatWarning, Warn
 from openpoam.formats.streams import sniff_text, text_lines
 
 TEXT_LIMIT = 64 * 1024  # per text field (description, solution, evidence)
@@ -244,6 +245,27 @@ class Row:
         if position is None or position >= len(self.cells):
             return ""
         return self.cells[position]
+
+
+class RowWarnings:
+    """Row warnings for the user: the first ``limit`` in full, then how many more.
+
+    ``warn`` receives each message; without it a ``FormatWarning`` is issued.
+    """
+
+    def __init__(self, source: str, warn: Warn | None = None, limit: int = 20):
+        self.source, self.limit, self.count = source, limit, 0
+        self.warn = warn or (lambda text: warnings.warn(text, FormatWarning, stacklevel=4))
+
+    def __call__(self, line: int, message: str) -> None:
+        self.count += 1
+        if self.count <= self.limit:
+            self.warn(f"{self.source}, line {line}: {message}")
+
+    def finish(self) -> None:
+        if self.count > self.limit:
+            self.warn(f"{self.source}: {self.count - self.limit:,} more rows had problems "
+                      f"like the {self.limit} above")
 
 
 def header_cells(head: bytes, delimiter: str = ",", skip: int = 0) -> list[str]:

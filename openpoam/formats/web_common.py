@@ -16,7 +16,7 @@ import re
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
-from openpoam.domain.findings import Asset
+from openpoam.domain.findings import Asset, Target
 
 _BLOCKS = {"p", "div", "br", "ul", "ol", "table", "tr", "h1", "h2", "h3", "h4", "h5", "h6",
            "pre", "blockquote", "hr"}
@@ -78,21 +78,43 @@ def _parse(fragment: str | None) -> tuple[str, list[str]]:
 
 
 def site_asset(url: str, *, host: str = "", port: str = "", ssl: str = "") -> tuple[Asset, str]:
-    """Asset keyed ``scheme://host:port`` (lower case, explicit port) and the port."""
+    """Asset keyed ``scheme://host:port`` (lower case, explicit port) and the port.
+
+    An IPv6 host is written in brackets and compressed (RFC 3986 section 3.2.2,
+    RFC 5952): ``https://[2001:db8::10]:443``, never the ambiguous ``2001:db8::10:443``.
+    """
     parts = urlsplit(url.strip())
     scheme = (parts.scheme or ("https" if ssl.lower() == "true" else "http")).lower()
-    hostname = (host or parts.hostname or "").strip().lower()
+    hostname = (host or parts.hostname or "").strip().strip("[]").lower()
     try:
         number = port.strip() or (str(parts.port) if parts.port else "")
     except ValueError:
         number = port.strip()
     if not number:
         number = "443" if scheme == "https" else "80"
-    key = f"{scheme}://{hostname}:{number}"
-    try:
-        ipaddress.ip_address(hostname)
-        is_ip = True
-    except ValueError:
-        is_ip = False
+    address = _address(hostname)
+    if address is not None:
+        hostname = address.compressed
+    shown = f"[{hostname}]" if address is not None and address.version == 6 else hostname
+    key = f"{scheme}://{shown}:{number}"
     return Asset(key=key, name=url.strip() or key, kind="url",
-                 ip=hostname if is_ip else "", fqdn="" if is_ip else hostname), number
+                 ip=hostname if address else "", fqdn="" if address else hostname), number
+
+
+def site_targets(scope: str, site: Asset) -> list[Target]:
+    """The site as a scanned target; an IPv6 site also under the unbracketed key earlier
+    versions gave it (``https://2001:db8::10:443``), so the assets stored under that key
+    count as covered and are remediated once, instead of staying open for ever."""
+    targets = [Target(scope, site)]
+    if ":" in site.ip:
+        former = site.key.replace(f"[{site.ip}]", site.ip, 1)
+        targets.append(Target(scope, Asset(key=former, name=site.name, kind=site.kind,
+                                           ip=site.ip)))
+    return targets
+
+
+def _address(hostname: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(hostname)
+    except ValueError:
+        return None

@@ -24,13 +24,14 @@ from datetime import datetime, timezone
 from typing import BinaryIO
 
 from openpoam.domain.findings import (Asset, Finding, Record, ResultStatus, ScanInfo,
-                                      Severity, Target)
+                                      Severity)
 from openpoam.formats import xmlsafe
 from openpoam.formats.base import FormatError
-from openpoam.formats.web_common import html_links, html_to_text, site_asset
+from openpoam.formats.scan_common import TEXT_LIMIT
+from openpoam.formats.web_common import html_links, html_to_text, site_asset, site_targets
 
 SCOPE = "burp"
-MAX_EVIDENCE = 64 * 1024
+MAX_EVIDENCE = TEXT_LIMIT  # the shared per-field limit (scan_common)
 MAX_MESSAGE = 2 * 1024  # bytes of each decoded request/response shown in the evidence
 MAX_LOCATIONS = 1000
 
@@ -108,7 +109,7 @@ class BurpImporter:
             group = _add_issue(groups, element, source)
             if group.asset.key not in covered:
                 covered.add(group.asset.key)
-                yield Target(SCOPE, group.asset)
+                yield from site_targets(SCOPE, group.asset)
             xmlsafe.clear(element)
         if not root_seen:
             raise FormatError("not a Burp XML export (no issues root)", source=source)

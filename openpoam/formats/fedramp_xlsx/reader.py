@@ -28,6 +28,7 @@ from openpoam.formats.cells import from_excel_serial, unguard
 from openpoam.formats.fedramp_xlsx import fields as F
 from openpoam.formats.fedramp_xlsx import layout as L
 from openpoam.formats.fedramp_xlsx.safezip import ZIP_MAGIC, read_checked
+from openpoam.formats.poam_ids import first_of_each_id
 
 MAX_ROWS = 200_000
 _FRAMEWORKS = {"low": Framework.FEDRAMP_LOW, "moderate": Framework.FEDRAMP_MODERATE,
@@ -70,12 +71,13 @@ def _read_workbook(workbook, source: str) -> WorkbookReadResult:
                           "FedRAMP POA&M template?", source=source)
     warnings: list[str] = []
     document = None
+    placed: list[tuple[PoamItemData, str]] = []
     for name in sheets:
         reader = _SheetReader(workbook[name], name, source, warnings)
         if document is None:
             document = reader.document()
-        document.items.extend(reader.items(closed=name == L.CLOSED_SHEET,
-                                           when=document.generated_at))
+        placed += reader.items(closed=name == L.CLOSED_SHEET, when=document.generated_at)
+    document.items.extend(first_of_each_id(placed, source=source, warnings=warnings))
     return WorkbookReadResult(document, warnings)
 
 
@@ -138,7 +140,8 @@ class _SheetReader:
 
     # --- items ---
 
-    def items(self, *, closed: bool, when: datetime | None) -> list[PoamItemData]:
+    def items(self, *, closed: bool, when: datetime | None) -> list[tuple[PoamItemData, str]]:
+        """The sheet's items, each with its place ("Open POA&M Items row 9")."""
         items = []
         for number in range(self.header_row + 1, len(self.rows) + 1):
             row = self.rows[number - 1]
@@ -149,7 +152,7 @@ class _SheetReader:
                 if self._text(self._value(row, L.WEAKNESS_NAME)):
                     self._warn(number, L.POAM_ID, "the row has no POAM ID and was skipped")
                 continue
-            items.append(self._item(row, number, closed, when))
+            items.append((self._item(row, number, closed, when), f"{self.name} row {number}"))
         return items
 
     def _item(self, row: tuple, number: int, closed: bool, when: datetime | None) -> PoamItemData:

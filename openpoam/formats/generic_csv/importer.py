@@ -20,6 +20,7 @@ from openpoam.formats.base import FormatError
 from openpoam.formats.generic_csv.mapping import (DEFAULT_ALIASES, DEFAULT_MAPPING, REQUIRED,
                                                   SEVERITY_WORDS, STATUS_WORDS, Mapping,
                                                   normalise)
+from openpoam.formats.scan_common import cap
 from openpoam.formats.streams import sniff_text, text_lines
 
 _CVE = re.compile(r"CVE-\d{4}-\d{4,}", re.IGNORECASE)
@@ -147,8 +148,9 @@ class _Rows:
             scope=scope, weakness_id=weakness, asset=asset, title=title or weakness,
             status=self._status(row, line), severity=self._severity(raw, line),
             raw_severity=raw, port=port, protocol=protocol,
-            description=self.cell(row, "description"), solution=self.cell(row, "solution"),
-            evidence=self.cell(row, "evidence"), cves=cves,
+            description=cap(self.cell(row, "description")),
+            solution=cap(self.cell(row, "solution")), evidence=cap(self.cell(row, "evidence")),
+            cves=cves,
             cwes=tuple(dict.fromkeys(f"CWE-{int(n)}" for n in
                                      _CWE.findall(self.cell(row, "cwe")) if int(n) > 0)),
             references=tuple(dict.fromkeys(_URL.findall(self.cell(row, "references")))),

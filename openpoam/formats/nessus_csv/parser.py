@@ -20,11 +20,12 @@ from typing import BinaryIO
 
 from openpoam.domain.findings import (Asset, Finding, Record, ResultStatus, ScanInfo, Severity,
                                       Target)
-from openpoam.formats.base import FormatError
+from openpoam.formats.base import FormatError, Warn
 from openpoam.formats.streams import peek
-from openpoam.formats.scan_common import (MergeBuffer, Row, cap, clean, csv_records, cwe_id,
-                                            find_cves, first, header_cells, header_index,
-                                            iso_text, parse_date, score, to_float, unique)
+from openpoam.formats.scan_common import (MergeBuffer, Row, RowWarnings, cap, clean,
+                                            csv_records, cwe_id, find_cves, first,
+                                            header_cells, header_index, iso_text, parse_date,
+                                            score, to_float, unique)
 
 SCOPE = "tenable"
 
@@ -113,8 +114,11 @@ class NessusCsvImporter:
         return _layout(header_cells(head, ";")) == "workbench" or \
             _layout(header_cells(head, ",")) in ("pro", "io", "sc")
 
-    def parse(self, stream: BinaryIO, *, source: str) -> Iterator[Record]:
-        return _Reader(source).read(stream)
+    def parse(self, stream: BinaryIO, *, source: str,
+              warn: Warn | None = None) -> Iterator[Record]:
+        """Records of the file; rows with more or fewer cells than the header are
+        reported to ``warn`` (file and line) and read by position."""
+        return _Reader(source, RowWarnings(source, warn)).read(stream)
 
 
 def _layout(header: list[str]) -> str:
@@ -128,9 +132,14 @@ def _layout(header: list[str]) -> str:
     return ""
 
 
+# Fields without which a row cannot be a finding: its plugin and one name of its host.
+HOST_FIELDS = ("agent_id", "asset_id", "host_id", "fqdn", "netbios", "host", "ip")
+
+
 class _Reader:
-    def __init__(self, source: str):
+    def __init__(self, source: str, warnings: RowWarnings):
         self.source = source
+        self.warnings = warnings
         self.layout = ""
         self.index: dict[str, int] = {}
         self.header: list[str] = []
@@ -147,6 +156,8 @@ class _Reader:
                 self._read_header(cells, line)
                 continue
             row = Row(cells, self.index, line)
+            if len(cells) != len(self.header) and not self._uneven(row):
+                continue
             finding = self._finding(row)
             if finding.asset.key not in self.targets:
                 self.targets.add(finding.asset.key)
@@ -154,6 +165,7 @@ class _Reader:
             yield from buffer.add(finding)
         if not self.layout:
             raise FormatError("empty file: no header row", source=self.source, line=1)
+        self.warnings.finish()
         yield from buffer.flush()
         yield ScanInfo(scanner=_SCANNERS[self.layout], scan_time=self.scan_time)
 
@@ -170,6 +182,15 @@ class _Reader:
         self.header = cells
         if self.layout != "io":  # only Tenable.io has a numeric 'Severity' beside 'Risk'
             self.index.pop("severity_number", None)
+
+    def _uneven(self, row: Row) -> bool:
+        """Warn about a row whose cell count differs from the header's; False to skip it."""
+        counts = f"the row has {len(row.cells)} cells but the header has {len(self.header)}"
+        if row.get("plugin") and any(row.get(name) for name in HOST_FIELDS):
+            self.warnings(row.line, f"{counts}; read by position, check its values")
+            return True
+        self.warnings(row.line, f"{counts} and no plugin id or host; the row was skipped")
+        return False
 
     # --- one row -----------------------------------------------------------
 

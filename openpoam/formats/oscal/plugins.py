@@ -14,7 +14,7 @@ except ImportError:  # pragma: no cover - depends on the environment
 
 from openpoam.domain.poam import PoamDocument
 from openpoam.formats import xmlsafe
-from openpoam.formats.base import FormatError
+from openpoam.formats.base import FormatError, PoamReadResult
 from openpoam.formats.oscal import xmlmap
 from openpoam.formats.oscal.export import build
 from openpoam.formats.oscal.reader import check_root, read_document
@@ -44,8 +44,10 @@ def export_data(document: PoamDocument) -> tuple[dict, list[str]]:
     return data, warnings
 
 
-def import_data(data: object, *, source: str) -> PoamDocument:
-    """Schema-check OSCAL data (JSON shape) and map it to a PoamDocument."""
+def import_data(data: object, *, source: str,
+                warnings: list[str] | None = None) -> PoamDocument:
+    """Schema-check OSCAL data (JSON shape) and map it to a PoamDocument; ``warnings``
+    receives what was read past (a repeated POAM ID)."""
     check_root(data, source)
     errors = validate(data)  # type: ignore[arg-type]
     if errors:
@@ -54,7 +56,8 @@ def import_data(data: object, *, source: str) -> PoamDocument:
                           source=source, field=path)
     try:
         with paused_gc():
-            return read_document(data, source=source)  # type: ignore[arg-type]
+            return read_document(data, source=source,  # type: ignore[arg-type]
+                                 warnings=warnings)
     except (KeyError, ValueError, TypeError) as exc:
         raise FormatError(f"the POA&M could not be read: {exc!r}", source=source) from None
 
@@ -128,9 +131,12 @@ class OscalJsonImporter:
         return text.startswith("{") and f'"{ROOT}"' in text[:4096]
 
     def read(self, stream: BinaryIO, *, source: str) -> PoamDocument:
+        return self.read_with_warnings(stream, source=source).document
+
+    def read_with_warnings(self, stream: BinaryIO, *, source: str) -> PoamReadResult:
         with paused_gc():
             data = load_json(stream.read(), source=source)
-        return import_data(data, source=source)
+        return _with_warnings(data, source)
 
 
 class OscalXmlImporter:
@@ -144,6 +150,9 @@ class OscalXmlImporter:
             return False
 
     def read(self, stream: BinaryIO, *, source: str) -> PoamDocument:
+        return self.read_with_warnings(stream, source=source).document
+
+    def read_with_warnings(self, stream: BinaryIO, *, source: str) -> PoamReadResult:
         root = xmlsafe.parse(stream, source=source)
         name = etree.QName(root)
         if name.localname != ROOT or name.namespace != xmlmap.XML_NS:
@@ -151,4 +160,9 @@ class OscalXmlImporter:
                               f"expected {ROOT!r} in {xmlmap.XML_NS}", source=source)
         with paused_gc():
             data = xmlmap.from_xml(root)
-        return import_data(data, source=source)
+        return _with_warnings(data, source)
+
+
+def _with_warnings(data: object, source: str) -> PoamReadResult:
+    warnings: list[str] = []
+    return PoamReadResult(import_data(data, source=source, warnings=warnings), warnings)

@@ -28,6 +28,7 @@ from openpoam.domain.poam import (
     SystemData,
 )
 from openpoam.formats.base import FormatError
+from openpoam.formats.poam_ids import first_of_each_id
 from openpoam.formats.oscal.vocab import (
     CVE_SYSTEM,
     DEVIATION_TYPES,
@@ -81,8 +82,10 @@ def props(obj: dict) -> _Props:
     return _Props(obj.get("props", []))
 
 
-def read_document(data: dict, *, source: str) -> PoamDocument:
-    return _Reader(data[ROOT], source).read()
+def read_document(data: dict, *, source: str,
+                  warnings: list[str] | None = None) -> PoamDocument:
+    """The document; a POAM ID listed twice keeps its first item (poam_ids), warned."""
+    return _Reader(data[ROOT], source).read([] if warnings is None else warnings)
 
 
 class _Reader:
@@ -101,9 +104,11 @@ class _Reader:
         resources = poam.get("back-matter", {}).get("resources", [])
         self.resources = {r["uuid"]: r for r in resources}
 
-    def read(self) -> PoamDocument:
+    def read(self, warnings: list[str]) -> PoamDocument:
         metadata = self.metadata
-        items = [self._item(item, n) for n, item in enumerate(self.poam["poam-items"])]
+        placed = [(self._item(item, n), f"poam-items[{n}]")
+                  for n, item in enumerate(self.poam["poam-items"])]
+        items = first_of_each_id(placed, source=self.source, warnings=warnings)
         return PoamDocument(system=self._system(items), items=items,
                             generated_at=parse_date_time(metadata["last-modified"]),
                             version=metadata["version"], uuid=self.poam["uuid"])

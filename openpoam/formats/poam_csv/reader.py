@@ -13,6 +13,7 @@ from typing import BinaryIO
 
 from openpoam.domain.poam import PoamDocument, PoamItemData, SystemData
 from openpoam.formats.base import FormatError
+from openpoam.formats.poam_ids import first_of_each_id
 from openpoam.formats.cells import unguard
 from openpoam.formats.poam_csv.columns import (DOCUMENT_COLUMNS, HEADER, ITEM_COLUMNS, REQUIRED,
                                                CellError, decode)
@@ -63,20 +64,20 @@ def _read_rows(reader, source: str) -> CsvReadResult:
         raise FormatError(f"missing column(s): {', '.join(missing)}", source=source, line=1)
     warnings = [f"{source}: column {name!r} is not an OpenPOAM column and was ignored"
                 for name in header if name not in HEADER]
-    items, system_row, system_line = [], None, 2
+    placed, system_row, system_line = [], None, 2
     line = reader.line_num + 1
     for cells in reader:
         if any(cell.strip() for cell in cells):
             row = _row_dict(header, cells, source, line)
             if system_row is None:
                 system_row, system_line = row, line
-            items.append(_item(row, source, line))
+            placed.append((_item(row, source, line), f"line {line}"))
         line = reader.line_num + 1
     if system_row is None:
         warnings.append(f"{source}: the file has no POA&M items")
         system_row = {}
     document = _document(system_row, source, system_line)
-    document.items = items
+    document.items = first_of_each_id(placed, source=source, warnings=warnings)
     return CsvReadResult(document, warnings)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from openpoam.domain.findings import ResultStatus, Severity
-from openpoam.formats.scan_common import score
+from openpoam.formats.scan_common import cap, score
 
 SCOPE = "qualys"
 SCANNER = "Qualys"
@@ -51,3 +51,28 @@ def kind_label(kind: str) -> str:
     if lowered in POTENTIAL_TYPES:
         return "potential"
     return "confirmed" if lowered else ""
+
+
+def not_applicable(text: str) -> str:
+    """Qualys writes 'N/A' for an impact or solution it has none of: that is no text."""
+    return "" if text.strip().upper() == "N/A" else text
+
+
+def port_and_host(port: str, fqdn: str) -> tuple[str, str]:
+    """The port alone ('' for none) and the virtual host name (lower case) reported on it.
+
+    Qualys reports one result per virtual host: ``PORT`` 443 with ``FQDN``
+    portal.example.gov. The virtual host is detail, not identity: coverage is per host
+    (a Target), so a finding keyed by site could never be remediated once the site
+    leaves the report. Results of several sites on one port merge into one finding
+    whose evidence names each site (see ``site_evidence``).
+    """
+    port = port.strip()
+    return ("" if port in ("", "0") else port), fqdn.strip().lower()
+
+
+def site_evidence(result: str, vhost: str) -> str:
+    """The result, headed by the virtual host it was found on when there is one."""
+    if not vhost:
+        return cap(result)
+    return cap(f"Virtual host: {vhost}\n{result}" if result else f"Virtual host: {vhost}")

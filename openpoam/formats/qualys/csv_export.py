@@ -17,17 +17,20 @@ from typing import BinaryIO
 
 from openpoam.domain.findings import Asset, Finding, Record, ResultStatus, ScanInfo, Target
 from openpoam.formats.base import FormatError
+from openpoam.formats.cells import unguard
 from openpoam.formats.scan_common import (MergeBuffer, Row, cap, clean, csv_records,
                                             find_cves, first, header_cells, header_index,
                                             parse_date, to_float, unique)
 from openpoam.formats.qualys.common import (SCANNER, SCOPE, STATUSES, kind_label,
-                                            score_and_vector, severity_for)
+                                            not_applicable, port_and_host, score_and_vector,
+                                            severity_for, site_evidence)
 
 HEADER_SEARCH = 10  # records looked at for the header row
 
 COMMON: dict[str, tuple[str, ...]] = {
     "qid": ("QID",), "title": ("Title", "VULN TITLE"), "level": ("Severity",),
-    "ip": ("IP", "Asset IPV4"), "dns": ("DNS", "HOSTNAME"), "netbios": ("NetBIOS",),
+    "ip": ("IP", "Asset IPV4"), "ipv6": ("Asset IPV6",), "dns": ("DNS", "HOSTNAME"),
+    "netbios": ("NetBIOS",),
     "asset_id": ("Asset Id",), "asset_name": ("Asset Name",),
     "os": ("OS", "OPERATING SYSTEM", "Operating System"),
     "port": ("Port",), "protocol": ("Protocol",), "fqdn": ("FQDN",),
@@ -65,13 +68,22 @@ def layout_of(cells: list[str]) -> str:
 
 
 class _Row(Row):
-    """Qualys writes '-' (or the formula-guarded "'-") for an empty cell."""
+    """Qualys writes '-' (or the formula-guarded "'-") for an empty cell.
+
+    VMDR exports put a single quote before any cell a spreadsheet could read as a
+    formula ("'-", "'=HYPERLINK(...)"): a text marker, not part of the value.
+    """
 
     __slots__ = ()
 
     def get(self, field: str) -> str:
         value = super().get(field)
         return "" if value in ("-", "'-") else value
+
+    def text(self, field: str) -> str:
+        """A long text cell (threat, solution, result), marker off, '-' read as none."""
+        value = unguard(clean(self.raw(field)))
+        return "" if value == "-" else value
 
 
 class QualysCsvImporter:
@@ -121,7 +133,7 @@ class _Reader:
             raise FormatError("no Qualys CSV header row (with 'QID' and 'IP' or 'Asset Id') in "
                               f"the first {HEADER_SEARCH} rows", source=self.source, line=line)
 
-    def _finding(self, row: Row) -> Finding:
+    def _finding(self, row: _Row) -> Finding:
         qid = row.get("qid")
         if not qid.isdigit():
             raise FormatError(f"QID {qid!r} is not a number", source=self.source, line=row.line,
@@ -135,9 +147,7 @@ class _Reader:
             self.newest = last_seen
         cvss3, vector3 = score_and_vector(row.get("cvss3"))
         cvss2, vector2 = score_and_vector(row.get("cvss2"))
-        port = row.get("port")
-        fqdn = row.get("fqdn")
-        port = "" if port in ("", "0") else port
+        port, vhost = port_and_host(row.get("port"), row.get("fqdn"))
         extra = {"type": kind_label(kind), "category": row.get("category"),
                  "cvss3_base_score": cvss3, "cvss3_vector": vector3,
                  "cvss2_base_score": cvss2, "cvss2_vector": vector2,
@@ -148,10 +158,9 @@ class _Reader:
             scope=SCOPE, weakness_id=qid, asset=self._asset(row),
             title=row.get("title") or f"QID {qid}", status=self._status(row),
             severity=severity_for(level, kind), raw_severity=level or row.get("word"),
-            port=f"{port}@{fqdn.lower()}" if port and fqdn else port,
-            protocol=row.get("protocol").lower(),
-            description=cap(_description(row)), solution=cap(clean(row.raw("solution"))),
-            evidence=cap(clean(row.raw("result")).lstrip("'")),
+            port=port, protocol=row.get("protocol").lower(),
+            description=cap(_description(row)), solution=cap(not_applicable(row.text("solution"))),
+            evidence=site_evidence(row.text("result"), vhost),
             cves=unique(find_cves(row.get("cve"))), references=_references(row),
             scanner=SCANNER, first_seen=self._date(row, "first_seen"), last_seen=last_seen,
             extra={k: v for k, v in extra.items() if v not in ("", None)},
@@ -166,8 +175,9 @@ class _Reader:
                               field=self._name("status"))
         return STATUSES[word.lower()]
 
-    def _asset(self, row: Row) -> Asset:
-        ip, dns, netbios = row.get("ip"), row.get("dns"), row.get("netbios")
+    def _asset(self, row: _Row) -> Asset:
+        ip = first(row.get("ip"), row.get("ipv6"))  # VMDR: 'Asset IPV4', 'Asset IPV6'
+        dns, netbios = row.get("dns"), row.get("netbios")
         key = first(row.get("asset_id"), dns, netbios, row.get("asset_name"), ip)
         if not key:
             raise FormatError("row without an asset (IP, DNS or Asset Id)", source=self.source,
@@ -185,9 +195,9 @@ class _Reader:
         return self.header[position].strip() if position is not None else field
 
 
-def _description(row: Row) -> str:
-    threat, impact = clean(row.raw("threat")), clean(row.raw("impact"))
-    if impact and impact.upper() != "N/A":
+def _description(row: _Row) -> str:
+    threat, impact = not_applicable(row.text("threat")), not_applicable(row.text("impact"))
+    if impact:
         return f"{threat}\n\nImpact:\n{impact}" if threat else impact
     return threat
 

@@ -25,9 +25,10 @@ from openpoam.domain.findings import Asset, Finding, Record, ResultStatus, ScanI
 from openpoam.formats import xmlsafe
 from openpoam.formats.base import FormatError
 from openpoam.formats.scan_common import (MergeBuffer, cap, clean, find_cves, first,
-                                            parse_date, unique)
+                                            merge_into, parse_date, unique)
 from openpoam.formats.qualys.common import (SCANNER, SCOPE, STATUSES, kind_label,
-                                            score_and_vector, severity_for)
+                                            not_applicable, port_and_host, score_and_vector,
+                                            severity_for, site_evidence)
 
 ROOTS = ("ASSET_DATA_REPORT", "SCAN")
 MAX_RANGE = 65_536  # NO_RESULTS ranges larger than this are not expanded into targets
@@ -92,9 +93,9 @@ def _text(element: etree._Element, path: str) -> str:
 def _details(element: etree._Element) -> _Details:
     """VULN_DETAILS (glossary) or a SCAN VULN element: the QID's own facts."""
     threat = first(_text(element, "THREAT"), _text(element, "DIAGNOSIS"))
-    impact = first(_text(element, "IMPACT"), _text(element, "CONSEQUENCE"))
-    description = threat if impact.upper() in ("", "N/A") else f"{threat}\n\nImpact:\n{impact}"
-    solution = _text(element, "SOLUTION")
+    impact = not_applicable(first(_text(element, "IMPACT"), _text(element, "CONSEQUENCE")))
+    description = f"{threat}\n\nImpact:\n{impact}" if impact else threat
+    solution = not_applicable(_text(element, "SOLUTION"))
     cves = [c for text in element.xpath("CVE_ID_LIST/CVE_ID/ID/text()") for c in find_cves(text)]
     cves += find_cves(element.get("cveid"))
     refs = [f"BID:{b.strip()}" for b in element.xpath("BUGTRAQ_ID_LIST/BUGTRAQ_ID/ID/text()")]
@@ -113,9 +114,8 @@ def _details(element: etree._Element) -> _Details:
     return _Details(
         title=_text(element, "TITLE"), level=first(_text(element, "SEVERITY"),
                                                     element.get("severity", "")),
-        category=extra["category"], description=cap("" if description.upper() == "N/A"
-                                                    else description),
-        solution=cap("" if solution.upper() == "N/A" else solution),
+        category=extra["category"], description=cap(not_applicable(description)),
+        solution=cap(solution),
         cves=unique(cves), references=unique(refs),
         extra={k: v for k, v in extra.items() if v not in ("", None)})
 
@@ -177,6 +177,7 @@ class _AssetDataReport:
         if status_word and status_word.lower() not in STATUSES:
             raise FormatError(f"unknown VULN_STATUS {status_word!r}", source=self.source,
                               line=line, field="VULN_STATUS")
+        port, vhost = port_and_host(_text(info, "PORT"), _text(info, "FQDN"))
         extra = dict(details.extra, type=kind_label(kind), service=_text(info, "SERVICE"),
                      times_found=_text(info, "TIMES_FOUND"), vuln_status=status_word)
         for name in ("CVSS_FINAL", "CVSS3_FINAL"):
@@ -187,10 +188,9 @@ class _AssetDataReport:
             scope=SCOPE, weakness_id=qid, asset=asset, title=details.title or f"QID {qid}",
             status=STATUSES.get(status_word.lower(), ResultStatus.OPEN),
             severity=severity_for(details.level, kind), raw_severity=details.level,
-            port=_port(_text(info, "PORT"), _text(info, "FQDN")),
-            protocol=_text(info, "PROTOCOL").lower(),
+            port=port, protocol=_text(info, "PROTOCOL").lower(),
             description=details.description, solution=details.solution,
-            evidence=cap(_text(info, "RESULT")), cves=details.cves,
+            evidence=site_evidence(_text(info, "RESULT"), vhost), cves=details.cves,
             references=details.references, scanner=SCANNER,
             first_seen=self._date(info, "FIRST_FOUND"), last_seen=self._date(info, "LAST_FOUND"),
             extra={k: v for k, v in extra.items() if v not in ("", None)},
@@ -199,13 +199,6 @@ class _AssetDataReport:
     def _date(self, element: etree._Element, name: str):
         return parse_date(element.findtext(name), (), source=self.source,
                           line=element.sourceline, field=name)
-
-
-def _port(port: str, fqdn: str) -> str:
-    """Port, with the virtual host name when Qualys reports one (FORMATS.md: + FQDN),
-    so two sites on one port of one address stay two findings."""
-    port = "" if port in ("", "0") else port
-    return f"{port}@{fqdn.lower()}" if fqdn and port else port
 
 
 def _asset(host: etree._Element, source: str) -> Asset:
@@ -275,7 +268,9 @@ class _ScanReport:
                 for item in cat:
                     if isinstance(item.tag, str):
                         finding = self._finding(asset, cat, item, kind, info)
-                        pending.setdefault(finding.identity, finding)
+                        kept = pending.setdefault(finding.identity, finding)
+                        if kept is not finding:  # reported again: keep its result too
+                            merge_into(kept, finding)
         yield from pending.values()
 
     def _finding(self, asset: Asset, cat: etree._Element, item: etree._Element, kind: str,
@@ -286,13 +281,13 @@ class _ScanReport:
                               line=item.sourceline, field=f"{item.tag}/@number")
         details = _details(item)
         level = item.get("severity", "").strip()
+        port, vhost = port_and_host(cat.get("port", ""), cat.get("fqdn", ""))
         return Finding(
             scope=SCOPE, weakness_id=qid, asset=asset, title=details.title or f"QID {qid}",
             severity=severity_for(level, kind), raw_severity=level,
-            port=_port(cat.get("port", "").strip(), cat.get("fqdn", "").strip()),
-            protocol=cat.get("protocol", "").strip().lower(),
+            port=port, protocol=cat.get("protocol", "").strip().lower(),
             description=details.description, solution=details.solution,
-            evidence=cap(_text(item, "RESULT")), cves=details.cves,
+            evidence=site_evidence(_text(item, "RESULT"), vhost), cves=details.cves,
             references=details.references, scanner=SCANNER, last_seen=info.scan_time,
             extra=dict(details.extra, type=kind_label(kind)),
         )

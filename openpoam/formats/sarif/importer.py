@@ -29,11 +29,12 @@ from typing import Any, BinaryIO
 from openpoam.domain.findings import (Asset, Finding, Record, ResultStatus, ScanInfo,
                                       Severity, Target)
 from openpoam.formats.base import FormatError
+from openpoam.formats.scan_common import TEXT_LIMIT
 from openpoam.formats.streams import sniff_text
 from openpoam.formats.json_common import (as_dict, as_list, cwe, iso_datetime, load_json,
                                              text, unique)
 
-MAX_EVIDENCE = 64 * 1024
+MAX_EVIDENCE = TEXT_LIMIT  # the shared per-field limit (scan_common)
 MAX_LOCATIONS = 1000  # per finding; the count is kept in full
 
 # SARIF 3.27.10 level -> normalised severity, used when no security-severity is given.

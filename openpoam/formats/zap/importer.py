@@ -19,13 +19,13 @@ from datetime import datetime
 from typing import BinaryIO
 
 from openpoam.domain.findings import (Asset, Finding, Record, ResultStatus, ScanInfo,
-                                      Severity, Target)
+                                      Severity)
 from openpoam.formats import xmlsafe
 from openpoam.formats.base import FormatError
-from openpoam.formats.web_common import html_links, html_to_text, site_asset
+from openpoam.formats.scan_common import cap
+from openpoam.formats.web_common import html_links, html_to_text, site_asset, site_targets
 
 SCOPE = "zap"
-MAX_EVIDENCE = 64 * 1024
 MAX_INSTANCES = 1000  # per finding; ZAP's own <count> is kept too
 MAX_VALUE = 2048  # per instance field: evidence can be a whole response snippet
 
@@ -86,7 +86,7 @@ class ZapImporter:
                 if not root_seen:
                     break
                 site, port = _site(element, source)
-                yield Target(SCOPE, site)
+                yield from site_targets(SCOPE, site)
             elif event == "end" and tag == "alertitem":
                 if site is None:
                     raise FormatError("an alertitem outside a site", source=source,
@@ -211,4 +211,4 @@ def _evidence(item, instances: list[dict]) -> str:
             line += f": {entry['evidence']}"
         lines.append(line)
     text = "\n".join(lines)
-    return text[:MAX_EVIDENCE]
+    return cap(text)  # the shared per-field limit, cut with a visible marker

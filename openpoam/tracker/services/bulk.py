@@ -14,9 +14,17 @@ from django.db import connection
 
 
 def insert_rows(model, columns: list[str], rows: list[tuple], *, batch: int = 5000) -> None:
-    """Insert plain tuples into ``model``'s table. Columns are db column names."""
+    """Insert plain tuples into ``model``'s table. Columns are db column names; a column
+    left out that has a plain default gets it, so adding such a field to a model does not
+    break the bulk paths that predate it."""
     if not rows:
         return
+    defaults = [(f.column, f.get_default()) for f in model._meta.concrete_fields
+                if f.column not in columns and not f.primary_key and _plain_default(f)]
+    if defaults:
+        columns = [*columns, *(name for name, _ in defaults)]
+        tail = tuple(value for _, value in defaults)
+        rows = [(*row, *tail) for row in rows]
     ops = connection.ops
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(ops.quote_name(c) for c in columns)
@@ -26,6 +34,14 @@ def insert_rows(model, columns: list[str], rows: list[tuple], *, batch: int = 50
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch):
             cursor.executemany(sql, [adapt(row) for row in rows[start:start + batch]])
+
+
+def _plain_default(field) -> bool:
+    """A default that is the same for every row: a constant, or the empty string Django
+    itself stores for a text field left out."""
+    if field.has_default():
+        return not callable(field.default)
+    return field.empty_strings_allowed and not field.null
 
 
 def _row_adapter(model, columns: list[str]):

@@ -41,6 +41,7 @@ from openpoam.tracker.models import ImportRecord, Role, System
 from openpoam.tracker.services import audit
 from openpoam.tracker.services import evidence as store
 from openpoam.tracker.services.actors import Actor, ServiceError, require
+from openpoam.tracker.services.identity_fit import fitted
 from openpoam.tracker.services.scan_apply import apply_changes, existing_items, tracked_keys
 
 Progress = Callable[[int], None]  # called with the number of bytes read so far
@@ -134,6 +135,7 @@ class _Job:
     min_severity: Severity
     size: int
     sha256: str = ""
+    warnings: list[str] = field(default_factory=list)  # the parser's, of the last reading
 
     def check_size(self) -> None:
         limit = settings.IMPORT_MAX_BYTES
@@ -233,6 +235,13 @@ def _asset_option(importer, asset: str) -> dict:
     return {"asset": asset}
 
 
+def _warn_option(importer, warnings: list[str]) -> dict:
+    """Parsers that report rows they read past (file and line) tell the import's result."""
+    if "warn" in inspect.signature(importer.parse).parameters:
+        return {"warn": warnings.append}
+    return {}
+
+
 def _brief_option(importer, min_severity: Severity) -> dict:
     """Parsers that can skip the detail of findings the digest will drop are told to."""
     if "brief_below" in inspect.signature(importer.parse).parameters:
@@ -274,12 +283,15 @@ def _import_scan(job: _Job, importer: ScanImporter) -> ImportResult:
 def _digest(job: _Job, importer: ScanImporter, tracked: set) -> ScanDigest:
     """Stream the file through its parser into a digest; the hash must match the one taken."""
     digester = Digester(min_severity=job.min_severity, track=tracked)
+    job.warnings = []
     with job.path.open("rb") as raw:
         reader = job.reader(raw)
         stream = io.BufferedReader(reader, buffer_size=1024 * 1024)
         records = importer.parse(stream, source=job.name, **_asset_option(importer, job.asset),
-                                 **_brief_option(importer, job.min_severity))
-        for record in records:
+                                 **_brief_option(importer, job.min_severity),
+                                 **_warn_option(importer, job.warnings))
+        # Identities as their columns hold them, so next month's import matches them.
+        for record in fitted(records, source=job.name, warnings=job.warnings):
             digester.add(record)
         job.check_hash(reader)
     return digester.result()
@@ -299,7 +311,7 @@ def _result(job: _Job, importer, digest: ScanDigest, scan_time, changes: Changes
                         sha256=job.sha256, scanner=info.scanner if info else "",
                         scanner_version=info.scanner_version if info else "",
                         scan_time=scan_time, findings=digest.findings, dropped=digest.dropped,
-                        counts=changes.counts, dry_run=job.dry_run)
+                        counts=changes.counts, dry_run=job.dry_run, warnings=list(job.warnings))
 
 
 def _record(actor: Actor, system: System, result: ImportResult, size: int,

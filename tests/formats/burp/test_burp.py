@@ -105,7 +105,9 @@ def assert_reads(path: Path, origins: list[str], count: int, issues: int) -> Non
 
 
 def test_it_reads_the_fixture_with_burps_element_declarations():
-    assert_reads(ISSUES, ["https://shop.example.gov", "http://[2001:db8::10]:8080"], 5, 6)
+    # The IPv6 origin is also covered under its former unbracketed key (site_targets).
+    assert_reads(ISSUES, ["https://shop.example.gov", "http://[2001:db8::10]:8080",
+                          "http://[2001:db8::10]:8080"], 5, 6)
     assert records("issues.xml", FIXTURES)[0].scanner_version == "2024.9.2"
 
 
@@ -138,6 +140,7 @@ def test_it_tells_the_fixtures_extension_issues_apart_and_reads_ipv6_origins():
     assert found["134217728:Software Version Numbers Revealed"].severity is Severity.INFO
     hsts = found["16777472"]
     assert (hsts.asset.ip, hsts.port) == (hazards.IPV6, "8080")
+    assert hsts.asset.key == "http://[2001:db8::10]:8080"  # bracketed: host and port apart
 
 
 def test_it_caps_the_evidence_of_a_huge_issue():

@@ -167,6 +167,32 @@ def test_it_reports_bad_cells_row_by_row():
     assert "row 8, column 'POAM ID'" in warnings
 
 
+def test_it_keeps_the_first_of_two_rows_with_one_poam_id_and_names_both():
+    data = _small_workbook([
+        ["V-1", "First", date(2026, 1, 2), "Low", None, "No"],
+        ["V-2", "Other", date(2026, 1, 2), "Low", None, "No"],
+        [" V-1 ", "Second", date(2026, 1, 3), "High", None, "No"],
+    ])
+    result = read(data, "dup.xlsx")
+    assert [(i.poam_id, i.title) for i in result.document.items] == [("V-1", "First"),
+                                                                      ("V-2", "Other")]
+    assert result.warnings == ["dup.xlsx: Open POA&M Items row 8 repeats POAM ID 'V-1' of "
+                               "Open POA&M Items row 6; the first was kept, this one skipped"]
+
+
+def test_it_names_the_sheets_of_an_id_both_open_and_closed():
+    book = openpyxl.load_workbook(io.BytesIO(_small_workbook([
+        ["V-1", "Open one", date(2026, 1, 2), "Low", None, "No"]])))
+    closed = book.copy_worksheet(book["Open POA&M Items"])
+    closed.title = "Closed POA&M Items"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    result = read(buffer.getvalue(), "both.xlsx")
+    assert [i.status for i in result.document.items] == [Status.OPEN]
+    assert any("Closed POA&M Items row 6 repeats POAM ID 'V-1' of Open POA&M Items row 6"
+               in w for w in result.warnings)
+
+
 def test_it_refuses_a_workbook_without_the_poam_sheets():
     book = openpyxl.Workbook()
     buffer = io.BytesIO()

@@ -11,6 +11,7 @@ import pytest
 from openpoam.domain.findings import Finding, ResultStatus, ScanInfo, Severity, Target
 from openpoam.formats.base import FormatError
 from openpoam.formats.generic_csv import PLUGINS, GenericCsvImporter, Mapping
+from openpoam.formats.scan_common import TEXT_LIMIT, cap
 from tests.formats import hazards
 from tests.paths import SAMPLES, shared_files
 
@@ -116,11 +117,13 @@ def test_it_reads_a_tool_export_through_its_json_mapping():
     assert other.first_seen == datetime(2026, 4, 3, 10, 30)
 
 
-def test_it_reads_a_huge_cell_whole_or_cut_with_a_marker():
-    text = "Host,Title,Evidence\nh,t," + "A" * 200_000 + "\n"
-    evidence = [r for r in parse_text(text) if isinstance(r, Finding)][0].evidence
-    assert evidence == "A" * 200_000 or (evidence.startswith("A" * 1000)
-                                         and "truncated" in evidence)
+@pytest.mark.parametrize("column", ["Description", "Solution", "Evidence"])
+def test_it_caps_a_huge_text_cell_as_the_scanner_importers_do(column):
+    text = f"Host,Title,{column}\nh,t," + "A" * 200_000 + "\n"
+    found = [r for r in parse_text(text) if isinstance(r, Finding)][0]
+    value = getattr(found, column.lower())
+    assert value == cap("A" * 200_000) and len(value) < TEXT_LIMIT + 100
+    assert value.startswith("A" * TEXT_LIMIT) and "truncated" in value
 
 
 def test_it_falls_back_to_cve_then_title_for_the_weakness_id():

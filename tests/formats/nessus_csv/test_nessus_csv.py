@@ -367,3 +367,40 @@ def test_it_accepts_a_bom_and_crlf():
     assert IMPORTER.sniff(text.encode()[:100], "x.csv")
     found = findings(parse_text(text))
     assert found[0].weakness_id == "10107" and found[0].evidence == "out"
+
+
+def test_it_warns_about_rows_with_more_or_fewer_cells_than_the_header():
+    warned: list[str] = []
+    path = FIXTURES / "uneven_rows.csv"
+    with path.open("rb") as stream:
+        recs = list(IMPORTER.parse(stream, source=path.name, warn=warned.append))
+    assert warned == [
+        "uneven_rows.csv, line 3: the row has 9 cells but the header has 13; read by position, "
+        "check its values",
+        "uneven_rows.csv, line 4: the row has 14 cells but the header has 13; read by "
+        "position, check its values",
+        "uneven_rows.csv, line 5: the row has 3 cells but the header has 13 and no plugin id "
+        "or host; the row was skipped"]
+    short = one(recs, "57582")  # kept: its identity is there
+    assert (short.asset.key, short.port, short.severity) == ("web01.example.gov", "443",
+                                                              Severity.MODERATE)
+    assert one(recs, "51192").evidence == "issuer: Example CA"
+    assert sorted(f.weakness_id for f in findings(recs)) == ["10107", "51192", "57582"]
+
+
+def test_it_issues_a_python_warning_without_a_warn_callable():
+    from openpoam.formats.base import FormatWarning
+
+    with pytest.warns(FormatWarning) as caught:
+        records(FIXTURES / "uneven_rows.csv")
+    assert [str(w.message)[:36] for w in caught] == [
+        f"uneven_rows.csv, line {n}: the row has" for n in (3, 4, 5)]
+
+
+def test_it_counts_the_uneven_rows_past_the_first_twenty():
+    rows = "".join(f'"{n}","","","Low","h{n}","tcp","80","N"\n' for n in range(10, 35))
+    warned: list[str] = []
+    list(IMPORTER.parse(io.BytesIO((PRO_HEADER + rows).encode()), source="e.csv",
+                        warn=warned.append))
+    assert len(warned) == 21 and warned[-1] == ("e.csv: 5 more rows had problems like the "
+                                                 "20 above")

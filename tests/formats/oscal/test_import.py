@@ -379,3 +379,15 @@ def test_it_writes_oscal_xml_names_flags_and_markup():
     assert item.xpath("o:associated-risk/@risk-uuid", namespaces=ns) == [risk.get("uuid")]
     # Markdown paragraphs become <p> elements.
     assert len(item.xpath("o:description/o:p", namespaces=ns)) == 2
+
+
+@pytest.mark.parametrize("key", sorted(EXPORTERS))
+def test_it_keeps_the_first_of_two_items_with_one_poam_id_and_names_both(key):
+    document = rich_document()
+    first, second = document.items[0], document.items[1]
+    second.poam_id = first.poam_id
+    result = IMPORTERS[key].read_with_warnings(io.BytesIO(write(document, key)), source="p")
+    assert [i.title for i in result.document.items].count(second.title) == 0
+    assert [i.poam_id for i in result.document.items].count(first.poam_id) == 1
+    assert result.warnings == [f"p: poam-items[1] repeats POAM ID {first.poam_id!r} of "
+                               "poam-items[0]; the first was kept, this one skipped"]

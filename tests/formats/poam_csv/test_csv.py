@@ -128,6 +128,16 @@ def test_it_warns_about_unknown_columns():
     assert any("colour" in warning for warning in result.warnings)
 
 
+def test_it_keeps_the_first_of_two_rows_with_one_poam_id_and_names_both_lines():
+    data = ("poam_id,title,system_name\r\nP-1,First,S\r\nP-2,Other,S\r\n"
+            "P-1,Second,S\r\n").encode()
+    result = _import(data)
+    assert [(i.poam_id, i.title) for i in result.document.items] == [("P-1", "First"),
+                                                                      ("P-2", "Other")]
+    assert result.warnings == ["poam.csv: line 4 repeats POAM ID 'P-1' of line 2; the first "
+                               "was kept, this one skipped"]
+
+
 def test_it_accepts_a_bom_and_labels():
     data = "\ufeffpoam_id,title,system_name,status,original_risk\r\nP-1,T,S,In Progress,High\r\n"
     item = _import(data.encode()).document.items[0]

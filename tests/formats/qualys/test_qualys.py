@@ -61,7 +61,7 @@ def test_it_has_two_importers_with_distinct_keys():
 LISTING = "150004"
 # (importer, targets, findings, findings above info)
 VARIANTS = {
-    "asset_data_report.xml": (XML, 5, 5, 4),
+    "asset_data_report.xml": (XML, 5, 4, 3),
     "scan_report.xml": (XML, 2, 3, 2),
     "scan_report.csv": (CSV, 2, 3, 2),
     "vmdr_qid.csv": (CSV, 2, 3, 3),
@@ -93,14 +93,15 @@ def test_it_reads_each_variant(name):
 def test_it_keeps_hostile_text_as_data(name):
     listing = [f for f in findings(records(FIXTURES / name)) if f.weakness_id == LISTING][0]
     assert listing.title == hazards.MARKUP
-    assert listing.evidence == hazards.FORMULA  # the VMDR guard quote is taken off
+    # The VMDR guard quote is taken off; a virtual host heads the result it was found on.
+    assert hazards.FORMULA in listing.evidence.splitlines()
     if name != "vmdr_qid.csv":  # the VMDR list has no description
         assert hazards.SCRIPT in listing.description and hazards.NON_ASCII in listing.description
 
 
 def test_it_joins_the_fixtures_host_results_with_the_glossary():
     recs = records(FIXTURES / "asset_data_report.xml")
-    portal = one(recs, LISTING, port="443@portal.example.gov")
+    portal = one(recs, LISTING, port="443")
     assert (portal.asset.key, portal.asset.ip, portal.asset.fqdn, portal.asset.netbios) == (
         "7300001", "10.20.0.5", "web01.example.gov", "WEB01")
     assert portal.severity == Severity.HIGH and portal.raw_severity == "4"
@@ -116,10 +117,46 @@ def test_it_joins_the_fixtures_host_results_with_the_glossary():
     assert info.scan_time == datetime(2026, 11, 2, 20, 3, 10, tzinfo=timezone.utc)
 
 
-def test_it_keeps_two_sites_on_one_port_apart():
-    ports = sorted(f.port for f in findings(records(FIXTURES / "asset_data_report.xml"))
-                   if f.weakness_id == LISTING)
-    assert ports == ["443@admin.example.gov", "443@portal.example.gov"]
+@pytest.mark.parametrize("name", ["asset_data_report.xml", "scan_report.xml", "scan_report.csv"])
+def test_it_keeps_the_port_alone_and_the_virtual_host_in_the_evidence(name):
+    listing = one(records(FIXTURES / name), LISTING)
+    assert (listing.port, listing.protocol) == ("443", "tcp")
+    assert listing.evidence.startswith("Virtual host: portal.example.gov\n")
+    assert listing.asset.key in ("7300001", "web01.example.gov")  # the host, not the site
+
+
+def test_it_merges_two_sites_on_one_port_naming_each():
+    listing = one(records(FIXTURES / "asset_data_report.xml"), LISTING)
+    assert "Virtual host: portal.example.gov\n=HYPERLINK" in listing.evidence
+    assert "Virtual host: admin.example.gov\nsecond site on the same port" in listing.evidence
+
+
+def test_it_keeps_every_result_of_a_repeated_vuln_in_the_scan_report():
+    listing = one(records(FIXTURES / "scan_report.xml"), LISTING)
+    assert hazards.FORMULA in listing.evidence and "reported again" in listing.evidence
+
+
+def test_it_bounds_the_joined_results_of_a_repeated_vuln():
+    data = (FIXTURES / "scan_report.xml").read_bytes().replace(
+        b"reported again", b"x" * 70_000)
+    listing = one(findings(XML.parse(io.BytesIO(data), source="s.xml")), LISTING)
+    assert len(listing.evidence) < 66_000 and "truncated by OpenPOAM" in listing.evidence
+
+
+def test_it_reads_the_vmdr_ipv6_address():
+    dns = one(records(FIXTURES / "vmdr_qid.csv"), "15034")
+    assert (dns.asset.key, dns.asset.ip) == ("100000002", hazards.IPV6)
+
+
+def test_it_reads_a_guarded_dash_result_as_no_result():
+    assert one(records(FIXTURES / "vmdr_qid.csv"), "15034").evidence == ""
+
+
+def test_it_drops_a_not_applicable_solution_in_csv_as_in_xml():
+    csv_banner = one(records(FIXTURES / "scan_report.csv"), "38047")
+    xml_banner = one(records(FIXTURES / "asset_data_report.xml"), "38047")
+    assert csv_banner.solution == xml_banner.solution == ""
+    assert csv_banner.description == xml_banner.description == "The SSH banner is shown."
 
 
 def test_it_reads_info_fixed_potential_and_ipv6_results():
@@ -138,7 +175,7 @@ def test_it_reads_info_fixed_potential_and_ipv6_results():
 def test_it_reads_the_fixtures_scan_report_inline_details():
     recs = records(FIXTURES / "scan_report.xml")
     listing = one(recs, LISTING)
-    assert listing.port == "443@portal.example.gov" and listing.cves == ("CVE-2026-10001",)
+    assert listing.port == "443" and listing.cves == ("CVE-2026-10001",)
     assert listing.extra["cvss3_vector"] == "AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N"
     assert listing.extra["category"] == "Web server"
     assert one(recs, "15034").asset.key == hazards.IPV6  # "No registered hostname"
@@ -228,7 +265,7 @@ def test_it_yields_targets_for_addresses_without_results():
 def test_it_reads_a_stream_that_cannot_seek():
     data = (FIXTURES / "asset_data_report.xml").read_bytes()
     recs = list(XML.parse(io.BufferedReader(OneWay(data)), source="upload.xml"))
-    assert len(findings(recs)) == 5
+    assert len(findings(recs)) == 4
 
 
 @SHARED

@@ -9,6 +9,7 @@ import pytest
 
 from openpoam.domain.findings import Finding, ResultStatus, ScanInfo, Severity, Target
 from openpoam.formats.base import FormatError
+from openpoam.formats.scan_common import TEXT_LIMIT
 from openpoam.formats.zap import PLUGINS
 from openpoam.formats.web_common import html_links, html_to_text
 from openpoam.formats.zap.importer import parse_generated
@@ -121,7 +122,9 @@ def assert_reads(path: Path, sites: list[str], count: int, instances: int) -> No
 
 @pytest.mark.parametrize("name", ["first-scan.xml", "second-scan.xml"])
 def test_it_reads_each_fixture(name):
-    assert_reads(FIXTURES / name, [SITE, "https://[2001:db8::10]:443"], 6, 6)
+    # The IPv6 site is also covered under its former unbracketed key (site_targets).
+    assert_reads(FIXTURES / name, [SITE, "https://[2001:db8::10]:443",
+                                   "https://[2001:db8::10]:443"], 6, 6)
 
 
 def test_it_fills_every_field_of_an_alert():
@@ -160,6 +163,15 @@ def test_it_keeps_old_style_repeated_plugins_apart_and_reads_info_alerts():
 def test_it_reads_an_ipv6_site():
     hsts = {f.weakness_id: f for f in findings("first-scan.xml", FIXTURES)}["10035"]
     assert (hsts.asset.ip, hsts.port) == (hazards.IPV6, "443")
+    assert hsts.asset.key == "https://[2001:db8::10]:443"  # bracketed: host and port apart
+
+
+def test_it_keys_an_ipv6_site_the_same_however_the_report_spells_it():
+    data = (FIXTURES / "first-scan.xml").read_bytes().replace(
+        b'host="2001:db8::10"', b'host="[2001:DB8:0:0::10]"')
+    sites = {r.asset.key for r in ZAP.parse(io.BytesIO(data), source="z.xml")
+             if isinstance(r, Target)}
+    assert sites == {SITE, "https://[2001:db8::10]:443", "https://2001:db8::10:443"}
 
 
 def test_it_keeps_identity_across_the_fixtures_two_months():
@@ -206,3 +218,12 @@ def test_it_turns_html_into_plain_text_and_links():
     assert html_to_text(html) == "One & two\n\n- a\n- b"
     assert html_links(html) == ["https://x.example/y"]
     assert html_to_text("<script>alert(1)</script>text") == "text"
+
+
+def test_it_caps_huge_evidence_with_the_shared_limit_and_a_marker():
+    data = (FIXTURES / "first-scan.xml").read_bytes().replace(
+        b"<otherinfo>=HYPERLINK", b"<otherinfo>" + b"A" * 100_000, 1)
+    listing = [f for f in ZAP.parse(io.BytesIO(data), source="z.xml")
+               if isinstance(f, Finding) and f.weakness_id == "40012"][0]
+    assert listing.evidence.startswith("A" * TEXT_LIMIT) and "truncated" in listing.evidence
+    assert len(listing.evidence) < TEXT_LIMIT + 100
