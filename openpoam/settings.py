@@ -86,13 +86,14 @@ INSTALLED_APPS = [
     "openpoam.tracker",
     "openpoam.reviews",
     "openpoam.accounts",
+    "openpoam.web",
     "ninja",  # serves the API docs' scripts and styles from here, not a CDN
     "openpoam.api",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "openpoam.tracker.views.security.ContentSecurityPolicyMiddleware",
+    "openpoam.web.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -6,12 +6,12 @@ from django.views.generic import RedirectView
 urlpatterns = [
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico on every page, the admin's included.
-    path("favicon.ico", RedirectView.as_view(url=static("tracker/favicon.svg"), permanent=True),
+    path("favicon.ico", RedirectView.as_view(url=static("web/favicon.svg"), permanent=True),
          name="favicon"),
     path("", include("openpoam.accounts.urls")),
     path("", include("openpoam.api.urls")),
     path("", include("openpoam.reviews.urls")),
-    path("", include("openpoam.tracker.urls")),
+    path("", include("openpoam.web.urls")),
 ]
 
-handler404 = "openpoam.tracker.views.errors.page_not_found"
+handler404 = "openpoam.web.views.errors.page_not_found"

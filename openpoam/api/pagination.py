@@ -8,10 +8,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from openpoam.api.errors import ApiError
 
@@ -53,29 +53,3 @@ def page(queryset: QuerySet, limit: int,
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, encode(position(rows[-1])) if more and rows else None
-
-
-def filtered_page(queryset: QuerySet, limit: int, keep: Callable[[list], list],
-                  position: Callable[[Any], list],
-                  after: Callable[[list], Q]) -> tuple[list, str | None]:
-    """Like ``page`` for a filter applied in Python (a derived state): reads on in
-    batches until the page is full, and the cursor points at the last row read."""
-    kept: list = []
-    for batch in _batches(queryset, max(limit, 100), position, after):
-        for row in keep(batch):
-            kept.append(row)
-            if len(kept) > limit:
-                return kept[:limit], encode(position(kept[limit - 1]))
-    return kept, None
-
-
-def _batches(queryset: QuerySet, size: int, position, after) -> Iterator[list]:
-    current = queryset
-    while True:
-        rows = list(current[:size])
-        if not rows:
-            return
-        yield rows
-        if len(rows) < size:
-            return
-        current = queryset.filter(after(position(rows[-1])))

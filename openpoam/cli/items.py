@@ -397,11 +397,9 @@ def _fields(org_, pairs) -> dict:
 
 
 def _asset(text: str):
-    from openpoam.domain.poam import AffectedAsset
+    from openpoam.tracker.services.fields import asset_from_text
 
-    host, _, rest = text.partition(":")
-    port, _, protocol = rest.partition("/")
-    return AffectedAsset(name=host.strip(), port=port.strip(), protocol=protocol.strip().lower())
+    return asset_from_text(text)
 
 
 def _print_item(it, system_) -> None:

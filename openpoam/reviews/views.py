@@ -26,9 +26,9 @@ from openpoam.reviews.services import review as reviews
 from openpoam.reviews.services.metrics import system_metrics
 from openpoam.tracker.models import Person, PoamItem
 from openpoam.tracker.services.actors import PermissionDenied, ServiceError, may
-from openpoam.tracker.views import access
-from openpoam.tracker.views.pages import system_context
-from openpoam.tracker.views.system_pages import EXPORTS, export_links
+from openpoam.web.views import access
+from openpoam.web.views.pages import system_context
+from openpoam.web.views.system_pages import EXPORTS, export_links
 
 
 

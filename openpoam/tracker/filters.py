@@ -1,5 +1,5 @@
-"""Filters and sorting of a system's POA&M list, read from request parameters: the one
-definition shared by the web list page, the API and the CLI.
+"""Filters, search, sorting and paging of a system's POA&M list, read from request
+parameters: the one definition shared by the web list page, the API and the CLI.
 
 Unknown values fall back to the defaults instead of failing: a list link that was
 copied or edited by hand still shows something sensible.
@@ -7,13 +7,18 @@ copied or edited by hand still shows something sensible.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
+from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
-from django.db.models import F, Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.http import QueryDict
+from django.utils import timezone
 
-from openpoam.domain.poam import CLOSED_STATUSES, PoamItemData, Risk, Status
+from openpoam.domain.poam import CLOSED_STATUSES, PoamItemData, Risk, Source, Status
+from openpoam.tracker import search
+from openpoam.tracker.models import ControlReference, Milestone, PoamItem
 
 ACTIVE, DELAYED = "active", "delayed"
 STATUS_CHOICES: list[tuple[str, str]] = (
@@ -21,14 +26,80 @@ STATUS_CHOICES: list[tuple[str, str]] = (
     + [(s.value, s.label) for s in Status])
 RISK_CHOICES: list[tuple[str, str]] = (
     [("", "All risks")] + [(r.value, r.label) for r in sorted(Risk, key=lambda r: -r.rank)])
+SOURCE_CHOICES: list[tuple[str, str]] = [("", "All sources")] + [(s.value, s.label)
+                                                                  for s in Source]
+NO_OWNER = "none"
+STALE_DAYS = 30  # "not updated in 30 days" on the dashboard and the list
+PAGE_SIZE = 50
+MAX_QUERY = 200
+
+_RISK_RANK = Case(*[When(Q(adjusted_risk=r.value) | Q(adjusted_risk="", original_risk=r.value),
+                         then=Value(r.rank)) for r in Risk],
+                  default=Value(0), output_field=IntegerField())
 # Items without a scheduled date sort last both ways: they need attention, not hiding.
 SORTS = {
     "id": ("poam_id",),
     "-id": ("-poam_id",),
     "due": (F("scheduled_completion").asc(nulls_last=True), "poam_id"),
     "-due": (F("scheduled_completion").desc(nulls_last=True), "poam_id"),
+    "risk": (_RISK_RANK.desc(), "poam_id"),
+    "-risk": (_RISK_RANK.asc(), "poam_id"),
+    "updated": ("-updated_at", "poam_id"),
 }
+SORT_CHOICES = [("id", "POA&M ID"), ("-id", "POA&M ID, newest first"),
+                ("due", "Scheduled completion"), ("-due", "Scheduled completion, latest first"),
+                ("risk", "Risk, highest first"), ("-risk", "Risk, lowest first"),
+                ("updated", "Recently updated")]
 DEFAULT_SORT = "id"
+_CLOSED = [s.value for s in CLOSED_STATUSES]
+
+
+def _flag(params: QueryDict, name: str) -> bool:
+    return params.get(name, "") in ("1", "on", "yes", "true")
+
+
+def _int(text: str, default: int) -> int:
+    try:
+        return max(1, int(text))
+    except (TypeError, ValueError):
+        return default
+
+
+def open_items(queryset: QuerySet) -> QuerySet:
+    return queryset.exclude(status__in=_CLOSED)
+
+
+def delayed_q(today: date) -> Q:
+    """The database form of ``domain.workflow.is_delayed`` (tested to agree with it):
+    open, and the scheduled completion or an open milestone's due date is past."""
+    late_milestone = Milestone.objects.filter(item=OuterRef("pk"), completed_on__isnull=True,
+                                              current_due__lt=today)
+    return ~Q(status__in=_CLOSED) & (Q(scheduled_completion__lt=today) | Exists(late_milestone))
+
+
+def delayed_count(system_id: int, today: date) -> int:
+    """How many of a system's items are delayed: ``delayed_q`` counted as |late| + |late
+    milestone but not late|, each half answered by an index, not a look at every item."""
+    items = PoamItem.objects.filter(system_id=system_id)
+    late = open_items(items).filter(scheduled_completion__lt=today).count()
+    milestones = (Milestone.objects.filter(item__system_id=system_id, completed_on__isnull=True,
+                                           current_due__lt=today)
+                  .exclude(item__status__in=_CLOSED)
+                  .exclude(item__scheduled_completion__lt=today)
+                  .values("item_id").distinct().count())
+    return late + milestones
+
+
+def overdue_q(today: date) -> Q:
+    """Open items past their scheduled completion date."""
+    return ~Q(status__in=_CLOSED) & Q(scheduled_completion__lt=today)
+
+
+def stale_q(today: date) -> Q:
+    """Open items nobody has changed in STALE_DAYS days. Compared with the first moment of
+    that day, not the day of each row, so the database can use its index."""
+    since = timezone.make_aware(datetime.combine(today - timedelta(days=STALE_DAYS), time.min))
+    return ~Q(status__in=_CLOSED) & Q(updated_at__lt=since)
 
 
 @dataclass(frozen=True)
@@ -36,47 +107,103 @@ class ListQuery:
     status: str = ""
     risk: str = ""
     sort: str = DEFAULT_SORT
+    q: str = ""
+    owner: str = ""  # a person's id, or "none"
+    control: str = ""
+    source: str = ""
+    overdue: bool = False
+    stale: bool = False
+    page: int = 1
 
     @classmethod
     def from_params(cls, params: QueryDict) -> "ListQuery":
         status = params.get("status", "")
         risk = params.get("risk", "")
         sort = params.get("sort", DEFAULT_SORT)
+        source = params.get("source", "")
+        owner = params.get("owner", "").strip()
         return cls(status=status if status in dict(STATUS_CHOICES) else "",
                    risk=risk if risk in dict(RISK_CHOICES) else "",
-                   sort=sort if sort in SORTS else DEFAULT_SORT)
+                   sort=sort if sort in SORTS else DEFAULT_SORT,
+                   q=" ".join(params.get("q", "").split())[:MAX_QUERY],
+                   owner=owner if owner == NO_OWNER or owner.isdigit() else "",
+                   control=params.get("control", "").strip()[:40],
+                   source=source if source in dict(SOURCE_CHOICES) else "",
+                   overdue=_flag(params, "overdue"), stale=_flag(params, "stale"),
+                   page=_int(params.get("page", ""), 1))
 
     @property
     def is_filtered(self) -> bool:
-        return bool(self.status or self.risk)
+        return bool(self.status or self.risk or self.q or self.owner or self.control
+                    or self.source or self.overdue or self.stale)
 
-    def apply(self, queryset: QuerySet) -> QuerySet:
-        """Filters the database can do; "delayed" is derived and applied by ``keep``."""
-        if self.status == ACTIVE or self.status == DELAYED:
-            queryset = queryset.exclude(status__in=[s.value for s in CLOSED_STATUSES])
-        elif self.status:
-            queryset = queryset.filter(status=self.status)
+    def apply(self, queryset: QuerySet, today: date | None = None) -> QuerySet:
+        """Every filter and the sort, in the database (paging is ``paginate``)."""
+        today = today or timezone.localdate()
+        queryset = self._status(queryset, today)
         if self.risk:
             # The effective risk: the adjusted one when set, else the original.
             queryset = queryset.filter(Q(adjusted_risk=self.risk)
                                        | Q(adjusted_risk="", original_risk=self.risk))
+        if self.owner == NO_OWNER:
+            queryset = queryset.filter(owner__isnull=True)
+        elif self.owner:
+            queryset = queryset.filter(owner_id=int(self.owner))
+        if self.control:
+            # A subquery, not a join: an item citing the control twice is listed once.
+            queryset = queryset.filter(pk__in=ControlReference.objects.filter(
+                control_id__iexact=self.control).values("item_id"))
+        if self.source:
+            queryset = queryset.filter(source=self.source)
+        if self.overdue:
+            queryset = queryset.filter(overdue_q(today))
+        if self.stale:
+            queryset = queryset.filter(stale_q(today))
+        matches = search.matching_ids(self.q)
+        if matches is not None:
+            queryset = queryset.filter(pk__in=matches)
         return queryset.order_by(*SORTS[self.sort])
 
+    def _status(self, queryset: QuerySet, today: date) -> QuerySet:
+        if self.status == ACTIVE:
+            return open_items(queryset)
+        if self.status == DELAYED:
+            return queryset.filter(delayed_q(today))
+        if self.status:
+            return queryset.filter(status=self.status)
+        return queryset
+
+    def paginate(self, queryset: QuerySet, per_page: int = PAGE_SIZE) -> Page:
+        """One page of the (filtered, sorted) queryset; a page past the end shows the last."""
+        return Paginator(queryset, per_page).get_page(self.page)
+
     def keep(self, items: list[PoamItemData]) -> list[PoamItemData]:
+        """Kept for callers that filter plain data; ``apply`` already does "delayed"."""
         if self.status == DELAYED:
             return [item for item in items if item.delayed]
         return items
 
-    def query_string(self, **changes: str) -> str:
-        """This query with some values changed, as ``?a=b``; defaults are left out."""
+    def params(self, **changes) -> dict[str, str]:
+        """This query with some values changed, as URL parameters; defaults left out."""
         wanted = replace(self, **changes)
-        pairs = {"status": wanted.status, "risk": wanted.risk,
-                 "sort": "" if wanted.sort == DEFAULT_SORT else wanted.sort}
-        text = urlencode({k: v for k, v in pairs.items() if v})
+        pairs: dict[str, str] = {}
+        for spec in fields(self):
+            value = getattr(wanted, spec.name)
+            if value == spec.default:
+                continue
+            pairs[spec.name] = "1" if value is True else str(value)
+        return pairs
+
+    def query_string(self, **changes) -> str:
+        """This query with some values changed, as ``?a=b``; defaults are left out.
+        Changing a filter goes back to the first page."""
+        if "page" not in changes:
+            changes["page"] = 1
+        text = urlencode(self.params(**changes))
         return f"?{text}" if text else "?"
 
     def sort_column(self, column: str) -> dict:
-        """Link and state of a sortable column header (``id`` or ``due``)."""
+        """Link and state of a sortable column header (``id``, ``due`` or ``risk``)."""
         ascending, descending = column, f"-{column}"
         if self.sort == ascending:
             return {"href": self.query_string(sort=descending), "aria": "ascending",

@@ -11,8 +11,8 @@ from django.test import Client
 
 from openpoam.api import tokens
 from openpoam.tracker.services import Actor
-from tests.tracker.conftest import (acme, admin_actor, alice, bob, charlie,  # noqa: F401
-                                    enclave, globex, poam, web_settings)
+from tests.web.conftest import (acme, admin_actor, alice, bob, charlie,  # noqa: F401
+                                enclave, globex, poam, web_settings)
 
 BASE = "/api/v1"
 

@@ -7,7 +7,8 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.tracker.test_browser import CHROMIUM, CHROMIUM_ARGS, strict_server  # noqa: F401
+from tests.web.conftest import strict_server  # noqa: F401
+from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not CHROMIUM.exists(),

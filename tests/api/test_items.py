@@ -28,6 +28,10 @@ def test_list_uses_the_web_filters(as_alice, poam):
     # The effective risk: adjusted from high to moderate.
     assert _ids(as_alice.get(f"{ITEMS}?risk=moderate")) == [poam.adjusted.poam_id]
     assert _ids(as_alice.get(f"{ITEMS}?sort=-due"))[0] == poam.adjusted.poam_id
+    assert _ids(as_alice.get(f"{ITEMS}?source=vulnerability_scan")) == [poam.adjusted.poam_id]
+    assert _ids(as_alice.get(f"{ITEMS}?owner={poam.delayed.owner_id}")) == [poam.delayed.poam_id]
+    assert _ids(as_alice.get(f"{ITEMS}?control=3.3.1")) == [poam.closed.poam_id]
+    assert as_alice.get(f"{ITEMS}?owner=dana").json()["field"] == "owner"
 
 
 def test_an_unknown_filter_value_is_422_naming_it(as_alice, poam):

@@ -17,7 +17,7 @@ from openpoam.cli import base
 from openpoam.tracker.models import ChangeEvent, Membership
 from openpoam.tracker.services import audit
 from openpoam.tracker.services import Actor
-from tests.tracker.conftest import PASSWORD
+from tests.web.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from openpoam.formats import registry
 from openpoam.tracker.models import ChangeEvent, ImportRecord
 from openpoam.tracker.services import imports as import_services
 from openpoam.tracker.services.imports import ImportResult
-from openpoam.tracker.views.system_pages import export_response
+from openpoam.web.views.system_pages import export_response
 
 router = Router()
 CHUNK = 1024 * 1024

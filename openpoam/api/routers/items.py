@@ -17,8 +17,8 @@ from openpoam.api.schemas import (ERRORS, BulkIn, BulkOut, HistoryPage, Input, I
 from openpoam.api.serialize import (asset_counts, event_out, fresh_item, item_out,
                                     list_queryset)
 from openpoam.domain.poam import AffectedAsset as AssetData
-from openpoam.tracker.documents import item_data
-from openpoam.tracker.filters import DELAYED, RISK_CHOICES, SORTS, STATUS_CHOICES, ListQuery
+from openpoam.tracker.filters import (NO_OWNER, RISK_CHOICES, SORTS, SOURCE_CHOICES,
+                                      STATUS_CHOICES, ListQuery)
 from openpoam.tracker.models import ChangeEvent, PoamItem
 from openpoam.tracker.services import items as item_services
 from openpoam.tracker.services.actors import PermissionDenied, ServiceError
@@ -31,8 +31,16 @@ _CONTROL_KEYS = ("version", "justification", "controls", "depends_on", "poam_id"
 
 
 class ListParams(Input):
+    """The web list's filters (tracker/filters.py), and a cursor instead of page numbers."""
+
     status: str = Field(default="", description="A status, 'active' (not closed) or 'delayed'")
     risk: str = Field(default="", description="Effective risk: low, moderate, high, critical")
+    source: str = Field(default="", description="Where the weakness was found")
+    owner: str = Field(default="", max_length=20, description="A person's id, or 'none'")
+    control: str = Field(default="", max_length=40, description="Items citing this control")
+    q: str = Field(default="", max_length=200, description="Words to search for")
+    overdue: bool = False
+    stale: bool = False
     sort: str = Field(default="id", description="id, -id, due or -due")
     cursor: str = Field(default="", max_length=500)
     limit: int = Field(default=pagination.DEFAULT_LIMIT, ge=1, le=pagination.MAX_LIMIT)
@@ -43,18 +51,12 @@ class ListParams(Input):
 def list_items(request: HttpRequest, org: str, system: str, params: Query[ListParams]):
     found = lookups.system(request, org, system)
     query = _list_query(params)
-    queryset = query.apply(list_queryset(found))
     today = timezone.localdate()
+    queryset = query.apply(list_queryset(found), today)
     if params.cursor:
         queryset = queryset.filter(_after(query.sort, _position_of_cursor(params.cursor,
                                                                           query.sort)))
-    position = _position(query.sort)
-    if query.status == DELAYED:
-        rows, cursor = pagination.filtered_page(
-            queryset, params.limit, lambda batch: [r for r in batch if _delayed(r, today)],
-            position, lambda values: _after(query.sort, values))
-    else:
-        rows, cursor = pagination.page(queryset, params.limit, position)
+    rows, cursor = pagination.page(queryset, params.limit, _position(query.sort))
     counts = asset_counts(rows)
     return {"items": [item_out(r, today, asset_counts=counts[r.pk]) for r in rows],
             "next_cursor": cursor}
@@ -63,17 +65,16 @@ def list_items(request: HttpRequest, org: str, system: str, params: Query[ListPa
 def _list_query(params: ListParams) -> ListQuery:
     """The web list's query; here an unknown value is an error rather than ignored."""
     for name, known in (("status", dict(STATUS_CHOICES)), ("risk", dict(RISK_CHOICES)),
-                        ("sort", SORTS)):
+                        ("source", dict(SOURCE_CHOICES)), ("sort", SORTS)):
         value = getattr(params, name)
         if value and value not in known:
             raise ApiError(422, f"{name}: {value!r} is not one of "
                            f"{', '.join(k for k in known if k)}", name)
-    return ListQuery.from_params({"status": params.status, "risk": params.risk,
-                                  "sort": params.sort or "id"})
-
-
-def _delayed(row: PoamItem, today) -> bool:
-    return item_data(row, today).delayed
+    if params.owner and not (params.owner == NO_OWNER or params.owner.isdigit()):
+        raise ApiError(422, "owner: a person's id, or 'none'", "owner")
+    values = params.dict(exclude={"cursor", "limit", "overdue", "stale"})
+    values.update(overdue="1" if params.overdue else "", stale="1" if params.stale else "")
+    return ListQuery.from_params(values)
 
 
 def _position(sort: str):

@@ -18,7 +18,7 @@ from openpoam.tracker.models import Evidence, PoamItem
 from openpoam.tracker.services import evidence as evidence_services
 from openpoam.tracker.services import milestones as milestone_services
 from openpoam.tracker.services.fields import person_named
-from openpoam.tracker.views.files import (FALLBACK_MEDIA_TYPE, SAFE_MEDIA_TYPES,
+from openpoam.web.views.files import (FALLBACK_MEDIA_TYPE, SAFE_MEDIA_TYPES,
                                            evidence_response)
 
 router = Router()

@@ -7,7 +7,7 @@ from datetime import date
 from openpoam.domain import metrics
 from openpoam.domain.poam import PoamItemData
 from openpoam.reviews.services.quality import check_settings
-from openpoam.tracker.documents import build_document
+from openpoam.tracker.documents import MOVES, build_document
 from openpoam.tracker.models import System
 
 
@@ -20,7 +20,7 @@ def score_history(system: System) -> list[tuple[date, int]]:
 def system_metrics(system: System, today: date,
                    items: list[PoamItemData] | None = None) -> metrics.Metrics:
     if items is None:
-        items = build_document(system, today=today).items
+        items = build_document(system, today=today, with_history=MOVES).items
     return metrics.compute(items, today, scores=score_history(system),
                            closeout_deadline=check_settings(system).closeout_deadline,
                            fedramp_system=system.framework_enum.is_fedramp)

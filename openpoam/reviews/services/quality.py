@@ -11,7 +11,7 @@ from openpoam.domain import cmmc as cmmc_rules
 from openpoam.domain.cmmc.model import Result
 from openpoam.domain.cmmc.payload import parse_payload
 from openpoam.domain.poam import PoamItemData
-from openpoam.tracker.documents import build_document
+from openpoam.tracker.documents import MOVES, build_document
 from openpoam.tracker.models import System
 from openpoam.tracker.services import assessments
 
@@ -33,9 +33,9 @@ def check_settings(system: System) -> checks.CheckSettings:
 
 def run_checks(system: System, today: date,
                items: list[PoamItemData] | None = None) -> list[checks.Issue]:
-    """Every quality check on a system's POA&M (items are loaded with their history)."""
+    """Every quality check on a system's POA&M (items read with the milestone moves)."""
     if items is None:
-        items = build_document(system, today=today).items
+        items = build_document(system, today=today, with_history=MOVES).items
     return checks.check_document(items, system.framework_enum, today, check_settings(system))
 
 

@@ -17,7 +17,7 @@ from openpoam.domain.poam import Designation
 from openpoam.reviews import charts
 from openpoam.reviews.services.metrics import system_metrics
 from openpoam.reviews.services.quality import check_settings
-from openpoam.tracker.documents import build_document
+from openpoam.tracker.documents import MOVES, build_document
 from openpoam.tracker.models import Role, System
 from openpoam.tracker.services import assessments
 from openpoam.tracker.services.actors import Actor, ServiceError, require
@@ -28,7 +28,7 @@ TOP_RISKS = 10
 def report_context(actor: Actor, system: System, today: date | None = None) -> dict:
     require(actor, system.organization, Role.VIEWER)
     today = today or timezone.localdate()
-    items = build_document(system, today=today).items
+    items = build_document(system, today=today, with_history=MOVES).items
     numbers = system_metrics(system, today, items)
     issues = checks.check_document(items, system.framework_enum, today, check_settings(system))
     open_items = [i for i in items if not i.status.is_closed]

@@ -6,6 +6,7 @@ from openpoam.tracker.models.history import ChainHead, ChangeEvent, ImportRecord
 from openpoam.tracker.models.items import (AffectedAsset, ControlReference, Evidence,
                                            ItemDependency, Milestone, PoamItem)
 from openpoam.tracker.models.kev import KnownExploited
+from openpoam.tracker.models.requests import ApprovalRequest, Comment
 from openpoam.tracker.models.org import (Membership, Organization, Person, PoamIdCounter,
                                          Role, System)
 

@@ -74,7 +74,17 @@ class PoamItem(models.Model):
         constraints = [models.UniqueConstraint(fields=["organization", "poam_id"],
                                                name="poam_id_unique_per_org")]
         indexes = [models.Index(fields=["system", "status"]),
-                   models.Index(fields=["system", "scan_scope", "scan_weakness_id"])]
+                   models.Index(fields=["system", "scan_scope", "scan_weakness_id"]),
+                   # The list page's sorts, without sorting every row of a large system.
+                   models.Index(fields=["system", "poam_id"], name="item_system_poam_id"),
+                   models.Index(fields=["system", "scheduled_completion", "poam_id", "status"],
+                                name="item_system_due"),
+                   # Counts of the common filters and the dashboard read this index,
+                   # never the wide rows.
+                   models.Index(fields=["system", "status", "scheduled_completion",
+                                        "original_risk", "adjusted_risk", "detected_on",
+                                        "status_date", "updated_at"],
+                                name="item_list_filters")]
 
     def __str__(self) -> str:
         return f"{self.poam_id} {self.title}"
@@ -150,6 +160,9 @@ class Milestone(models.Model):
         ordering = ["item", "sequence"]
         constraints = [models.UniqueConstraint(fields=["item", "sequence"],
                                                name="milestone_sequence_unique")]
+        # Open milestones past due, found without reading every milestone.
+        indexes = [models.Index(fields=["completed_on", "current_due"],
+                                name="milestone_open_due")]
 
     def __str__(self) -> str:
         return f"{self.sequence}. {self.description[:60]}"

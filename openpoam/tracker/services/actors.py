@@ -58,6 +58,12 @@ def _role_in(actor: Actor, organization: Organization) -> Role | None:
     return Role(membership.role) if membership else None
 
 
+def at_least(role: Role | str | None, minimum: Role) -> bool:
+    """Whether ``role`` (None: not a member) may do what ``minimum`` stands for in the
+    permission table (the web pages' "show the edit controls?")."""
+    return permissions.allows(Role(role).value if role else None, action_for(Role(minimum)))
+
+
 def action_for(need: Role | str) -> str:
     """The action of the permission table that ``need`` names: an action, or a role whose
     old meaning ("at least this role") maps to one action."""

@@ -91,3 +91,12 @@ def _enum_value(enum, text: str, name: str) -> str:
             return member.value
     raise ServiceError(f"{name}: {text!r} is not one of "
                        f"{', '.join(m.value for m in enum)}")
+
+
+def asset_from_text(text: str):
+    """``host[:port[/protocol]]`` as typed on the command line or in a form, one per asset."""
+    from openpoam.domain.poam import AffectedAsset
+
+    host, _, rest = text.strip().partition(":")
+    port, _, protocol = rest.partition("/")
+    return AffectedAsset(name=host.strip(), port=port.strip(), protocol=protocol.strip().lower())

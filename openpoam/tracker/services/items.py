@@ -149,9 +149,11 @@ def update_item(actor: Actor, item: PoamItem, changes: dict, *, justification: s
 def set_status(actor: Actor, item: PoamItem, wanted: str, *, actual_completion: date | None = None,
                approver: Person | str | None = None, rationale: str = "",
                review_date: date | None = None, reason: str = "",
-               today: date | None = None, expected_version: int | None = None) -> PoamItem:
+               today: date | None = None, requested_by: str = "",
+               expected_version: int | None = None) -> PoamItem:
     """Move an item to ``wanted`` if the workflow allows it. The approver (risk acceptance,
-    false positive) is a Person of the organization, or the name of one."""
+    false positive) is a Person of the organization, or the name of one. ``requested_by``:
+    who asked, when an approver applies someone else's request."""
     require(actor, item.organization, Role.EDITOR)
     item = lock(item)
     check_version(item, expected_version)
@@ -164,7 +166,8 @@ def set_status(actor: Actor, item: PoamItem, wanted: str, *, actual_completion: 
     approving = wanted_status in (Status.RISK_ACCEPTED, Status.FALSE_POSITIVE)
     person = approver_named(item.organization, approver) if approving else None
     request = workflow.TransitionRequest(
-        current=item.status_enum, wanted=wanted_status, requested_by=actor.name,
+        current=item.status_enum, wanted=wanted_status,
+        requested_by=requested_by or actor.name,
         actual_completion=actual_completion, evidence_count=item.evidence.count(),
         approver=person.name if person else "", rationale=rationale, review_date=review_date,
         reason=reason, today=today,

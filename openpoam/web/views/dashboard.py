@@ -1,0 +1,110 @@
+"""A system's dashboard: open items by risk, what is overdue, what nobody touched in 30
+days, the burn-down of open items, the SPRS score trend and the closeout countdown.
+
+Every number is one aggregate query over the system's items, so the page costs the
+same at 100 items and at 100,000.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from openpoam.domain.poam import CLOSED_STATUSES, Risk
+from openpoam.tracker.filters import ListQuery, open_items, overdue_q, stale_q
+from openpoam.tracker.models import Milestone, PoamItem, System
+from openpoam.tracker.services import assessments
+from openpoam.web import charts
+from openpoam.web.views import access
+from openpoam.web.views.pages import system_context
+
+WEEKS = 12
+_CLOSED = [s.value for s in CLOSED_STATUSES]
+
+
+@require_safe
+@login_required
+def system_dashboard(request: HttpRequest, org_slug: str, system_slug: str) -> HttpResponse:
+    system = access.system_or_404(request, org_slug, system_slug)
+    today = timezone.localdate()
+    items = PoamItem.objects.filter(system=system)
+    by_risk = open_by_risk(items)
+    burn = burn_down(items, today)
+    trend = sprs_trend(system)
+    context = {
+        **system_context(system), "tab": "dashboard",
+        "risk_bars": charts.bars([(r.label, by_risk[r], f"bar--{r.value}")
+                                  for r in sorted(Risk, key=lambda r: -r.rank)]),
+        "open_total": sum(by_risk.values()),
+        "overdue": items.filter(overdue_q(today)).count(),
+        "overdue_list": list(items.filter(overdue_q(today))
+                             .order_by("scheduled_completion", "poam_id")
+                             .only("poam_id", "title", "scheduled_completion")[:10]),
+        "overdue_milestones": Milestone.objects.filter(
+            item__system=system, completed_on__isnull=True, current_due__lt=today)
+        .exclude(item__status__in=_CLOSED).count(),
+        "stale": items.filter(stale_q(today)).count(),
+        "burn": burn, "burn_points": charts.polyline(burn),
+        "burn_max": max((p.value for p in burn), default=0), "top": charts.TOP,
+        "trend": trend, "trend_points": charts.polyline(trend),
+        "closeout": _closeout(system, today),
+        "links": {"overdue": ListQuery(overdue=True).query_string(),
+                  "stale": ListQuery(stale=True).query_string(),
+                  "delayed": ListQuery(status="delayed").query_string()},
+        "baseline": charts.BASELINE_Y, "chart_w": charts.WIDTH, "chart_h": charts.HEIGHT,
+        "left": charts.LEFT,
+    }
+    return render(request, "web/system_dashboard.html", context)
+
+
+def open_by_risk(items) -> dict[Risk, int]:
+    counts = {r: 0 for r in Risk}
+    rows = (open_items(items).order_by().values("adjusted_risk", "original_risk")
+            .annotate(n=Count("id")))
+    for row in rows:
+        counts[Risk(row["adjusted_risk"] or row["original_risk"])] += row["n"]
+    return counts
+
+
+def burn_down(items, today: date) -> list[charts.Point]:
+    """Open items at the end of each of the last WEEKS weeks: an item was open on a day
+    when detected by then and not closed by then. Two grouped queries (per detection
+    date; per detection and closing date of closed items) read the covering index."""
+    days = [today - timedelta(weeks=WEEKS - 1 - n) for n in range(WEEKS)]
+    detected = list(items.order_by().values_list("detected_on").annotate(n=Count("id")))
+    closed = list(items.filter(status__in=_CLOSED, status_date__isnull=False).order_by()
+                  .values_list("detected_on", "status_date").annotate(n=Count("id")))
+    points = []
+    for day in days:
+        opened = sum(n for found, n in detected if found <= day)
+        gone = sum(n for found, shut, n in closed if found <= day and shut <= day)
+        points.append((day.isoformat(), opened - gone))
+    return charts.line(points, low=0)
+
+
+def sprs_trend(system: System) -> list[charts.Point]:
+    rows = list(system.assessments.order_by("assessed_on", "pk")
+                .values_list("assessed_on", "score", "max_score")[:24])
+    if not rows:
+        return []
+    top = max((m for _, _, m in rows if m is not None), default=110)
+    return charts.line([(d.isoformat(), s) for d, s, _ in rows], low=-203, high=top)
+
+
+def _closeout(system: System, today: date) -> dict | None:
+    if assessments.level_for(system) is None:
+        return None
+    current = assessments.latest(system)
+    if current is None:
+        return None
+    evaluation = assessments.evaluation(current, today)
+    if not evaluation.get("closeout_deadline"):
+        return None
+    return {"deadline": evaluation["closeout_deadline"], "days_left": evaluation.get("days_left"),
+            "expired": evaluation.get("expired"), "status": evaluation.get("status")}

@@ -1,0 +1,275 @@
+"""The issue's browser scenarios in Debian's chromium (Playwright): create an item with
+two milestones, reschedule one, upload evidence, complete it and see the dashboard
+change; a second user approves a risk acceptance; a viewer sees no edit controls and
+is refused; a scan is imported through the upload page. Every main page is checked
+with axe-core (no serious or critical violations) and photographed at desktop and
+phone width into tests/artifacts/screens/.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from django.urls import reverse
+
+from openpoam.tracker.models import Role
+from openpoam.tracker.services import Actor, setup
+from tests.web.conftest import PASSWORD, _user
+from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS
+
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+SCREENS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
+DESKTOP, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(),
+                       reason="needs Debian's chromium at /usr/bin/chromium "
+                              "(apt-get install chromium)"),
+]
+
+NESSUS = """<?xml version="1.0"?><NessusClientData_v2><Report name="monthly">
+<ReportHost name="10.0.0.9"><HostProperties><tag name="HOST_START">Mon Jun  3 10:00:00 2024</tag>
+<tag name="host-ip">10.0.0.9</tag><tag name="host-fqdn">mill01.acme.test</tag></HostProperties>
+<ReportItem port="443" svc_name="www" protocol="tcp" severity="3" pluginID="51192"
+ pluginName="SSL Certificate Cannot Be Trusted" pluginFamily="General">
+<risk_factor>High</risk_factor><synopsis>Untrusted certificate</synopsis>
+<description>The certificate chain is not trusted.</description><solution>Replace it.</solution>
+<plugin_output>found</plugin_output></ReportItem></ReportHost></Report></NessusClientData_v2>
+"""
+
+
+class Browser:
+    """One chromium for a test, with helpers that read like the scenarios. Tests ask for
+    this fixture last: the database fixtures must run before Playwright's event loop."""
+
+    def __init__(self, playwright, base_url: str):
+        self.base = base_url
+        self.browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                                  args=CHROMIUM_ARGS)
+        self.problems: list[str] = []
+        self.page = None
+
+    def open(self, user: str, viewport=DESKTOP):
+        context = self.browser.new_context(viewport=viewport)
+        self.page = context.new_page()
+        self.page.on("console", lambda m: self.problems.append(m.text)
+                     if m.type == "error" else None)
+        self.page.goto(f"{self.base}/login/")
+        self.page.get_by_label("User name").fill(user)
+        self.page.get_by_label("Password").fill(PASSWORD)
+        self.page.get_by_role("button", name="Sign in").click()
+        self.page.wait_for_selector("text=Signed in as", state="attached")
+        return self.page
+
+    def go(self, path: str):
+        self.page.goto(f"{self.base}{path}")
+        return self.page
+
+    def close(self):
+        self.browser.close()
+
+
+def axe_violations(page) -> list[str]:
+    """Serious and critical axe-core findings on the page as it is now."""
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    found = page.evaluate("""async () => {
+        const result = await axe.run(document, {resultTypes: ["violations"]});
+        return result.violations.filter(v => ["serious", "critical"].includes(v.impact))
+            .map(v => v.id + ": " + v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(" | "));
+    }""")
+    return list(found)
+
+
+def shoot(page, name: str) -> None:
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    width = page.viewport_size["width"]
+    page.screenshot(path=str(SCREENS / f"{name}-{width}.png"), full_page=True)
+
+
+@pytest.fixture
+def erin(django_user_model, web_settings, acme):
+    user = _user(django_user_model, "erin")
+    setup.add_member(Actor.command_line("admin"), acme, user, Role.EDITOR)
+    return user
+
+
+@pytest.fixture
+def browser(strict_server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        session = Browser(playwright, strict_server.url)
+        try:
+            yield session
+        finally:
+            session.close()
+    assert session.problems == [], session.problems
+
+
+def test_an_item_from_creation_to_completion_changes_the_dashboard(
+        transactional_db, poam, tmp_path, browser):
+    from playwright.sync_api import expect
+
+    org, system = poam.org.slug, poam.system.slug
+    page = browser.open("alice")
+    dashboard = reverse("system-dashboard", args=[org, system])
+    browser.go(dashboard)
+    open_before = int(page.locator("#h-open + .stat").inner_text())
+
+    browser.go(reverse("item-new", args=[org, system]))
+    page.get_by_label("Title").fill("Shop-floor PCs run an unsupported OS")
+    page.get_by_label("Original risk").select_option("high")
+    page.get_by_label("Owner").select_option("Dana Reyes")
+    page.get_by_label("Controls").fill("3.14.1")
+    page.get_by_role("button", name="Create item").click()
+    expect(page.locator(".page-title")).to_contain_text("Shop-floor PCs")
+    expect(page.locator(".designation")).to_contain_text("Internal tracking")
+    item_url = page.url
+
+    for text, due in (("Order replacement PCs", "2026-09-01"), ("Re-image the line", "2026-10-01")):
+        form = page.get_by_role("form", name="Add a milestone")
+        form.get_by_label("Description").fill(text)
+        form.get_by_label("Due").fill(due)
+        page.get_by_role("button", name="Add milestone").click()
+        expect(page.get_by_role("region", name="Milestones")).to_contain_text(text)
+
+    page.get_by_text("Complete or reschedule milestone 1").click()
+    page.locator("#ms-due-1").fill("2026-09-20")
+    page.locator("#ms-why-1").fill("Supplier shipped late")
+    page.get_by_role("button", name="Reschedule").first.click()
+    row = page.get_by_role("region", name="Milestones").get_by_role("row").filter(
+        has_text="Order replacement PCs")
+    expect(row).to_contain_text("2026-09-01")
+    expect(row).to_contain_text("2026-09-20")
+    expect(row).to_contain_text("Supplier shipped late")
+
+    evidence = tmp_path / "reimage-report.pdf"
+    evidence.write_bytes(b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n")
+    page.get_by_label("File").set_input_files(str(evidence))
+    page.get_by_role("button", name="Add evidence").click()
+    expect(page.get_by_role("region", name="Evidence")).to_contain_text("reimage-report.pdf")
+    with page.expect_download() as download:  # a file, never a page swapped in by htmx
+        page.get_by_role("link", name="reimage-report.pdf").click()
+    assert download.value.suggested_filename == "reimage-report.pdf"
+
+    page.get_by_label("New status").select_option("completed")
+    page.get_by_label("Actual completion").fill(date.today().isoformat())
+    page.get_by_role("button", name="Change status").click()
+    expect(page.locator(".item-head__badges")).to_contain_text("Completed")
+    assert page.url.split("#")[0] == item_url
+
+    browser.go(dashboard)
+    expect(page.locator("#h-open + .stat")).to_have_text(str(open_before))
+
+
+def test_a_second_user_approves_a_risk_acceptance(transactional_db, poam, erin, browser):
+    from playwright.sync_api import expect
+
+    item = reverse("item", args=[poam.org.slug, poam.system.slug, poam.adjusted.poam_id])
+    page = browser.open("erin")
+    browser.go(item)
+    page.get_by_text("Ask for an approval").click()
+    page.get_by_label("Request", exact=True).select_option("risk_acceptance")
+    page.get_by_label("Rationale").fill("Portal is internal; compensating controls in place")
+    page.get_by_label("Review date").fill((date.today() + timedelta(days=180)).isoformat())
+    page.get_by_role("button", name="Send request").click()
+    expect(page.get_by_role("region", name="Requests for approval")).to_contain_text("Pending")
+    expect(page.get_by_role("button", name="Approve")).to_have_count(0)  # an editor cannot
+
+    page = browser.open("alice")
+    browser.go(reverse("approvals"))
+    page.get_by_role("link", name=poam.adjusted.poam_id).click()
+    page.get_by_role("button", name="Approve").click()
+    expect(page.locator(".item-head__badges")).to_contain_text("Risk Accepted")
+    expect(page.get_by_role("region", name="Requests for approval")).to_contain_text(
+        "Approved by alice")
+
+
+def test_a_viewer_sees_no_edit_controls_and_a_viewer_post_is_refused(
+        transactional_db, poam, browser):
+    from playwright.sync_api import expect
+
+    item = reverse("item", args=[poam.org.slug, poam.system.slug, poam.adjusted.poam_id])
+    page = browser.open("bob")
+    browser.go(item)
+    expect(page.locator(".page-title")).to_contain_text("TLS 1.0")
+    expect(page.get_by_role("link", name="Edit item")).to_have_count(0)
+    expect(page.get_by_role("button", name="Change status")).to_have_count(0)
+    expect(page.get_by_role("button", name="Add milestone")).to_have_count(0)
+    token = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
+    refused = page.request.post(f"{browser.base}{item}status/",
+                                form={"status": "in_progress", "csrfmiddlewaretoken": token},
+                                headers={"Referer": f"{browser.base}{item}"})
+    assert refused.status == 403
+
+
+def test_a_scan_is_imported_through_the_upload_page(transactional_db, poam, tmp_path, browser):
+    from playwright.sync_api import expect
+
+    scan = tmp_path / "june.nessus"
+    scan.write_text(NESSUS)
+    page = browser.open("alice")
+    browser.go(reverse("system-imports", args=[poam.org.slug, poam.system.slug]))
+    page.get_by_label("Scan, checklist or POA&M file").set_input_files(str(scan))
+    page.get_by_role("button", name="Check the file").click()
+    preview = page.locator(".preview")
+    expect(preview).to_contain_text("What importing june.nessus would change")
+    expect(preview.locator("dt:has-text(\"New items\") + dd")).to_have_text("1")
+    page.get_by_role("button", name="Import june.nessus").click()
+    expect(page.locator(".page-title")).to_contain_text("Import of june.nessus")
+    expect(page.get_by_role("region", name="What it changed")).to_contain_text(
+        "SSL Certificate Cannot Be Trusted")
+
+
+def test_every_main_page_passes_axe_at_desktop_and_phone_width(
+        transactional_db, poam, browser):
+    org, system = poam.org.slug, poam.system.slug
+    item = poam.delayed.poam_id
+    pages = {
+        "home": reverse("home"),
+        "list": reverse("system", args=[org, system]),
+        "item": reverse("item", args=[org, system, item]),
+        "item-edit": reverse("item-edit", args=[org, system, item]),
+        "item-new": reverse("item-new", args=[org, system]),
+        "dashboard": reverse("system-dashboard", args=[org, system]),
+        "cmmc": reverse("system-cmmc", args=[org, system]),
+        "cmmc-grid": reverse("system-cmmc-assess", args=[org, system]),
+        "checks": reverse("system-checks", args=[org, system]),
+        "imports": reverse("system-imports", args=[org, system]),
+        "settings": reverse("system-settings", args=[org, system]),
+        "people": reverse("org-people", args=[org]),
+        "approvals": reverse("approvals"),
+    }
+    found: dict[str, list[str]] = {}
+    for viewport in (DESKTOP, PHONE):
+        page = browser.open("alice", viewport)
+        for name, path in pages.items():
+            browser.go(path)
+            assert page.locator(".designation, .designation-badge").count() or name in (
+                "home", "people", "approvals"), f"{name} does not show the designation"
+            shoot(page, name)
+            problems = axe_violations(page)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if viewport is PHONE and width > PHONE["width"] + 1:
+                problems.append(f"the page scrolls sideways ({width}px)")
+            if problems:
+                found[f"{name}@{viewport['width']}"] = problems
+    assert found == {}, found
+
+
+def test_the_list_at_phone_width_keeps_every_key_column_visible(
+        transactional_db, poam, browser):
+    page = browser.open("alice", PHONE)
+    browser.go(reverse("system", args=[poam.org.slug, poam.system.slug]))
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"] + 1, f"the page scrolls sideways ({width}px)"
+    card = page.locator("tbody tr").first
+    for label in ("ID", "Title", "Risk", "Status", "Owner", "Due"):
+        box = card.locator(f'td[data-label="{label}"]').bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] + 1, label
+    assert re.search(r"POAM-\d{4}-\d+", card.inner_text())
