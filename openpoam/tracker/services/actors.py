@@ -58,10 +58,11 @@ def _role_in(actor: Actor, organization: Organization) -> Role | None:
     return Role(membership.role) if membership else None
 
 
-def at_least(role: Role | str | None, minimum: Role) -> bool:
-    """Whether ``role`` (None: not a member) may do what ``minimum`` stands for in the
-    permission table (the web pages' "show the edit controls?")."""
-    return permissions.allows(Role(role).value if role else None, action_for(Role(minimum)))
+def at_least(role: Role | str | None, need: Role | str) -> bool:
+    """Whether ``role`` (None: not a member) may do ``need`` (an action, or a role read as
+    its minimum action) in the permission table: the web pages' "show the edit controls?"."""
+    need = Role(need) if need in Role.values else need
+    return permissions.allows(Role(role).value if role else None, action_for(need))
 
 
 def action_for(need: Role | str) -> str:
