@@ -18,6 +18,8 @@ short dotted name. Nothing else in the code decides who may do what.
 | members.manage      |   x   |        |          |        |  invite, change role, remove, unlock
 | audit.view          |   x   |        |          |        |  the organization's audit trail
 | org.manage          |   x   |        |          |        |  organization settings (MFA rule)
+| request.decide      |   x   |        |          |        |  approve or reject a risk acceptance,
+|                     |       |        |          |        |  false positive or deviation request
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "members.manage": frozenset({OWNER}),
     "audit.view": frozenset({OWNER}),
     "org.manage": frozenset({OWNER}),
+    "request.decide": frozenset({OWNER}),
 }
 
 # The old "at least this role" checks, each read as one action of the table.
@@ -100,6 +103,30 @@ URL_PERMISSIONS: dict[str, dict[str, str]] = {
     "system-export": {"GET": "poam.export", "HEAD": "poam.export"},
     "evidence": {"GET": "poam.view", "HEAD": "poam.view"},
     "favicon": {m: PUBLIC for m in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")},
+    # The browser interface (openpoam/web).
+    "approvals": {"GET": SIGNED_IN, "HEAD": SIGNED_IN},
+    "org-people": {"GET": "poam.view", "HEAD": "poam.view", "POST": "poam.edit"},
+    "system-new": {"GET": "system.manage", "HEAD": "system.manage", "POST": "system.manage"},
+    "system-settings": {"GET": "system.manage", "HEAD": "system.manage",
+                        "POST": "system.manage"},
+    "system-dashboard": {"GET": "poam.view", "HEAD": "poam.view"},
+    "system-bulk": {"POST": "poam.edit"},
+    "item-new": {"GET": "poam.edit", "HEAD": "poam.edit", "POST": "poam.edit"},
+    "item-edit": {"GET": "poam.edit", "HEAD": "poam.edit", "POST": "poam.edit"},
+    "item-status": {"POST": "poam.edit"},
+    "item-vendor": {"POST": "poam.edit"},
+    "item-comment": {"POST": "item.comment"},
+    "item-request": {"POST": "poam.edit"},
+    # Editors withdraw their own requests here; deciding needs request.decide (service).
+    "item-request-decide": {"POST": "poam.edit"},
+    "item-milestone-add": {"POST": "poam.edit"},
+    "item-milestone": {"POST": "poam.edit"},
+    "item-evidence": {"POST": "poam.edit"},
+    "system-cmmc-assess": {"GET": "poam.edit", "HEAD": "poam.edit", "POST": "poam.edit"},
+    "system-cmmc-preview": {"POST": "poam.edit"},
+    "system-import-upload": {"POST": "poam.import"},
+    "system-import-confirm": {"POST": "poam.import"},
+    "system-import": {"GET": "poam.view", "HEAD": "poam.view"},
     # The monthly cadence (openpoam/reviews).
     "system-reviews": {"GET": "poam.view", "HEAD": "poam.view", "POST": "poam.edit"},
     "system-review": {"GET": "poam.view", "HEAD": "poam.view", "POST": "poam.edit"},

@@ -9,8 +9,8 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-BEFORE = [("tracker", "0001_initial")]
-AFTER = [("tracker", "0002_accounts")]
+BEFORE = [("tracker", "0002_fix_imports")]
+AFTER = [("tracker", "0003_accounts")]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -60,7 +60,15 @@ def url_args(org_a, bob):
     review.start_review(admin, org_a.system, date(2026, 11, 1))
     snapshot = review.take_snapshot(admin, org_a.system)
     _feed, feed_token = calendar.create_feed(admin, system=org_a.system)
-    return {"month": "2026-11", "number": snapshot.pk, "feed_token": feed_token, "kind": "vdt",
+    from openpoam.tracker.models import ImportRecord
+    from openpoam.tracker.services import requests
+
+    approval = requests.request_approval(admin, org_a.item, "risk_acceptance", "compensating WAF",
+                                         review_date=date(2030, 1, 1))
+    record = ImportRecord.objects.create(system=org_a.system, file_name="scan.nessus",
+                                         sha256="0" * 64, format="nessus", imported_by="admin",
+                                         imported_at=org_a.item.created_at)
+    return {"month": "2026-11", "request_id": approval.pk, "record_id": record.pk, "sequence": 1, "number": snapshot.pk, "feed_token": feed_token, "kind": "vdt",
             "overrides": {"system-cr26": {"system_slug": cr26_slug},
                           "system-cr26-accepted": {"system_slug": cr26_slug},
                           "system-cr26-report": {"system_slug": cr26_slug},

@@ -18,7 +18,7 @@ MAX_LENGTH = 10_000
 
 @transaction.atomic
 def add_comment(actor: Actor, item: PoamItem, text: str) -> Comment:
-    require(actor, item.organization, Role.EDITOR)
+    require(actor, item.organization, "item.comment")
     text = (text or "").strip()
     if not text:
         raise ServiceError("comment: write something first")

@@ -171,7 +171,10 @@ def set_status(actor: Actor, item: PoamItem, wanted: str, *, actual_completion: 
         actual_completion=actual_completion, evidence_count=item.evidence.count(),
         approver=person.name if person else "", rationale=rationale, review_date=review_date,
         reason=reason, today=today,
-        approver_is_requester=bool(person and actor.user and person.user_id == actor.user.pk),
+        # Applying someone else's request (requested_by), the actor is the approver; the
+        # request service has already checked that the two are different people.
+        approver_is_requester=bool(person and not requested_by and actor.user
+                                   and person.user_id == actor.user.pk),
         open_milestones=open_milestones(item) if wanted_status is Status.COMPLETED else ())
     try:
         workflow.check_transition(request)

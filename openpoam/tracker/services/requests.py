@@ -25,7 +25,7 @@ KIND_LABELS = dict(ApprovalRequest.KINDS)
 # The status an approved request moves the item to, for the kinds that change status.
 TARGET_STATUS = {ApprovalRequest.RISK_ACCEPTANCE: Status.RISK_ACCEPTED,
                  ApprovalRequest.FALSE_POSITIVE: Status.FALSE_POSITIVE}
-DECIDER_ROLE = Role.OWNER
+DECIDER_ROLE = "request.decide"  # the permission table: owners
 
 
 @transaction.atomic
@@ -129,10 +129,10 @@ def _apply(actor: Actor, request: ApprovalRequest, today: date | None) -> None:
                                   justification=f"approved by {actor.name}")
 
 
-def approver_for(actor: Actor, item: PoamItem) -> str:
+def approver_for(actor: Actor, item: PoamItem) -> Person:
     """The approving user as a known person of the item's organization (added when
     missing): the approver recorded on the item is always someone on the people list."""
-    return _person_of(actor, item.organization).name
+    return _person_of(actor, item.organization)
 
 
 def _person_of(actor: Actor, organization) -> Person:

@@ -73,7 +73,7 @@ def may(request: HttpRequest, organization: Organization, minimum: str) -> bool:
 
 
 def editable_item_or_404(request: HttpRequest, org_slug: str, system_slug: str, poam_id: str,
-                         minimum: Role = Role.EDITOR):
+                         minimum: Role | str = Role.EDITOR):
     """As ``item_or_404``, for a change: PermissionDenied (a 403 page) without the role."""
     system, item = item_or_404(request, org_slug, system_slug, poam_id)
     actors.require(actor_of(request), system.organization, minimum)

@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from openpoam.domain.poam import Designation, Framework
 from openpoam.tracker.models import Role
@@ -26,6 +26,7 @@ DESIGNATIONS = [(d.value, d.label) for d in Designation]
 IMPACTS = ["", "Low", "Moderate", "High"]
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def org_people(request: HttpRequest, org_slug: str) -> HttpResponse:
     organization = access.organization_or_404(request, org_slug)
@@ -57,6 +58,7 @@ def org_people(request: HttpRequest, org_slug: str) -> HttpResponse:
                   status=UNPROCESSABLE if error else 200)
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def system_new(request: HttpRequest, org_slug: str) -> HttpResponse:
     organization = access.organization_or_404(request, org_slug)
@@ -77,6 +79,7 @@ def system_new(request: HttpRequest, org_slug: str) -> HttpResponse:
     return _system_form(request, {"organization": organization}, values, error, None)
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def system_settings(request: HttpRequest, org_slug: str, system_slug: str) -> HttpResponse:
     system = access.system_or_404(request, org_slug, system_slug)

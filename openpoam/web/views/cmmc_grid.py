@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_http_methods
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -66,6 +67,7 @@ def _rows(level: int, results: dict) -> list[dict]:
     return rows
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def cmmc_assess(request: HttpRequest, org_slug: str, system_slug: str) -> HttpResponse:
     system = access.system_or_404(request, org_slug, system_slug)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_http_methods
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -41,6 +42,7 @@ def optional_date(text: str, name: str):
 
 # ---- create and edit --------------------------------------------------------------------
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def item_new(request: HttpRequest, org_slug: str, system_slug: str) -> HttpResponse:
     system = access.system_or_404(request, org_slug, system_slug)
@@ -56,6 +58,7 @@ def item_new(request: HttpRequest, org_slug: str, system_slug: str) -> HttpRespo
     return _item_form(request, system, None, error)
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def item_edit(request: HttpRequest, org_slug: str, system_slug: str,
               poam_id: str) -> HttpResponse:
@@ -141,7 +144,8 @@ def vendor_checkin(request: HttpRequest, org_slug: str, system_slug: str,
 @action
 def comment_add(request: HttpRequest, org_slug: str, system_slug: str,
                 poam_id: str) -> HttpResponse:
-    system, item = access.editable_item_or_404(request, org_slug, system_slug, poam_id)
+    system, item = access.editable_item_or_404(request, org_slug, system_slug, poam_id,
+                                               minimum="item.comment")
     try:
         comments.add_comment(access.actor_of(request), item, request.POST.get("text", ""))
     except ServiceError as exc:

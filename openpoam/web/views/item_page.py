@@ -55,7 +55,7 @@ def render_item(request: HttpRequest, system: System, poam_id: str, *, failed: s
         "requests": list(row.requests.all()),
         "discussion": list(row.discussion.all()),
         "can_edit": access.may(request, organization, Role.EDITOR),
-        "can_decide": access.may(request, organization, Role.OWNER),
+        "can_decide": access.may(request, organization, "request.decide"),
         "next_statuses": _next_statuses(row),
         "request_kinds": _request_kinds(row),
         "risk_choices": RISK_CHOICES,

@@ -89,7 +89,7 @@ def _run(statements: dict):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("tracker", "0001_initial"),
+        ("tracker", "0005_scale"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

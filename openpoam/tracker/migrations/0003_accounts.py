@@ -53,7 +53,7 @@ def trigger_off(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tracker', '0001_initial'),
+        ("tracker", "0002_fix_imports"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -19,7 +19,7 @@ def copy_approvers(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("tracker", "0001_initial"),
+        ("tracker", "0004_cr26"),
     ]
 
     operations = [
