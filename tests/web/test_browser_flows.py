@@ -157,6 +157,16 @@ def test_an_item_from_creation_to_completion_changes_the_dashboard(
         page.get_by_role("link", name="reimage-report.pdf").click()
     assert download.value.suggested_filename == "reimage-report.pdf"
 
+    # An item is completed only once no milestone is open: one done, one not needed.
+    page.get_by_text("Complete or reschedule milestone 1").click()
+    page.get_by_role("button", name="Mark complete").first.click()
+    expect(page.get_by_text("Complete or reschedule milestone 1")).to_have_count(0)
+    page.get_by_text("Complete or reschedule milestone 2").click()
+    page.locator("#ms-reason-2").fill("The old PCs were retired instead")
+    page.locator("form:has(#ms-reason-2)").get_by_role("button",
+                                                      name="Close as not needed").click()
+    expect(page.get_by_role("region", name="Milestones")).to_contain_text("Not needed")
+
     page.get_by_label("New status").select_option("completed")
     page.get_by_label("Actual completion").fill(date.today().isoformat())
     page.get_by_role("button", name="Change status").click()
