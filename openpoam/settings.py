@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "openpoam.reviews",
     "openpoam.accounts",
     "openpoam.web",
+    "ninja",  # serves the API docs' scripts and styles from here, not a CDN
+    "openpoam.api",
 ]
 
 MIDDLEWARE = [
@@ -186,6 +188,9 @@ EVIDENCE_DIR = Path(os.environ.get("OPENPOAM_EVIDENCE_DIR") or DATA_DIR / "evide
 EVIDENCE_MAX_BYTES = int(os.environ.get("OPENPOAM_EVIDENCE_MAX_BYTES", 50 * 1024 * 1024))
 IMPORT_MAX_BYTES = int(os.environ.get("OPENPOAM_IMPORT_MAX_BYTES", 1024 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Requests per API token. Counted in Django's cache: per process unless CACHES names a
+# shared one (several app servers behind a proxy need one, e.g. the database cache).
+API_RATE_LIMIT = os.environ.get("OPENPOAM_API_RATE_LIMIT", "600/min")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Quality checks and reminders: an open item unchanged for longer than this is stale.

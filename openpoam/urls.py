@@ -9,6 +9,7 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("web/favicon.svg"), permanent=True),
          name="favicon"),
     path("", include("openpoam.accounts.urls")),
+    path("", include("openpoam.api.urls")),
     path("", include("openpoam.reviews.urls")),
     path("", include("openpoam.web.urls")),
 ]

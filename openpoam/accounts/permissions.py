@@ -73,7 +73,10 @@ def actions_of(role: str) -> list[str]:
 PUBLIC, SIGNED_IN = "public", "signed-in"
 # The admin site: staff accounts whose session passed the second factor (admin_site.py).
 STAFF = "staff with a second factor"
-NAMESPACE_PERMISSIONS = {"admin": STAFF}
+# The REST API: a bearer token acting with its user's role (tests/api/test_permissions.py
+# checks every API route); "api" is its JSON 404 for any other path under /api/.
+API_TOKEN = "an API token, with its user's role"
+NAMESPACE_PERMISSIONS = {"admin": STAFF, "api-v1": API_TOKEN, "api": PUBLIC}
 
 URL_PERMISSIONS: dict[str, dict[str, str]] = {
     "login": {"GET": PUBLIC, "HEAD": PUBLIC, "POST": PUBLIC},
@@ -141,6 +144,8 @@ URL_PERMISSIONS: dict[str, dict[str, str]] = {
     "system-cr26-accepted": {"GET": "poam.view", "HEAD": "poam.view"},
     "system-cr26-vuln": {"GET": "poam.view", "HEAD": "poam.view", "POST": "poam.edit"},
     "system-cr26-report": {"GET": "poam.export", "HEAD": "poam.export", "POST": "poam.edit"},
+    "api-tokens": {"GET": SIGNED_IN, "HEAD": SIGNED_IN, "POST": SIGNED_IN},  # one's own
+    "api-token-revoke": {"POST": SIGNED_IN},  # one's own tokens only
 }
 
 # ---- the command line ------------------------------------------------------------------------
@@ -174,4 +179,5 @@ CLI_PERMISSIONS: dict[str, str] = {
     "fedramp track": "poam.edit", "fedramp evaluate": "poam.edit", "fedramp reduce": "poam.edit",
     "fedramp dispose": "poam.edit", "fedramp accept": "poam.edit", "fedramp plan": "poam.edit",
     "fedramp group": "poam.edit", "fedramp report": "poam.edit",
+    "token create": "poam.view", "token list": "poam.view",  # a user's own tokens
 }

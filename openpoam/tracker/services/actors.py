@@ -22,6 +22,7 @@ class Actor:
     name: str
     user: object | None = None  # a django User, None for the local command line
     local: bool = False  # the CLI on the server itself: trusted like a superuser
+    read_only: bool = False  # e.g. a read-only API token: never more than a viewer
 
     @classmethod
     def for_user(cls, user) -> "Actor":
@@ -44,6 +45,11 @@ def _os_user() -> str:
 
 
 def role_in(actor: Actor, organization: Organization) -> Role | None:
+    role = _role_in(actor, organization)
+    return Role.VIEWER if actor.read_only and role is not None else role
+
+
+def _role_in(actor: Actor, organization: Organization) -> Role | None:
     if actor.is_superuser:
         return Role.OWNER
     if actor.user is None:

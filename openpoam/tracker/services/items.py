@@ -25,6 +25,14 @@ from openpoam.tracker.services.history import Recorder
 _OWN_ID = re.compile(r"^POAM-(\d{4})-(\d+)$")
 
 
+class StaleVersion(ServiceError):
+    """The item changed since the caller read it; ``current`` is the item as it is now."""
+
+    def __init__(self, message: str, current: PoamItem) -> None:
+        super().__init__(message)
+        self.current = current
+
+
 def next_poam_id(organization, year: int) -> str:
     """POAM-<year>-<seq>, unique in the organization and never reused, even after deletion."""
     counter, _ = PoamIdCounter.objects.select_for_update().get_or_create(
@@ -114,9 +122,7 @@ def update_item(actor: Actor, item: PoamItem, changes: dict, *, justification: s
     """Change plain fields. Dates in JUSTIFIED_DATES need a justification to move."""
     require(actor, item.organization, Role.EDITOR)
     item = lock(item)
-    if expected_version is not None and expected_version != item.version:
-        raise ServiceError(f"{item.poam_id} was changed by someone else since you opened it "
-                           f"(version {expected_version}, now {item.version}); reload and retry")
+    check_version(item, expected_version)
     _check_field_names(changes)
     recorder = Recorder(actor)
     for name, value in clean_fields(changes).items():
@@ -143,12 +149,14 @@ def update_item(actor: Actor, item: PoamItem, changes: dict, *, justification: s
 def set_status(actor: Actor, item: PoamItem, wanted: str, *, actual_completion: date | None = None,
                approver: Person | str | None = None, rationale: str = "",
                review_date: date | None = None, reason: str = "",
-               today: date | None = None, requested_by: str = "") -> PoamItem:
+               today: date | None = None, requested_by: str = "",
+               expected_version: int | None = None) -> PoamItem:
     """Move an item to ``wanted`` if the workflow allows it. The approver (risk acceptance,
     false positive) is a Person of the organization, or the name of one. ``requested_by``:
     who asked, when an approver applies someone else's request."""
     require(actor, item.organization, Role.EDITOR)
     item = lock(item)
+    check_version(item, expected_version)
     try:
         wanted_status = Status(wanted)
     except ValueError:
@@ -276,6 +284,14 @@ def delete_item(actor: Actor, item: PoamItem, justification: str) -> None:
     recorder.add(item, "delete", old=item.title, justification=justification)
     recorder.save()
     item.delete()
+
+
+def check_version(item: PoamItem, expected_version: int | None) -> None:
+    """Optimistic concurrency: refuse a change made from a stale copy of a locked item."""
+    if expected_version is not None and expected_version != item.version:
+        raise StaleVersion(f"{item.poam_id} was changed by someone else since you opened it "
+                           f"(version {expected_version}, now {item.version}); reload and retry",
+                           item)
 
 
 def _dependency_graph(organization) -> dict[str, list[str]]:

@@ -35,7 +35,11 @@ def safe_media_type(media_type: str) -> str:
 @require_safe
 @login_required
 def download_evidence(request: HttpRequest, evidence_uuid: UUID) -> FileResponse:
-    evidence = access.evidence_or_404(request, evidence_uuid)
+    return evidence_response(access.evidence_or_404(request, evidence_uuid))
+
+
+def evidence_response(evidence: Evidence) -> FileResponse:
+    """The file as a download that nothing can run (shared by the web and the API)."""
     path = _stored_file(evidence)
     response = FileResponse(path.open("rb"), as_attachment=True, filename=evidence.name,
                             content_type=safe_media_type(evidence.media_type))

@@ -46,10 +46,14 @@ def system_export(request: HttpRequest, org_slug: str, system_slug: str,
     if format_key not in EXPORTS:
         raise Http404("No such export format.")
     try:
-        content, exporter, warnings = exports.export_bytes(access.actor_of(request), system,
-                                                           format_key)
+        return export_response(access.actor_of(request), system, format_key)
     except FormatError:
         raise Http404("No such export format.") from None
+
+
+def export_response(actor, system, format_key: str) -> HttpResponse:
+    """The export as a download (shared by the web and the API); FormatError if unknown."""
+    content, exporter, warnings = exports.export_bytes(actor, system, format_key)
     name = f"{system.slug}-poam-{timezone.localdate().isoformat()}{exporter.extension}"
     response = HttpResponse(content, content_type=exporter.media_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'

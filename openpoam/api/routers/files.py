@@ -1,0 +1,144 @@
+"""Imports (scan and POA&M files, with a dry run) and exports (every registered format)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.http import Http404, HttpRequest
+from ninja import File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from openpoam.api import lookups, pagination
+from openpoam.api.errors import ApiError
+from openpoam.api.schemas import ERRORS, ImportOut, ImportPage, PageParams
+from openpoam.domain.findings import Severity
+from openpoam.formats import registry
+from openpoam.tracker.models import ChangeEvent, ImportRecord
+from openpoam.tracker.services import imports as import_services
+from openpoam.tracker.services.imports import ImportResult
+from openpoam.web.views.system_pages import export_response
+
+router = Router()
+CHUNK = 1024 * 1024
+
+
+class FormatsOut(Schema):
+    imports: list[str]
+    exports: list[str]
+
+
+class ImportDetail(ImportOut):
+    changed_items: list[str] = []
+
+
+@router.get("/formats", response={200: FormatsOut, **ERRORS}, tags=["imports", "exports"],
+            summary="Keys of the formats this server reads and writes")
+def formats(request: HttpRequest):
+    known = registry.default()
+    return {"imports": known.importer_keys(), "exports": sorted(known.exporters)}
+
+
+@router.post("/orgs/{org}/systems/{system}/imports", tags=["imports"],
+             response={200: ImportOut, 201: ImportOut, **ERRORS},
+             summary="Import a scan or POA&M file (multipart, field 'file'); dry_run to preview")
+def upload_import(request: HttpRequest, org: str, system: str, file: File[UploadedFile],
+                  dry_run: Form[bool] = False, format: Form[str] = "",
+                  include_info: Form[bool] = False, asset: Form[str] = ""):
+    found = lookups.system(request, org, system)
+    if file.size is not None and file.size > settings.IMPORT_MAX_BYTES:
+        raise ApiError(413, f"file: {file.size:,} bytes is over the import limit of "
+                       f"{settings.IMPORT_MAX_BYTES:,} bytes", "file")
+    with _on_disk(file) as path:
+        result = import_services.import_file(
+            lookups.actor(request), found, path, format_key=format.strip() or None,
+            file_name=Path(file.name or "upload").name, dry_run=dry_run, asset=asset.strip(),
+            min_severity=Severity.INFO if include_info else Severity.LOW)
+    return Status(200 if dry_run else 201, _result_out(result))
+
+
+class _on_disk:
+    """The upload as a file path (the import service reads files); a temporary copy when
+    Django kept it in memory, removed afterwards."""
+
+    def __init__(self, upload: UploadedFile) -> None:
+        self.upload, self.temp = upload, None
+
+    def __enter__(self) -> Path:
+        if hasattr(self.upload, "temporary_file_path"):
+            return Path(self.upload.temporary_file_path())
+        fd, self.temp = tempfile.mkstemp(prefix="openpoam-upload-")
+        with os.fdopen(fd, "wb") as out:
+            for chunk in self.upload.chunks(CHUNK):
+                out.write(chunk)
+        return Path(self.temp)
+
+    def __exit__(self, *exc) -> None:
+        if self.temp and os.path.exists(self.temp):
+            os.unlink(self.temp)
+
+
+def _result_out(result: ImportResult) -> dict:
+    counts = result.counts
+    record = result.record
+    return {"id": record.pk if record else None, "dry_run": result.dry_run,
+            "file_name": result.file_name, "format": result.format_key, "sha256": result.sha256,
+            "scanner": result.scanner, "scanner_version": result.scanner_version,
+            "scan_time": result.scan_time, "findings": result.findings,
+            "counts": {"new": counts.new + counts.recurred, "updated": counts.updated,
+                       "remediated": counts.remediated, "closed": counts.closed,
+                       "proposed": counts.proposed, "recurred": counts.recurred,
+                       "unchanged": counts.unchanged},
+            "created": result.created, "updated": result.updated,
+            "imported_by": record.imported_by if record else "",
+            "imported_at": record.imported_at if record else None,
+            "warnings": result.warnings[:1000]}
+
+
+def _record_out(record: ImportRecord) -> dict:
+    return {"id": record.pk, "dry_run": False, "file_name": record.file_name,
+            "format": record.format, "sha256": record.sha256, "scanner": record.scanner,
+            "scanner_version": record.scanner_version, "scan_time": record.scan_time,
+            "findings": record.findings,
+            "counts": {name: getattr(record, name) for name in
+                       ("new", "updated", "remediated", "closed", "proposed", "recurred",
+                        "unchanged")},
+            "imported_by": record.imported_by, "imported_at": record.imported_at}
+
+
+@router.get("/orgs/{org}/systems/{system}/imports", response={200: ImportPage, **ERRORS},
+            tags=["imports"], summary="A system's imports, newest first")
+def list_imports(request: HttpRequest, org: str, system: str, params: Query[PageParams]):
+    found = lookups.system(request, org, system)
+    rows, next_cursor = pagination.by_pk(ImportRecord.objects.filter(system=found),
+                                         params.cursor or None, params.limit, newest_first=True)
+    return {"imports": [_record_out(r) for r in rows], "next_cursor": next_cursor}
+
+
+@router.get("/orgs/{org}/systems/{system}/imports/{import_id}",
+            response={200: ImportDetail, **ERRORS}, tags=["imports"],
+            summary="One import: its counts and the items it changed")
+def get_import(request: HttpRequest, org: str, system: str, import_id: int):
+    found = lookups.system(request, org, system)
+    record = ImportRecord.objects.filter(system=found, pk=import_id).first()
+    if record is None:
+        raise Http404("No such import.")
+    changed = (ChangeEvent.objects.filter(import_record=record).order_by("poam_id")
+               .values_list("poam_id", flat=True).distinct())
+    return {**_record_out(record), "changed_items": list(changed)}
+
+
+@router.get("/orgs/{org}/systems/{system}/exports/{format_key}", tags=["exports"],
+            response={200: None, **ERRORS},
+            openapi_extra={"responses": {200: {
+                "description": "The POA&M in that format, as an attachment",
+                "content": {media: {} for media in sorted(
+                    {e.media_type for e in registry.default().exporters.values()})}}}},
+            summary="Download the system's POA&M in a registered format (see /formats)")
+def export(request: HttpRequest, org: str, system: str, format_key: str):
+    found = lookups.system(request, org, system)
+    if format_key not in registry.default().exporters:
+        raise Http404("No such export format.")
+    return export_response(lookups.actor(request), found, format_key)

@@ -1,0 +1,227 @@
+"""POA&M items: list (the web list's filters, cursor pages), get, create, update with
+optimistic concurrency, status transitions, bulk changes, and their history."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+from ninja import Query, Router, Status
+from pydantic import Field
+
+from openpoam.api import lookups, pagination
+from openpoam.api.errors import ApiError, field_of
+from openpoam.api.schemas import (ERRORS, BulkIn, BulkOut, HistoryPage, Input, ItemCreate,
+                                  ItemOut, ItemPage, ItemUpdate, PageParams, StatusChange)
+from openpoam.api.serialize import (asset_counts, event_out, fresh_item, item_out,
+                                    list_queryset)
+from openpoam.domain.poam import AffectedAsset as AssetData
+from openpoam.tracker.filters import (NO_OWNER, RISK_CHOICES, SORTS, SOURCE_CHOICES,
+                                      STATUS_CHOICES, ListQuery)
+from openpoam.tracker.models import ChangeEvent, PoamItem
+from openpoam.tracker.services import items as item_services
+from openpoam.tracker.services.actors import PermissionDenied, ServiceError
+from openpoam.tracker.services.fields import (DATE, DECIMAL, ITEM_FIELDS, LIST, TEXT,
+                                              person_named)
+
+router = Router(tags=["items"])
+# Not item fields: how the change is made rather than what it changes.
+_CONTROL_KEYS = ("version", "justification", "controls", "depends_on", "poam_id", "status")
+
+
+class ListParams(Input):
+    """The web list's filters (tracker/filters.py), and a cursor instead of page numbers."""
+
+    status: str = Field(default="", description="A status, 'active' (not closed) or 'delayed'")
+    risk: str = Field(default="", description="Effective risk: low, moderate, high, critical")
+    source: str = Field(default="", description="Where the weakness was found")
+    owner: str = Field(default="", max_length=20, description="A person's id, or 'none'")
+    control: str = Field(default="", max_length=40, description="Items citing this control")
+    q: str = Field(default="", max_length=200, description="Words to search for")
+    overdue: bool = False
+    stale: bool = False
+    sort: str = Field(default="id", description="id, -id, due or -due")
+    cursor: str = Field(default="", max_length=500)
+    limit: int = Field(default=pagination.DEFAULT_LIMIT, ge=1, le=pagination.MAX_LIMIT)
+
+
+@router.get("/orgs/{org}/systems/{system}/items", response={200: ItemPage, **ERRORS},
+            summary="List a system's items (filters as on the web list)")
+def list_items(request: HttpRequest, org: str, system: str, params: Query[ListParams]):
+    found = lookups.system(request, org, system)
+    query = _list_query(params)
+    today = timezone.localdate()
+    queryset = query.apply(list_queryset(found), today)
+    if params.cursor:
+        queryset = queryset.filter(_after(query.sort, _position_of_cursor(params.cursor,
+                                                                          query.sort)))
+    rows, cursor = pagination.page(queryset, params.limit, _position(query.sort))
+    counts = asset_counts(rows)
+    return {"items": [item_out(r, today, asset_counts=counts[r.pk]) for r in rows],
+            "next_cursor": cursor}
+
+
+def _list_query(params: ListParams) -> ListQuery:
+    """The web list's query; here an unknown value is an error rather than ignored."""
+    for name, known in (("status", dict(STATUS_CHOICES)), ("risk", dict(RISK_CHOICES)),
+                        ("source", dict(SOURCE_CHOICES)), ("sort", SORTS)):
+        value = getattr(params, name)
+        if value and value not in known:
+            raise ApiError(422, f"{name}: {value!r} is not one of "
+                           f"{', '.join(k for k in known if k)}", name)
+    if params.owner and not (params.owner == NO_OWNER or params.owner.isdigit()):
+        raise ApiError(422, "owner: a person's id, or 'none'", "owner")
+    values = params.dict(exclude={"cursor", "limit", "overdue", "stale"})
+    values.update(overdue="1" if params.overdue else "", stale="1" if params.stale else "")
+    return ListQuery.from_params(values)
+
+
+def _position(sort: str):
+    def position(row: PoamItem) -> list:
+        due = row.scheduled_completion.isoformat() if row.scheduled_completion else None
+        return [sort, due, row.poam_id]
+    return position
+
+
+def _position_of_cursor(cursor: str, sort: str) -> list:
+    values = pagination.decode(cursor, (str, str, str))
+    if values[0] != sort:
+        raise ApiError(400, "cursor: it belongs to a list in another order", "cursor")
+    return values
+
+
+def _after(sort: str, values: list) -> Q:
+    """Rows after (sort, due, poam_id) in that order; items without a date come last."""
+    _, due, poam_id = values
+    if sort in ("id", "-id"):
+        return Q(poam_id__gt=poam_id) if sort == "id" else Q(poam_id__lt=poam_id)
+    if due is None:
+        return Q(scheduled_completion__isnull=True, poam_id__gt=poam_id)
+    beyond = (Q(scheduled_completion__gt=due) if sort == "due"
+              else Q(scheduled_completion__lt=due))
+    return (beyond | Q(scheduled_completion=due, poam_id__gt=poam_id)
+            | Q(scheduled_completion__isnull=True))
+
+
+@router.post("/orgs/{org}/systems/{system}/items", response={201: ItemOut, **ERRORS},
+             summary="Create an item (editor)")
+def create_item(request: HttpRequest, org: str, system: str, payload: ItemCreate):
+    found = lookups.system(request, org, system)
+    data = payload.dict(exclude_unset=True)
+    fields = _fields(found.organization, {k: v for k, v in data.items()
+                                          if k not in ("title", "detected_on", "controls",
+                                                       "assets")})
+    item = item_services.create_item(
+        lookups.actor(request), found, title=payload.title, detected_on=payload.detected_on,
+        controls=payload.controls, assets=[AssetData(**a.dict()) for a in payload.assets],
+        **fields)
+    return Status(201, fresh_item(item))
+
+
+@router.post("/orgs/{org}/items/bulk", response={200: BulkOut, **ERRORS},
+             summary="Change many items at once: all or nothing")
+def bulk(request: HttpRequest, org: str, payload: BulkIn):
+    lookups.organization(request, org)
+    changed = []
+    with transaction.atomic():
+        for index, change in enumerate(payload.changes):
+            try:
+                changed.append(_bulk_one(request, org, change))
+            except (PermissionDenied, item_services.StaleVersion):
+                raise
+            except ServiceError as exc:
+                raise ApiError(400, f"changes[{index}] ({change.poam_id}): {exc}",
+                               f"changes[{index}].{field_of(str(exc))}".rstrip(".")) from None
+    return {"items": [fresh_item(item) for item in changed]}
+
+
+@router.get("/orgs/{org}/items/{poam_id}", response={200: ItemOut, **ERRORS})
+def get_item(request: HttpRequest, org: str, poam_id: str):
+    return fresh_item(lookups.item(request, org, poam_id))
+
+
+@router.patch("/orgs/{org}/items/{poam_id}", response={200: ItemOut, **ERRORS},
+              summary="Change fields; send the version you read (409 if it moved on)")
+def update_item(request: HttpRequest, org: str, poam_id: str, payload: ItemUpdate):
+    item = lookups.item(request, org, poam_id)
+    with transaction.atomic():
+        item = _apply(request, item, payload.dict(exclude_unset=True))
+    return fresh_item(item)
+
+
+@router.post("/orgs/{org}/items/{poam_id}/status", response={200: ItemOut, **ERRORS},
+             summary="Move an item through the workflow")
+def set_status(request: HttpRequest, org: str, poam_id: str, payload: StatusChange):
+    item = lookups.item(request, org, poam_id)
+    item = _set_status(request, item, payload)
+    return fresh_item(item)
+
+
+def _bulk_one(request: HttpRequest, org: str, change) -> PoamItem:
+    try:
+        item = lookups.item(request, org, change.poam_id)
+    except Http404:
+        raise ServiceError(f"poam_id: no item {change.poam_id}") from None
+    item = _apply(request, item, change.dict(exclude_unset=True))
+    if change.status is not None:
+        item = _set_status(request, item, change.status)
+    return item
+
+
+def _apply(request: HttpRequest, item: PoamItem, data: dict) -> PoamItem:
+    actor = lookups.actor(request)
+    changes = _fields(item.organization, {k: v for k, v in data.items()
+                                          if k not in _CONTROL_KEYS})
+    if "title" in changes and not changes["title"].strip():
+        raise ApiError(422, "title: a POA&M item needs a title", "title")
+    item = item_services.update_item(actor, item, changes,
+                                     justification=data.get("justification", ""),
+                                     expected_version=data["version"])
+    if data.get("controls") is not None:
+        item_services.set_controls(actor, item, data["controls"])
+    if data.get("depends_on") is not None:
+        item_services.set_dependencies(actor, item, data["depends_on"])
+    return item
+
+
+def _set_status(request: HttpRequest, item: PoamItem, change: StatusChange) -> PoamItem:
+    return item_services.set_status(
+        lookups.actor(request), item, change.status, actual_completion=change.actual_completion,
+        approver=change.approver, rationale=change.rationale, review_date=change.review_date,
+        reason=change.reason, expected_version=change.version)
+
+
+def _fields(organization, data: dict) -> dict:
+    """JSON values -> the services' values: names become people, null text becomes ''."""
+    fields = {}
+    for name, value in data.items():
+        kind = ITEM_FIELDS.get(name)
+        if name == "owner":
+            value = person_named(organization, value) if value else None
+        elif value is None and (kind == TEXT or name == "adjusted_risk"):
+            value = ""
+        elif value is None and kind == LIST:
+            value = []
+        elif value is None and kind not in (DATE, DECIMAL):
+            raise ApiError(422, f"{name}: cannot be null", name)
+        fields[name] = value
+    return fields
+
+
+@router.get("/orgs/{org}/items/{poam_id}/history", response={200: HistoryPage, **ERRORS},
+            tags=["history"], summary="An item's change history, oldest first")
+def item_history(request: HttpRequest, org: str, poam_id: str, params: Query[PageParams]):
+    item = lookups.item(request, org, poam_id)
+    events = ChangeEvent.objects.filter(item_uuid=item.uuid)
+    rows, cursor = pagination.by_pk(events, params.cursor or None, params.limit)
+    return {"events": [event_out(e) for e in rows], "next_cursor": cursor}
+
+
+@router.get("/orgs/{org}/systems/{system}/history", response={200: HistoryPage, **ERRORS},
+            tags=["history"], summary="A system's change history, oldest first")
+def system_history(request: HttpRequest, org: str, system: str, params: Query[PageParams]):
+    found = lookups.system(request, org, system)
+    events = ChangeEvent.objects.filter(system=found)
+    rows, cursor = pagination.by_pk(events, params.cursor or None, params.limit)
+    return {"events": [event_out(e) for e in rows], "next_cursor": cursor}

@@ -1,0 +1,443 @@
+"""Request and response shapes. Output is built from the same plain data the exports
+and the command line's ``--json`` use (tracker.documents), so a field reads the same
+everywhere."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from ninja import Schema
+from pydantic import Field, field_validator
+
+from openpoam.domain.poam import Risk, Source, Status
+
+StatusName = Literal[tuple(s.value for s in Status)]  # type: ignore[valid-type]
+RiskName = Literal[tuple(r.value for r in Risk)]  # type: ignore[valid-type]
+SourceName = Literal[tuple(s.value for s in Source)]  # type: ignore[valid-type]
+Text = str
+ShortText = Field(default=None, max_length=500)
+
+
+def has_nul(value) -> bool:
+    """NUL cannot be stored in a PostgreSQL text column, nor typed by a person."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(has_nul(v) for v in value)
+    return False
+
+
+class Input(Schema):
+    """Every request body and query: text with a NUL character is refused (422)."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value):
+        if has_nul(value):
+            raise ValueError("contains a NUL character")
+        return value
+
+
+class ErrorOut(Schema):
+    detail: str
+    field: str = ""
+
+
+# Every operation may answer with these, always as ErrorOut.
+ERRORS = {code: ErrorOut for code in (400, 401, 403, 404, 409, 413, 422, 429)}
+
+
+class OrganizationOut(Schema):
+    slug: str
+    name: str
+    role: str
+
+
+class SystemOut(Schema):
+    slug: str
+    name: str
+    acronym: str
+    uuid: str
+    framework: str
+    impact_level: str
+    designation: str
+    description: str
+    auto_close: bool
+
+
+class SystemIn(Input):
+    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,49}$")
+    name: str = Field(min_length=1, max_length=200)
+    framework: str
+    acronym: str = Field(default="", max_length=30)
+    impact_level: Literal["", "Low", "Moderate", "High"] = ""
+    designation: str = "internal"
+    description: str = Field(default="", max_length=20000)
+    auto_close: bool = True
+
+
+class SystemChange(Input):
+    """Only the fields sent are changed."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    framework: str | None = None
+    acronym: str | None = Field(default=None, max_length=30)
+    impact_level: Literal["", "Low", "Moderate", "High"] | None = None
+    designation: str | None = None
+    description: str | None = Field(default=None, max_length=20000)
+    auto_close: bool | None = None
+
+
+class PersonOut(Schema):
+    id: int
+    name: str
+    email: str
+    title: str
+
+
+class OrganizationPage(Schema):
+    organizations: list[OrganizationOut]
+    next_cursor: str | None = None
+
+
+class SystemPage(Schema):
+    systems: list[SystemOut]
+    next_cursor: str | None = None
+
+
+class PersonPage(Schema):
+    persons: list[PersonOut]
+    next_cursor: str | None = None
+
+
+class PageParams(Input):
+    cursor: str = Field(default="", max_length=200)
+    limit: int = Field(default=50, ge=1, le=500)
+
+
+class PersonIn(Input):
+    name: str = Field(min_length=1, max_length=200)
+    email: str = Field(default="", max_length=254)
+    title: str = Field(default="", max_length=200)
+
+
+class ControlOut(Schema):
+    catalog: str
+    control_id: str
+
+
+class AssetOut(Schema):
+    name: str
+    kind: str
+    ip: str
+    fqdn: str
+    port: str
+    protocol: str
+    remediated_on: date | None = None
+
+
+class AssetIn(Input):
+    name: str = Field(default="", max_length=300)
+    kind: str = Field(default="host", max_length=20)
+    ip: str = Field(default="", max_length=64)
+    fqdn: str = Field(default="", max_length=300)
+    port: str = Field(default="", max_length=10)
+    protocol: str = Field(default="", max_length=10)
+
+
+class DueChangeOut(Schema):
+    changed_at: datetime
+    old_due: date | None = None
+    new_due: date | None = None
+    justification: str
+    actor: str
+
+
+class MilestoneOut(Schema):
+    sequence: int
+    description: str
+    original_due: date | None = None
+    current_due: date | None = None
+    completed_on: date | None = None
+    owner: str
+    uuid: str
+    changes: list[DueChangeOut] = []
+
+
+class EvidenceOut(Schema):
+    name: str
+    uuid: str
+    url: str
+    sha256: str
+    size: int
+    media_type: str
+    uploaded_by: str
+    uploaded_at: datetime | None = None
+    description: str
+
+
+class ItemSummary(Schema):
+    """An item in a list: everything but its affected assets, which it counts."""
+
+    poam_id: str
+    uuid: str
+    system: str
+    version: int
+    title: str
+    weakness_description: str
+    source: str
+    source_identifier: str
+    source_detail: str
+    controls: list[ControlOut]
+    asset_count: int
+    open_asset_count: int = Field(description="Assets not yet remediated")
+    original_risk: str
+    raw_severity: str
+    adjusted_risk: str | None = None
+    risk_adjustment_rationale: str
+    planned_remediation: str
+    owner: str
+    owner_email: str
+    resources_required: str
+    cost_estimate: Decimal | None = None
+    vendor_dependency: bool
+    vendor_product: str
+    vendor_last_checkin: date | None = None
+    detected_on: date | None = None
+    scheduled_completion: date | None = None
+    actual_completion: date | None = None
+    status: str
+    status_date: date | None = None
+    delayed: bool
+    residual_risk: str
+    depends_on: list[str]
+    comments: str
+    cves: list[str]
+    operational_requirement: bool
+    deviation_rationale: str
+    kev: bool
+    kev_due: date | None = None
+    approver: str
+    acceptance_rationale: str
+    review_date: date | None = None
+    closure_proposed: bool
+    milestones: list[MilestoneOut]
+    evidence: list[EvidenceOut]
+
+
+class ItemOut(ItemSummary):
+    assets: list[AssetOut]
+
+
+class ItemPage(Schema):
+    items: list[ItemSummary]
+    next_cursor: str | None = None
+
+
+class ItemFields(Input):
+    """Editable fields; on update, only the fields sent are changed."""
+
+    title: str | None = Field(default=None, max_length=500)
+    weakness_description: str | None = Field(default=None, max_length=100000)
+    source: SourceName | None = None
+    source_identifier: str | None = Field(default=None, max_length=300)
+    source_detail: str | None = Field(default=None, max_length=300)
+    original_risk: RiskName | None = None
+    raw_severity: str | None = Field(default=None, max_length=50)
+    adjusted_risk: RiskName | Literal[""] | None = None
+    risk_adjustment_rationale: str | None = Field(default=None, max_length=100000)
+    planned_remediation: str | None = Field(default=None, max_length=100000)
+    owner: str | None = Field(default=None, max_length=200,
+                              description="A person's name in the organization; '' for none")
+    resources_required: str | None = Field(default=None, max_length=100000)
+    cost_estimate: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
+    vendor_dependency: bool | None = None
+    vendor_product: str | None = Field(default=None, max_length=300)
+    vendor_last_checkin: date | None = None
+    scheduled_completion: date | None = None
+    residual_risk: str | None = Field(default=None, max_length=100000)
+    comments: str | None = Field(default=None, max_length=100000)
+    cves: list[str] | None = Field(default=None, max_length=1000)
+    operational_requirement: bool | None = None
+    deviation_rationale: str | None = Field(default=None, max_length=100000)
+    kev: bool | None = None
+    kev_due: date | None = None
+
+
+class ItemCreate(ItemFields):
+    title: str = Field(min_length=1, max_length=500)
+    detected_on: date
+    controls: list[str] = Field(default=[], max_length=200)
+    assets: list[AssetIn] = Field(default=[], max_length=1000)
+
+
+class ItemUpdate(ItemFields):
+    version: int = Field(ge=1, description="The version you read; a stale one gets 409")
+    justification: str = Field(default="", max_length=10000,
+                               description="Why; required to move scheduled_completion")
+    controls: list[str] | None = Field(default=None, max_length=200)
+    depends_on: list[str] | None = Field(default=None, max_length=500)
+
+
+class StatusChange(Input):
+    status: StatusName
+    version: int | None = Field(default=None, ge=1)
+    actual_completion: date | None = None
+    approver: str = Field(default="", max_length=200)
+    rationale: str = Field(default="", max_length=10000)
+    review_date: date | None = None
+    reason: str = Field(default="", max_length=10000)
+
+
+class BulkChange(ItemUpdate):
+    poam_id: str = Field(max_length=30)
+    status: StatusChange | None = None
+
+
+class BulkIn(Input):
+    changes: list[BulkChange] = Field(min_length=1, max_length=1000)
+
+
+class BulkOut(Schema):
+    items: list[ItemOut]
+
+
+class MilestoneIn(Input):
+    description: str = Field(min_length=1, max_length=10000)
+    due: date | None = None
+    owner: str = Field(default="", max_length=200)
+
+
+class RescheduleIn(Input):
+    due: date
+    justification: str = Field(max_length=10000)
+
+
+class CompleteIn(Input):
+    completed_on: date
+
+
+class LinkIn(Input):
+    url: str = Field(max_length=2000)
+    name: str = Field(default="", max_length=255)
+    description: str = Field(default="", max_length=10000)
+    milestone: int | None = Field(default=None, ge=1)
+
+
+class HistoryOut(Schema):
+    id: int
+    at: datetime
+    actor: str
+    poam_id: str
+    item_uuid: str
+    entity: str
+    entity_uuid: str
+    action: str
+    field: str
+    old: str
+    new: str
+    justification: str
+    import_id: int | None = None
+
+
+class HistoryPage(Schema):
+    events: list[HistoryOut]
+    next_cursor: str | None = None
+
+
+class CountsOut(Schema):
+    new: int
+    updated: int
+    remediated: int
+    closed: int
+    proposed: int
+    recurred: int
+    unchanged: int
+
+
+class ImportOut(Schema):
+    id: int | None = None
+    dry_run: bool
+    file_name: str
+    format: str
+    sha256: str
+    scanner: str
+    scanner_version: str
+    scan_time: datetime | None = None
+    findings: int
+    counts: CountsOut
+    created: int = 0
+    updated: int = 0
+    imported_by: str = ""
+    imported_at: datetime | None = None
+    warnings: list[str] = []
+
+
+class ImportPage(Schema):
+    imports: list[ImportOut]
+    next_cursor: str | None = None
+
+
+class IssueOut(Schema):
+    code: str
+    severity: str
+    message: str
+    hint: str
+    citation: str
+    poam_id: str
+
+
+class ChecksOut(Schema):
+    items: int
+    errors: int
+    warnings: int
+    issues: list[IssueOut]
+
+
+class MetricsOut(Schema):
+    total: int
+    active: int
+    delayed: int
+    by_status: dict[str, int]
+    progress: dict[str, Any] = Field(description="Open items by risk and age, days to "
+                                     "remediate, milestones met on time, slipped dates, "
+                                     "burn-down, score trend, forecast")
+
+
+class AssessmentIn(Input):
+    assessment: dict[str, Any] = Field(description="The `openpoam cmmc evaluate` input")
+    assessed_on: date | None = None
+    assessor: str = Field(default="", max_length=200)
+    to_poam: bool = False
+
+
+class AssessmentOut(Schema):
+    id: int
+    level: int
+    assessment_type: str
+    assessed_on: date
+    assessor: str
+    score: int | None = None
+    max_score: int | None = None
+    status: str
+    recorded_by: str
+    created_items: list[str] = []
+
+
+class AssessmentPage(Schema):
+    assessments: list[AssessmentOut]
+    next_cursor: str | None = None
+
+
+class EvaluateIn(Input):
+    assessment: dict[str, Any]
+    today: date | None = None
+
+
+class PlanIn(EvaluateIn):
+    target: Literal["conditional", "final"] = "conditional"
+    costs: dict[str, float] | None = None

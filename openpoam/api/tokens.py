@@ -1,0 +1,119 @@
+"""Making, checking and revoking API tokens: the one write path for ApiToken rows.
+
+Only the SHA-256 digest of a token is stored. A 256-bit random secret needs no slow
+hash: nobody can guess it, and a digest lookup keeps every request one indexed query.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from openpoam.api import audit
+from openpoam.api.models import ApiToken
+from openpoam.tracker.models import ChangeEvent, Membership, Organization, Role
+from openpoam.tracker.services.actors import Actor, PermissionDenied, ServiceError, role_in
+
+SCHEME = "opoam"
+# Writing last use on every request would serialise readers on SQLite; once a minute is
+# precise enough to tell a live token from a forgotten one.
+LAST_USE_PRECISION = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class NewToken:
+    token: ApiToken
+    secret: str  # the whole token, shown once
+
+
+def digest_of(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@transaction.atomic
+def create_token(actor: Actor, user, organization: Organization, name: str, *,
+                 read_only: bool = False) -> NewToken:
+    """A token for ``user`` in ``organization``: by that user, or by the local command line."""
+    if not actor.local and getattr(actor.user, "pk", None) != user.pk:
+        raise PermissionDenied("a token can only be made by its own user")
+    if not Membership.objects.filter(user=user, organization=organization).exists():
+        raise ServiceError(f"{user.get_username()} is not a member of {organization.slug}")
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ServiceError("name: a token needs a name of 1 to 100 characters")
+    if ApiToken.objects.filter(user=user, organization=organization, name=name,
+                               revoked_at__isnull=True).exists():
+        raise ServiceError(f"name: {user.get_username()} already has a token named {name!r} "
+                           f"in {organization.slug}")
+    prefix = secrets.token_hex(4)
+    while ApiToken.objects.filter(prefix=prefix).exists():  # 1 in 4 billion, but unique
+        prefix = secrets.token_hex(4)
+    secret = f"{SCHEME}_{prefix}_{secrets.token_urlsafe(32)}"
+    now = timezone.now()
+    token = ApiToken.objects.create(user=user, organization=organization, name=name,
+                                    prefix=prefix, digest=digest_of(secret), read_only=read_only,
+                                    created_at=now, created_by=actor.name)
+    audit.record_token_event(token, audit.CREATE, actor=actor)
+    return NewToken(token=token, secret=secret)
+
+
+@transaction.atomic
+def revoke_token(actor: Actor, token: ApiToken) -> ApiToken:
+    """Its own user, an owner of its organization, or the local command line may revoke."""
+    own = getattr(actor.user, "pk", None) == token.user_id
+    if not own and role_in(actor, token.organization) != Role.OWNER:
+        raise PermissionDenied(f"{actor.name} may not revoke this token")
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if token.revoked_at is not None:
+        raise ServiceError(f"token {token.prefix} was already revoked")
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    audit.record_token_event(token, audit.REVOKE, actor=actor)
+    return token
+
+
+def authenticate(raw: str, address: str | None) -> ApiToken | None:
+    """The active token this secret belongs to, its use noted; None for anything else."""
+    if not raw.startswith(f"{SCHEME}_") or len(raw) > 200:
+        return None
+    digest = digest_of(raw)
+    token = (ApiToken.objects.select_related("user", "organization")
+             .filter(digest=digest, revoked_at__isnull=True).first())
+    if token is None or not hmac.compare_digest(token.digest, digest):
+        return None
+    if not token.user.is_active:
+        return None
+    _note_use(token, address)
+    return token
+
+
+def _note_use(token: ApiToken, address: str | None) -> None:
+    now = timezone.now()
+    fresh = token.last_used_at and now - token.last_used_at < LAST_USE_PRECISION
+    if fresh and token.last_used_from == address:
+        return
+    with transaction.atomic():
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now, last_used_from=address)
+        seen = ChangeEvent.objects.filter(
+            organization_id=token.organization_id, entity="token", entity_ref=token.prefix,
+            field=audit.USED_FROM, new_value=address or "").exists()
+        if not seen:
+            audit.record_token_event(token, audit.USE, actor=actor_of(token), address=address)
+    token.last_used_at, token.last_used_from = now, address
+
+
+def actor_of(token: ApiToken) -> Actor:
+    """Who acts with this token: its user, as a viewer at most when it is read-only."""
+    return Actor(name=f"{token.user.get_username()} (API token {token.prefix})",
+                 user=token.user, read_only=token.read_only)
+
+
+def tokens_of(user, organization: Organization | None = None):
+    found = ApiToken.objects.filter(user=user).select_related("organization")
+    return found.filter(organization=organization) if organization else found

@@ -1,0 +1,54 @@
+"""The API tokens page: a signed-in user makes tokens for the organizations they belong
+to (the secret is shown once) and revokes them."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from openpoam.api import tokens
+from openpoam.api.models import ApiToken
+from openpoam.tracker.models import Membership
+from openpoam.tracker.services.actors import Actor, ServiceError
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def token_list(request: HttpRequest) -> HttpResponse:
+    actor = Actor.for_user(request.user)
+    memberships = list(Membership.objects.filter(user=request.user)
+                       .select_related("organization").order_by("organization__name"))
+    context: dict = {"memberships": memberships, "error": "", "new_secret": "", "form": {}}
+    if request.method == "POST":
+        context["form"] = request.POST
+        org = next((m.organization for m in memberships
+                    if m.organization.slug == request.POST.get("organization")), None)
+        try:
+            if org is None:
+                raise ServiceError("organization: choose one of your organizations")
+            made = tokens.create_token(actor, request.user, org, request.POST.get("name", ""),
+                                       read_only=request.POST.get("read_only") == "on")
+            context.update(new_secret=made.secret, new_token=made.token, form={})
+        except ServiceError as exc:
+            context["error"] = str(exc)
+    context["tokens"] = list(tokens.tokens_of(request.user))
+    response = render(request, "api/tokens.html", context)
+    response["Cache-Control"] = "no-store"  # the page may hold a secret
+    return response
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest) -> HttpResponse:
+    """Revoke one of the user's tokens (form field ``token``); anything else changes nothing."""
+    token = ApiToken.objects.filter(pk=_int(request.POST.get("token")), user=request.user,
+                                    revoked_at__isnull=True).first()
+    if token is not None:
+        tokens.revoke_token(Actor.for_user(request.user), token)
+    return redirect("api-tokens")
+
+
+def _int(text: str | None) -> int | None:
+    return int(text) if text and text.isdigit() else None

@@ -1,0 +1,84 @@
+"""`openpoam token create|list|revoke`: API tokens for scripts and pipelines."""
+
+from __future__ import annotations
+
+import click
+
+from openpoam.cli import base
+from openpoam.cli.base import CliError, cli, json_option, org_option, output_rows, with_django
+
+
+@cli.group()
+def token() -> None:
+    """API tokens (Authorization: Bearer <token>)."""
+
+
+def _user(username: str):
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise CliError(f"no user {username!r}")
+    return user
+
+
+@token.command("create")
+@click.option("--user", "username", required=True, help="The user the token acts for.")
+@org_option
+@click.option("--name", required=True, help="What the token is for, e.g. 'CI scan upload'.")
+@click.option("--read-only", is_flag=True, help="Only read, whatever the user's role.")
+@with_django
+def token_create(username: str, org_slug: str | None, name: str, read_only: bool) -> None:
+    """Make a token; it is printed once, on the last line, and never shown again."""
+    from openpoam.api import tokens
+
+    made = tokens.create_token(base.actor(), _user(username), base.organization(org_slug), name,
+                               read_only=read_only)
+    click.echo(f"created token {made.token.prefix} ({made.token.name}) for {username} in "
+               f"{made.token.organization.slug}{', read only' if read_only else ''}; "
+               "store it now, it is not shown again:")
+    click.echo(made.secret)
+
+
+@token.command("list")
+@click.option("--user", "username", help="Only this user's tokens.")
+@org_option
+@json_option
+@with_django
+def token_list(username: str | None, org_slug: str | None, as_json: bool) -> None:
+    """Tokens (never their secrets): prefix, owner, organization, last use, state."""
+    from openpoam.api.models import ApiToken
+    from openpoam.tracker.services.actors import visible_organizations
+
+    actor = base.actor()
+    found = ApiToken.objects.select_related("user", "organization").filter(
+        organization__in=visible_organizations(actor))
+    if not actor.local:  # a user sees their own tokens
+        found = found.filter(user=actor.user)
+    if username:
+        found = found.filter(user=_user(username))
+    if org_slug:
+        found = found.filter(organization=base.organization(org_slug))
+    rows = [{"prefix": t.prefix, "name": t.name, "user": t.user.get_username(),
+             "org": t.organization.slug, "read_only": t.read_only,
+             "created": t.created_at.isoformat(timespec="seconds"),
+             "last_used": t.last_used_at.isoformat(timespec="seconds") if t.last_used_at else "",
+             "revoked": t.revoked_at.isoformat(timespec="seconds") if t.revoked_at else ""}
+            for t in found]
+    output_rows(rows, as_json, ["prefix", "name", "user", "org", "read_only", "last_used",
+                                "revoked"])
+
+
+@token.command("revoke")
+@click.argument("prefix")
+@with_django
+def token_revoke(prefix: str) -> None:
+    """Revoke the token with this prefix (the part after `opoam_`)."""
+    from openpoam.api import tokens
+    from openpoam.api.models import ApiToken
+
+    found = ApiToken.objects.filter(prefix=prefix.strip()).select_related("organization").first()
+    if found is None:
+        raise CliError(f"no token with prefix {prefix!r} (see `openpoam token list`)")
+    tokens.revoke_token(base.actor(), found)
+    click.echo(f"revoked token {found.prefix} ({found.name})")

@@ -1,0 +1,164 @@
+"""alice (owner of acme), bob (viewer of acme, read-only token), charlie (globex only) and
+alice's own read-only token over every route of the API and every method it accepts.
+
+The routes are read from the API's OpenAPI document, so a new endpoint without an
+entry in ROUTES fails ``test_every_route_has_a_permission_entry``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from openpoam.api.main import api
+from openpoam.tracker.models import PoamItem
+from openpoam.tracker.services import Actor, assessments, exports, imports
+from tests.api.conftest import _caller
+
+ORG_ROUTE = "/api/v1/orgs/{org}"
+ASSESSMENT = {"level": 2, "assessment_type": "Self", "results": {"3.1.3": "not_met"}}
+
+
+def _version(poam) -> int:
+    return PoamItem.objects.get(pk=poam.delayed.pk).version
+
+
+def _file(name: str, content: bytes):
+    return SimpleUploadedFile(name, content)
+
+
+# (method, path) -> (status for alice, body builder or None, multipart?)
+# Reads: bob gets what alice gets. Writes: bob and alice's read-only token get 403.
+ROUTES = {
+    ("GET", "/api/v1/orgs"): (200, None),
+    ("GET", "/api/v1/orgs/{org}"): (200, None),
+    ("GET", "/api/v1/orgs/{org}/systems"): (200, None),
+    ("POST", "/api/v1/orgs/{org}/systems"): (
+        201, lambda p, ctx: {"slug": "lab", "name": "Lab", "framework": "cmmc-l2"}),
+    ("GET", "/api/v1/orgs/{org}/systems/{system}"): (200, None),
+    ("PATCH", "/api/v1/orgs/{org}/systems/{system}"): (
+        200, lambda p, ctx: {"description": "The CUI enclave", "auto_close": False}),
+    ("GET", "/api/v1/orgs/{org}/persons"): (200, None),
+    ("POST", "/api/v1/orgs/{org}/persons"): (201, lambda p, ctx: {"name": "Lee Park"}),
+    ("GET", "/api/v1/orgs/{org}/systems/{system}/items"): (200, None),
+    ("POST", "/api/v1/orgs/{org}/systems/{system}/items"): (
+        201, lambda p, ctx: {"title": "New gap", "detected_on": "2026-01-05"}),
+    ("GET", "/api/v1/orgs/{org}/items/{poam_id}"): (200, None),
+    ("PATCH", "/api/v1/orgs/{org}/items/{poam_id}"): (
+        200, lambda p, ctx: {"version": _version(p), "comments": "checked"}),
+    ("POST", "/api/v1/orgs/{org}/items/{poam_id}/status"): (
+        200, lambda p, ctx: {"status": "in_progress"}),
+    ("POST", "/api/v1/orgs/{org}/items/bulk"): (
+        200, lambda p, ctx: {"changes": [{"poam_id": p.delayed.poam_id, "version": _version(p),
+                                          "comments": "bulk"}]}),
+    ("GET", "/api/v1/orgs/{org}/items/{poam_id}/history"): (200, None),
+    ("GET", "/api/v1/orgs/{org}/systems/{system}/history"): (200, None),
+    ("GET", "/api/v1/orgs/{org}/items/{poam_id}/milestones"): (200, None),
+    ("POST", "/api/v1/orgs/{org}/items/{poam_id}/milestones"): (
+        201, lambda p, ctx: {"description": "Train staff", "due": "2026-12-01"}),
+    ("POST", "/api/v1/orgs/{org}/items/{poam_id}/milestones/{sequence}/reschedule"): (
+        200, lambda p, ctx: {"due": "2099-01-01", "justification": "budget moved"}),
+    ("POST", "/api/v1/orgs/{org}/items/{poam_id}/milestones/{sequence}/complete"): (
+        200, lambda p, ctx: {"completed_on": "2026-01-01"}),
+    ("GET", "/api/v1/orgs/{org}/items/{poam_id}/evidence"): (200, None),
+    ("POST", "/api/v1/orgs/{org}/items/{poam_id}/evidence"): (
+        201, lambda p, ctx: {"file": _file("scan.txt", b"clean"), "description": "rescan"}),
+    ("POST", "/api/v1/orgs/{org}/items/{poam_id}/evidence/link"): (
+        201, lambda p, ctx: {"url": "https://tickets.acme.test/CHG-7"}),
+    ("GET", "/api/v1/orgs/{org}/evidence/{evidence_uuid}/download"): (200, None),
+    ("GET", "/api/v1/formats"): (200, None),
+    ("POST", "/api/v1/orgs/{org}/systems/{system}/imports"): (
+        200, lambda p, ctx: {"file": _file("poam.csv", ctx["csv"]), "dry_run": "true"}),
+    ("GET", "/api/v1/orgs/{org}/systems/{system}/imports"): (200, None),
+    ("GET", "/api/v1/orgs/{org}/systems/{system}/imports/{import_id}"): (200, None),
+    ("GET", "/api/v1/orgs/{org}/systems/{system}/exports/{format_key}"): (200, None),
+    ("GET", "/api/v1/orgs/{org}/systems/{system}/checks"): (200, None),
+    ("GET", "/api/v1/orgs/{org}/systems/{system}/metrics"): (200, None),
+    ("GET", "/api/v1/orgs/{org}/systems/{system}/assessments"): (200, None),
+    ("POST", "/api/v1/orgs/{org}/systems/{system}/assessments"): (
+        201, lambda p, ctx: {"assessment": ASSESSMENT, "assessed_on": "2026-02-01"}),
+    ("GET", "/api/v1/orgs/{org}/systems/{system}/assessments/{assessment_id}"): (200, None),
+    ("POST", "/api/v1/cmmc/evaluate"): (200, lambda p, ctx: {"assessment": ASSESSMENT}),
+    ("POST", "/api/v1/cmmc/plan"): (200, lambda p, ctx: {"assessment": ASSESSMENT}),
+}
+# Pure computations: they store nothing, so any valid token may call them.
+NO_WRITE = {("POST", "/api/v1/cmmc/evaluate"), ("POST", "/api/v1/cmmc/plan")}
+
+
+def _documented_routes() -> set[tuple[str, str]]:
+    paths = api.get_openapi_schema()["paths"]
+    return {(method.upper(), path) for path, operations in paths.items()
+            for method in operations}
+
+
+def test_every_route_has_a_permission_entry():
+    assert _documented_routes() == set(ROUTES)
+
+
+@pytest.fixture
+def context(poam, alice, tmp_path):
+    """Objects of acme the paths name: an import, an assessment, a CSV to import."""
+    actor = Actor.for_user(alice)
+    content, _, _ = exports.export_bytes(actor, poam.system, "csv")
+    path = tmp_path / "poam.csv"
+    path.write_bytes(content)
+    record = imports.import_file(actor, poam.system, path, format_key="csv").record
+    assessment = assessments.record_assessment(actor, poam.system, ASSESSMENT,
+                                               assessed_on=date(2026, 1, 1))
+    return {"csv": content, "import_id": record.pk, "assessment_id": assessment.pk}
+
+
+def _url(path: str, poam, context) -> str:
+    return path.format(org=poam.org.slug, system=poam.system.slug,
+                       poam_id=poam.delayed.poam_id, sequence=1, evidence_uuid=poam.file.uuid,
+                       import_id=context["import_id"], format_key="csv",
+                       assessment_id=context["assessment_id"])
+
+
+def _send(caller, method: str, url: str, body):
+    if body is None:
+        return caller.call(method, url)
+    if any(hasattr(v, "read") for v in body.values()):
+        return caller.call(method, url, data=body)  # multipart
+    return caller.call(method, url, json=body)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", sorted(ROUTES), ids=lambda r: f"{r[0]} {r[1]}")
+def test_route(route, poam, context, as_alice, as_bob, as_charlie, alice):
+    method, path = route
+    expected, body_of = ROUTES[route]
+    url = _url(path, poam, context)
+    body = (lambda: body_of(poam, context) if body_of else None)
+    writes = method != "GET" and route not in NO_WRITE
+    in_org = path.startswith(ORG_ROUTE)
+
+    response = _send(as_charlie, method, url, body())
+    assert response.status_code == (404 if in_org else expected), response.content
+    assert response["Content-Type"].startswith("application/json") or not in_org
+
+    alice_read_only = _caller("alice-ro", alice, poam.org, read_only=True)
+    for reader in (as_bob, alice_read_only):
+        response = _send(reader, method, url, body())
+        assert response.status_code == (403 if writes else expected), (reader.name,
+                                                                        response.content)
+    response = _send(as_alice, method, url, body())
+    assert response.status_code == expected, response.content
+    if writes:  # refused writes left nothing: alice's write was the first
+        assert response.status_code in (200, 201)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["GET", "POST", "PATCH", "PUT", "DELETE"])
+def test_no_token_is_401_everywhere(method, poam, context, api_settings):
+    from django.test import Client
+
+    client = Client(HTTP_HOST="localhost")
+    for route_method, path in ROUTES:
+        if route_method != method:
+            continue
+        response = getattr(client, method.lower())(_url(path, poam, context))
+        assert response.status_code == 401, (path, response.content)
+        assert response.json()["detail"].startswith("A valid API token is required")
