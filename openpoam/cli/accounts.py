@@ -182,7 +182,7 @@ def history_verify(org_slug: str | None) -> None:
 
 
 @cli.command("check-deploy")
-@with_django
+@with_django(database_ready=False)  # settings only: no database is read or set up
 def check_deploy() -> None:
     """Django's deployment checks (`check --deploy`): run with OPENPOAM_HTTPS=1 in production."""
     from django.core.management import call_command
