@@ -141,3 +141,19 @@ def test_strangers_cannot_export_a_snapshot(actors, system, poam):
     with pytest.raises(PermissionDenied):
         reviews.export_snapshot(actors["charlie"], snapshot, "csv", io.BytesIO())
     assert Review.objects.count() == 0
+
+
+def test_reviews_snapshots_and_feeds_are_in_the_audit_chain(actors, system, poam):
+    from openpoam.reviews.services import calendar
+    from openpoam.tracker.services import audit
+
+    review = reviews.start_review(actors["alice"], system, MONTH)
+    walk(actors["alice"], review, poam)
+    reviews.finish_review(actors["alice"], review, "walked")
+    feed, _ = calendar.create_feed(actors["bob"], system=system)
+    calendar.revoke_feed(actors["bob"], feed)
+    kinds = set(ChangeEvent.objects.filter(entity__in=["review", "snapshot", "calendar"])
+                .values_list("entity", "action"))
+    assert kinds == {("review", "create"), ("review", "update"), ("snapshot", "create"),
+                     ("calendar", "create"), ("calendar", "update")}
+    assert audit.verify(system.organization)[1] == []

@@ -18,6 +18,7 @@ from icalendar import Calendar, Event
 from openpoam.domain.poam import CLOSED_STATUSES
 from openpoam.reviews.models import CalendarFeed
 from openpoam.tracker.models import Milestone, Person, PoamItem, Role, System
+from openpoam.tracker.services import audit
 from openpoam.tracker.services.actors import Actor, PermissionDenied, ServiceError, require
 
 _CLOSED = [s.value for s in CLOSED_STATUSES]
@@ -39,6 +40,8 @@ def create_feed(actor: Actor, *, system: System | None = None,
     feed = CalendarFeed.objects.create(organization=organization, system=system, person=person,
                                        token_hash=_hash(token), hint=token[:6],
                                        created_by=actor.name, created_at=timezone.now())
+    audit.record(actor, organization, "calendar", str(feed.pk), "create",
+                 {"feed": ("", feed.subject), "starts": ("", feed.hint)}, system=system)
     return feed, token
 
 
@@ -50,6 +53,8 @@ def revoke_feed(actor: Actor, feed: CalendarFeed) -> None:
     if feed.revoked_at is None:
         feed.revoked_at = timezone.now()
         feed.save(update_fields=["revoked_at"])
+        audit.record(actor, feed.organization, "calendar", str(feed.pk), "update",
+                     {"revoked_at": ("", feed.revoked_at)}, system=feed.system)
 
 
 def feeds(actor: Actor, organization) -> list[CalendarFeed]:

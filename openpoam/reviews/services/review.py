@@ -17,6 +17,7 @@ from openpoam.domain.poam import CLOSED_STATUSES
 from openpoam.reviews.models import Review, ReviewEntry, Snapshot
 from openpoam.tracker.documents import build_document
 from openpoam.tracker.models import PoamItem, Role, System
+from openpoam.tracker.services import audit
 from openpoam.tracker.services.actors import Actor, ServiceError, require
 from openpoam.tracker.services.history import Recorder
 
@@ -41,8 +42,11 @@ def start_review(actor: Actor, system: System, month: date) -> Review:
     month = month_start(month)
     if Review.objects.filter(system=system, month=month).exists():
         raise ServiceError(f"{system.name} already has a review for {month:%Y-%m}")
-    return Review.objects.create(system=system, month=month, started_by=actor.name,
-                                 started_at=timezone.now())
+    review = Review.objects.create(system=system, month=month, started_by=actor.name,
+                                   started_at=timezone.now())
+    audit.record(actor, system.organization, "review", str(review.pk), "create",
+                 {"month": ("", f"{month:%Y-%m}")}, system=system)
+    return review
 
 
 def open_items(review: Review):
@@ -108,6 +112,9 @@ def finish_review(actor: Actor, review: Review, summary: str = "", *,
     review.finished_by, review.finished_at = actor.name, snapshot.taken_at
     review.summary, review.snapshot = summary.strip(), snapshot
     review.save(update_fields=["finished_by", "finished_at", "summary", "snapshot"])
+    audit.record(actor, review.system.organization, "review", str(review.pk), "update",
+                 {"finished_at": ("", review.finished_at), "snapshot": ("", snapshot.sha256)},
+                 review.summary, system=review.system)
     return review
 
 
@@ -123,11 +130,15 @@ def take_snapshot(actor: Actor, system: System, label: str = "") -> Snapshot:
     now = timezone.now()
     document = build_document(system, today=timezone.localdate(now))
     frozen = snapshots.freeze(document)
-    return Snapshot.objects.create(
+    snapshot = Snapshot.objects.create(
         system=system, taken_at=now, taken_by=actor.name,
         label=label.strip() or f"Snapshot {now:%Y-%m-%d %H:%M}", content=frozen,
         sha256=snapshots.content_hash(frozen), item_count=len(document.items),
         open_count=sum(1 for i in document.items if not i.status.is_closed))
+    audit.record(actor, system.organization, "snapshot", str(snapshot.pk), "create",
+                 {"label": ("", snapshot.label), "sha256": ("", snapshot.sha256),
+                  "items": ("", snapshot.item_count)}, system=system)
+    return snapshot
 
 
 def snapshot_document(snapshot: Snapshot):
