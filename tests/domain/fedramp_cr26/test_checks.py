@@ -8,7 +8,8 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from openpoam.domain.checks import CheckSettings, Cr26Tracking, Level, check_item
-from openpoam.domain.fedramp.cr26 import CertClass, EventKind, RatingEvent, Vulnerability
+from openpoam.domain.fedramp.cr26 import (CertClass, Disposition, EventKind, RatingEvent,
+                                          Vulnerability)
 from openpoam.domain.poam import Framework, MilestoneData, PoamItemData, Risk, Status
 
 TODAY = date(2026, 12, 31)
@@ -82,6 +83,19 @@ def test_a_kev_date_past_after_a_reduction_to_n1_is_overdue():
                           EventKind.REDUCTION))
     found = codes(high_item(), cr26(Cr26Tracking(vuln(*events, kev_due=date(2026, 12, 10)))))
     assert "cr26-reduction-overdue" in found
+
+
+def test_a_fully_mitigated_kev_past_its_date_still_awaits_remediation():
+    # VDR-TFR-KEV: remediate by the catalog date "even if fully mitigated".
+    evaluated = RatingEvent(datetime(2026, 11, 22, tzinfo=UTC), 4, True, False)
+    mitigated = replace(vuln(evaluated, kev_due=date(2026, 12, 10)),
+                        disposition=Disposition.FULLY_MITIGATED,
+                        disposition_at=datetime(2026, 11, 25, tzinfo=UTC))
+    found = codes(high_item(), cr26(Cr26Tracking(mitigated)))
+    assert "cr26-kev-overdue" in found and "cr26-reduction-overdue" not in found
+    remediated = replace(mitigated, disposition=Disposition.REMEDIATED)
+    assert not {c for c in codes(high_item(), cr26(Cr26Tracking(remediated)))
+                if c.startswith("cr26-")}
 
 
 def test_an_accepted_or_grouped_cr26_item_raises_no_deadline_issue():

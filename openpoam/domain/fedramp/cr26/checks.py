@@ -13,7 +13,7 @@ from datetime import datetime
 
 from openpoam.domain.fedramp.classic import Issue, Level
 from openpoam.domain.fedramp.cr26 import sources
-from openpoam.domain.fedramp.cr26.deadlines import Vulnerability, iso, status, utc
+from openpoam.domain.fedramp.cr26.deadlines import Vulnerability, iso, status
 
 __all__ = ["Tracking", "item_issues"]
 
@@ -49,22 +49,21 @@ def item_issues(poam_id: str, is_closed: bool, tracking: Tracking | None,
 
 
 def _deadline_issues(poam_id: str, vuln: Vulnerability, now: datetime) -> list[Issue]:
-    now = utc(now, "now")
     state = status(vuln, now)
-    if state.closed or state.accepted:
-        return []
+    if state.accepted or (state.closed and not state.kev_overdue):
+        return []  # a fully mitigated KEV still awaits its remediation (VDR-TFR-KEV)
     issues = []
     if vuln.evaluated_at is None and state.evaluation_late:
         due = state.evaluation_due
         issues.append(Issue("cr26-evaluation-overdue", Level.ERROR,
                             f"not evaluated: the evaluation was due {iso(due.at)} "
                             f"({due.rule}: {due.basis})", due.citation, poam_id))
-    reduction = state.reduction_due
-    if reduction.at is not None and now > reduction.at:
+    if state.reduction_overdue:
+        due = state.reduction_due
         issues.append(Issue("cr26-reduction-overdue", Level.ERROR,
                             f"the next reduction below N{vuln.current.rating} was due "
-                            f"{iso(reduction.at)} ({reduction.rule}: {reduction.basis}); "
-                            "it is overdue (FRD-ODV)", reduction.citation, poam_id))
+                            f"{iso(due.at)} ({due.rule}: {due.basis}); it is overdue (FRD-ODV)",
+                            due.citation, poam_id))
     elif state.kev_overdue and state.kev_due is not None:
         issues.append(Issue("cr26-kev-overdue", Level.ERROR,
                             f"the KEV remediation was due {iso(state.kev_due.at)} "
