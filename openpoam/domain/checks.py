@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 
 from dataclasses import dataclass, field
 
@@ -32,9 +32,10 @@ from openpoam.domain.cmmc.evaluate import level2_gap, level3_gap
 from openpoam.domain.cmmc.ids import try_normalize
 from openpoam.domain.cmmc.model import Result
 from openpoam.domain.fedramp import GUIDE, Issue, Level
+from openpoam.domain.fedramp.cr26 import checks as cr26_checks
 from openpoam.domain.poam import Framework, MilestoneData, PoamItemData, Risk, Status
 
-__all__ = ["CheckSettings", "Issue", "Level", "check_document", "check_item", "find_cycle",
+__all__ = ["CheckSettings", "Cr26Tracking", "Issue", "Level", "check_document", "check_item", "find_cycle",
            "hint", "is_delayed", "milestone_due", "overdue_milestones"]
 
 CITE_ID = f"{GUIDE}, Table 2 column A (POA&M ID), p. 3: a unique identifier per item"
@@ -75,6 +76,9 @@ CITE_CLOSEOUT = ("32 CFR 170.21(b): a Conditional status lasts 180 days from its
                  "every POA&M item must be closed out by then or the status expires")
 
 
+Cr26Tracking = cr26_checks.Tracking
+
+
 @dataclass(frozen=True)
 class CheckSettings:
     """What the checks need beyond the items: thresholds, and a CMMC system's rule inputs.
@@ -94,6 +98,15 @@ class CheckSettings:
     # "Most open items share one date": at least this many open items, and this share.
     shared_date_min_items: int = 5
     shared_date_share: float = 0.5
+    # FedRAMP CR26 systems (``cr26_now`` set): the CR26 rules replace the classic deadline,
+    # operational-requirement and vendor checks. ``cr26`` maps a POA&M ID to its CR26 record;
+    # an open item absent from it is not tracked yet.
+    cr26_now: datetime | None = None
+    cr26: Mapping[str, Cr26Tracking] = field(default_factory=dict)
+
+    @property
+    def is_cr26(self) -> bool:
+        return self.cr26_now is not None
 
 # Placeholders people type instead of a name or a plan.
 _PLACEHOLDERS = frozenset({"", "tbd", "tba", "n/a", "na", "none", "unknown", "todo", "to do",
@@ -148,10 +161,20 @@ def check_item(item: PoamItemData, today: date, framework: Framework | None = No
                   _closure, _deviation, _acceptance, _wish_list):
         issues.extend(check(item, today))
     issues.extend(_stale(item, today, settings.stale_days))
-    issues.extend(_vendor(item, today, framework))
-    if framework is not None and framework.is_fedramp:
+    fedramp_system = framework is not None and framework.is_fedramp
+    if fedramp_system and settings.is_cr26:
+        issues.extend(cr26_checks.item_issues(item.poam_id, item.status.is_closed,
+                                              settings.cr26.get(item.poam_id),
+                                              settings.cr26_now))
+        issues.extend(_vendor(item, today, None))  # CR26 has no vendor rule (rulebook 9.5)
+    else:
+        issues.extend(_vendor(item, today, framework))
+    if fedramp_system and not settings.is_cr26:
         issues.extend(_fedramp_deadline(item, today))
         issues.extend(_fedramp_operational(item))
+    if fedramp_system and settings.is_cr26 and item.poam_id in settings.cr26:
+        # Its deadlines are the CR26 ones: no scheduled completion is needed (rulebook 9.4).
+        issues = [i for i in issues if i.code != "no-scheduled-completion"]
     if framework is not None and framework.is_cmmc and settings.cmmc_level in (2, 3):
         issues.extend(_cmmc_closeout(item, settings.closeout_deadline))
         issues.extend(_cmmc_ineligible(item, settings))
@@ -544,6 +567,13 @@ HINTS: dict[str, str] = {
                                         "request a deviation.",
     "operational-requirement-high": "Request a risk adjustment below High before the "
                                     "operational requirement.",
+    "cr26-not-tracked": "Track the item under the CR26 rules (CR26 vulnerabilities tab) so "
+                        "its evaluation is due and recorded.",
+    "cr26-evaluation-overdue": "Evaluate it now: record the rating, LEV, IRV and why.",
+    "cr26-reduction-overdue": "Reduce the rating (mitigate or remediate) and record it, or "
+                              "explain the delay in the overdue explanation.",
+    "cr26-kev-overdue": "Remediate the known exploited vulnerability and record it, or "
+                        "explain the delay in the overdue explanation.",
     "vendor-no-checkin": "Record the date of the last check-in with the vendor.",
     "vendor-checkin-future": "Correct the check-in date to the day it happened.",
     "vendor-checkin-stale": "Check in with the vendor (every 30 days) and record the date.",

@@ -8,6 +8,8 @@ Plain functions of the items (and the score history), with today passed in:
 - the burn-down (open items at the end of each week);
 - a forecast of when the open items will be closed at the recent pace, set against the
   deadline that applies (the CMMC closeout deadline, or each open item's FedRAMP deadline).
+  A FedRAMP system under the CR26 rules has no closure deadline: those rules time the next
+  reduction of a rating, not closure (rulebook section 9.4), so the forecast says so instead.
 
 A closed item closed on its ``actual_completion`` date (completed) or on its
 ``status_date`` (risk accepted, false positive); an item without either counts as
@@ -66,7 +68,7 @@ class Forecast:
         text = (f"At {self.per_week:.1f} items a week, the {self.open_items} open items will "
                 f"be closed around {self.expected_done.isoformat()}")
         if self.deadline is None:
-            return text + "."
+            return f"{text} ({self.deadline_label})." if self.deadline_label else text + "."
         verdict = "before" if self.on_track else "after"
         return f"{text}, {verdict} {self.deadline_label} {self.deadline.isoformat()}."
 
@@ -105,7 +107,8 @@ class Metrics:
 
 def compute(items: list[PoamItemData], today: date, *,
             scores: list[tuple[date, int]] | None = None,
-            closeout_deadline: date | None = None, fedramp_system: bool = False) -> Metrics:
+            closeout_deadline: date | None = None, fedramp_system: bool = False,
+            cr26: bool = False) -> Metrics:
     """Every metric of one system's POA&M as of ``today``."""
     open_items = [i for i in items if not i.status.is_closed]
     due, met, slipped = milestone_record(items, today)
@@ -117,7 +120,7 @@ def compute(items: list[PoamItemData], today: date, *,
         burndown=tuple(burndown(items, today)),
         score_trend=tuple(sorted(scores or [])),
         forecast=forecast(items, today, closeout_deadline=closeout_deadline,
-                          fedramp_system=fedramp_system),
+                          fedramp_system=fedramp_system, cr26=cr26),
         overdue_items=sum(1 for i in open_items
                           if i.scheduled_completion and i.scheduled_completion < today),
         by_owner=dict(Counter(i.owner or "(no owner)" for i in open_items).most_common()))
@@ -209,17 +212,27 @@ def burndown(items: list[PoamItemData], today: date,
 
 
 def forecast(items: list[PoamItemData], today: date, *, closeout_deadline: date | None = None,
-             fedramp_system: bool = False, window_days: int = PACE_WINDOW_DAYS) -> Forecast:
+             fedramp_system: bool = False, window_days: int = PACE_WINDOW_DAYS,
+             cr26: bool = False) -> Forecast:
+    """When the open items will be closed at the recent pace, against the deadline that
+    applies. ``cr26``: a FedRAMP system under the CR26 rules, which has none."""
     open_items = [i for i in items if not i.status.is_closed]
     since = today - timedelta(days=window_days)
     closed = sum(1 for i in items if (d := closed_on(i)) is not None and since < d <= today)
     per_day = closed / window_days
     expected = (today + timedelta(days=round(len(open_items) / per_day))
                 if per_day and open_items else (today if not open_items else None))
-    deadline, label, late = _deadline(open_items, expected, closeout_deadline, fedramp_system)
+    deadline, label, late = _deadline(open_items, expected, closeout_deadline,
+                                      fedramp_system and not cr26)
+    if fedramp_system and cr26 and closeout_deadline is None:
+        label = CR26_NO_DEADLINE
     on_track = None if deadline is None or expected is None else expected <= deadline
     return Forecast(len(open_items), closed, window_days, round(per_day * 7, 2), expected,
                     deadline, label, on_track, late)
+
+
+CR26_NO_DEADLINE = ("no closure deadline under the CR26 rules: they time each rating's next "
+                    "reduction (VDR-TFR-PVR), shown with the CR26 vulnerabilities")
 
 
 def _deadline(open_items, expected, closeout_deadline, fedramp_system):

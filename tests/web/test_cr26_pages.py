@@ -103,3 +103,13 @@ def test_an_editor_groups_findings_sharing_a_cause(client, alice, cloud):
     member = Cr26Vulnerability.objects.get(item__poam_id="POAM-2024-0002")
     assert member.group_lead.item.poam_id == "POAM-2024-0001"
     assert "POAM-2024-0002" in client.get(target).content.decode()
+
+
+def test_the_system_dashboard_counts_cr26_overdue_work(client, alice, cloud, enclave):
+    # Detected in June 2024, Class D: both evaluations were due two days later (VER-TFR-EVU).
+    client.force_login(alice)
+    text = client.get(url("system-dashboard", cloud)).content.decode()
+    assert "CR26 overdue" in text and "2 evaluations (VER-TFR-EVU)" in text
+    assert "Past scheduled completion" in text
+    classic = client.get(url("system-dashboard", enclave)).content.decode()
+    assert "CR26 overdue" not in classic and "Overdue items" in classic

@@ -21,6 +21,9 @@ def system_metrics(system: System, today: date,
                    items: list[PoamItemData] | None = None) -> metrics.Metrics:
     if items is None:
         items = build_document(system, today=today, with_history=MOVES).items
+    closeout = (check_settings(system, today).closeout_deadline
+                if system.framework_enum.is_cmmc else None)
     return metrics.compute(items, today, scores=score_history(system),
-                           closeout_deadline=check_settings(system).closeout_deadline,
-                           fedramp_system=system.framework_enum.is_fedramp)
+                           closeout_deadline=closeout,
+                           fedramp_system=system.framework_enum.is_fedramp,
+                           cr26=system.is_cr26)

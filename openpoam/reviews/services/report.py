@@ -30,7 +30,8 @@ def report_context(actor: Actor, system: System, today: date | None = None) -> d
     today = today or timezone.localdate()
     items = build_document(system, today=today, with_history=MOVES).items
     numbers = system_metrics(system, today, items)
-    issues = checks.check_document(items, system.framework_enum, today, check_settings(system))
+    issues = checks.check_document(items, system.framework_enum, today,
+                                   check_settings(system, today))
     open_items = [i for i in items if not i.status.is_closed]
     cmmc = assessments.summary(system, today) if system.framework_enum.is_cmmc else None
     return {

@@ -124,8 +124,7 @@ def _item_row(system: System, new: NewItem, kev: dict[str, date]) -> PoamItem:
     detected = (first_seen or timezone.now()).date()
     risk = RISK_OF[weakness.severity]
     kev_due = min((kev[c] for c in weakness.cves if c in kev), default=None)
-    scheduled = (fedramp.remediation_deadline(risk, detected, kev_due)
-                 if system.framework_enum.is_fedramp else None)
+    scheduled = _scheduled(system, risk, detected, kev_due)
     return PoamItem(
         organization_id=system.organization_id, system=system,
         title=(weakness.title or weakness.weakness_id)[:500],
@@ -139,6 +138,18 @@ def _item_row(system: System, new: NewItem, kev: dict[str, date]) -> PoamItem:
         comments=_comments(weakness), scan_scope=weakness.scope[:200],
         scan_weakness_id=weakness.weakness_id[:300], recurrence_of_id=new.recurrence_of,
         last_seen=last_seen)
+
+
+def _scheduled(system: System, risk: Risk, detected: date, kev_due: date | None) -> date | None:
+    """A new scan item's scheduled completion: the classic FedRAMP 30/90/180-day deadline,
+    or, under CR26, only a KEV due date (VDR-TFR-KEV). The CR26 reduction deadline runs from
+    the evaluation (VDR-TFR-PVR), which has not happened yet, and targets the next reduction,
+    not closure; the CR26 record computes it once a person evaluates the finding."""
+    if system.is_cr26:
+        return kev_due
+    if system.framework_enum.is_fedramp:
+        return fedramp.remediation_deadline(risk, detected, kev_due)
+    return None
 
 
 def _assign_ids(system: System, rows: list[PoamItem]) -> None:

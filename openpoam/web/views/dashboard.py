@@ -1,5 +1,7 @@
 """A system's dashboard: open items by risk, what is overdue, what nobody touched in 30
-days, the burn-down of open items, the SPRS score trend and the closeout countdown.
+days, the burn-down of open items, the SPRS score trend and the closeout countdown. A
+FedRAMP system under the CR26 rules also shows its overdue evaluations and reductions, which
+replace the classic 30/90/180-day deadlines there.
 
 Every number is one aggregate query over the system's items, so the page costs the
 same at 100 items and at 100,000.
@@ -20,7 +22,7 @@ from openpoam.domain import metrics
 from openpoam.domain.poam import CLOSED_STATUSES, Risk, Status
 from openpoam.tracker.filters import ListQuery, open_items, overdue_q, stale_q
 from openpoam.tracker.models import Milestone, PoamItem, System
-from openpoam.tracker.services import assessments
+from openpoam.tracker.services import assessments, cr26_reports
 from openpoam.web import charts
 from openpoam.web.views import access
 from openpoam.web.views.pages import system_context
@@ -55,6 +57,7 @@ def system_dashboard(request: HttpRequest, org_slug: str, system_slug: str) -> H
         "burn_max": max((p.value for p in burn), default=0), "top": charts.TOP,
         "trend": trend, "trend_points": charts.polyline(trend),
         "closeout": _closeout(system, today),
+        "cr26": cr26_reports.dashboard(cr26_reports.snapshot(system)) if system.is_cr26 else None,
         "links": {"overdue": ListQuery(overdue=True).query_string(),
                   "stale": ListQuery(stale=True).query_string(),
                   "delayed": ListQuery(status="delayed").query_string()},

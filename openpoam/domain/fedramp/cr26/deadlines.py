@@ -242,6 +242,7 @@ class Status:
     closed: bool
     incident: Incident | None
     notes: list[str] = field(default_factory=list)
+    reduction_overdue: bool = False  # past the reduction deadline itself (PVR, or KEV cap)
 
 
 def status(vuln: Vulnerability, now: datetime) -> Status:
@@ -262,7 +263,7 @@ def status(vuln: Vulnerability, now: datetime) -> Status:
     overdue = (not closed and not accepted and reduction.at is not None and now > reduction.at)
     return Status(evu, late, reduction, kev, mav, accepted, accepted_rule, overdue or kev_overdue,
                   kev_overdue, closed, None if closed else incident(vuln.cert_class, vuln.current),
-                  _notes(vuln, evu, late))
+                  _notes(vuln, evu, late), reduction_overdue=overdue)
 
 
 def _accepted(vuln: Vulnerability, mav: Deadline, now: datetime, closed: bool) -> tuple[bool, str]:
