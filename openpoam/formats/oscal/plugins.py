@@ -20,6 +20,7 @@ from openpoam.formats.oscal.export import build
 from openpoam.formats.oscal.reader import check_root, read_document
 from openpoam.formats.oscal.stream import refuse_invalid, require_items
 from openpoam.formats.oscal.stream import write_json as stream_json
+from openpoam.formats.oscal.stream import write_xml as stream_xml
 from openpoam.formats.oscal.validation import fedramp_violations, validate_by_entry
 from openpoam.formats.oscal.vocab import ROOT, paused_gc
 from openpoam.formats.streams import sniff_text
@@ -111,10 +112,8 @@ class OscalXmlExporter:
     extension = ".xml"
 
     def write(self, document: PoamDocument, stream: BinaryIO) -> list[str]:
-        data, warnings = export_data(document)
         with paused_gc():
-            xmlmap.write_xml(data, stream)
-        return warnings
+            return stream_xml(document, stream)
 
 
 class OscalJsonImporter:

@@ -1,4 +1,4 @@
-"""The OSCAL JSON export written an item at a time, in bounded memory.
+"""The OSCAL exports (JSON and XML) written an item at a time, in bounded memory.
 
 The whole document is never held: each poam-item's observations, risk, findings and
 poam-item are built, checked against their schema definitions and serialised at once,
@@ -18,6 +18,7 @@ from typing import BinaryIO
 
 from openpoam.domain.poam import PoamDocument
 from openpoam.formats.base import FormatError
+from openpoam.formats.oscal import xmlmap
 from openpoam.formats.oscal.export import ARRAYS, Builder
 from openpoam.formats.oscal.validation import item_violations, validate, validate_entry
 from openpoam.formats.oscal.vocab import ROOT
@@ -28,21 +29,33 @@ EXPORT_SOURCE = "OSCAL export"
 def write_json(document: PoamDocument, stream: BinaryIO, dumps) -> list[str]:
     """Write the validated OSCAL JSON of ``document`` to ``stream``; return the warnings.
     ``dumps`` serialises one value compactly to bytes."""
+    return _write(document, lambda name, entry: dumps(entry), b",",
+                  lambda skeleton, spools: _join(skeleton, spools, stream, dumps))
+
+
+def write_xml(document: PoamDocument, stream: BinaryIO) -> list[str]:
+    """The same for OSCAL XML: each entry becomes its element as it is built."""
+    return _write(document, xmlmap.entry_xml, b"",
+                  lambda skeleton, spools: xmlmap.write_xml({ROOT: skeleton}, stream, spools))
+
+
+def _write(document: PoamDocument, encode, separator: bytes, join) -> list[str]:
     require_items(document)
     builder = Builder(document)
     spools = {name: tempfile.TemporaryFile(prefix="oscal-") for name in ARRAYS}
     try:
-        firsts, rules = _spool(builder, spools, dumps)
+        firsts, rules = _spool(builder, spools, encode, separator)
         skeleton = builder.frame(firsts)
         refuse_invalid(validate({ROOT: skeleton}))
-        _join(skeleton, spools, stream, dumps)
+        join(skeleton, {name: spools[name] for name in firsts})
     finally:
         for spool in spools.values():
             spool.close()
     return builder.warnings + rules
 
 
-def _spool(builder: Builder, spools: dict, dumps) -> tuple[dict[str, list], list[str]]:
+def _spool(builder: Builder, spools: dict, encode,
+           separator: bytes) -> tuple[dict[str, list], list[str]]:
     """Check and serialise every entry into its array's spool; the first entry of each
     array is kept for the skeleton. Returns those and FedRAMP's rule warnings."""
     counts = dict.fromkeys(ARRAYS, 0)
@@ -54,10 +67,10 @@ def _spool(builder: Builder, spools: dict, dumps) -> tuple[dict[str, list], list
                 refuse_invalid(validate_entry(name, counts[name], entry))
                 spool = spools[name]
                 if counts[name]:
-                    spool.write(b",")
+                    spool.write(separator)
                 else:
                     firsts[name] = [entry]
-                spool.write(dumps(entry))
+                spool.write(encode(name, entry))
                 counts[name] += 1
         if builder.fedramp:
             rules += _item_rules(part, index)

@@ -10,13 +10,14 @@ import pytest
 
 from openpoam.domain.poam import Framework
 from openpoam.formats.base import FormatError
-from openpoam.formats.oscal import PLUGINS, validate
+from openpoam.formats.oscal import PLUGINS, validate, xmlmap
 from openpoam.formats.oscal.export import Builder
 from openpoam.formats.oscal.plugins import dump_json, export_data
 from openpoam.formats.oscal.validation import validate_by_entry
 from tests.formats.oscal.fixtures import minimal_document, rich_document
 
 JSON_OUT = next(p for p in PLUGINS if p.key == "oscal-json" and hasattr(p, "write"))
+XML_OUT = next(p for p in PLUGINS if p.key == "oscal-xml" and hasattr(p, "write"))
 ROOT = "plan-of-action-and-milestones"
 
 
@@ -35,6 +36,25 @@ def test_the_streamed_file_is_byte_for_byte_the_whole_document(framework):
     assert raw == dump_json(whole)
     assert warnings == whole_warnings
     assert validate(json.loads(raw)) == []
+
+
+@pytest.mark.parametrize("framework", [Framework.FEDRAMP_HIGH, Framework.CMMC_L2])
+def test_the_streamed_xml_is_byte_for_byte_the_whole_document(framework):
+    document = rich_document(framework)
+    whole, whole_warnings = export_data(document)
+    expected = io.BytesIO()
+    xmlmap.write_xml(whole, expected)
+    stream = io.BytesIO()
+    assert XML_OUT.write(document, stream) == whole_warnings
+    assert stream.getvalue() == expected.getvalue()
+
+
+def test_a_bad_entry_is_refused_by_the_xml_export_too(monkeypatch):
+    _corrupt(monkeypatch, "risks", "deadline", "next Tuesday")
+    stream = io.BytesIO()
+    with pytest.raises(FormatError, match=r"risks\[1\]\.deadline"):
+        XML_OUT.write(rich_document(), stream)
+    assert stream.getvalue() == b""
 
 
 def test_a_minimal_document_streams_the_same_bytes():
