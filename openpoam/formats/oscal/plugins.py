@@ -17,6 +17,7 @@ from openpoam.formats import xmlsafe
 from openpoam.formats.base import FormatError, PoamReadResult
 from openpoam.formats.oscal import xmlmap
 from openpoam.formats.oscal.export import build
+from openpoam.formats.oscal.jsonread import read_checked
 from openpoam.formats.oscal.reader import check_root, read_document
 from openpoam.formats.oscal.stream import refuse_invalid, require_items
 from openpoam.formats.oscal.stream import write_json as stream_json
@@ -41,7 +42,13 @@ def import_data(data: object, *, source: str,
     """Schema-check OSCAL data (JSON shape) and map it to a PoamDocument; ``warnings``
     receives what was read past (a repeated POAM ID)."""
     check_root(data, source)
-    errors = validate_by_entry(data)  # type: ignore[arg-type]
+    return read_valid(data, validate_by_entry(data), source=source,  # type: ignore[arg-type]
+                      warnings=warnings)
+
+
+def read_valid(data: dict, errors: list[str], *, source: str,
+               warnings: list[str] | None = None) -> PoamDocument:
+    """Refuse the data on its first schema error, else map it to a PoamDocument."""
     if errors:
         path, _, message = errors[0].partition(": ")
         raise FormatError(f"not a valid OSCAL POA&M at {path}: {message}" + _more(errors),
@@ -129,8 +136,11 @@ class OscalJsonImporter:
 
     def read_with_warnings(self, stream: BinaryIO, *, source: str) -> PoamReadResult:
         with paused_gc():
-            data = load_json(stream.read(), source=source)
-        return _with_warnings(data, source)
+            data, errors = read_checked(stream, source=source,
+                                        fallback=lambda raw: load_json(raw, source=source))
+        warnings: list[str] = []
+        return PoamReadResult(read_valid(data, errors, source=source, warnings=warnings),
+                              warnings)
 
 
 class OscalXmlImporter:

@@ -110,3 +110,55 @@ def test_checking_by_entry_finds_what_checking_the_whole_finds():
     poam["metadata"]["version"] = ""
     assert sorted(validate_by_entry(data)) == sorted(validate(data))
     assert len(validate(data)) >= 3
+
+
+# -- reading a pass at a time ---------------------------------------------------------
+
+JSON_IN = next(p for p in PLUGINS if p.key == "oscal-json" and hasattr(p, "read"))
+
+
+def _file(document) -> bytes:
+    return dump_json(export_data(document)[0])
+
+
+def test_the_import_read_a_pass_at_a_time_equals_reading_it_whole():
+    raw = _file(rich_document(Framework.FEDRAMP_MODERATE))
+    from openpoam.formats.oscal.plugins import import_data
+    whole = import_data(json.loads(raw), source="poam.json")
+    assert JSON_IN.read(io.BytesIO(raw), source="poam.json") == whole
+    assert JSON_IN.read(io.BytesIO(b"\xef\xbb\xbf" + raw), source="poam.json") == whole
+
+
+@pytest.mark.parametrize("array, field, value", [
+    ("risks", "deadline", "next Tuesday"),
+    ("observations", "collected", "yesterday"),
+    ("poam-items", "uuid", "not-a-uuid"),
+    ("findings", "target", 3),
+])
+def test_the_import_still_refuses_a_bad_entry_anywhere(array, field, value):
+    data, _ = export_data(rich_document(Framework.FEDRAMP_MODERATE))
+    entries = data[ROOT][array]
+    assert len(entries) > 1
+    entries[-1][field] = value
+    with pytest.raises(FormatError, match="not a valid OSCAL POA&M") as caught:
+        JSON_IN.read(io.BytesIO(dump_json(data)), source="poam.json")
+    assert f"$.{ROOT}.{array}[{len(entries) - 1}]" in str(caught.value)
+    assert caught.value.source == "poam.json"
+
+
+def test_the_import_refuses_a_bad_frame_and_a_long_array_that_is_not_one():
+    data, _ = export_data(rich_document())
+    data[ROOT]["metadata"]["version"] = ""
+    with pytest.raises(FormatError, match=r"metadata\.version"):
+        JSON_IN.read(io.BytesIO(dump_json(data)), source="poam.json")
+    data, _ = export_data(rich_document())
+    data[ROOT]["risks"] = {"item": {"uuid": "x"}}
+    with pytest.raises(FormatError, match=r"\$\.plan-of-action-and-milestones\.risks"):
+        JSON_IN.read(io.BytesIO(dump_json(data)), source="poam.json")
+
+
+def test_the_import_names_the_line_of_broken_json_after_a_good_start():
+    raw = _file(minimal_document())[:-40]
+    with pytest.raises(FormatError, match="invalid JSON") as caught:
+        JSON_IN.read(io.BytesIO(raw), source="cut.json")
+    assert caught.value.source == "cut.json"
