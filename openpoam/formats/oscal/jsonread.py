@@ -5,8 +5,8 @@ A POA&M held as Python objects takes about five times its file size (a 62 MB fil
 temporary file and read in passes with ijson (its yajl2 C backend): one pass for the
 frame (metadata, local definitions, back-matter: everything but the long arrays), one per
 long array, each entry checked against its schema definition as it is read. Entries are
-kept as compact JSON bytes keyed by uuid and parsed again only when an item asks for
-them, so what stays in memory is about the file's size, not five times it.
+kept as compact JSON in a temporary file, by uuid, and parsed again only when an item
+asks for them, so what stays in memory is the frame and the items being read.
 """
 
 from __future__ import annotations
@@ -35,42 +35,65 @@ BOM = b"\xef\xbb\xbf"
 KEPT = ("observations", "risks", "poam-items")
 
 
-class Entries(Mapping):
-    """Entries by uuid, stored as compact JSON and parsed on each lookup."""
+class _Spooled:
+    """Entries as compact JSON in an unnamed temporary file, found again by offset:
+    kept in memory, 10,000 risks as bytes objects still took 80 MB."""
 
     def __init__(self) -> None:
-        self._raw: dict[str, bytes] = {}
+        self._file = tempfile.TemporaryFile(prefix="oscal-entries-")
+        self._end = 0
+
+    def _put(self, entry: dict) -> tuple[int, int]:
+        raw = orjson.dumps(entry)
+        self._file.seek(self._end)
+        self._file.write(raw)
+        place = (self._end, len(raw))
+        self._end += len(raw)
+        return place
+
+    def _get(self, place: tuple[int, int]) -> dict:
+        self._file.seek(place[0])
+        return orjson.loads(self._file.read(place[1]))
+
+
+class Entries(_Spooled, Mapping):
+    """Entries by uuid, parsed again on each lookup."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._places: dict[str, tuple[int, int]] = {}
 
     def add(self, entry: dict) -> None:
-        self._raw[entry.get("uuid")] = orjson.dumps(entry)
+        self._places[entry.get("uuid")] = self._put(entry)
 
     def __getitem__(self, uuid: str) -> dict:
-        return orjson.loads(self._raw[uuid])
+        return self._get(self._places[uuid])
 
     def __contains__(self, uuid: object) -> bool:
-        return uuid in self._raw
+        return uuid in self._places
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._raw)
+        return iter(self._places)
 
     def __len__(self) -> int:
-        return len(self._raw)
+        return len(self._places)
 
 
-class EntryList:
-    """Entries in file order, stored as compact JSON, parsed as they are walked."""
+class EntryList(_Spooled):
+    """Entries in file order, parsed again as they are walked."""
 
     def __init__(self) -> None:
-        self._raw: list[bytes] = []
+        super().__init__()
+        self._places: list[tuple[int, int]] = []
 
     def add(self, entry: dict) -> None:
-        self._raw.append(orjson.dumps(entry))
+        self._places.append(self._put(entry))
 
     def __iter__(self) -> Iterator[dict]:
-        return (orjson.loads(raw) for raw in self._raw)
+        return (self._get(place) for place in self._places)
 
     def __len__(self) -> int:
-        return len(self._raw)
+        return len(self._places)
 
 
 def read_checked(stream: BinaryIO, *, source: str, fallback) -> tuple[dict, list[str]]:
