@@ -123,19 +123,25 @@ def _read(spool, start: int, source: str) -> tuple[dict, list[str]]:
         if poam.get(name) != []:  # absent, or not an array: the skeleton check says so
             continue
         spool.seek(start)
-        kept = Entries() if name in ("observations", "risks") else EntryList()
-        for index, entry in enumerate(ijson.items(spool, f"{ROOT}.{name}.item",
-                                                  use_float=True)):
-            if index == 0:
-                firsts[name] = [entry]
-            elif len(entry_errors) < MAX_ERRORS:
-                entry_errors += validate_entry(name, index, entry)
-            if name in KEPT and isinstance(entry, dict) and not entry_errors:
-                kept.add(entry)
-        poam[name] = kept
+        firsts[name], poam[name] = _read_array(spool, name, entry_errors)
     skeleton = {**data, ROOT: {**poam, **{name: firsts.get(name, [])
                                           for name in ENTRY_DEFINITIONS if name in poam}}}
     return data, (validate(skeleton) + entry_errors)[:MAX_ERRORS]
+
+
+def _read_array(spool, name: str, errors: list[str]) -> tuple[list, Entries | EntryList]:
+    """One pass over the array ``name``: its first entry (checked with the skeleton),
+    the entries kept, and each later entry's schema errors added to ``errors``."""
+    kept = Entries() if name in ("observations", "risks") else EntryList()
+    first: list = []
+    for index, entry in enumerate(ijson.items(spool, f"{ROOT}.{name}.item", use_float=True)):
+        if index == 0:
+            first = [entry]
+        elif len(errors) < MAX_ERRORS:
+            errors += validate_entry(name, index, entry)
+        if name in KEPT and isinstance(entry, dict) and not errors:
+            kept.add(entry)
+    return first, kept
 
 
 def _frame(spool) -> object:
