@@ -21,6 +21,7 @@ closure log entries), placed as in FedRAMP's template rev5 and POA&M guide.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from urllib.parse import quote
 
@@ -70,13 +71,17 @@ DESIGNATION_NOTE = {
 }
 
 
+# The entry arrays in document order; each poam-item's entries are built together.
+ARRAYS = ("observations", "risks", "findings", "poam-items")
+
+
 def build(document: PoamDocument) -> tuple[dict, list[str]]:
     """The OSCAL document as a dict, and warnings about data that could not be carried."""
-    builder = _Builder(document)
+    builder = Builder(document)
     return {ROOT: builder.build()}, builder.warnings
 
 
-class _Builder:
+class Builder:
     def __init__(self, document: PoamDocument) -> None:
         self.doc = document
         self.system = document.system
@@ -95,11 +100,23 @@ class _Builder:
         self.warnings: list[str] = []
 
     def build(self) -> dict:
-        system_resource = self._system_resource()
-        observations, risks, findings, poam_items = [], [], [], []
+        arrays: dict[str, list] = {name: [] for name in ARRAYS}
+        for part in self.walk():
+            for name, entries in part.items():
+                arrays[name].extend(entries)
+        return self.frame(arrays)
+
+    def walk(self) -> Iterator[dict[str, list]]:
+        """Each item's observations, risk, findings and poam-item, one item at a time."""
         for index, item in enumerate(self.doc.items):
-            self._item(item, index, observations, risks, findings, poam_items)
-        # Metadata last: parties are collected while walking the items.
+            part: dict[str, list] = {name: [] for name in ARRAYS}
+            self._item(item, index, *part.values())
+            yield part
+
+    def frame(self, arrays: dict[str, list]) -> dict:
+        """The document around the entry arrays; call after ``walk`` has run, since the
+        metadata's parties and the local definitions are collected while walking."""
+        system_resource = self._system_resource()
         out = {"uuid": self.uuid, "metadata": self._metadata(),
                "import-ssp": {"href": f"#{system_resource['uuid']}"},
                "system-id": self._system_id()}
@@ -110,13 +127,9 @@ class _Builder:
             local["inventory-items"] = list(self.inventory.values())
         if local:
             out["local-definitions"] = local
-        if observations:
-            out["observations"] = observations
-        if risks:
-            out["risks"] = risks
-        if findings:
-            out["findings"] = findings
-        out["poam-items"] = poam_items
+        for name in ARRAYS:
+            if arrays.get(name) or name == "poam-items":
+                out[name] = arrays.get(name, [])
         out["back-matter"] = {"resources": [system_resource, *self.resources]}
         return out
 

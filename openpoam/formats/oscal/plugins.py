@@ -17,28 +17,21 @@ from openpoam.formats import xmlsafe
 from openpoam.formats.base import FormatError, PoamReadResult
 from openpoam.formats.oscal import xmlmap
 from openpoam.formats.oscal.export import build
+from openpoam.formats.oscal.jsonread import read_checked
 from openpoam.formats.oscal.reader import check_root, read_document
-from openpoam.formats.oscal.validation import fedramp_violations, validate
+from openpoam.formats.oscal.stream import refuse_invalid, require_items
+from openpoam.formats.oscal.stream import write_json as stream_json
+from openpoam.formats.oscal.stream import write_xml as stream_xml
+from openpoam.formats.oscal.validation import fedramp_violations, validate_by_entry
 from openpoam.formats.oscal.vocab import ROOT, paused_gc
 from openpoam.formats.streams import sniff_text
 
-EXPORT_SOURCE = "OSCAL export"
-
-
 def export_data(document: PoamDocument) -> tuple[dict, list[str]]:
     """The validated OSCAL dict and the warnings worth showing."""
-    if not document.items:
-        # The schema requires at least one poam-item: an empty POA&M has no OSCAL form.
-        raise FormatError("an OSCAL POA&M needs at least one item, and this one has none",
-                          source=EXPORT_SOURCE)
+    require_items(document)
     with paused_gc():
         data, warnings = build(document)
-    errors = validate(data)
-    if errors:
-        # Our own output failing the schema is a defect: refuse to write a broken file.
-        raise FormatError(f"the export does not validate against the OSCAL schema: "
-                          f"{errors[0]}" + _more(errors), source=EXPORT_SOURCE,
-                          field=errors[0].split(":", 1)[0])
+    refuse_invalid(validate_by_entry(data))
     if document.system.framework.is_fedramp:
         warnings += fedramp_violations(data)
     return data, warnings
@@ -49,7 +42,13 @@ def import_data(data: object, *, source: str,
     """Schema-check OSCAL data (JSON shape) and map it to a PoamDocument; ``warnings``
     receives what was read past (a repeated POAM ID)."""
     check_root(data, source)
-    errors = validate(data)  # type: ignore[arg-type]
+    return read_valid(data, validate_by_entry(data), source=source,  # type: ignore[arg-type]
+                      warnings=warnings)
+
+
+def read_valid(data: dict, errors: list[str], *, source: str,
+               warnings: list[str] | None = None) -> PoamDocument:
+    """Refuse the data on its first schema error, else map it to a PoamDocument."""
     if errors:
         path, _, message = errors[0].partition(": ")
         raise FormatError(f"not a valid OSCAL POA&M at {path}: {message}" + _more(errors),
@@ -69,9 +68,14 @@ def dump_json(data: dict) -> bytes:
     (240 MB instead of 120 MB) and carried nothing; any JSON viewer re-indents. orjson,
     when installed, writes the same bytes as the standard library many times faster.
     """
+    return dump_compact(data) + b"\n"
+
+
+def dump_compact(value: object) -> bytes:
+    """One value as compact UTF-8 JSON (no whitespace, keys in their order)."""
     if orjson is not None:
-        return orjson.dumps(data, option=orjson.OPT_APPEND_NEWLINE)
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+        return orjson.dumps(value)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def load_json(raw: bytes, *, source: str):
@@ -104,9 +108,8 @@ class OscalJsonExporter:
     extension = ".json"
 
     def write(self, document: PoamDocument, stream: BinaryIO) -> list[str]:
-        data, warnings = export_data(document)
-        stream.write(dump_json(data))
-        return warnings
+        with paused_gc():  # each item's entries are many small acyclic objects
+            return stream_json(document, stream, dump_compact)
 
 
 class OscalXmlExporter:
@@ -116,10 +119,8 @@ class OscalXmlExporter:
     extension = ".xml"
 
     def write(self, document: PoamDocument, stream: BinaryIO) -> list[str]:
-        data, warnings = export_data(document)
         with paused_gc():
-            xmlmap.write_xml(data, stream)
-        return warnings
+            return stream_xml(document, stream)
 
 
 class OscalJsonImporter:
@@ -135,8 +136,11 @@ class OscalJsonImporter:
 
     def read_with_warnings(self, stream: BinaryIO, *, source: str) -> PoamReadResult:
         with paused_gc():
-            data = load_json(stream.read(), source=source)
-        return _with_warnings(data, source)
+            data, errors = read_checked(stream, source=source,
+                                        fallback=lambda raw: load_json(raw, source=source))
+        warnings: list[str] = []
+        return PoamReadResult(read_valid(data, errors, source=source, warnings=warnings),
+                              warnings)
 
 
 class OscalXmlImporter:

@@ -7,6 +7,7 @@ FedRAMP ``risk`` facet or from likelihood/impact, milestones from the planned re
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -99,8 +100,8 @@ class _Reader:
         local = poam.get("local-definitions", {})
         self.components = {c["uuid"]: c for c in local.get("components", [])}
         self.inventory = {i["uuid"]: i for i in local.get("inventory-items", [])}
-        self.observations = {o["uuid"]: o for o in poam.get("observations", [])}
-        self.risks = {r["uuid"]: r for r in poam.get("risks", [])}
+        self.observations = _by_uuid(poam.get("observations", []))
+        self.risks = _by_uuid(poam.get("risks", []))
         resources = poam.get("back-matter", {}).get("resources", [])
         self.resources = {r["uuid"]: r for r in resources}
 
@@ -510,6 +511,13 @@ def _combine(likelihood: Risk, impact: Risk) -> Risk:
     """One level from likelihood and impact: their mean, rounded up (low+high = moderate)."""
     rank = -(-(likelihood.rank + impact.rank) // 2)
     return list(Risk)[min(rank, Risk.HIGH.rank)]
+
+
+def _by_uuid(entries) -> Mapping:
+    """Entries by uuid; a mapping given (entries read a pass at a time) is used as it is."""
+    if isinstance(entries, Mapping):
+        return entries
+    return {entry["uuid"]: entry for entry in entries}
 
 
 def check_root(data: object, source: str) -> dict:

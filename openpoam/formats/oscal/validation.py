@@ -47,14 +47,66 @@ def json_path(parts) -> str:
     return out
 
 
+# The POA&M's long arrays and the schema definition of one entry of each (from the
+# schema's "plan-of-action-and-milestones" definition: each is a plain array of these).
+ENTRY_DEFINITIONS = {
+    "observations": "oscal-poam-oscal-assessment-common:observation",
+    "risks": "oscal-poam-oscal-assessment-common:risk",
+    "findings": "oscal-poam-oscal-assessment-common:finding",
+    "poam-items": "oscal-poam-oscal-poam:poam-item",
+}
+
+
+@cache
+def _entry_validator(array: str):
+    """A validator for one entry of ``array``: the same definitions, rooted at the entry."""
+    whole = schema()
+    rooted = {"$schema": whole["$schema"], "$id": whole["$id"],
+              "definitions": whole["definitions"],
+              "allOf": [{"$ref": f"#/definitions/{ENTRY_DEFINITIONS[array]}"}]}
+    return jsonschema_rs.Draft7Validator(rooted, validate_formats=True)
+
+
 def validate(document: dict) -> list[str]:
     """Schema errors as "<JSON path>: <message>", at most MAX_ERRORS of them."""
-    validator = _validator()
-    if validator.is_valid(document):
+    return _errors(_validator(), document, ())
+
+
+def validate_entry(array: str, index: int, entry: dict) -> list[str]:
+    """Schema errors of entry ``index`` of the POA&M's ``array`` (one of ENTRY_DEFINITIONS),
+    with the path it has in the whole document.
+
+    The document's schema puts no constraint across entries (no uniqueItems), so a
+    document is valid exactly when its skeleton (each array cut to one entry) and each
+    entry are: a whole POA&M is checked an entry at a time, never all of it at once.
+    """
+    return _errors(_entry_validator(array), entry, (ROOT, array, index))
+
+
+def validate_by_entry(document: dict) -> list[str]:
+    """``validate`` in bounded memory: the skeleton, then each entry of the long arrays."""
+    poam = document.get(ROOT) if isinstance(document, dict) else None
+    if not isinstance(poam, dict):
+        return validate(document)
+    arrays = {name: poam[name] for name in ENTRY_DEFINITIONS
+              if isinstance(poam.get(name), list) and poam[name]}
+    skeleton = {**document, ROOT: {**poam, **{name: entries[:1]
+                                             for name, entries in arrays.items()}}}
+    errors = validate(skeleton)  # the first entry of each array is checked here
+    for name, entries in arrays.items():
+        for index in range(1, len(entries)):
+            if len(errors) >= MAX_ERRORS:
+                break
+            errors += validate_entry(name, index, entries[index])
+    return errors[:MAX_ERRORS]
+
+
+def _errors(validator, instance: object, prefix: tuple) -> list[str]:
+    if validator.is_valid(instance):
         return []
     errors = []
-    for error in validator.iter_errors(document):
-        errors.append(f"{json_path(error.instance_path)}: {_short(error.message)}")
+    for error in validator.iter_errors(instance):
+        errors.append(f"{json_path((*prefix, *error.instance_path))}: {_short(error.message)}")
         if len(errors) >= MAX_ERRORS:
             break
     return errors
@@ -78,21 +130,28 @@ def fedramp_violations(document: dict) -> list[str]:
     observations = {o.get("uuid"): o for o in poam.get("observations", [])}
     out: list[str] = []
     for index, item in enumerate(poam.get("poam-items", [])):
-        name = _item_name(item, index)
-        related_risks = item.get("related-risks", [])
-        related_obs = item.get("related-observations", [])
-        if len(related_risks) != 1:
-            out.append(f"{name}: has {len(related_risks)} risks; FedRAMP requires exactly one")
-        if not related_obs:
-            out.append(f"{name}: has no observation; FedRAMP requires at least one")
-        for ref in related_risks[:1]:
-            risk = risks.get(ref.get("risk-uuid"))
-            if risk is None:
-                out.append(f"{name}: its risk {ref.get('risk-uuid')} is not in the document")
-                continue
-            found = [observations[o["observation-uuid"]] for o in related_obs
-                     if o.get("observation-uuid") in observations]
-            out.extend(_risk_violations(name, risk, found))
+        out.extend(item_violations(item, index, risks, observations))
+    return out
+
+
+def item_violations(item: dict, index: int, risks: dict, observations: dict) -> list[str]:
+    """FedRAMP's rules for one poam-item; ``risks`` and ``observations`` by uuid."""
+    out: list[str] = []
+    name = _item_name(item, index)
+    related_risks = item.get("related-risks", [])
+    related_obs = item.get("related-observations", [])
+    if len(related_risks) != 1:
+        out.append(f"{name}: has {len(related_risks)} risks; FedRAMP requires exactly one")
+    if not related_obs:
+        out.append(f"{name}: has no observation; FedRAMP requires at least one")
+    for ref in related_risks[:1]:
+        risk = risks.get(ref.get("risk-uuid"))
+        if risk is None:
+            out.append(f"{name}: its risk {ref.get('risk-uuid')} is not in the document")
+            continue
+        found = [observations[o["observation-uuid"]] for o in related_obs
+                 if o.get("observation-uuid") in observations]
+        out.extend(_risk_violations(name, risk, found))
     return out
 
 

@@ -17,6 +17,7 @@ dict holds them, which the exporter builds in the order the OSCAL models define.
 from __future__ import annotations
 
 import re
+import shutil
 from functools import cache
 
 from lxml import etree
@@ -95,10 +96,14 @@ def to_xml(data: dict) -> etree._Element:
     return root
 
 
-def write_xml(data: dict, stream) -> None:
+def write_xml(data: dict, stream, spools: dict | None = None) -> None:
     """``to_xml`` serialised to ``stream`` one top-level entry at a time (lxml's
-    incremental writer), so a 10,000-item POA&M never exists as one whole tree."""
+    incremental writer), so a 10,000-item POA&M never exists as one whole tree.
+
+    ``spools`` maps a top-level array to a file already holding its entries as
+    ``entry_xml`` wrote them; those are copied in place of the array's value."""
     (name, body), = data.items()
+    spools = spools or {}
     flags = {key: _scalar(value) for key, value in body.items() if _is_flag(name, key)}
     with etree.xmlfile(stream, encoding="UTF-8") as out:
         out.write_declaration()
@@ -107,12 +112,28 @@ def write_xml(data: dict, stream) -> None:
             for key, value in body.items():
                 if key in flags:
                     continue
+                if key in spools:
+                    out.flush()
+                    spools[key].seek(0)
+                    shutil.copyfileobj(spools[key], stream, 1 << 20)
+                    continue
                 entries = value if isinstance(value, list) else [value]
                 child = ARRAYS.get(key, key.removesuffix("s")) if isinstance(value, list) else key
                 for entry in entries:
-                    element = etree.Element(_Q + child, nsmap={None: XML_NS})
-                    _fill(element, child, entry)
-                    out.write(element, pretty_print=True)
+                    out.write(_entry_element(child, entry), pretty_print=True)
+
+
+def entry_xml(array: str, entry: dict) -> bytes:
+    """One entry of a top-level array as ``write_xml`` writes it."""
+    element = _entry_element(ARRAYS.get(array, array.removesuffix("s")), entry)
+    return etree.tostring(element, encoding="UTF-8", xml_declaration=False,
+                          pretty_print=True)
+
+
+def _entry_element(child: str, entry) -> etree._Element:
+    element = etree.Element(_Q + child, nsmap={None: XML_NS})
+    _fill(element, child, entry)
+    return element
 
 
 _VALUE, _FLAG, _GROUP, _LIST, _CHILD = range(5)
