@@ -23,7 +23,8 @@ from openpoam.tracker.services import items as item_services
 from openpoam.tracker.services import milestones as milestone_services
 from openpoam.tracker.services import setup
 
-PASSWORD = "a-long-test-password-42"
+from tests.conftest import PASSWORD, _user  # noqa: F401  (alice, bob and charlie are made there)
+
 CSP_MIDDLEWARE = "openpoam.web.security.ContentSecurityPolicyMiddleware"
 EVIDENCE_BYTES = b"MFA rollout plan, signed.\n"
 
@@ -40,24 +41,20 @@ def web_settings(settings, tmp_path):
     return settings
 
 
-def _user(django_user_model, name: str):
-    return django_user_model.objects.create_user(name, email=f"{name}@example.com",
-                                                 password=PASSWORD)
+# The shared alice, bob and charlie (tests/conftest.py), with the web settings on.
+@pytest.fixture
+def alice(alice, web_settings):
+    return alice
 
 
 @pytest.fixture
-def alice(django_user_model, web_settings):
-    return _user(django_user_model, "alice")
+def bob(bob, web_settings):
+    return bob
 
 
 @pytest.fixture
-def bob(django_user_model, web_settings):
-    return _user(django_user_model, "bob")
-
-
-@pytest.fixture
-def charlie(django_user_model, web_settings):
-    return _user(django_user_model, "charlie")
+def charlie(charlie, web_settings):
+    return charlie
 
 
 @pytest.fixture
