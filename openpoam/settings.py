@@ -193,6 +193,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 API_RATE_LIMIT = os.environ.get("OPENPOAM_API_RATE_LIMIT", "600/min")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# FedRAMP CR26 reports are validated against this release of FedRAMP's report schemas (the
+# releases shipped are in openpoam/formats/cr26/validation.py: SCHEMA_VERSIONS).
+CR26_SCHEMA_VERSION = os.environ.get("OPENPOAM_CR26_SCHEMA_VERSION", "0.1.1").strip()
+
 # Quality checks and reminders: an open item unchanged for longer than this is stale.
 OPENPOAM_STALE_DAYS = int(os.environ.get("OPENPOAM_STALE_DAYS", 30))
 

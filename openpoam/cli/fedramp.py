@@ -116,8 +116,8 @@ def _instant_option(ctx, param, value):
 
 at_option = click.option("--at", callback=_instant_option,
                          help="When it happened, ISO 8601 with a zone (default: now).")
-rating_option = click.option("--rating", type=click.IntRange(1, 5), required=True,
-                             help="Potential Agency Impact N-rating, 1 to 5 (VER-EVA-EPA).")
+rating_option = click.option("--rating", type=click.IntRange(0, 5), required=True,
+                             help="Potential Agency Impact N-rating, 0 to 5 (VER-EVA-EPA).")
 
 
 def _system(org_slug, system_slug, action: str = "poam.view"):
@@ -149,14 +149,18 @@ def _vuln(org_slug, system_slug, poam_id: str, action: str = "poam.edit"):
 @click.option("--class", "cert_class", type=click.Choice(list("ABCD"), case_sensitive=False),
               help="The offering's CR26 certification class.")
 @click.option("--package-uri", help="Certification Package Overview URI, for the reports.")
+@click.option("--class-from", callback=_instant_option,
+              help="When a new class takes effect, ISO 8601 UTC (default: now); clocks started "
+                   "from then on follow it.")
 @with_django
-def regime(org_slug, system_slug, regime, cert_class, package_uri) -> None:
+def regime(org_slug, system_slug, regime, cert_class, package_uri, class_from) -> None:
     """Keep the classic Rev5 POA&M or move a FedRAMP system to the CR26 rules."""
     from openpoam.cli import base
     from openpoam.tracker.services import cr26
 
     system_ = _system(org_slug, system_slug, "system.manage")
-    adopted = cr26.set_regime(base.actor(), system_, regime, cert_class or "", package_uri)
+    adopted = cr26.set_regime(base.actor(), system_, regime, cert_class or "", package_uri,
+                              class_from)
     label = f"CR26 Class {system_.cr26_class}" if regime == "cr26" else "the classic POA&M"
     click.echo(f"{system_.slug} follows {label}"
                + (f"; {adopted} open item(s) now tracked under CR26" if adopted else ""))
@@ -167,8 +171,9 @@ def _row(row) -> dict:
 
     vuln, state = row.vuln, row.state
     return {"id": row.poam_id, "title": vuln.item.title,
-            "rating": f"N{vuln.rating}" if vuln.rating else "",
-            "proposed": (f"N{vuln.proposed_rating}" if vuln.proposed_rating and not vuln.rating
+            "rating": f"N{vuln.rating}" if vuln.rating is not None else "",
+            "proposed": (f"N{vuln.proposed_rating}" if vuln.proposed_rating
+                         and vuln.rating is None
                          else ""),
             "detected_at": iso(vuln.detected_at), "evaluation_due": iso(state.evaluation_due.at),
             "evaluation_late": state.evaluation_late,
@@ -338,7 +343,7 @@ def accept(poam_id, org_slug, system_slug, why, at) -> None:
 @click.argument("poam_id")
 @org_option
 @system_option
-@click.option("--rating", type=click.IntRange(1, 5), required=True, help="Target N-rating.")
+@click.option("--rating", type=click.IntRange(0, 5), required=True, help="Target N-rating.")
 @click.option("--by", "by_when", callback=_instant_option, required=True,
               help="Estimated time of the next reduction (ISO 8601 with a zone).")
 @click.option("--note", default="")

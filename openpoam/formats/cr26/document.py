@@ -28,7 +28,7 @@ class VulnerabilityRecord:
     evaluated_at: datetime | None = None  # item 3
     irv: bool | None = None  # item 4
     lev: bool | None = None  # item 5
-    rating: int | None = None  # item 6, current
+    rating: int | None = None  # item 6, current: N0 to N5 (VER-EVA-EPA)
     history: list[RatingEntry] = field(default_factory=list)  # items 6 and 7
     next_reduction_at: datetime | None = None  # item 8
     next_reduction_rating: int | None = None
@@ -67,3 +67,4 @@ class Cr26Report:
     active: list[VulnerabilityRecord] = field(default_factory=list)
     accepted: list[VulnerabilityRecord] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)  # period activity, for the summary
+    schema_version: str = "0.1.1"  # FedRAMP schema release (validation.SCHEMA_VERSIONS)

@@ -1,5 +1,6 @@
 """The three CR26 JSON reports as export formats. Each one is validated against FedRAMP's
-schema before a byte is written; an invalid report is refused, never written half-right."""
+schema release ``report.schema_version`` before a byte is written; an invalid report is
+refused, never written half-right."""
 
 from __future__ import annotations
 
@@ -20,14 +21,15 @@ def vdt(report: Cr26Report) -> dict[str, Any]:
     """VER-RPT-VDT: every non-accepted vulnerability with activity in the period."""
     return {"certificationPackageOverviewUri": report.package_uri,
             "reportPeriod": _period(report),
-            "vulnerabilities": [detail(r) for r in report.active]}
+            "vulnerabilities": [detail(r, report.schema_version) for r in report.active]}
 
 
 def avi(report: Cr26Report) -> dict[str, Any]:
     """VER-RPT-AVI: every accepted vulnerability."""
     return {"certificationPackageOverviewUri": report.package_uri,
             "reportPeriod": _period(report),
-            "acceptedVulnerabilities": [accepted_info(r) for r in report.accepted]}
+            "acceptedVulnerabilities": [accepted_info(r, report.schema_version)
+                                        for r in report.accepted]}
 
 
 def mrh(report: Cr26Report) -> dict[str, Any]:
@@ -36,8 +38,9 @@ def mrh(report: Cr26Report) -> dict[str, Any]:
     return {"certificationPackageOverviewUri": report.package_uri,
             "generatedAt": instant(report.generated_at),
             "reportPeriod": _period(report),
-            "activeVulnerabilities": [detail(r) for r in report.active],
-            "acceptedVulnerabilities": [accepted_info(r) for r in report.accepted]}
+            "activeVulnerabilities": [detail(r, report.schema_version) for r in report.active],
+            "acceptedVulnerabilities": [accepted_info(r, report.schema_version)
+                                        for r in report.accepted]}
 
 
 class JsonReportExporter:
@@ -51,8 +54,9 @@ class JsonReportExporter:
         return f"<CR26 report exporter {self.key}>"
 
     def build(self, report: Cr26Report) -> dict[str, Any]:
+        version = validation.check_version(report.schema_version)
         document = self._build(report)
-        errors = validation.validate(self.kind, document)
+        errors = validation.validate(self.kind, document, version)
         if errors:
             raise FormatError(f"the report does not validate against FedRAMP's schema: "
                               f"{errors[0]}" + (f" (+{len(errors) - 1} more)"

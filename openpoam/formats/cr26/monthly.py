@@ -47,7 +47,7 @@ def _table(headers: list[str], rows: list[list[str]], empty: str) -> str:
 
 
 def _rating(record: VulnerabilityRecord) -> str:
-    return f"N{record.rating}" if record.rating else "not evaluated"
+    return f"N{record.rating}" if record.rating is not None else "not evaluated"
 
 
 def _active_rows(records: list[VulnerabilityRecord]) -> list[list[str]]:

@@ -16,7 +16,7 @@ from openpoam.domain.poam import PoamItemData
 from openpoam.tracker.documents import MOVES, build_document
 from openpoam.tracker.models import Cr26RatingEvent, Cr26Vulnerability, System
 from openpoam.tracker.services import assessments
-from openpoam.tracker.services.cr26 import to_domain
+from openpoam.tracker.services.cr26 import class_changes, to_domain
 
 
 def check_settings(system: System, today: date | None = None) -> checks.CheckSettings:
@@ -55,14 +55,15 @@ def _instant(today: date | None) -> datetime:
 
 
 def cr26_tracking(system: System) -> dict[str, checks.Cr26Tracking]:
-    """POA&M ID -> its CR26 record, as the domain reads it (two queries for the system)."""
+    """POA&M ID -> its CR26 record, as the domain reads it (three queries for the system)."""
     vulns = list(Cr26Vulnerability.objects.filter(system=system)
                  .select_related("item", "system", "group_lead__item"))
     events: dict[int, list[Cr26RatingEvent]] = defaultdict(list)
     for event in Cr26RatingEvent.objects.filter(vulnerability__system=system):
         events[event.vulnerability_id].append(event)
+    changes = class_changes(system)
     return {v.item.poam_id: checks.Cr26Tracking(
-                to_domain(v, events[v.pk]),
+                to_domain(v, events[v.pk], changes),
                 v.group_lead.item.poam_id if v.group_lead_id else "")
             for v in vulns}
 

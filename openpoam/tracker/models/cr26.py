@@ -14,7 +14,7 @@ from openpoam.domain.fedramp.cr26 import Disposition, EventKind
 from openpoam.tracker.models.items import PoamItem
 from openpoam.tracker.models.org import System
 
-RATING_CHOICES = [(n, f"N{n}") for n in range(1, 6)]
+RATING_CHOICES = [(n, f"N{n}") for n in range(0, 6)]  # VER-EVA-EPA: N0 since 2026.10.05.01
 DISPOSITION_CHOICES = [(d.value, d.value) for d in Disposition]
 KIND_CHOICES = [(k.value, k.value) for k in EventKind]
 
@@ -92,3 +92,19 @@ class Cr26Report(models.Model):
 
     class Meta:
         ordering = ["-period_to", "-pk"]
+
+
+class Cr26ClassChange(models.Model):
+    """A change of the system's certification class (FRC-CCL), effective at ``at``: deadlines
+    whose clock starts from then on follow the new class (domain ``Vulnerability.class_at``)."""
+
+    system = models.ForeignKey(System, on_delete=models.CASCADE,
+                               related_name="cr26_class_changes")
+    at = models.DateTimeField()
+    old_class = models.CharField(max_length=1)
+    new_class = models.CharField(max_length=1)
+    actor_name = models.CharField(max_length=150)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]

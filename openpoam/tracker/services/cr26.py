@@ -15,8 +15,8 @@ from openpoam.domain.fedramp.cr26 import CertClass, Disposition, EventKind
 from openpoam.domain.findings import Severity
 from openpoam.domain.poam import Status
 from openpoam.domain.reconcile import Changes, as_utc
-from openpoam.tracker.models import (Cr26RatingEvent, Cr26Vulnerability, PoamItem, Role,
-                                     System)
+from openpoam.tracker.models import (Cr26ClassChange, Cr26RatingEvent, Cr26Vulnerability,
+                                     PoamItem, Role, System)
 from openpoam.tracker.services.actors import Actor, ServiceError, require
 from openpoam.tracker.services.history import Recorder
 
@@ -26,16 +26,25 @@ BATCH = 900
 
 # ---- the domain view of a stored vulnerability ------------------------------------------
 
-def to_domain(vuln: Cr26Vulnerability, events: list[Cr26RatingEvent] | None = None
-              ) -> rules.Vulnerability:
+def class_changes(system: System) -> tuple[rules.ClassChange, ...]:
+    """The system's changes of class, oldest first (one query; pass it on for many items)."""
+    return tuple(rules.ClassChange(c.at, CertClass(c.old_class), CertClass(c.new_class))
+                 for c in Cr26ClassChange.objects.filter(system_id=system.pk))
+
+
+def to_domain(vuln: Cr26Vulnerability, events: list[Cr26RatingEvent] | None = None,
+              changes: tuple[rules.ClassChange, ...] | None = None) -> rules.Vulnerability:
     if events is None:
         events = list(vuln.rating_events.all())
+    if changes is None:
+        changes = class_changes(vuln.system)
     return rules.Vulnerability(
         CertClass(vuln.system.cr26_class), vuln.detected_at,
         tuple(rules.RatingEvent(e.at, e.rating, e.lev, e.irv, EventKind(e.kind)) for e in events),
         kev_due=vuln.item.kev_due,  # the item's KEV date: catalog or set by a person
         disposition=Disposition(vuln.disposition) if vuln.disposition else None,
-        disposition_at=vuln.disposition_at, accepted_at=vuln.accepted_at)
+        disposition_at=vuln.disposition_at, accepted_at=vuln.accepted_at,
+        class_changes=changes)
 
 
 def state(vuln: Cr26Vulnerability, now: datetime | None = None) -> rules.Status:
@@ -47,10 +56,12 @@ def state(vuln: Cr26Vulnerability, now: datetime | None = None) -> rules.Status:
 
 @transaction.atomic
 def set_regime(actor: Actor, system: System, regime: str, cert_class: str = "",
-               package_uri: str | None = None) -> int:
+               package_uri: str | None = None, class_from: datetime | None = None) -> int:
     """Move a FedRAMP system to CR26 (with its class) or back to the classic POA&M.
 
-    Open items get a CR26 record when the system moves; returns how many were created.
+    Open items get a CR26 record when the system moves; returns how many were created. A new
+    class on a CR26 system is a change of class (FRC-CCL) effective at ``class_from`` (default
+    now): clocks started from then on follow the new class, earlier ones keep theirs.
     """
     require(actor, system.organization, Role.OWNER)
     if not system.framework_enum.is_fedramp:
@@ -61,6 +72,10 @@ def set_regime(actor: Actor, system: System, regime: str, cert_class: str = "",
     cert_class = (cert_class or system.cr26_class or "").upper()
     if regime == "cr26":
         _check_class(system, cert_class)
+    if system.is_cr26 and regime == "cr26" and cert_class != system.cr26_class:
+        _change_class(actor, system, cert_class, class_from)
+    elif class_from is not None:
+        raise ServiceError("a class change date needs a new class for a CR26 system")
     system.fedramp_regime, system.cr26_class = regime, cert_class
     if package_uri is not None:
         system.cr26_package_uri = package_uri.strip()
@@ -69,6 +84,16 @@ def set_regime(actor: Actor, system: System, regime: str, cert_class: str = "",
     if regime != "cr26":
         return 0
     return _adopt_open_items(actor, system)
+
+
+def _change_class(actor: Actor, system: System, cert_class: str, at: datetime | None) -> None:
+    moment = rules.utc(at, "the class change time") if at is not None else timezone.now()
+    last = Cr26ClassChange.objects.filter(system=system).order_by("at", "pk").last()
+    if last is not None and moment < last.at:
+        raise ServiceError(f"the class change cannot come before the last one "
+                           f"({rules.iso(last.at)})")
+    Cr26ClassChange.objects.create(system=system, at=moment, old_class=system.cr26_class,
+                                   new_class=cert_class, actor_name=actor.name)
 
 
 def _check_class(system: System, cert_class: str) -> None:
@@ -294,9 +319,9 @@ def record_reduction(actor: Actor, vuln: Cr26Vulnerability, *, rating: int, what
     if not events:
         raise ServiceError(f"{vuln.item.poam_id} is not evaluated yet; evaluate it first")
     current = events[-1]
-    if not isinstance(rating, int) or not 1 <= rating < current.rating:
+    if not isinstance(rating, int) or not 0 <= rating < current.rating:
         raise ServiceError(f"a reduction lowers the N-rating: below N{current.rating}, at "
-                           "least N1")
+                           "least N0")
     what = _text(what, "what was done")
     moment = _moment(at, vuln, "the reduction time")
     if moment < current.at:
@@ -315,7 +340,8 @@ def _rate(actor: Actor, vuln: Cr26Vulnerability, events: list, kind: EventKind, 
                                            rating=rating, lev=lev, irv=irv,
                                            actor_name=actor.name, note=note)
     recorder = Recorder(actor)
-    old = (f"N{vuln.rating} {_flags(vuln.lev, vuln.irv)}" if vuln.rating else "not evaluated")
+    old = (f"N{vuln.rating} {_flags(vuln.lev, vuln.irv)}" if vuln.rating is not None
+           else "not evaluated")
     recorder.add(vuln.item, "update", entity=ENTITY, field_name=kind.value, old=old,
                  new=f"N{rating} {_flags(lev, irv)} at {rules.iso(moment)}", justification=note)
     if kind is EventKind.EVALUATION:
@@ -340,7 +366,7 @@ def plan_reduction(actor: Actor, vuln: Cr26Vulnerability, *, at: datetime, ratin
     _editable(actor, vuln)
     if vuln.rating is None:
         raise ServiceError(f"{vuln.item.poam_id} is not evaluated yet")
-    if not isinstance(rating, int) or not 1 <= rating < vuln.rating:
+    if not isinstance(rating, int) or not 0 <= rating < vuln.rating:
         raise ServiceError(f"the target rating must be below the current N{vuln.rating}")
     moment = rules.utc(at, "the planned time")
     recorder = Recorder(actor)

@@ -11,6 +11,7 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -23,7 +24,7 @@ from openpoam.domain.poam import Status
 from openpoam.tracker.models import (Cr26RatingEvent, Cr26Report, Cr26Vulnerability, PoamItem,
                                      Role, System)
 from openpoam.tracker.services.actors import Actor, ServiceError, require
-from openpoam.tracker.services.cr26 import to_domain
+from openpoam.tracker.services.cr26 import class_changes, to_domain
 
 LONG_ITEM_TEXT = ("item__weakness_description", "item__planned_remediation", "item__comments",
                   "item__residual_risk", "item__resources_required")
@@ -62,9 +63,10 @@ def snapshot(system: System, now: datetime | None = None) -> list[Row]:
         else:
             leads.append(vuln)
     rows = []
+    changes = class_changes(system)
     for vuln in leads:
         events = list(vuln.rating_events.all())
-        rows.append(Row(vuln, events, rules.status(to_domain(vuln, events), now),
+        rows.append(Row(vuln, events, rules.status(to_domain(vuln, events, changes), now),
                         sorted(members.get(vuln.pk, []))))
     return rows
 
@@ -137,7 +139,7 @@ def build_report(system: System, kind: str, now: datetime | None = None) -> Repo
         accepted=[_record(r) for r in rows if r.state.accepted
                   and not (r.state.closed and r.vuln.disposition_at
                            and r.vuln.disposition_at < start)],
-        counts=_counts(rows, start, now))
+        counts=_counts(rows, start, now), schema_version=settings.CR26_SCHEMA_VERSION)
 
 
 def _touched(row: Row, start: datetime, end: datetime) -> bool:

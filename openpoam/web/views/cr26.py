@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from openpoam.domain.fedramp.cr26 import CertClass, Cr26Error, report_cadence, utc
+from openpoam.domain.fedramp.cr26 import RATINGS, CertClass, Cr26Error, report_cadence, utc
 from openpoam.formats.base import FormatError
 from openpoam.tracker.models import Cr26Vulnerability
 from openpoam.tracker.services import ServiceError, cr26, cr26_reports
@@ -105,7 +105,9 @@ def cr26_vulnerability(request: HttpRequest, org_slug: str, system_slug: str,
     row = next((r for r in cr26_reports.snapshot(system) if r.vuln.pk == vuln.pk), None)
     context = {**_context(request, system, "cr26"), "vuln": vuln, "row": row, "error": error,
                "members": vuln.group_members.select_related("item"),
-               "events": vuln.rating_events.all(), "ratings": range(1, 6),
+               "events": vuln.rating_events.all(), "ratings": RATINGS,
+               "selected_rating": (vuln.rating if vuln.rating is not None
+                                   else vuln.proposed_rating),
                "dispositions": ["Partially Mitigated", "Fully Mitigated", "Remediated",
                                 "False Positive"]}
     return render(request, "web/cr26_vulnerability.html", context,
@@ -151,7 +153,7 @@ def _rating(data) -> int:
     try:
         return int(data.get("rating", ""))
     except ValueError:
-        raise ServiceError("choose an N-rating from 1 to 5") from None
+        raise ServiceError("choose an N-rating from 0 to 5") from None
 
 
 def _instant(text: str) -> datetime | None:

@@ -1,4 +1,4 @@
-"""CR26 tables and single rules. Each test names the rule it checks (FedRAMP/rules@12fe1b6)."""
+"""CR26 tables and single rules. Each test names the rule it checks (FedRAMP rules 2026.10.08.01)."""
 
 from __future__ import annotations
 
@@ -79,8 +79,8 @@ def test_vdr_tfr_pvr_has_no_deadline_before_evaluation():
     assert due.at is None and due.rule == "VDR-TFR-PVR"
 
 
-@pytest.mark.parametrize("rating", [0, 6, True, "4", None])
-def test_vep_eva_epa_ratings_are_1_to_5(rating):
+@pytest.mark.parametrize("rating", [-1, 6, True, "4", None])
+def test_ver_eva_epa_ratings_are_0_to_5(rating):
     with pytest.raises(Cr26Error, match="N-rating"):
         reduction_timeframe(B, rating, True, True)
 

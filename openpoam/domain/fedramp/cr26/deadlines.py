@@ -12,6 +12,11 @@ rules give durations but no counting rules:
   reported on its own (``evaluation_late``), it does not move the PVR deadline.
 - After a reduction, the next timeframe runs from the evaluation that established the current
   rating (the completed reduction); a change of LEV/IRV alone changes the column, not the start.
+- A change of class (FRC-CCL) applies from its instant: each clock uses the class in force when
+  it started (detection for VER-TFR-EVU, the event that set the current rating for VDR-TFR-PVR,
+  the start of the incident for IEC); a clock started before the change keeps its deadline
+  [interpretation, rulebook 10.8: "new deadlines follow the new class from the date of the
+  change"].
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from datetime import UTC, date, datetime, time
 from enum import StrEnum
 
 from openpoam.domain.fedramp.cr26 import sources
+from openpoam.domain.fedramp.cr26.iec import IecDeadline, iec_deadlines
 from openpoam.domain.fedramp.cr26.tables import (EVU, IRI, IRI_FROM_RATING, MAV, NRI,
                                                  NRI_FROM_RATING, PVR, RATINGS, CertClass,
                                                  Column, Force, Timeframe)
@@ -71,6 +77,17 @@ class Incident:
     force: Force
     citation: str
     until: str
+    since: datetime | None = None  # the rating event from which the condition holds
+    reports: tuple[IecDeadline, ...] = ()  # IEC-CSO-IIR / OIR / FIR (iec.py)
+
+
+@dataclass(frozen=True, slots=True)
+class ClassChange:
+    """A change of certification class (FRC-CCL), effective at ``at``."""
+
+    at: datetime
+    old: CertClass
+    new: CertClass
 
 
 class Cr26Error(ValueError):
@@ -100,7 +117,7 @@ def column(lev: bool, irv: bool) -> Column:
 
 def check_rating(rating: int) -> int:
     if isinstance(rating, bool) or rating not in RATINGS:
-        raise Cr26Error(f"rating must be an N-rating from 1 to 5 (VER-EVA-EPA), not {rating!r}")
+        raise Cr26Error(f"rating must be an N-rating from 0 to 5 (VER-EVA-EPA), not {rating!r}")
     return rating
 
 
@@ -115,7 +132,7 @@ def evaluation_due(cert_class: CertClass, detected_at: datetime) -> Deadline:
 
 def reduction_timeframe(cert_class: CertClass, rating: int, lev: bool,
                         irv: bool) -> Timeframe | None:
-    """VDR-TFR-PVR cell; None for N1, which has no timeframe in any class (VDR-TFR-RMN)."""
+    """VDR-TFR-PVR cell; None for N1 (VDR-TFR-RMN) and N0 (no row), in every class."""
     return PVR[cert_class].get(check_rating(rating), {}).get(column(lev, irv))
 
 
@@ -138,6 +155,9 @@ def pvr_deadline(cert_class: CertClass, current: RatingEvent,
     """The next reduction of the current rating, from ``since``: the event that established
     that rating (default: ``current``). LEV and IRV pick the column from ``current``."""
     frame = reduction_timeframe(cert_class, current.rating, current.lev, current.irv)
+    if frame is None and current.rating == 0:
+        return Deadline(None, "VDR-TFR-PVR", sources.NOROW,
+                        "N0: no timeframe (VDR-TFR-PVR has no N0 row)")
     if frame is None:
         return Deadline(None, "VDR-TFR-RMN", sources.RMN,
                         "N1: no timeframe; mitigate or remediate in routine operations")
@@ -190,15 +210,43 @@ def incident(cert_class: CertClass, current: RatingEvent | None) -> Incident | N
 
     The rating is the current one, so a reduction to N3 (IRI) or N4 (NRI) ends the treatment.
     """
-    if current is None or not current.lev:
-        return None
-    if current.irv and current.rating >= IRI_FROM_RATING:
-        return Incident("VER-TFR-IRI", IRI[cert_class], sources.IRI,
+    rule = _incident_rule(current)
+    if rule == "VER-TFR-IRI":
+        return Incident(rule, IRI[cert_class], sources.IRI,
                         "until partially mitigated to N3 or below")
-    if not current.irv and current.rating >= NRI_FROM_RATING:
-        return Incident("VER-TFR-NRI", NRI[cert_class], sources.NRI,
+    if rule == "VER-TFR-NRI":
+        return Incident(rule, NRI[cert_class], sources.NRI,
                         "until partially mitigated to N4 or below")
     return None
+
+
+def _incident_rule(event: RatingEvent | None) -> str:
+    if event is None or not event.lev:
+        return ""
+    if event.irv and event.rating >= IRI_FROM_RATING:
+        return "VER-TFR-IRI"
+    if not event.irv and event.rating >= NRI_FROM_RATING:
+        return "VER-TFR-NRI"
+    return ""
+
+
+def incident_since(ratings: tuple[RatingEvent, ...]) -> RatingEvent | None:
+    """The event from which the current IRI/NRI condition has held without a break."""
+    if not ratings or not _incident_rule(ratings[-1]):
+        return None
+    start = len(ratings) - 1
+    while start > 0 and _incident_rule(ratings[start - 1]):
+        start -= 1
+    return ratings[start]
+
+
+def _with_reports(found: Incident | None, vuln: "Vulnerability") -> Incident | None:
+    """The incident with its IEC deadlines, under the class in force when it began."""
+    since = incident_since(vuln.ratings)
+    if found is None or since is None or vuln.current is None:
+        return found
+    reports = tuple(iec_deadlines(vuln.class_at(since.at), vuln.current.rating, since.at))
+    return Incident(found.rule, found.force, found.citation, found.until, since.at, reports)
 
 
 # ---- one vulnerability, its whole state ----------------------------------------------------
@@ -214,6 +262,17 @@ class Vulnerability:
     disposition: Disposition | None = None
     disposition_at: datetime | None = None
     accepted_at: datetime | None = None  # declared accepted early: no intent to fix (FRD-ACV)
+    class_changes: tuple[ClassChange, ...] = ()  # oldest first; cert_class is the current one
+
+    def class_at(self, moment: datetime) -> CertClass:
+        """The class in force at ``moment`` (FRC-CCL changes apply from their instant)."""
+        if not self.class_changes:
+            return self.cert_class
+        found = self.class_changes[0].old
+        for change in self.class_changes:
+            if utc(change.at) <= utc(moment):
+                found = change.new
+        return found
 
     @property
     def evaluated_at(self) -> datetime | None:
@@ -226,6 +285,15 @@ class Vulnerability:
     @property
     def original_rating(self) -> int | None:
         return self.ratings[0].rating if self.ratings else None
+
+    @property
+    def mitigated_to_n0(self) -> bool:
+        """Reduced from its original evaluation to N0: fully mitigated in the FRD-FMV sense
+        ("reduced from the original evaluation until ... negligible"; N0 is "extremely
+        unlikely to have any adverse effects", VER-EVA-EPA 2026.10.05.01) [interpretation].
+        Evaluated N0 at the outset is no reduction, so not full mitigation."""
+        return (self.current is not None and self.current.rating == 0
+                and (self.original_rating or 0) > 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,12 +316,14 @@ class Status:
 def status(vuln: Vulnerability, now: datetime) -> Status:
     """Every CR26 deadline and flag for one vulnerability at ``now``."""
     now = utc(now, "now")
-    evu = evaluation_due(vuln.cert_class, vuln.detected_at)
+    evu = evaluation_due(vuln.class_at(vuln.detected_at), vuln.detected_at)
     evaluated = vuln.evaluated_at
     late = (evaluated > evu.at) if evaluated is not None else now > evu.at
-    closed = vuln.disposition is not None and vuln.disposition.ends_clock
-    reduction = reduction_due(vuln.cert_class, vuln.current, vuln.kev_due,
-                              rating_established(vuln.ratings))
+    closed = ((vuln.disposition is not None and vuln.disposition.ends_clock)
+              or vuln.mitigated_to_n0)
+    since = rating_established(vuln.ratings)
+    reduction = reduction_due(vuln.class_at(since.at) if since else vuln.cert_class,
+                              vuln.current, vuln.kev_due, since)
     mav = accepted_from(evaluated)
     accepted, accepted_rule = _accepted(vuln, mav, now, closed)
     kev = kev_deadline(vuln.kev_due)
@@ -262,7 +332,9 @@ def status(vuln: Vulnerability, now: datetime) -> Status:
     kev_overdue = kev is not None and not kev_done and now > kev.at
     overdue = (not closed and not accepted and reduction.at is not None and now > reduction.at)
     return Status(evu, late, reduction, kev, mav, accepted, accepted_rule, overdue or kev_overdue,
-                  kev_overdue, closed, None if closed else incident(vuln.cert_class, vuln.current),
+                  kev_overdue, closed,
+                  None if closed else _with_reports(incident(vuln.class_at(now), vuln.current),
+                                                    vuln),
                   _notes(vuln, evu, late), reduction_overdue=overdue)
 
 
@@ -283,6 +355,12 @@ def _notes(vuln: Vulnerability, evu: Deadline, late: bool) -> list[str]:
                      "still runs from the actual evaluation [interpretation, rulebook 4]")
     if vuln.disposition is Disposition.PARTIALLY_MITIGATED:
         notes.append("partial mitigation does not stop the 192-day clock (VER-TFR-MAV)")
+    if vuln.mitigated_to_n0 and vuln.disposition is None:
+        notes.append("reduced to N0: fully mitigated (FRD-FMV), the 192-day clock stops "
+                     "(VER-TFR-MAV) [interpretation]")
+    if vuln.current is not None and vuln.current.rating == 0 and not vuln.mitigated_to_n0:
+        notes.append("evaluated N0 without a reduction: not fully mitigated (FRD-FMV), so "
+                     "accepted after 192 days unless remediated (VER-TFR-MAV) [interpretation]")
     return notes
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from openpoam.domain.fedramp.cr26.deadlines import (Cr26Error, Deadline, RatingEvent,
+from openpoam.domain.fedramp.cr26.deadlines import (Cr26Error, Deadline, Incident, RatingEvent,
                                                     Vulnerability, check_rating, column, iso,
                                                     status, utc)
 from openpoam.domain.fedramp.cr26.tables import CertClass
@@ -42,14 +42,24 @@ def deadlines_payload(data: Any, now: datetime) -> dict[str, Any]:
     out["rules"] = {name: _rule(d) for name, d in (
         ("evaluation_due", state.evaluation_due), ("reduction_due", state.reduction_due),
         ("accepted_from", state.accepted_from), ("kev_remediation_due", state.kev_due)) if d}
-    out["incident"] = ({"rule": state.incident.rule, "force": state.incident.force.value,
-                        "until": state.incident.until} if state.incident else None)
+    out["incident"] = _incident(state.incident)
     out["as_of"] = iso(now)
     out["evaluation_late"] = state.evaluation_late
     out["overdue"] = state.overdue
     out["accepted"] = state.accepted
     out["notes"] = state.notes
     return out
+
+
+def _incident(found: Incident | None) -> dict[str, Any] | None:
+    """VER-TFR-IRI/NRI and the IEC report deadlines it brings (iec.py)."""
+    if found is None:
+        return None
+    return {"rule": found.rule, "force": found.force.value, "until": found.until,
+            "since": iso(found.since),
+            "reports": [{"rule": r.rule, "force": r.force.value, "what": r.what,
+                         "due": iso(r.at), "timeframe": str(r.span), "basis": r.basis,
+                         "citation": r.citation} for r in found.reports]}
 
 
 def _rule(deadline: Deadline) -> dict[str, Any]:
@@ -85,7 +95,7 @@ def _class(value: Any) -> CertClass:
 
 def _rating(data: dict) -> int:
     if data.get("rating") is None:
-        raise Cr26Error("field 'rating': an evaluated vulnerability needs its N-rating (1-5)")
+        raise Cr26Error("field 'rating': an evaluated vulnerability needs its N-rating (0-5)")
     try:
         return check_rating(data["rating"])
     except Cr26Error as exc:

@@ -1,9 +1,15 @@
 """Where every CR26 number comes from.
 
 The rules are FedRAMP's Consolidated Rules 2026 (CR26), machine-readable file
-``fedramp-consolidated-rules.json`` in the GitHub repository FedRAMP/rules
-(``info.version`` 2026.07.14.01, commit 12fe1b60f578ab448c26d143baac99d16d8bfe14), cross-checked
-against its rendered markdown (FedRAMP/2026-markdown, commit beca3de6, 2026-08-13). Where the
+``fedramp-consolidated-rules.json`` in the GitHub repository FedRAMP/rules, pinned at
+``info.version`` 2026.10.08.01. The VDR/VER numbers were first taken from 2026.07.14.01 (commit
+12fe1b60f578ab448c26d143baac99d16d8bfe14) and cross-checked against its rendered markdown
+(FedRAMP/2026-markdown, commit beca3de6, 2026-08-13); the releases since changed, for these
+rules: 2026.09.13.01/.02 (machine-readable timeframe fields on VDR-TFR-NMV, 3 months;
+CCM-OCR-AVL "information (if applicable)"; the force words MUST / SHOULD / MAY defined: a SHOULD
+may be departed from only after weighing it, with the decision documented), 2026.10.05.01 (N0 in
+VER-EVA-EPA and "likely potential agency impact"; FRC-CSO-JSN asks public JSON to work with web
+frameworks, CORS included). 2026.10.08.01 changes nothing in VDR, VER or FRD. Where the
 sources are silent, OpenPOAM follows the readings marked "[interpretation]" in its compiled
 rulebook; each one is named where it is used (see README.md in this package).
 
@@ -12,7 +18,7 @@ US Government works, not subject to copyright (17 U.S.C. 105).
 
 from __future__ import annotations
 
-RULES = "FedRAMP CR26 rules 2026.07.14.01 (FedRAMP/rules@12fe1b6)"
+RULES = "FedRAMP CR26 rules 2026.10.08.01"
 
 
 def cite(rule_id: str, path: str) -> str:
@@ -43,3 +49,19 @@ AIA = cite("VER-EVA-AIA", "FRR.VER.data.all.EVA.VER-EVA-AIA: assume automated ex
 DCE = cite("FRD-DCE", "FRD.data.all.FRD-DCE: an unknown customer effect is treated as "
            "debilitating")
 CLA = cite("FRC-CLA", "FRR.FRC.info.subsets.CLA: Class A is 20x Program Certification only")
+EPA = cite("VER-EVA-EPA", "FRR.VER.data.all.EVA.VER-EVA-EPA: PAIN N0 to N5; N0 since "
+           "2026.10.05.01, \"extremely unlikely to have any adverse effects on agencies\"")
+NOROW = cite("VDR-TFR-PVR", "FRR.VDR.data.all.TFR.VDR-TFR-PVR: no N0 row; N0 has no timeframe, "
+             "like N1")
+FMV = cite("FRD-FMV", "FRD.data.all.FRD-FMV: rating reduced from the original evaluation until "
+           "negligible, still detected")
+JSN = cite("FRC-CSO-JSN", "FRR.FRC.data.all.CSO.FRC-CSO-JSN: public JSON compatible with web "
+           "frameworks, CORS (2026.10.05.01)")
+
+
+def iec(rule_id: str) -> str:
+    return cite(rule_id, f"FRR.IEC.data.all.CSO.{rule_id}.varies_by_class.*.pain_timeframes")
+
+
+def cadence(rule_id: str) -> str:
+    return cite(rule_id, f"FRR.VDR.data.all.TFR.{rule_id}")

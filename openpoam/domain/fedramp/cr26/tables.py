@@ -1,7 +1,8 @@
 """The CR26 timeframe tables, one per rule, exactly as the rules file gives them.
 
-Values: FedRAMP/rules ``fedramp-consolidated-rules.json`` 2026.07.14.01 (commit 12fe1b6); each
-table names its JSON path in ``sources``. Units are the source's ``timeframe_type``: every PVR
+Values: FedRAMP/rules ``fedramp-consolidated-rules.json`` 2026.10.08.01 (``sources.RULES``; the
+VDR/VER tables are unchanged since 2026.07.14.01, commit 12fe1b6, except the N0 rating of
+VER-EVA-EPA added in 2026.10.05.01); each table names its JSON path in ``sources``. Units are the source's ``timeframe_type``: every PVR
 cell is ``days`` except Class D N5 LEV+IRV, which is ``hours`` (the 12-hour cell).
 """
 
@@ -96,7 +97,12 @@ MRH: dict[CertClass, tuple[Force, str]] = {
     CertClass.C: (Force.SHOULD, "14 days"), CertClass.D: (Force.SHOULD, "7 days"),
 }
 
-RATINGS = (1, 2, 3, 4, 5)  # VER-EVA-EPA: PAIN N1 to N5
+# VER-EVA-EPA (rules 2026.10.05.01 on; pinned 2026.10.08.01): PAIN N0 to N5. N0: "Exploitation is
+# extremely unlikely to have any adverse effects on agencies that use the cloud service
+# offering." VDR-TFR-PVR has no N0 row, so N0, like N1, has no reduction timeframe.
+RATINGS = (0, 1, 2, 3, 4, 5)
+# The FedRAMP report schemas' nRating stays 1-5 (common definitions 0.1.1 to 0.3.0): how the
+# reports carry N0 is in openpoam/formats/cr26/README.md.
 
 # FRC-CLA: Class A exists only as 20x Program Certification; Rev5 classes are B, C and D
 # (FRC-CSF-BSL has baselines for b, c and d only). The rulebook's conflict note (section 1):
