@@ -304,7 +304,9 @@ def _formats(kind: str) -> Callable[[], list[str]]:
         from openpoam.formats import registry
 
         known = registry.default()
-        return sorted(known.exporters) if kind == "exporters" else known.importer_keys()
+        if kind == "exporters":  # POA&M formats and the FedRAMP CR26 reports (cr26-vdt ...)
+            return sorted([*known.exporters, *known.report_exporters])
+        return known.importer_keys()
     return load
 
 

@@ -32,7 +32,8 @@ def _writable_file(ctx, param, value: Path | None) -> Path | None:
               type=click.Path(dir_okay=False, path_type=Path))
 @with_django
 def export(format_key, org_slug, system_slug, output) -> None:
-    """Write a system's POA&M as FORMAT (oscal-json, oscal-xml, fedramp-xlsx, emass-xlsx, csv)."""
+    """Write a system's POA&M as FORMAT (oscal-json, oscal-xml, fedramp-xlsx, emass-xlsx, csv),
+    or a CR26 system's report as a preview (cr26-vdt, cr26-avi, cr26-mrh, cr26-mhr)."""
     from openpoam.tracker.services import exports
 
     system_ = base.system(base.organization(org_slug), system_slug)
