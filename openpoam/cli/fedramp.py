@@ -428,31 +428,10 @@ def report(kind, org_slug, system_slug, output, preview) -> None:
 def show(poam_id, org_slug, system_slug, as_json) -> None:
     """One vulnerability: its deadlines with their rules, flags and rating history."""
     from openpoam.cli import base
-    from openpoam.domain.fedramp.cr26 import iso
-    from openpoam.tracker.services import cr26
+    from openpoam.tracker.services import cr26_reports
 
     vuln = _vuln(org_slug, system_slug, poam_id, "poam.view")
-    state = cr26.state(vuln)
-    data = {
-        "id": vuln.item.poam_id, "title": vuln.item.title,
-        "detected_at": iso(vuln.detected_at), "detection_source": vuln.detection_source,
-        "proposed": {"rating": vuln.proposed_rating, "lev": vuln.proposed_lev,
-                     "irv": vuln.proposed_irv, "basis": vuln.proposal_basis},
-        "evaluated_at": iso(vuln.evaluated_at), "evaluated_by": vuln.evaluated_by,
-        "evaluation_reason": vuln.evaluation_reason, "rating": vuln.rating, "lev": vuln.lev,
-        "irv": vuln.irv, "kev_due": vuln.item.kev_due, "disposition": vuln.disposition,
-        "deadlines": {name: {"due": iso(d.at), "rule": d.rule, "basis": d.basis}
-                      for name, d in (("evaluation_due", state.evaluation_due),
-                                      ("reduction_due", state.reduction_due),
-                                      ("accepted_from", state.accepted_from))},
-        "evaluation_late": state.evaluation_late, "overdue": state.overdue,
-        "accepted": state.accepted,
-        "incident": f"{state.incident.rule} {state.incident.force.value}"
-                    if state.incident else None,
-        "history": [{"at": iso(e.at), "kind": e.kind, "rating": e.rating, "lev": e.lev,
-                     "irv": e.irv, "by": e.actor_name, "note": e.note}
-                    for e in vuln.rating_events.all()],
-    }
+    data = cr26_reports.vulnerability_dict(vuln)
     if as_json:
         base.echo_json(data)
         return
@@ -474,6 +453,9 @@ def _print_show(data: dict) -> None:
     if data["incident"]:
         flags.append(data["incident"])
     console.print("  flags: " + (", ".join(f.replace("_", " ") for f in flags) or "none"))
+    for report in data["incident_reports"]:  # IEC-CSO-IIR / OIR / FIR
+        console.print(f"  {report['what']}: {_cell(report['due']) or 'when the treatment ends'}"
+                      f" ({report['rule']} {report['force']}: {escape(report['basis'])})")
     for entry in data["history"]:
         console.print(f"  {_cell(entry['at'])} {entry['kind']} N{entry['rating']} "
                       f"by {escape(entry['by'])}: {escape(entry['note'])}")

@@ -113,3 +113,20 @@ def test_the_system_dashboard_counts_cr26_overdue_work(client, alice, cloud, enc
     assert "Past scheduled completion" in text
     classic = client.get(url("system-dashboard", enclave)).content.decode()
     assert "CR26 overdue" not in classic and "Overdue items" in classic
+
+
+def test_n0_through_the_form_is_shown_as_n0_and_stays_selected(client, alice, cloud):
+    # VER-EVA-EPA N0 (rules 2026.10.05.01): the form offers it and the page shows it.
+    target = url("system-cr26-vuln", cloud, "POAM-2024-0002")
+    client.force_login(alice)
+    form = client.get(target).content.decode()
+    assert '<option value="0"' in form and ">N0</option>" in form
+    done = client.post(target, {"action": "evaluate", "rating": "0", "reason": "no agency data",
+                                "at": "2024-06-04T08:00"})
+    assert done.status_code == 302
+    vuln = Cr26Vulnerability.objects.get(item__poam_id="POAM-2024-0002")
+    assert vuln.rating == 0 and vuln.evaluated_by == "alice"
+    page = client.get(target).content.decode()
+    assert "N0 NLEV NIRV" in page and '<option value="0" selected>N0</option>' in page
+    bad = client.post(target, {"action": "evaluate", "rating": "6", "reason": "x"})
+    assert bad.status_code == 400 and "0 to 5" in bad.content.decode()

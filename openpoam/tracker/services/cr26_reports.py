@@ -75,6 +75,37 @@ def _require_cr26(system: System) -> None:
                            "(see `openpoam fedramp regime`)")
 
 
+def vulnerability_dict(vuln: Cr26Vulnerability, now: datetime | None = None) -> dict:
+    """One vulnerability as `openpoam fedramp show --json` and the API give it: deadlines with
+    their rules, flags and the rating history (N0 to N5, VER-EVA-EPA)."""
+    state = rules.status(to_domain(vuln), now or timezone.now())
+    iso = rules.iso
+    return {
+        "id": vuln.item.poam_id, "title": vuln.item.title,
+        "detected_at": iso(vuln.detected_at), "detection_source": vuln.detection_source,
+        "proposed": {"rating": vuln.proposed_rating, "lev": vuln.proposed_lev,
+                     "irv": vuln.proposed_irv, "basis": vuln.proposal_basis},
+        "evaluated_at": iso(vuln.evaluated_at), "evaluated_by": vuln.evaluated_by,
+        "evaluation_reason": vuln.evaluation_reason, "rating": vuln.rating, "lev": vuln.lev,
+        "irv": vuln.irv, "kev_due": vuln.item.kev_due, "disposition": vuln.disposition,
+        "deadlines": {name: {"due": iso(d.at), "rule": d.rule, "basis": d.basis}
+                      for name, d in (("evaluation_due", state.evaluation_due),
+                                      ("reduction_due", state.reduction_due),
+                                      ("accepted_from", state.accepted_from))},
+        "evaluation_late": state.evaluation_late, "overdue": state.overdue,
+        "accepted": state.accepted,
+        "incident": f"{state.incident.rule} {state.incident.force.value}"
+                    if state.incident else None,
+        "incident_reports": [{"rule": r.rule, "force": r.force.value, "what": r.what,
+                              "due": iso(r.at), "basis": r.basis}
+                             for r in (state.incident.reports if state.incident else ())],
+        "notes": state.notes,
+        "history": [{"at": iso(e.at), "kind": e.kind, "rating": e.rating, "lev": e.lev,
+                     "irv": e.irv, "by": e.actor_name, "note": e.note}
+                    for e in vuln.rating_events.all()],
+    }
+
+
 def _open(row: Row) -> bool:
     return not row.state.closed and not row.state.accepted
 
