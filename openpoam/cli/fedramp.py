@@ -376,6 +376,32 @@ def group_command(lead, members, org_slug, system_slug, why) -> None:
     _done(head, f"leads {len(others)} grouped vulnerability(ies)")
 
 
+@fedramp.command("coverage")
+@org_option
+@system_option
+@json_option
+@with_django
+def coverage_command(org_slug, system_slug, as_json) -> None:
+    """Scan coverage against the class's detection and verification cadences (VDR-TFR)."""
+    from openpoam.cli import base
+    from openpoam.tracker.services import cr26_coverage
+
+    rows = [r.to_dict() for r in cr26_coverage.coverage(_system(org_slug, system_slug))]
+    if as_json:
+        base.echo_json(rows)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table()
+    for column in ("rule", "force", "every", "what", "last scan", "next due", "late"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["rule"], row["force"], row["every"], row["what"],
+                      _cell(row["last_scan"]), _cell(row["next_due"]), _cell(row["late"]))
+    Console().print(table)
+
+
 def _done(vuln, what: str) -> None:
     from openpoam.domain.fedramp.cr26 import iso
     from openpoam.tracker.services import cr26

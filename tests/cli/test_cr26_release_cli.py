@@ -150,3 +150,6 @@ def test_a_class_change_applies_from_its_date(run):
     assert after["deadlines"]["reduction_due"]["due"] == "2026-11-06T09:00:00Z"  # D N4: 2 days
     one_line_error(run("fedramp", "regime", "--regime", "cr26", "--class", "C", "--class-from",
                        "2026-11-01T00:00:00Z"), 1, "before the last one")
+    coverage = {r["rule"]: r for r in json.loads(ok(run("fedramp", "coverage", "--json")))}
+    assert coverage["VDR-TFR-PDD"]["every"] == "7 days" and coverage["VDR-TFR-PDD"]["late"]
+    assert "VDR-TFR-NMV" in ok(run("fedramp", "coverage"))

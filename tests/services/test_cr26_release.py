@@ -66,3 +66,19 @@ def test_a_class_change_is_recorded_and_applies_from_its_instant(cr26_system, tm
         cr26.set_regime(ROOT, cr26_system, "cr26", "D", class_from=t("2024-06-07"))
     with pytest.raises(ServiceError, match="before the last one"):
         cr26.set_regime(ROOT, cr26_system, "cr26", "B", class_from=t("2024-06-01"))
+
+
+def test_scan_coverage_against_the_class_cadences(cr26_system, tmp_path):
+    from openpoam.tracker.services import cr26_coverage
+
+    before = {r.rule: r for r in cr26_coverage.coverage(cr26_system)}
+    assert before["VDR-TFR-PDD"].late and before["VDR-TFR-PDD"].last_scan is None
+    scan(cr26_system, tmp_path, "june.nessus", {"10.0.0.1": [(1001, 443)]})  # Jun 3 2024
+    rows = {r.rule: r for r in cr26_coverage.coverage(cr26_system, now=t("2024-06-10"))}
+    assert set(rows) == {"VDR-TFR-PDD", "VDR-TFR-PCD", "VDR-TFR-PSD", "VDR-TFR-NMV",
+                         "VDR-TFR-MVF"}
+    assert rows["VDR-TFR-PDD"].last_scan == t("2024-06-03T10:00:00")
+    assert rows["VDR-TFR-PDD"].next_due == t("2024-06-17T10:00:00") and not rows[
+        "VDR-TFR-PDD"].late  # Class C: 14 days
+    assert rows["VDR-TFR-PSD"].late  # Class C: 3 days
+    assert rows["VDR-TFR-NMV"].next_due is None and rows["VDR-TFR-NMV"].every == "3 months"

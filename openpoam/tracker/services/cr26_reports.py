@@ -47,7 +47,7 @@ class Row:
 
 def snapshot(system: System, now: datetime | None = None) -> list[Row]:
     """Every CR26 vulnerability of the system that is not a group member, with its status."""
-    _require_cr26(system)
+    require_cr26(system)
     now = now or timezone.now()
     vulns = (Cr26Vulnerability.objects.filter(system=system).select_related("item", "system")
              .defer(*LONG_ITEM_TEXT)  # the lists and reports use the title only
@@ -69,7 +69,8 @@ def snapshot(system: System, now: datetime | None = None) -> list[Row]:
     return rows
 
 
-def _require_cr26(system: System) -> None:
+def require_cr26(system: System) -> None:
+    """A refusal naming the system when it is not under the CR26 rules."""
     if not system.is_cr26:
         raise ServiceError(f"{system.name} is not under the FedRAMP CR26 rules "
                            "(see `openpoam fedramp regime`)")
@@ -260,7 +261,7 @@ def export_report(actor: Actor, system: System, kind: str, now: datetime | None 
     require(actor, system.organization, Role.EDITOR if record else Role.VIEWER)
     if kind not in REPORT_KINDS:
         raise ServiceError(f"report must be one of {', '.join(REPORT_KINDS)}, not {kind!r}")
-    _require_cr26(system)
+    require_cr26(system)
     if kind != "mhr" and not system.cr26_package_uri:
         raise ServiceError(f"{system.name} has no Certification Package Overview URI; set it "
                            "with `openpoam fedramp regime --package-uri`")
