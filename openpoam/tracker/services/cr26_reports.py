@@ -69,6 +69,16 @@ def snapshot(system: System, now: datetime | None = None) -> list[Row]:
     return rows
 
 
+def _incident_reports(found: rules.Incident | None) -> list[dict]:
+    """IEC-CSO-IIR / OIR / FIR of the current treatment as an incident, or of the last one
+    that ended (its final report then has a date)."""
+    if found is None:
+        return []
+    return [{"rule": r.rule, "force": r.force.value, "what": r.what, "due": rules.iso(r.at),
+             "basis": r.basis, "incident": found.rule, "since": rules.iso(found.since),
+             "ended": rules.iso(found.ended)} for r in found.reports]
+
+
 def require_cr26(system: System) -> None:
     """A refusal naming the system when it is not under the CR26 rules."""
     if not system.is_cr26:
@@ -97,9 +107,7 @@ def vulnerability_dict(vuln: Cr26Vulnerability, now: datetime | None = None) -> 
         "accepted": state.accepted,
         "incident": f"{state.incident.rule} {state.incident.force.value}"
                     if state.incident else None,
-        "incident_reports": [{"rule": r.rule, "force": r.force.value, "what": r.what,
-                              "due": iso(r.at), "basis": r.basis}
-                             for r in (state.incident.reports if state.incident else ())],
+        "incident_reports": _incident_reports(state.incident or state.past_incident),
         "notes": state.notes,
         "history": [{"at": iso(e.at), "kind": e.kind, "rating": e.rating, "lev": e.lev,
                      "irv": e.irv, "by": e.actor_name, "note": e.note}

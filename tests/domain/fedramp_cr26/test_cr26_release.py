@@ -142,3 +142,17 @@ def test_class_a_has_no_nmv_and_20x_uses_mvx():
     assert "VDR-TFR-NMV" not in {c.rule for c in cadences(CertClass.A, "20x")}
     assert {c.rule for c in cadences(B, "20x")} >= {"VDR-TFR-MVX"}
     assert "VDR-TFR-MVX" not in {c.rule for c in cadences(B)}
+
+
+def test_the_final_incident_report_runs_from_the_reduction_that_ended_the_treatment():
+    # Class C, IRV+LEV N5 from Dec 11 10:00; reduced to N3 (out of VER-TFR-IRI) at 12:00.
+    v = vuln(("2026-12-11T10:00:00Z", 5, "e"), ("2026-12-11T12:00:00Z", 3, "r"), cls=C)
+    state = status(v, at("2026-12-11T13:00:00Z"))
+    assert state.incident is None
+    past = state.past_incident
+    assert (past.rule, past.since, past.ended) == ("VER-TFR-IRI", EVALUATED,
+                                                   at("2026-12-11T12:00:00Z"))
+    final = {r.rule: r for r in past.reports}["IEC-CSO-FIR"]
+    assert final.at == at("2026-12-11T18:00:00Z")  # Class C N5: 6 hours after the end
+    assert status(vuln(("2026-12-11T10:00:00Z", 5, "e"), cls=C),
+                  at("2026-12-11T13:00:00Z")).past_incident is None  # still under way

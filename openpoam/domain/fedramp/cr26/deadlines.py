@@ -79,6 +79,7 @@ class Incident:
     until: str
     since: datetime | None = None  # the rating event from which the condition holds
     reports: tuple[IecDeadline, ...] = ()  # IEC-CSO-IIR / OIR / FIR (iec.py)
+    ended: datetime | None = None  # the reduction or disposition that ended the treatment
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +250,27 @@ def _with_reports(found: Incident | None, vuln: "Vulnerability") -> Incident | N
     return Incident(found.rule, found.force, found.citation, found.until, since.at, reports)
 
 
+def past_incident(vuln: "Vulnerability") -> Incident | None:
+    """The latest treatment as an incident that has ended (by a reduction out of IRI/NRI, or a
+    final disposition), with its IEC deadlines: the final report (IEC-CSO-FIR) runs from the
+    end."""
+    last = max((n for n, e in enumerate(vuln.ratings) if _incident_rule(e)), default=None)
+    if last is None:
+        return None
+    if last + 1 < len(vuln.ratings):
+        ended = vuln.ratings[last + 1].at
+    elif vuln.disposition is not None and vuln.disposition.ends_clock and vuln.disposition_at:
+        ended = vuln.disposition_at
+    else:
+        return None  # still under way
+    since = incident_since(vuln.ratings[:last + 1])
+    cls = vuln.class_at(since.at)
+    found = incident(cls, vuln.ratings[last])
+    reports = tuple(iec_deadlines(cls, vuln.ratings[last].rating, since.at, ended=ended))
+    return Incident(found.rule, found.force, found.citation, found.until, since.at, reports,
+                    ended)
+
+
 # ---- one vulnerability, its whole state ----------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
@@ -311,6 +333,7 @@ class Status:
     incident: Incident | None
     notes: list[str] = field(default_factory=list)
     reduction_overdue: bool = False  # past the reduction deadline itself (PVR, or KEV cap)
+    past_incident: Incident | None = None  # an ended treatment: its final report (IEC-CSO-FIR)
 
 
 def status(vuln: Vulnerability, now: datetime) -> Status:
@@ -335,7 +358,8 @@ def status(vuln: Vulnerability, now: datetime) -> Status:
                   kev_overdue, closed,
                   None if closed else _with_reports(incident(vuln.class_at(now), vuln.current),
                                                     vuln),
-                  _notes(vuln, evu, late), reduction_overdue=overdue)
+                  _notes(vuln, evu, late), reduction_overdue=overdue,
+                  past_incident=past_incident(vuln))
 
 
 def _accepted(vuln: Vulnerability, mav: Deadline, now: datetime, closed: bool) -> tuple[bool, str]:
