@@ -121,6 +121,8 @@ def test_a_cr26_month_with_n0_and_every_report_through_export(run, tmp_path):
                                                      "targetRating": 1}
     assert vdt[ids[1]]["openpoamCurrentRating"] == "N0" and "currentRating" not in vdt[ids[1]]
     assert vdt[ids[2]]["openpoamN0Reductions"][0]["rating"] == "N0"
+    assert vdt[ids[2]]["finalDisposition"] == "Fully Mitigated"  # FRD-FMV: reduced to N0
+    assert "finalDisposition" not in vdt[ids[1]]  # evaluated N0 at the outset: still active
     late = vdt[ids[3]]["overdueStatus"]  # defect 3
     assert late["isOverdue"] is True and "VER-TFR-EVU" in late["explanation"]
     assert ">N0<" in documents["cr26-mhr"]

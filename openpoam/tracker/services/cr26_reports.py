@@ -215,6 +215,11 @@ def _record(row: Row) -> VulnerabilityRecord:
     vuln, state = row.vuln, row.state
     item = vuln.item
     explanation = vuln.overdue_explanation or _overdue_reason(state)
+    disposition, disposed_at = vuln.disposition, vuln.disposition_at
+    if not disposition and state.closed and row.events:
+        # Reduced to N0 with no disposition recorded: fully mitigated (FRD-FMV), as the
+        # domain reads it (Vulnerability.mitigated_to_n0), from that reduction.
+        disposition, disposed_at = rules.Disposition.FULLY_MITIGATED.value, row.events[-1].at
     return VulnerabilityRecord(
         tracking_id=item.poam_id, description=item.title, detected_at=vuln.detected_at,
         detection_source=vuln.detection_source, evaluated_at=vuln.evaluated_at,
@@ -224,8 +229,7 @@ def _record(row: Row) -> VulnerabilityRecord:
         next_reduction_at=vuln.next_reduction_at,
         next_reduction_rating=vuln.next_reduction_rating,
         overdue=state.overdue, overdue_explanation=explanation if state.overdue else "",
-        supplementary=vuln.supplementary, disposition=vuln.disposition,
-        disposition_at=vuln.disposition_at,
+        supplementary=vuln.supplementary, disposition=disposition, disposition_at=disposed_at,
         acceptance_rationale=vuln.acceptance_rationale or _acceptance_reason(state),
         accepted_at=vuln.accepted_at or (state.accepted_from.at if state.accepted else None),
         evaluation_due=state.evaluation_due.at, evaluation_late=state.evaluation_late,
