@@ -83,6 +83,12 @@ def _validation(exc: ValidationError) -> JsonResponse:
     field = ".".join(p for p in location if p not in ("body", "query", "path", "form", "file",
                                                       "payload", "changes", "data"))
     message = first.get("msg", "invalid input")
+    unknown = [e for e in exc.errors if e.get("type") == "extra_forbidden"]
+    if unknown:  # name every unknown field at once
+        names = [str(e["loc"][-1]) for e in unknown]
+        field = names[0]
+        message = f"not a field of this request: {', '.join(names)}"
+        return error(422, message, field, errors=_plain(exc.errors))
     return error(422, f"{field or 'request'}: {message}", field, errors=_plain(exc.errors))
 
 
