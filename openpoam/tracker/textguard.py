@@ -32,6 +32,16 @@ def _refuse_nul(sender, instance, raw=False, **kwargs) -> None:
             raise ServiceError(refusal(str(field.verbose_name)))
 
 
+def check_rows(columns: list[str], rows) -> None:
+    """The bulk insert paths of imports skip model signals: the same refusal for them."""
+    from openpoam.tracker.services.actors import ServiceError
+
+    for row in rows:
+        for column, value in zip(columns, row):
+            if value.__class__ is str and NUL in value:
+                raise ServiceError(refusal(column))
+
+
 def connect() -> None:
     """Guard every model of the product's own apps (called from the tracker's ready())."""
     from django.apps import apps
