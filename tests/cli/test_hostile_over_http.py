@@ -10,6 +10,7 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -165,7 +166,7 @@ def test_hostile_requests_are_refused_not_500(site, tmp_path):
     assert "Traceback" not in server.log.read_text()
 
 
-def test_cli_refuses_deep_json_and_nul(fresh_env, tmp_path):
+def test_cli_refuses_hostile_files(fresh_env, tmp_path):
     _ok(fresh_env, "org", "create", "acme", "--name", "Acme")
     _ok(fresh_env, "system", "create", "enclave", "--org", "acme", "--name", "Enclave",
         "--framework", "cmmc-l2")
@@ -191,3 +192,19 @@ def test_cli_refuses_deep_json_and_nul(fresh_env, tmp_path):
         done.stderr
     listed = _ok(fresh_env, "item", "list", "--org", "acme", "--system", "enclave", "--json")
     assert json.loads(listed.stdout)["items"] == []
+
+    # A workbook whose part declares a DOCTYPE after a 3 KB comment.
+    workbook = tmp_path / "poam.xlsx"
+    _ok(fresh_env, "export", "fedramp-xlsx", "--org", "acme", "--system", "other", "--output",
+        str(workbook))
+    hostile = tmp_path / "hostile.xlsx"
+    with zipfile.ZipFile(workbook) as source, zipfile.ZipFile(hostile, "w") as out:
+        for member in source.infolist():
+            data = source.read(member)
+            if member.filename == "xl/workbook.xml":
+                data = data.replace(b"?>", b"?><!--" + b"x" * 3000 + b'--><!DOCTYPE w [<!ENTITY'
+                                    b' a "a">]>', 1)
+            out.writestr(member, data)
+    done = run(["import", str(hostile), "--org", "acme", "--system", "enclave"], fresh_env)
+    assert done.returncode == 1 and "xl/workbook.xml declares a DOCTYPE" in done.stderr, \
+        done.stderr
