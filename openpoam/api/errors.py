@@ -66,7 +66,7 @@ def install(api: NinjaAPI, serialize_item) -> None:
     handle(AuthenticationError, lambda exc: error(401, "A valid API token is required "
                                                   "(Authorization: Bearer <token>)."))
     handle(Throttled, lambda exc: _throttled(exc))
-    handle(HttpError, lambda exc: error(exc.status_code, str(exc)))
+    handle(HttpError, _http_error)
     handle(Http404, lambda exc: error(404, "Not found."))
     handle(ObjectDoesNotExist, lambda exc: error(404, "Not found."))
     handle(RequestDataTooBig, lambda exc: error(413, "The request body is too large."))
@@ -83,12 +83,25 @@ def _validation(exc: ValidationError) -> JsonResponse:
     field = ".".join(p for p in location if p not in ("body", "query", "path", "form", "file",
                                                       "payload", "changes", "data"))
     message = first.get("msg", "invalid input")
+    unknown = [e for e in exc.errors if e.get("type") == "extra_forbidden"]
+    if unknown:  # name every unknown field at once
+        names = [str(e["loc"][-1]) for e in unknown]
+        field = names[0]
+        message = f"not a field of this request: {', '.join(names)}"
+        return error(422, message, field, errors=_plain(exc.errors))
     return error(422, f"{field or 'request'}: {message}", field, errors=_plain(exc.errors))
 
 
 def _plain(errors: list[dict]) -> list[dict]:
     return [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))}
             for e in errors[:20]]
+
+
+def _http_error(exc: HttpError) -> JsonResponse:
+    cause = exc.__cause__  # ninja wraps what the body parser raised ("Cannot parse ...")
+    if isinstance(cause, ApiError):
+        return error(cause.status, cause.detail, cause.field)
+    return error(exc.status_code, str(exc))
 
 
 def _throttled(exc: Throttled) -> JsonResponse:

@@ -8,6 +8,7 @@ from ninja.openapi.docs import Swagger
 
 from openpoam.api import errors
 from openpoam.api.auth import TokenAuth, TokenRateThrottle
+from openpoam.api.parser import DepthLimitedParser
 from openpoam.api.routers import cr26, files, items, orgs, reports, work
 from openpoam.api.serialize import fresh_item
 
@@ -28,7 +29,8 @@ Lists are paged with `cursor`/`next_cursor`.
 def build() -> NinjaAPI:
     api = NinjaAPI(title="OpenPOAM API", version="1", description=DESCRIPTION,
                    urls_namespace="api-v1", auth=TokenAuth(), throttle=[TokenRateThrottle()],
-                   docs=Swagger(settings={"persistAuthorization": False}), docs_url="/docs")
+                   docs=Swagger(settings={"persistAuthorization": False}), docs_url="/docs",
+                   parser=DepthLimitedParser())
     for module in (orgs, items, work, files, reports, cr26):
         api.add_router("", module.router)
     errors.install(api, fresh_item)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from ninja import Schema
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from openpoam.domain.poam import Risk, Source, Status
 
@@ -32,7 +32,11 @@ def has_nul(value) -> bool:
 
 
 class Input(Schema):
-    """Every request body and query: text with a NUL character is refused (422)."""
+    """Every request body and query: text with a NUL character is refused (422), and so is
+    a field the operation does not have (a misspelt field would otherwise change nothing
+    and say nothing)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     @field_validator("*", mode="before")
     @classmethod
@@ -114,7 +118,13 @@ class PersonPage(Schema):
     next_cursor: str | None = None
 
 
-class PageParams(Input):
+class QueryInput(Input):
+    """Query parameters: an address may carry others (a cache buster, a tracking tag)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class PageParams(QueryInput):
     cursor: str = Field(default="", max_length=200)
     limit: int = Field(default=50, ge=1, le=500)
 

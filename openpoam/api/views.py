@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from openpoam.api import tokens
 from openpoam.api.models import ApiToken
+from openpoam.domain.numbers import whole_number
 from openpoam.tracker.models import Membership
 from openpoam.tracker.services.actors import Actor, ServiceError
 
@@ -51,4 +52,4 @@ def token_revoke(request: HttpRequest) -> HttpResponse:
 
 
 def _int(text: str | None) -> int | None:
-    return int(text) if text and text.isdigit() else None
+    return whole_number(text)

@@ -38,6 +38,7 @@ def user_add(username: str, email: str, is_admin: bool) -> None:
 @json_option
 @with_django
 def user_list(as_json: bool) -> None:
+    """The accounts, with their memberships, lockouts and second factor."""
     from openpoam.accounts.services import users
 
     rows = users.user_rows(base.actor())
@@ -96,6 +97,7 @@ def member() -> None:
 @click.option("--role", type=ROLES, default="viewer", show_default=True)
 @with_django
 def member_add(username: str, org_slug: str | None, role: str) -> None:
+    """Give an existing account a role in an organization."""
     from openpoam.tracker.services import setup
 
     org_ = base.organization(org_slug)
@@ -109,6 +111,7 @@ def member_add(username: str, org_slug: str | None, role: str) -> None:
 @org_option
 @with_django
 def member_role(username: str, role: str, org_slug: str | None) -> None:
+    """Change a member's role (owner, editor, assessor, viewer)."""
     from openpoam.accounts.services import members
 
     org_ = base.organization(org_slug)
@@ -121,6 +124,7 @@ def member_role(username: str, role: str, org_slug: str | None) -> None:
 @org_option
 @with_django
 def member_remove(username: str, org_slug: str | None) -> None:
+    """End an account's membership of an organization (its history is kept)."""
     from openpoam.accounts.services import members
 
     org_ = base.organization(org_slug)
@@ -133,6 +137,7 @@ def member_remove(username: str, org_slug: str | None) -> None:
 @json_option
 @with_django
 def member_list(org_slug: str | None, as_json: bool) -> None:
+    """The members of an organization and their roles."""
     from openpoam.accounts.services import members
 
     rows = members.member_rows(base.actor(), base.organization(org_slug))

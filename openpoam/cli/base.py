@@ -62,8 +62,8 @@ def run(group: click.Group, args: Sequence[str] | None = None) -> int:
     # Read as settings.py reads it, without importing the settings (they make folders).
     _debug["on"] = os.environ.get("OPENPOAM_DEBUG", "").strip().lower() in _TRUE
     try:
-        group.main(args=list(args) if args is not None else None, prog_name="openpoam",
-                   standalone_mode=False)
+        code = group.main(args=list(args) if args is not None else None, prog_name="openpoam",
+                          standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("openpoam: aborted", err=True)
         return EXIT_ERROR
@@ -85,7 +85,9 @@ def run(group: click.Group, args: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_ERROR
     except Exception as exc:  # noqa: BLE001 - the one place that keeps tracebacks from users
         return _unexpected(exc)
-    return 0
+    # Without standalone mode Click catches its own Exit (`check`, `history verify`) and
+    # returns the code it carries; a command's other return values are not exit codes.
+    return code if isinstance(code, int) and not isinstance(code, bool) else 0
 
 
 def _show_usage_error(exc: click.UsageError) -> None:
@@ -293,9 +295,13 @@ class LazyChoice(click.Choice):
 
 def _list_filter(name: str) -> Callable[[], list[str]]:
     def load() -> list[str]:
+        django_setup()  # the filters module reads the models: `item list --help` runs first
         from openpoam.tracker import filters
 
-        return [key for key, _ in getattr(filters, name) if key]
+        values = getattr(filters, name)
+        if isinstance(values, dict):
+            return list(values)
+        return [key for key, _ in values if key]
     return load
 
 
@@ -312,8 +318,7 @@ def _formats(kind: str) -> Callable[[], list[str]]:
 
 LIST_STATUS = LazyChoice(_list_filter("STATUS_CHOICES"))
 LIST_RISK = LazyChoice(_list_filter("RISK_CHOICES"))
-LIST_SORT = LazyChoice(lambda: list(__import__("openpoam.tracker.filters",
-                                               fromlist=["SORTS"]).SORTS))
+LIST_SORT = LazyChoice(_list_filter("SORTS"))
 EXPORT_FORMAT = LazyChoice(_formats("exporters"))
 IMPORT_FORMAT = LazyChoice(_formats("importers"))
 

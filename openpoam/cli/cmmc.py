@@ -61,8 +61,14 @@ def _read_json(path: Path, what: str):
         text = sys.stdin.read() if str(path) == "-" else Path(path).read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise BadInput(f"cannot read the {what} file {path}: {exc.strerror}") from None
+    from openpoam.formats.base import FormatError
+    from openpoam.formats.json_depth import check_bytes
+
     try:
+        check_bytes(text.encode("utf-8", "surrogatepass"), source=str(path))
         return json.loads(text)
+    except FormatError as exc:
+        raise BadInput(str(exc)) from None
     except json.JSONDecodeError as exc:
         raise BadInput(f"{path}: line {exc.lineno}: not valid JSON ({exc.msg})") from None
 

@@ -80,8 +80,14 @@ def _load(file: Path):
         raise _InputError(f"cannot read {file}: {exc.strerror or exc}") from None
     if len(raw) > MAX_INPUT:
         raise _InputError(f"{file}: larger than {MAX_INPUT // 1024} KiB; not a deadlines request")
+    from openpoam.formats.base import FormatError
+    from openpoam.formats.json_depth import check_bytes
+
     try:
+        check_bytes(raw, source=str(file))
         return json.loads(raw.decode("utf-8-sig"))
+    except FormatError as exc:
+        raise _InputError(str(exc)) from None
     except UnicodeDecodeError:
         raise _InputError(f"{file}: not UTF-8 text") from None
     except json.JSONDecodeError as exc:

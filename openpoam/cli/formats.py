@@ -84,6 +84,7 @@ def imports() -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_django
 def imports_list(org_slug, system_slug, as_json) -> None:
+    """A system's past imports: file, SHA-256, format, scanner, counts."""
     from openpoam.tracker.models import ImportRecord
 
     system_ = base.system(base.organization(org_slug), system_slug)

@@ -25,6 +25,7 @@ def org() -> None:
 @click.option("--name", required=True)
 @with_django
 def org_create(slug: str, name: str) -> None:
+    """Create an organization: SLUG names it in every command, --name is shown."""
     from openpoam.tracker.services import setup
 
     created = setup.create_organization(base.actor(), slug, name)
@@ -35,6 +36,7 @@ def org_create(slug: str, name: str) -> None:
 @json_option
 @with_django
 def org_list(as_json: bool) -> None:
+    """The organizations you may see."""
     from openpoam.tracker.services.actors import visible_organizations
 
     rows = [{"slug": o.slug, "name": o.name, "systems": o.systems.count()}
@@ -62,6 +64,7 @@ def system() -> None:
 @with_django
 def system_create(slug, org_slug, name, framework, acronym, impact_level, designation,
                   propose_closure) -> None:
+    """Create a system (enclave) of an organization under one framework."""
     from openpoam.tracker.services import setup
 
     created = setup.create_system(base.actor(), base.organization(org_slug), slug=slug,
@@ -76,6 +79,7 @@ def system_create(slug, org_slug, name, framework, acronym, impact_level, design
 @json_option
 @with_django
 def system_list(org_slug, as_json) -> None:
+    """The systems of an organization."""
     from openpoam.tracker.models import System
 
     rows = [{"slug": s.slug, "name": s.name, "framework": s.framework,
@@ -96,6 +100,7 @@ def person() -> None:
 @click.option("--title", default="")
 @with_django
 def person_add(name, org_slug, email, title) -> None:
+    """Add a person who can own items and milestones or approve risk decisions."""
     from openpoam.tracker.services import setup
 
     added = setup.add_person(base.actor(), base.organization(org_slug), name, email=email,
@@ -108,6 +113,7 @@ def person_add(name, org_slug, email, title) -> None:
 @json_option
 @with_django
 def person_list(org_slug, as_json) -> None:
+    """The people of an organization."""
     from openpoam.tracker.models import Person
 
     rows = [{"name": p.name, "email": p.email, "title": p.title}
@@ -135,6 +141,7 @@ def item() -> None:
               help="Any other field, e.g. --set original_risk=high; repeatable.")
 @with_django
 def item_add(org_slug, system_slug, title, detected_on, controls, assets, pairs) -> None:
+    """Create a POA&M item; --set FIELD=VALUE sets any other field (owner, risk, dates)."""
     from openpoam.tracker.services import items as item_services
 
     org_ = base.organization(org_slug)
@@ -173,7 +180,7 @@ def item_list(org_slug, system_slug, status, risk, sort, as_json) -> None:
             for it in items)
     output.print_table(["POA&M ID", "Title", "Risk", "Status", "Owner", "Due"], rows,
                        title=f"{document.system.name} — {document.system.designation.label}",
-                       no_wrap_first=True)
+                       whole=("POA&M ID", "Risk", "Due"))
 
 
 @item.command("show")
@@ -182,6 +189,7 @@ def item_list(org_slug, system_slug, status, risk, sort, as_json) -> None:
 @json_option
 @with_django
 def item_show(poam_id, org_slug, as_json) -> None:
+    """One item: its fields, assets, milestones, evidence and deadlines."""
     from django.utils import timezone
 
     from openpoam.tracker.documents import item_data, items_queryset
@@ -204,6 +212,7 @@ def item_show(poam_id, org_slug, as_json) -> None:
 @click.option("--why", "justification", default="", help="Justification (required to move dates).")
 @with_django
 def item_update(poam_id, org_slug, pairs, controls, justification) -> None:
+    """Change fields of an item (--set FIELD=VALUE); a moved date needs --why."""
     from django.db import transaction
 
     from openpoam.tracker.services import items as item_services
@@ -231,6 +240,7 @@ def item_update(poam_id, org_slug, pairs, controls, justification) -> None:
 @with_django
 def item_set_status(poam_id, status, org_slug, completed_on, approver, rationale, review_date,
                     reason) -> None:
+    """Move an item through the workflow (what each status needs: README)."""
     from openpoam.tracker.services import items as item_services
 
     found = base.item(base.organization(org_slug), poam_id)
@@ -247,6 +257,7 @@ def item_set_status(poam_id, status, org_slug, completed_on, approver, rationale
               "None clears them.")
 @with_django
 def item_depends(poam_id, org_slug, targets) -> None:
+    """Set the items this item waits for (replaces the list; none clears it)."""
     from openpoam.tracker.services import items as item_services
 
     found = base.item(base.organization(org_slug), poam_id)
@@ -260,6 +271,7 @@ def item_depends(poam_id, org_slug, targets) -> None:
 @click.option("--why", "justification", required=True)
 @with_django
 def item_delete(poam_id, org_slug, justification) -> None:
+    """Delete an item, with a justification; its history is kept."""
     from openpoam.tracker.services import items as item_services
 
     found = base.item(base.organization(org_slug), poam_id)
@@ -282,6 +294,7 @@ def milestone() -> None:
 @click.option("--owner", default="", help="Person's name.")
 @with_django
 def milestone_add(poam_id, description, org_slug, due, owner) -> None:
+    """Add a dated milestone to an item."""
     from openpoam.tracker.services import milestones
     from openpoam.tracker.services.fields import person_named
 
@@ -321,6 +334,7 @@ def milestone_complete(poam_id, sequence, org_slug, completed_on, not_needed) ->
 @click.option("--why", "justification", required=True)
 @with_django
 def milestone_reschedule(poam_id, sequence, org_slug, due, justification) -> None:
+    """Move a milestone's due date, with a justification (the original is kept)."""
     from openpoam.tracker.services import milestones
 
     found = base.item(base.organization(org_slug), poam_id)
@@ -345,6 +359,7 @@ def evidence() -> None:
 @click.option("--description", default="")
 @with_django
 def evidence_add(poam_id, file, org_slug, link, sequence, description) -> None:
+    """Attach an evidence file (or a link with --link) to an item or one milestone."""
     from openpoam.tracker.services import evidence as evidence_services
     from openpoam.tracker.services import milestones
 

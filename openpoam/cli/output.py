@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import click
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -66,13 +67,25 @@ def warn(message: Any) -> None:
 
 
 def table(columns: Iterable[str], rows: Iterable[Iterable[Any]], *, title: Any = None,
-          header: bool = True, no_wrap_first: bool = False) -> Table:
-    """A Rich table whose title and cells are shown literally."""
+          header: bool = True, no_wrap_first: bool = False,
+          whole: Iterable[str] = ()) -> Table:
+    """A Rich table whose title and cells are shown literally.
+
+    Columns named in ``whole`` (identifiers, dates) are never wrapped or cut; the other
+    columns fold their text onto more lines to make room, never end in an ellipsis.
+    """
+    columns, whole = list(columns), set(whole)
+    cells = [[text(cell) for cell in row] for row in rows]
     result = Table(title=text(title) if title is not None else None, show_header=header)
     for index, column in enumerate(columns):
-        result.add_column(text(column), no_wrap=no_wrap_first and index == 0)
-    for row in rows:
-        result.add_row(*(text(cell) for cell in row))
+        keep = column in whole or (no_wrap_first and index == 0)
+        # Rich shrinks even unwrappable columns on a narrow terminal: a minimum width as
+        # wide as the longest value is what keeps it whole.
+        widest = max((cell_len(row[index].plain) for row in cells), default=0) if keep else None
+        result.add_column(text(column), no_wrap=keep, overflow="fold",
+                          min_width=max(widest, cell_len(column)) if keep else None)
+    for row in cells:
+        result.add_row(*row)
     return result
 
 

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any, BinaryIO
 
 from openpoam.formats.base import FormatError
+from openpoam.formats.json_depth import check_bytes
 from openpoam.formats.streams import LimitedStream
 
 MAX_JSON_BYTES = 256 * 1024 * 1024
@@ -35,6 +36,7 @@ def load_json(stream: BinaryIO, *, source: str, limit: int = MAX_JSON_BYTES) -> 
     data = _read_bounded(io.BufferedReader(LimitedStream(stream, limit, source=source)), source)
     if not data.strip():
         raise FormatError("the file is empty", source=source)
+    check_bytes(data, source=source)
     try:
         return json.loads(data)  # bytes: json detects UTF-8 (with or without BOM)
     except json.JSONDecodeError as exc:

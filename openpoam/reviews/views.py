@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from openpoam.domain.numbers import is_whole_number, whole_number
 from openpoam.formats import registry
 from openpoam.formats.base import FormatError
 from openpoam.reviews import charts
@@ -142,7 +143,7 @@ def review_entry(request: HttpRequest, org_slug: str, system_slug: str, month: s
 @login_required
 def snapshot_compare(request: HttpRequest, org_slug: str, system_slug: str) -> HttpResponse:
     system = access.system_or_404(request, org_slug, system_slug)
-    if not (request.GET.get("old", "").isdigit() and request.GET.get("new", "").isdigit()):
+    if not (is_whole_number(request.GET.get("old")) and is_whole_number(request.GET.get("new"))):
         messages.info(request, "Choose the two snapshots to compare.")
         return redirect("system-reviews", org_slug, system_slug)
     old = _snapshot_or_404(system, request.GET.get("old") or 0)
@@ -235,7 +236,7 @@ def _create_or_revoke(request: HttpRequest, system) -> str:
     actor = access.actor_of(request)
     if request.POST.get("revoke"):
         feed = CalendarFeed.objects.filter(organization=system.organization,
-                                           pk=request.POST["revoke"]).first()
+                                           pk=whole_number(request.POST["revoke"])).first()
         if feed is None:
             raise Http404("No such feed.")
         calendars.revoke_feed(actor, feed)
@@ -243,7 +244,8 @@ def _create_or_revoke(request: HttpRequest, system) -> str:
         return ""
     person_id = request.POST.get("person")
     if person_id:
-        person = Person.objects.filter(organization=system.organization, pk=person_id).first()
+        person = Person.objects.filter(organization=system.organization,
+                                       pk=whole_number(person_id)).first()
         if person is None:
             raise Http404("No such person.")
         _, token = calendars.create_feed(actor, person=person)

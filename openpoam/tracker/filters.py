@@ -16,6 +16,7 @@ from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySe
 from django.http import QueryDict
 from django.utils import timezone
 
+from openpoam.domain.numbers import is_whole_number
 from openpoam.domain.poam import CLOSED_STATUSES, PoamItemData, Risk, Source, Status
 from openpoam.tracker import search
 from openpoam.tracker.models import ControlReference, Milestone, PoamItem
@@ -126,7 +127,7 @@ class ListQuery:
                    risk=risk if risk in dict(RISK_CHOICES) else "",
                    sort=sort if sort in SORTS else DEFAULT_SORT,
                    q=" ".join(params.get("q", "").split())[:MAX_QUERY],
-                   owner=owner if owner == NO_OWNER or owner.isdigit() else "",
+                   owner=owner if owner == NO_OWNER or is_whole_number(owner) else "",
                    control=params.get("control", "").strip()[:40],
                    source=source if source in dict(SOURCE_CHOICES) else "",
                    overdue=_flag(params, "overdue"), stale=_flag(params, "stale"),

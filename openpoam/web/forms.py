@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.http import QueryDict
 
+from openpoam.domain.numbers import whole_number
 from openpoam.domain.poam import Risk, Source
 from openpoam.tracker.models import PoamItem, System
 from openpoam.tracker.services import items as item_services
@@ -68,7 +69,7 @@ def update_item(actor: Actor, item: PoamItem, post: QueryDict) -> PoamItem:
         values = field_values(post, item.organization)
         item = item_services.update_item(
             actor, item, values, justification=post.get("justification", ""),
-            expected_version=int(version) if version.isdigit() else None)
+            expected_version=whole_number(version))
         if "controls" in post:
             item_services.set_controls(actor, item, split_list(post["controls"]))
         if "depends_on" in post:

@@ -12,10 +12,11 @@ from pydantic import Field
 
 from openpoam.api import lookups, pagination
 from openpoam.api.errors import ApiError, field_of
-from openpoam.api.schemas import (ERRORS, BulkIn, BulkOut, HistoryPage, Input, ItemCreate,
-                                  ItemOut, ItemPage, ItemUpdate, PageParams, StatusChange)
+from openpoam.api.schemas import (ERRORS, BulkIn, BulkOut, HistoryPage, ItemCreate, ItemOut,
+                                  ItemPage, ItemUpdate, PageParams, QueryInput, StatusChange)
 from openpoam.api.serialize import (asset_counts, event_out, fresh_item, item_out,
                                     list_queryset)
+from openpoam.domain.numbers import is_whole_number
 from openpoam.domain.poam import AffectedAsset as AssetData
 from openpoam.tracker.filters import (NO_OWNER, RISK_CHOICES, SORTS, SOURCE_CHOICES,
                                       STATUS_CHOICES, ListQuery)
@@ -30,7 +31,7 @@ router = Router(tags=["items"])
 _CONTROL_KEYS = ("version", "justification", "controls", "depends_on", "poam_id", "status")
 
 
-class ListParams(Input):
+class ListParams(QueryInput):
     """The web list's filters (tracker/filters.py), and a cursor instead of page numbers."""
 
     status: str = Field(default="", description="A status, 'active' (not closed) or 'delayed'")
@@ -70,7 +71,7 @@ def _list_query(params: ListParams) -> ListQuery:
         if value and value not in known:
             raise ApiError(422, f"{name}: {value!r} is not one of "
                            f"{', '.join(k for k in known if k)}", name)
-    if params.owner and not (params.owner == NO_OWNER or params.owner.isdigit()):
+    if params.owner and not (params.owner == NO_OWNER or is_whole_number(params.owner)):
         raise ApiError(422, "owner: a person's id, or 'none'", "owner")
     values = params.dict(exclude={"cursor", "limit", "overdue", "stale"})
     values.update(overdue="1" if params.overdue else "", stale="1" if params.stale else "")

@@ -22,7 +22,11 @@ MAX_MEMBERS = 2_000
 # Spreadsheet XML compresses well (the template's parts: 2x to 18x); bombs go past 1000x.
 MAX_RATIO = 200
 RATIO_FLOOR_BYTES = 1024 * 1024  # tiny members may compress better; they cannot hurt
-PROLOG_BYTES = 2048
+SCAN_CHUNK = 256 * 1024
+# In UTF-8 (and ASCII) and in UTF-16 either way round: an XML parser reads all three.
+_DECLARATIONS = [(text.encode(encoding), name) for text, name in
+                 (("<!DOCTYPE", "a DOCTYPE"), ("<!ENTITY", "an entity"))
+                 for encoding in ("utf-8", "utf-16-le", "utf-16-be")]
 ZIP_MAGIC = b"PK\x03\x04"
 
 
@@ -62,12 +66,29 @@ def _check_sizes(members: list[zipfile.ZipInfo], source: str) -> None:
 
 
 def _check_prologs(archive: zipfile.ZipFile, source: str) -> None:
-    """No XML part may declare a DOCTYPE: spreadsheets never need one."""
+    """No part may declare a DOCTYPE or an entity anywhere: spreadsheets never need one.
+
+    Every part is read to its end in chunks (its declared size is already bounded), so a
+    declaration after a long comment is found as surely as one at the top, in bounded memory.
+    """
     for member in archive.infolist():
-        if not member.filename.endswith((".xml", ".rels", ".vml")):
+        if member.is_dir():
             continue
         with archive.open(member) as part:
-            head = part.read(PROLOG_BYTES)
-        if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
-            raise FormatError(f"the part {member.filename} declares a DOCTYPE; refused",
+            found = _declaration_in(part)
+        if found:
+            raise FormatError(f"the part {member.filename} declares {found}; refused",
                               source=source)
+
+
+def _declaration_in(part: BinaryIO) -> str:
+    """The first forbidden declaration in the part ("a DOCTYPE", "an entity"), or ''."""
+    overlap = max(len(p) for p, _ in _DECLARATIONS) - 1
+    tail = b""
+    while chunk := part.read(SCAN_CHUNK):
+        window = (tail + chunk).upper()
+        for pattern, name in _DECLARATIONS:
+            if pattern in window:
+                return name
+        tail = window[-overlap:]
+    return ""

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from openpoam.domain.findings import ResultStatus, Severity
+from openpoam.formats.json_depth import check_bytes
 
 # Field -> header names recognised by default, in order of preference. Headers are compared
 # after normalising (lower case, letters and digits only), so "Rule ID", "rule_id" and
@@ -125,7 +126,9 @@ class Mapping:
 
     @classmethod
     def from_json(cls, path: str | Path) -> Mapping:
-        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+        data = Path(path).read_bytes()
+        check_bytes(data, source=str(path))
+        return cls.from_dict(json.loads(data.decode("utf-8")))
 
     def resolve(self, headers: list[str]) -> tuple[dict[str, int], list[str]]:
         """Field -> column index for this header row, and the explicit columns not found."""

@@ -22,6 +22,7 @@ from datetime import date, datetime
 from typing import Any, BinaryIO
 
 from openpoam.formats.base import FormatError
+from openpoam.formats.json_depth import check_bytes
 
 MAX_BYTES = 64 * 1024 * 1024  # the real catalog is about 1.5 MB
 _CVE = re.compile(r"^CVE-\d{4}-\d{4,}$")
@@ -106,6 +107,7 @@ def _load(stream: BinaryIO, source: str) -> Any:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise FormatError(f"not UTF-8 text (byte {exc.start})", source=source) from None
+    check_bytes(data, source=source)
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:

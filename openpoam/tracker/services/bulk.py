@@ -12,6 +12,8 @@ from datetime import date, datetime
 
 from django.db import connection
 
+from openpoam.tracker.textguard import check_rows
+
 
 def insert_rows(model, columns: list[str], rows: list[tuple], *, batch: int = 5000) -> None:
     """Insert plain tuples into ``model``'s table. Columns are db column names; a column
@@ -31,6 +33,7 @@ def insert_rows(model, columns: list[str], rows: list[tuple], *, batch: int = 50
     marks = ", ".join(["%s"] * len(columns))
     sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
     adapt = _row_adapter(model, columns)
+    check_rows(columns, rows)
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch):
             cursor.executemany(sql, [adapt(row) for row in rows[start:start + batch]])
@@ -104,6 +107,7 @@ def update_from_rows(model, key: str, columns: list[str], rows: list[tuple]) -> 
     table = ops.quote_name(model._meta.db_table)
     temp = ops.quote_name(f"tmp_{model._meta.db_table}_update")
     names = [key, *columns]
+    check_rows(names, rows)
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {temp}")
         cursor.execute(f"CREATE TEMPORARY TABLE {temp} ("

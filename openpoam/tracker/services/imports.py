@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from openpoam.domain.findings import Severity
 from openpoam.domain.reconcile import Changes, Counts, Digester, ScanDigest, as_utc, reconcile
-from openpoam.formats import registry
+from openpoam.formats import json_depth, registry
 from openpoam.formats.base import FormatError, ScanImporter
 from openpoam.formats.streams import HEAD_SIZE
 from openpoam.tracker.models import ImportRecord, Role, System
@@ -114,6 +114,8 @@ def import_file(actor: Actor, system: System, path: Path, *, format_key: str | N
         return _unchanged(job, earlier)
     with path.open("rb") as raw:
         head = raw.read(HEAD_SIZE)
+    if json_depth.looks_like_json(head):  # before any parser or schema validator reads it
+        json_depth.check_file(path, source=job.name)
     formats = registry.default()
     importer = formats.importer(format_key) if format_key else formats.detect(head, job.name)
     if isinstance(importer, ScanImporter):

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
+from openpoam.domain.numbers import is_whole_number
 from openpoam.domain.poam import Designation, Framework
 from openpoam.tracker.models import Role
 from openpoam.tracker.services import people, requests, setup
@@ -37,7 +38,7 @@ def org_people(request: HttpRequest, org_slug: str) -> HttpResponse:
             return forbidden(request, "You may read this organization's people but not change them.")
         post = request.POST
         try:
-            if post.get("person", "").isdigit():
+            if is_whole_number(post.get("person")):
                 editing = organization.people.filter(pk=post["person"]).first()
                 if editing is None:
                     raise Http404("No such person.")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from openpoam.domain.numbers import is_whole_number
 from openpoam.tracker.models import Milestone
 from openpoam.tracker.services import evidence as evidence_services
 from openpoam.tracker.services.actors import ServiceError
@@ -18,7 +19,7 @@ from openpoam.web.views.item_page import render_item
 def _milestone(item, text: str) -> Milestone | None:
     if not text.strip():
         return None
-    milestone = item.milestones.filter(sequence=text).first() if text.isdigit() else None
+    milestone = item.milestones.filter(sequence=text).first() if is_whole_number(text) else None
     if milestone is None:
         raise ServiceError(f"evidence: {item.poam_id} has no milestone {text}")
     return milestone

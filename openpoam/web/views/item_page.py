@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from openpoam.domain import workflow
+from openpoam.domain.numbers import whole_number
 from openpoam.domain.poam import Status
 from openpoam.tracker.documents import item_data, items_queryset
 from openpoam.tracker.models import ApprovalRequest, PoamItem, Role, System
@@ -69,7 +70,7 @@ def render_item(request: HttpRequest, system: System, poam_id: str, *, failed: s
 def _number_in(failed: str) -> int | None:
     """The milestone or request a per-row form was about ("milestone-2" -> 2)."""
     suffix = failed.rpartition("-")[2]
-    return int(suffix) if suffix.isdigit() else None
+    return whole_number(suffix)
 
 
 def _next_statuses(row: PoamItem) -> list[Status]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
+from openpoam.domain.numbers import is_whole_number
 from openpoam.tracker.models import Person
 from openpoam.tracker.services import milestone_order
 from openpoam.tracker.services import milestones as milestone_services
@@ -20,7 +21,7 @@ def _owner(item, text: str) -> Person | None:
     if not text.strip():
         return None
     person = Person.objects.filter(organization=item.organization, pk=text).first() \
-        if text.isdigit() else None
+        if is_whole_number(text) else None
     if person is None:
         raise ServiceError("milestone owner: choose a person of this organization")
     return person

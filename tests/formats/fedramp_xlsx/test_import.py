@@ -272,3 +272,34 @@ def test_it_implements_the_importer_interface(exported):
     importer = FedrampXlsxImporter()
     assert isinstance(importer, PoamImporter)
     assert importer.read(io.BytesIO(exported), source="x.xlsx").items[0].poam_id == "POAM-2026-0001"
+
+
+def _with_part(exported: bytes, name: str, content: bytes) -> bytes:
+    """The exported workbook with one part replaced (or added)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(exported)) as source, zipfile.ZipFile(buffer, "w") as out:
+        for member in source.infolist():
+            if member.filename != name:
+                out.writestr(member, source.read(member))
+        out.writestr(name, content)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("name, content", [
+    # After a comment longer than the first 2,048 bytes the guard once read.
+    ("xl/workbook.xml", b'<?xml version="1.0"?><!--' + b"x" * 3000
+     + b'--><!DOCTYPE w [<!ENTITY a "aaaa">]><workbook/>'),
+    # Across the scan's chunk boundary, in a part whose name is not .xml, in lower case.
+    ("xl/media/notes.bin", b" " * (safezip.SCAN_CHUNK - 4) + b"<!doctype x>"),
+    # In UTF-16, which an XML parser reads as well.
+    ("xl/styles.xml", ('<?xml version="1.0" encoding="UTF-16"?><!--' + "y" * 5000
+                       + '--><!DOCTYPE s [<!ENTITY b "b">]><styleSheet/>').encode("utf-16-le")),
+])
+def test_it_refuses_a_declaration_anywhere_in_any_part(exported, name, content):
+    with pytest.raises(FormatError, match=f"{name} declares"):
+        read(_with_part(exported, name, content))
+
+
+def test_it_reads_a_workbook_whose_text_mentions_doctype_in_cells(exported):
+    """Only a declaration is refused: the word in a cell is text (escaped as &lt;)."""
+    assert read(exported)
