@@ -20,8 +20,9 @@ from openpoam.domain.poam import AffectedAsset as AssetData
 from openpoam.tracker.filters import (NO_OWNER, RISK_CHOICES, SORTS, SOURCE_CHOICES,
                                       STATUS_CHOICES, ListQuery)
 from openpoam.tracker.models import ChangeEvent, PoamItem
+from openpoam.tracker.services import bulk_edit
 from openpoam.tracker.services import items as item_services
-from openpoam.tracker.services.actors import PermissionDenied, ServiceError
+from openpoam.tracker.services.actors import ServiceError
 from openpoam.tracker.services.fields import (DATE, DECIMAL, ITEM_FIELDS, LIST, TEXT,
                                               person_named)
 
@@ -120,20 +121,22 @@ def create_item(request: HttpRequest, org: str, system: str, payload: ItemCreate
 
 
 @router.post("/orgs/{org}/items/bulk", response={200: BulkOut, **ERRORS},
-             summary="Change many items at once: all or nothing")
+            summary="Change many items at once: all or nothing, with a justification "
+                    f"(at most {bulk_edit.MAX_ITEMS} items)")
 def bulk(request: HttpRequest, org: str, payload: BulkIn):
     lookups.organization(request, org)
-    changed = []
-    with transaction.atomic():
-        for index, change in enumerate(payload.changes):
-            try:
-                changed.append(_bulk_one(request, org, change))
-            except (PermissionDenied, item_services.StaleVersion):
-                raise
-            except ServiceError as exc:
-                raise ApiError(400, f"changes[{index}] ({change.poam_id}): {exc}",
-                               f"changes[{index}].{field_of(str(exc))}".rstrip(".")) from None
+    edits = [_bulk_change(request, org, index, change)
+             for index, change in enumerate(payload.changes)]
+    try:
+        changed = bulk_edit.bulk_edit(lookups.actor(request), edits, payload.justification)
+    except bulk_edit.BulkRefused as exc:
+        raise _refused(exc.index, exc.poam_id, exc.reason) from None
     return {"items": [fresh_item(item) for item in changed]}
+
+
+def _refused(index: int, poam_id: str, reason: str) -> ApiError:
+    field = f"changes[{index}].{field_of(reason)}".rstrip(".")
+    return ApiError(400, f"changes[{index}] ({poam_id}): {reason}", field)
 
 
 @router.get("/orgs/{org}/items/{poam_id}", response={200: ItemOut, **ERRORS})
@@ -158,31 +161,37 @@ def set_status(request: HttpRequest, org: str, poam_id: str, payload: StatusChan
     return fresh_item(item)
 
 
-def _bulk_one(request: HttpRequest, org: str, change) -> PoamItem:
+def _bulk_change(request: HttpRequest, org: str, index: int, change) -> bulk_edit.ItemChange:
     try:
         item = lookups.item(request, org, change.poam_id)
     except Http404:
-        raise ServiceError(f"poam_id: no item {change.poam_id}") from None
-    item = _apply(request, item, change.dict(exclude_unset=True))
-    if change.status is not None:
-        item = _set_status(request, item, change.status)
-    return item
+        raise _refused(index, change.poam_id, f"poam_id: no item {change.poam_id} in {org}") \
+            from None
+    data = change.dict(exclude_unset=True)
+    try:
+        fields = _fields(item.organization, {k: v for k, v in data.items()
+                                             if k not in _CONTROL_KEYS})
+    except ServiceError as exc:
+        raise _refused(index, item.poam_id, str(exc)) from None
+    move = change.status
+    return bulk_edit.ItemChange(
+        item, fields=fields,
+        controls=data.get("controls"), depends_on=data.get("depends_on"),
+        expected_version=change.version, justification=change.justification,
+        status=None if move is None else bulk_edit.StatusMove(
+            move.status, actual_completion=move.actual_completion, approver=move.approver,
+            rationale=move.rationale, review_date=move.review_date, reason=move.reason,
+            expected_version=move.version))
 
 
 def _apply(request: HttpRequest, item: PoamItem, data: dict) -> PoamItem:
     actor = lookups.actor(request)
     changes = _fields(item.organization, {k: v for k, v in data.items()
                                           if k not in _CONTROL_KEYS})
-    if "title" in changes and not changes["title"].strip():
-        raise ApiError(422, "title: a POA&M item needs a title", "title")
-    item = item_services.update_item(actor, item, changes,
-                                     justification=data.get("justification", ""),
-                                     expected_version=data["version"])
-    if data.get("controls") is not None:
-        item_services.set_controls(actor, item, data["controls"])
-    if data.get("depends_on") is not None:
-        item_services.set_dependencies(actor, item, data["depends_on"])
-    return item
+    return item_services.edit_item(actor, item, changes, controls=data.get("controls"),
+                                   depends_on=data.get("depends_on"),
+                                   justification=data.get("justification", ""),
+                                   expected_version=data["version"])
 
 
 def _set_status(request: HttpRequest, item: PoamItem, change: StatusChange) -> PoamItem:
