@@ -49,6 +49,9 @@ def start(host: str, port: int) -> None:
     _migrate()
     output.echo(demo_data.load())
     _ensure_admin("admin", reset=False)
+    owner = demo_data.make_owner("admin")
+    if owner:
+        output.echo(owner)
     _serve(host, port, 8)
 
 

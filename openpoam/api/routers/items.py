@@ -17,8 +17,7 @@ from openpoam.api.schemas import (ERRORS, BulkIn, BulkOut, HistoryPage, Input, I
 from openpoam.api.serialize import (asset_counts, event_out, fresh_item, item_out,
                                     list_queryset)
 from openpoam.domain.poam import AffectedAsset as AssetData
-from openpoam.tracker.filters import (NO_OWNER, RISK_CHOICES, SORTS, SOURCE_CHOICES,
-                                      STATUS_CHOICES, ListQuery)
+from openpoam.tracker.filters import ListQuery
 from openpoam.tracker.models import ChangeEvent, PoamItem
 from openpoam.tracker.services import bulk_edit
 from openpoam.tracker.services import items as item_services
@@ -65,14 +64,8 @@ def list_items(request: HttpRequest, org: str, system: str, params: Query[ListPa
 
 def _list_query(params: ListParams) -> ListQuery:
     """The web list's query; here an unknown value is an error rather than ignored."""
-    for name, known in (("status", dict(STATUS_CHOICES)), ("risk", dict(RISK_CHOICES)),
-                        ("source", dict(SOURCE_CHOICES)), ("sort", SORTS)):
-        value = getattr(params, name)
-        if value and value not in known:
-            raise ApiError(422, f"{name}: {value!r} is not one of "
-                           f"{', '.join(k for k in known if k)}", name)
-    if params.owner and not (params.owner == NO_OWNER or params.owner.isdigit()):
-        raise ApiError(422, "owner: a person's id, or 'none'", "owner")
+    for name, message in ListQuery.problems(params.dict()):
+        raise ApiError(422, message, name)
     values = params.dict(exclude={"cursor", "limit", "overdue", "stale"})
     values.update(overdue="1" if params.overdue else "", stale="1" if params.stale else "")
     return ListQuery.from_params(values)
