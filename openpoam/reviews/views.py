@@ -131,7 +131,8 @@ def review_entry(request: HttpRequest, org_slug: str, system_slug: str, month: s
             str(exc)
     if request.headers.get("HX-Request"):
         context = {**_context(request, system, "reviews"), "review": review,
-                   "row": {"item": item, "entry": entry}, "error": error,
+                   "row": {"item": item, "owner": item.owner.name if item.owner else "",
+                           "entry": entry}, "error": error,
                    "actions": ReviewEntry.ACTIONS}
         return render(request, "reviews/_review_row.html", context)
     if error:
