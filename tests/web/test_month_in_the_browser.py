@@ -109,3 +109,16 @@ def test_a_detection_date_in_the_future_is_refused(client, poam, alice):
     assert not PoamItem.objects.filter(title="From tomorrow").exists()
     page = client.get(_system("item-new", poam)).content.decode()
     assert f'name="detected_on" required max="{date.today().isoformat()}"' in page
+
+
+def test_reloading_the_address_of_a_refused_form_leads_back_to_its_page(client, poam, alice):
+    client.force_login(alice)
+    item_page = _system("item", poam, poam.delayed.poam_id)
+    milestone = _system("item-milestone", poam, poam.delayed.poam_id, 2)
+    refused = client.post(milestone, {"action": "reschedule", "due": "2026-02-30"})
+    assert refused.status_code == 422  # shown again, with the reason
+    reload = client.get(milestone)
+    assert (reload.status_code, reload["Location"]) == (302, item_page)
+    assert client.get(_system("system-bulk", poam))["Location"] == _system("system", poam)
+    assert client.get(_system("item-milestone-add", poam, poam.delayed.poam_id))["Location"] \
+        == item_page
