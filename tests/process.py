@@ -72,3 +72,42 @@ class fresh_database:
         if self.server:
             with self._admin() as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class serving:
+    """``openpoam ARGS --port P`` started as a process until its "OpenPOAM on" line, stopped
+    (by its own process id) when the block ends. ``lines``: what it printed before serving."""
+
+    def __init__(self, env: dict, *args: str) -> None:
+        self.env, self.args, self.port = env, args, free_port()
+        self.lines: list[str] = []
+
+    def __enter__(self) -> "serving":
+        self.process = subprocess.Popen([str(OPENPOAM), *self.args, "--port", str(self.port)],
+                                        env=self.env, text=True, stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT)
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+            if line.startswith("OpenPOAM on http://"):
+                return self
+        raise AssertionError(f"the server did not start: {self.lines}")
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __exit__(self, *exc) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
