@@ -26,10 +26,16 @@ Lists are paged with `cursor`/`next_cursor`.
 """
 
 
+class _Docs(Swagger):
+    """ninja's Swagger UI page in our own shell (api/swagger.html): a page with a language."""
+
+    template = "api/swagger.html"
+
+
 def build() -> NinjaAPI:
     api = NinjaAPI(title="OpenPOAM API", version="1", description=DESCRIPTION,
                    urls_namespace="api-v1", auth=TokenAuth(), throttle=[TokenRateThrottle()],
-                   docs=Swagger(settings={"persistAuthorization": False}), docs_url="/docs",
+                   docs=_Docs(settings={"persistAuthorization": False}), docs_url="/docs",
                    parser=DepthLimitedParser())
     for module in (orgs, items, work, files, reports, cr26):
         api.add_router("", module.router)

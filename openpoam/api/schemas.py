@@ -12,6 +12,8 @@ from ninja import Schema
 from pydantic import ConfigDict, Field, field_validator
 
 from openpoam.domain.poam import Risk, Source, Status
+from openpoam.tracker.services import bulk_edit
+from openpoam.tracker.services.fields import TEXT_LIMITS
 
 StatusName = Literal[tuple(s.value for s in Status)]  # type: ignore[valid-type]
 RiskName = Literal[tuple(r.value for r in Risk)]  # type: ignore[valid-type]
@@ -248,38 +250,43 @@ class ItemPage(Schema):
     next_cursor: str | None = None
 
 
+def _text(name: str):
+    """An optional text field with the service's limit (services/fields.TEXT_LIMITS)."""
+    return Field(default=None, max_length=TEXT_LIMITS[name])
+
+
 class ItemFields(Input):
     """Editable fields; on update, only the fields sent are changed."""
 
-    title: str | None = Field(default=None, max_length=500)
-    weakness_description: str | None = Field(default=None, max_length=100000)
+    title: str | None = _text("title")
+    weakness_description: str | None = _text("weakness_description")
     source: SourceName | None = None
-    source_identifier: str | None = Field(default=None, max_length=300)
-    source_detail: str | None = Field(default=None, max_length=300)
+    source_identifier: str | None = _text("source_identifier")
+    source_detail: str | None = _text("source_detail")
     original_risk: RiskName | None = None
-    raw_severity: str | None = Field(default=None, max_length=50)
+    raw_severity: str | None = _text("raw_severity")
     adjusted_risk: RiskName | Literal[""] | None = None
-    risk_adjustment_rationale: str | None = Field(default=None, max_length=100000)
-    planned_remediation: str | None = Field(default=None, max_length=100000)
+    risk_adjustment_rationale: str | None = _text("risk_adjustment_rationale")
+    planned_remediation: str | None = _text("planned_remediation")
     owner: str | None = Field(default=None, max_length=200,
                               description="A person's name in the organization; '' for none")
-    resources_required: str | None = Field(default=None, max_length=100000)
+    resources_required: str | None = _text("resources_required")
     cost_estimate: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
     vendor_dependency: bool | None = None
-    vendor_product: str | None = Field(default=None, max_length=300)
+    vendor_product: str | None = _text("vendor_product")
     vendor_last_checkin: date | None = None
     scheduled_completion: date | None = None
-    residual_risk: str | None = Field(default=None, max_length=100000)
-    comments: str | None = Field(default=None, max_length=100000)
+    residual_risk: str | None = _text("residual_risk")
+    comments: str | None = _text("comments")
     cves: list[str] | None = Field(default=None, max_length=1000)
     operational_requirement: bool | None = None
-    deviation_rationale: str | None = Field(default=None, max_length=100000)
+    deviation_rationale: str | None = _text("deviation_rationale")
     kev: bool | None = None
     kev_due: date | None = None
 
 
 class ItemCreate(ItemFields):
-    title: str = Field(min_length=1, max_length=500)
+    title: str = Field(min_length=1, max_length=TEXT_LIMITS["title"])
     detected_on: date
     controls: list[str] = Field(default=[], max_length=200)
     assets: list[AssetIn] = Field(default=[], max_length=1000)
@@ -309,7 +316,10 @@ class BulkChange(ItemUpdate):
 
 
 class BulkIn(Input):
-    changes: list[BulkChange] = Field(min_length=1, max_length=1000)
+    changes: list[BulkChange] = Field(min_length=1, max_length=bulk_edit.MAX_ITEMS)
+    justification: str = Field(default="", max_length=10000,
+                               description="Why; each item's history keeps it. Required "
+                               "unless every change carries its own justification")
 
 
 class BulkOut(Schema):
@@ -370,20 +380,25 @@ class CountsOut(Schema):
 
 
 class ImportOut(Schema):
+    """tracker.services.imports.ImportResult.to_dict (README: "Import results as JSON")."""
+
     id: int | None = None
     dry_run: bool
     file_name: str
     format: str
+    format_label: str = ""
     sha256: str
     scanner: str
     scanner_version: str
     scan_time: datetime | None = None
     findings: int
+    dropped: int = 0
     counts: CountsOut
     created: int = 0
     updated: int = 0
     imported_by: str = ""
     imported_at: datetime | None = None
+    already_imported_at: datetime | None = None
     warnings: list[str] = []
 
 

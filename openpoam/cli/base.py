@@ -266,14 +266,14 @@ def echo_json(data) -> None:
 
 
 def parse_date_option(ctx, param, value):
-    from datetime import date
+    from openpoam.domain.dates import DateError, parse_iso_date
 
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from None
+        return parse_iso_date(value.strip())
+    except DateError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 class LazyChoice(click.Choice):

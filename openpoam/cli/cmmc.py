@@ -16,6 +16,7 @@ import click
 from openpoam.cli import base, output
 from openpoam.cli.base import (BadInput, CliError, cli, org_option,
                                parse_date_option, system_option, with_django)
+from openpoam.domain.dates import DateError, parse_iso_date
 
 
 @cli.group()
@@ -77,9 +78,9 @@ def _today(text: str | None) -> date:
     if not text:
         return date.today()
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise BadInput(f"--today: {text!r} is not a date in YYYY-MM-DD form") from None
+        return parse_iso_date(text.strip())
+    except DateError as exc:
+        raise BadInput(f"--today: {exc}") from None
 
 
 def _print(result: dict) -> None:

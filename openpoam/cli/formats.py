@@ -68,7 +68,7 @@ def import_(file, org_slug, system_slug, format_key, dry_run, include_info, asse
             base.actor(), system_, file, format_key=format_key, dry_run=dry_run,
             progress=advance, asset=asset, min_severity=Severity.INFO if include_info else Severity.LOW)
     if as_json:
-        base.echo_json(_result_dict(result))
+        base.echo_json(result.to_dict())
         return
     _print_result(result, system_)
 
@@ -133,15 +133,6 @@ def _progress(total: int, name: str, *, quiet: bool):
             task = progress.add_task(f"reading {escape(out.safe(name))}", total=total)
             yield lambda done: progress.update(task, completed=done)
     return bar()
-
-
-def _result_dict(result) -> dict:
-    from dataclasses import asdict
-
-    data = {k: v for k, v in vars(result).items() if k not in ("record", "counts")}
-    data["counts"] = asdict(result.counts)
-    data["import_id"] = result.record.pk if result.record else None
-    return data
 
 
 def _print_result(result, system_) -> None:

@@ -213,17 +213,12 @@ def item_show(poam_id, org_slug, as_json) -> None:
 @with_django
 def item_update(poam_id, org_slug, pairs, controls, justification) -> None:
     """Change fields of an item (--set FIELD=VALUE); a moved date needs --why."""
-    from django.db import transaction
-
     from openpoam.tracker.services import items as item_services
 
     org_ = base.organization(org_slug)
     found = base.item(org_, poam_id)
-    with transaction.atomic():
-        item_services.update_item(base.actor(), found, _fields(org_, pairs),
-                                  justification=justification)
-        if controls:
-            item_services.set_controls(base.actor(), found, controls)
+    item_services.edit_item(base.actor(), found, _fields(org_, pairs),
+                            controls=controls or None, justification=justification)
     output.echo(f"updated {found.poam_id}")
 
 

@@ -250,6 +250,9 @@ class PoamItemData:
     false_positive: bool = False
     operational_requirement: bool = False
     deviation_rationale: str = ""
+    # Risk acceptance and false-positive determinations: the approving person, the review date.
+    approver: str = ""
+    review_date: date | None = None
     kev: bool = False
     kev_due: date | None = None
     delayed: bool = False  # derived by the domain; exporters only read it

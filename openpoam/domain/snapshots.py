@@ -85,15 +85,18 @@ class Comparison:
         return not any(dataclasses.astuple(self))
 
 
-def compare(old: poam.PoamDocument, new: poam.PoamDocument) -> Comparison:
-    """What changed from ``old`` to ``new``; items are matched by UUID, else by POA&M ID."""
+def compare(old: poam.PoamDocument, new: poam.PoamDocument,
+            completion_reasons: dict[str, tuple[str, ...]] | None = None) -> Comparison:
+    """What changed from ``old`` to ``new``; items are matched by UUID, else by POA&M ID.
+    A snapshot keeps no history, so why a scheduled completion moved between the two comes
+    from the caller: ``completion_reasons`` by item UUID (the history's justifications)."""
     before = {_key(i): i for i in old.items}
     after = {_key(i): i for i in new.items}
     result = Comparison()
     result.new = sorted(after[k].poam_id for k in after.keys() - before.keys())
     result.removed = sorted(before[k].poam_id for k in before.keys() - after.keys())
     for key in sorted(after.keys() & before.keys(), key=lambda k: after[k].poam_id):
-        _compare_item(before[key], after[key], result)
+        _compare_item(before[key], after[key], result, completion_reasons or {})
     return result
 
 
@@ -101,7 +104,8 @@ def _key(item: poam.PoamItemData) -> str:
     return item.uuid or item.poam_id
 
 
-def _compare_item(a: poam.PoamItemData, b: poam.PoamItemData, result: Comparison) -> None:
+def _compare_item(a: poam.PoamItemData, b: poam.PoamItemData, result: Comparison,
+                  completion_reasons: dict[str, tuple[str, ...]]) -> None:
     if not a.status.is_closed and b.status.is_closed:
         result.closed.append(Change(b.poam_id, a.status.label, b.status.label))
     if a.status.is_closed and not b.status.is_closed:
@@ -113,7 +117,8 @@ def _compare_item(a: poam.PoamItemData, b: poam.PoamItemData, result: Comparison
         result.owner_changed.append(Change(b.poam_id, a.owner, b.owner))
     if _later(a.scheduled_completion, b.scheduled_completion):
         result.slipped.append(Slip(b.poam_id, "scheduled completion", a.scheduled_completion,
-                                   b.scheduled_completion))
+                                   b.scheduled_completion,
+                                   completion_reasons.get(b.uuid, ())))
     old_milestones = {m.uuid or m.sequence: m for m in a.milestones}
     for m in b.milestones:
         was = old_milestones.get(m.uuid or m.sequence)

@@ -124,6 +124,15 @@ def check_not_needed(reason: str) -> None:
 def scan_closure_reason(file_name: str) -> str:
     """Why a scan closure closes the item's open milestones as not needed."""
     return f"remediated per scan {file_name}: the weakness is no longer found"
+def check_review_date(review_date: date | None, today: date) -> None:
+    """The review-date rule on its own, for a request made before anyone decides it."""
+    problems = list(_review_date_past(TransitionRequest(
+        current=Status.OPEN, wanted=Status.RISK_ACCEPTED, requested_by="",
+        review_date=review_date, today=today)))
+    if problems:
+        raise TransitionError(problems[0])
+
+
 def _review_date_past(request: TransitionRequest) -> Iterable[str]:
     # A product rule, not a citation: a review planned for today or earlier would make
     # the determination overdue on the day it is made.

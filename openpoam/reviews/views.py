@@ -27,6 +27,7 @@ from openpoam.reviews.services import review as reviews
 from openpoam.reviews.services.metrics import system_metrics
 from openpoam.tracker.models import Person, PoamItem
 from openpoam.tracker.services.actors import PermissionDenied, ServiceError, may
+from openpoam.tracker.services.exports import download_name
 from openpoam.web.views import access
 from openpoam.web.views.pages import system_context
 from openpoam.web.views.system_pages import EXPORTS, export_links
@@ -131,7 +132,8 @@ def review_entry(request: HttpRequest, org_slug: str, system_slug: str, month: s
             str(exc)
     if request.headers.get("HX-Request"):
         context = {**_context(request, system, "reviews"), "review": review,
-                   "row": {"item": item, "entry": entry}, "error": error,
+                   "row": {"item": item, "owner": item.owner.name if item.owner else "",
+                           "entry": entry}, "error": error,
                    "actions": ReviewEntry.ACTIONS}
         return render(request, "reviews/_review_row.html", context)
     if error:
@@ -173,7 +175,8 @@ def snapshot_export(request: HttpRequest, org_slug: str, system_slug: str, numbe
         exporter = registry.default().exporter(format_key)
     except FormatError:
         raise Http404("No such export format.") from None
-    name = f"{system.slug}-poam-snapshot-{snapshot.taken_at:%Y-%m-%d}{exporter.extension}"
+    name = download_name(system, format_key, exporter.extension, snapshot.taken_at.date(),
+                         kind="poam-snapshot")
     return _attachment(buffer.getvalue(), exporter.media_type, name)
 
 

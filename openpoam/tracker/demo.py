@@ -90,6 +90,20 @@ def load() -> str:
     return f"demo loaded: organization 'redstone', system 'cui-enclave', {count} items"
 
 
+def make_owner(username: str) -> str:
+    """The administrator that `openpoam start` creates owns the demo organization, so the
+    README's examples (API tokens, imports) work for them as written. Only a membership
+    that is missing is added: a role someone gave them since is left alone."""
+    from django.contrib.auth import get_user_model
+
+    org = Organization.objects.filter(slug=ORG_SLUG).first()
+    user = get_user_model().objects.filter(username=username).first()
+    if org is None or user is None or org.memberships.filter(user=user).exists():
+        return ""
+    setup.add_member(Actor.command_line("demo-loader"), org, user, "owner")
+    return f"{username} is an owner of the demo organization '{ORG_SLUG}'"
+
+
 def _load(actor: Actor) -> int:
     org = setup.create_organization(actor, ORG_SLUG, "Redstone Machining LLC")
     system = setup.create_system(

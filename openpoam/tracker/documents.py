@@ -22,7 +22,7 @@ from openpoam.tracker.models import (AffectedAsset, ChangeEvent, ControlReferenc
 
 def items_queryset(system: System):
     return (PoamItem.objects.filter(system=system)
-            .select_related("owner", "system", "organization")
+            .select_related("owner", "system", "organization", "approver")
             .prefetch_related("controls", "assets", "evidence", "depends_on",
                               Prefetch("milestones",
                                        queryset=Milestone.objects.select_related("owner"))))
@@ -62,6 +62,7 @@ def item_data(item: PoamItem, today: date, events: list[ChangeEvent] | None = No
     values = {name: getattr(item, name) for name in _ITEM_FIELDS}
     values["owner_name"] = item.owner.name if item.owner else ""
     values["owner_email"] = item.owner.email if item.owner else ""
+    values["approver_name"] = item.approver.name if item.approver else ""
     history = [_event_values(e) for e in events or []]
     parts = _Parts(
         controls=[(c.catalog, c.control_id) for c in item.controls.all()],
@@ -81,7 +82,7 @@ _ITEM_FIELDS = (
     "vendor_dependency", "vendor_product", "vendor_last_checkin", "detected_on",
     "scheduled_completion", "actual_completion", "status", "status_date", "residual_risk",
     "comments", "cves", "operational_requirement", "deviation_rationale",
-    "acceptance_rationale", "kev", "kev_due", "updated_at")
+    "acceptance_rationale", "review_date", "kev", "kev_due", "updated_at")
 _ASSET_FIELDS = ("name", "kind", "ip", "fqdn", "port", "protocol", "remediated_on")
 _MILESTONE_FIELDS = ("sequence", "description", "original_due", "current_due", "completed_on",
                      "uuid", "not_needed_reason", "owner__name")
@@ -105,7 +106,7 @@ class _Parts:
 
 def _bulk_items(system: System, today: date, with_history: bool) -> list[d.PoamItemData]:
     rows = (PoamItem.objects.filter(system=system).order_by("poam_id")
-            .values_list("id", *_ITEM_FIELDS, "owner__name", "owner__email"))
+            .values_list("id", *_ITEM_FIELDS, "owner__name", "owner__email", "approver__name"))
     parts: dict[int, _Parts] = defaultdict(_Parts)
     of_system = {"item__system": system}
     for item_id, *rest in (ControlReference.objects.filter(**of_system)
@@ -129,7 +130,7 @@ def _bulk_items(system: System, today: date, with_history: bool) -> list[d.PoamI
     history = _history_values(system, moves_only=with_history == MOVES) if with_history else {}
     built = []
     for item_id, *rest in rows.iterator(2000):
-        values = dict(zip((*_ITEM_FIELDS, "owner_name", "owner_email"), rest))
+        values = dict(zip((*_ITEM_FIELDS, "owner_name", "owner_email", "approver_name"), rest))
         item_parts = parts.pop(item_id, None) or _Parts()
         item_parts.history = history.get(values["uuid"], [])
         built.append(_item(values, item_parts, today))
@@ -177,6 +178,7 @@ def _item(v: dict, parts: _Parts, today: date) -> d.PoamItemData:
         false_positive=status is d.Status.FALSE_POSITIVE,
         operational_requirement=v["operational_requirement"],
         deviation_rationale=v["deviation_rationale"] or v["acceptance_rationale"],
+        approver=v["approver_name"] or "", review_date=v["review_date"],
         kev=v["kev"], kev_due=v["kev_due"],
         delayed=is_delayed(status, v["scheduled_completion"],
                            [m.current_due for m in milestones if not m.completed_on], today),

@@ -133,6 +133,22 @@ class ListQuery:
                    overdue=_flag(params, "overdue"), stale=_flag(params, "stale"),
                    page=_int(params.get("page", ""), 1))
 
+    @staticmethod
+    def problems(params) -> list[tuple[str, str]]:
+        """(parameter, message) for each value a list cannot use: the web list says so
+        above the items it shows without it, the API refuses the request."""
+        found = []
+        for name, known in (("status", dict(STATUS_CHOICES)), ("risk", dict(RISK_CHOICES)),
+                            ("source", dict(SOURCE_CHOICES)), ("sort", SORTS)):
+            value = params.get(name, "")
+            if value and value not in known:
+                found.append((name, f"{name}: {value!r} is not one of "
+                                    f"{', '.join(k for k in known if k)}"))
+        owner = str(params.get("owner", "")).strip()
+        if owner and not (owner == NO_OWNER or (owner.isascii() and owner.isdigit())):
+            found.append(("owner", "owner: a person's id, or 'none'"))
+        return found
+
     @property
     def is_filtered(self) -> bool:
         return bool(self.status or self.risk or self.q or self.owner or self.control

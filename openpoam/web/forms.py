@@ -65,13 +65,9 @@ def create_item(actor: Actor, system: System, post: QueryDict) -> PoamItem:
 def update_item(actor: Actor, item: PoamItem, post: QueryDict) -> PoamItem:
     """All or nothing: fields, controls and dependencies change together or not at all."""
     version = post.get("version", "")
-    with transaction.atomic():
-        values = field_values(post, item.organization)
-        item = item_services.update_item(
-            actor, item, values, justification=post.get("justification", ""),
-            expected_version=whole_number(version))
-        if "controls" in post:
-            item_services.set_controls(actor, item, split_list(post["controls"]))
-        if "depends_on" in post:
-            item_services.set_dependencies(actor, item, split_list(post["depends_on"]))
-    return item
+    return item_services.edit_item(
+        actor, item, field_values(post, item.organization),
+        controls=split_list(post["controls"]) if "controls" in post else None,
+        depends_on=split_list(post["depends_on"]) if "depends_on" in post else None,
+        justification=post.get("justification", ""),
+        expected_version=whole_number(version))

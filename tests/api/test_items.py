@@ -150,13 +150,13 @@ def test_status_transition_follows_the_workflow(as_alice, poam):
 def test_bulk_is_all_or_nothing(as_alice, poam):
     delayed = as_alice.get(f"orgs/acme/items/{poam.delayed.poam_id}").json()
     adjusted = as_alice.get(f"orgs/acme/items/{poam.adjusted.poam_id}").json()
-    response = as_alice.post("orgs/acme/items/bulk", json={"changes": [
+    response = as_alice.post("orgs/acme/items/bulk", json={"justification": "triage", "changes": [
         {"poam_id": delayed["poam_id"], "version": delayed["version"], "comments": "one"},
         {"poam_id": adjusted["poam_id"], "version": adjusted["version"], "owner": "Nobody"}]})
     assert response.status_code == 400
     assert response.json()["field"] == "changes[1].owner"
     assert PoamItem.objects.get(pk=poam.delayed.pk).comments != "one"
-    response = as_alice.post("orgs/acme/items/bulk", json={"changes": [
+    response = as_alice.post("orgs/acme/items/bulk", json={"justification": "triage", "changes": [
         {"poam_id": delayed["poam_id"], "version": delayed["version"], "comments": "one"},
         {"poam_id": adjusted["poam_id"], "version": adjusted["version"],
          "status": {"status": "in_progress"}}]})

@@ -51,7 +51,8 @@ ROUTES = {
     ("POST", "/api/v1/orgs/{org}/items/{poam_id}/status"): (
         200, lambda p, ctx: {"status": "in_progress"}),
     ("POST", "/api/v1/orgs/{org}/items/bulk"): (
-        200, lambda p, ctx: {"changes": [{"poam_id": p.delayed.poam_id, "version": _version(p),
+        200, lambda p, ctx: {"justification": "weekly triage",
+                             "changes": [{"poam_id": p.delayed.poam_id, "version": _version(p),
                                           "comments": "bulk"}]}),
     ("GET", "/api/v1/orgs/{org}/items/{poam_id}/history"): (200, None),
     ("GET", "/api/v1/orgs/{org}/systems/{system}/history"): (200, None),

@@ -102,7 +102,7 @@ def test_it_imports_a_scan_dry_run_first_then_for_real(acme, tmp_path):
     scan = tmp_path / "june.nessus"
     scan.write_text(NESSUS)
     dry = json.loads(acme("import", str(scan), "--dry-run", "--json").output)
-    assert (dry["dry_run"], dry["counts"]["new"], dry["import_id"]) == (True, 1, None)
+    assert (dry["dry_run"], dry["counts"]["new"], dry["id"]) == (True, 1, None)
     assert not PoamItem.objects.exists()
     done = acme("import", str(scan))
     assert done.exit_code == 0 and "New items" in done.output

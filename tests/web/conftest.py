@@ -121,7 +121,7 @@ def poam(acme, enclave, alice) -> Poam:
         risk_adjustment_rationale="Portal reachable only from the internal network.",
         source="vulnerability_scan", source_identifier="plugin 104743",
         scheduled_completion=date(2099, 1, 31))
-    item_services.set_dependencies(actor, adjusted, [delayed.poam_id])
+    adjusted = item_services.set_dependencies(actor, adjusted, [delayed.poam_id])
     evidence_services.add_link(actor, adjusted, "https://tickets.acme.test/CHG-42",
                                name="Change ticket CHG-42")
 

@@ -52,6 +52,7 @@ class Browser:
         self.browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
                                                   args=CHROMIUM_ARGS)
         self.problems: list[str] = []
+        self.findings: dict[str, list[str]] = {}  # axe and width, per page state
         self.page = None
 
     def open(self, user: str, viewport=DESKTOP):
@@ -70,18 +71,32 @@ class Browser:
         self.page.goto(f"{self.base}{path}")
         return self.page
 
+    def check(self, name: str, exclude: tuple[str, ...] = ()) -> None:
+        """axe-core and the page width on the page as it is now: every scenario calls it in
+        every state it reaches (after each change), not only on first load."""
+        shoot(self.page, name)
+        problems = axe_violations(self.page, exclude)
+        viewport = self.page.viewport_size["width"]
+        width = self.page.evaluate("document.documentElement.scrollWidth")
+        if width > viewport + 1:
+            problems.append(f"the page scrolls sideways ({width}px)")
+        if problems:
+            self.findings[f"{name}@{viewport}"] = problems
+
     def close(self):
         self.browser.close()
 
 
-def axe_violations(page) -> list[str]:
-    """Serious and critical axe-core findings on the page as it is now."""
+def axe_violations(page, exclude: tuple[str, ...] = ()) -> list[str]:
+    """Serious and critical axe-core findings on the page as it is now (leaving out the
+    ``exclude`` selectors: a third-party widget the product embeds)."""
     page.evaluate(AXE.read_text(encoding="utf-8"))
-    found = page.evaluate("""async () => {
-        const result = await axe.run(document, {resultTypes: ["violations"]});
+    found = page.evaluate("""async (exclude) => {
+        const context = exclude.length ? {exclude: exclude.map(s => [s])} : document;
+        const result = await axe.run(context, {resultTypes: ["violations"]});
         return result.violations.filter(v => ["serious", "critical"].includes(v.impact))
             .map(v => v.id + ": " + v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(" | "));
-    }""")
+    }""", list(exclude))
     return list(found)
 
 
@@ -109,6 +124,7 @@ def browser(strict_server):
         finally:
             session.close()
     assert session.problems == [], session.problems
+    assert session.findings == {}, session.findings
 
 
 def test_an_item_from_creation_to_completion_changes_the_dashboard(
@@ -126,8 +142,10 @@ def test_an_item_from_creation_to_completion_changes_the_dashboard(
     page.get_by_label("Original risk").select_option("high")
     page.get_by_label("Owner").select_option("Dana Reyes")
     page.get_by_label("Controls").fill("3.14.1")
+    browser.check("scenario-new-item-form")
     page.get_by_role("button", name="Create item").click()
     expect(page.locator(".page-title")).to_contain_text("Shop-floor PCs")
+    browser.check("scenario-item-created")
     expect(page.locator(".designation")).to_contain_text("Internal tracking")
     item_url = page.url
 
@@ -137,8 +155,10 @@ def test_an_item_from_creation_to_completion_changes_the_dashboard(
         form.get_by_label("Due").fill(due)
         page.get_by_role("button", name="Add milestone").click()
         expect(page.get_by_role("region", name="Milestones")).to_contain_text(text)
+    browser.check("scenario-two-milestones")
 
     page.get_by_text("Complete or reschedule milestone 1").click()
+    browser.check("scenario-milestone-form-open")
     page.locator("#ms-due-1").fill("2026-09-20")
     page.locator("#ms-why-1").fill("Supplier shipped late")
     page.get_by_role("button", name="Reschedule").first.click()
@@ -147,12 +167,14 @@ def test_an_item_from_creation_to_completion_changes_the_dashboard(
     expect(row).to_contain_text("2026-09-01")
     expect(row).to_contain_text("2026-09-20")
     expect(row).to_contain_text("Supplier shipped late")
+    browser.check("scenario-milestone-moved")
 
     evidence = tmp_path / "reimage-report.pdf"
     evidence.write_bytes(b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n")
     page.get_by_label("File").set_input_files(str(evidence))
     page.get_by_role("button", name="Add evidence").click()
     expect(page.get_by_role("region", name="Evidence")).to_contain_text("reimage-report.pdf")
+    browser.check("scenario-evidence-added")
     with page.expect_download() as download:  # a file, never a page swapped in by htmx
         page.get_by_role("link", name="reimage-report.pdf").click()
     assert download.value.suggested_filename == "reimage-report.pdf"
@@ -172,6 +194,7 @@ def test_an_item_from_creation_to_completion_changes_the_dashboard(
     page.get_by_role("button", name="Change status").click()
     expect(page.locator(".item-head__badges")).to_contain_text("Completed")
     assert page.url.split("#")[0] == item_url
+    browser.check("scenario-item-completed")
 
     browser.go(dashboard)
     expect(page.locator("#h-open + .stat")).to_have_text(str(open_before))
@@ -190,6 +213,7 @@ def test_a_second_user_approves_a_risk_acceptance(transactional_db, poam, erin, 
     page.get_by_role("button", name="Send request").click()
     expect(page.get_by_role("region", name="Requests for approval")).to_contain_text("Pending")
     expect(page.get_by_role("button", name="Approve")).to_have_count(0)  # an editor cannot
+    browser.check("scenario-request-pending")
 
     page = browser.open("alice")
     browser.go(reverse("approvals"))
@@ -198,6 +222,7 @@ def test_a_second_user_approves_a_risk_acceptance(transactional_db, poam, erin, 
     expect(page.locator(".item-head__badges")).to_contain_text("Risk Accepted")
     expect(page.get_by_role("region", name="Requests for approval")).to_contain_text(
         "Approved by alice")
+    browser.check("scenario-request-approved")
 
 
 def test_a_viewer_sees_no_edit_controls_and_a_viewer_post_is_refused(
@@ -211,6 +236,7 @@ def test_a_viewer_sees_no_edit_controls_and_a_viewer_post_is_refused(
     expect(page.get_by_role("link", name="Edit item")).to_have_count(0)
     expect(page.get_by_role("button", name="Change status")).to_have_count(0)
     expect(page.get_by_role("button", name="Add milestone")).to_have_count(0)
+    browser.check("scenario-viewer-item")
     token = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
     refused = page.request.post(f"{browser.base}{item}status/",
                                 form={"status": "in_progress", "csrfmiddlewaretoken": token},
@@ -230,10 +256,12 @@ def test_a_scan_is_imported_through_the_upload_page(transactional_db, poam, tmp_
     preview = page.locator(".preview")
     expect(preview).to_contain_text("What importing june.nessus would change")
     expect(preview.locator("dt:has-text(\"New items\") + dd")).to_have_text("1")
+    browser.check("scenario-import-preview")
     page.get_by_role("button", name="Import june.nessus").click()
     expect(page.locator(".page-title")).to_contain_text("Import of june.nessus")
     expect(page.get_by_role("region", name="What it changed")).to_contain_text(
         "SSL Certificate Cannot Be Trusted")
+    browser.check("scenario-import-record")
 
 
 @pytest.fixture
@@ -300,3 +328,56 @@ def test_the_list_at_phone_width_keeps_every_key_column_visible(
         box = card.locator(f'td[data-label="{label}"]').bounding_box()
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] + 1, label
     assert re.search(r"POAM-\d{4}-\d+", card.inner_text())
+
+
+@pytest.fixture
+def lived_in(poam, tmp_path):
+    """The states a month of use leaves (made before the browser starts): a finished review
+    with its snapshot, a recorded import, a CMMC assessment with gaps, people with long
+    names, a long audit trail."""
+    from openpoam.reviews.services import review as reviews
+    from openpoam.tracker.services import assessments
+    from openpoam.tracker.services import imports as import_services
+
+    admin = Actor.command_line("admin")
+    october = reviews.start_review(admin, poam.system, date(2026, 10, 1))
+    reviews.finish_review(admin, october, "Walked in the monthly meeting", allow_unreviewed=True)
+    scan = tmp_path / "june-monthly-authenticated-scan-of-the-whole-enclave.nessus"
+    scan.write_text(NESSUS)
+    record = import_services.import_file(admin, poam.system, scan).record
+    assessments.record_assessment(admin, poam.system, {
+        "level": 2, "assessment_type": "Self", "status_date": "2026-03-02",
+        "results": {"3.1.3": "not_met", "3.13.11": "partial", "3.3.5": "not_met"}},
+        assessed_on=date(2026, 3, 1))
+    for n in range(3):
+        setup.add_person(admin, poam.org, f"Maximiliane Oberhauser-Wittgenstein {n}",
+                         email=f"maximiliane.oberhauser{n}@contractor.example")
+    for n in range(40):
+        setup.add_person(admin, poam.org, f"Auditor {n}")
+    return {"import": record.pk}
+
+
+def test_the_states_a_month_of_use_reaches_pass_axe_and_fit_a_phone(
+        transactional_db, poam, lived_in, browser):
+    org, system = poam.org.slug, poam.system.slug
+    pages = {
+        "review-finished": reverse("system-review", args=[org, system, "2026-10"]),
+        "import-record": reverse("system-import", args=[org, system, lived_in["import"]]),
+        "cmmc-gaps": reverse("system-cmmc", args=[org, system]),
+        "audit-long": reverse("audit", args=[org]),
+        "list-bulk": reverse("system", args=[org, system]),
+        "item-evidence": reverse("item", args=[org, system, poam.delayed.poam_id]),
+        "list-bad-filter": reverse("system", args=[org, system]) + "?risk=bogus",
+        "api-docs": "/api/v1/docs",
+    }
+    for viewport in (DESKTOP, PHONE):
+        browser.open("alice", viewport)
+        for name, path in pages.items():
+            page = browser.go(path)
+            if name == "api-docs":  # Swagger UI draws the document after loading it; its
+                page.wait_for_selector(".swagger-ui .info")  # own widgets are not ours
+                browser.check(name, exclude=("#swagger-ui",))
+            else:
+                browser.check(name)
+    assert browser.findings == {}, browser.findings
+    browser.findings.clear()

@@ -63,7 +63,7 @@ def test_it_shows_the_cli_message_and_keeps_the_input_when_refused(as_alice, poa
     response = as_alice.post(url("item-new", poam), {
         "title": "Keep me", "detected_on": "2026-05-01", "scheduled_completion": "2026-13-01"})
     assert response.status_code == 422
-    assert "scheduled_completion: '2026-13-01' is not a date in YYYY-MM-DD form" in \
+    assert "scheduled_completion: '2026-13-01' is not a real date" in \
         response.content.decode().replace("&#x27;", "'")
     assert 'value="Keep me"' in response.content.decode()
     assert not PoamItem.objects.filter(title="Keep me").exists()

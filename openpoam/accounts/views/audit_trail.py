@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_safe
 
 from openpoam.accounts.views.common import organization_or_404
 from openpoam.tracker.models import ChangeEvent, Membership
+from openpoam.domain.dates import DateError, parse_iso_date
 
 PAGE_SIZE = 50
 
@@ -47,9 +47,9 @@ def _events(org, filters: dict, errors: list):
     for name, lookup in (("since", "at__date__gte"), ("until", "at__date__lte")):
         if filters[name]:
             try:
-                rows = rows.filter(**{lookup: date.fromisoformat(filters[name])})
-            except ValueError:
-                errors.append(f"{name}: {filters[name]!r} is not a date in YYYY-MM-DD form")
+                rows = rows.filter(**{lookup: parse_iso_date(filters[name].strip())})
+            except DateError as exc:
+                errors.append(f"{name}: {exc}")
     return rows.order_by("-at", "-id")
 
 

@@ -49,10 +49,8 @@ def member_add(request: HttpRequest, org_slug: str) -> HttpResponse:
         return redirect("members", org_slug=org.slug)
     if created:
         link = _set_password_link(request, user)
-        _send_invitation(user, org, link)
         request.session["invite_link"] = link
-        messages.success(request, f"Invited {user.email}: an e-mail with a one-time link to "
-                                  "set a password was sent; the link is also shown below, once.")
+        messages.success(request, f"Invited {user.email}: {_send_invitation(user, org, link)}")
     else:
         messages.success(request, f"{user.get_username()} is now a member.")
     return redirect("members", org_slug=org.slug)
@@ -123,8 +121,21 @@ def _set_password_link(request: HttpRequest, user) -> str:
     return request.build_absolute_uri(path)
 
 
-def _send_invitation(user, org, link: str) -> None:
+# Without OPENPOAM_EMAIL_HOST, mail is only printed on the server's console (settings.py).
+CONSOLE_MAIL = "django.core.mail.backends.console.EmailBackend"
+
+
+def _send_invitation(user, org, link: str) -> str:
+    """Send the invitation when a mail server is set; say what really happened."""
+    link_below = "the one-time link to set a password is shown below, once"
+    if settings.EMAIL_BACKEND == CONSOLE_MAIL:
+        return (f"no mail server is set (OPENPOAM_EMAIL_HOST), so no e-mail went out; "
+                f"{link_below}: give it to them yourself.")
     days = settings.PASSWORD_RESET_TIMEOUT // 86400
-    send_mail(f"You are invited to {org.name} on OpenPOAM",
-              f"Set your password within {days} days with this one-time link:\n\n{link}\n",
-              None, [user.email], fail_silently=True)
+    sent = send_mail(f"You are invited to {org.name} on OpenPOAM",
+                     f"Set your password within {days} days with this one-time link:\n\n"
+                     f"{link}\n", None, [user.email], fail_silently=True)
+    if not sent:
+        return (f"the mail server did not take the e-mail (see the server log); {link_below}: "
+                "give it to them yourself.")
+    return f"an e-mail with a one-time link to set a password was sent; {link_below} too."

@@ -18,7 +18,7 @@ from openpoam.domain.findings import Severity
 from openpoam.formats import registry
 from openpoam.tracker.models import ChangeEvent, ImportRecord
 from openpoam.tracker.services import imports as import_services
-from openpoam.tracker.services.imports import ImportResult
+from openpoam.tracker.services.imports import record_dict
 from openpoam.web.views.system_pages import export_response
 
 router = Router()
@@ -56,7 +56,7 @@ def upload_import(request: HttpRequest, org: str, system: str, file: File[Upload
             lookups.actor(request), found, path, format_key=format.strip() or None,
             file_name=Path(file.name or "upload").name, dry_run=dry_run, asset=asset.strip(),
             min_severity=Severity.INFO if include_info else Severity.LOW)
-    return Status(200 if dry_run else 201, _result_out(result))
+    return Status(200 if dry_run else 201, result.to_dict())
 
 
 class _on_disk:
@@ -80,41 +80,13 @@ class _on_disk:
             os.unlink(self.temp)
 
 
-def _result_out(result: ImportResult) -> dict:
-    counts = result.counts
-    record = result.record
-    return {"id": record.pk if record else None, "dry_run": result.dry_run,
-            "file_name": result.file_name, "format": result.format_key, "sha256": result.sha256,
-            "scanner": result.scanner, "scanner_version": result.scanner_version,
-            "scan_time": result.scan_time, "findings": result.findings,
-            "counts": {"new": counts.new + counts.recurred, "updated": counts.updated,
-                       "remediated": counts.remediated, "closed": counts.closed,
-                       "proposed": counts.proposed, "recurred": counts.recurred,
-                       "unchanged": counts.unchanged},
-            "created": result.created, "updated": result.updated,
-            "imported_by": record.imported_by if record else "",
-            "imported_at": record.imported_at if record else None,
-            "warnings": result.warnings[:1000]}
-
-
-def _record_out(record: ImportRecord) -> dict:
-    return {"id": record.pk, "dry_run": False, "file_name": record.file_name,
-            "format": record.format, "sha256": record.sha256, "scanner": record.scanner,
-            "scanner_version": record.scanner_version, "scan_time": record.scan_time,
-            "findings": record.findings,
-            "counts": {name: getattr(record, name) for name in
-                       ("new", "updated", "remediated", "closed", "proposed", "recurred",
-                        "unchanged")},
-            "imported_by": record.imported_by, "imported_at": record.imported_at}
-
-
 @router.get("/orgs/{org}/systems/{system}/imports", response={200: ImportPage, **ERRORS},
             tags=["imports"], summary="A system's imports, newest first")
 def list_imports(request: HttpRequest, org: str, system: str, params: Query[PageParams]):
     found = lookups.system(request, org, system)
     rows, next_cursor = pagination.by_pk(ImportRecord.objects.filter(system=found),
                                          params.cursor or None, params.limit, newest_first=True)
-    return {"imports": [_record_out(r) for r in rows], "next_cursor": next_cursor}
+    return {"imports": [record_dict(r) for r in rows], "next_cursor": next_cursor}
 
 
 @router.get("/orgs/{org}/systems/{system}/imports/{import_id}",
@@ -127,7 +99,7 @@ def get_import(request: HttpRequest, org: str, system: str, import_id: int):
         raise Http404("No such import.")
     changed = (ChangeEvent.objects.filter(import_record=record).order_by("poam_id")
                .values_list("poam_id", flat=True).distinct())
-    return {**_record_out(record), "changed_items": list(changed)}
+    return {**record_dict(record), "changed_items": list(changed)}
 
 
 @router.get("/orgs/{org}/systems/{system}/exports/{format_key}", tags=["exports"],

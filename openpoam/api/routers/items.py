@@ -16,13 +16,12 @@ from openpoam.api.schemas import (ERRORS, BulkIn, BulkOut, HistoryPage, ItemCrea
                                   ItemPage, ItemUpdate, PageParams, QueryInput, StatusChange)
 from openpoam.api.serialize import (asset_counts, event_out, fresh_item, item_out,
                                     list_queryset)
-from openpoam.domain.numbers import is_whole_number
 from openpoam.domain.poam import AffectedAsset as AssetData
-from openpoam.tracker.filters import (NO_OWNER, RISK_CHOICES, SORTS, SOURCE_CHOICES,
-                                      STATUS_CHOICES, ListQuery)
+from openpoam.tracker.filters import ListQuery
 from openpoam.tracker.models import ChangeEvent, PoamItem
+from openpoam.tracker.services import bulk_edit
 from openpoam.tracker.services import items as item_services
-from openpoam.tracker.services.actors import PermissionDenied, ServiceError
+from openpoam.tracker.services.actors import ServiceError
 from openpoam.tracker.services.fields import (DATE, DECIMAL, ITEM_FIELDS, LIST, TEXT,
                                               person_named)
 
@@ -65,14 +64,8 @@ def list_items(request: HttpRequest, org: str, system: str, params: Query[ListPa
 
 def _list_query(params: ListParams) -> ListQuery:
     """The web list's query; here an unknown value is an error rather than ignored."""
-    for name, known in (("status", dict(STATUS_CHOICES)), ("risk", dict(RISK_CHOICES)),
-                        ("source", dict(SOURCE_CHOICES)), ("sort", SORTS)):
-        value = getattr(params, name)
-        if value and value not in known:
-            raise ApiError(422, f"{name}: {value!r} is not one of "
-                           f"{', '.join(k for k in known if k)}", name)
-    if params.owner and not (params.owner == NO_OWNER or is_whole_number(params.owner)):
-        raise ApiError(422, "owner: a person's id, or 'none'", "owner")
+    for name, message in ListQuery.problems(params.dict()):
+        raise ApiError(422, message, name)
     values = params.dict(exclude={"cursor", "limit", "overdue", "stale"})
     values.update(overdue="1" if params.overdue else "", stale="1" if params.stale else "")
     return ListQuery.from_params(values)
@@ -121,20 +114,22 @@ def create_item(request: HttpRequest, org: str, system: str, payload: ItemCreate
 
 
 @router.post("/orgs/{org}/items/bulk", response={200: BulkOut, **ERRORS},
-             summary="Change many items at once: all or nothing")
+            summary="Change many items at once: all or nothing, with a justification "
+                    f"(at most {bulk_edit.MAX_ITEMS} items)")
 def bulk(request: HttpRequest, org: str, payload: BulkIn):
     lookups.organization(request, org)
-    changed = []
-    with transaction.atomic():
-        for index, change in enumerate(payload.changes):
-            try:
-                changed.append(_bulk_one(request, org, change))
-            except (PermissionDenied, item_services.StaleVersion):
-                raise
-            except ServiceError as exc:
-                raise ApiError(400, f"changes[{index}] ({change.poam_id}): {exc}",
-                               f"changes[{index}].{field_of(str(exc))}".rstrip(".")) from None
+    edits = [_bulk_change(request, org, index, change)
+             for index, change in enumerate(payload.changes)]
+    try:
+        changed = bulk_edit.bulk_edit(lookups.actor(request), edits, payload.justification)
+    except bulk_edit.BulkRefused as exc:
+        raise _refused(exc.index, exc.poam_id, exc.reason) from None
     return {"items": [fresh_item(item) for item in changed]}
+
+
+def _refused(index: int, poam_id: str, reason: str) -> ApiError:
+    field = f"changes[{index}].{field_of(reason)}".rstrip(".")
+    return ApiError(400, f"changes[{index}] ({poam_id}): {reason}", field)
 
 
 @router.get("/orgs/{org}/items/{poam_id}", response={200: ItemOut, **ERRORS})
@@ -159,31 +154,37 @@ def set_status(request: HttpRequest, org: str, poam_id: str, payload: StatusChan
     return fresh_item(item)
 
 
-def _bulk_one(request: HttpRequest, org: str, change) -> PoamItem:
+def _bulk_change(request: HttpRequest, org: str, index: int, change) -> bulk_edit.ItemChange:
     try:
         item = lookups.item(request, org, change.poam_id)
     except Http404:
-        raise ServiceError(f"poam_id: no item {change.poam_id}") from None
-    item = _apply(request, item, change.dict(exclude_unset=True))
-    if change.status is not None:
-        item = _set_status(request, item, change.status)
-    return item
+        raise _refused(index, change.poam_id, f"poam_id: no item {change.poam_id} in {org}") \
+            from None
+    data = change.dict(exclude_unset=True)
+    try:
+        fields = _fields(item.organization, {k: v for k, v in data.items()
+                                             if k not in _CONTROL_KEYS})
+    except ServiceError as exc:
+        raise _refused(index, item.poam_id, str(exc)) from None
+    move = change.status
+    return bulk_edit.ItemChange(
+        item, fields=fields,
+        controls=data.get("controls"), depends_on=data.get("depends_on"),
+        expected_version=change.version, justification=change.justification,
+        status=None if move is None else bulk_edit.StatusMove(
+            move.status, actual_completion=move.actual_completion, approver=move.approver,
+            rationale=move.rationale, review_date=move.review_date, reason=move.reason,
+            expected_version=move.version))
 
 
 def _apply(request: HttpRequest, item: PoamItem, data: dict) -> PoamItem:
     actor = lookups.actor(request)
     changes = _fields(item.organization, {k: v for k, v in data.items()
                                           if k not in _CONTROL_KEYS})
-    if "title" in changes and not changes["title"].strip():
-        raise ApiError(422, "title: a POA&M item needs a title", "title")
-    item = item_services.update_item(actor, item, changes,
-                                     justification=data.get("justification", ""),
-                                     expected_version=data["version"])
-    if data.get("controls") is not None:
-        item_services.set_controls(actor, item, data["controls"])
-    if data.get("depends_on") is not None:
-        item_services.set_dependencies(actor, item, data["depends_on"])
-    return item
+    return item_services.edit_item(actor, item, changes, controls=data.get("controls"),
+                                   depends_on=data.get("depends_on"),
+                                   justification=data.get("justification", ""),
+                                   expected_version=data["version"])
 
 
 def _set_status(request: HttpRequest, item: PoamItem, change: StatusChange) -> PoamItem:

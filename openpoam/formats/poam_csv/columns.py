@@ -69,6 +69,8 @@ ITEM_COLUMNS: tuple[tuple[str, str], ...] = (
     ("false_positive", "bool"),
     ("operational_requirement", "bool"),
     ("deviation_rationale", "text"),
+    ("approver", "text"),
+    ("review_date", "date"),
     ("kev", "bool"),
     ("kev_due", "date"),
     ("delayed", "bool"),

@@ -16,7 +16,7 @@ from openpoam.domain import snapshots
 from openpoam.domain.poam import CLOSED_STATUSES
 from openpoam.reviews.models import Review, ReviewEntry, Snapshot
 from openpoam.tracker.documents import build_document
-from openpoam.tracker.models import PoamItem, Role, System
+from openpoam.tracker.models import ChangeEvent, PoamItem, Role, System
 from openpoam.tracker.services import audit
 from openpoam.tracker.services.actors import Actor, ServiceError, require
 from openpoam.tracker.services.history import Recorder
@@ -84,9 +84,17 @@ def record_entry(actor: Actor, review: Review, item: PoamItem, action: str,
 
 
 def progress(review: Review) -> dict:
+    """The review's rows: the open items now while it runs; once finished, the open items
+    of the snapshot it froze (an item created or closed later does not change it)."""
     entries = {e.poam_id: e for e in review.entries.all()}
-    items = list(open_items(review))
-    return {"items": [{"item": i, "entry": entries.get(i.poam_id)} for i in items],
+    if review.snapshot_id:
+        items = [i for i in snapshot_document(review.snapshot).items if not i.status.is_closed]
+        owners = [i.owner for i in items]
+    else:
+        items = list(open_items(review))
+        owners = [i.owner.name if i.owner else "" for i in items]
+    return {"items": [{"item": i, "owner": owner, "entry": entries.get(i.poam_id)}
+                      for i, owner in zip(items, owners)],
             "done": sum(1 for i in items if i.poam_id in entries),
             "total": len(items),
             "escalated": [e for e in entries.values() if e.action == ReviewEntry.ESCALATED]}
@@ -154,7 +162,22 @@ def compare_snapshots(actor: Actor, old: Snapshot, new: Snapshot) -> snapshots.C
         raise ServiceError("snapshots of different systems cannot be compared")
     if old.taken_at > new.taken_at:
         old, new = new, old
-    return snapshots.compare(snapshot_document(old), snapshot_document(new))
+    return snapshots.compare(snapshot_document(old), snapshot_document(new),
+                             completion_reasons(old, new))
+
+
+def completion_reasons(old: Snapshot, new: Snapshot) -> dict[str, tuple[str, ...]]:
+    """Why scheduled completions moved between two snapshots of one system, by item UUID:
+    the justifications the history recorded (an edit, a bulk change) in between."""
+    reasons: dict[str, list[str]] = {}
+    rows = (ChangeEvent.objects.filter(system=old.system, field="scheduled_completion",
+                                       at__gt=old.taken_at, at__lte=new.taken_at)
+            .exclude(justification="").order_by("at", "pk")
+            .values_list("item_uuid", "justification"))
+    for item_uuid, why in rows:
+        if why not in reasons.setdefault(str(item_uuid), []):
+            reasons[str(item_uuid)].append(why)
+    return {key: tuple(value) for key, value in reasons.items()}
 
 
 def export_snapshot(actor: Actor, snapshot: Snapshot, format_key: str, stream) -> list[str]:

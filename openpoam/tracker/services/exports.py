@@ -46,6 +46,16 @@ def export_bytes(actor: Actor, system: System, format_key: str) -> tuple[bytes, 
     return buffer.getvalue(), exporter, result.warnings
 
 
+def download_name(system: System, format_key: str, extension: str, on, kind: str = "poam") -> str:
+    """The file name a download gets: the system, what it is, the format when the extension
+    alone does not tell it (the FedRAMP and eMASS workbooks are both .xlsx), and the date:
+    ``enclave-poam-fedramp-2026-12-07.xlsx``, ``enclave-poam-2026-12-07.csv``."""
+    suffix = extension.lstrip(".")
+    label = format_key.removesuffix(f"-{suffix}")
+    parts = [system.slug, kind] + ([label] if label != suffix else []) + [on.isoformat()]
+    return "-".join(parts) + extension
+
+
 def write_export(actor: Actor, system: System, format_key: str, stream) -> ExportResult:
     """Check the permission, build the document once and let the format's exporter write it."""
     require(actor, system.organization, Role.VIEWER)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from openpoam.domain.dates import DateError, parse_iso_date
 from openpoam.domain.poam import Risk, Source
-from openpoam.tracker.models import Person
+from openpoam.tracker.models import Person, PoamItem
 from openpoam.tracker.services.actors import ServiceError
 
 TEXT, DATE, DECIMAL, BOOL, LIST, PERSON = "text", "date", "decimal", "bool", "list", "person"
@@ -21,6 +22,19 @@ ITEM_FIELDS: dict[str, object] = {
     "operational_requirement": BOOL, "deviation_rationale": TEXT, "kev": BOOL, "kev_due": DATE,
 }
 REQUIRED = ("title", "detected_on")
+# The longest text a long-text field keeps (descriptions, rationales, comments). Short text
+# fields keep what their database column holds. Every interface reads its limits from
+# TEXT_LIMITS: the service refuses longer text, forms show it as maxlength, the API's schema
+# states it, so a 100,000-character title cannot reach a page that must draw it.
+LONG_TEXT = 100_000
+
+
+def _limit(name: str) -> int:
+    return PoamItem._meta.get_field(name).max_length or LONG_TEXT
+
+
+TEXT_LIMITS: dict[str, int] = {name: _limit(name) for name, kind in ITEM_FIELDS.items()
+                               if kind == TEXT}
 # Dates that move only with a justification, which the history keeps.
 JUSTIFIED_DATES = ("scheduled_completion",)
 
@@ -50,9 +64,22 @@ def coerce(name: str, text: str, organization=None):
 
 def parse_date(text: str, name: str = "date") -> date:
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ServiceError(f"{name}: {text!r} is not a date in YYYY-MM-DD form") from None
+        return parse_iso_date(text)
+    except DateError as exc:
+        raise ServiceError(f"{name}: {exc}") from None
+
+
+def check_length(name: str, value: str, limit: int) -> None:
+    """Refuse text longer than the field keeps, naming the field and both lengths."""
+    if value and len(value) > limit:
+        raise ServiceError(f"{name}: at most {limit:,} characters ({len(value):,} given)")
+
+
+def check_text_limits(values: dict) -> None:
+    for name, limit in TEXT_LIMITS.items():
+        value = values.get(name)
+        if isinstance(value, str):
+            check_length(name, value, limit)
 
 
 def person_named(organization, name: str) -> Person:

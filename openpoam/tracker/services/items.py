@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from openpoam.domain import workflow
+from openpoam.domain.dates import DateError, check_not_future
 from openpoam.domain.controls import ControlIdError, parse_for_system
 from openpoam.domain.dependencies import find_cycle
 from openpoam.domain.poam import AffectedAsset as AssetData
@@ -18,7 +19,8 @@ from openpoam.domain.poam import ControlRef, Framework, Risk, Source, Status
 from openpoam.tracker.models import (AffectedAsset, ControlReference, ItemDependency, Person,
                                      PoamIdCounter, PoamItem, Role, System)
 from openpoam.tracker.services.actors import Actor, ServiceError, require
-from openpoam.tracker.services.fields import ITEM_FIELDS, JUSTIFIED_DATES, PERSON
+from openpoam.tracker.services.fields import (ITEM_FIELDS, JUSTIFIED_DATES, PERSON, TEXT_LIMITS,
+                                              check_text_limits)
 from openpoam.tracker.services.history import Recorder
 
 
@@ -94,8 +96,12 @@ def create_item(actor: Actor, system: System, *, title: str, detected_on: date,
         raise ServiceError("title: a POA&M item needs a title")
     if detected_on is None:
         raise ServiceError("detected_on: the original detection date is required")
+    try:
+        check_not_future(detected_on, timezone.localdate(), "the detection date")
+    except DateError as exc:
+        raise ServiceError(f"detected_on: {exc}") from None
     _check_field_names(fields)
-    item = PoamItem(organization=system.organization, system=system, title=title.strip(),
+    item = PoamItem(organization=system.organization, system=system, title=(title or "").strip(),
                     detected_on=detected_on, status=Status.OPEN,
                     status_date=timezone.localdate(), **clean_fields(fields))
     if uuid is not None and not PoamItem.objects.filter(uuid=uuid).exists():
@@ -120,6 +126,19 @@ def create_item(actor: Actor, system: System, *, title: str, detected_on: date,
 def update_item(actor: Actor, item: PoamItem, changes: dict, *, justification: str = "",
                 expected_version: int | None = None) -> PoamItem:
     """Change plain fields. Dates in JUSTIFIED_DATES need a justification to move."""
+    return edit_item(actor, item, changes, justification=justification,
+                     expected_version=expected_version)
+
+
+@transaction.atomic
+def edit_item(actor: Actor, item: PoamItem, changes: dict, *,
+              controls: Iterable[str | ControlRef] | None = None,
+              depends_on: Iterable[str] | None = None, justification: str = "",
+              expected_version: int | None = None) -> PoamItem:
+    """One edit of an item, as every interface makes it: its fields, and (when given) its
+    controls and dependencies, under one lock, checked against the version the editor read,
+    validated once, and one version step when anything changed, so that two people editing
+    any part of the item at once are told."""
     require(actor, item.organization, Role.EDITOR)
     item = lock(item)
     check_version(item, expected_version)
@@ -136,6 +155,10 @@ def update_item(actor: Actor, item: PoamItem, changes: dict, *, justification: s
         setattr(item, name, value)
         recorder.add(item, "update", field_name=name, old=old, new=value,
                      justification=justification)
+    if controls is not None:
+        _replace_controls(item, controls, recorder)
+    if depends_on is not None:
+        _replace_dependencies(item, depends_on, recorder)
     if not recorder.events:
         return item
     check_values(item)
@@ -228,12 +251,9 @@ def approver_named(organization, approver: Person | str | None) -> Person | None
     return found
 
 
-@transaction.atomic
-def set_controls(actor: Actor, item: PoamItem, controls: Iterable[str | ControlRef]) -> None:
-    require(actor, item.organization, Role.EDITOR)
-    recorder = Recorder(actor)
-    _replace_controls(lock(item), controls, recorder)
-    recorder.save()
+def set_controls(actor: Actor, item: PoamItem, controls: Iterable[str | ControlRef], *,
+                 expected_version: int | None = None) -> PoamItem:
+    return edit_item(actor, item, {}, controls=controls, expected_version=expected_version)
 
 
 @transaction.atomic
@@ -245,11 +265,13 @@ def add_asset(actor: Actor, item: PoamItem, asset: AssetData) -> AffectedAsset:
     return row
 
 
-@transaction.atomic
-def set_dependencies(actor: Actor, item: PoamItem, poam_ids: Iterable[str]) -> None:
+def set_dependencies(actor: Actor, item: PoamItem, poam_ids: Iterable[str], *,
+                     expected_version: int | None = None) -> PoamItem:
     """Replace what this item depends on; a cycle is refused with the cycle named."""
-    require(actor, item.organization, Role.EDITOR)
-    item = lock(item)
+    return edit_item(actor, item, {}, depends_on=poam_ids, expected_version=expected_version)
+
+
+def _replace_dependencies(item: PoamItem, poam_ids: Iterable[str], recorder: Recorder) -> None:
     wanted = {p.strip().upper() for p in poam_ids if p.strip()}
     targets = {t.poam_id: t for t in PoamItem.objects.filter(organization=item.organization,
                                                              poam_id__in=wanted)}
@@ -264,13 +286,12 @@ def set_dependencies(actor: Actor, item: PoamItem, poam_ids: Iterable[str]) -> N
     if cycle:
         raise ServiceError("depends_on: that would make a cycle: " + " → ".join(cycle))
     old = sorted(d.poam_id for d in item.depends_on.all())
+    if old == sorted(wanted):
+        return
     ItemDependency.objects.filter(item=item).delete()
     ItemDependency.objects.bulk_create(ItemDependency(item=item, depends_on=t)
                                        for t in targets.values())
-    if old != sorted(wanted):
-        recorder = Recorder(actor)
-        recorder.add(item, "update", field_name="depends_on", old=old, new=sorted(wanted))
-        recorder.save()
+    recorder.add(item, "update", field_name="depends_on", old=old, new=sorted(wanted))
 
 
 @transaction.atomic
@@ -356,6 +377,9 @@ def clean_fields(fields: dict) -> dict:
 
 def check_values(item: PoamItem) -> None:
     """The checks every item passes before it is saved; raises ServiceError naming the field."""
+    if not item.title.strip():
+        raise ServiceError("title: a POA&M item needs a title")
+    check_text_limits({name: getattr(item, name) for name in TEXT_LIMITS})
     for name, enum in (("source", Source), ("original_risk", Risk)):
         try:
             enum(getattr(item, name))

@@ -57,6 +57,12 @@ def _check_kind(item: PoamItem, kind: str, review_date: date | None, proposed: s
                            f"{item.status_enum.label}")
     if kind == ApprovalRequest.RISK_ACCEPTANCE and review_date is None:
         raise ServiceError("risk acceptance: a review date for the accepted risk is required")
+    if target is not None:
+        # What the approval will check, checked now: not left to fail on the approver.
+        try:
+            workflow.check_review_date(review_date, timezone.localdate())
+        except workflow.TransitionError as exc:
+            raise ServiceError(f"review_date: {exc}") from None
     if kind == ApprovalRequest.RISK_ADJUSTMENT:
         if proposed not in {r.value for r in Risk}:
             raise ServiceError("risk adjustment: choose the proposed risk level")

@@ -19,7 +19,7 @@ from openpoam.tracker.models import ApprovalRequest, Role
 from openpoam.tracker.services import comments, requests
 from openpoam.tracker.services import items as item_services
 from openpoam.tracker.services.actors import ServiceError
-from openpoam.tracker.services.fields import coerce, parse_date
+from openpoam.tracker.services.fields import TEXT_LIMITS, coerce, parse_date
 from openpoam.web import forms
 from openpoam.web.views import access
 from openpoam.web.views.actions import UNPROCESSABLE, action, forbidden
@@ -80,7 +80,7 @@ def _item_form(request: HttpRequest, system, item, error: str) -> HttpResponse:
                "values": request.POST if error else _initial(item),
                "people": list(system.organization.people.all()),
                "source_choices": forms.SOURCE_CHOICES, "risk_choices": forms.RISK_CHOICES,
-               "today": timezone.localdate()}
+               "today": timezone.localdate(), "limits": TEXT_LIMITS}
     return render(request, "web/item_form.html", context,
                   status=UNPROCESSABLE if error else 200)
 

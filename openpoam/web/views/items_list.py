@@ -95,6 +95,8 @@ def _render_list(request: HttpRequest, system: System, *, error: str = "",
         "bulk_statuses": [s for s in Status if s not in (Status.RISK_ACCEPTED,
                                                          Status.FALSE_POSITIVE)],
         "error": error, "posted": request.POST if error else {},
+        "filter_problems": [message + " (left out of the search)"
+                            for _, message in ListQuery.problems(request.GET)],
     }
     template = "web/_items_results.html" if _wants_results(request) else "web/system_items.html"
     return render(request, template, context, status=status)

@@ -54,7 +54,7 @@ def system_export(request: HttpRequest, org_slug: str, system_slug: str,
 def export_response(actor, system, format_key: str) -> HttpResponse:
     """The export as a download (shared by the web and the API); FormatError if unknown."""
     content, exporter, warnings = exports.export_bytes(actor, system, format_key)
-    name = f"{system.slug}-poam-{timezone.localdate().isoformat()}{exporter.extension}"
+    name = exports.download_name(system, format_key, exporter.extension, timezone.localdate())
     response = HttpResponse(content, content_type=exporter.media_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["X-Content-Type-Options"] = "nosniff"
