@@ -10,7 +10,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from openpoam.accounts.services import lockout, mfa
+from openpoam.accounts.services import lockout, mfa, offboarding
 from openpoam.tracker.models import Membership
 from openpoam.tracker.services import audit
 from openpoam.tracker.services.actors import Actor, PermissionDenied, ServiceError, may
@@ -85,6 +85,7 @@ def deactivate_user(actor: Actor, user) -> None:
         audit.record(actor, membership.organization, "membership", user.get_username(),
                      "delete", {"role": (membership.role, "")}, "account deactivated")
         membership.delete()
+    offboarding.revoke_access(actor, user, why="account deactivated")
     user.is_active = False
     user.set_unusable_password()
     user.save(update_fields=["is_active", "password"])
