@@ -66,6 +66,12 @@ def reset_password(actor: Actor, user) -> str:
     return password
 
 
+def password_changed(user, address: str, where: str) -> None:
+    """A user changed their own password (the form has checked the old one)."""
+    audit.record(Actor.for_user(user), None, "account", user.get_username(), "update",
+                 {"password": ("", "changed")}, where, client_address=address)
+
+
 def user_rows(actor: Actor) -> list[dict]:
     _require_admin(actor)
     users = get_user_model().objects.order_by("username").prefetch_related(
