@@ -187,7 +187,7 @@ def history_verify(org_slug: str | None, checkpoint_file: str | None) -> None:
     for problem in problems:
         click.echo(f"openpoam: {problem}", err=True)
     if problems:
-        raise click.exceptions.Exit(1)
+        raise base.Failed()
     click.echo(f"audit trail intact: {checked} records checked"
                + (" and it matches the checkpoint" if checkpoint_file else ""))
 
@@ -212,4 +212,4 @@ def check_deploy() -> None:
         raise CliError(f"deployment checks failed: {ids} (behind HTTPS, set OPENPOAM_HTTPS=1; "
                        "Django's check framework documents each ID)") from None
     if warning:
-        raise click.exceptions.Exit(1)
+        raise base.Failed()

@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import html
 import json
 import re
 import zipfile
@@ -170,6 +171,9 @@ def require_key(checkpoint: Checkpoint, trusted: bytes, source: str) -> None:
 
 # ---- finding the checkpoint an export carries ------------------------------------------------
 
+NOT_CARRIED = ("carries no audit trail checkpoint (checkpoint files, OSCAL JSON and XML "
+               "exports, FedRAMP workbooks, CR26 reports and snapshot exports carry one)")
+HTML_ID = "audit-checkpoint"  # <pre id=...> of an HTML report, the checkpoint escaped
 XLSX_SHEET = "Audit Checkpoint"
 XLSX_CELL = "A8"  # the signed checkpoint's JSON text, one cell
 
@@ -183,12 +187,14 @@ def find_in_file(path: Path) -> str:
     if path.stat().st_size > 512 * 1024 * 1024:
         raise CheckpointError(f"{path}: too large to read for a checkpoint")
     data = path.read_bytes()
+    if data.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html")):
+        return _from_html(data, path)
     if data.lstrip().startswith(b"<"):
         return _from_xml(data, path)
     try:
         document = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise CheckpointError(f"{path}: neither a checkpoint nor an export ({exc})") from None
+        raise CheckpointError(f"{path}: {NOT_CARRIED} (not JSON: {exc})") from None
     if isinstance(document, dict) and document.get("format") == FORMAT:
         return data.decode("utf-8")
     if isinstance(document, dict) and isinstance(document.get("auditCheckpoint"), str):
@@ -197,7 +203,7 @@ def find_in_file(path: Path) -> str:
         if resource.get("media-type") == MEDIA_TYPE or (
                 resource.get("base64", {}).get("media-type") == MEDIA_TYPE):
             return base64.b64decode(resource["base64"]["value"]).decode("utf-8")
-    raise CheckpointError(f"{path}: carries no audit trail checkpoint")
+    raise CheckpointError(f"{path}: {NOT_CARRIED}")
 
 
 def _oscal_resources(document) -> list[dict]:
@@ -205,6 +211,13 @@ def _oscal_resources(document) -> list[dict]:
         return []
     root = document.get("plan-of-action-and-milestones") or {}
     return [r for r in root.get("back-matter", {}).get("resources", []) if isinstance(r, dict)]
+
+
+def _from_html(data: bytes, path: Path) -> str:
+    found = re.search(rb'<pre id="' + HTML_ID.encode() + rb'">(.*?)</pre>', data, re.S)
+    if not found:
+        raise CheckpointError(f"{path}: {NOT_CARRIED}")
+    return html.unescape(found.group(1).decode("utf-8"))
 
 
 def _from_xml(data: bytes, path: Path) -> str:
@@ -218,24 +231,27 @@ def _from_xml(data: bytes, path: Path) -> str:
     for node in root.iter("{*}base64"):
         if node.get("media-type") == MEDIA_TYPE:
             return base64.b64decode("".join(node.itertext())).decode("utf-8")
-    raise CheckpointError(f"{path}: carries no audit trail checkpoint")
+    raise CheckpointError(f"{path}: {NOT_CARRIED}")
 
 
 def _from_xlsx(path: Path) -> str:
     from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
 
+    stream = path.open("rb")  # a stream: openpyxl then does not insist on an .xlsx name
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        book = load_workbook(stream, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, InvalidFileException) as exc:
+        stream.close()
         raise CheckpointError(f"{path}: not a readable workbook ({exc})") from None
     try:
         if XLSX_SHEET not in book.sheetnames:
-            raise CheckpointError(f"{path}: carries no audit trail checkpoint "
-                                  f"(no sheet {XLSX_SHEET!r})")
+            raise CheckpointError(f"{path}: {NOT_CARRIED} (no sheet {XLSX_SHEET!r})")
         sheet = book[XLSX_SHEET]
         value = next(sheet.iter_rows(min_row=8, max_row=8, max_col=1, values_only=True))[0]
     finally:
         book.close()
+        stream.close()
     if not isinstance(value, str):
         raise CheckpointError(f"{path}: the {XLSX_SHEET!r} sheet holds no checkpoint in "
                               f"{XLSX_CELL}")

@@ -67,3 +67,4 @@ class Cr26Report:
     active: list[VulnerabilityRecord] = field(default_factory=list)
     accepted: list[VulnerabilityRecord] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)  # period activity, for the summary
+    checkpoint: str = ""  # the signed checkpoint of the organization's audit trail (JSON)

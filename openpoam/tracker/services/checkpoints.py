@@ -101,11 +101,15 @@ def make(actor: Actor, organization: Organization | None, *, scope: str = "",
             raise ServiceError("only an administrator can checkpoint every organization")
     else:
         require(actor, organization, "audit.view")
+    return _signed(organization, scope or (f"organization {organization.slug}"
+                                           if organization else "all chains"), max_marks)
+
+
+def _signed(organization: Organization | None, scope: str, max_marks: int) -> str:
     key, _created = ensure_key()
     with transaction.atomic():  # one consistent view of heads and records
         chains = [_chain_entry(k, max_marks) for k in audit.chains(organization)]
     created = timezone.now().astimezone(dt_timezone.utc).isoformat(timespec="microseconds")
-    scope = scope or (f"organization {organization.slug}" if organization else "all chains")
     return fmt.sign(key, created, scope, chains)
 
 
@@ -134,9 +138,10 @@ def _records(key: str):
     return ChangeEvent.objects.filter(organization_id=int(key.partition(":")[2]))
 
 
-def for_export(actor: Actor, organization: Organization, what: str) -> str:
-    """The checkpoint an export, report or snapshot carries: its organization's chain."""
-    return make(actor, organization, scope=what, max_marks=EXPORT_MARKS)
+def for_export(organization: Organization, what: str) -> str:
+    """The checkpoint an export, report or snapshot carries: its organization's chain (the
+    caller has checked that the actor may export; hashes reveal no content)."""
+    return _signed(organization, what, EXPORT_MARKS)
 
 
 # ---- checking the database against a checkpoint ----------------------------------------------
