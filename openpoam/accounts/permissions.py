@@ -162,6 +162,7 @@ CLI_PERMISSIONS: dict[str, str] = {
     "member add": "members.manage", "member role": "members.manage",
     "member remove": "members.manage", "member list": "members.manage",
     "history show": "poam.view", "history verify": "audit.view",
+    "history checkpoint": "audit.view",
     "cmmc record": "assessment.record", "cmmc status": "poam.view",
     "export": "poam.export", "import": "poam.import", "imports list": "poam.view",
     "check": "poam.view", "metrics": "poam.view", "report": "poam.view",

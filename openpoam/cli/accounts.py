@@ -161,8 +161,8 @@ cli.add_command(history)
 @history.command("verify")
 @org_option
 @click.option("--checkpoint", "checkpoint_file", type=click.Path(exists=True, dir_okay=False),
-              help="Also prove that every record this signed checkpoint pins is still there, "
-                   "unchanged.")
+              help="Also prove that every record this signed checkpoint (a checkpoint file, "
+                   "or an export that carries one) pins is still there, unchanged.")
 @with_django
 def history_verify(org_slug: str | None, checkpoint_file: str | None) -> None:
     """Walk the hash chain of the audit trail; name the first edited, deleted or reordered

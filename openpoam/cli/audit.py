@@ -102,16 +102,16 @@ def history_verify_export(file: str, public_key: str | None) -> None:
 
 
 def against_checkpoint(file: str, organization) -> list[str]:
-    """`history verify --checkpoint`: the problems found, as lines."""
+    """`history verify --checkpoint`: the problems found, as lines. The file is a
+    checkpoint, or an export that carries one."""
+    from openpoam.formats import checkpoint as fmt
     from openpoam.tracker.services import checkpoints
 
-    text = Path(file).read_bytes()
-    if len(text) > 64 * 1024 * 1024:
-        raise CliError(f"{file}: too large for a checkpoint")
     try:
-        found = checkpoints.load(text, file)
-    except UnicodeDecodeError:
-        raise CliError(f"{file}: not a checkpoint (not UTF-8 text)") from None
+        text = fmt.find_in_file(Path(file))
+    except fmt.CheckpointError as exc:
+        raise CliError(str(exc)) from None
+    found = checkpoints.load(text, file)
     _checked, findings = checkpoints.verify(base.actor(), found, organization)
     return [finding.describe() for finding in findings]
 
