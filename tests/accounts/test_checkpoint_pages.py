@@ -54,7 +54,7 @@ def test_a_rolled_back_chain_is_named_on_the_page(owner, org_a):
 
 def test_bad_uploads_and_other_roles(owner, client, bob, org_a):
     refused = _check(owner, b"not a checkpoint", "notes.txt")
-    assert refused.status_code == 400 and "carries no audit trail checkpoint" in \
+    assert refused.status_code == 422 and "carries no audit trail checkpoint" in \
         refused.content.decode() and "notes.txt" in refused.content.decode()
     data = json.loads(owner.get(reverse("audit-checkpoint", args=["org-a"])).content)
     data["scope"] = "<script>alert(1)</script>"

@@ -62,7 +62,7 @@ def verify(request: HttpRequest, org_slug: str) -> HttpResponse:
     return render(request, "accounts/audit_checkpoint.html", {
         "organization": org, "file_name": upload.name if upload else "", "error": error,
         "problems": problems, "checked": checked},
-        status=400 if error else 200)
+        status=422 if error else 200)  # 422: the page's htmx shows it (400 it would not)
 
 
 def _checkpoint_text(upload) -> str:
