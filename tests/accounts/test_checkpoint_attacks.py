@@ -152,7 +152,7 @@ def test_a_checkpoint_signed_by_another_key_or_altered_is_refused(acme, tmp_path
     not_json = tmp_path / "notes.txt"
     not_json.write_text("hello")
     result = run(acme, "history", "verify", "--org", "acme", "--checkpoint", not_json)
-    assert result.returncode == 1 and "not a checkpoint" in result.stderr
+    assert result.returncode == 1 and "carries no audit trail checkpoint" in result.stderr
 
 
 def test_the_daily_checkpoint_and_the_public_key(acme, tmp_path):
