@@ -200,10 +200,10 @@ def check_deploy() -> None:
     from django.core.management import call_command
     from django.core.management.base import SystemCheckError
 
-    from openpoam.cli.audit import database_owner_warning
+    from openpoam.cli.audit import audit_warnings
 
-    warning = database_owner_warning()
-    if warning:
+    warnings = audit_warnings()
+    for warning in warnings:
         click.echo(f"openpoam: warning: {warning}", err=True)
     try:
         call_command("check", deploy=True, fail_level="WARNING")
@@ -211,5 +211,5 @@ def check_deploy() -> None:
         ids = ", ".join(re.findall(r"\(([a-z_]+\.[EW]\d+)\)", str(exc)))
         raise CliError(f"deployment checks failed: {ids} (behind HTTPS, set OPENPOAM_HTTPS=1; "
                        "Django's check framework documents each ID)") from None
-    if warning:
+    if warnings:
         raise base.Failed()

@@ -116,14 +116,16 @@ def against_checkpoint(file: str, organization) -> list[str]:
     return [finding.describe() for finding in findings]
 
 
-def database_owner_warning() -> str:
-    """check-deploy: on PostgreSQL, whether the app's role could rewrite the audit trail
-    ("" when it could not, on SQLite, or when the database cannot be reached)."""
+def audit_warnings() -> list[str]:
+    """check-deploy: whether the signing key is private, and on PostgreSQL whether the app's
+    role could rewrite the audit trail (not asked when the database cannot be reached)."""
     from django.db import DatabaseError
 
-    from openpoam.tracker.services import db_roles
+    from openpoam.tracker.services import checkpoints, db_roles
 
+    warnings = [checkpoints.key_warning()]
     try:
-        return db_roles.owner_warning()
+        warnings.append(db_roles.owner_warning())
     except DatabaseError:
-        return ""
+        pass
+    return [warning for warning in warnings if warning]

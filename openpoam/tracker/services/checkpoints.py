@@ -75,6 +75,15 @@ def _load(path: Path) -> Ed25519PrivateKey:
     return key
 
 
+def key_warning() -> str:
+    """Why the signing key file is not private enough, or ""."""
+    path = key_path()
+    if path.exists() and path.stat().st_mode & 0o077:
+        return (f"the checkpoint signing key {path} can be read by other users (mode "
+                f"{path.stat().st_mode & 0o777:o}): chmod 600 it")
+    return ""
+
+
 def trusted_public_key() -> bytes:
     """The public half of the installation's key: the one checkpoints must be signed by."""
     path = key_path()
