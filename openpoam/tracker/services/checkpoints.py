@@ -47,6 +47,16 @@ def ensure_key() -> tuple[Ed25519PrivateKey, bool]:
     path = key_path()
     if path.exists():
         return _load(path), False
+    try:
+        return _create(path), True
+    except FileExistsError:  # another process made the key first: use theirs
+        return _load(path), False
+    except OSError as exc:
+        raise ServiceError(f"cannot create the checkpoint signing key {path}: "
+                           f"{exc.strerror or exc}") from None
+
+
+def _create(path: Path) -> Ed25519PrivateKey:
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
@@ -57,12 +67,10 @@ def ensure_key() -> tuple[Ed25519PrivateKey, bool]:
             stream.write(pem)
             stream.flush()
             os.fsync(stream.fileno())
-        os.link(tmp, path)  # fails if another process made the key first: use theirs
-    except FileExistsError:
-        return _load(path), False
+        os.link(tmp, path)  # FileExistsError if another process made the key first
     finally:
         os.unlink(tmp)
-    return key, True
+    return key
 
 
 def _load(path: Path) -> Ed25519PrivateKey:
