@@ -6,7 +6,8 @@ For each database, in a fresh process each step:
 - set-up through the product (`openpoam setup`, `org create`, `system create`, `item add`);
 - one Recorder.save() of N events on one item (what a batched import of N changes writes:
   chain head locked once, hashes computed in one pass, rows bulk-inserted);
-- `openpoam history verify --org bench`, the whole command, --runs times.
+- `openpoam history verify --org bench`, the whole command, --runs times;
+- `openpoam history checkpoint` and `history verify --checkpoint` (issue 20), --runs times.
 Reports best and median wall time and peak RSS. Goals (2-core machine): the save of
 100,000 events under 10 s, verify of them under 10 s, peak RSS under 400 MB.
 
@@ -73,9 +74,27 @@ def _bench(database: str, events: int, runs: int) -> None:
         print(f"{database}: history verify ({verifies[0]['stdout'].strip()}): best "
               f"{min(seconds):.1f} s, median {statistics.median(seconds):.1f} s, peak "
               f"{max(v['peak_mb'] for v in verifies):.0f} MB")
+        _checkpoints(database, env, runs)
     finally:
         if name:
             _pg(f"drop database if exists {name}")
+
+
+def _checkpoints(database: str, env: dict, runs: int) -> None:
+    """`history checkpoint` and `history verify --checkpoint` on the same chain."""
+    checkpoint = Path(env["OPENPOAM_DATA_DIR"]) / "checkpoint.json"
+    steps = {"history checkpoint": ["history", "checkpoint", "--org", "bench", "--output",
+                                    str(checkpoint)],
+             "history verify --checkpoint": ["history", "verify", "--org", "bench",
+                                             "--checkpoint", str(checkpoint)]}
+    for label, args in steps.items():
+        timed = [_timed(CLI + args, env) for _ in range(runs)]
+        seconds = [t["seconds"] for t in timed]
+        print(f"{database}: {label}: best {min(seconds):.1f} s, median "
+              f"{statistics.median(seconds):.1f} s, peak "
+              f"{max(t['peak_mb'] for t in timed):.0f} MB"
+              + (f", file {checkpoint.stat().st_size / 1024:.0f} KiB"
+                 if label == "history checkpoint" else ""))
 
 
 def _timed(command: list[str], env: dict) -> dict:

@@ -192,6 +192,12 @@ EVIDENCE_DIR = Path(os.environ.get("OPENPOAM_EVIDENCE_DIR") or DATA_DIR / "evide
 EVIDENCE_MAX_BYTES = int(os.environ.get("OPENPOAM_EVIDENCE_MAX_BYTES", 50 * 1024 * 1024))
 IMPORT_MAX_BYTES = int(os.environ.get("OPENPOAM_IMPORT_MAX_BYTES", 1024 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The audit trail's checkpoint signing key (Ed25519, PEM, mode 0600): outside the database,
+# so whoever can write the database cannot sign a checkpoint. Several app servers share one.
+SIGNING_KEY_FILE = Path(os.environ.get("OPENPOAM_SIGNING_KEY_FILE")
+                        or DATA_DIR / "keys" / "checkpoint-ed25519.pem").expanduser()
+# Where `openpoam history checkpoint-daily` (and the scheduler) writes checkpoints.
+CHECKPOINT_DIR = os.environ.get("OPENPOAM_CHECKPOINT_DIR", "")
 # Requests per API token. Counted in Django's cache: per process unless CACHES names a
 # shared one (several app servers behind a proxy need one, e.g. the database cache).
 API_RATE_LIMIT = os.environ.get("OPENPOAM_API_RATE_LIMIT", "600/min")

@@ -3,7 +3,7 @@ permissions.URL_PERMISSIONS."""
 
 from django.urls import path
 
-from openpoam.accounts.views import audit_trail, members, mfa, signin
+from openpoam.accounts.views import audit_trail, checkpoints, members, mfa, signin
 
 urlpatterns = [
     path("login/", signin.login_view, name="login"),
@@ -24,4 +24,9 @@ urlpatterns = [
          name="member-unlock"),
     path("org/<slug:org_slug>/settings/", members.org_settings, name="org-settings"),
     path("org/<slug:org_slug>/audit/", audit_trail.audit_trail, name="audit"),
+    path("org/<slug:org_slug>/audit/public-key.pem", checkpoints.public_key,
+         name="audit-public-key"),
+    path("org/<slug:org_slug>/audit/checkpoint.json", checkpoints.download,
+         name="audit-checkpoint"),
+    path("org/<slug:org_slug>/audit/verify/", checkpoints.verify, name="audit-verify"),
 ]

@@ -165,10 +165,14 @@ cli.add_command(history)
 
 @history.command("verify")
 @org_option
+@click.option("--checkpoint", "checkpoint_file", type=click.Path(exists=True, dir_okay=False),
+              help="Also prove that every record this signed checkpoint (a checkpoint file, "
+                   "or an export that carries one) pins is still there, unchanged.")
 @with_django
-def history_verify(org_slug: str | None) -> None:
+def history_verify(org_slug: str | None, checkpoint_file: str | None) -> None:
     """Walk the hash chain of the audit trail; name the first edited, deleted or reordered
-    record and exit non-zero."""
+    record and exit non-zero. With --checkpoint, also name the first record that differs
+    from the checkpoint, is missing, or the chain that went back since."""
     from openpoam.tracker.services import audit
 
     from openpoam.tracker.services.actors import require
@@ -178,23 +182,35 @@ def history_verify(org_slug: str | None) -> None:
         raise CliError("name the organization with --org")
     if org_ is not None:
         require(base.actor(), org_, "audit.view")
+    problems = []
+    if checkpoint_file:
+        from openpoam.cli.audit import against_checkpoint
+
+        problems = against_checkpoint(checkpoint_file, org_)
     checked, breaks = audit.verify(org_)
-    for found in breaks:
-        click.echo(f"openpoam: {found.describe()}", err=True)
-    if breaks:
-        raise click.exceptions.Exit(1)
-    click.echo(f"audit trail intact: {checked} records checked")
+    problems += [found.describe() for found in breaks]
+    for problem in problems:
+        click.echo(f"openpoam: {problem}", err=True)
+    if problems:
+        raise base.Failed()
+    click.echo(f"audit trail intact: {checked} records checked"
+               + (" and it matches the checkpoint" if checkpoint_file else ""))
 
 
 @cli.command("check-deploy")
-@with_django(database_ready=False)  # settings only: no database is read or set up
+@with_django(database_ready=False)  # settings, and on PostgreSQL who the app connects as
 def check_deploy() -> None:
-    """Django's deployment checks (`check --deploy`): run with OPENPOAM_HTTPS=1 in production."""
+    """Django's deployment checks (`check --deploy`): run with OPENPOAM_HTTPS=1 in production.
+    On PostgreSQL, also warns when the app's role owns the audit trail's tables."""
     from django.core.management import call_command
     from django.core.management.base import SystemCheckError
 
     from openpoam import deploy_checks  # noqa: F401  (registers openpoam.W001-W003)
+    from openpoam.cli.audit import audit_warnings
 
+    warnings = audit_warnings()
+    for warning in warnings:
+        click.echo(f"openpoam: warning: {warning}", err=True)
     try:
         call_command("check", deploy=True, fail_level="WARNING")
     except SystemCheckError as exc:
@@ -202,3 +218,5 @@ def check_deploy() -> None:
         raise CliError(f"deployment checks failed: {ids} (behind HTTPS, set OPENPOAM_HTTPS=1; "
                        "Django's check framework documents each ID; openpoam.W* are "
                        "in the README's Settings)") from None
+    if warnings:
+        raise base.Failed()

@@ -31,6 +31,17 @@ class CliError(click.ClickException):
         click.echo(f"openpoam: {output.one_line(self.format_message())}", err=True)
 
 
+class Failed(CliError):
+    """Exit 1 after the command printed its own findings on standard error (a
+    `click.exceptions.Exit` would exit 0: Click returns its code in non-standalone mode)."""
+
+    def __init__(self) -> None:
+        super().__init__("")
+
+    def show(self, file=None) -> None:
+        pass
+
+
 class BadInput(CliError):
     """A refusal of what the user typed or gave (exit 2, like a usage error)."""
 

@@ -70,7 +70,7 @@ def check(org_slug, system_slug, as_json, today) -> None:
         _table(issues, ["severity", "poam_id", "code", "message", "hint"])
         _say(f"{errors} error(s), {len(issues) - errors} warning(s)")
     if errors:
-        raise click.exceptions.Exit(1)
+        raise base.Failed()
 
 
 @cli.command()

@@ -11,11 +11,25 @@ from openpoam.cli.base import CliError, cli, with_django
 
 
 @cli.command()
+@click.option("--runtime-role", "runtime_role", metavar="NAME",
+              help="PostgreSQL: grant this role what app servers and workers need, and no "
+                   "more (append to the audit trail, never rewrite it). Run set-up as the "
+                   "owner role, the app as NAME.")
 @with_django(database_ready=False)
-def setup() -> None:
-    """Create or upgrade the database (idempotent)."""
+def setup(runtime_role: str | None) -> None:
+    """Create or upgrade the database (idempotent); create the checkpoint signing key."""
+    from openpoam.tracker.services import checkpoints, db_roles
+
     _migrate()
     click.echo("database ready")
+    _key, created = checkpoints.ensure_key()
+    if created:
+        click.echo(f"checkpoint signing key created: {checkpoints.key_path()} "
+                   f"(fingerprint {checkpoints.public_key_info()['fingerprint']})")
+    if runtime_role:
+        db_roles.grant_runtime_role(runtime_role)
+        click.echo(f"runtime role {runtime_role}: may read and append to the audit trail, "
+                   "never update, delete, truncate, alter or drop it")
 
 
 @cli.command()

@@ -285,3 +285,5 @@ class PoamDocument:
     generated_at: datetime | None = None
     version: str = "1.0"
     uuid: str = ""  # document uuid: stable per system so re-exports match
+    # The signed checkpoint of the organization's audit trail (JSON text) an export carries.
+    checkpoint: str = ""

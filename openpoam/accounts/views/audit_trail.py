@@ -14,6 +14,7 @@ from django.views.decorators.http import require_safe
 from openpoam.accounts.views.common import organization_or_404
 from openpoam.tracker.models import ChangeEvent, Membership
 from openpoam.domain.dates import DateError, parse_iso_date
+from openpoam.tracker.services import checkpoints
 
 PAGE_SIZE = 50
 
@@ -31,7 +32,7 @@ def audit_trail(request: HttpRequest, org_slug: str) -> HttpResponse:
     return render(request, "accounts/audit.html", {
         "organization": org, "page": page, "filters": filters, "errors": errors,
         "query": query, "entities": _entities(org),
-        "people": _distinct(org, "actor_name")})
+        "people": _distinct(org, "actor_name"), "key": checkpoints.public_key_info()})
 
 
 def _events(org, filters: dict, errors: list):

@@ -68,3 +68,4 @@ class Cr26Report:
     accepted: list[VulnerabilityRecord] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)  # period activity, for the summary
     schema_version: str = "0.1.1"  # FedRAMP schema release (validation.SCHEMA_VERSIONS)
+    checkpoint: str = ""  # the signed checkpoint of the organization's audit trail (JSON)

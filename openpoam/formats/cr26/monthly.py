@@ -10,6 +10,7 @@ from datetime import datetime
 from html import escape
 from typing import BinaryIO
 
+from openpoam.formats.checkpoint import HTML_ID as CHECKPOINT_ID
 from openpoam.formats.cr26.document import Cr26Report, VulnerabilityRecord
 
 STYLE = ("body{font:14px/1.45 system-ui,sans-serif;margin:2rem;color:#1b1f24}"
@@ -106,8 +107,19 @@ def render(report: Cr26Report) -> str:
                _accepted_rows(report.accepted), "No accepted vulnerabilities."),
         "<h2>All active vulnerabilities</h2>",
         _table(active_head, _active_rows(report.active), "None."),
+        _checkpoint(report),
         "</body></html>\n",
     ])
+
+
+def _checkpoint(report: Cr26Report) -> str:
+    """The audit trail's signed checkpoint, verbatim (`openpoam history verify-export`)."""
+    if not report.checkpoint:
+        return ""
+    return ("<h2>Audit trail checkpoint</h2><p>The organization's audit trail as of this "
+            "report, signed with its Ed25519 key; check it with <code>openpoam history "
+            f"verify-export</code>.</p><pre id=\"{CHECKPOINT_ID}\">{escape(report.checkpoint)}"
+            "</pre>")
 
 
 class MonthlySummaryExporter:

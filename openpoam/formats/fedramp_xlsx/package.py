@@ -247,8 +247,11 @@ def add_page_header(sheet: Sheet, text: str) -> None:
         sheet.root.append(node)
 
 
-def package(template: Template, replaced: dict[str, bytes]) -> bytes:
-    """The template with ``replaced`` parts, without its (now stale) calculation chain."""
+def package(template: Template, replaced: dict[str, bytes], checkpoint: str = "") -> bytes:
+    """The template with ``replaced`` parts, without its (now stale) calculation chain, and
+    with the audit trail's ``checkpoint`` in a sheet of its own when there is one."""
+    from openpoam.formats.fedramp_xlsx import checkpoint_sheet
+
     out = BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
         for info in template.archive.infolist():
@@ -264,7 +267,12 @@ def package(template: Template, replaced: dict[str, bytes]) -> bytes:
                     data = data.replace(b'<Override PartName="/xl/calcChain.xml" ContentType='
                                         b'"application/vnd.openxmlformats-officedocument.'
                                         b'spreadsheetml.calcChain+xml"/>', b"")
+            if checkpoint:
+                data = checkpoint_sheet.add_to_part(name, data)
             archive.writestr(_entry(info), data)
+        if checkpoint:
+            archive.writestr(_entry(zipfile.ZipInfo(checkpoint_sheet.PART)),
+                             checkpoint_sheet.sheet_xml(checkpoint))
     return out.getvalue()
 
 

@@ -42,7 +42,7 @@ class FedrampXlsxExporter:
         for sheet, items in ((open_sheet, opened), (_parse(template, L.CLOSED_SHEET), closed)):
             replaced[template.sheet_parts[sheet.name]] = _fill(sheet, document, items, styles,
                                                                warnings)
-        stream.write(package(template, replaced))
+        stream.write(package(template, replaced, document.checkpoint))
         _warn_critical(document.items, warnings)
         return warnings
 

@@ -21,6 +21,7 @@ closure log entries), placed as in FedRAMP's template rev5 and POA&M guide.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from urllib.parse import quote
@@ -33,6 +34,7 @@ from openpoam.domain.poam import (
     PoamItemData,
     Status,
 )
+from openpoam.formats import checkpoint
 from openpoam.formats.oscal.vocab import (
     ASSESSMENT_SOURCES,
     CVE_SYSTEM,
@@ -130,8 +132,24 @@ class Builder:
         for name in ARRAYS:
             if arrays.get(name) or name == "poam-items":
                 out[name] = arrays.get(name, [])
-        out["back-matter"] = {"resources": [system_resource, *self.resources]}
+        out["back-matter"] = {"resources": [system_resource, *self.resources,
+                                            *self._checkpoint_resource()]}
         return out
+
+    def _checkpoint_resource(self) -> list[dict]:
+        """The signed checkpoint of the audit trail, as the file itself (docs/audit-chain.md)."""
+        if not self.doc.checkpoint:
+            return []
+        return [{"uuid": derive_uuid(self.uuid, "audit-checkpoint"),
+                 "title": "Audit trail checkpoint",
+                 "description": "The organization's audit trail as of this export: the head "
+                                "of its hash chain, signed with the organization's Ed25519 "
+                                "key. Check it with `openpoam history verify-export`.",
+                 "props": [prop("type", "audit-checkpoint")],
+                 "base64": {"filename": "audit-checkpoint.json",
+                            "media-type": checkpoint.MEDIA_TYPE,
+                            "value": base64.b64encode(
+                                self.doc.checkpoint.encode("utf-8")).decode("ascii")}}]
 
     # -- document level ---------------------------------------------------------------
 

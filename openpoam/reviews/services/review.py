@@ -17,7 +17,7 @@ from openpoam.domain.poam import CLOSED_STATUSES
 from openpoam.reviews.models import Review, ReviewEntry, Snapshot
 from openpoam.tracker.documents import build_document
 from openpoam.tracker.models import ChangeEvent, PoamItem, Role, System
-from openpoam.tracker.services import audit
+from openpoam.tracker.services import audit, checkpoints
 from openpoam.tracker.services.actors import Actor, ServiceError, require
 from openpoam.tracker.services.history import Recorder
 
@@ -137,6 +137,10 @@ def take_snapshot(actor: Actor, system: System, label: str = "") -> Snapshot:
     require(actor, system.organization, Role.EDITOR)
     now = timezone.now()
     document = build_document(system, today=timezone.localdate(now))
+    # Frozen with the document (and covered by its SHA-256), so every export of the
+    # snapshot carries the audit trail's checkpoint as it was when the snapshot was taken.
+    document.checkpoint = checkpoints.for_export(
+        system.organization, f"snapshot of {system.organization.slug}/{system.slug}")
     frozen = snapshots.freeze(document)
     snapshot = Snapshot.objects.create(
         system=system, taken_at=now, taken_by=actor.name,

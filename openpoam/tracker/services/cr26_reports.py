@@ -23,6 +23,7 @@ from openpoam.formats.cr26.document import RatingEntry, VulnerabilityRecord
 from openpoam.domain.poam import Status
 from openpoam.tracker.models import (Cr26RatingEvent, Cr26Report, Cr26Vulnerability, PoamItem,
                                      Role, System)
+from openpoam.tracker.services import checkpoints
 from openpoam.tracker.services.actors import Actor, ServiceError, require
 from openpoam.tracker.services.cr26 import class_changes, to_domain
 
@@ -278,6 +279,8 @@ def export_report(actor: Actor, system: System, kind: str, now: datetime | None 
         raise ServiceError(f"{system.name} has no Certification Package Overview URI; set it "
                            "with `openpoam fedramp regime --package-uri`")
     data = build_report(system, kind, now)
+    data.checkpoint = checkpoints.for_export(
+        system.organization, f"CR26 {kind} report of {system.organization.slug}/{system.slug}")
     exporter = registry.default().report_exporter(REPORT_KINDS[kind])
     buffer = io.BytesIO()
     exporter.write_report(data, buffer)  # raises FormatError if the schema refuses it

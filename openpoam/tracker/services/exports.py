@@ -12,7 +12,12 @@ from openpoam.formats import registry
 from openpoam.formats.oscal.vocab import paused_gc
 from openpoam.tracker.documents import build_document
 from openpoam.tracker.models import Role, System
+from openpoam.tracker.services import checkpoints
 from openpoam.tracker.services.actors import Actor, require
+
+# Exports that carry the signed checkpoint of their organization's audit trail. The eMASS
+# workbook does not yet.
+CHECKPOINTED = frozenset({"oscal-json", "oscal-xml", "fedramp-xlsx"})
 
 
 @dataclass
@@ -66,6 +71,10 @@ def write_export(actor: Actor, system: System, format_key: str, stream) -> Expor
     exporter = registry.default().exporter(format_key)
     with paused_gc():  # a whole POA&M is hundreds of thousands of acyclic objects
         document = build_document(system)
+        if format_key in CHECKPOINTED:
+            document.checkpoint = checkpoints.for_export(
+                system.organization, f"{format_key} export of {system.organization.slug}/"
+                                     f"{system.slug}")
         warnings = exporter.write(document, stream)
     return ExportResult(items=len(document.items), warnings=list(warnings or []),
                         format_label=exporter.label, designation=system.designation_enum.label)
