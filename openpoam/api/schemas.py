@@ -12,10 +12,12 @@ from ninja import Schema
 from pydantic import Field, field_validator
 
 from openpoam.domain.poam import Risk, Source, Status
+from openpoam.domain.rmf import Rating
 
 StatusName = Literal[tuple(s.value for s in Status)]  # type: ignore[valid-type]
 RiskName = Literal[tuple(r.value for r in Risk)]  # type: ignore[valid-type]
 SourceName = Literal[tuple(s.value for s in Source)]  # type: ignore[valid-type]
+RatingName = Literal[tuple(r.value for r in Rating)]  # type: ignore[valid-type]
 Text = str
 ShortText = Field(default=None, max_length=500)
 
@@ -225,6 +227,9 @@ class ItemSummary(Schema):
     acceptance_rationale: str
     review_date: date | None = None
     closure_proposed: bool
+    rmf: dict[str, str | Decimal | bool] = Field(
+        description="The RMF risk analysis and Army resource fields that are set (the names "
+                    "of ItemFields; ratings very_low ... very_high)")
     milestones: list[MilestoneOut]
     evidence: list[EvidenceOut]
 
@@ -236,6 +241,10 @@ class ItemOut(ItemSummary):
 class ItemPage(Schema):
     items: list[ItemSummary]
     next_cursor: str | None = None
+
+
+def _amount():
+    return Field(default=None, ge=0, max_digits=14, decimal_places=2)
 
 
 class ItemFields(Input):
@@ -266,6 +275,30 @@ class ItemFields(Input):
     deviation_rationale: str | None = Field(default=None, max_length=100000)
     kev: bool | None = None
     kev_due: date | None = None
+    # The RMF risk analysis and the Army's resource columns (openpoam/domain/rmf.py).
+    rmf_raw_severity: RatingName | Literal[""] | None = None
+    rmf_severity: RatingName | Literal[""] | None = None
+    relevance_of_threat: RatingName | Literal[""] | None = None
+    threat_description: str | None = Field(default=None, max_length=100000)
+    likelihood: RatingName | Literal[""] | None = None
+    impact: RatingName | Literal[""] | None = None
+    impact_description: str | None = Field(default=None, max_length=100000)
+    residual_risk_level: RatingName | Literal[""] | None = None
+    recommendations: str | None = Field(default=None, max_length=100000)
+    mitigations: str | None = Field(default=None, max_length=100000)
+    predisposing_conditions: str | None = Field(default=None, max_length=100000)
+    mitigated_risk: RatingName | Literal[""] | None = None
+    cfo_audit: bool | None = None
+    personnel_cost_code: str | None = Field(default=None, max_length=100000)
+    personnel_funded_hours: Decimal | None = _amount()
+    personnel_unfunded_hours: Decimal | None = _amount()
+    personnel_obstacle: str | None = Field(default=None, max_length=100000)
+    personnel_obstacle_other: str | None = Field(default=None, max_length=100000)
+    nonpersonnel_cost_code: str | None = Field(default=None, max_length=100000)
+    nonpersonnel_funded_amount: Decimal | None = _amount()
+    nonpersonnel_unfunded_amount: Decimal | None = _amount()
+    nonpersonnel_obstacle: str | None = Field(default=None, max_length=100000)
+    nonpersonnel_obstacle_other: str | None = Field(default=None, max_length=100000)
 
 
 class ItemCreate(ItemFields):

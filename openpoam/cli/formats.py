@@ -30,13 +30,19 @@ def _writable_file(ctx, param, value: Path | None) -> Path | None:
 @system_option
 @click.option("--output", "-o", required=True, callback=_writable_file,
               type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--branch", type=click.Choice(["navy", "army", "usmc", "legacy"]),
+              help="emass-xlsx: the service's template (default: the system's, set with "
+                   "`openpoam system emass`; navy unless set).")
 @with_django
-def export(format_key, org_slug, system_slug, output) -> None:
+def export(format_key, org_slug, system_slug, output, branch) -> None:
     """Write a system's POA&M as FORMAT (oscal-json, oscal-xml, fedramp-xlsx, emass-xlsx, csv)."""
     from openpoam.tracker.services import exports
 
+    if branch and format_key != "emass-xlsx":
+        raise click.BadParameter("--branch is for emass-xlsx only", param_hint="--branch")
     system_ = base.system(base.organization(org_slug), system_slug)
-    result = exports.export_system(base.actor(), system_, format_key, output)
+    options = {"branch": branch} if branch else {}
+    result = exports.export_system(base.actor(), system_, format_key, output, **options)
     for warning in result.warnings:
         out.warn(warning)
     out.echo(f"wrote {result.items} items to {output} ({result.format_label}, "

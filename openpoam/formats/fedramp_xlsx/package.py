@@ -85,11 +85,12 @@ class Sheet:
     last_template_row: int = 0
 
     @classmethod
-    def parse(cls, name: str, data: bytes, shared: list[str]) -> "Sheet":
+    def parse(cls, name: str, data: bytes, shared: list[str],
+              first_header: str = L.POAM_ID) -> "Sheet":
         sheet = cls(name, _xml(data), shared)
         sheet.rows = {int(row.get("r")): row for row in sheet.data.iter(f"{_Q}row")}
         sheet.last_template_row = max(sheet.rows, default=0)
-        sheet.header_row = sheet._find_header_row()
+        sheet.header_row = sheet._find_header_row(first_header)
         sheet.columns = {L.normal(text): col for col, text in sheet.row_texts(sheet.header_row)
                          if text}
         return sheet
@@ -111,11 +112,11 @@ class Sheet:
             return []
         return [(_col_row(cell.get("r"))[0], self.cell_text(cell)) for cell in row]
 
-    def _find_header_row(self) -> int:
+    def _find_header_row(self, first_header: str) -> int:
         for number in range(1, L.HEADER_SEARCH_ROWS + 1):
-            if any(L.normal(text) == L.normal(L.POAM_ID) for _, text in self.row_texts(number)):
+            if any(L.normal(text) == L.normal(first_header) for _, text in self.row_texts(number)):
                 return number
-        raise ValueError(f"the template sheet {self.name!r} has no {L.POAM_ID!r} header")
+        raise ValueError(f"the template sheet {self.name!r} has no {first_header!r} header")
 
     def find_label(self, label: str) -> tuple[str, int] | None:
         for number in range(1, self.header_row):
