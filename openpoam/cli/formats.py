@@ -59,9 +59,14 @@ def export(format_key, org_slug, system_slug, output, branch) -> None:
 @click.option("--include-info", is_flag=True, help="Keep informational findings as items.")
 @click.option("--asset", default="", help="Name of the code base or image a SARIF, Trivy or "
               "Grype report covers, when the report does not say.")
+@click.option("--fields", default=None, metavar="NAMES",
+              help="eMASS POA&M workbook: the columns to update, comma-separated (all, rmf, "
+                   "description, controls, security_checks, status, scheduled_completion, "
+                   "milestones, source, source_detail, owner, resources_required, comments, or "
+                   "an RMF field name).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @with_django
-def import_(file, org_slug, system_slug, format_key, dry_run, include_info, asset,
+def import_(file, org_slug, system_slug, format_key, dry_run, include_info, asset, fields,
             as_json) -> None:
     """Import a scanner, checklist or POA&M file into a system."""
     from openpoam.domain.findings import Severity
@@ -71,7 +76,8 @@ def import_(file, org_slug, system_slug, format_key, dry_run, include_info, asse
     with _progress(file.stat().st_size, file.name, quiet=as_json) as advance:
         result = imports.import_file(
             base.actor(), system_, file, format_key=format_key, dry_run=dry_run,
-            progress=advance, asset=asset, min_severity=Severity.INFO if include_info else Severity.LOW)
+            progress=advance, asset=asset, fields=fields,
+            min_severity=Severity.INFO if include_info else Severity.LOW)
     if as_json:
         base.echo_json(_result_dict(result))
         return
@@ -171,5 +177,10 @@ def _print_result(result, system_) -> None:
     rows += [(label, f"{value:,}") for label, value in numbers if value]
     rows.append(("SHA-256", result.sha256[:16] + "…"))
     out.print_table(["", ""], rows, title=title, header=False)
+    if result.changes:
+        out.print_table(["POA&M ID", "row", "field", "old", "new"],
+                        [(c["poam_id"], str(c["line"]), c["field"], c["old"], c["new"])
+                         for c in result.changes],
+                        title="Would change" if result.dry_run else "Changed")
     for warning in result.warnings:
         out.warn(warning)

@@ -65,7 +65,7 @@ def check_document(items: Iterable[PoamItemData], organization: str = "") -> lis
 
 
 def _issue(item: PoamItemData, code: str, level: Level, message: str, rule: str) -> Issue:
-    return Issue(code, level, f"{item.poam_id}: {message} (eMASS {rule})",
+    return Issue(code, level, f"{message} (eMASS {rule})",
                  f"{CITE}, {rule}", item.poam_id)
 
 

@@ -26,7 +26,7 @@ from openpyxl.utils import column_index_from_string
 
 from openpoam.domain import emass_checks
 from openpoam.domain.poam import Designation, MilestoneData, PoamDocument, PoamItemData
-from openpoam.formats.cells import MAX_CELL_CHARS, date_cell_xml, text_cell_xml
+from openpoam.formats.cells import MAX_CELL_CHARS, excel_serial, inline_text
 from openpoam.formats.emass_xlsx import columns as C
 from openpoam.formats.emass_xlsx.properties import with_custom_properties
 from openpoam.formats.fedramp_xlsx.package import (NS, Sheet, Template, package, replace_rows,
@@ -114,6 +114,7 @@ class EmassXlsxExporter:
     label = "eMASS POA&M workbook (.xlsx)"
     media_type = XLSX_MEDIA_TYPE
     extension = ".xlsx"
+    history = "moves"  # the history it writes: why milestone dates moved (tracker.documents)
 
     def __init__(self, custom_properties: Mapping[str, str] | None = None):
         self.custom_properties = dict(custom_properties or {})
@@ -133,7 +134,7 @@ class EmassXlsxExporter:
         if properties:
             replaced.update(with_custom_properties(layout.template, properties))
         stream.write(package(layout.template, replaced))
-        warnings += [issue.message for issue in emass_checks.check_document(
+        warnings += [f"{issue.poam_id}: {issue.message}" for issue in emass_checks.check_document(
             document.items, document.system.organization)]
         return warnings
 
@@ -178,35 +179,51 @@ class _Filler:
                 set_text(cell, str(value))
 
     def _rows(self) -> Iterator[str]:
+        """One ``<row>`` per milestone. A cell's text after its reference is worked out
+        once per item for the item's columns and reused on its further milestone rows."""
         number = self.layout.sheet.header_row
-        cells = [(letter, column, self.styles.data_style(letter),
+        specs = [(letter, column, self.styles.data_style(letter),
                   self.layout.is_item_column(letter))
                  for letter, _, column in self.layout.columns if column is not None]
-        for item in self.document.items:
-            first = True
-            for milestone in sorted(item.milestones, key=lambda m: m.sequence) or [None]:
+        document = self.document
+        for item in document.items:
+            known: dict[str, str] = {}
+            milestones = sorted(item.milestones, key=lambda m: m.sequence) or [None]
+            for index, milestone in enumerate(milestones):
                 number += 1
                 parts = []
-                for letter, column, style, item_column in cells:
-                    if item_column and not first:
+                for letter, column, style, first_row_only in specs:
+                    if first_row_only and index:
                         continue
-                    value = column.value(item, milestone, self.document)
-                    if value is not None and value != "":
-                        parts.append(self._cell(f"{letter}{number}", value, style, item))
-                first = False
+                    if column.item_level:
+                        body = known.get(letter)
+                        if body is None:
+                            body = known[letter] = self._body(
+                                column.value(item, None, document), style, item, letter)
+                    else:
+                        body = self._body(column.value(item, milestone, document), style, item,
+                                          letter)
+                    if body:
+                        parts.append(f'<c r="{letter}{number}"{body}')
                 yield f'<row r="{number}">{"".join(parts)}</row>'
 
-    def _cell(self, ref: str, value: Any, style: str | None, item: PoamItemData) -> str:
+    def _body(self, value: Any, style: str | None, item: PoamItemData, letter: str) -> str:
+        """The cell after ``<c r="..."``: style, type, value; "" for an empty cell."""
+        if value is None or value == "":
+            return ""
         if isinstance(value, (date, datetime)):
-            return date_cell_xml(ref, self.styles.date_style(style), value)
+            return f' s="{self.styles.date_style(style)}"><v>{excel_serial(value)}</v></c>'
+        style_attr = f' s="{style}"' if style else ""
         if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
-            style_attr = f' s="{style}"' if style else ""
-            return f'<c r="{ref}"{style_attr}><v>{value}</v></c>'
+            return f'{style_attr}><v>{value}</v></c>'
         text = value.label if isinstance(value, Enum) else str(value)
         if len(text) > MAX_CELL_CHARS:
-            self.warnings.append(f"{item.poam_id}: {ref} cut to {MAX_CELL_CHARS:,} characters")
+            self.warnings.append(f"{item.poam_id}: column {letter} cut to "
+                                 f"{MAX_CELL_CHARS:,} characters")
             text = text[:MAX_CELL_CHARS - 1]
-        return text_cell_xml(ref, style, text)  # guarded, an inline string: never a formula
+        # Guarded, an inline string: never a formula.
+        return (f'{style_attr} t="inlineStr"><is><t xml:space="preserve">{inline_text(text)}'
+                '</t></is></c>')
 
 
 class _Styles:

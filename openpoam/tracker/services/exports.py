@@ -59,7 +59,8 @@ def write_export(actor: Actor, system: System, format_key: str, stream,
         return write_preview(actor, system, format_key, stream)
     exporter = registry.default().exporter(format_key)
     with paused_gc():  # a whole POA&M is hundreds of thousands of acyclic objects
-        document = build_document(system)
+        # An exporter that writes only why milestone dates moved says so (history="moves").
+        document = build_document(system, with_history=getattr(exporter, "history", True))
         document.generated_by = actor.name
         warnings = exporter.write(document, stream, **options)
     return ExportResult(items=len(document.items), warnings=list(warnings or []),
