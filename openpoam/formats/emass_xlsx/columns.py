@@ -90,11 +90,14 @@ def milestone_comments(item, milestone: MilestoneData | None, document) -> str:
 
 
 def milestone_with_dates(item, milestone: MilestoneData | None, document) -> str:
-    """The legacy layout's one milestone column: the description and its date."""
+    """The legacy layout's one milestone column: "description (MM/DD/YYYY)", the scheduled
+    date, with "; completed MM/DD/YYYY" once done (the reader takes both back)."""
     if milestone is None:
         return ""
-    due = milestone.completed_on or milestone.current_due
-    return f"{milestone.description} ({_day(due)})" if due else milestone.description
+    dates = _day(milestone.current_due) if milestone.current_due else ""
+    if milestone.completed_on:
+        dates = f"{dates}; completed {_day(milestone.completed_on)}".lstrip("; ")
+    return f"{milestone.description} ({dates})" if dates else milestone.description
 
 
 def _day(value: date | None) -> str:

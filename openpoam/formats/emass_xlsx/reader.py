@@ -182,28 +182,31 @@ class _Sheet:
     def _milestone(self, line: int, cells: dict[str, object]) -> EmassMilestone | None:
         text = str(cells.get("milestonedescription") or "").strip()
         due = self._date(cells.get("milestonescheduledcompletiondate"), line)
+        done = self._date(cells.get("milestonecompletiondate"), line)
         if not text and cells.get("milestonewithcompletiondates"):  # legacy layout
-            text, due = _split_dated(str(cells["milestonewithcompletiondates"]))
+            text, due, done = _split_dated(str(cells["milestonewithcompletiondates"]))
         if not text and due is None and cells.get("milestoneid") is None:
             return None
         sequence = cells.get("milestoneid")
         return EmassMilestone(line, sequence if isinstance(sequence, int) else None, text,
-                              str(cells.get("milestonestatus") or "").strip(), due,
-                              self._date(cells.get("milestonecompletiondate"), line))
+                              str(cells.get("milestonestatus") or "").strip(), due, done)
 
     def _date(self, value: object, line: int) -> date | None:
         return cell_date(value, self.source, line)
 
 
-_DATED = re.compile(r"^(.*)\((\d{1,2}/\d{1,2}/\d{4})\)\s*$", re.DOTALL)
+_US_DAY = r"(\d{1,2}/\d{1,2}/\d{4})"
+_DATED = re.compile(rf"^(.*)\({_US_DAY}?(?:;?\s*completed {_US_DAY})?\)\s*$", re.DOTALL)
 
 
-def _split_dated(text: str) -> tuple[str, date | None]:
-    """The legacy "Milestone with Completion Dates": "description (MM/DD/YYYY)"."""
+def _split_dated(text: str) -> tuple[str, date | None, date | None]:
+    """The legacy "Milestone with Completion Dates": "description (MM/DD/YYYY)", with
+    "; completed MM/DD/YYYY" when done."""
     match = _DATED.match(text.strip())
-    if not match:
-        return text.strip(), None
-    return match.group(1).strip(), _us_date(match.group(2))
+    if not match or not (match.group(2) or match.group(3)):
+        return text.strip(), None, None
+    due, done = (_us_date(g) if g else None for g in (match.group(2), match.group(3)))
+    return match.group(1).strip(), due, done
 
 
 def _us_date(text: str) -> date | None:

@@ -154,7 +154,7 @@ class _Filler:
         part = self.layout.template.sheet_parts[SHEET]
         data = replace_rows(sheet, self.layout.first_data_row,
                             max(sheet.last_template_row, self.layout.first_data_row), rows_xml,
-                            last_row)
+                            last_row, grow=False)  # the templates validate whole columns
         replaced = {part: data}
         if self.styles.added:
             replaced["xl/styles.xml"] = self.styles.xml()

@@ -173,8 +173,10 @@ def _clear(cell: etree._Element, style: str | None) -> None:
         cell.set("s", style)
 
 
-def replace_rows(sheet: Sheet, first: int, drop_to: int, rows_xml: str, last_row: int) -> bytes:
-    """Swap template rows ``first..drop_to`` for ``rows_xml``; return the sheet part."""
+def replace_rows(sheet: Sheet, first: int, drop_to: int, rows_xml: str, last_row: int,
+                 grow: bool = True) -> bytes:
+    """Swap template rows ``first..drop_to`` for ``rows_xml``; return the sheet part.
+    ``grow``: stretch validations and formats that end on the template's last row."""
     dropped = {n: row for n, row in sheet.rows.items() if first <= n <= drop_to}
     masters = _shared_masters(dropped.values())
     for row in dropped.values():
@@ -186,7 +188,7 @@ def replace_rows(sheet: Sheet, first: int, drop_to: int, rows_xml: str, last_row
         kept_after[0].addprevious(mark)
     else:
         sheet.data.append(mark)
-    _grow_ranges(sheet, last_row)
+    _grow_ranges(sheet, last_row, grow)
     data = etree.tostring(sheet.root, xml_declaration=True, encoding="UTF-8", standalone=True)
     return data.replace(f"<!--{ROWS_MARK}-->".encode(), rows_xml.encode("utf-8"), 1)
 
@@ -215,7 +217,7 @@ def _promote_shared_formulas(rows, masters: dict[str, tuple[str, str, str]]) -> 
             formula.set("ref", f"{target}:{ref.split(':')[-1]}")
 
 
-def _grow_ranges(sheet: Sheet, last_row: int) -> None:
+def _grow_ranges(sheet: Sheet, last_row: int, grow: bool = True) -> None:
     """Stretch validation and formatting ranges that end on the template's last row."""
     dimension = sheet.root.find(f"{_Q}dimension")
     end = max(last_row, sheet.last_template_row)
@@ -223,7 +225,7 @@ def _grow_ranges(sheet: Sheet, last_row: int) -> None:
         start, _, finish = dimension.get("ref").partition(":")
         col = _col_row(finish)[0] if finish else "A"
         dimension.set("ref", f"{start}:{col}{end}")
-    if last_row <= sheet.last_template_row:
+    if last_row <= sheet.last_template_row or not grow:
         return
     for tag in ("conditionalFormatting", "dataValidation"):
         for node in sheet.root.iter(f"{_Q}{tag}"):
@@ -251,6 +253,7 @@ def add_page_header(sheet: Sheet, text: str) -> None:
 def package(template: Template, replaced: dict[str, bytes]) -> bytes:
     """The template with ``replaced`` parts, without its (now stale) calculation chain."""
     out = BytesIO()
+    has_chain = CALC_CHAIN in template.archive.namelist()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
         for info in template.archive.infolist():
             name = info.filename
@@ -259,7 +262,9 @@ def package(template: Template, replaced: dict[str, bytes]) -> bytes:
             data = replaced.get(name)
             if data is None:
                 data = template.read(name)
-                if name == "xl/_rels/workbook.xml.rels":
+                if not has_chain:
+                    pass  # nothing to unlink: the part stays byte for byte
+                elif name == "xl/_rels/workbook.xml.rels":
                     data = _without_calc_chain_rel(data)
                 elif name == "[Content_Types].xml":
                     data = data.replace(b'<Override PartName="/xl/calcChain.xml" ContentType='
