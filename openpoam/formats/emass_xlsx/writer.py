@@ -7,8 +7,9 @@ Every other part (sheets, shared strings, validations, conditional formats, merg
 cells, the Instructions and Example sheets) is the template's own, byte for byte.
 Columns are found by their header text on the header row, metadata cells by their label.
 
-Custom document properties (``custom_properties``) are written to docProps/custom.xml,
-the template's own properties kept: a signature or checkpoint needs no other change.
+Custom document properties are written to docProps/custom.xml beside the template's own:
+"OpenPOAM Designation" on every export, and any given as ``custom_properties`` (to the
+exporter or to one ``write``), so a signature or checkpoint needs no other change.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ SHEET = "POA&M"
 FIRST_HEADER = "POA&M Item ID"
 BANNER = "A1"
 INTERNAL_NOTE = " INTERNAL TRACKING - NOT AN OFFICIAL SUBMISSION"
+DESIGNATION_PROPERTY = "OpenPOAM Designation"
 DATE_FORMAT_ID = "14"  # built-in m/d/yyyy
 _Q = f"{{{NS}}}"
 
@@ -130,9 +132,10 @@ class EmassXlsxExporter:
                     if column is None]
         filler = _Filler(layout, document, warnings)
         replaced = filler.fill()
-        properties = {**self.custom_properties, **(custom_properties or {})}
-        if properties:
-            replaced.update(with_custom_properties(layout.template, properties))
+        # The designation is named in every export: here, and on the banner when internal.
+        properties = {DESIGNATION_PROPERTY: document.system.designation.label,
+                      **self.custom_properties, **(custom_properties or {})}
+        replaced.update(with_custom_properties(layout.template, properties))
         stream.write(package(layout.template, replaced))
         warnings += [f"{issue.poam_id}: {issue.message}" for issue in emass_checks.check_document(
             document.items, document.system.organization)]

@@ -98,7 +98,7 @@ def test_every_template_cell_outside_the_data_area_is_the_templates_own(pair):
 def test_every_other_package_part_is_byte_for_byte_the_templates(pair):
     branch, _, _, data = pair
     changed = {Layout.open(branch).template.sheet_parts[SHEET], "xl/styles.xml",
-               "xl/calcChain.xml"}
+               "xl/calcChain.xml", "docProps/custom.xml"}  # custom.xml: its own test
     with zipfile.ZipFile(io.BytesIO(template(branch))) as before, \
             zipfile.ZipFile(io.BytesIO(data)) as after:
         chain = "xl/calcChain.xml" in before.namelist()
@@ -192,6 +192,7 @@ def test_a_custom_document_property_is_added_beside_the_templates_own():
         custom = package.read("docProps/custom.xml").decode()
     assert 'name="OpenPOAM-Checkpoint"' in custom and "sha256:abc" in custom
     assert 'name="Generator"' in custom  # the template's own property stays
+    assert 'name="OpenPOAM Designation"' in custom and "Internal tracking" in custom
     assert load(data).custom_doc_props["OpenPOAM-Checkpoint"].value == "sha256:abc"
 
 
