@@ -26,7 +26,7 @@ from openpoam.formats.fedramp_xlsx.package import NS, Template
 from openpoam.formats.fedramp_xlsx.safezip import ZIP_MAGIC, read_checked
 
 _Q = f"{{{NS}}}"
-_REF = re.compile(r"^([A-Z]+)(\d+)$")
+_CELL, _V, _IS = f"{_Q}c", f"{_Q}v", f"{_Q}is"
 HEADER_SEARCH_ROWS = 20
 MILESTONE_KEYS = ("milestoneid", "milestonedescription", "milestonestatus",
                   "milestonescheduledcompletiondate", "milestonecompletiondate",
@@ -138,26 +138,29 @@ class _Sheet:
 
     def _cells(self, row) -> dict[str, object]:
         found = {}
-        for cell in row.iter(f"{_Q}c"):
-            match = _REF.match(cell.get("r") or "")
-            if not match:
+        for cell in row:
+            if cell.tag != _CELL:
                 continue
             value = self._value(cell)
-            if value not in (None, ""):
-                found[match.group(1)] = value
+            if value is not None and value != "":
+                found[(cell.get("r") or "").rstrip("0123456789")] = value
+        found.pop("", None)
         return found
 
     def _value(self, cell) -> object:
+        """The cell's value: its children are read directly (this runs per cell)."""
         kind = cell.get("t")
-        if kind == "inlineStr":
-            node = cell.find(f"{_Q}is")
-            return unguard("".join(node.itertext())) if node is not None else ""
-        raw = cell.findtext(f"{_Q}v")
+        raw = None
+        for child in cell:
+            if child.tag == _V:
+                raw = child.text
+            elif child.tag == _IS:
+                return unguard("".join(child.itertext()))
         if raw is None:
             return None
         if kind == "s":
             return unguard(self.shared[int(raw)])
-        if kind in ("str", "e"):
+        if kind in ("str", "e", "inlineStr"):
             return unguard(raw)
         if kind == "b":
             return raw == "1"

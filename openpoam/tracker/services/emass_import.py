@@ -49,6 +49,7 @@ FIELDS = {
 GROUPS = {"all": tuple(FIELDS), "rmf": rmf.RMF_NAMES}
 _CLOSED_OR_OPEN = {"Ongoing": Status.REOPENED, "Completed": Status.COMPLETED,
                    "Risk Accepted": Status.RISK_ACCEPTED, "Not Applicable": Status.FALSE_POSITIVE}
+_RMF_KEYS = {f.name: C.normal(f.label) for f in rmf.RMF_FIELDS}  # the column of each
 _SOURCES = {C.normal(s.label): s for s in Source} | {C.normal(s.value): s for s in Source}
 
 
@@ -102,8 +103,9 @@ class _Plan:
 def plan(system: System, workbook: EmassWorkbook, fields: tuple[str, ...], source: str,
          warnings: list[str]) -> tuple[list[_Plan], list[Change]]:
     """Match rows and work out every change, without writing anything."""
+    related = [name for name in ("controls", "milestones") if name in fields]
     items = list(PoamItem.objects.filter(system=system).select_related("owner", "organization")
-                 .prefetch_related("controls", "milestones"))
+                 .prefetch_related(*related))
     matcher = _Matcher(items)
     plans, changes = [], []
     for row in workbook.rows:
@@ -262,7 +264,7 @@ class _RowPlanner:
         self._change("owner", current, person.name)
 
     def _rmf(self, field: rmf.RmfField) -> None:
-        key = "mitigations" if field.name == "mitigations" else C.normal(field.label)
+        key = _RMF_KEYS[field.name]
         if field.name == "mitigations":
             key = next((k for k in self.row.cells if k.startswith("mitigations")), key)
         if key not in self.row.cells:
