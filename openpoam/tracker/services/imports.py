@@ -120,7 +120,8 @@ def import_file(actor: Actor, system: System, path: Path, *, format_key: str | N
     if format_key is None and _is_emass(path, head, job.name):
         return _import_emass(job, fields)
     if fields is not None:
-        raise ServiceError("--fields is for eMASS POA&M workbooks; this file is not one")
+        raise ServiceError("--fields (columns to update) is for eMASS POA&M workbooks; this "
+                           "file is not one")
     formats = registry.default()
     importer = formats.importer(format_key) if format_key else formats.detect(head, job.name)
     if isinstance(importer, ScanImporter):
@@ -242,7 +243,8 @@ def _import_emass(job: _Job, fields: str | None) -> ImportResult:
 
     if fields is None:
         raise ServiceError(f"{job.name} is an eMASS POA&M workbook: choose the columns to "
-                           "update with --fields (e.g. --fields rmf,status, or --fields all)")
+                           "update with --fields (e.g. --fields rmf,status, or --fields all; "
+                           "in the browser, the \"columns to update\" box)")
     chosen = parse_fields(fields)
     with job.path.open("rb") as raw:
         reader = job.reader(raw)
