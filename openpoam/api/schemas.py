@@ -14,10 +14,12 @@ from pydantic import ConfigDict, Field, field_validator
 from openpoam.domain.poam import Risk, Source, Status
 from openpoam.tracker.services import bulk_edit
 from openpoam.tracker.services.fields import TEXT_LIMITS
+from openpoam.domain.rmf import Rating
 
 StatusName = Literal[tuple(s.value for s in Status)]  # type: ignore[valid-type]
 RiskName = Literal[tuple(r.value for r in Risk)]  # type: ignore[valid-type]
 SourceName = Literal[tuple(s.value for s in Source)]  # type: ignore[valid-type]
+RatingName = Literal[tuple(r.value for r in Rating)]  # type: ignore[valid-type]
 Text = str
 ShortText = Field(default=None, max_length=500)
 
@@ -237,6 +239,9 @@ class ItemSummary(Schema):
     acceptance_rationale: str
     review_date: date | None = None
     closure_proposed: bool
+    rmf: dict[str, str | Decimal | bool] = Field(
+        description="The RMF risk analysis and Army resource fields that are set (the names "
+                    "of ItemFields; ratings very_low ... very_high)")
     milestones: list[MilestoneOut]
     evidence: list[EvidenceOut]
 
@@ -253,6 +258,8 @@ class ItemPage(Schema):
 def _text(name: str):
     """An optional text field with the service's limit (services/fields.TEXT_LIMITS)."""
     return Field(default=None, max_length=TEXT_LIMITS[name])
+def _amount():
+    return Field(default=None, ge=0, max_digits=14, decimal_places=2)
 
 
 class ItemFields(Input):
@@ -283,6 +290,30 @@ class ItemFields(Input):
     deviation_rationale: str | None = _text("deviation_rationale")
     kev: bool | None = None
     kev_due: date | None = None
+    # The RMF risk analysis and the Army's resource columns (openpoam/domain/rmf.py).
+    rmf_raw_severity: RatingName | Literal[""] | None = None
+    rmf_severity: RatingName | Literal[""] | None = None
+    relevance_of_threat: RatingName | Literal[""] | None = None
+    threat_description: str | None = _text("threat_description")
+    likelihood: RatingName | Literal[""] | None = None
+    impact: RatingName | Literal[""] | None = None
+    impact_description: str | None = _text("impact_description")
+    residual_risk_level: RatingName | Literal[""] | None = None
+    recommendations: str | None = _text("recommendations")
+    mitigations: str | None = _text("mitigations")
+    predisposing_conditions: str | None = _text("predisposing_conditions")
+    mitigated_risk: RatingName | Literal[""] | None = None
+    cfo_audit: bool | None = None
+    personnel_cost_code: str | None = _text("personnel_cost_code")
+    personnel_funded_hours: Decimal | None = _amount()
+    personnel_unfunded_hours: Decimal | None = _amount()
+    personnel_obstacle: str | None = _text("personnel_obstacle")
+    personnel_obstacle_other: str | None = _text("personnel_obstacle_other")
+    nonpersonnel_cost_code: str | None = _text("nonpersonnel_cost_code")
+    nonpersonnel_funded_amount: Decimal | None = _amount()
+    nonpersonnel_unfunded_amount: Decimal | None = _amount()
+    nonpersonnel_obstacle: str | None = _text("nonpersonnel_obstacle")
+    nonpersonnel_obstacle_other: str | None = _text("nonpersonnel_obstacle_other")
 
 
 class ItemCreate(ItemFields):

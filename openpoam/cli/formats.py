@@ -30,14 +30,20 @@ def _writable_file(ctx, param, value: Path | None) -> Path | None:
 @system_option
 @click.option("--output", "-o", required=True, callback=_writable_file,
               type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--branch", type=click.Choice(["navy", "army", "usmc", "legacy"]),
+              help="emass-xlsx: the service's template (default: the system's, set with "
+                   "`openpoam system emass`; navy unless set).")
 @with_django
-def export(format_key, org_slug, system_slug, output) -> None:
+def export(format_key, org_slug, system_slug, output, branch) -> None:
     """Write a system's POA&M as FORMAT (oscal-json, oscal-xml, fedramp-xlsx, emass-xlsx, csv),
     or a CR26 system's report as a preview (cr26-vdt, cr26-avi, cr26-mrh, cr26-mhr)."""
     from openpoam.tracker.services import exports
 
+    if branch and format_key != "emass-xlsx":
+        raise click.BadParameter("--branch is for emass-xlsx only", param_hint="--branch")
     system_ = base.system(base.organization(org_slug), system_slug)
-    result = exports.export_system(base.actor(), system_, format_key, output)
+    options = {"branch": branch} if branch else {}
+    result = exports.export_system(base.actor(), system_, format_key, output, **options)
     for warning in result.warnings:
         out.warn(warning)
     out.echo(f"wrote {result.items} items to {output} ({result.format_label}, "
@@ -54,9 +60,14 @@ def export(format_key, org_slug, system_slug, output) -> None:
 @click.option("--include-info", is_flag=True, help="Keep informational findings as items.")
 @click.option("--asset", default="", help="Name of the code base or image a SARIF, Trivy or "
               "Grype report covers, when the report does not say.")
+@click.option("--fields", default=None, metavar="NAMES",
+              help="eMASS POA&M workbook: the columns to update, comma-separated (all, rmf, "
+                   "description, controls, security_checks, status, scheduled_completion, "
+                   "milestones, source, source_detail, owner, resources_required, comments, or "
+                   "an RMF field name).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @with_django
-def import_(file, org_slug, system_slug, format_key, dry_run, include_info, asset,
+def import_(file, org_slug, system_slug, format_key, dry_run, include_info, asset, fields,
             as_json) -> None:
     """Import a scanner, checklist or POA&M file into a system."""
     from openpoam.domain.findings import Severity
@@ -66,7 +77,8 @@ def import_(file, org_slug, system_slug, format_key, dry_run, include_info, asse
     with _progress(file.stat().st_size, file.name, quiet=as_json) as advance:
         result = imports.import_file(
             base.actor(), system_, file, format_key=format_key, dry_run=dry_run,
-            progress=advance, asset=asset, min_severity=Severity.INFO if include_info else Severity.LOW)
+            progress=advance, asset=asset, fields=fields,
+            min_severity=Severity.INFO if include_info else Severity.LOW)
     if as_json:
         base.echo_json(result.to_dict())
         return
@@ -158,5 +170,10 @@ def _print_result(result, system_) -> None:
     rows += [(label, f"{value:,}") for label, value in numbers if value]
     rows.append(("SHA-256", result.sha256[:16] + "…"))
     out.print_table(["", ""], rows, title=title, header=False)
+    if result.changes:
+        out.print_table(["POA&M ID", "row", "field", "old", "new"],
+                        [(c["poam_id"], str(c["line"]), c["field"], c["old"], c["new"])
+                         for c in result.changes],
+                        title="Would change" if result.dry_run else "Changed")
     for warning in result.warnings:
         out.warn(warning)

@@ -53,15 +53,18 @@ def _system(org_slug, system_slug, action: str = "poam.view"):
 @system_option
 @json_option
 @click.option("--today", callback=parse_date_option, help="Check as of this date (YYYY-MM-DD).")
+@click.option("--emass", is_flag=True, help="Also check what eMASS refuses on import (always "
+              "done for RMF systems).")
 @with_django
-def check(org_slug, system_slug, as_json, today) -> None:
+def check(org_slug, system_slug, as_json, today, emass) -> None:
     """Quality checks of a system's POA&M; exits 1 when an error-level check fails."""
     from django.utils import timezone
 
     from openpoam.reviews.services.quality import issue_dict, run_checks
 
     system_ = _system(org_slug, system_slug)
-    issues = [issue_dict(i) for i in run_checks(system_, today or timezone.localdate())]
+    issues = [issue_dict(i) for i in run_checks(system_, today or timezone.localdate(),
+                                                emass=emass)]
     errors = sum(1 for i in issues if i["severity"] == "error")
     if as_json:
         base.echo_json({"system": system_.slug, "errors": errors,

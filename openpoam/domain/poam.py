@@ -260,6 +260,9 @@ class PoamItemData:
     evidence: list[EvidenceData] = field(default_factory=list)
     history: list[HistoryEntry] = field(default_factory=list)
     updated_on: date | None = None  # last change of any kind; for the "stale" check
+    # The RMF risk analysis and Army resource columns (openpoam.domain.rmf.RMF_FIELDS),
+    # only those set: a rating's stored value, text, Decimal or True.
+    rmf: dict[str, object] = field(default_factory=dict)
 
     @property
     def effective_risk(self) -> Risk:
@@ -276,6 +279,11 @@ class SystemData:
     designation: Designation = Designation.INTERNAL
     uuid: str = ""
     description: str = ""
+    # eMASS: the service's template (navy | army | usmc | legacy) and the metadata cells:
+    # component, registration, system_type, omb_project_id, security_costs, poc_name,
+    # poc_phone, poc_email.
+    emass_branch: str = "navy"
+    emass: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -283,6 +291,7 @@ class PoamDocument:
     system: SystemData
     items: list[PoamItemData] = field(default_factory=list)
     generated_at: datetime | None = None
+    generated_by: str = ""  # who asked for the export (the eMASS "Exported By" cell)
     version: str = "1.0"
     uuid: str = ""  # document uuid: stable per system so re-exports match
     # The signed checkpoint of the organization's audit trail (JSON text) an export carries.

@@ -80,7 +80,12 @@ def set_text(cell, text: str) -> None:
 def text_cell_xml(ref: str, style: str | None, text: str) -> str:
     style_attr = f' s="{style}"' if style else ""
     return (f'<c r="{ref}"{style_attr} t="inlineStr"><is><t xml:space="preserve">'
-            f'{_escape(xml_text(text))}</t></is></c>')
+            f'{inline_text(text)}</t></is></c>')
+
+
+def inline_text(text: str) -> str:
+    """Cell text as it goes inside ``<t>``: guarded, XML-safe and escaped."""
+    return _escape(xml_text(text))
 
 
 def date_cell_xml(ref: str, style: str | None, day: date) -> str:

@@ -15,6 +15,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from openpoam.domain import poam as d
+from openpoam.domain.rmf import RMF_NAMES
 from openpoam.domain.workflow import is_delayed
 from openpoam.tracker.models import (AffectedAsset, ChangeEvent, ControlReference, Evidence,
                                      ItemDependency, Milestone, PoamItem, System)
@@ -28,6 +29,8 @@ def items_queryset(system: System):
                                        queryset=Milestone.objects.select_related("owner"))))
 
 
+EMASS_SYSTEM = ("component", "registration", "system_type", "omb_project_id", "security_costs",
+                "poc_name", "poc_phone", "poc_email")
 MOVES = "moves"  # with_history=MOVES: only why milestone dates moved (what the checks read)
 
 
@@ -54,7 +57,8 @@ def system_data(system: System) -> d.SystemData:
                         framework=d.Framework(system.framework),
                         impact_level=system.impact_level,
                         designation=d.Designation(system.designation), uuid=str(system.uuid),
-                        description=system.description)
+                        description=system.description, emass_branch=system.emass_branch,
+                        emass={name: getattr(system, f"emass_{name}") for name in EMASS_SYSTEM})
 
 
 def item_data(item: PoamItem, today: date, events: list[ChangeEvent] | None = None) -> d.PoamItemData:
@@ -82,7 +86,7 @@ _ITEM_FIELDS = (
     "vendor_dependency", "vendor_product", "vendor_last_checkin", "detected_on",
     "scheduled_completion", "actual_completion", "status", "status_date", "residual_risk",
     "comments", "cves", "operational_requirement", "deviation_rationale",
-    "acceptance_rationale", "review_date", "kev", "kev_due", "updated_at")
+    "acceptance_rationale", "review_date", "kev", "kev_due", "updated_at", *RMF_NAMES)
 _ASSET_FIELDS = ("name", "kind", "ip", "fqdn", "port", "protocol", "remediated_on")
 _MILESTONE_FIELDS = ("sequence", "description", "original_due", "current_due", "completed_on",
                      "uuid", "not_needed_reason", "owner__name")
@@ -185,7 +189,8 @@ def _item(v: dict, parts: _Parts, today: date) -> d.PoamItemData:
         milestones=milestones,
         updated_on=timezone.localtime(v["updated_at"]).date() if v["updated_at"] else None,
         evidence=[_evidence(e) for e in parts.evidence],
-        history=[_history_entry(e) for e in parts.history])
+        history=[_history_entry(e) for e in parts.history],
+        rmf={name: v[name] for name in RMF_NAMES if v[name] not in ("", None, False)})
 
 
 def _due_changes(history: list) -> dict:

@@ -8,6 +8,7 @@ from django.http import QueryDict
 
 from openpoam.domain.numbers import whole_number
 from openpoam.domain.poam import Risk, Source
+from openpoam.domain.rmf import RATING, RMF_FIELDS, RMF_NAMES, Rating, rating_label
 from openpoam.tracker.models import PoamItem, System
 from openpoam.tracker.services import items as item_services
 from openpoam.tracker.services.actors import Actor, ServiceError
@@ -19,11 +20,31 @@ FORM_FIELDS = ("title", "weakness_description", "source", "source_identifier", "
                "original_risk", "raw_severity", "planned_remediation", "owner",
                "resources_required", "cost_estimate", "vendor_dependency", "vendor_product",
                "vendor_last_checkin", "scheduled_completion", "residual_risk", "comments",
-               "cves", "kev", "kev_due")
+               "cves", "kev", "kev_due", *RMF_NAMES)
 CHECKBOXES = tuple(name for name in FORM_FIELDS if ITEM_FIELDS[name] == BOOL)
 SOURCE_CHOICES = [(s.value, s.label) for s in Source]
 RISK_CHOICES = [(r.value, r.label) for r in sorted(Risk, key=lambda r: -r.rank)]
 MAX_ASSETS_IN_FORM = 1000
+RATING_CHOICES = [("", "—")] + [(r.value, r.label) for r in Rating]
+
+
+def rmf_form(values) -> list[dict]:
+    """The RMF risk analysis fieldset: each field with its current (or posted) value."""
+    return [{"name": f.name, "label": f.label, "kind": f.kind, "limit": f.limit,
+             "army": f.army, "value": values.get(f.name, "") or "",
+             "choices": RATING_CHOICES if f.kind == RATING else []} for f in RMF_FIELDS]
+
+
+def rmf_display(item) -> list[tuple[str, str]]:
+    """(label, text) of the RMF fields an item (plain data) has set, for its page."""
+    shown = []
+    for f in RMF_FIELDS:
+        value = item.rmf.get(f.name)
+        if value in (None, "", False):
+            continue
+        shown.append((f.label, rating_label(value) if f.kind == RATING
+                      else "Yes" if value is True else str(value)))
+    return shown
 
 
 def field_values(post: QueryDict, organization) -> dict:

@@ -23,8 +23,8 @@ from openpoam.tracker.services import bulk_edit
 from openpoam.tracker.services import items as item_services
 from openpoam.tracker.services.actors import ServiceError
 from openpoam.tracker.services.history import item_events
-from openpoam.tracker.services.fields import (DATE, DECIMAL, ITEM_FIELDS, LIST, TEXT,
-                                              person_named)
+from openpoam.tracker.services.fields import (DATE, DECIMAL, ITEM_FIELDS, LIST, OPTIONAL_CHOICES,
+                                              TEXT, person_named)
 
 router = Router(tags=["items"])
 # Not item fields: how the change is made rather than what it changes.
@@ -202,7 +202,7 @@ def _fields(organization, data: dict) -> dict:
         kind = ITEM_FIELDS.get(name)
         if name == "owner":
             value = person_named(organization, value) if value else None
-        elif value is None and (kind == TEXT or name == "adjusted_risk"):
+        elif value is None and (kind == TEXT or name in OPTIONAL_CHOICES):
             value = ""
         elif value is None and kind == LIST:
             value = []

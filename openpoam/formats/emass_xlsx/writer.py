@@ -1,71 +1,114 @@
-"""POA&M -> eMASS POA&M workbook, one row per milestone, laid out by layout.json.
+"""POA&M -> the official eMASS POA&M workbook of the system's service (data/SOURCES.md).
 
-The column list, header texts, widths and the field or named transform each
-column takes live in ``layout.json``: a new eMASS template variant is a new
-JSON file, not new code. An item without milestones still gets one row.
+The shipped template is filled at the XML level (``fedramp_xlsx.package``): on the
+"POA&M" sheet the classification banner (A1), the metadata cells of rows 2-6 and one
+row per milestone from row 8; one date format is added to the styles for date cells.
+Every other part (sheets, shared strings, validations, conditional formats, merged
+cells, the Instructions and Example sheets) is the template's own, byte for byte.
+Columns are found by their header text on the header row, metadata cells by their label.
+
+Custom document properties are written to docProps/custom.xml beside the template's own:
+"OpenPOAM Designation" on every export, and any given as ``custom_properties`` (to the
+exporter or to one ``write``), so a signature or checkpoint needs no other change.
 """
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from enum import Enum
 from importlib.resources import files
-from pathlib import Path
-from typing import Any, BinaryIO, Iterator
+from typing import Any, BinaryIO
 
-from openpoam.domain.poam import MilestoneData, PoamDocument, PoamItemData, SystemData
-from openpoam.formats.cells import MAX_CELL_CHARS, date_cell_xml, text_cell_xml
-from openpoam.formats.emass_xlsx import sheet
-from openpoam.formats.emass_xlsx.transforms import TRANSFORMS
+from lxml import etree
+from openpyxl.utils import column_index_from_string
 
-LAYOUT = files("openpoam.formats.emass_xlsx") / "layout.json"
+from openpoam.domain import emass_checks
+from openpoam.domain.poam import Designation, MilestoneData, PoamDocument, PoamItemData
+from openpoam.formats.cells import MAX_CELL_CHARS, excel_serial, inline_text
+from openpoam.formats.emass_xlsx import columns as C
+from openpoam.formats.emass_xlsx.properties import with_custom_properties
+from openpoam.formats.fedramp_xlsx.package import (NS, Sheet, Template, package, replace_rows,
+                                                   set_date, set_text)
+
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# The records a layout value may name, with an example of each to check field names.
-_OWNERS = {"item": PoamItemData("", ""), "milestone": MilestoneData(0, ""),
-           "system": SystemData(""), "document": PoamDocument(SystemData(""))}
-_HEADER_FILL_RGB = "FFD9E1F2"
+DATA = files("openpoam.formats.emass_xlsx") / "data"
+# --branch -> the shipped template (replace the file to follow a new template).
+BRANCHES = {"navy": "NAVY_eMASS_TEMPLATE.xlsx", "army": "ARMY_eMASS_TEMPLATE.xlsx",
+            "usmc": "MARINE_CORPS_eMASS_TEMPLATE.xlsx", "legacy": "OLD_eMASS_Template.xlsx"}
+BRANCH_LABELS = {"navy": "Navy", "army": "Army", "usmc": "Marine Corps",
+                 "legacy": "legacy eMASS layout"}
+SHEET = "POA&M"
+FIRST_HEADER = "POA&M Item ID"
+BANNER = "A1"
+INTERNAL_NOTE = " INTERNAL TRACKING - NOT AN OFFICIAL SUBMISSION"
+DESIGNATION_PROPERTY = "OpenPOAM Designation"
+DATE_FORMAT_ID = "14"  # built-in m/d/yyyy
+_Q = f"{{{NS}}}"
 
 
-@dataclass(frozen=True)
-class Column:
-    header: str
-    value: str
-    width: float
+def template_bytes(branch: str) -> bytes:
+    if branch not in BRANCHES:
+        raise ValueError(f"unknown eMASS branch {branch!r} (known: {', '.join(BRANCHES)})")
+    return (DATA / BRANCHES[branch]).read_bytes()
 
 
-@dataclass(frozen=True)
+@dataclass
 class Layout:
-    sheet: str
-    header_block: list[tuple[str, str]]
-    header_row: int
-    date_format: str
-    columns: list[Column]
+    """The template's POA&M sheet as the exporter and importer see it."""
+
+    template: Template
+    sheet: Sheet
+    columns: list[tuple[str, str, C.Column | None]]  # letter, header, column
+    metadata: list[tuple[str, str]]  # value cell ref, label
 
     @classmethod
-    def load(cls, path: Path | Any = LAYOUT) -> "Layout":
-        data = json.loads(path.read_text(encoding="utf-8"))
-        layout = cls(sheet=data["sheet"],
-                     header_block=[(row["label"], row["value"]) for row in data["header_block"]],
-                     header_row=int(data["header_row"]), date_format=data["date_format"],
-                     columns=[Column(c["header"], c.get("value", ""), float(c.get("width", 15)))
-                              for c in data["columns"]])
-        layout.check()
-        return layout
+    def open(cls, branch: str) -> "Layout":
+        template = Template(template_bytes(branch))
+        sheet = Sheet.parse(SHEET, template.read(template.sheet_parts[SHEET]), template.shared,
+                            first_header=FIRST_HEADER)
+        found = [(letter, text.strip(), C.column_for(text))
+                 for letter, text in sheet.row_texts(sheet.header_row) if text.strip()]
+        return cls(template, sheet, found, _metadata_cells(sheet))
 
-    def check(self) -> None:
-        """Fail on a value this code cannot resolve, before any file is written."""
-        if self.header_row <= len(self.header_block):
-            raise ValueError("header_row must come after the header block rows")
-        for spec in [value for _, value in self.header_block] + [c.value for c in self.columns]:
-            kind, _, name = spec.partition(":") if ":" in spec else spec.partition(".")
-            if spec and kind == "transform" and name not in TRANSFORMS:
-                raise ValueError(f"layout names an unknown transform {name!r}")
-            if spec and kind in _OWNERS and not hasattr(_OWNERS[kind], name):
-                raise ValueError(f"layout names an unknown field {spec!r}")
-            if spec and kind not in ("transform", "text", *_OWNERS):
-                raise ValueError(f"layout value {spec!r} is not understood")
+    @property
+    def first_data_row(self) -> int:
+        return self.sheet.header_row + 1
+
+    @property
+    def milestone_letter(self) -> str:
+        return next(letter for letter, text, _ in self.columns
+                    if C.normal(text) == C.MILESTONE_ID)
+
+    def is_item_column(self, letter: str) -> bool:
+        """Left of Milestone ID: written on an item's first row only (the Example sheet)."""
+        return column_index_from_string(letter) < column_index_from_string(self.milestone_letter)
+
+
+def _metadata_cells(sheet: Sheet) -> list[tuple[str, str]]:
+    """(value cell, label) for each label in the rows above the header: the value cell is
+    the first one right of the label's merged range."""
+    merged_end = {}
+    for node in sheet.root.iter(f"{_Q}mergeCell"):
+        start, _, end = node.get("ref").partition(":")
+        merged_end[start] = end or start
+    found = []
+    for number in range(2, sheet.header_row):
+        for letter, text in sheet.row_texts(number):
+            if text.strip().endswith(":"):
+                end = merged_end.get(f"{letter}{number}", f"{letter}{number}")
+                end_letter = "".join(ch for ch in end if ch.isalpha())
+                found.append((_letter(column_index_from_string(end_letter) + 1) + str(number),
+                              text.strip()))
+    return found
+
+
+def _letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index)
 
 
 class EmassXlsxExporter:
@@ -73,95 +116,153 @@ class EmassXlsxExporter:
     label = "eMASS POA&M workbook (.xlsx)"
     media_type = XLSX_MEDIA_TYPE
     extension = ".xlsx"
+    history = "moves"  # the history it writes: why milestone dates moved (tracker.documents)
 
-    def __init__(self, layout_path: Path | None = None):
-        self.layout_path = layout_path
+    def __init__(self, custom_properties: Mapping[str, str] | None = None):
+        self.custom_properties = dict(custom_properties or {})
 
-    def write(self, document: PoamDocument, stream: BinaryIO) -> list[str]:
-        layout = Layout.load(self.layout_path or LAYOUT)
-        warnings: list[str] = []
-        writer = _RowWriter(layout, document, warnings)
-        sheet.write_package(stream, sheet_name=layout.sheet,
-                            widths=[column.width for column in layout.columns],
-                            frozen_rows=layout.header_row, last_row=writer.last_row(),
-                            date_format=layout.date_format,
-                            fill_rgb=_HEADER_FILL_RGB, rows=writer.rows())
-        _warn_extra_controls(document.items, warnings)
+    def write(self, document: PoamDocument, stream: BinaryIO, *, branch: str | None = None,
+              custom_properties: Mapping[str, str] | None = None) -> list[str]:
+        """Fill the template of ``branch`` (default: the system's); ``custom_properties``
+        are added to the document's custom properties (name -> text)."""
+        branch = branch or document.system.emass_branch or "navy"
+        layout = Layout.open(branch)
+        warnings = [f"the {BRANCH_LABELS[branch]} template has a column {text!r} this "
+                    "version does not fill" for _, text, column in layout.columns
+                    if column is None]
+        filler = _Filler(layout, document, warnings)
+        replaced = filler.fill()
+        # The designation is named in every export: here, and on the banner when internal.
+        properties = {DESIGNATION_PROPERTY: document.system.designation.label,
+                      **self.custom_properties, **(custom_properties or {})}
+        replaced.update(with_custom_properties(layout.template, properties))
+        stream.write(package(layout.template, replaced))
+        warnings += [f"{issue.poam_id}: {issue.message}" for issue in emass_checks.check_document(
+            document.items, document.system.organization)]
         return warnings
 
 
-class _RowWriter:
-    """The sheet's rows as XML text: the header block, the column headers, then one row
-    per milestone (an item without milestones still gets one)."""
-
+class _Filler:
     def __init__(self, layout: Layout, document: PoamDocument, warnings: list[str]):
         self.layout, self.document, self.warnings = layout, document, warnings
-        self.letters = sheet.column_letters(max(len(layout.columns), 2))
+        self.styles = _Styles(layout)
 
-    def last_row(self) -> int:
-        return self.layout.header_row + sum(max(len(item.milestones), 1)
-                                            for item in self.document.items)
+    def fill(self) -> dict[str, bytes]:
+        sheet = self.layout.sheet
+        self._banner()
+        self._metadata()
+        last_row = self.layout.sheet.header_row + sum(max(len(item.milestones), 1)
+                                                      for item in self.document.items)
+        rows_xml = "".join(self._rows())
+        part = self.layout.template.sheet_parts[SHEET]
+        data = replace_rows(sheet, self.layout.first_data_row,
+                            max(sheet.last_template_row, self.layout.first_data_row), rows_xml,
+                            last_row, grow=False)  # the templates validate whole columns
+        replaced = {part: data}
+        if self.styles.added:
+            replaced["xl/styles.xml"] = self.styles.xml()
+        return replaced
 
-    def rows(self) -> Iterator[str]:
-        number = 0
-        for number, (label, spec) in enumerate(self.layout.header_block, start=1):
-            value = resolve(spec, None, None, self.document)
-            yield sheet.row_xml(number, [text_cell_xml(f"A{number}", sheet.LABEL, label),
-                                         self._cell(f"B{number}", value)])
-        number = self.layout.header_row
-        yield sheet.row_xml(number, [
-            text_cell_xml(f"{letter}{number}", sheet.HEADER, column.header)
-            for letter, column in zip(self.letters, self.layout.columns)])
-        for item in self.document.items:
-            for milestone in sorted(item.milestones, key=lambda m: m.sequence) or [None]:
-                number += 1
-                yield self.item_row(number, item, milestone)
+    def _banner(self) -> None:
+        if self.document.system.designation is Designation.INTERNAL:
+            cell = self.layout.sheet.cell(BANNER)
+            text = self.layout.sheet.cell_text(cell).rstrip()
+            set_text(cell, text + INTERNAL_NOTE)
 
-    def item_row(self, number: int, item: PoamItemData, milestone: MilestoneData | None) -> str:
-        cells = []
-        for letter, column in zip(self.letters, self.layout.columns):
-            value = resolve(column.value, item, milestone, self.document)
-            if value is None or value == "":
+    def _metadata(self) -> None:
+        for ref, label in self.layout.metadata:
+            value = C.metadata_value(label, self.document)
+            if value is KeyError:
+                self.warnings.append(f"the template's metadata label {label!r} is not filled")
                 continue
-            cells.append(self._value(f"{letter}{number}", value, item.poam_id, column.header))
-        return sheet.row_xml(number, cells)
+            cell = self.layout.sheet.cell(ref)
+            if isinstance(value, date):
+                set_date(cell, value, self.styles.date_style(cell.get("s")))
+            elif value:
+                set_text(cell, str(value))
 
-    def _value(self, ref: str, value: Any, poam_id: str, header: str) -> str:
-        if isinstance(value, (date, datetime)):
-            return date_cell_xml(ref, sheet.DATE, value)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return sheet.number_cell_xml(ref, value)
-        text = getattr(value, "label", value) if isinstance(value, Enum) else str(value)
-        if len(text) > MAX_CELL_CHARS:
-            self.warnings.append(f"{poam_id}: {header} cut to {MAX_CELL_CHARS:,} characters")
-            text = text[:MAX_CELL_CHARS - 1]
-        return text_cell_xml(ref, sheet.PLAIN, text)  # guarded, an inline string: never a formula
+    def _rows(self) -> Iterator[str]:
+        """One ``<row>`` per milestone. A cell's text after its reference is worked out
+        once per item for the item's columns and reused on its further milestone rows."""
+        number = self.layout.sheet.header_row
+        specs = [(letter, column, self.styles.data_style(letter),
+                  self.layout.is_item_column(letter))
+                 for letter, _, column in self.layout.columns if column is not None]
+        document = self.document
+        for item in document.items:
+            known: dict[str, str] = {}
+            milestones = sorted(item.milestones, key=lambda m: m.sequence) or [None]
+            for index, milestone in enumerate(milestones):
+                number += 1
+                parts = []
+                for letter, column, style, first_row_only in specs:
+                    if first_row_only and index:
+                        continue
+                    if column.item_level:
+                        body = known.get(letter)
+                        if body is None:
+                            body = known[letter] = self._body(
+                                column.value(item, None, document), style, item, letter)
+                    else:
+                        body = self._body(column.value(item, milestone, document), style, item,
+                                          letter)
+                    if body:
+                        parts.append(f'<c r="{letter}{number}"{body}')
+                yield f'<row r="{number}">{"".join(parts)}</row>'
 
-    def _cell(self, ref: str, value: Any) -> str:
+    def _body(self, value: Any, style: str | None, item: PoamItemData, letter: str) -> str:
+        """The cell after ``<c r="..."``: style, type, value; "" for an empty cell."""
         if value is None or value == "":
             return ""
         if isinstance(value, (date, datetime)):
-            return date_cell_xml(ref, sheet.DATE, value)
-        return text_cell_xml(ref, sheet.PLAIN, str(value))
+            return f' s="{self.styles.date_style(style)}"><v>{excel_serial(value)}</v></c>'
+        style_attr = f' s="{style}"' if style else ""
+        if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+            return f'{style_attr}><v>{value}</v></c>'
+        text = value.label if isinstance(value, Enum) else str(value)
+        if len(text) > MAX_CELL_CHARS:
+            self.warnings.append(f"{item.poam_id}: column {letter} cut to "
+                                 f"{MAX_CELL_CHARS:,} characters")
+            text = text[:MAX_CELL_CHARS - 1]
+        # Guarded, an inline string: never a formula.
+        return (f'{style_attr} t="inlineStr"><is><t xml:space="preserve">{inline_text(text)}'
+                '</t></is></c>')
 
 
-def resolve(spec: str, item: PoamItemData | None, milestone: MilestoneData | None,
-            document: PoamDocument) -> Any:
-    """The value a layout spec names for this item and milestone."""
-    if not spec:
-        return None
-    if spec.startswith("text:"):
-        return spec[5:]
-    if spec.startswith("transform:"):
-        return TRANSFORMS[spec[10:]](item, milestone, document)
-    owner_name, _, attribute = spec.partition(".")
-    owner = {"item": item, "milestone": milestone, "system": document.system,
-             "document": document}[owner_name]
-    return None if owner is None else getattr(owner, attribute)
+class _Styles:
+    """Cell styles of the data rows (the template's first data row, else its column
+    styles), and a date version of each style, added once to the styles part."""
 
+    def __init__(self, layout: Layout):
+        self.layout = layout
+        self.root = etree.fromstring(layout.template.read("xl/styles.xml"))
+        self.xfs = self.root.find(f"{_Q}cellXfs")
+        self.dates: dict[str | None, str] = {}
+        self.added = False
+        self.column_styles = {}
+        for col in layout.sheet.root.iter(f"{_Q}col"):
+            for index in range(int(col.get("min")), min(int(col.get("max")), 200) + 1):
+                self.column_styles[index] = col.get("s") or col.get("style")
 
-def _warn_extra_controls(items: list[PoamItemData], warnings: list[str]) -> None:
-    several = [item.poam_id for item in items if len(item.controls) > 1]
-    if several:
-        warnings.append(f"{len(several)} item(s) name several controls; eMASS takes one per item, "
-                        f"so the others are listed in Comments: {', '.join(several[:10])}")
+    def data_style(self, letter: str) -> str | None:
+        first = self.layout.sheet.style(f"{letter}{self.layout.first_data_row}")
+        return first or self.column_styles.get(column_index_from_string(letter))
+
+    def date_style(self, style: str | None) -> str:
+        if style not in self.dates:
+            xfs = list(self.xfs)
+            base = xfs[int(style)] if style and int(style) < len(xfs) else xfs[0]
+            if base.get("numFmtId") == DATE_FORMAT_ID:
+                self.dates[style] = style or "0"
+            else:
+                clone = etree.fromstring(etree.tostring(base))
+                clone.set("numFmtId", DATE_FORMAT_ID)
+                clone.set("applyNumberFormat", "1")
+                self.xfs.append(clone)
+                self.xfs.set("count", str(len(self.xfs)))
+                self.added = True
+                self.dates[style] = str(len(self.xfs) - 1)
+        return self.dates[style]
+
+    def xml(self) -> bytes:
+        return etree.tostring(self.root, xml_declaration=True, encoding="UTF-8", standalone=True)

@@ -85,11 +85,12 @@ class Sheet:
     last_template_row: int = 0
 
     @classmethod
-    def parse(cls, name: str, data: bytes, shared: list[str]) -> "Sheet":
+    def parse(cls, name: str, data: bytes, shared: list[str],
+              first_header: str = L.POAM_ID) -> "Sheet":
         sheet = cls(name, _xml(data), shared)
         sheet.rows = {int(row.get("r")): row for row in sheet.data.iter(f"{_Q}row")}
         sheet.last_template_row = max(sheet.rows, default=0)
-        sheet.header_row = sheet._find_header_row()
+        sheet.header_row = sheet._find_header_row(first_header)
         sheet.columns = {L.normal(text): col for col, text in sheet.row_texts(sheet.header_row)
                          if text}
         return sheet
@@ -111,11 +112,11 @@ class Sheet:
             return []
         return [(_col_row(cell.get("r"))[0], self.cell_text(cell)) for cell in row]
 
-    def _find_header_row(self) -> int:
+    def _find_header_row(self, first_header: str) -> int:
         for number in range(1, L.HEADER_SEARCH_ROWS + 1):
-            if any(L.normal(text) == L.normal(L.POAM_ID) for _, text in self.row_texts(number)):
+            if any(L.normal(text) == L.normal(first_header) for _, text in self.row_texts(number)):
                 return number
-        raise ValueError(f"the template sheet {self.name!r} has no {L.POAM_ID!r} header")
+        raise ValueError(f"the template sheet {self.name!r} has no {first_header!r} header")
 
     def find_label(self, label: str) -> tuple[str, int] | None:
         for number in range(1, self.header_row):
@@ -172,8 +173,10 @@ def _clear(cell: etree._Element, style: str | None) -> None:
         cell.set("s", style)
 
 
-def replace_rows(sheet: Sheet, first: int, drop_to: int, rows_xml: str, last_row: int) -> bytes:
-    """Swap template rows ``first..drop_to`` for ``rows_xml``; return the sheet part."""
+def replace_rows(sheet: Sheet, first: int, drop_to: int, rows_xml: str, last_row: int,
+                 grow: bool = True) -> bytes:
+    """Swap template rows ``first..drop_to`` for ``rows_xml``; return the sheet part.
+    ``grow``: stretch validations and formats that end on the template's last row."""
     dropped = {n: row for n, row in sheet.rows.items() if first <= n <= drop_to}
     masters = _shared_masters(dropped.values())
     for row in dropped.values():
@@ -185,7 +188,7 @@ def replace_rows(sheet: Sheet, first: int, drop_to: int, rows_xml: str, last_row
         kept_after[0].addprevious(mark)
     else:
         sheet.data.append(mark)
-    _grow_ranges(sheet, last_row)
+    _grow_ranges(sheet, last_row, grow)
     data = etree.tostring(sheet.root, xml_declaration=True, encoding="UTF-8", standalone=True)
     return data.replace(f"<!--{ROWS_MARK}-->".encode(), rows_xml.encode("utf-8"), 1)
 
@@ -214,7 +217,7 @@ def _promote_shared_formulas(rows, masters: dict[str, tuple[str, str, str]]) -> 
             formula.set("ref", f"{target}:{ref.split(':')[-1]}")
 
 
-def _grow_ranges(sheet: Sheet, last_row: int) -> None:
+def _grow_ranges(sheet: Sheet, last_row: int, grow: bool = True) -> None:
     """Stretch validation and formatting ranges that end on the template's last row."""
     dimension = sheet.root.find(f"{_Q}dimension")
     end = max(last_row, sheet.last_template_row)
@@ -222,7 +225,7 @@ def _grow_ranges(sheet: Sheet, last_row: int) -> None:
         start, _, finish = dimension.get("ref").partition(":")
         col = _col_row(finish)[0] if finish else "A"
         dimension.set("ref", f"{start}:{col}{end}")
-    if last_row <= sheet.last_template_row:
+    if last_row <= sheet.last_template_row or not grow:
         return
     for tag in ("conditionalFormatting", "dataValidation"):
         for node in sheet.root.iter(f"{_Q}{tag}"):
@@ -253,6 +256,7 @@ def package(template: Template, replaced: dict[str, bytes], checkpoint: str = ""
     from openpoam.formats.fedramp_xlsx import checkpoint_sheet
 
     out = BytesIO()
+    has_chain = CALC_CHAIN in template.archive.namelist()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
         for info in template.archive.infolist():
             name = info.filename
@@ -261,7 +265,9 @@ def package(template: Template, replaced: dict[str, bytes], checkpoint: str = ""
             data = replaced.get(name)
             if data is None:
                 data = template.read(name)
-                if name == "xl/_rels/workbook.xml.rels":
+                if not has_chain:
+                    pass  # nothing to unlink: the part stays byte for byte
+                elif name == "xl/_rels/workbook.xml.rels":
                     data = _without_calc_chain_rel(data)
                 elif name == "[Content_Types].xml":
                     data = data.replace(b'<Override PartName="/xl/calcChain.xml" ContentType='

@@ -35,6 +35,7 @@ from openpoam.domain.poam import (
     Status,
 )
 from openpoam.formats import checkpoint
+from openpoam.formats.oscal.rmf_props import rmf_props
 from openpoam.formats.oscal.vocab import (
     ASSESSMENT_SOURCES,
     CVE_SYSTEM,
@@ -665,6 +666,7 @@ class Builder:
         ns = FEDRAMP_NS if self.fedramp else OPENPOAM_NS
         props = [prop("POAM-ID", item.poam_id, ns)] if item.poam_id else []
         props += [prop("depends-on", poam_id) for poam_id in item.depends_on]
+        props += rmf_props(item)
         out = {"uuid": item_uuid, "title": _title(item),
                "description": item.weakness_description or _title(item)}
         if props:

@@ -30,6 +30,7 @@ from openpoam.domain.poam import (
 )
 from openpoam.formats.base import FormatError
 from openpoam.formats.poam_ids import first_of_each_id
+from openpoam.formats.oscal.rmf_props import read_rmf
 from openpoam.formats.oscal.vocab import (
     CVE_SYSTEM,
     DEVIATION_TYPES,
@@ -202,6 +203,7 @@ class _Reader:
         item = PoamItemData(poam_id=self._poam_id(entry, index), title=entry["title"],
                             uuid=entry.get("uuid", ""))
         item.depends_on = [prop_text(p["value"]) for p in props(entry).all("depends-on")]
+        item.rmf = read_rmf(props(entry).get)
         item.comments = entry.get("remarks", "")
         item.weakness_description = (risk or finding or entry).get("description", "")
         if finding:

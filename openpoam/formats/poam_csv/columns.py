@@ -15,6 +15,7 @@ from functools import cache
 from enum import StrEnum
 from typing import Any
 
+from openpoam.domain import rmf
 from openpoam.domain.poam import (AffectedAsset, Catalog, ControlRef, Designation, DueDateChange,
                                   EvidenceData, Framework, HistoryEntry, MilestoneData, Risk,
                                   Source, Status)
@@ -75,6 +76,7 @@ ITEM_COLUMNS: tuple[tuple[str, str], ...] = (
     ("kev_due", "date"),
     ("delayed", "bool"),
     ("updated_on", "date"),
+    ("rmf", "rmf"),
     ("milestones", "milestones"),
     ("evidence", "evidence"),
     ("history", "history"),
@@ -111,6 +113,8 @@ def encode(kind: str, value: Any) -> str:
     if kind in ("assets", "milestones", "evidence", "history"):
         return json.dumps([asdict(entry) for entry in value], default=_json_default,
                           ensure_ascii=False) if value else ""
+    if kind == "rmf":
+        return json.dumps(value, default=str, ensure_ascii=False, sort_keys=True) if value else ""
     if kind == "designation":
         return value.label  # read by people: "Internal tracking" must say so in words
     return value.value  # the other enums: stable machine values, not labels
@@ -252,6 +256,36 @@ def _milestones(text: str) -> list[MilestoneData]:
     return milestones
 
 
+def _rmf(text: str) -> dict:
+    """The RMF risk analysis object: only known names, each value checked for its kind."""
+    if not text.strip():
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CellError(f"not valid JSON: {exc.msg} at character {exc.pos}") from None
+    if not isinstance(value, dict):
+        raise CellError("expected a JSON object of RMF fields")
+    found = {}
+    for name, entry in value.items():
+        field = rmf.BY_NAME.get(name)
+        if field is None:
+            raise CellError(f"{name!r} is not an RMF field ({', '.join(rmf.RMF_NAMES)})")
+        if field.kind == rmf.RATING and rmf.parse_rating(str(entry)) is None:
+            raise CellError(f"{name}: {entry!r} is not a rating (Very Low ... Very High)")
+        if field.kind == rmf.RATING:
+            entry = rmf.parse_rating(str(entry))
+        elif field.kind == rmf.DECIMAL:
+            entry = _decimal(str(entry))
+        elif field.kind == rmf.BOOL:
+            entry = _bool(str(entry))
+        else:
+            entry = str(entry)
+        if entry not in ("", None, False):
+            found[name] = entry
+    return found
+
+
 def _evidence(text: str) -> list[EvidenceData]:
     return [_build(EvidenceData, entry, times=("uploaded_at",)) for entry in _json_list(text)]
 
@@ -272,4 +306,5 @@ _DECODERS = {
     "milestones": _milestones,
     "evidence": _evidence,
     "history": _history,
+    "rmf": _rmf,
 }

@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime, time
 from django.conf import settings
 from django.utils import timezone
 
-from openpoam.domain import checks
+from openpoam.domain import checks, emass_checks
 from openpoam.domain import cmmc as cmmc_rules
 from openpoam.domain.cmmc.model import Result
 from openpoam.domain.cmmc.payload import parse_payload
-from openpoam.domain.poam import PoamItemData
+from openpoam.domain.poam import Framework, PoamItemData
 from openpoam.tracker.documents import MOVES, build_document
 from openpoam.tracker.models import Cr26RatingEvent, Cr26Vulnerability, System
 from openpoam.tracker.services import assessments
@@ -39,12 +39,17 @@ def check_settings(system: System, today: date | None = None) -> checks.CheckSet
 
 
 def run_checks(system: System, today: date,
-               items: list[PoamItemData] | None = None) -> list[checks.Issue]:
-    """Every quality check on a system's POA&M (items read with the milestone moves)."""
+               items: list[PoamItemData] | None = None,
+               emass: bool = False) -> list[checks.Issue]:
+    """Every quality check on a system's POA&M (items read with the milestone moves);
+    for an RMF system (or with ``emass``) also what eMASS refuses on import."""
     if items is None:
         items = build_document(system, today=today, with_history=MOVES).items
-    return checks.check_document(items, system.framework_enum, today,
-                                 check_settings(system, today))
+    issues = checks.check_document(items, system.framework_enum, today,
+                                   check_settings(system, today))
+    if emass or system.framework_enum is Framework.RMF:
+        issues += emass_checks.check_document(items, system.organization.name)
+    return issues
 
 
 def _instant(today: date | None) -> datetime:

@@ -12,7 +12,12 @@ from django.conf import settings
 from django.db import models
 
 from openpoam.domain.poam import Catalog, Risk, Source, Status
+from openpoam.domain.rmf import Rating
 from openpoam.tracker.models.org import Organization, Person, System, _choices
+
+
+def _amount() -> models.DecimalField:
+    return models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
 
 
 class PoamItem(models.Model):
@@ -50,6 +55,31 @@ class PoamItem(models.Model):
     deviation_rationale = models.TextField(blank=True)
     kev = models.BooleanField(default=False)
     kev_due = models.DateField(null=True, blank=True)
+    # The RMF risk analysis (NIST SP 800-30 ratings) and the Army's resource columns,
+    # as eMASS names them: openpoam/domain/rmf.py lists them (RMF_FIELDS).
+    rmf_raw_severity = models.CharField(max_length=10, choices=_choices(Rating), blank=True)
+    rmf_severity = models.CharField(max_length=10, choices=_choices(Rating), blank=True)
+    relevance_of_threat = models.CharField(max_length=10, choices=_choices(Rating), blank=True)
+    threat_description = models.TextField(blank=True)
+    likelihood = models.CharField(max_length=10, choices=_choices(Rating), blank=True)
+    impact = models.CharField(max_length=10, choices=_choices(Rating), blank=True)
+    impact_description = models.TextField(blank=True)
+    residual_risk_level = models.CharField(max_length=10, choices=_choices(Rating), blank=True)
+    recommendations = models.TextField(blank=True)
+    mitigations = models.TextField(blank=True)
+    predisposing_conditions = models.TextField(blank=True)
+    mitigated_risk = models.CharField(max_length=10, choices=_choices(Rating), blank=True)
+    cfo_audit = models.BooleanField(default=False)
+    personnel_cost_code = models.TextField(blank=True)
+    personnel_funded_hours = _amount()
+    personnel_unfunded_hours = _amount()
+    personnel_obstacle = models.TextField(blank=True)
+    personnel_obstacle_other = models.TextField(blank=True)
+    nonpersonnel_cost_code = models.TextField(blank=True)
+    nonpersonnel_funded_amount = _amount()
+    nonpersonnel_unfunded_amount = _amount()
+    nonpersonnel_obstacle = models.TextField(blank=True)
+    nonpersonnel_obstacle_other = models.TextField(blank=True)
     # Risk acceptance and false-positive determinations: who approved, why, when to review.
     approver = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="approvals")  # a known person, never free text

@@ -115,6 +115,20 @@ class System(models.Model):
                                   choices=[(c, f"Class {c}") for c in "ABCD"])
     cr26_package_uri = models.URLField("Certification Package Overview URI", blank=True,
                                        max_length=500)
+    # eMASS: the service's workbook the system exports (openpoam/formats/emass_xlsx) and
+    # the metadata cells of its rows 2-6.
+    emass_branch = models.CharField("eMASS template", max_length=10, default="navy",
+                                    choices=[("navy", "Navy"), ("army", "Army"),
+                                             ("usmc", "Marine Corps"),
+                                             ("legacy", "Legacy eMASS layout")])
+    emass_component = models.CharField("CC/S/A/FA", max_length=200, blank=True)
+    emass_registration = models.CharField("DoW IT Registration No", max_length=100, blank=True)
+    emass_system_type = models.CharField("System Type", max_length=200, blank=True)
+    emass_omb_project_id = models.CharField("OMB Project ID", max_length=100, blank=True)
+    emass_security_costs = models.CharField("Security Costs", max_length=100, blank=True)
+    emass_poc_name = models.CharField("POC Name", max_length=100, blank=True)
+    emass_poc_phone = models.CharField("POC Phone", max_length=50, blank=True)
+    emass_poc_email = models.EmailField("POC E-Mail", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

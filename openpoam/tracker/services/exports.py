@@ -28,13 +28,15 @@ class ExportResult:
     designation: str
 
 
-def export_system(actor: Actor, system: System, format_key: str, output: Path) -> ExportResult:
-    """Write the export to ``output`` atomically: never half a file where a whole one was."""
+def export_system(actor: Actor, system: System, format_key: str, output: Path,
+                  **options) -> ExportResult:
+    """Write the export to ``output`` atomically: never half a file where a whole one was.
+    ``options`` go to the format's exporter (eMASS: ``branch``, ``custom_properties``)."""
     output = Path(output)
     fd, tmp = tempfile.mkstemp(dir=output.parent or ".", prefix=f".{output.name}.")
     try:
         with os.fdopen(fd, "wb") as stream:
-            result = write_export(actor, system, format_key, stream)
+            result = write_export(actor, system, format_key, stream, **options)
         os.replace(tmp, output)
     finally:
         if os.path.exists(tmp):
@@ -42,10 +44,11 @@ def export_system(actor: Actor, system: System, format_key: str, output: Path) -
     return result
 
 
-def export_bytes(actor: Actor, system: System, format_key: str) -> tuple[bytes, object, list[str]]:
+def export_bytes(actor: Actor, system: System, format_key: str,
+                 **options) -> tuple[bytes, object, list[str]]:
     """For the web: the file's bytes, its exporter (media type, extension) and warnings."""
     buffer = io.BytesIO()
-    result = write_export(actor, system, format_key, buffer)
+    result = write_export(actor, system, format_key, buffer, **options)
     known = registry.default()
     exporter = known.report_exporters.get(format_key) or known.exporter(format_key)
     return buffer.getvalue(), exporter, result.warnings
@@ -61,7 +64,8 @@ def download_name(system: System, format_key: str, extension: str, on, kind: str
     return "-".join(parts) + extension
 
 
-def write_export(actor: Actor, system: System, format_key: str, stream) -> ExportResult:
+def write_export(actor: Actor, system: System, format_key: str, stream,
+                 **options) -> ExportResult:
     """Check the permission, build the document once and let the format's exporter write it."""
     require(actor, system.organization, Role.VIEWER)
     if format_key in registry.default().report_exporters:  # FedRAMP CR26 reports
@@ -70,11 +74,13 @@ def write_export(actor: Actor, system: System, format_key: str, stream) -> Expor
         return write_preview(actor, system, format_key, stream)
     exporter = registry.default().exporter(format_key)
     with paused_gc():  # a whole POA&M is hundreds of thousands of acyclic objects
-        document = build_document(system)
+        # An exporter that writes only why milestone dates moved says so (history="moves").
+        document = build_document(system, with_history=getattr(exporter, "history", True))
+        document.generated_by = actor.name
         if format_key in CHECKPOINTED:
             document.checkpoint = checkpoints.for_export(
                 system.organization, f"{format_key} export of {system.organization.slug}/"
                                      f"{system.slug}")
-        warnings = exporter.write(document, stream)
+        warnings = exporter.write(document, stream, **options)
     return ExportResult(items=len(document.items), warnings=list(warnings or []),
                         format_label=exporter.label, designation=system.designation_enum.label)

@@ -7,6 +7,10 @@ from decimal import Decimal, InvalidOperation
 
 from openpoam.domain.dates import DateError, parse_iso_date
 from openpoam.domain.poam import Risk, Source
+from openpoam.domain.rmf import BOOL as RMF_BOOL
+from openpoam.domain.rmf import DECIMAL as RMF_DECIMAL
+from openpoam.domain.rmf import RATING, RMF_FIELDS, Rating
+from openpoam.domain.rmf import TEXT as RMF_TEXT
 from openpoam.tracker.models import Person, PoamItem
 from openpoam.tracker.services.actors import ServiceError
 
@@ -20,7 +24,12 @@ ITEM_FIELDS: dict[str, object] = {
     "vendor_product": TEXT, "vendor_last_checkin": DATE, "detected_on": DATE,
     "scheduled_completion": DATE, "residual_risk": TEXT, "comments": TEXT, "cves": LIST,
     "operational_requirement": BOOL, "deviation_rationale": TEXT, "kev": BOOL, "kev_due": DATE,
+    # The RMF risk analysis and the Army's resource columns (eMASS), one list in the domain.
+    **{f.name: {RATING: Rating, RMF_TEXT: TEXT, RMF_DECIMAL: DECIMAL, RMF_BOOL: BOOL}[f.kind]
+       for f in RMF_FIELDS},
 }
+# Choice fields that may be left empty.
+OPTIONAL_CHOICES = ("adjusted_risk", *(f.name for f in RMF_FIELDS if f.kind == RATING))
 REQUIRED = ("title", "detected_on")
 # The longest text a long-text field keeps (descriptions, rationales, comments). Short text
 # fields keep what their database column holds. Every interface reads its limits from
@@ -110,7 +119,7 @@ def _bool(text: str, name: str) -> bool:
 
 
 def _enum_value(enum, text: str, name: str) -> str:
-    if text == "" and name == "adjusted_risk":
+    if text == "" and name in OPTIONAL_CHOICES:
         return ""
     wanted = text.lower().replace(" ", "_").replace("-", "_")
     for member in enum:

@@ -65,6 +65,7 @@ class ImportResult:
     record: ImportRecord | None = None  # the earlier record when already_imported_at is set
     warnings: list[str] = field(default_factory=list)
     already_imported_at: datetime | None = None  # the same file was imported then: no change
+    changes: list[dict] = field(default_factory=list)  # eMASS workbooks: each field changed
 
     def to_dict(self) -> dict:
         """The one JSON shape of an import's result (the API's answer and `openpoam import
@@ -139,8 +140,10 @@ class HashingReader(io.RawIOBase):
 def import_file(actor: Actor, system: System, path: Path, *, format_key: str | None = None,
                 file_name: str | None = None, dry_run: bool = False,
                 progress: Progress | None = None, asset: str = "",
-                min_severity: Severity = Severity.LOW) -> ImportResult:
-    """Import a scanner, checklist or POA&M file into the system. Raises ServiceError/FormatError."""
+                min_severity: Severity = Severity.LOW,
+                fields: str | None = None) -> ImportResult:
+    """Import a scanner, checklist or POA&M file into the system. Raises ServiceError/FormatError.
+    ``fields``: for an eMASS POA&M workbook, the columns to update (emass_import.FIELDS)."""
     require(actor, system.organization, Role.EDITOR)
     path = Path(path)
     job = _Job(actor, system, path, file_name or path.name, dry_run, progress, asset,
@@ -154,6 +157,11 @@ def import_file(actor: Actor, system: System, path: Path, *, format_key: str | N
         head = raw.read(HEAD_SIZE)
     if json_depth.looks_like_json(head):  # before any parser or schema validator reads it
         json_depth.check_file(path, source=job.name)
+    if format_key is None and _is_emass(path, head, job.name):
+        return _import_emass(job, fields)
+    if fields is not None:
+        raise ServiceError("--fields (columns to update) is for eMASS POA&M workbooks; this "
+                           "file is not one")
     formats = registry.default()
     importer = formats.importer(format_key) if format_key else formats.detect(head, job.name)
     if isinstance(importer, ScanImporter):
@@ -255,6 +263,52 @@ def _import_document(job: _Job, importer) -> ImportResult:
         if result.record is not None:
             result.record.storage_name = stored
             result.record.save(update_fields=["storage_name"])
+    return result
+
+
+def _is_emass(path: Path, head: bytes, name: str) -> bool:
+    from openpoam.formats.emass_xlsx.reader import is_emass_workbook, looks_like_xlsx
+
+    if not looks_like_xlsx(head, name):
+        return False
+    with path.open("rb") as raw:
+        return is_emass_workbook(raw, name)
+
+
+def _import_emass(job: _Job, fields: str | None) -> ImportResult:
+    """An eMASS workbook updates the chosen columns of matching items (emass_import)."""
+    from openpoam.formats.emass_xlsx.reader import read_workbook
+    from openpoam.formats.emass_xlsx.writer import BRANCH_LABELS
+    from openpoam.tracker.services.emass_import import import_workbook, parse_fields
+
+    if fields is None:
+        raise ServiceError(f"{job.name} is an eMASS POA&M workbook: choose the columns to "
+                           "update with --fields (e.g. --fields rmf,status, or --fields all; "
+                           "in the browser, the \"columns to update\" box)")
+    chosen = parse_fields(fields)
+    with job.path.open("rb") as raw:
+        reader = job.reader(raw)
+        workbook = read_workbook(io.BufferedReader(reader, buffer_size=1024 * 1024), job.name)
+        job.check_hash(reader)
+    result = ImportResult(file_name=job.name, format_key="emass-xlsx",
+                          format_label=f"eMASS POA&M workbook, {BRANCH_LABELS[workbook.branch]}",
+                          sha256=job.sha256, findings=len(workbook.rows), dry_run=job.dry_run)
+
+    def run() -> None:
+        changes, result.updated, warnings = import_workbook(
+            job.actor, job.system, workbook, chosen, source=job.name, dry_run=job.dry_run)
+        result.changes = [change.as_dict() for change in changes]
+        result.warnings += warnings
+
+    if job.dry_run:
+        run()
+        return result
+    with _locked(job) as (stored, earlier):
+        if earlier is not None:
+            return _unchanged(job, earlier)
+        run()
+        result.counts = Counts(updated=result.updated)
+        result.record = _record(job.actor, job.system, result, job.size, stored)
     return result
 
 

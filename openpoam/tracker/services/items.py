@@ -16,6 +16,7 @@ from openpoam.domain.controls import ControlIdError, parse_for_system
 from openpoam.domain.dependencies import find_cycle
 from openpoam.domain.poam import AffectedAsset as AssetData
 from openpoam.domain.poam import ControlRef, Framework, Risk, Source, Status
+from openpoam.domain.rmf import RATING, RMF_FIELDS, Rating
 from openpoam.tracker.models import (AffectedAsset, ControlReference, ItemDependency, Person,
                                      PoamIdCounter, PoamItem, Role, System)
 from openpoam.tracker.services.actors import Actor, ServiceError, require
@@ -386,6 +387,11 @@ def check_values(item: PoamItem) -> None:
         except ValueError:
             raise ServiceError(f"{name}: {getattr(item, name)!r} is not one of "
                                f"{', '.join(m.value for m in enum)}") from None
+    for field in RMF_FIELDS:
+        value = getattr(item, field.name)
+        if field.kind == RATING and value and value not in {r.value for r in Rating}:
+            raise ServiceError(f"{field.name}: {value!r} is not one of "
+                               f"{', '.join(r.value for r in Rating)}")
     if item.adjusted_risk and item.adjusted_risk not in {r.value for r in Risk}:
         raise ServiceError(f"adjusted_risk: {item.adjusted_risk!r} is not a risk level")
     if item.adjusted_risk and not item.risk_adjustment_rationale.strip():

@@ -112,6 +112,8 @@ def _fields(data: PoamItemData, people: "_People", source: Source, label: str) -
     if data.adjusted_risk and not data.risk_adjustment_rationale.strip():
         fields["risk_adjustment_rationale"] = "(no rationale given in the imported file)"
     fields["owner"] = people.get(data.owner, data.owner_email)
+    # The RMF fields the file sets (a format without them leaves the item's own alone).
+    fields.update(data.rmf)
     if fields["vendor_dependency"] and not fields["vendor_product"]:
         fields["vendor_product"] = "(not named in the imported file)"
         source.warn(label, "vendor dependency without a product name")

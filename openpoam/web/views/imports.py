@@ -74,13 +74,15 @@ def import_upload(request: HttpRequest, org_slug: str, system_slug: str) -> Http
     path = upload_dir() / token
     _save(upload, path)
     name = Path(upload.name).name
+    fields = request.POST.get("fields", "").strip() or None  # eMASS workbooks only
     try:
         result = import_services.import_file(access.actor_of(request), system, path,
-                                             file_name=name, dry_run=True)
+                                             file_name=name, dry_run=True, fields=fields)
     except (ServiceError, FormatError) as exc:
         path.unlink(missing_ok=True)
         return _imports_page(request, system, error=str(exc))
-    request.session.setdefault(SESSION_KEY, {})[token] = {"name": name, "system": system.pk}
+    request.session.setdefault(SESSION_KEY, {})[token] = {"name": name, "system": system.pk,
+                                                          "fields": fields}
     request.session.modified = True
     return _imports_page(request, system, preview=result, token=token)
 
@@ -97,7 +99,8 @@ def import_confirm(request: HttpRequest, org_slug: str, system_slug: str) -> Htt
                              error="import: that upload has expired; upload the file again")
     try:
         result = import_services.import_file(access.actor_of(request), system, path,
-                                             file_name=pending["name"])
+                                             file_name=pending["name"],
+                                             fields=pending.get("fields"))
     except (ServiceError, FormatError) as exc:
         return _imports_page(request, system, error=str(exc))
     finally:

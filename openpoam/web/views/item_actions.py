@@ -76,8 +76,9 @@ def item_edit(request: HttpRequest, org_slug: str, system_slug: str,
 
 
 def _item_form(request: HttpRequest, system, item, error: str) -> HttpResponse:
-    context = {**system_context(system), "record": item, "error": error,
-               "values": request.POST if error else _initial(item),
+    values = request.POST if error else _initial(item)
+    context = {**system_context(system), "record": item, "error": error, "values": values,
+               "rmf_fields": forms.rmf_form(values),
                "people": list(system.organization.people.all()),
                "source_choices": forms.SOURCE_CHOICES, "risk_choices": forms.RISK_CHOICES,
                "today": timezone.localdate(), "limits": TEXT_LIMITS}

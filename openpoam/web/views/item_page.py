@@ -19,7 +19,7 @@ from openpoam.tracker.documents import item_data, items_queryset
 from openpoam.tracker.models import ApprovalRequest, PoamItem, Role, System
 from openpoam.tracker.services.history import item_history
 from openpoam.tracker.services.requests import TARGET_STATUS
-from openpoam.web.forms import RISK_CHOICES
+from openpoam.web.forms import RISK_CHOICES, rmf_display
 from openpoam.web.views import access
 from openpoam.web.views.pages import dependency_links, evidence_entry, system_context
 
@@ -60,6 +60,7 @@ def render_item(request: HttpRequest, system: System, poam_id: str, *, failed: s
         "next_statuses": _next_statuses(row),
         "request_kinds": _request_kinds(row),
         "risk_choices": RISK_CHOICES,
+        "rmf": rmf_display(data),
         "today": timezone.localdate(),
         "failed": failed, "error": error, "failed_number": _number_in(failed),
         "posted": request.POST if failed and status == 422 else {},

@@ -44,6 +44,6 @@ def trigger_off(apps, schema_editor):
 
 class Migration(migrations.Migration):
 
-    dependencies = [("tracker", "0006_web")]
+    dependencies = [("tracker", "0007_cr26_n0_class_changes")]
 
     operations = [migrations.RunPython(trigger_on, trigger_off)]
