@@ -73,6 +73,16 @@ def _check_metadata(metadata: dict) -> None:
                                   f"{metadata['issuer']!r}, not {settings.OIDC_ISSUER!r}")
 
 
+def claims_options() -> dict:
+    """What the ID token must say. Authlib checks the issuer by default but the audience
+    only through ``azp``, which a token issued to another client can carry with our id: the
+    audience is named here so that it is always checked."""
+    issuer = _registry(settings.OIDC_ISSUER, settings.OIDC_CLIENT_ID).server_metadata["issuer"]
+    return {"iss": {"essential": True, "value": issuer},
+            "aud": {"essential": True, "value": settings.OIDC_CLIENT_ID},
+            "exp": {"essential": True}, "sub": {"essential": True}}
+
+
 def provider_metadata_reset() -> None:
     _registry(settings.OIDC_ISSUER, settings.OIDC_CLIENT_ID).server_metadata = {}
 

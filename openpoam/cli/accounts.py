@@ -216,6 +216,9 @@ def check_deploy() -> None:
     try:
         call_command("check", deploy=True, fail_level="WARNING")
     except SystemCheckError as exc:
+        for line in str(exc).splitlines():  # the provider's problem, said in full
+            if "(openpoam_sso." in line:
+                click.echo(f"openpoam: {line.strip()}", err=True)
         ids = ", ".join(re.findall(r"\(([a-z_]+\.[EW]\d+)\)", str(exc)))
         raise CliError(f"deployment checks failed: {ids} (behind HTTPS, set OPENPOAM_HTTPS=1; "
                        "Django's check framework documents each ID)") from None

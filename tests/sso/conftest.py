@@ -126,20 +126,24 @@ class App:
         assert done.returncode == 0, done.stderr
         return done.stdout
 
+    def python(self, code: str) -> str:
+        """Run ``code`` with the product's Django set up, in a fresh process."""
+        done = subprocess.run([sys.executable, "-c", "import django; django.setup(); " + code],
+                              capture_output=True, text=True, timeout=120,
+                              env={**self.env, "DJANGO_SETTINGS_MODULE": "openpoam.settings"})
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
     def audit(self, action: str = "") -> list[dict]:
         """The audit trail's records, read by the product's own models in a fresh process."""
-        code = ("import django, json; django.setup(); "
+        out = self.python("import json; "
                 "from openpoam.tracker.models import ChangeEvent as E; "
                 "print(json.dumps(list(E.objects.order_by('id').values("
                 "'actor_name','entity','entity_ref','action','field','old_value','new_value')), "
                 "default=str))")
-        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                              env={**self.env, "DJANGO_SETTINGS_MODULE": "openpoam.settings"},
-                              timeout=120)
-        assert done.returncode == 0, done.stderr
         rows = [{"actor_name": r["actor_name"], "entity": r["entity"],
                  "entity_id": r["entity_ref"], "action": r["action"], "field_name": r["field"],
-                 "old": r["old_value"], "new": r["new_value"]} for r in json.loads(done.stdout)]
+                 "old": r["old_value"], "new": r["new_value"]} for r in json.loads(out)]
         return [r for r in rows if not action or r["action"] == action]
 
 

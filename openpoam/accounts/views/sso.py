@@ -60,7 +60,7 @@ def sso_callback(request: HttpRequest) -> HttpResponse:
     address = client_address(request)
     try:
         provider = oidc.client()
-        token = provider.authorize_access_token(request)
+        token = provider.authorize_access_token(request, claims_options=oidc.claims_options())
     except oidc.ProviderUnavailable as exc:
         sso.refused("oidc", "provider_unavailable", address)
         return _unavailable(request, str(exc))
@@ -168,13 +168,19 @@ REASONS = {
     "expired_token": "The provider's ID token has expired.",
 }
 
+CLAIMS = {"aud": " (it was issued to another application)",
+          "nonce": " (it belongs to another sign-in: a replayed token)",
+          "iss": " (it comes from another issuer)"}
+
 
 def _reason(code: str, exc: Exception) -> str:
     if code in REASONS:
         return REASONS[code]
-    if code == "invalid_claim" or code == "missing_claim":
-        # e.g. 'Invalid claim: "aud"': names the claim, never its value
-        return f"The provider's ID token was refused: {str(exc)[:120]}."
+    if code in ("invalid_claim", "missing_claim"):  # names the claim, never its value
+        claim = str(getattr(exc, "claim", "") or "?")[:40]
+        why = CLAIMS.get(claim, "")
+        verb = "lacks" if code == "missing_claim" else "has a wrong"
+        return f"The provider's ID token {verb} '{claim}' claim{why}."
     return f"The provider refused the sign-in ({code})."
 
 

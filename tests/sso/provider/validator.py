@@ -46,6 +46,8 @@ class Validator(OAuth2Validator):
             claims["iat"], claims["exp"] = int(time.time()) - 7200, int(time.time()) - 3600
         elif how == "audience":
             claims["aud"] = "some-other-client"
+        elif how == "audience-azp":  # issued to another client, naming ours as the party
+            claims["aud"], claims["azp"] = "some-other-client", claims["aud"]
         elif how == "nonce":  # a token minted for an earlier sign-in
             claims["nonce"] = "an-old-nonce"
         token_ = jwt.JWT(header=header, claims=claims)
