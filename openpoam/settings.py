@@ -92,6 +92,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: X-Forwarded-* believed only from OPENPOAM_TRUSTED_PROXIES (openpoam/proxies.py).
+    "openpoam.proxies.ProxyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "openpoam.web.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -99,6 +101,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "openpoam.accounts.middleware.NoStoreMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "openpoam.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -191,6 +194,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Requests per API token. Counted in Django's cache: per process unless CACHES names a
 # shared one (several app servers behind a proxy need one, e.g. the database cache).
 API_RATE_LIMIT = os.environ.get("OPENPOAM_API_RATE_LIMIT", "600/min")
+# A shared cache for several app servers: OPENPOAM_CACHE_URL=redis://host:6379/0 (Django's
+# own Redis backend). Without it each process keeps its own (`check-deploy` warns when
+# OPENPOAM_APP_SERVERS says there is more than one).
+if os.environ.get("OPENPOAM_CACHE_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": os.environ["OPENPOAM_CACHE_URL"]}}
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Quality checks and reminders: an open item unchanged for longer than this is stale.
@@ -219,9 +228,15 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # by openpoam.accounts.middleware).
 SESSION_COOKIE_AGE = int(float(os.environ.get("OPENPOAM_SESSION_IDLE_HOURS", 8)) * 3600)
 
-# OPENPOAM_HTTPS=1 for a deployment behind HTTPS (directly, or a proxy that sets
-# X-Forwarded-Proto): secure cookies, HSTS for a year, redirect of plain HTTP, the proxy
-# header trusted. `openpoam check-deploy` then passes.
+# Reverse proxies whose X-Forwarded-For/-Proto/-Host are believed: comma-separated addresses
+# or networks, empty by default (then those headers are ignored from everyone). Read by
+# openpoam.proxies.ProxyHeadersMiddleware, which also keeps the TCP peer in
+# request.META["OPENPOAM_PEER_ADDR"].
+OPENPOAM_TRUSTED_PROXIES = os.environ.get("OPENPOAM_TRUSTED_PROXIES", "")
+
+# OPENPOAM_HTTPS=1 for a deployment behind HTTPS (directly, or a trusted proxy that sets
+# X-Forwarded-Proto): secure cookies, HSTS for a year, redirect of plain HTTP.
+# `openpoam check-deploy` then passes.
 HTTPS = _env_bool("OPENPOAM_HTTPS")
 SESSION_COOKIE_SECURE = HTTPS or _env_bool("OPENPOAM_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -230,7 +245,8 @@ if HTTPS:
     SECURE_HSTS_SECONDS = 365 * 24 * 3600
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # No SECURE_PROXY_SSL_HEADER: it would believe X-Forwarded-Proto from anyone. The
+    # scheme comes from a trusted proxy only (openpoam.proxies).
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"

@@ -20,11 +20,13 @@ install_project() {
 }
 
 # Debian packages the checks use: chromium (browser tests), LibreOffice Calc
-# (exports opened by a real spreadsheet), poppler (PDF pages). Installed when we
+# (exports opened by a real spreadsheet), poppler (PDF pages), nginx (the reverse proxy
+# in front of two app servers). Installed when we
 # may (root with apt-get); otherwise those tests skip and say why.
 install_system_packages() {
   local missing=()
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
   command -v soffice >/dev/null || missing+=(libreoffice-calc)
   command -v pdftoppm >/dev/null || missing+=(poppler-utils)
   [ ${#missing[@]} -eq 0 ] && return 0

@@ -17,6 +17,16 @@ class MfaAdminSite(admin.AdminSite):
     def has_permission(self, request: HttpRequest) -> bool:
         return super().has_permission(request) and request.user.is_verified()
 
+    def password_change(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        """Django's own form, with the change written to the audit trail."""
+        response = super().password_change(request, extra_context)
+        if request.method == "POST" and response.status_code == 302:
+            from openpoam.accounts.services import users
+            from openpoam.accounts.views.common import client_address
+
+            users.password_changed(request.user, client_address(request), "admin site")
+        return response
+
     def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         target = request.GET.get("next") or reverse("admin:index")
         if request.user.is_authenticated and request.user.is_staff:

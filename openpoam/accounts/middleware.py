@@ -72,3 +72,21 @@ def _signed_in(sender, request, user, **kwargs) -> None:
     if request is not None and hasattr(request, "session"):
         request.session[SEEN] = int(time.time())
         request.session[RULE] = needs_second_factor(user)
+
+
+class NoStoreMiddleware:
+    """Pages shown to a signed-in user (or answered to an API token) carry
+    ``Cache-Control: no-store``: no browser back-button cache, shared computer or proxy keeps a
+    copy of a POA&M after sign-out."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        signed_in = (user is not None and user.is_authenticated) or \
+            "HTTP_AUTHORIZATION" in request.META
+        if signed_in and "no-store" not in response.get("Cache-Control", ""):
+            response["Cache-Control"] = "no-store"
+        return response

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer
 from ninja.throttling import AuthRateThrottle
 
+from openpoam import proxies
 from openpoam.api import tokens
 from openpoam.api.errors import TooLarge
 from openpoam.api.models import ApiToken
@@ -45,8 +46,8 @@ class TokenAuth(HttpBearer):
 
 
 def client_address(request: HttpRequest) -> str | None:
-    """The caller's address; behind a proxy the server is told it (REMOTE_ADDR set by it)."""
-    return request.META.get("REMOTE_ADDR") or None
+    """The caller's address: behind a trusted proxy, the client it names (openpoam.proxies)."""
+    return proxies.client_address(request) or None
 
 
 class TokenRateThrottle(AuthRateThrottle):

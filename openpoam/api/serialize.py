@@ -72,7 +72,7 @@ def asset_counts(rows: list[PoamItem]) -> dict[int, tuple[int, int]]:
 
 def fresh_item(row: PoamItem) -> dict:
     """The item as stored now, with everything it shows, milestone date changes included."""
-    return item_out(items_queryset(row.system).get(pk=row.pk), events=item_history(row.uuid))
+    return item_out(items_queryset(row.system).get(pk=row.pk), events=item_history(row))
 
 
 def event_out(event: ChangeEvent) -> dict:

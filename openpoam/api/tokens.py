@@ -24,6 +24,8 @@ SCHEME = "opoam"
 # Writing last use on every request would serialise readers on SQLite; once a minute is
 # precise enough to tell a live token from a forgotten one.
 LAST_USE_PRECISION = timedelta(minutes=1)
+DEFAULT_EXPIRY_DAYS = 90
+MAX_EXPIRY_DAYS = 366 * 3  # a token that outlives its purpose for years is a forgotten key
 
 
 @dataclass(frozen=True)
@@ -38,8 +40,9 @@ def digest_of(raw: str) -> str:
 
 @transaction.atomic
 def create_token(actor: Actor, user, organization: Organization, name: str, *,
-                 read_only: bool = False) -> NewToken:
-    """A token for ``user`` in ``organization``: by that user, or by the local command line."""
+                 read_only: bool = False, expires_in_days: int = DEFAULT_EXPIRY_DAYS) -> NewToken:
+    """A token for ``user`` in ``organization``: by that user, or by the local command line.
+    It stops working ``expires_in_days`` days from now."""
     if not actor.local and getattr(actor.user, "pk", None) != user.pk:
         raise PermissionDenied("a token can only be made by its own user")
     if not Membership.objects.filter(user=user, organization=organization).exists():
@@ -51,6 +54,8 @@ def create_token(actor: Actor, user, organization: Organization, name: str, *,
                                revoked_at__isnull=True).exists():
         raise ServiceError(f"name: {user.get_username()} already has a token named {name!r} "
                            f"in {organization.slug}")
+    if not 1 <= expires_in_days <= MAX_EXPIRY_DAYS:
+        raise ServiceError(f"expires_in: a token lasts 1 to {MAX_EXPIRY_DAYS} days")
     prefix = secrets.token_hex(4)
     while ApiToken.objects.filter(prefix=prefix).exists():  # 1 in 4 billion, but unique
         prefix = secrets.token_hex(4)
@@ -58,7 +63,8 @@ def create_token(actor: Actor, user, organization: Organization, name: str, *,
     now = timezone.now()
     token = ApiToken.objects.create(user=user, organization=organization, name=name,
                                     prefix=prefix, digest=digest_of(secret), read_only=read_only,
-                                    created_at=now, created_by=actor.name)
+                                    created_at=now, created_by=actor.name,
+                                    expires_at=now + timedelta(days=expires_in_days))
     audit.record_token_event(token, audit.CREATE, actor=actor)
     return NewToken(token=token, secret=secret)
 
@@ -87,7 +93,7 @@ def authenticate(raw: str, address: str | None) -> ApiToken | None:
              .filter(digest=digest, revoked_at__isnull=True).first())
     if token is None or not hmac.compare_digest(token.digest, digest):
         return None
-    if not token.user.is_active:
+    if not token.user.is_active or token.is_expired:
         return None
     _note_use(token, address)
     return token

@@ -20,7 +20,9 @@ def token_list(request: HttpRequest) -> HttpResponse:
     actor = Actor.for_user(request.user)
     memberships = list(Membership.objects.filter(user=request.user)
                        .select_related("organization").order_by("organization__name"))
-    context: dict = {"memberships": memberships, "error": "", "new_secret": "", "form": {}}
+    context: dict = {"memberships": memberships, "error": "", "new_secret": "", "form": {},
+                     "default_days": tokens.DEFAULT_EXPIRY_DAYS,
+                     "max_days": tokens.MAX_EXPIRY_DAYS}
     if request.method == "POST":
         context["form"] = request.POST
         org = next((m.organization for m in memberships
@@ -29,7 +31,8 @@ def token_list(request: HttpRequest) -> HttpResponse:
             if org is None:
                 raise ServiceError("organization: choose one of your organizations")
             made = tokens.create_token(actor, request.user, org, request.POST.get("name", ""),
-                                       read_only=request.POST.get("read_only") == "on")
+                                       read_only=request.POST.get("read_only") == "on",
+                                       expires_in_days=_days(request.POST.get("expires_in")))
             context.update(new_secret=made.secret, new_token=made.token, form={})
         except ServiceError as exc:
             context["error"] = str(exc)
@@ -52,3 +55,13 @@ def token_revoke(request: HttpRequest) -> HttpResponse:
 
 def _int(text: str | None) -> int | None:
     return int(text) if text and text.isdigit() else None
+
+
+def _days(text: str | None) -> int:
+    """The form's "expires in (days)"; blank means the default."""
+    text = (text or "").strip()
+    if not text:
+        return tokens.DEFAULT_EXPIRY_DAYS
+    if not (text.isascii() and text.isdigit()):
+        raise ServiceError(f"expires_in: {text[:20]!r} is not a whole number of days")
+    return int(text)

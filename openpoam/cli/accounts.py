@@ -213,6 +213,8 @@ def check_deploy() -> None:
     from django.core.management import call_command
     from django.core.management.base import SystemCheckError
 
+    from openpoam import deploy_checks  # noqa: F401  (registers openpoam.W001-W003)
+
     try:
         call_command("check", deploy=True, fail_level="WARNING")
     except SystemCheckError as exc:
@@ -221,4 +223,5 @@ def check_deploy() -> None:
                 click.echo(f"openpoam: {line.strip()}", err=True)
         ids = ", ".join(re.findall(r"\(([a-z_]+\.[EW]\d+)\)", str(exc)))
         raise CliError(f"deployment checks failed: {ids} (behind HTTPS, set OPENPOAM_HTTPS=1; "
-                       "Django's check framework documents each ID)") from None
+                       "Django's check framework documents each ID; openpoam.W* are "
+                       "in the README's Settings)") from None

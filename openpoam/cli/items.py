@@ -189,7 +189,7 @@ def item_show(poam_id, org_slug, as_json) -> None:
 
     found = base.item(base.organization(org_slug), poam_id)
     row = items_queryset(found.system).get(pk=found.pk)
-    data = item_data(row, timezone.localdate(), item_history(row.uuid))
+    data = item_data(row, timezone.localdate(), item_history(row))
     if as_json:
         echo_json(data)
         return

@@ -90,11 +90,16 @@ def _migrate() -> None:
 def _serve(host: str, port: int, threads: int) -> None:
     from waitress.server import create_server
 
+    from openpoam import proxies
     from openpoam.wsgi import application
 
+    proxies.trusted_networks()  # a bad OPENPOAM_TRUSTED_PROXIES stops here, not per request
+
     try:
+        # Waitress would drop every X-Forwarded-* header (it trusts one proxy address at most);
+        # openpoam.proxies decides instead, from OPENPOAM_TRUSTED_PROXIES, for any server.
         server = create_server(application, host=host, port=port, threads=threads,
-                               ident="OpenPOAM")
+                               ident="OpenPOAM", clear_untrusted_proxy_headers=False)
     except OSError as exc:
         raise CliError(f"cannot serve on {host}:{port}: {exc.strerror or exc}"
                        + (" (another server is using it; choose another --port)"

@@ -27,16 +27,20 @@ def _user(username: str):
 @org_option
 @click.option("--name", required=True, help="What the token is for, e.g. 'CI scan upload'.")
 @click.option("--read-only", is_flag=True, help="Only read, whatever the user's role.")
+@click.option("--expires-in", metavar="DAYS", type=click.IntRange(min=1),
+              help="Days until the token stops working (default 90, at most 1098).")
 @with_django
-def token_create(username: str, org_slug: str | None, name: str, read_only: bool) -> None:
+def token_create(username: str, org_slug: str | None, name: str, read_only: bool,
+                 expires_in: int | None) -> None:
     """Make a token; it is printed once, on the last line, and never shown again."""
     from openpoam.api import tokens
 
     made = tokens.create_token(base.actor(), _user(username), base.organization(org_slug), name,
-                               read_only=read_only)
+                               read_only=read_only,
+                               expires_in_days=expires_in or tokens.DEFAULT_EXPIRY_DAYS)
     click.echo(f"created token {made.token.prefix} ({made.token.name}) for {username} in "
-               f"{made.token.organization.slug}{', read only' if read_only else ''}; "
-               "store it now, it is not shown again:")
+               f"{made.token.organization.slug}{', read only' if read_only else ''}, expires "
+               f"{made.token.expires_at:%Y-%m-%d}; store it now, it is not shown again:")
     click.echo(made.secret)
 
 
@@ -46,7 +50,7 @@ def token_create(username: str, org_slug: str | None, name: str, read_only: bool
 @json_option
 @with_django
 def token_list(username: str | None, org_slug: str | None, as_json: bool) -> None:
-    """Tokens (never their secrets): prefix, owner, organization, last use, state."""
+    """Tokens (never their secrets): prefix, owner, organization, last use, expiry, state."""
     from openpoam.api.models import ApiToken
     from openpoam.tracker.services.actors import visible_organizations
 
@@ -63,10 +67,19 @@ def token_list(username: str | None, org_slug: str | None, as_json: bool) -> Non
              "org": t.organization.slug, "read_only": t.read_only,
              "created": t.created_at.isoformat(timespec="seconds"),
              "last_used": t.last_used_at.isoformat(timespec="seconds") if t.last_used_at else "",
-             "revoked": t.revoked_at.isoformat(timespec="seconds") if t.revoked_at else ""}
+             "expires": f"{t.expires_at:%Y-%m-%d}" if t.expires_at else "never",
+             "expires_at": t.expires_at.isoformat(timespec="seconds") if t.expires_at else "",
+             "revoked": t.revoked_at.isoformat(timespec="seconds") if t.revoked_at else "",
+             "state": t.state}
             for t in found]
-    output_rows(rows, as_json, ["prefix", "name", "user", "org", "read_only", "last_used",
-                                "revoked"])
+    if as_json:
+        output_rows(rows, True, [])
+        return
+    # The table: dates only, so that the names fit beside them.
+    output_rows([{**row, "last_used": row["last_used"][:10],
+                  "state": row["state"] + (", read only" if row["read_only"] else "")}
+                 for row in rows], False,
+                ["prefix", "name", "user", "org", "last_used", "expires", "state"])
 
 
 @token.command("revoke")

@@ -179,9 +179,29 @@ def _check_deploy(tmp_path, **env) -> subprocess.CompletedProcess:
 
 
 def test_check_deploy_passes_with_the_https_switch_and_fails_without(tmp_path):
-    assert _check_deploy(tmp_path, OPENPOAM_HTTPS="1").returncode == 0
+    assert _check_deploy(tmp_path, OPENPOAM_HTTPS="1",
+                         OPENPOAM_TRUSTED_PROXIES="10.0.0.0/8").returncode == 0
     plain = _check_deploy(tmp_path, OPENPOAM_HTTPS="0")
     assert plain.returncode == 1 and "security.W004" in plain.stderr
+
+
+def test_check_deploy_warns_about_wildcard_hosts_no_trusted_proxy_and_per_process_cache(tmp_path):
+    done = _check_deploy(tmp_path, OPENPOAM_HTTPS="1", OPENPOAM_ALLOWED_HOSTS="*",
+                         OPENPOAM_TRUSTED_PROXIES="", OPENPOAM_APP_SERVERS="2")
+    assert done.returncode == 1
+    for check in ("openpoam.W001", "openpoam.W002", "openpoam.W003"):
+        assert check in done.stderr, done.stderr
+    shared = _check_deploy(tmp_path, OPENPOAM_HTTPS="1", OPENPOAM_TRUSTED_PROXIES="127.0.0.1",
+                           OPENPOAM_APP_SERVERS="2",
+                           OPENPOAM_CACHE_URL="redis://127.0.0.1:6379/9")
+    assert shared.returncode == 0, shared.stderr
+
+
+def test_a_bad_trusted_proxy_entry_is_one_line_naming_it(tmp_path):
+    done = _check_deploy(tmp_path, OPENPOAM_HTTPS="1", OPENPOAM_TRUSTED_PROXIES="10.0.0.1, proxy")
+    assert done.returncode != 0
+    assert "'proxy' is not an IP address or network" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_a_session_in_use_is_renewed_and_an_idle_one_ends(client, alice):

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 
-from openpoam.accounts.services import mfa
+from openpoam.accounts.services import mfa, offboarding
 from openpoam.tracker.models import Membership, Organization, Role
 from openpoam.tracker.services import audit, setup
 from openpoam.tracker.services.actors import Actor, ServiceError, require
@@ -63,6 +63,7 @@ def remove_member(actor: Actor, organization: Organization, user) -> None:
     membership.delete()
     audit.record(actor, organization, "membership", user.get_username(), "delete",
                  {"role": (membership.role, "")})
+    offboarding.revoke_access(actor, user, organization, why="member removed")
 
 
 def _membership(organization: Organization, user) -> Membership:

@@ -10,7 +10,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from openpoam.accounts.services import lockout, mfa
+from openpoam.accounts.services import lockout, mfa, offboarding
 from openpoam.tracker.models import Membership
 from openpoam.tracker.services import audit
 from openpoam.tracker.services.actors import Actor, PermissionDenied, ServiceError, may
@@ -66,6 +66,12 @@ def reset_password(actor: Actor, user) -> str:
     return password
 
 
+def password_changed(user, address: str, where: str) -> None:
+    """A user changed their own password (the form has checked the old one)."""
+    audit.record(Actor.for_user(user), None, "account", user.get_username(), "update",
+                 {"password": ("", "changed")}, where, client_address=address)
+
+
 def user_rows(actor: Actor) -> list[dict]:
     _require_admin(actor)
     users = get_user_model().objects.order_by("username").prefetch_related(
@@ -85,6 +91,7 @@ def deactivate_user(actor: Actor, user) -> None:
         audit.record(actor, membership.organization, "membership", user.get_username(),
                      "delete", {"role": (membership.role, "")}, "account deactivated")
         membership.delete()
+    offboarding.revoke_access(actor, user, why="account deactivated")
     user.is_active = False
     user.set_unusable_password()
     user.save(update_fields=["is_active", "password"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
+from openpoam import proxies
 from openpoam.tracker.models import Organization
 from openpoam.tracker.services.actors import Actor, may, visible_organizations
 
@@ -24,6 +25,6 @@ def organization_or_404(request: HttpRequest, org_slug: str, action: str) -> Org
 
 
 def client_address(request: HttpRequest) -> str:
-    """REMOTE_ADDR: behind a proxy, the proxy must pass the client's address on (waitress's
-    trusted_proxy), never a header the client could write."""
-    return request.META.get("REMOTE_ADDR", "")[:45]
+    """The client: behind a trusted proxy (OPENPOAM_TRUSTED_PROXIES) the address it names,
+    otherwise the TCP peer; never a header an untrusted client could write."""
+    return proxies.client_address(request)[:45]

@@ -22,6 +22,7 @@ from openpoam.tracker.filters import (NO_OWNER, RISK_CHOICES, SORTS, SOURCE_CHOI
 from openpoam.tracker.models import ChangeEvent, PoamItem
 from openpoam.tracker.services import items as item_services
 from openpoam.tracker.services.actors import PermissionDenied, ServiceError
+from openpoam.tracker.services.history import item_events
 from openpoam.tracker.services.fields import (DATE, DECIMAL, ITEM_FIELDS, LIST, TEXT,
                                               person_named)
 
@@ -213,7 +214,7 @@ def _fields(organization, data: dict) -> dict:
             tags=["history"], summary="An item's change history, oldest first")
 def item_history(request: HttpRequest, org: str, poam_id: str, params: Query[PageParams]):
     item = lookups.item(request, org, poam_id)
-    events = ChangeEvent.objects.filter(item_uuid=item.uuid)
+    events = item_events(item)
     rows, cursor = pagination.by_pk(events, params.cursor or None, params.limit)
     return {"events": [event_out(e) for e in rows], "next_cursor": cursor}
 

@@ -153,5 +153,26 @@ def _same(value):
     return value
 
 
-def item_history(item_uuid) -> list[ChangeEvent]:
-    return list(ChangeEvent.objects.filter(item_uuid=item_uuid).order_by("at", "id"))
+def item_events(item):
+    """An item's history: its UUID within its own organization. A UUID can arrive in a file,
+    so records another organization wrote under the same UUID never join it."""
+    return ChangeEvent.objects.filter(organization_id=item.organization_id, item_uuid=item.uuid)
+
+
+def item_history(item) -> list[ChangeEvent]:
+    return list(item_events(item).order_by("at", "id"))
+
+
+def uuids_in_use(uuids, organization, batch: int = 500) -> set:
+    """Of ``uuids`` (from a file), those an item anywhere, or another organization's history,
+    already carries: an imported item keeps its file's UUID only when it is in neither."""
+    from openpoam.tracker.models import PoamItem
+
+    wanted, used = list(uuids), set()
+    for start in range(0, len(wanted), batch):
+        part = wanted[start:start + batch]
+        used.update(PoamItem.objects.filter(uuid__in=part).values_list("uuid", flat=True))
+        used.update(ChangeEvent.objects.filter(item_uuid__in=part)
+                    .exclude(organization_id=organization.pk)
+                    .values_list("item_uuid", flat=True).distinct())
+    return used

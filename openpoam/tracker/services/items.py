@@ -19,7 +19,7 @@ from openpoam.tracker.models import (AffectedAsset, ControlReference, ItemDepend
                                      PoamIdCounter, PoamItem, Role, System)
 from openpoam.tracker.services.actors import Actor, ServiceError, require
 from openpoam.tracker.services.fields import ITEM_FIELDS, JUSTIFIED_DATES, PERSON
-from openpoam.tracker.services.history import Recorder
+from openpoam.tracker.services.history import Recorder, uuids_in_use
 
 
 _OWN_ID = re.compile(r"^POAM-(\d{4})-(\d+)$")
@@ -98,7 +98,7 @@ def create_item(actor: Actor, system: System, *, title: str, detected_on: date,
     item = PoamItem(organization=system.organization, system=system, title=title.strip(),
                     detected_on=detected_on, status=Status.OPEN,
                     status_date=timezone.localdate(), **clean_fields(fields))
-    if uuid is not None and not PoamItem.objects.filter(uuid=uuid).exists():
+    if uuid is not None and not uuids_in_use([uuid], system.organization):
         item.uuid = uuid  # before any history is written: events carry the item's UUID
     check_values(item)
     item.poam_id = (claim_poam_id(system.organization, poam_id) if poam_id

@@ -24,7 +24,7 @@ from openpoam.tracker.models import (AffectedAsset, ControlReference, Evidence, 
 from openpoam.tracker.services import bulk
 from openpoam.tracker.services import items as item_services
 from openpoam.tracker.services.actors import Actor, ServiceError
-from openpoam.tracker.services.history import Recorder
+from openpoam.tracker.services.history import Recorder, uuids_in_use
 
 BATCH = 2000
 # The FedRAMP workbook reader marks the rows of its "Closed POA&M Items" sheet Completed.
@@ -181,11 +181,8 @@ class NewItems:
         return ((p.data, p.item) for p in self.pending)
 
     def _assign_uuids(self) -> None:
-        wanted = [p.uuid for p in self.pending if p.uuid]
-        used: set[UUID] = set()
-        for start in range(0, len(wanted), BATCH):
-            used.update(PoamItem.objects.filter(uuid__in=wanted[start:start + BATCH])
-                        .values_list("uuid", flat=True))
+        used: set[UUID] = uuids_in_use([p.uuid for p in self.pending if p.uuid],
+                                       self.organization, BATCH)
         for pending in self.pending:
             if pending.uuid and pending.uuid not in used:
                 pending.item.uuid = pending.uuid  # else the fresh default stays

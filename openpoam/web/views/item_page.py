@@ -40,7 +40,7 @@ def render_item(request: HttpRequest, system: System, poam_id: str, *, failed: s
     row = items_queryset(system).filter(poam_id=poam_id.upper()).first()
     if row is None:
         raise Http404("No such POA&M item.")
-    data = item_data(row, timezone.localdate(), item_history(row.uuid))
+    data = item_data(row, timezone.localdate(), item_history(row))
     organization = system.organization
     assets = data.assets
     context = {
