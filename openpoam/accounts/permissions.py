@@ -183,4 +183,6 @@ CLI_PERMISSIONS: dict[str, str] = {
     "fedramp dispose": "poam.edit", "fedramp accept": "poam.edit", "fedramp plan": "poam.edit",
     "fedramp group": "poam.edit", "fedramp report": "poam.edit",
     "token create": "poam.view", "token list": "poam.view",  # a user's own tokens
+    # Single sign-on's group table: administrators only (services/sso.py), beyond an owner.
+    "sso group-add": "org.manage", "sso group-remove": "org.manage",
 }

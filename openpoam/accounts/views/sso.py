@@ -13,7 +13,8 @@ from urllib.parse import urlencode
 import django_otp
 from django.conf import settings
 from django.contrib.auth import login
-from django.http import Http404, HttpRequest, HttpResponse
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -33,7 +34,7 @@ BACKEND = "django.contrib.auth.backends.ModelBackend"
 @require_safe
 def sso_start(request: HttpRequest) -> HttpResponse:
     if not oidc.enabled():
-        raise Http404("Single sign-on is not configured.")
+        return _not_configured(request, "Single sign-on")
     try:
         provider = oidc.client()
     except oidc.ProviderUnavailable as exc:
@@ -56,7 +57,7 @@ def _nonce() -> str:
 @require_safe
 def sso_callback(request: HttpRequest) -> HttpResponse:
     if not oidc.enabled():
-        raise Http404("Single sign-on is not configured.")
+        return _not_configured(request, "Single sign-on")
     address = client_address(request)
     try:
         provider = oidc.client()
@@ -127,7 +128,7 @@ def cac_login(request: HttpRequest) -> HttpResponse:
     from openpoam import proxies
 
     if not settings.CAC_HEADER:
-        raise Http404("Smart-card sign-in is not configured.")
+        return _not_configured(request, "Smart-card sign-in")
     address = proxies.client_address(request)
     if not proxies.peer_is_trusted(request):
         sso.refused("card", "untrusted_peer", address, method="card")
@@ -146,6 +147,11 @@ def cac_login(request: HttpRequest) -> HttpResponse:
                                                     "ask your administrator.")
     # A card is something held plus its PIN: multifactor by itself.
     return _finish(request, user, "", True, "card", address)
+
+
+def _not_configured(request: HttpRequest, what: str) -> HttpResponse:
+    messages.error(request, f"{what} is not set up here: sign in with your user name.")
+    return redirect("login")
 
 
 def _header(request: HttpRequest, name: str) -> str:
