@@ -268,3 +268,33 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("OPENPOAM_LOG_LEVEL", "WARNING")},
 }
+
+# ---- Single sign-on (openpoam/accounts/services/sso.py; README "Single sign-on") -------------
+# OpenID Connect, authorization code with PKCE. With an issuer set, the sign-in page offers the
+# provider; its discovery document (ISSUER/.well-known/openid-configuration) names the rest.
+OIDC_ISSUER = os.environ.get("OPENPOAM_OIDC_ISSUER", "").strip().rstrip("/")
+OIDC_CLIENT_ID = os.environ.get("OPENPOAM_OIDC_CLIENT_ID", "").strip()
+OIDC_CLIENT_SECRET = (Path(os.environ["OPENPOAM_OIDC_CLIENT_SECRET_FILE"]).read_text().strip()
+                      if os.environ.get("OPENPOAM_OIDC_CLIENT_SECRET_FILE")
+                      else os.environ.get("OPENPOAM_OIDC_CLIENT_SECRET", ""))
+OIDC_SCOPES = os.environ.get("OPENPOAM_OIDC_SCOPES", "openid email profile").strip()
+OIDC_PROVIDER_NAME = os.environ.get("OPENPOAM_OIDC_PROVIDER_NAME", "your organization's sign-in")
+OIDC_USERNAME_CLAIM = os.environ.get("OPENPOAM_OIDC_USERNAME_CLAIM", "preferred_username")
+OIDC_GROUPS_CLAIM = os.environ.get("OPENPOAM_OIDC_GROUPS_CLAIM", "groups")
+# Accounts are created at first sign-in only when this is on; otherwise pre-provisioned.
+OIDC_PROVISION = _env_bool("OPENPOAM_OIDC_PROVISION")
+# A provider sign-in counts as multifactor when its `amr` holds one of these (RFC 8176) or
+# its `acr` is one of these; otherwise the product's own authenticator step follows.
+OIDC_MFA_AMR = [v.strip() for v in os.environ.get("OPENPOAM_OIDC_MFA_AMR", "mfa").split(",")
+                if v.strip()]
+OIDC_MFA_ACR = [v.strip() for v in os.environ.get("OPENPOAM_OIDC_MFA_ACR", "").split(",")
+                if v.strip()]
+OIDC_TIMEOUT = float(os.environ.get("OPENPOAM_OIDC_TIMEOUT", 10))
+# Password sign-in for everyone (on), or only for the break-glass accounts named here.
+LOCAL_SIGNIN = _env_bool("OPENPOAM_LOCAL_SIGNIN", True)
+BREAK_GLASS_USERS = [u.strip() for u in os.environ.get("OPENPOAM_BREAK_GLASS_USERS", "").split(",")
+                     if u.strip()]
+# CAC/PIV through the proxy: the request header the proxy sets from the verified client
+# certificate (e.g. X-SSL-Client-S-DN), honoured only from OPENPOAM_TRUSTED_PROXIES.
+CAC_HEADER = os.environ.get("OPENPOAM_CAC_HEADER", "").strip()
+CAC_VERIFY_HEADER = os.environ.get("OPENPOAM_CAC_VERIFY_HEADER", "X-SSL-Client-Verify").strip()

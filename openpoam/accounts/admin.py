@@ -35,3 +35,70 @@ for model, model_admin in ((get_user_model(), ReadOnlyUserAdmin), (TOTPDevice, T
 @admin.register(SignInLock)
 class SignInLockAdmin(ReadOnlyAdmin):
     list_display = ["key", "failures", "first_failure_at", "locked_until"]
+
+
+# ---- single sign-on: the two tables the administrator keeps, each change in the trail -------
+
+from openpoam.accounts.models import CardIdentity, GroupRole, ProviderIdentity  # noqa: E402
+
+
+def _admin_actor(request):
+    from openpoam.tracker.services.actors import Actor
+
+    return Actor.for_user(request.user)
+
+
+@admin.register(GroupRole)
+class GroupRoleAdmin(admin.ModelAdmin):
+    """Provider groups to organization roles; memberships follow at each sign-in."""
+
+    list_display = ["group", "organization", "role"]
+    list_filter = ["organization"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["group", "organization"] if obj else []
+
+    def save_model(self, request, obj, form, change):
+        from openpoam.accounts.services import sso
+
+        saved = sso.add_group_role(_admin_actor(request), obj.group, obj.organization, obj.role)
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        from openpoam.accounts.services import sso
+
+        sso.remove_group_role(_admin_actor(request), obj.group, obj.organization)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+@admin.register(CardIdentity)
+class CardIdentityAdmin(admin.ModelAdmin):
+    """CAC/PIV cards (the proxy's header value) to accounts."""
+
+    list_display = ["value", "user"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None
+
+    def save_model(self, request, obj, form, change):
+        from openpoam.accounts.services import sso
+
+        sso.link_card(_admin_actor(request), obj.user, obj.value)
+        obj.pk = CardIdentity.objects.get(value=obj.value.strip()).pk
+
+    def delete_model(self, request, obj):
+        from openpoam.accounts.services import sso
+
+        sso.unlink_card(_admin_actor(request), obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+@admin.register(ProviderIdentity)
+class ProviderIdentityAdmin(ReadOnlyAdmin):
+    list_display = ["user", "issuer", "subject"]

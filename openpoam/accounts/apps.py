@@ -8,4 +8,5 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from openpoam.accounts import middleware  # noqa: F401  (connects the sign-in receiver)
+        from openpoam.accounts import checks, middleware  # noqa: F401  (the sign-in receiver;
+        # the provider's discovery document among the deployment checks)

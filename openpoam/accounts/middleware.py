@@ -25,7 +25,8 @@ from openpoam.accounts.services import mfa
 from openpoam.tracker.models import Membership
 
 # Pages a member may reach before the second factor: signing in and out, and enrolling.
-OPEN_PAGES = {"login", "login-verify", "logout", "set-password", "mfa", "mfa-enrol"}
+OPEN_PAGES = {"login", "login-verify", "logout", "set-password", "mfa", "mfa-enrol",
+              "sso-start", "sso-callback", "cac-login"}
 SEEN, RULE = "openpoam_seen", "openpoam_mfa_rule"
 TICK = 60  # seconds
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 
+from django.conf import settings
 from django.db import models
 from django_otp.models import Device, ThrottlingMixin
 
@@ -55,3 +56,60 @@ class SignInLock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.failures} failures"
+
+
+# ---- single sign-on --------------------------------------------------------------------------
+
+class ProviderIdentity(models.Model):
+    """An account's subject at the OpenID provider (``iss`` + ``sub``): set by `openpoam
+    user add --oidc-subject`, or bound at the first sign-in of a pre-provisioned e-mail."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="identities")
+    issuer = models.CharField(max_length=300)
+    subject = models.CharField(max_length=255)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["issuer", "subject"],
+                                               name="one_account_per_subject")]
+
+    def __str__(self) -> str:
+        return f"{self.subject} at {self.issuer}"
+
+
+class GroupRole(models.Model):
+    """A provider group that makes its members this role in one organization. In an
+    organization named by any row, members signing in with the provider follow their groups."""
+
+    group = models.CharField(max_length=255)
+    organization = models.ForeignKey("tracker.Organization", on_delete=models.CASCADE,
+                                     related_name="group_roles")
+    role = models.CharField(max_length=10, choices=[("owner", "Owner"), ("editor", "Editor"),
+                                                    ("assessor", "Assessor"),
+                                                    ("viewer", "Viewer")])
+
+    class Meta:
+        ordering = ["group", "organization__slug"]
+        constraints = [models.UniqueConstraint(fields=["group", "organization"],
+                                               name="one_role_per_group_and_org")]
+
+    def __str__(self) -> str:
+        return f"{self.group} → {self.role} of {self.organization.slug}"
+
+
+class CardIdentity(models.Model):
+    """A CAC/PIV certificate, as the proxy's header gives it (subject DN or EDIPI), mapped to
+    one account by the administrator."""
+
+    value = models.CharField(max_length=500, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cards")
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class ProviderMfaDevice(Device):
+    """Stands for a second factor the provider (or the smart card) already checked, so the
+    session counts as verified (django-otp) without asking for a code. Accepts no token."""
+
+    def verify_token(self, token) -> bool:
+        return False

@@ -83,6 +83,9 @@ URL_PERMISSIONS: dict[str, dict[str, str]] = {
     "login-verify": {"GET": PUBLIC, "HEAD": PUBLIC, "POST": PUBLIC},
     "logout": {"POST": SIGNED_IN},
     "set-password": {"GET": PUBLIC, "HEAD": PUBLIC, "POST": PUBLIC},
+    "sso-start": {"GET": PUBLIC, "HEAD": PUBLIC},
+    "sso-callback": {"GET": PUBLIC, "HEAD": PUBLIC},
+    "cac-login": {"GET": PUBLIC, "HEAD": PUBLIC},
     "mfa": {"GET": SIGNED_IN, "HEAD": SIGNED_IN},
     "mfa-enrol": {"GET": SIGNED_IN, "HEAD": SIGNED_IN, "POST": SIGNED_IN},
     "mfa-remove": {"POST": SIGNED_IN},
@@ -184,4 +187,6 @@ CLI_PERMISSIONS: dict[str, str] = {
     "fedramp dispose": "poam.edit", "fedramp accept": "poam.edit", "fedramp plan": "poam.edit",
     "fedramp group": "poam.edit", "fedramp report": "poam.edit",
     "token create": "poam.view", "token list": "poam.view",  # a user's own tokens
+    # Single sign-on's group table: administrators only (services/sso.py), beyond an owner.
+    "sso group-add": "org.manage", "sso group-remove": "org.manage",
 }

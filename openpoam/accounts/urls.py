@@ -3,12 +3,15 @@ permissions.URL_PERMISSIONS."""
 
 from django.urls import path
 
-from openpoam.accounts.views import audit_trail, checkpoints, members, mfa, signin
+from openpoam.accounts.views import audit_trail, checkpoints, members, mfa, signin, sso
 
 urlpatterns = [
     path("login/", signin.login_view, name="login"),
     path("login/verify/", signin.login_verify, name="login-verify"),
     path("logout/", signin.logout_view, name="logout"),  # POST only
+    path("login/sso/", sso.sso_start, name="sso-start"),
+    path("login/sso/callback/", sso.sso_callback, name="sso-callback"),
+    path("login/card/", sso.cac_login, name="cac-login"),
     path("account/set-password/<uidb64>/<token>/", signin.set_password, name="set-password"),
     path("account/mfa/", mfa.mfa_status, name="mfa"),
     path("account/mfa/enrol/", mfa.mfa_enrol, name="mfa-enrol"),

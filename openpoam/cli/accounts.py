@@ -24,14 +24,39 @@ def user() -> None:
 @click.argument("username")
 @click.option("--email", default="")
 @click.option("--admin", "is_admin", is_flag=True, help="A superuser (the admin site).")
+@click.option("--sso", "sso_only", is_flag=True,
+              help="Signs in with the provider only: no password. Matched at first sign-in "
+                   "by --oidc-subject, or by --email when the provider has verified it.")
+@click.option("--oidc-subject", default="", help="The provider's `sub` for this person.")
+@click.option("--card", default="", help="The CAC/PIV value the proxy sends (subject DN or "
+                                         "EDIPI) for this person.")
 @with_django
-def user_add(username: str, email: str, is_admin: bool) -> None:
-    """Create an account and print a password for its first sign-in, once."""
-    from openpoam.accounts.services import users
+def user_add(username: str, email: str, is_admin: bool, sso_only: bool, oidc_subject: str,
+             card: str) -> None:
+    """Create an account and print a password for its first sign-in, once (none with
+    --sso)."""
+    from django.db import transaction
 
-    _created, password = users.create_user(base.actor(), username, email=email,
-                                           superuser=is_admin)
-    click.secho(f"user {username}  password: {password}  (shown once)", fg="yellow")
+    from openpoam.accounts.services import sso, users
+
+    sso_only = sso_only or bool(oidc_subject or card)
+    if sso_only and not (email or oidc_subject or card):
+        raise CliError("--sso needs --email or --oidc-subject (or --card) to match the person")
+    with transaction.atomic():
+        user_, password = users.create_user(base.actor(), username, email=email,
+                                            superuser=is_admin)
+        if sso_only:
+            user_.set_unusable_password()
+            user_.save(update_fields=["password"])
+        if oidc_subject:
+            sso.link_subject(base.actor(), user_, oidc_subject)
+        if card:
+            sso.link_card(base.actor(), user_, card)
+    if sso_only:
+        click.echo(f"user {username} added; signs in with "
+                   + ("a smart card" if card and not (email or oidc_subject) else "the provider"))
+    else:
+        click.secho(f"user {username}  password: {password}  (shown once)", fg="yellow")
 
 
 @user.command("list")
@@ -214,6 +239,9 @@ def check_deploy() -> None:
     try:
         call_command("check", deploy=True, fail_level="WARNING")
     except SystemCheckError as exc:
+        for line in str(exc).splitlines():  # the provider's problem, said in full
+            if "(openpoam_sso." in line:
+                click.echo(f"openpoam: {line.strip()}", err=True)
         ids = ", ".join(re.findall(r"\(([a-z_]+\.[EW]\d+)\)", str(exc)))
         raise CliError(f"deployment checks failed: {ids} (behind HTTPS, set OPENPOAM_HTTPS=1; "
                        "Django's check framework documents each ID; openpoam.W* are "

@@ -26,6 +26,20 @@ POLICY = "; ".join([
 ])
 
 
+def policy() -> str:
+    """POLICY, with the OpenID provider's origin allowed as a form's target: signing out
+    redirects there to end the provider's session too (RP-initiated logout)."""
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+
+    issuer = urlsplit(getattr(settings, "OIDC_ISSUER", ""))
+    if not (issuer.scheme and issuer.netloc):
+        return POLICY
+    return POLICY.replace("form-action 'self'",
+                          f"form-action 'self' {issuer.scheme}://{issuer.netloc}")
+
+
 class ContentSecurityPolicyMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -34,5 +48,5 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         # A view may set a stricter policy of its own (evidence downloads do).
         if "Content-Security-Policy" not in response:
-            response["Content-Security-Policy"] = POLICY
+            response["Content-Security-Policy"] = policy()
         return response

@@ -17,6 +17,8 @@ WRONG_MESSAGE = "Please enter a correct username and password. Both may be case-
 # django-otp throttles a device after a wrong code (1 s, then 2, 4 …): say so.
 WRONG_CODE_MESSAGE = ("That code is not right, was already used, or came too soon after a "
                       "wrong one: wait a few seconds and try the next code.")
+PASSWORD_OFF_MESSAGE = ("Password sign-in is turned off here: use your organization's "
+                        "sign-in above.")
 ANONYMOUS = Actor(name="anonymous")
 
 

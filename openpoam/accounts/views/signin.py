@@ -21,7 +21,9 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from openpoam.accounts.services import signin
+from openpoam.accounts import oidc
+from openpoam.accounts.services import signin, sso
+from openpoam.accounts.views import sso as sso_views
 from openpoam.accounts.views.common import actor_of, client_address
 from openpoam.tracker.services import audit
 
@@ -43,10 +45,14 @@ def _next(request: HttpRequest) -> str:
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and request.method != "POST":
         return redirect(_next(request) or settings.LOGIN_REDIRECT_URL)
-    context = {"next": _next(request), "username": ""}
+    context = {"next": _next(request), "username": "", **_other_ways()}
     if request.method == "POST":
         username = request.POST.get("username", "")[:150]
         context["username"] = username
+        if not sso.password_allowed(username):
+            signin.fail(username, client_address(request), "password sign-in is off")
+            context["error"] = signin.PASSWORD_OFF_MESSAGE
+            return render(request, "accounts/login.html", context, status=200)
         try:
             result = signin.check_password(request, username, request.POST.get("password", ""),
                                            client_address(request))
@@ -64,6 +70,12 @@ def login_view(request: HttpRequest) -> HttpResponse:
         signin.signed_in(result.user, client_address(request), "password")
         return redirect(context["next"] or settings.LOGIN_REDIRECT_URL)
     return render(request, "accounts/login.html", context)
+
+
+def _other_ways() -> dict:
+    """Single sign-on and smart cards, where configured, and whether passwords are on."""
+    return {"sso_provider": settings.OIDC_PROVIDER_NAME if oidc.enabled() else "",
+            "cac_enabled": bool(settings.CAC_HEADER), "local_signin": settings.LOCAL_SIGNIN}
 
 
 @sensitive_post_parameters("code")
@@ -93,11 +105,14 @@ def login_verify(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
+    id_token = request.session.get(sso_views.ID_TOKEN, "")
     if request.user.is_authenticated:
         audit.record(actor_of(request), None, "account", request.user.get_username(),
                      "sign-out", client_address=client_address(request))
     logout(request)
-    return redirect(settings.LOGOUT_REDIRECT_URL)
+    # Signed in with the provider: end its session too (RP-initiated logout), where offered.
+    return redirect(sso_views.provider_logout_url(request, id_token)
+                    or settings.LOGOUT_REDIRECT_URL)
 
 
 class SetPasswordView(PasswordResetConfirmView):
