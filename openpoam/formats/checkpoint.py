@@ -176,6 +176,8 @@ NOT_CARRIED = ("carries no audit trail checkpoint (checkpoint files, OSCAL JSON 
 HTML_ID = "audit-checkpoint"  # <pre id=...> of an HTML report, the checkpoint escaped
 XLSX_SHEET = "Audit Checkpoint"
 XLSX_CELL = "A8"  # the signed checkpoint's JSON text, one cell
+# The eMASS workbook may not gain a sheet (its Instructions): a custom document property.
+XLSX_PROPERTY = "OpenPOAM Audit Checkpoint"
 
 
 def find_in_file(path: Path) -> str:
@@ -246,7 +248,7 @@ def _from_xlsx(path: Path) -> str:
         raise CheckpointError(f"{path}: not a readable workbook ({exc})") from None
     try:
         if XLSX_SHEET not in book.sheetnames:
-            raise CheckpointError(f"{path}: {NOT_CARRIED} (no sheet {XLSX_SHEET!r})")
+            return _from_properties(book, path)
         sheet = book[XLSX_SHEET]
         value = next(sheet.iter_rows(min_row=8, max_row=8, max_col=1, values_only=True))[0]
     finally:
@@ -256,3 +258,11 @@ def _from_xlsx(path: Path) -> str:
         raise CheckpointError(f"{path}: the {XLSX_SHEET!r} sheet holds no checkpoint in "
                               f"{XLSX_CELL}")
     return value
+
+
+def _from_properties(book, path: Path) -> str:
+    for prop in getattr(book, "custom_doc_props", None) or []:
+        if prop.name == XLSX_PROPERTY and isinstance(prop.value, str):
+            return prop.value
+    raise CheckpointError(f"{path}: {NOT_CARRIED} (no sheet {XLSX_SHEET!r} and no document "
+                          f"property {XLSX_PROPERTY!r})")

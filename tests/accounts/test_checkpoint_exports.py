@@ -12,7 +12,7 @@ import pytest
 from tests.accounts.cli_databases import BACKENDS, fresh_database, python, run
 from tests.accounts.test_checkpoint_attacks import ATTACK
 
-EXPORTS = ["oscal-json", "oscal-xml", "fedramp-xlsx"]
+EXPORTS = ["oscal-json", "oscal-xml", "fedramp-xlsx", "emass-xlsx"]
 
 
 @pytest.fixture(params=BACKENDS)

@@ -29,6 +29,7 @@ from openpoam.domain import emass_checks
 from openpoam.domain.poam import Designation, MilestoneData, PoamDocument, PoamItemData
 from openpoam.formats.cells import MAX_CELL_CHARS, excel_serial, inline_text
 from openpoam.formats.emass_xlsx import columns as C
+from openpoam.formats.checkpoint import XLSX_PROPERTY
 from openpoam.formats.emass_xlsx.properties import with_custom_properties
 from openpoam.formats.fedramp_xlsx.package import (NS, Sheet, Template, package, replace_rows,
                                                    set_date, set_text)
@@ -135,6 +136,9 @@ class EmassXlsxExporter:
         # The designation is named in every export: here, and on the banner when internal.
         properties = {DESIGNATION_PROPERTY: document.system.designation.label,
                       **self.custom_properties, **(custom_properties or {})}
+        if document.checkpoint:  # the audit trail's signed checkpoint: a property, since the
+            # template's Instructions forbid adding sheets (formats/checkpoint.XLSX_PROPERTY)
+            properties[XLSX_PROPERTY] = document.checkpoint
         replaced.update(with_custom_properties(layout.template, properties))
         stream.write(package(layout.template, replaced))
         warnings += [f"{issue.poam_id}: {issue.message}" for issue in emass_checks.check_document(

@@ -15,9 +15,8 @@ from openpoam.tracker.models import Role, System
 from openpoam.tracker.services import checkpoints
 from openpoam.tracker.services.actors import Actor, require
 
-# Exports that carry the signed checkpoint of their organization's audit trail. The eMASS
-# workbook does not yet.
-CHECKPOINTED = frozenset({"oscal-json", "oscal-xml", "fedramp-xlsx"})
+# Exports that carry the signed checkpoint of their organization's audit trail.
+CHECKPOINTED = frozenset({"oscal-json", "oscal-xml", "fedramp-xlsx", "emass-xlsx"})
 
 
 @dataclass
