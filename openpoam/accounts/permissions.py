@@ -83,6 +83,7 @@ URL_PERMISSIONS: dict[str, dict[str, str]] = {
     "login-verify": {"GET": PUBLIC, "HEAD": PUBLIC, "POST": PUBLIC},
     "logout": {"POST": SIGNED_IN},
     "set-password": {"GET": PUBLIC, "HEAD": PUBLIC, "POST": PUBLIC},
+    "invitations": {"GET": SIGNED_IN, "HEAD": SIGNED_IN, "POST": SIGNED_IN},  # one's own
     "mfa": {"GET": SIGNED_IN, "HEAD": SIGNED_IN},
     "mfa-enrol": {"GET": SIGNED_IN, "HEAD": SIGNED_IN, "POST": SIGNED_IN},
     "mfa-remove": {"POST": SIGNED_IN},

@@ -10,6 +10,7 @@ urlpatterns = [
     path("login/verify/", signin.login_verify, name="login-verify"),
     path("logout/", signin.logout_view, name="logout"),  # POST only
     path("account/set-password/<uidb64>/<token>/", signin.set_password, name="set-password"),
+    path("account/invitations/", members.invitation_list, name="invitations"),
     path("account/mfa/", mfa.mfa_status, name="mfa"),
     path("account/mfa/enrol/", mfa.mfa_enrol, name="mfa-enrol"),
     path("account/mfa/recovery-codes/", mfa.mfa_recovery, name="mfa-recovery"),
