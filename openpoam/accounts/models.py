@@ -113,3 +113,23 @@ class ProviderMfaDevice(Device):
 
     def verify_token(self, token) -> bool:
         return False
+class Invitation(models.Model):
+    """An owner asked an existing account to join an organization; it joins only when its
+    holder accepts, after signing in. ``invited_as`` is what the owner typed (an e-mail
+    address or a user name): the owner is never told which account, if any, it named."""
+
+    organization = models.ForeignKey("tracker.Organization", on_delete=models.CASCADE,
+                                     related_name="invitations")
+    user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="invitations")
+    role = models.CharField(max_length=20)
+    invited_as = models.CharField(max_length=254)
+    invited_by = models.CharField(max_length=200)
+    created_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    accepted = models.BooleanField(null=True)  # None while pending
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(
+            fields=["organization", "user"], condition=models.Q(answered_at__isnull=True),
+            name="one_pending_invitation")]

@@ -86,6 +86,7 @@ URL_PERMISSIONS: dict[str, dict[str, str]] = {
     "sso-start": {"GET": PUBLIC, "HEAD": PUBLIC},
     "sso-callback": {"GET": PUBLIC, "HEAD": PUBLIC},
     "cac-login": {"GET": PUBLIC, "HEAD": PUBLIC},
+    "invitations": {"GET": SIGNED_IN, "HEAD": SIGNED_IN, "POST": SIGNED_IN},  # one's own
     "mfa": {"GET": SIGNED_IN, "HEAD": SIGNED_IN},
     "mfa-enrol": {"GET": SIGNED_IN, "HEAD": SIGNED_IN, "POST": SIGNED_IN},
     "mfa-remove": {"POST": SIGNED_IN},

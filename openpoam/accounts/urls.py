@@ -13,6 +13,7 @@ urlpatterns = [
     path("login/sso/callback/", sso.sso_callback, name="sso-callback"),
     path("login/card/", sso.cac_login, name="cac-login"),
     path("account/set-password/<uidb64>/<token>/", signin.set_password, name="set-password"),
+    path("account/invitations/", members.invitation_list, name="invitations"),
     path("account/mfa/", mfa.mfa_status, name="mfa"),
     path("account/mfa/enrol/", mfa.mfa_enrol, name="mfa-enrol"),
     path("account/mfa/recovery-codes/", mfa.mfa_recovery, name="mfa-recovery"),

@@ -3,6 +3,7 @@ for tests that drive the installed command line and real HTTP."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -22,6 +23,20 @@ class Site:
 
     def get(self, path: str, **kwargs) -> requests.Response:
         return requests.get(self.url + path, timeout=30, allow_redirects=False, **kwargs)
+
+    def sign_in(self, username: str, password: str) -> tuple[requests.Session, requests.Response]:
+        """A browser-like session after posting the sign-in form (the answer not followed)."""
+        session = requests.Session()
+        page = session.get(self.url + "/login/", timeout=30).text
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        done = session.post(self.url + "/login/", allow_redirects=False, timeout=30, data={
+            "csrfmiddlewaretoken": token, "username": username, "password": password})
+        return session, done
+
+    def post(self, session: requests.Session, path: str, data: dict) -> requests.Response:
+        """A form post in that session (CSRF token from its cookie), redirects followed."""
+        return session.post(self.url + path, timeout=30, data={
+            "csrfmiddlewaretoken": session.cookies["csrftoken"], **data})
 
     def python(self, code: str) -> str:
         """Django code run in a process of its own against the site's database (the test's

@@ -20,11 +20,7 @@ def _signed_in(site) -> requests.Session:
              "--framework", "cmmc-l2")
     password = servers.password_of(site.run("user", "add", "reader").stdout)
     site.run("member", "add", "reader", "--org", ORG, "--role", "owner")
-    session = requests.Session()
-    page = session.get(site.url + "/login/", timeout=30).text
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    done = session.post(site.url + "/login/", allow_redirects=False, timeout=30, data={
-        "csrfmiddlewaretoken": token, "username": "reader", "password": password})
+    session, done = site.sign_in("reader", password)
     assert done.status_code == 302
     return session
 

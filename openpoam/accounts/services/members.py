@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 
-from openpoam.accounts.services import mfa, offboarding
+from openpoam.accounts.services import invitations, mfa, offboarding
 from openpoam.tracker.models import Membership, Organization, Role
 from openpoam.tracker.services import audit, setup
 from openpoam.tracker.services.actors import Actor, ServiceError, require
@@ -20,29 +22,42 @@ def member_rows(actor: Actor, organization: Organization) -> list[dict]:
              "mfa": mfa.has_mfa(m.user), "user": m.user} for m in rows]
 
 
+@dataclass(frozen=True)
+class Invited:
+    """What an invitation did. ``new_user`` is set only for an account made by it (it needs
+    a set-password link); for an existing account nothing about it is told to the inviter."""
+
+    new_user: object | None = None
+    invitation: object | None = None
+
+
 @transaction.atomic
-def invite(actor: Actor, organization: Organization, email: str, role: str):
-    """Add the account with this e-mail or user name, or create one with no password yet;
-    returns (user, created). A created user sets a password through a one-time link."""
+def invite(actor: Actor, organization: Organization, email: str, role: str) -> Invited:
+    """Invite by e-mail address or user name. An existing account gets a pending invitation
+    that its holder accepts after signing in (the site administrator adds it at once); an
+    unknown e-mail address gets a new account, with no password yet, and joins."""
     require(actor, organization, "members.manage")
+    setup.check_role(role)
     name = email.strip()
     if not name:
         raise ServiceError("give an e-mail address or a user name")
     model = get_user_model()
     user = model.objects.filter(Q(username=name) | Q(email__iexact=name), is_active=True).first()
-    created = user is None
-    if created:
+    if user is None:
         if "@" not in name:
-            raise ServiceError(f"no user {name!r}: give an e-mail address to invite someone new")
+            return Invited()  # the same answer as for an account that exists
         user = model(username=name, email=name)
         user.set_unusable_password()
         user.save()
         audit.record(actor, organization, "user", name, "create", {"email": ("", name)},
                      "invited")
-    elif Membership.objects.filter(user=user, organization=organization).exists():
-        raise ServiceError(f"{user.get_username()} is already a member of {organization.slug}")
-    setup.add_member(actor, organization, user, role)
-    return user, created
+        setup.add_member(actor, organization, user, role, invited=True)
+        return Invited(new_user=user)
+    if actor.local or actor.is_superuser:
+        if not Membership.objects.filter(user=user, organization=organization).exists():
+            setup.add_member(actor, organization, user, role)
+        return Invited()
+    return Invited(invitation=invitations.invite_existing(actor, organization, user, role, name))
 
 
 @transaction.atomic

@@ -1,5 +1,5 @@
 """Accounts: created and deactivated by administrators (never deleted: their history stays
-attributable), unlocked by an administrator or an owner of one of their organizations."""
+attributable), unlocked by an administrator or an owner of every one of their organizations."""
 
 from __future__ import annotations
 
@@ -100,10 +100,12 @@ def deactivate_user(actor: Actor, user) -> None:
 
 @transaction.atomic
 def unlock(actor: Actor, user) -> None:
-    """Lift a lockout: an administrator, or an owner of one of the user's organizations."""
-    owns = any(may(actor, m.organization, "members.manage")
-               for m in Membership.objects.filter(user=user).select_related("organization"))
-    if not (actor.is_superuser or owns):
+    """Lift a lockout: an administrator, or an owner of every organization the user belongs
+    to (an owner of one of them cannot lift the lock for the others, again and again)."""
+    memberships = list(Membership.objects.filter(user=user).select_related("organization"))
+    owns = bool(memberships) and all(may(actor, m.organization, "members.manage")
+                                     for m in memberships)
+    if not (actor.is_superuser or actor.local or owns):
         raise PermissionDenied(f"{actor.name} may not unlock {user.get_username()}")
     lockout.clear(user.get_username())
     audit.record(actor, None, "account", user.get_username(), "unlocked")

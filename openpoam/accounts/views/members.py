@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from openpoam.accounts.services import lockout, members, users
+from openpoam.accounts.services import invitations, lockout, members, users
 from openpoam.accounts.views.common import actor_of, organization_or_404
 from openpoam.tracker.models import Membership, Role
 from openpoam.tracker.services import ServiceError, setup
@@ -34,6 +34,7 @@ def member_list(request: HttpRequest, org_slug: str) -> HttpResponse:
         row["locked"] = row["username"] in locked
     return render(request, "accounts/members.html", {
         "organization": org, "members": rows, "roles": ROLE_CHOICES,
+        "invitations": invitations.pending_in(org),
         "invite_link": request.session.pop("invite_link", "")})
 
 
@@ -41,18 +42,24 @@ def member_list(request: HttpRequest, org_slug: str) -> HttpResponse:
 @login_required
 def member_add(request: HttpRequest, org_slug: str) -> HttpResponse:
     org = organization_or_404(request, org_slug, "members.manage")
+    typed = request.POST.get("email", "").strip()
     try:
-        user, created = members.invite(actor_of(request), org, request.POST.get("email", ""),
-                                       request.POST.get("role", Role.VIEWER))
+        done = members.invite(actor_of(request), org, typed, request.POST.get("role", Role.VIEWER))
     except ServiceError as exc:
         messages.error(request, str(exc))
         return redirect("members", org_slug=org.slug)
-    if created:
-        link = _set_password_link(request, user)
+    if done.new_user is not None:
+        link = _set_password_link(request, done.new_user)
         request.session["invite_link"] = link
-        messages.success(request, f"Invited {user.email}: {_send_invitation(user, org, link)}")
-    else:
-        messages.success(request, f"{user.get_username()} is now a member.")
+        messages.success(request, f"Invited {typed}: "
+                                  f"{_send_invitation(done.new_user, org, link)}")
+        return redirect("members", org_slug=org.slug)
+    if done.invitation is not None and done.invitation.user.email:
+        _send_notice(done.invitation.user.email, org, request.build_absolute_uri(
+            reverse("invitations")))
+    # One answer whatever the address or name belongs to: the inviter learns nothing of it.
+    messages.success(request, f"Invited {typed}. If it names an account, its holder sees the "
+                              "invitation after signing in and joins on accepting it.")
     return redirect("members", org_slug=org.slug)
 
 
@@ -139,3 +146,30 @@ def _send_invitation(user, org, link: str) -> str:
         return (f"the mail server did not take the e-mail (see the server log); {link_below}: "
                 "give it to them yourself.")
     return f"an e-mail with a one-time link to set a password was sent; {link_below} too."
+
+
+def _send_notice(address: str, org, link: str) -> None:
+    send_mail(f"You are invited to {org.name} on OpenPOAM",
+              f"Sign in to OpenPOAM to accept or decline:\n\n{link}\n",
+              None, [address], fail_silently=True)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def invitation_list(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's pending invitations, to accept or decline."""
+    if request.method == "POST":
+        choice = request.POST.get("answer", "")
+        number = request.POST.get("invitation", "")
+        try:
+            if choice not in ("accept", "decline") or not (number.isascii() and number.isdigit()):
+                raise ServiceError("choose accept or decline for one invitation")
+            done = invitations.answer(request.user, int(number), choice == "accept")
+        except ServiceError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"You joined {done.organization.name}." if done.accepted
+                             else f"You declined {done.organization.name}.")
+        return redirect("invitations")
+    return render(request, "accounts/invitations.html",
+                  {"invitations": invitations.pending_for(request.user)})

@@ -38,6 +38,13 @@ def _next(request: HttpRequest) -> str:
     return ""
 
 
+def _landing(user) -> str:
+    """After signing in: pending invitations first, else the home page."""
+    from openpoam.accounts.services import invitations
+
+    return "invitations" if invitations.pending_for(user) else settings.LOGIN_REDIRECT_URL
+
+
 @sensitive_post_parameters("password")
 @csrf_protect
 @never_cache
@@ -68,7 +75,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             return redirect(url)
         login(request, result.user, backend=BACKEND)
         signin.signed_in(result.user, client_address(request), "password")
-        return redirect(context["next"] or settings.LOGIN_REDIRECT_URL)
+        return redirect(context["next"] or _landing(result.user))
     return render(request, "accounts/login.html", context)
 
 
@@ -99,7 +106,7 @@ def login_verify(request: HttpRequest) -> HttpResponse:
         django_otp.login(request, device)
         method = "authenticator" if device.__class__.__name__ == "TOTPDevice" else "recovery code"
         signin.signed_in(user, client_address(request), method)
-        return redirect(context["next"] or settings.LOGIN_REDIRECT_URL)
+        return redirect(context["next"] or _landing(user))
     return render(request, "accounts/login_verify.html", context)
 
 

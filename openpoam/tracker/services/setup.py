@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from openpoam.domain.poam import Designation, Framework
 from openpoam.tracker.models import Membership, Organization, Person, Role, System
 from openpoam.tracker.services import audit
-from openpoam.tracker.services.actors import Actor, ServiceError, require
+from openpoam.tracker.services.actors import Actor, PermissionDenied, ServiceError, require
 
 # The fields whose values the audit trail shows when an entity is created.
 ORGANIZATION_FIELDS = ("slug", "name", "require_mfa")
@@ -111,15 +111,21 @@ def add_person(actor: Actor, organization: Organization, name: str, *, email: st
 
 
 @transaction.atomic
-def add_member(actor: Actor, organization: Organization, user, role: str) -> Membership:
-    """Give ``user`` a role in the organization (a new membership, or a changed role)."""
+def add_member(actor: Actor, organization: Organization, user, role: str, *,
+               invited: bool = False) -> Membership:
+    """Give ``user`` a role in the organization (a new membership, or a changed role).
+
+    An existing account joins only with its consent (accounts.services.invitations): a new
+    membership is made directly only by the site administrator (or the local command line),
+    or for an account made by this invitation (``invited``)."""
     require(actor, organization, "members.manage")
-    _enum(Role, role, "role")
+    check_role(role)
     membership = Membership.objects.filter(user=user, organization=organization).first()
     if membership is None:
-        membership = Membership.objects.create(user=user, organization=organization, role=role)
-        audit.record(actor, organization, "membership", user.get_username(), "create",
-                     {"role": ("", role)})
+        if not (actor.local or actor.is_superuser or invited):
+            raise PermissionDenied(f"{actor.name} may not add an existing account directly: "
+                                   "invite it; it joins when its holder accepts")
+        membership = join(actor, organization, user, role)
     elif membership.role != role:
         old = membership.role
         membership.role = role
@@ -127,6 +133,18 @@ def add_member(actor: Actor, organization: Organization, user, role: str) -> Mem
         audit.record(actor, organization, "membership", user.get_username(), "update",
                      {"role": (old, role)})
     return membership
+
+
+def join(actor: Actor, organization: Organization, user, role: str, why: str = "") -> Membership:
+    """The new membership itself; callers have decided that it may be made."""
+    membership = Membership.objects.create(user=user, organization=organization, role=role)
+    audit.record(actor, organization, "membership", user.get_username(), "create",
+                 {"role": ("", role)}, why)
+    return membership
+
+
+def check_role(role: str) -> None:
+    _enum(Role, role, "role")
 
 
 def _created(obj, names) -> dict[str, tuple]:
