@@ -19,6 +19,7 @@ from uuid import UUID, uuid4
 from openpoam.domain import workflow
 from openpoam.domain.controls import ControlIdError, parse_ref
 from openpoam.domain.poam import ControlRef, EvidenceData, PoamItemData, Status
+from openpoam.tracker import search
 from openpoam.tracker.models import (AffectedAsset, ControlReference, Evidence, Milestone,
                                      PoamItem, System)
 from openpoam.tracker.services import bulk
@@ -170,12 +171,14 @@ class NewItems:
         self._assign_uuids()
         self._assign_ids()
         items = [p.item for p in self.pending]
-        bulk.insert_objects(PoamItem, items)
-        self._read_keys(items)
-        for pending in self.pending:
-            self._history(pending)
-        self._controls()
-        self._assets()
+        with search.deferred() as indexed:  # one rebuild of the search rows, not one per asset
+            bulk.insert_objects(PoamItem, items)
+            self._read_keys(items)
+            indexed.add(item.pk for item in items)
+            for pending in self.pending:
+                self._history(pending)
+            self._controls()
+            self._assets()
         self._milestones()
         self._evidence()
         return ((p.data, p.item) for p in self.pending)

@@ -18,6 +18,7 @@ from openpoam.domain.findings import Severity
 from openpoam.domain.poam import Catalog, Risk, Source, Status
 from openpoam.domain.reconcile import (AssetState, Changes, ExistingItem, NewItem,
                                        WeaknessDigest)
+from openpoam.tracker import search
 from openpoam.tracker.models import (AffectedAsset, ControlReference, Evidence, KnownExploited,
                                      Milestone, PoamItem, System)
 from openpoam.tracker.services import evidence as evidence_store
@@ -68,8 +69,9 @@ def apply_changes(actor, system: System, changes: Changes, asset_ids: dict, reco
     recorder = Recorder(actor, import_record=record)
     why = f"scan import {record.file_name}"
     touched = _touched_items(changes)
-    _create_items(system, changes.new_items, touched, recorder, why)
-    _add_assets(changes.new_assets, touched, recorder, why)
+    with search.deferred() as indexed:  # one rebuild of the search rows, not one per asset
+        indexed.add(_create_items(system, changes.new_items, touched, recorder, why))
+        indexed.add(_add_assets(changes.new_assets, touched, recorder, why))
     _mark_seen(changes.seen_again + changes.reopened, asset_ids)
     _reopen(changes.reopened, asset_ids, touched, recorder, why)
     _remediate(changes.remediated, asset_ids, touched, recorder, why)
@@ -95,9 +97,10 @@ def _touched_items(changes: Changes) -> dict[int, PoamItem]:
 # ---- new items ---------------------------------------------------------------------------
 
 def _create_items(system: System, new_items: list[NewItem], touched: dict[int, PoamItem],
-                  recorder: Recorder, why: str) -> None:
+                  recorder: Recorder, why: str) -> list[int]:
+    """Create the new items with their assets and controls; returns their keys."""
     if not new_items:
-        return
+        return []
     kev = _kev_dues({cve for n in new_items for cve in n.weakness.cves})
     rows = [_item_row(system, n, kev) for n in new_items]
     _assign_ids(system, rows)
@@ -115,6 +118,7 @@ def _create_items(system: System, new_items: list[NewItem], touched: dict[int, P
                          new=touched[new.recurrence_of].poam_id, justification=why)
     insert_rows(AffectedAsset, ASSET_COLUMNS, assets)
     ControlReference.objects.bulk_create(controls, batch_size=2000, ignore_conflicts=True)
+    return [row.pk for row in rows]
 
 
 def _item_row(system: System, new: NewItem, kev: dict[str, date]) -> PoamItem:
@@ -212,7 +216,8 @@ def _asset_row(item_pk: int, identity, info, first_seen, last_seen) -> tuple:
             info.fqdn[:300], port[:10], protocol[:10], first_seen, last_seen, None)
 
 
-def _add_assets(new_assets, touched, recorder: Recorder, why: str) -> None:
+def _add_assets(new_assets, touched, recorder: Recorder, why: str) -> list[int]:
+    """Add the assets newly found on existing items; returns the items' keys."""
     rows, per_item = [], defaultdict(list)
     for change in new_assets:
         item = touched[change.ref]
@@ -223,6 +228,7 @@ def _add_assets(new_assets, touched, recorder: Recorder, why: str) -> None:
     for ref, identities in per_item.items():
         recorder.add(touched[ref], "update", field_name="assets",
                      new="found on " + _summary(identities), justification=why)
+    return list(per_item)
 
 
 def _mark_seen(changes, asset_ids: dict) -> None:
