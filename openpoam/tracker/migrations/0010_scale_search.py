@@ -33,6 +33,10 @@ SQLITE = [
     f"CREATE TRIGGER tracker_itemsearch_asset_insert AFTER INSERT ON tracker_affectedasset "
     f"WHEN {_ACTIVE} BEGIN UPDATE tracker_itemsearch SET assets = assets || ' ' || {_ASSET} "
     f"WHERE rowid = new.item_id; END",
+    # An earlier migration that adds item columns remakes tracker_poamitem on SQLite, which
+    # drops its triggers: the delete trigger of 0006_web is made again here too.
+    "DROP TRIGGER IF EXISTS tracker_itemsearch_item_delete",
+    *[sql for sql in _web.SQLITE if sql.startswith("CREATE TRIGGER tracker_itemsearch_item_delete")],
 ]
 SQLITE_REVERSE = [
     "DROP TRIGGER IF EXISTS tracker_itemsearch_item_insert",
@@ -72,7 +76,7 @@ POSTGRES_REVERSE = [
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("tracker", "0007_cr26_n0_class_changes"),
+        ("tracker", "0009_emass_rmf"),
     ]
 
     operations = [
