@@ -5,14 +5,23 @@ from __future__ import annotations
 
 import json
 
-from tests.deploy.servers import environment, run
+import pytest
+
+from tests.deploy.servers import environment, fresh_database, run
 
 ISSUER = "https://sso.agency.example/realms/agency"
 
 
-def test_pre_provisioning_and_the_tables_from_the_command_line(tmp_path):
+@pytest.fixture
+def database():
+    """{} for SQLite in the data folder; a fresh PostgreSQL database with DATABASE_URL."""
+    with fresh_database("sso_cli") as url:
+        yield {"DATABASE_URL": url} if url else {}
+
+
+def test_pre_provisioning_and_the_tables_from_the_command_line(tmp_path, database):
     env = environment(tmp_path / "data", OPENPOAM_OIDC_ISSUER=ISSUER,
-                      OPENPOAM_OIDC_CLIENT_ID="openpoam")
+                      OPENPOAM_OIDC_CLIENT_ID="openpoam", **database)
     run(env, "setup")
     run(env, "org", "create", "acme", "--name", "Acme")
 
@@ -46,8 +55,8 @@ def test_pre_provisioning_and_the_tables_from_the_command_line(tmp_path):
     assert "audit trail intact" in trail
 
 
-def test_a_subject_needs_the_issuer(tmp_path):
-    env = environment(tmp_path / "data")
+def test_a_subject_needs_the_issuer(tmp_path, database):
+    env = environment(tmp_path / "data", **database)
     run(env, "setup")
     done = run(env, "user", "add", "erik", "--oidc-subject", "3f2a9c1e", check=False)
     assert done.returncode == 1 and "set OPENPOAM_OIDC_ISSUER first" in done.stderr
