@@ -122,3 +122,11 @@ def test_reloading_the_address_of_a_refused_form_leads_back_to_its_page(client, 
     assert client.get(_system("system-bulk", poam))["Location"] == _system("system", poam)
     assert client.get(_system("item-milestone-add", poam, poam.delayed.poam_id))["Location"] \
         == item_page
+
+
+def test_the_api_docs_page_states_its_language(client):
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200
+    assert page.content.decode().lstrip().splitlines()[1].startswith('<html lang="en">') or \
+        '<html lang="en">' in page.content.decode()
+    assert "swagger-ui-bundle.js" in page.content.decode()  # served from here, not a CDN
