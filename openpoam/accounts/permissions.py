@@ -161,6 +161,7 @@ URL_PERMISSIONS: dict[str, dict[str, str]] = {
 # tests/accounts/test_cli_permissions.py fails for a command missing here.
 CLI_PERMISSIONS: dict[str, str] = {
     "system create": "system.manage", "system list": "poam.view",
+    "system emass": "poam.view",  # shows; setting asks system.manage in the service
     "person add": "poam.edit", "person list": "poam.view",
     "item add": "poam.edit", "item list": "poam.view", "item show": "poam.view",
     "item update": "poam.edit", "item set-status": "poam.edit", "item depends": "poam.edit",
@@ -188,6 +189,7 @@ CLI_PERMISSIONS: dict[str, str] = {
     "fedramp track": "poam.edit", "fedramp evaluate": "poam.edit", "fedramp reduce": "poam.edit",
     "fedramp dispose": "poam.edit", "fedramp accept": "poam.edit", "fedramp plan": "poam.edit",
     "fedramp group": "poam.edit", "fedramp report": "poam.edit",
+    "fedramp coverage": "poam.view",
     "token create": "poam.view", "token list": "poam.view",  # a user's own tokens
     # Single sign-on's group table: administrators only (services/sso.py), beyond an owner.
     "sso group-add": "org.manage", "sso group-remove": "org.manage",

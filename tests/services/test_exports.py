@@ -101,12 +101,28 @@ def test_an_item_keeps_the_files_uuid_and_its_history_follows_it(filled, tmp_pat
     file_uuids = {i.uuid for i in build_document(filled).items}
     for item in PoamItem.objects.filter(system=filled):
         items.delete_item(ROOT, item, "moving the POA&M to another tenant")
-    target = setup.create_system(ROOT, setup.create_organization(ROOT, "t", "T"), slug="t",
-                                 name="T", framework="rmf")
+    target = setup.create_system(ROOT, filled.organization, slug="t", name="T",
+                                 framework="rmf")
     imports.import_file(ROOT, target, path)
     for item in PoamItem.objects.filter(system=target):
         assert str(item.uuid) in file_uuids
         # Its creation is recorded under the UUID it carries, not a discarded one.
+        assert ChangeEvent.objects.filter(system=target, item_uuid=item.uuid, action="create",
+                                          field="").exists()
+
+
+def test_another_organization_never_adopts_a_uuid_whose_history_is_not_its_own(filled,
+                                                                               tmp_path):
+    path = tmp_path / "poam.csv"
+    exports.export_system(ROOT, filled, "csv", path)
+    file_uuids = {i.uuid for i in build_document(filled).items}
+    for item in PoamItem.objects.filter(system=filled):
+        items.delete_item(ROOT, item, "moving the POA&M to another tenant")
+    target = setup.create_system(ROOT, setup.create_organization(ROOT, "t", "T"), slug="t",
+                                 name="T", framework="rmf")
+    imports.import_file(ROOT, target, path)
+    for item in PoamItem.objects.filter(system=target):
+        assert str(item.uuid) not in file_uuids  # the other tenant's history stays its own
         assert ChangeEvent.objects.filter(system=target, item_uuid=item.uuid, action="create",
                                           field="").exists()
 

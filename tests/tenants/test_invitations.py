@@ -24,7 +24,7 @@ def _account(site, name: str, org: str, role: str, email: str = "") -> str:
 
 
 def _message(page: str) -> str:
-    return " ".join(re.findall(r'class="alert[^"]*"[^>]*>\s*(?:<p>)?([^<]*)', page))
+    return " ".join(re.findall(r'class="message message--[^"]*"[^>]*>([^<]*)', page))
 
 
 def test_an_existing_account_joins_only_by_accepting(site):
