@@ -144,7 +144,7 @@ def test_an_edited_workbook_updates_the_chosen_columns_only(env, tmp_path):
                        ("POAM-2026-0001", "status", "Completed"),
                        ("POAM-2026-0002", "impact", "High")}
     done = json.loads(ok(env, "import", edited, "--fields", "rmf,status", "--json"))
-    assert done["import_id"] is not None
+    assert done["id"] is not None
     assert any("status stays Ongoing" in w and "evidence" in w for w in done["warnings"])
     first = json.loads(ok(env, "history", "POAM-2026-0001", "--json"))
     assert not any(e["field"] == "status" and e["new"] == "completed" for e in first)  # refused

@@ -87,6 +87,7 @@ class ImportResult:
             "imported_by": record.imported_by if record else "",
             "imported_at": record.imported_at if record else None,
             "already_imported_at": self.already_imported_at,
+            "changes": self.changes,  # eMASS workbooks: each field changed (else empty)
             "warnings": self.warnings[:MAX_WARNINGS_SHOWN]}
 
 
