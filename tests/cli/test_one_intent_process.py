@@ -16,7 +16,8 @@ NESSUS = """<?xml version="1.0"?><NessusClientData_v2><Report name="m">
 # The keys of tracker.services.imports.ImportResult.to_dict (README "One rule per intent").
 IMPORT_KEYS = {"id", "dry_run", "file_name", "format", "format_label", "sha256", "scanner",
                "scanner_version", "scan_time", "findings", "dropped", "counts", "created",
-               "updated", "imported_by", "imported_at", "already_imported_at", "warnings"}
+               "updated", "imported_by", "imported_at", "already_imported_at", "changes",
+               "warnings"}
 
 
 @pytest.fixture(scope="module")
