@@ -430,6 +430,8 @@ class ImportOut(Schema):
     imported_by: str = ""
     imported_at: datetime | None = None
     already_imported_at: datetime | None = None
+    # eMASS workbooks: each field changed (item, row, field, old, new); empty otherwise.
+    changes: list[dict[str, Any]] = []
     warnings: list[str] = []
 
 

@@ -32,7 +32,7 @@ def test_the_page_shows_the_key_and_checks_a_downloaded_checkpoint(owner, alice,
     pem = owner.get(reverse("audit-public-key", args=["org-a"])).content.decode()
     assert pem.startswith("-----BEGIN PUBLIC KEY-----")
     downloaded = owner.get(reverse("audit-checkpoint", args=["org-a"]))
-    fingerprint = page.split("Key fingerprint <code>")[1].split("</code>")[0]
+    fingerprint = page.split("Key fingerprint <code class=\"hash\">")[1].split("</code>")[0]
     assert len(fingerprint) == 39
     intact = _check(owner, downloaded.content)
     assert intact.status_code == 200 and "Intact: all" in intact.content.decode()
