@@ -6,14 +6,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-# The console script beside the interpreter running the tests (.venv/bin/openpoam).
-OPENPOAM = Path(sys.executable).with_name("openpoam")
+from tests.cli.process import entry_point, free_port
+
 
 
 @dataclass
@@ -33,7 +32,7 @@ class Openpoam:
         self.env = env
 
     def __call__(self, *args: str, timeout: int = 180) -> Ran:
-        done = subprocess.run([str(OPENPOAM), *map(str, args)], env=self.env, text=True,
+        done = subprocess.run([str(entry_point()), *map(str, args)], env=self.env, text=True,
                               capture_output=True, timeout=timeout)
         return Ran(done.returncode, done.stdout, done.stderr)
 
@@ -74,14 +73,6 @@ class fresh_database:
                 conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class serving:
     """``openpoam ARGS --port P`` started as a process until its "OpenPOAM on" line, stopped
     (by its own process id) when the block ends. ``lines``: what it printed before serving."""
@@ -91,7 +82,7 @@ class serving:
         self.lines: list[str] = []
 
     def __enter__(self) -> "serving":
-        self.process = subprocess.Popen([str(OPENPOAM), *self.args, "--port", str(self.port)],
+        self.process = subprocess.Popen([str(entry_point()), *self.args, "--port", str(self.port)],
                                         env=self.env, text=True, stdout=subprocess.PIPE,
                                         stderr=subprocess.STDOUT)
         for line in self.process.stdout:

@@ -16,6 +16,9 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from tests.cli.process import free_port  # noqa: F401  (servers.free_port for the proxy tests)
+
+
 OPENPOAM = str(Path(sys.executable).with_name("openpoam"))
 REPO = Path(__file__).resolve().parents[2]
 
@@ -23,12 +26,6 @@ REPO = Path(__file__).resolve().parents[2]
 def nginx_binary() -> str | None:
     return shutil.which("nginx") or next(
         (p for p in ("/usr/sbin/nginx",) if os.access(p, os.X_OK)), None)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def environment(data_dir: Path, **extra: str) -> dict[str, str]:
