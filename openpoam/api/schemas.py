@@ -21,7 +21,6 @@ RiskName = Literal[tuple(r.value for r in Risk)]  # type: ignore[valid-type]
 SourceName = Literal[tuple(s.value for s in Source)]  # type: ignore[valid-type]
 RatingName = Literal[tuple(r.value for r in Rating)]  # type: ignore[valid-type]
 Text = str
-ShortText = Field(default=None, max_length=500)
 
 
 def has_nul(value) -> bool:

@@ -382,6 +382,22 @@ def group_command(lead, members, org_slug, system_slug, why) -> None:
     _done(head, f"leads {len(others)} grouped vulnerability(ies)")
 
 
+@fedramp.command("ungroup")
+@click.argument("member")
+@org_option
+@system_option
+@click.option("--why", required=True, help="Why it no longer shares the group's cause.")
+@with_django
+def ungroup_command(member, org_slug, system_slug, why) -> None:
+    """Take MEMBER out of its group; it is evaluated on its own again (VER-EVA-GRV)."""
+    from openpoam.cli import base
+    from openpoam.tracker.services import cr26
+
+    vuln = _vuln(org_slug, system_slug, member)
+    cr26.ungroup(base.actor(), vuln, why)
+    _done(vuln, "taken out of its group")
+
+
 @fedramp.command("coverage")
 @org_option
 @system_option

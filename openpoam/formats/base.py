@@ -47,24 +47,32 @@ class FormatWarning(UserWarning):
 
 Warn = Callable[[str], None]
 
+# The optional keyword arguments of ScanImporter.parse(). A scan importer names the ones
+# it takes in ``options``; the import service passes only those (declared, never probed).
+ASSET = "asset"  # str: what was scanned, for code and image reports that may not say
+WARN = "warn"  # Warn: told of each row read past (file and line)
+BRIEF_BELOW = "brief_below"  # Severity: findings below it need only identity and title
+PARSE_OPTIONS = frozenset({ASSET, WARN, BRIEF_BELOW})
+
 
 @runtime_checkable
 class ScanImporter(Protocol):
     key: str  # "nessus", "ckl", ...
     label: str  # "Tenable Nessus (.nessus)"
+    options: frozenset[str]  # which of PARSE_OPTIONS parse() accepts
 
     def sniff(self, head: bytes, filename: str) -> bool:
         """True when the first bytes (up to 64 KiB) look like this format.
 
-        Must be cheap and must not raise.
+        Must be cheap. The registry calls it and reads an exception as "no".
         """
         ...
 
-    def parse(self, stream: BinaryIO, *, source: str) -> Iterator[Record]:
+    def parse(self, stream: BinaryIO, *, source: str, **options) -> Iterator[Record]:
         """Stream the file and yield ScanInfo, Target and Finding records.
 
-        ``source`` is the file name, used in error messages.
-        Raises FormatError on malformed input.
+        ``source`` is the file name, used in error messages; ``options`` are those of
+        PARSE_OPTIONS this importer declares. Raises FormatError on malformed input.
         """
         ...
 
@@ -86,6 +94,10 @@ class PoamImporter(Protocol):
 
     def read(self, stream: BinaryIO, *, source: str) -> PoamDocument:
         """Read a whole POA&M. Raises FormatError naming the row or field."""
+        ...
+
+    def read_with_warnings(self, stream: BinaryIO, *, source: str) -> PoamReadResult:
+        """As read(), with the warnings about rows it read past."""
         ...
 
 

@@ -8,10 +8,14 @@ formats claiming the same key is an error.
 from __future__ import annotations
 
 import importlib
+import logging
 from functools import cache
 
-from openpoam.formats.base import (FormatError, PoamExporter, PoamImporter, ReportExporter,
-                                   ScanImporter)
+from openpoam.formats.base import (PARSE_OPTIONS, FormatError, PoamExporter, PoamImporter,
+                                   ReportExporter, ScanImporter)
+from openpoam.formats.xmlsafe import root_tag
+
+log = logging.getLogger(__name__)
 
 # Each module exposes a module-level ``PLUGINS`` list of importer/exporter objects.
 # Order is detection order: the first importer whose sniff() accepts a file wins,
@@ -60,11 +64,14 @@ class Registry:
                 added = True
         if not added:
             raise TypeError(f"{plugin!r} implements no format role")
+        unknown = set(getattr(plugin, "options", ())) - PARSE_OPTIONS
+        if unknown:
+            raise TypeError(f"{plugin!r} declares unknown parse options {sorted(unknown)}")
 
     def detect(self, head: bytes, filename: str) -> ScanImporter | PoamImporter:
         """The one importer whose sniff() accepts this content."""
         hits = [p for p in (*self.scan_importers.values(), *self.poam_importers.values())
-                if p.sniff(head, filename)]
+                if sniffs(p, head, filename)]
         if not hits:
             if not head.strip():
                 raise FormatError("the file is empty: there is nothing to import",
@@ -97,10 +104,18 @@ class Registry:
         return sorted({*self.scan_importers, *self.poam_importers})
 
 
+def sniffs(importer: ScanImporter | PoamImporter, head: bytes, filename: str) -> bool:
+    """Whether ``importer`` claims the file. The one guard of "sniff never raises": any
+    file may be uploaded, and a sniff that trips over it only means "not mine"."""
+    try:
+        return bool(importer.sniff(head, filename))
+    except Exception:  # noqa: BLE001 - hostile bytes may raise anything in a parser
+        log.debug("%s sniff raised on %s", importer.key, filename, exc_info=True)
+        return False
+
+
 def _seen(head: bytes) -> str:
     """What the start of an unrecognised file looks like, for the refusal message."""
-    from openpoam.formats.xmlsafe import root_tag
-
     root = root_tag(head)
     if root:
         return f"XML whose root element <{root}> no known format has"

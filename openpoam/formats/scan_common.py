@@ -104,10 +104,6 @@ def severity_from_score(value: float | None) -> Severity:
     return Severity.CRITICAL
 
 
-def worse(a: Severity, b: Severity) -> Severity:
-    return a if _SEVERITY_ORDER[a] >= _SEVERITY_ORDER[b] else b
-
-
 def first(*values: str | None) -> str:
     for value in values:
         if value and value.strip():
@@ -276,7 +272,7 @@ def header_cells(head: bytes, delimiter: str = ",", skip: int = 0) -> list[str]:
         if len(lines) <= skip:
             return []
         return next(csv.reader([lines[skip]], delimiter=delimiter))
-    except Exception:  # sniff() must never raise
+    except (UnicodeError, csv.Error, ValueError):  # an unreadable head has no header
         return []
 
 

@@ -155,3 +155,16 @@ def test_a_class_change_applies_from_its_date(run):
     coverage = {r["rule"]: r for r in json.loads(ok(run("fedramp", "coverage", "--json")))}
     assert coverage["VDR-TFR-PDD"]["every"] == "7 days" and coverage["VDR-TFR-PDD"]["late"]
     assert "VDR-TFR-NMV" in ok(run("fedramp", "coverage"))
+
+
+def test_a_member_is_grouped_and_taken_out_of_its_group(run):
+    _cloud(run)
+    ok(run("fedramp", "group", "POAM-2026-0001", "POAM-2026-0002", "--why", "same library"))
+    assert json.loads(ok(run("fedramp", "show", "POAM-2026-0002", "--json")))["group_lead"] \
+        == "POAM-2026-0001"
+    assert "taken out of its group" in ok(run("fedramp", "ungroup", "POAM-2026-0002", "--why",
+                                              "patched on its own"))
+    assert not json.loads(ok(run("fedramp", "show", "POAM-2026-0002", "--json")))["group_lead"]
+    one_line_error(run("fedramp", "ungroup", "POAM-2026-0002", "--why", "again"), 1,
+                   "is not in a group")
+    one_line_error(run("fedramp", "ungroup", "POAM-2026-0003"), 2, "--why")

@@ -10,7 +10,7 @@ import pytest
 
 from openpoam.formats import json_common
 from openpoam.formats.base import FormatError
-from openpoam.formats.sarif.importer import SarifImporter
+from openpoam.formats.sarif.parser import SarifImporter
 
 HOSTILE = {
     "tiny objects": b"[" + b",".join([b'{"a":1}'] * 20_000) + b"]",

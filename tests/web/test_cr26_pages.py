@@ -104,6 +104,15 @@ def test_an_editor_groups_findings_sharing_a_cause(client, alice, cloud):
     assert member.group_lead.item.poam_id == "POAM-2024-0001"
     assert "POAM-2024-0002" in client.get(target).content.decode()
 
+    member_page = url("system-cr26-vuln", cloud, "POAM-2024-0002")
+    assert "Take out of the group of POAM-2024-0001" in client.get(member_page).content.decode()
+    taken_out = client.post(member_page, {"action": "ungroup", "reason": "patched separately"})
+    assert taken_out.status_code == 302
+    member.refresh_from_db()
+    assert member.group_lead is None
+    again = client.post(member_page, {"action": "ungroup", "reason": "twice"})
+    assert again.status_code == 400 and "is not in a group" in again.content.decode()
+
 
 def test_the_system_dashboard_counts_cr26_overdue_work(client, alice, cloud, enclave):
     # Detected in June 2024, Class D: both evaluations were due two days later (VER-TFR-EVU).

@@ -19,9 +19,6 @@ CLOSEOUT_DAYS = 180
 # §170.15(a)(1): Level 1 is self-assessed every year.
 VALIDITY_YEARS = {1: 1, 2: 3, 3: 3}
 
-# §170.22(a)(3)(iii) and DFARS 204.7501: an affirmation must be not older than 1 year.
-AFFIRMATION_YEARS = 1
-
 
 def add_years(start: date, years: int) -> date:
     """Same month and day ``years`` later.

@@ -28,8 +28,6 @@ DR_FORM = "FedRAMP Vulnerability Deviation Request Form v2.1, Instructions"
 
 CITE_DEADLINES = (f"{GUIDE}, section 3 General Requirements, p. 8: high and critical 30 days, "
                   "moderate 90 days, low 180 days; FedRAMP POA&M Template v2.1, column L formula")
-CITE_ADJUSTED_DEADLINE = (f"{GUIDE}, Table 2 column U (Risk Adjustment), p. 5: only AO-approved "
-                          "risk adjustments may alter the scheduled completion date")
 CITE_KEV = (f"{GUIDE}, Table 2 column AB (BOD 22-01 tracking), p. 6; CISA BOD 22-01: "
             "the catalog due date applies when it is sooner")
 CITE_VENDOR = (f"{GUIDE}, Table 2 column P (Vendor Dependency), p. 4: check in at least every "

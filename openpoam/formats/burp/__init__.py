@@ -1,5 +1,5 @@
 """Burp Suite XML issue exports."""
 
-from openpoam.formats.burp.importer import BurpImporter
+from openpoam.formats.burp.parser import BurpImporter
 
 PLUGINS = [BurpImporter()]

@@ -13,6 +13,7 @@ from openpoam.formats.ckl.parser import parse_ckl
 class CklImporter:
     key = "ckl"
     label = "DISA STIG Viewer checklist (.ckl)"
+    options = frozenset()
 
     def sniff(self, head: bytes, filename: str) -> bool:
         return xmlsafe.root_tag(head) == "CHECKLIST"

@@ -13,12 +13,10 @@ from openpoam.formats.streams import sniff_text
 class CklbImporter:
     key = "cklb"
     label = "DISA STIG Viewer 3 checklist (.cklb)"
+    options = frozenset()
 
     def sniff(self, head: bytes, filename: str) -> bool:
-        try:
-            text = sniff_text(head).lstrip()
-        except Exception:  # sniffing must never raise
-            return False
+        text = sniff_text(head).lstrip()
         if not text.startswith("{"):
             return False
         # target_data sits before the (long) stigs list in every writer seen; when

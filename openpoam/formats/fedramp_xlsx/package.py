@@ -25,7 +25,6 @@ from openpoam.formats.fedramp_xlsx import layout as L
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 CALC_CHAIN = "xl/calcChain.xml"
 ROWS_MARK = "openpoam-item-rows"
 _Q = f"{{{NS}}}"

@@ -1,5 +1,5 @@
 """Anchore Grype JSON reports."""
 
-from openpoam.formats.grype.importer import GrypeImporter
+from openpoam.formats.grype.parser import GrypeImporter
 
 PLUGINS = [GrypeImporter()]

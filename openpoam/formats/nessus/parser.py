@@ -22,7 +22,7 @@ from lxml import etree
 from openpoam.domain.findings import (Asset, Finding, Record, ResultStatus, ScanInfo, Severity,
                                       Target)
 from openpoam.formats import xmlsafe
-from openpoam.formats.base import FormatError
+from openpoam.formats.base import BRIEF_BELOW, FormatError
 from openpoam.formats.scan_common import (cap, clean, cwe_id, find_cves, iso_text,
                                             merge_into, parse_date, score, to_float, unique)
 
@@ -88,12 +88,10 @@ VERSION_RE = re.compile(r"Nessus version\s*:\s*([\w.\-]+)")
 class NessusImporter:
     key = "nessus"
     label = "Tenable Nessus (.nessus)"
+    options = frozenset({BRIEF_BELOW})
 
     def sniff(self, head: bytes, filename: str) -> bool:
-        try:
-            return xmlsafe.root_tag(head) == "NessusClientData_v2"
-        except Exception:  # sniff() never raises
-            return False
+        return xmlsafe.root_tag(head) == "NessusClientData_v2"
 
     def parse(self, stream: BinaryIO, *, source: str,
               brief_below: Severity | None = None) -> Iterator[Record]:

@@ -20,7 +20,7 @@ from typing import BinaryIO
 
 from openpoam.domain.findings import (Asset, Finding, Record, ResultStatus, ScanInfo, Severity,
                                       Target)
-from openpoam.formats.base import FormatError, Warn
+from openpoam.formats.base import FormatError, WARN, Warn
 from openpoam.formats.streams import peek
 from openpoam.formats.scan_common import (MergeBuffer, Row, RowWarnings, cap, clean,
                                             csv_records, cwe_id, find_cves, first,
@@ -109,6 +109,7 @@ DATE_FIELDS = ("plugin_published", "plugin_modified", "vuln_published", "patch_p
 class NessusCsvImporter:
     key = "nessus-csv"
     label = "Tenable Nessus / Tenable.io / Tenable.sc CSV export"
+    options = frozenset({WARN})
 
     def sniff(self, head: bytes, filename: str) -> bool:
         return _layout(header_cells(head, ";")) == "workbench" or \

@@ -43,15 +43,13 @@ DESCRIPTION_PARTS = (("summary", ""), ("insight", "Insight"), ("affected", "Affe
 class OpenvasXmlImporter:
     key = "openvas-xml"
     label = "OpenVAS / Greenbone report (XML)"
+    options = frozenset()
 
     def sniff(self, head: bytes, filename: str) -> bool:
-        try:
-            if xmlsafe.root_tag(head) not in ROOTS:
-                return False
-            # The GMP report body: a nested <report> with <results> or NVT results.
-            return b"<results" in head or b"<nvt oid" in head or b"format_id=" in head
-        except Exception:  # sniff() never raises
+        if xmlsafe.root_tag(head) not in ROOTS:
             return False
+        # The GMP report body: a nested <report> with <results> or NVT results.
+        return b"<results" in head or b"<nvt oid" in head or b"format_id=" in head
 
     def parse(self, stream: BinaryIO, *, source: str) -> Iterator[Record]:
         return _XmlReader(source).read(stream)
@@ -287,6 +285,7 @@ CSV_COLUMNS: dict[str, tuple[str, ...]] = {
 class OpenvasCsvImporter:
     key = "openvas-csv"
     label = "OpenVAS / Greenbone report (CSV)"
+    options = frozenset()
 
     def sniff(self, head: bytes, filename: str) -> bool:
         names = {cell.strip() for cell in header_cells(head)}

@@ -16,14 +16,15 @@ from importlib import resources
 
 import jsonschema_rs
 
+from openpoam.domain.fedramp.classic import REMEDIATION_DAYS
 from openpoam.formats.oscal.vocab import ROOT, parse_day
 
 SCHEMA_FILE = "oscal_poam_schema_v1.2.1.json"
 MAX_ERRORS = 50
 
-# FedRAMP remediation deadlines from the date of detection, by risk (FedRAMP POA&M
-# template completion guide): High (and Critical) 30, Moderate 90, Low 180 days.
-DEADLINE_DAYS = {"critical": 30, "high": 30, "moderate": 90, "low": 180}
+# FedRAMP's remediation deadlines by risk: the domain's one table (Risk is a StrEnum, so
+# the OSCAL facet values "high", "moderate" ... are its keys as they are).
+DEADLINE_DAYS = REMEDIATION_DAYS
 OPEN_RISK_STATES = frozenset({"open", "investigating", "remediating", "deviation-requested"})
 
 

@@ -38,8 +38,6 @@ FEDRAMP_NS = "https://fedramp.gov/ns/oscal"
 # Our own namespace for props OSCAL has no name for (the tracker's own fields).
 OPENPOAM_NS = "https://openpoam.org/ns/oscal"
 FEDRAMP_RISK_SYSTEM = "https://fedramp.gov"  # FedRAMP template rev5, risk facet
-FEDRAMP_RISK_SYSTEMS = frozenset({FEDRAMP_RISK_SYSTEM, FEDRAMP_NS, "http://fedramp.gov",
-                                  "http://fedramp.gov/ns/oscal"})
 CVE_SYSTEM = "http://cve.mitre.org"  # FedRAMP template rev5, cve-id facet
 RFC4122 = "http://ietf.org/rfc/rfc4122"
 FEDRAMP_ID_TYPE = "https://fedramp.gov"

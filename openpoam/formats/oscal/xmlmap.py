@@ -77,8 +77,6 @@ CONTEXT_FLAGS = {"name": {"prop", "facet", "protocol", "part"},
                  "state": {"status"}}
 SINGLE_HERE = frozenset({("characterization", "origin"), ("location", "address")})
 INTEGERS = {("port-range", "start"), ("port-range", "end"), ("at-frequency", "period")}
-BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "pre",
-                    "blockquote", "table"})
 
 
 def _is_flag(parent: str, key: str) -> bool:

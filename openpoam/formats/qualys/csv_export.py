@@ -89,6 +89,7 @@ class _Row(Row):
 class QualysCsvImporter:
     key = "qualys-csv"
     label = "Qualys CSV export (scan report, VMDR asset vuln list, PCI)"
+    options = frozenset()
 
     def sniff(self, head: bytes, filename: str) -> bool:
         return any(layout_of(header_cells(head, skip=skip)) for skip in range(5))

@@ -37,14 +37,12 @@ MAX_RANGE = 65_536  # NO_RESULTS ranges larger than this are not expanded into t
 class QualysXmlImporter:
     key = "qualys-xml"
     label = "Qualys XML report (asset data report, scan report)"
+    options = frozenset()
 
     def sniff(self, head: bytes, filename: str) -> bool:
-        try:
-            root = xmlsafe.root_tag(head)
-            # <SCAN> is a common word: also ask for the Qualys header keys.
-            return root == "ASSET_DATA_REPORT" or (root == "SCAN" and b"<KEY value=" in head)
-        except Exception:  # sniff() never raises
-            return False
+        root = xmlsafe.root_tag(head)
+        # <SCAN> is a common word: also ask for the Qualys header keys.
+        return root == "ASSET_DATA_REPORT" or (root == "SCAN" and b"<KEY value=" in head)
 
     def parse(self, stream: BinaryIO, *, source: str) -> Iterator[Record]:
         stream = _seekable(stream)

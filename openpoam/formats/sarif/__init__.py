@@ -1,5 +1,5 @@
 """SARIF 2.1.0 logs from static analysis and dependency scanners."""
 
-from openpoam.formats.sarif.importer import SarifImporter
+from openpoam.formats.sarif.parser import SarifImporter
 
 PLUGINS = [SarifImporter()]

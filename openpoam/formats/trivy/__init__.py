@@ -1,5 +1,5 @@
 """Aqua Trivy JSON reports."""
 
-from openpoam.formats.trivy.importer import TrivyImporter
+from openpoam.formats.trivy.parser import TrivyImporter
 
 PLUGINS = [TrivyImporter()]

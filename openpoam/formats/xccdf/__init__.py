@@ -15,6 +15,7 @@ _NAMESPACE_BYTES = tuple(namespace.encode() for namespace in NAMESPACES)
 class XccdfImporter:
     key = "xccdf"
     label = "XCCDF results (SCC, OpenSCAP, Evaluate-STIG)"
+    options = frozenset()
 
     def sniff(self, head: bytes, filename: str) -> bool:
         if xmlsafe.root_tag(head) not in ("Benchmark", "TestResult"):

@@ -1,5 +1,5 @@
 """OWASP ZAP XML reports."""
 
-from openpoam.formats.zap.importer import ZapImporter
+from openpoam.formats.zap.parser import ZapImporter
 
 PLUGINS = [ZapImporter()]

@@ -100,6 +100,7 @@ def vulnerability_dict(vuln: Cr26Vulnerability, now: datetime | None = None) -> 
         "evaluated_at": iso(vuln.evaluated_at), "evaluated_by": vuln.evaluated_by,
         "evaluation_reason": vuln.evaluation_reason, "rating": vuln.rating, "lev": vuln.lev,
         "irv": vuln.irv, "kev_due": vuln.item.kev_due, "disposition": vuln.disposition,
+        "group_lead": vuln.group_lead.item.poam_id if vuln.group_lead_id else None,
         "deadlines": {name: {"due": iso(d.at), "rule": d.rule, "basis": d.basis}
                       for name, d in (("evaluation_due", state.evaluation_due),
                                       ("reduction_due", state.reduction_due),

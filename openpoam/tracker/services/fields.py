@@ -30,7 +30,6 @@ ITEM_FIELDS: dict[str, object] = {
 }
 # Choice fields that may be left empty.
 OPTIONAL_CHOICES = ("adjusted_risk", *(f.name for f in RMF_FIELDS if f.kind == RATING))
-REQUIRED = ("title", "detected_on")
 # The longest text a long-text field keeps (descriptions, rationales, comments). Short text
 # fields keep what their database column holds. Every interface reads its limits from
 # TEXT_LIMITS: the service refuses longer text, forms show it as maxlength, the API's schema

@@ -20,7 +20,6 @@ whole file was read and every change applied; a dry run stops before writing.
 from __future__ import annotations
 
 import hashlib
-import inspect
 import io
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -35,7 +34,8 @@ from django.utils import timezone
 from openpoam.domain.findings import Severity
 from openpoam.domain.reconcile import Changes, Counts, Digester, ScanDigest, as_utc, reconcile
 from openpoam.formats import json_depth, registry
-from openpoam.formats.base import FormatError, ScanImporter
+from openpoam.formats.base import (ASSET, BRIEF_BELOW, WARN, FormatError, PoamImporter,
+                                   ScanImporter)
 from openpoam.formats.streams import HEAD_SIZE
 from openpoam.tracker.models import ImportRecord, Role, System
 from openpoam.tracker.services import audit
@@ -313,35 +313,29 @@ def _import_emass(job: _Job, fields: str | None) -> ImportResult:
     return result
 
 
-def _read_document(importer, stream, name: str):
-    """A POA&M file, with the row-by-row warnings of importers that report them."""
-    if hasattr(importer, "read_with_warnings"):
-        result = importer.read_with_warnings(stream, source=name)
-        return result.document, [str(w) for w in result.warnings]
-    return importer.read(stream, source=name), []
+def _read_document(importer: PoamImporter, stream, name: str):
+    """A POA&M file, with the warnings about rows its importer read past."""
+    result = importer.read_with_warnings(stream, source=name)
+    return result.document, [str(w) for w in result.warnings]
 
 
-def _asset_option(importer, asset: str) -> dict:
+def _asset_option(importer: ScanImporter, asset: str) -> dict:
     """Code and image reports may not name what they scanned; the user can (--asset)."""
     if not asset:
         return {}
-    if "asset" not in inspect.signature(importer.parse).parameters:
+    if ASSET not in importer.options:
         raise ServiceError(f"{importer.label} files name their own assets; --asset does not apply")
-    return {"asset": asset}
+    return {ASSET: asset}
 
 
-def _warn_option(importer, warnings: list[str]) -> dict:
+def _warn_option(importer: ScanImporter, warnings: list[str]) -> dict:
     """Parsers that report rows they read past (file and line) tell the import's result."""
-    if "warn" in inspect.signature(importer.parse).parameters:
-        return {"warn": warnings.append}
-    return {}
+    return {WARN: warnings.append} if WARN in importer.options else {}
 
 
-def _brief_option(importer, min_severity: Severity) -> dict:
+def _brief_option(importer: ScanImporter, min_severity: Severity) -> dict:
     """Parsers that can skip the detail of findings the digest will drop are told to."""
-    if "brief_below" in inspect.signature(importer.parse).parameters:
-        return {"brief_below": min_severity}
-    return {}
+    return {BRIEF_BELOW: min_severity} if BRIEF_BELOW in importer.options else {}
 
 
 def _import_scan(job: _Job, importer: ScanImporter) -> ImportResult:

@@ -28,7 +28,7 @@ REPORTS = [("vdt", "Vulnerability Detail Report (VER-RPT-VDT, JSON)"),
            ("avi", "Accepted Vulnerability Info (VER-RPT-AVI, JSON)"),
            ("mrh", "Historical activity (VER-TFR-MRH, JSON)"),
            ("mhr", "Monthly activity report (VER-TFR-MHR, HTML)")]
-ACTIONS = ("evaluate", "reduce", "accept", "dispose", "explain", "group")
+ACTIONS = ("evaluate", "reduce", "accept", "dispose", "explain", "group", "ungroup")
 
 
 def _cr26_system(request: HttpRequest, org_slug: str, system_slug: str):
@@ -133,6 +133,8 @@ def _apply(request: HttpRequest, vuln: Cr26Vulnerability) -> None:
         cr26.dispose(actor, vuln, data.get("disposition", ""), data.get("reason", ""), at)
     elif action == "group":
         cr26.group(actor, vuln, _members(vuln, data.get("members", "")), data.get("reason", ""))
+    elif action == "ungroup":
+        cr26.ungroup(actor, vuln, data.get("reason", ""))
     else:
         cr26.explain(actor, vuln, overdue=data.get("overdue_explanation"),
                      supplementary=data.get("supplementary"))

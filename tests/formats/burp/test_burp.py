@@ -10,7 +10,7 @@ import pytest
 from openpoam.domain.findings import Finding, ResultStatus, ScanInfo, Severity, Target
 from openpoam.formats.base import FormatError
 from openpoam.formats.burp import PLUGINS
-from openpoam.formats.burp.importer import MAX_EVIDENCE, parse_export_time
+from openpoam.formats.burp.parser import MAX_EVIDENCE, parse_export_time
 from tests.formats import hazards
 from tests.paths import SAMPLES
 

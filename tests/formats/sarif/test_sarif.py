@@ -10,7 +10,7 @@ import pytest
 from openpoam.domain.findings import Finding, ResultStatus, ScanInfo, Severity, Target
 from openpoam.formats.base import FormatError
 from openpoam.formats.sarif import PLUGINS
-from openpoam.formats.sarif.importer import repository_key
+from openpoam.formats.sarif.parser import repository_key
 from tests.formats import hazards
 from tests.paths import SAMPLES
 

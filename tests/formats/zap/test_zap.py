@@ -12,7 +12,7 @@ from openpoam.formats.base import FormatError
 from openpoam.formats.scan_common import TEXT_LIMIT
 from openpoam.formats.zap import PLUGINS
 from openpoam.formats.web_common import html_links, html_to_text
-from openpoam.formats.zap.importer import parse_generated
+from openpoam.formats.zap.parser import parse_generated
 from tests.formats import hazards
 from tests.paths import SAMPLES
 

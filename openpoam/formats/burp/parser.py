@@ -77,12 +77,10 @@ class _Group:
 class BurpImporter:
     key = "burp"
     label = "Burp Suite XML issue export"
+    options = frozenset()
 
     def sniff(self, head: bytes, filename: str) -> bool:
-        try:
-            return xmlsafe.root_tag(head) == "issues" and b"burpVersion" in head
-        except Exception:  # sniff must never raise
-            return False
+        return xmlsafe.root_tag(head) == "issues" and b"burpVersion" in head
 
     def parse(self, stream: BinaryIO, *, source: str) -> Iterator[Record]:
         groups: dict[tuple[str, str], _Group] = {}

@@ -47,6 +47,7 @@ FIELD_LIMIT = 16 * 1024 * 1024  # tool outputs in a cell can be large; bounded, 
 class GenericCsvImporter:
     key = "generic-csv"
     label = "Generic CSV (column mapping)"
+    options = frozenset()
 
     def __init__(self, mapping: Mapping | None = None):
         self.mapping = mapping or DEFAULT_MAPPING
@@ -54,18 +55,15 @@ class GenericCsvImporter:
     def sniff(self, head: bytes, filename: str) -> bool:
         """Conservative: a .csv whose header maps asset, title and severity or weakness id,
         and carries none of the columns that mark a Nessus, Qualys or OpenVAS export."""
-        try:
-            if not filename.lower().endswith(".csv"):
-                return False
-            first = sniff_text(head).splitlines()[0] if head else ""
-            headers = next(csv.reader([first], delimiter=self.mapping.delimiter))
-            if {normalise(h) for h in headers} & FOREIGN_HEADERS:
-                return False
-            found, missing = self.mapping.resolve(headers)
-            return (not missing and "asset" in found and "title" in found
-                    and ("severity" in found or "weakness_id" in found))
-        except Exception:  # sniff must never raise
+        if not filename.lower().endswith(".csv"):
             return False
+        first = sniff_text(head).splitlines()[0] if head else ""
+        headers = next(csv.reader([first], delimiter=self.mapping.delimiter))
+        if {normalise(h) for h in headers} & FOREIGN_HEADERS:
+            return False
+        found, missing = self.mapping.resolve(headers)
+        return (not missing and "asset" in found and "title" in found
+                and ("severity" in found or "weakness_id" in found))
 
     def parse(self, stream: BinaryIO, *, source: str) -> Iterator[Record]:
         if csv.field_size_limit() < FIELD_LIMIT:  # process-wide: raise it, never lower it

@@ -23,7 +23,7 @@ from typing import Any, BinaryIO
 
 from openpoam.domain.findings import (Asset, Finding, Record, ResultStatus, ScanInfo,
                                       Severity, Target)
-from openpoam.formats.base import FormatError
+from openpoam.formats.base import ASSET, FormatError
 from openpoam.formats.streams import sniff_text
 from openpoam.formats.container_images import image_key, strip_os_suffix
 from openpoam.formats.json_common import (as_dict, as_list, cwe, iso_datetime, load_json,
@@ -69,12 +69,10 @@ _K8S = re.compile(r'"ClusterName"\s*:')
 class TrivyImporter:
     key = "trivy"
     label = "Aqua Trivy JSON (image, filesystem, repository, kubernetes)"
+    options = frozenset({ASSET})
 
     def sniff(self, head: bytes, filename: str) -> bool:
-        try:
-            text_head = sniff_text(head).lstrip()
-        except Exception:  # sniff must never raise
-            return False
+        text_head = sniff_text(head).lstrip()
         if text_head.startswith("["):
             return bool(_LEGACY.match(text_head))
         if not text_head.startswith("{"):

@@ -20,7 +20,7 @@ from pathlib import PurePath
 from typing import Any, BinaryIO
 
 from openpoam.domain.findings import Asset, Finding, Record, ScanInfo, Severity, Target
-from openpoam.formats.base import FormatError
+from openpoam.formats.base import ASSET, FormatError
 from openpoam.formats.streams import sniff_text
 from openpoam.formats.container_images import image_key
 from openpoam.formats.json_common import (as_dict, as_list, iso_datetime, load_json,
@@ -50,12 +50,10 @@ _GRYPE_NAME = re.compile(r'"name"\s*:\s*"grype"')
 class GrypeImporter:
     key = "grype"
     label = "Anchore Grype JSON"
+    options = frozenset({ASSET})
 
     def sniff(self, head: bytes, filename: str) -> bool:
-        try:
-            text_head = sniff_text(head).lstrip()
-        except Exception:  # sniff must never raise
-            return False
+        text_head = sniff_text(head).lstrip()
         if not text_head.startswith("{"):
             return False
         if _MATCHES_FIRST.match(text_head):

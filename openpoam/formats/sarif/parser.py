@@ -28,7 +28,7 @@ from typing import Any, BinaryIO
 
 from openpoam.domain.findings import (Asset, Finding, Record, ResultStatus, ScanInfo,
                                       Severity, Target)
-from openpoam.formats.base import FormatError
+from openpoam.formats.base import ASSET, FormatError
 from openpoam.formats.scan_common import TEXT_LIMIT
 from openpoam.formats.streams import sniff_text
 from openpoam.formats.json_common import (as_dict, as_list, cwe, iso_datetime, load_json,
@@ -65,12 +65,10 @@ _PLACEHOLDER = re.compile(r"\{(\d+)\}")
 class SarifImporter:
     key = "sarif"
     label = "SARIF 2.1.0 (CodeQL, Semgrep, Grype, dependency-check, ...)"
+    options = frozenset({ASSET})
 
     def sniff(self, head: bytes, filename: str) -> bool:
-        try:
-            text_head = sniff_text(head).lstrip()
-        except Exception:  # sniff must never raise
-            return False
+        text_head = sniff_text(head).lstrip()
         if not text_head.startswith("{") or '"runs"' not in text_head:
             return False
         return bool(_VERSION.search(text_head) or _SCHEMA.search(text_head))

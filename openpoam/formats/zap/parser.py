@@ -58,12 +58,10 @@ _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{
 class ZapImporter:
     key = "zap"
     label = "OWASP ZAP XML report"
+    options = frozenset()
 
     def sniff(self, head: bytes, filename: str) -> bool:
-        try:
-            return xmlsafe.root_tag(head) == "OWASPZAPReport"
-        except Exception:  # sniff must never raise
-            return False
+        return xmlsafe.root_tag(head) == "OWASPZAPReport"
 
     def parse(self, stream: BinaryIO, *, source: str) -> Iterator[Record]:
         scan_time = None
