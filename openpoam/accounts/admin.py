@@ -8,7 +8,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from openpoam.accounts.models import SignInLock
+from openpoam.accounts.models import ApiToken, SignInLock
 from openpoam.tracker.admin import ReadOnlyAdmin
 
 
@@ -35,6 +35,15 @@ for model, model_admin in ((get_user_model(), ReadOnlyUserAdmin), (TOTPDevice, T
 @admin.register(SignInLock)
 class SignInLockAdmin(ReadOnlyAdmin):
     list_display = ["key", "failures", "first_failure_at", "locked_until"]
+
+
+# Tokens: to look at, never to edit (they change through accounts/services/tokens.py).
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdmin):
+    list_display = ["name", "prefix", "user", "organization", "read_only", "created_at",
+                    "last_used_at", "revoked_at"]
+    list_filter = ["organization", "read_only"]
+    exclude = ["digest"]
 
 
 # ---- single sign-on: the two tables the administrator keeps, each change in the trail -------

@@ -8,8 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from openpoam.api import tokens
-from openpoam.api.models import ApiToken
+from openpoam.accounts.services import tokens
+from openpoam.accounts.models import ApiToken
 from openpoam.domain.numbers import whole_number
 from openpoam.tracker.models import Membership
 from openpoam.tracker.services.actors import Actor, ServiceError

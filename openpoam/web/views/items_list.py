@@ -26,10 +26,10 @@ from openpoam.tracker.models import ControlReference, PoamItem, Role, System
 from openpoam.tracker.services import bulk_edit
 from openpoam.tracker.services.actors import ServiceError
 from openpoam.tracker.services.fields import coerce
+from openpoam.tracker.services.summary import Summary, system_summary
 from openpoam.web.views import access
 from openpoam.web.views.actions import UNPROCESSABLE, action
 from openpoam.web.views.pages import system_context
-from openpoam.web.views.summary import Summary, system_summary
 
 
 @dataclass
