@@ -12,6 +12,7 @@ from functools import cache
 
 from openpoam.formats.base import (FormatError, PoamExporter, PoamImporter, ReportExporter,
                                    ScanImporter)
+from openpoam.formats.xmlsafe import root_tag
 
 # Each module exposes a module-level ``PLUGINS`` list of importer/exporter objects.
 # Order is detection order: the first importer whose sniff() accepts a file wins,
@@ -99,8 +100,6 @@ class Registry:
 
 def _seen(head: bytes) -> str:
     """What the start of an unrecognised file looks like, for the refusal message."""
-    from openpoam.formats.xmlsafe import root_tag
-
     root = root_tag(head)
     if root:
         return f"XML whose root element <{root}> no known format has"

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from openpoam.domain import snapshots
 from openpoam.domain.poam import CLOSED_STATUSES
+from openpoam.formats import registry
 from openpoam.reviews.models import Review, ReviewEntry, Snapshot
 from openpoam.tracker.documents import build_document
 from openpoam.tracker.models import ChangeEvent, PoamItem, Role, System
@@ -186,8 +187,6 @@ def completion_reasons(old: Snapshot, new: Snapshot) -> dict[str, tuple[str, ...
 
 def export_snapshot(actor: Actor, snapshot: Snapshot, format_key: str, stream) -> list[str]:
     """Write the snapshot in any registered export format (the monthly deliverable)."""
-    from openpoam.formats import registry
-
     require(actor, snapshot.system.organization, Role.VIEWER)
     exporter = registry.default().exporter(format_key)
     return list(exporter.write(snapshot_document(snapshot), stream) or [])

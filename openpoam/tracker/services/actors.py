@@ -6,15 +6,9 @@ import getpass
 from dataclasses import dataclass
 
 from openpoam.accounts import permissions
+# The refusals live in tracker/errors.py; the services and interfaces import them from here.
+from openpoam.tracker.errors import PermissionDenied, ServiceError  # noqa: F401
 from openpoam.tracker.models import Membership, Organization, Role
-
-
-class ServiceError(ValueError):
-    """A refused change; the message is for people and is shown as is."""
-
-
-class PermissionDenied(ServiceError):
-    pass
 
 
 @dataclass(frozen=True)

@@ -292,16 +292,3 @@ def export_report(actor: Actor, system: System, kind: str, now: datetime | None 
                                   vulnerabilities=count,
                                   sha256=hashlib.sha256(content).hexdigest())
     return ExportedReport(content, exporter, data.period_from, data.period_to, count)
-
-
-def write_preview(actor: Actor, system: System, format_key: str, stream):
-    """The generic export path (`openpoam export cr26-vdt`, the web's export links): a preview
-    that records nothing, so the report of record stays `openpoam fedramp report`."""
-    from openpoam.tracker.services.exports import ExportResult
-
-    kind = {key: kind for kind, key in REPORT_KINDS.items()}[format_key]
-    result = export_report(actor, system, kind, record=False)
-    stream.write(result.content)
-    return ExportResult(items=result.vulnerabilities, warnings=[],
-                        format_label=result.exporter.label,
-                        designation=system.designation_enum.label)

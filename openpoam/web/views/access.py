@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest
 
-from openpoam.tracker.models import Evidence, Organization, Role, System
+from openpoam.tracker.models import Evidence, Organization, PoamItem, Role, System
 from openpoam.tracker.services import actors
 from openpoam.tracker.services.actors import Actor
 
@@ -46,8 +46,6 @@ def organizations_with_systems(request: HttpRequest) -> list[Organization]:
 
 def item_or_404(request: HttpRequest, org_slug: str, system_slug: str, poam_id: str):
     """The item of a visible system, with the system; 404 otherwise."""
-    from openpoam.tracker.models import PoamItem
-
     system = system_or_404(request, org_slug, system_slug)
     item = (PoamItem.objects.select_related("organization", "system__organization", "owner")
             .filter(system=system, poam_id=poam_id.upper()).first())
