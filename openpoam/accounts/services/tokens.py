@@ -17,9 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from openpoam.accounts.models import ApiToken
-from openpoam.tracker.models import ChangeEvent, Membership, Organization, Role
+from openpoam.tracker.models import ChangeEvent, Membership, Organization
 from openpoam.tracker.services import audit
-from openpoam.tracker.services.actors import Actor, PermissionDenied, ServiceError, role_in
+from openpoam.tracker.services.actors import Actor, PermissionDenied, ServiceError, may
 
 SCHEME = "opoam"
 # Writing last use on every request would serialise readers on SQLite; once a minute is
@@ -76,7 +76,7 @@ def create_token(actor: Actor, user, organization: Organization, name: str, *,
 def revoke_token(actor: Actor, token: ApiToken) -> ApiToken:
     """Its own user, an owner of its organization, or the local command line may revoke."""
     own = getattr(actor.user, "pk", None) == token.user_id
-    if not own and role_in(actor, token.organization) != Role.OWNER:
+    if not own and not may(actor, token.organization, "members.manage"):
         raise PermissionDenied(f"{actor.name} may not revoke this token")
     token = ApiToken.objects.select_for_update().get(pk=token.pk)
     if token.revoked_at is not None:

@@ -22,7 +22,7 @@ from openpoam.formats.cr26.document import Cr26Report as ReportData
 from openpoam.formats.cr26.document import RatingEntry, VulnerabilityRecord
 from openpoam.domain.poam import Status
 from openpoam.tracker.models import (Cr26RatingEvent, Cr26Report, Cr26Vulnerability, PoamItem,
-                                     Role, System)
+                                     System)
 from openpoam.tracker.services import checkpoints
 from openpoam.tracker.services.actors import Actor, ServiceError, require
 from openpoam.tracker.services.cr26 import class_changes, to_domain
@@ -271,7 +271,7 @@ def export_report(actor: Actor, system: System, kind: str, now: datetime | None 
     ``record=False`` is a preview: anyone who may see the system may make one, and the
     period of the next report is unchanged.
     """
-    require(actor, system.organization, Role.EDITOR if record else Role.VIEWER)
+    require(actor, system.organization, "poam.edit" if record else "poam.export")
     if kind not in REPORT_KINDS:
         raise ServiceError(f"report must be one of {', '.join(REPORT_KINDS)}, not {kind!r}")
     require_cr26(system)

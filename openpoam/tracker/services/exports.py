@@ -11,7 +11,7 @@ from pathlib import Path
 from openpoam.formats import registry
 from openpoam.formats.oscal.vocab import paused_gc
 from openpoam.tracker.documents import build_document
-from openpoam.tracker.models import Role, System
+from openpoam.tracker.models import System
 from openpoam.tracker.services import checkpoints
 from openpoam.tracker.services.actors import Actor, require
 from openpoam.tracker.services.cr26_reports import REPORT_KINDS, export_report
@@ -67,7 +67,7 @@ def download_name(system: System, format_key: str, extension: str, on, kind: str
 def write_export(actor: Actor, system: System, format_key: str, stream,
                  **options) -> ExportResult:
     """Check the permission, build the document once and let the format's exporter write it."""
-    require(actor, system.organization, Role.VIEWER)
+    require(actor, system.organization, "poam.export")
     if format_key in registry.default().report_exporters:  # FedRAMP CR26 reports
         return write_preview(actor, system, format_key, stream)
     exporter = registry.default().exporter(format_key)

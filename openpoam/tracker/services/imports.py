@@ -37,7 +37,7 @@ from openpoam.domain.reconcile import Changes, Counts, Digester, ScanDigest, as_
 from openpoam.formats import json_depth, registry
 from openpoam.formats.base import FormatError, ScanImporter
 from openpoam.formats.streams import HEAD_SIZE
-from openpoam.tracker.models import ImportRecord, Role, System
+from openpoam.tracker.models import ImportRecord, System
 from openpoam.tracker.services import audit
 from openpoam.tracker.services import evidence as store
 from openpoam.tracker.services.actors import Actor, ServiceError, require
@@ -90,7 +90,7 @@ def import_file(actor: Actor, system: System, path: Path, *, format_key: str | N
                 fields: str | None = None) -> ImportResult:
     """Import a scanner, checklist or POA&M file into the system. Raises ServiceError/FormatError.
     ``fields``: for an eMASS POA&M workbook, the columns to update (emass_import.FIELDS)."""
-    require(actor, system.organization, Role.EDITOR)
+    require(actor, system.organization, "poam.import")
     path = Path(path)
     job = _Job(actor, system, path, file_name or path.name, dry_run, progress, asset,
                min_severity, size=path.stat().st_size)

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from openpoam.domain.poam import PoamDocument, PoamItemData
-from openpoam.tracker.models import Evidence, ImportRecord, Person, PoamItem, Role, System
+from openpoam.tracker.models import Evidence, ImportRecord, Person, PoamItem, System
 from openpoam.tracker.services import audit
 from openpoam.tracker.services import evidence as evidence_services
 from openpoam.tracker.services import items as item_services
@@ -50,7 +50,7 @@ class _DryRun(Exception):
 def import_document(actor: Actor, system: System, document: PoamDocument, *, importer,
                     file_name: str, sha256: str, size: int, dry_run: bool,
                     warnings: list[str] | None = None):
-    require(actor, system.organization, Role.EDITOR)
+    require(actor, system.organization, "poam.import")
     result = ImportResult(file_name=file_name, format_key=importer.key,
                           format_label=importer.label, sha256=sha256, dry_run=dry_run,
                           findings=len(document.items))

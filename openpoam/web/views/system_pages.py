@@ -14,7 +14,6 @@ from django.views.decorators.http import require_safe
 
 from openpoam.formats import registry
 from openpoam.formats.base import FormatError
-from openpoam.tracker.models import Role
 from openpoam.tracker.services import assessments
 from openpoam.tracker.services.downloads import export_response
 from openpoam.web.views import access
@@ -34,7 +33,7 @@ def system_cmmc(request: HttpRequest, org_slug: str, system_slug: str) -> HttpRe
     system = access.system_or_404(request, org_slug, system_slug)
     summary = assessments.summary(system, timezone.localdate())
     context = {**system_context(system), "tab": "cmmc", "summary": summary,
-               "can_edit": access.may(request, system.organization, Role.EDITOR),
+               "can_edit": access.may(request, system.organization, "poam.edit"),
                "evaluation": summary["evaluation"] if summary else None}
     return render(request, "web/system_cmmc.html", context)
 
