@@ -79,7 +79,7 @@ URL_PERMISSIONS: dict[str, dict[str, str]] = {
     "system-import-upload": {"GET": SIGNED_IN, "HEAD": SIGNED_IN, "POST": "poam.import"},
     "system-import-confirm": {"GET": SIGNED_IN, "HEAD": SIGNED_IN, "POST": "poam.import"},
     "system-import": {"GET": "poam.view", "HEAD": "poam.view"},
-    # The monthly cadence (openpoam/reviews).
+    # The monthly cadence (pages: web/views/reviews.py; services: openpoam/reviews).
     "system-reviews": {"GET": "poam.view", "HEAD": "poam.view", "POST": "poam.edit"},
     "system-review": {"GET": "poam.view", "HEAD": "poam.view", "POST": "poam.edit"},
     "system-review-entry": {"POST": "poam.edit"},

@@ -22,8 +22,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from openpoam.accounts import oidc
 from openpoam.accounts.services import invitations, signin, sso
-from openpoam.accounts.views import sso as sso_views
-from openpoam.accounts.views.common import actor_of, client_address, next_page
+from openpoam.web.views.accounts import sso as sso_views
+from openpoam.web.views.accounts.common import actor_of, client_address, next_page
 from openpoam.tracker.services import audit
 from openpoam.tracker.services.actors import Actor
 

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_safe
 from openpoam import proxies
 from openpoam.accounts import oidc
 from openpoam.accounts.services import mfa, signin, sso
-from openpoam.accounts.views.common import client_address, next_page
+from openpoam.web.views.accounts.common import client_address, next_page
 
 ID_TOKEN = "openpoam_oidc_id_token"  # kept for the provider's sign-out (id_token_hint)
 NEXT = "openpoam_oidc_next"
