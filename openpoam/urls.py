@@ -8,9 +8,7 @@ urlpatterns = [
     # Browsers ask for /favicon.ico on every page, the admin's included.
     path("favicon.ico", RedirectView.as_view(url=static("web/favicon.svg"), permanent=True),
          name="favicon"),
-    path("", include("openpoam.accounts.urls")),
     path("", include("openpoam.api.urls")),
-    path("", include("openpoam.reviews.urls")),
     path("", include("openpoam.web.urls")),
 ]
 

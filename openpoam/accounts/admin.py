@@ -8,8 +8,11 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from openpoam.accounts.models import SignInLock
+from openpoam.accounts.models import (ApiToken, CardIdentity, GroupRole, ProviderIdentity,
+                                      SignInLock)
+from openpoam.accounts.services import sso
 from openpoam.tracker.admin import ReadOnlyAdmin
+from openpoam.tracker.services.actors import Actor
 
 
 class ReadOnlyUserAdmin(ReadOnlyAdmin, UserAdmin):
@@ -37,14 +40,19 @@ class SignInLockAdmin(ReadOnlyAdmin):
     list_display = ["key", "failures", "first_failure_at", "locked_until"]
 
 
-# ---- single sign-on: the two tables the administrator keeps, each change in the trail -------
+# Tokens: to look at, never to edit (they change through accounts/services/tokens.py).
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdmin):
+    list_display = ["name", "prefix", "user", "organization", "read_only", "created_at",
+                    "last_used_at", "revoked_at"]
+    list_filter = ["organization", "read_only"]
+    exclude = ["digest"]
 
-from openpoam.accounts.models import CardIdentity, GroupRole, ProviderIdentity  # noqa: E402
+
+# ---- single sign-on: the two tables the administrator keeps, each change in the trail -------
 
 
 def _admin_actor(request):
-    from openpoam.tracker.services.actors import Actor
-
     return Actor.for_user(request.user)
 
 
@@ -59,14 +67,10 @@ class GroupRoleAdmin(admin.ModelAdmin):
         return ["group", "organization"] if obj else []
 
     def save_model(self, request, obj, form, change):
-        from openpoam.accounts.services import sso
-
         saved = sso.add_group_role(_admin_actor(request), obj.group, obj.organization, obj.role)
         obj.pk = saved.pk
 
     def delete_model(self, request, obj):
-        from openpoam.accounts.services import sso
-
         sso.remove_group_role(_admin_actor(request), obj.group, obj.organization)
 
     def delete_queryset(self, request, queryset):
@@ -84,14 +88,10 @@ class CardIdentityAdmin(admin.ModelAdmin):
         return obj is None
 
     def save_model(self, request, obj, form, change):
-        from openpoam.accounts.services import sso
-
         sso.link_card(_admin_actor(request), obj.user, obj.value)
         obj.pk = CardIdentity.objects.get(value=obj.value.strip()).pk
 
     def delete_model(self, request, obj):
-        from openpoam.accounts.services import sso
-
         sso.unlink_card(_admin_actor(request), obj)
 
     def delete_queryset(self, request, queryset):

@@ -10,6 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from openpoam import proxies
+
 
 class MfaAdminSite(admin.AdminSite):
     site_header = "OpenPOAM administration"
@@ -21,10 +23,11 @@ class MfaAdminSite(admin.AdminSite):
         """Django's own form, with the change written to the audit trail."""
         response = super().password_change(request, extra_context)
         if request.method == "POST" and response.status_code == 302:
+            # Django imports this module before the models are ready: the services later.
             from openpoam.accounts.services import users
-            from openpoam.accounts.views.common import client_address
 
-            users.password_changed(request.user, client_address(request), "admin site")
+            users.password_changed(request.user, proxies.client_address(request)[:45],
+                                   "admin site")
         return response
 
     def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:

@@ -6,11 +6,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.core import checks
 
+from openpoam.accounts import oidc
+
 
 @checks.register(checks.Tags.security, deploy=True)
 def oidc_discovery(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    from openpoam.accounts import oidc
-
     if not settings.OIDC_ISSUER:
         return []
     if not settings.OIDC_CLIENT_ID:

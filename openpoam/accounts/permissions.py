@@ -1,73 +1,17 @@
-"""THE permission table: what each role of an organization may do.
-
-One table, read by the services (``tracker.services.actors.require``), the web views, the
-API and the command line. Roles are the values of ``tracker.models.Role``; an action is a
-short dotted name. Nothing else in the code decides who may do what.
-
-| action              | owner | editor | assessor | viewer |
-|---------------------|:-----:|:------:|:--------:|:------:|
-| poam.view           |   x   |   x    |    x     |   x    |  read items, systems, history
-| poam.export         |   x   |   x    |    x     |   x    |  a file of what the reader sees
-| poam.edit           |   x   |   x    |          |        |  items, milestones, evidence, dates
-| poam.import         |   x   |   x    |          |        |  scans and POA&M files
-| item.comment        |   x   |   x    |    x     |        |
-| closure.verify      |   x   |        |    x     |        |  verify or reject a closure
-| assessment.record   |   x   |   x    |    x     |        |
-| item.delete         |   x   |        |          |        |
-| system.manage       |   x   |        |          |        |  create systems, change settings
-| members.manage      |   x   |        |          |        |  invite, change role, remove, unlock
-| audit.view          |   x   |        |          |        |  the organization's audit trail
-| org.manage          |   x   |        |          |        |  organization settings (MFA rule)
-| request.decide      |   x   |        |          |        |  approve or reject a risk acceptance,
-|                     |       |        |          |        |  false positive or deviation request
+"""Who may reach each web page and command: the URL and command-line tables over the one
+permission table of actions (``openpoam/domain/permissions.py``, re-exported here so that
+``from openpoam.accounts import permissions`` reads both).
 """
 
 from __future__ import annotations
 
-OWNER, EDITOR, ASSESSOR, VIEWER = "owner", "editor", "assessor", "viewer"
-ALL_ROLES = frozenset({OWNER, EDITOR, ASSESSOR, VIEWER})
-
-PERMISSIONS: dict[str, frozenset[str]] = {
-    "poam.view": ALL_ROLES,
-    "poam.export": ALL_ROLES,
-    "poam.edit": frozenset({OWNER, EDITOR}),
-    "poam.import": frozenset({OWNER, EDITOR}),
-    "item.comment": frozenset({OWNER, EDITOR, ASSESSOR}),
-    "closure.verify": frozenset({OWNER, ASSESSOR}),
-    "assessment.record": frozenset({OWNER, EDITOR, ASSESSOR}),
-    "item.delete": frozenset({OWNER}),
-    "system.manage": frozenset({OWNER}),
-    "members.manage": frozenset({OWNER}),
-    "audit.view": frozenset({OWNER}),
-    "org.manage": frozenset({OWNER}),
-    "request.decide": frozenset({OWNER}),
-}
-
-# The old "at least this role" checks, each read as one action of the table.
-ROLE_MINIMUM_ACTION = {VIEWER: "poam.view", EDITOR: "poam.edit", OWNER: "org.manage",
-                       ASSESSOR: "assessment.record"}
-
-
-class UnknownAction(KeyError):
-    pass
-
-
-def allows(role: str | None, action: str) -> bool:
-    """True when ``role`` may do ``action``; an action missing from the table is an error."""
-    try:
-        allowed = PERMISSIONS[action]
-    except KeyError:
-        raise UnknownAction(f"no action {action!r} in the permission table") from None
-    return role is not None and role in allowed
-
-
-def actions_of(role: str) -> list[str]:
-    return [action for action, roles in PERMISSIONS.items() if role in roles]
-
+from openpoam.domain.permissions import (  # noqa: F401  (the table, read through this module too)
+    ALL_ROLES, ASSESSOR, EDITOR, OWNER, PERMISSIONS, VIEWER, UnknownAction, allows, roles_allowed)
 
 # ---- web pages -----------------------------------------------------------------------------
 # Every URL name, per HTTP method, names what it needs: PUBLIC (anyone), SIGNED_IN (any
-# signed-in user; the page shows only their own organizations) or an action above, checked
+# signed-in user; the page shows only their own organizations) or an action of the table,
+# checked
 # against the organization the URL names. tests/accounts/test_url_permissions.py fails for a
 # URL pattern missing here, so a new page cannot ship without deciding who may see it.
 PUBLIC, SIGNED_IN = "public", "signed-in"
@@ -135,7 +79,7 @@ URL_PERMISSIONS: dict[str, dict[str, str]] = {
     "system-import-upload": {"GET": SIGNED_IN, "HEAD": SIGNED_IN, "POST": "poam.import"},
     "system-import-confirm": {"GET": SIGNED_IN, "HEAD": SIGNED_IN, "POST": "poam.import"},
     "system-import": {"GET": "poam.view", "HEAD": "poam.view"},
-    # The monthly cadence (openpoam/reviews).
+    # The monthly cadence (pages: web/views/reviews.py; services: openpoam/reviews).
     "system-reviews": {"GET": "poam.view", "HEAD": "poam.view", "POST": "poam.edit"},
     "system-review": {"GET": "poam.view", "HEAD": "poam.view", "POST": "poam.edit"},
     "system-review-entry": {"POST": "poam.edit"},

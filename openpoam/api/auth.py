@@ -14,9 +14,9 @@ from ninja.security import HttpBearer
 from ninja.throttling import AuthRateThrottle
 
 from openpoam import proxies
-from openpoam.api import tokens
+from openpoam.accounts.services import tokens
 from openpoam.api.errors import TooLarge
-from openpoam.api.models import ApiToken
+from openpoam.accounts.models import ApiToken
 from openpoam.tracker.models import Organization
 from openpoam.tracker.services.actors import Actor
 

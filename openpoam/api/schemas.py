@@ -410,7 +410,7 @@ class CountsOut(Schema):
 
 
 class ImportOut(Schema):
-    """tracker.services.imports.ImportResult.to_dict (README: "Import results as JSON")."""
+    """tracker.services.import_result.ImportResult.to_dict (README: "Import results as JSON")."""
 
     id: int | None = None
     dry_run: bool

@@ -1,11 +1,11 @@
-"""/api/v1/ (the API, its OpenAPI document and docs), the token pages, and JSON 404s for
-anything else under /api/."""
+"""/api/v1/ (the API, its OpenAPI document and docs) and JSON 404s for anything else under
+/api/. The page where people make tokens is a web page (web/views/tokens.py)."""
 
 from functools import wraps
 
 from django.urls import include, path, re_path
 
-from openpoam.api import errors, views
+from openpoam.api import errors
 from openpoam.api.main import api
 
 
@@ -35,6 +35,4 @@ def _api_patterns():
 urlpatterns = [
     path("api/v1/", _api_patterns()),
     re_path(r"^api/", include(([re_path(r"", errors.not_found, name="not-found")], "api"))),
-    path("tokens/", views.token_list, name="api-tokens"),
-    path("tokens/revoke/", views.token_revoke, name="api-token-revoke"),
 ]

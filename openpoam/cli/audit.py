@@ -1,15 +1,97 @@
-"""Checkpoints of the audit trail: `openpoam history checkpoint | checkpoint-daily |
-public-key | verify-export` (and `history verify --checkpoint`, in accounts.py)."""
+"""The audit trail on the command line: the `history` group (`history POAM-ID`, `history
+verify [--checkpoint]`, `history checkpoint | checkpoint-daily | public-key | verify-export`)
+and `check-deploy`, which also warns when the trail could be rewritten."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import re
+
 import click
 
 from openpoam.cli import base
-from openpoam.cli.accounts import history
-from openpoam.cli.base import CliError, org_option, with_django
+from openpoam.cli import items  # noqa: F401  (defines `history`, which becomes a group here)
+from openpoam.cli.base import CliError, cli, org_option, with_django
+
+
+# ---- history: `history POAM-ID` stays; `history verify` checks the chains -------------------
+
+class HistoryGroup(click.Group):
+    """A group whose first word may also be a POA&M ID: `history POAM-2026-0001` runs
+    `history show POAM-2026-0001`, as it always did."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["show", *args]
+        return super().parse_args(ctx, args)
+
+
+_show = cli.commands.pop("history")
+history = HistoryGroup("history", help="An item's change history (`history POAM-ID`), and "
+                       "the check of the tamper-evident audit trail (`history verify`).")
+history.add_command(_show, "show")
+cli.add_command(history)
+
+
+@history.command("verify")
+@org_option
+@click.option("--checkpoint", "checkpoint_file", type=click.Path(exists=True, dir_okay=False),
+              help="Also prove that every record this signed checkpoint (a checkpoint file, "
+                   "or an export that carries one) pins is still there, unchanged.")
+@with_django
+def history_verify(org_slug: str | None, checkpoint_file: str | None) -> None:
+    """Walk the hash chain of the audit trail; name the first edited, deleted or reordered
+    record and exit non-zero. With --checkpoint, also name the first record that differs
+    from the checkpoint, is missing, or the chain that went back since."""
+    from openpoam.tracker.services import audit
+
+    from openpoam.tracker.services.actors import require
+
+    org_ = base.organization(org_slug) if org_slug else None
+    if org_ is None and not base.actor().is_superuser:
+        raise CliError("name the organization with --org")
+    if org_ is not None:
+        require(base.actor(), org_, "audit.view")
+    problems = []
+    if checkpoint_file:
+        problems = against_checkpoint(checkpoint_file, org_)
+    checked, breaks = audit.verify(org_)
+    problems += [found.describe() for found in breaks]
+    for problem in problems:
+        click.echo(f"openpoam: {problem}", err=True)
+    if problems:
+        raise base.Failed()
+    click.echo(f"audit trail intact: {checked} records checked"
+               + (" and it matches the checkpoint" if checkpoint_file else ""))
+
+
+@cli.command("check-deploy")
+@with_django(database_ready=False)  # settings, and on PostgreSQL who the app connects as
+def check_deploy() -> None:
+    """Django's deployment checks (`check --deploy`): run with OPENPOAM_HTTPS=1 in production.
+    On PostgreSQL, also warns when the app's role owns the audit trail's tables."""
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    from openpoam import deploy_checks  # noqa: F401  (registers openpoam.W001-W003; reads
+                                        # the settings, so only once Django is set up)
+
+    warnings = audit_warnings()
+    for warning in warnings:
+        click.echo(f"openpoam: warning: {warning}", err=True)
+    try:
+        call_command("check", deploy=True, fail_level="WARNING")
+    except SystemCheckError as exc:
+        for line in str(exc).splitlines():  # the provider's problem, said in full
+            if "(openpoam_sso." in line:
+                click.echo(f"openpoam: {line.strip()}", err=True)
+        ids = ", ".join(re.findall(r"\(([a-z_]+\.[EW]\d+)\)", str(exc)))
+        raise CliError(f"deployment checks failed: {ids} (behind HTTPS, set OPENPOAM_HTTPS=1; "
+                       "Django's check framework documents each ID; openpoam.W* are "
+                       "in the README's Settings)") from None
+    if warnings:
+        raise base.Failed()
 
 
 @history.command("checkpoint")

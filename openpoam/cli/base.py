@@ -16,36 +16,13 @@ from functools import wraps
 
 import click
 
-from openpoam.cli import output
+from openpoam.cli import firstuse, output
+# The refusals (and exit codes) live in cli/errors.py so that the modules base.py uses
+# (firstuse) can raise them too; commands import them from here.
+from openpoam.cli.errors import EXIT_ERROR, EXIT_USAGE, BadInput, CliError, Failed  # noqa: F401
 
-EXIT_ERROR = 1
-EXIT_USAGE = 2
 LOG_MAX_BYTES = 5 * 1024 * 1024
 _TRUE = ("1", "true", "yes", "on")
-
-
-class CliError(click.ClickException):
-    exit_code = EXIT_ERROR
-
-    def show(self, file=None) -> None:
-        click.echo(f"openpoam: {output.one_line(self.format_message())}", err=True)
-
-
-class Failed(CliError):
-    """Exit 1 after the command printed its own findings on standard error (a
-    `click.exceptions.Exit` would exit 0: Click returns its code in non-standalone mode)."""
-
-    def __init__(self) -> None:
-        super().__init__("")
-
-    def show(self, file=None) -> None:
-        pass
-
-
-class BadInput(CliError):
-    """A refusal of what the user typed or gave (exit 2, like a usage error)."""
-
-    exit_code = EXIT_USAGE
 
 
 _debug = {"on": False}
@@ -193,8 +170,6 @@ def with_django(func: Callable | None = None, *, database_ready: bool = True):
         from openpoam.tracker.services import ServiceError
 
         if database_ready:
-            from openpoam.cli import firstuse
-
             firstuse.ensure_database()
         try:
             return func(*args, **kwargs)

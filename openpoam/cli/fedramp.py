@@ -13,8 +13,9 @@ from pathlib import Path
 
 import click
 
-from openpoam.cli.base import (EXIT_USAGE, cli, json_option, org_option, system_option,
-                               with_django)
+from openpoam.cli import base
+from openpoam.cli.base import (EXIT_USAGE, CliError, cli, json_option, org_option,
+                               system_option, with_django)
 
 MAX_INPUT = 1024 * 1024  # a deadlines request is a few hundred bytes; refuse anything huge
 
@@ -128,7 +129,6 @@ rating_option = click.option("--rating", type=click.IntRange(0, 5), required=Tru
 
 def _system(org_slug, system_slug, action: str = "poam.view"):
     """The named system, once the acting user is known to be allowed ``action`` there."""
-    from openpoam.cli import base
     from openpoam.tracker.services.actors import require
 
     org_ = base.organization(org_slug)
@@ -137,7 +137,6 @@ def _system(org_slug, system_slug, action: str = "poam.view"):
 
 
 def _vuln(org_slug, system_slug, poam_id: str, action: str = "poam.edit"):
-    from openpoam.cli.base import CliError
     from openpoam.tracker.models import Cr26Vulnerability
 
     system_ = _system(org_slug, system_slug, action)
@@ -161,7 +160,6 @@ def _vuln(org_slug, system_slug, poam_id: str, action: str = "poam.edit"):
 @with_django
 def regime(org_slug, system_slug, regime, cert_class, package_uri, class_from) -> None:
     """Keep the classic Rev5 POA&M or move a FedRAMP system to the CR26 rules."""
-    from openpoam.cli import base
     from openpoam.tracker.services import cr26
 
     system_ = _system(org_slug, system_slug, "system.manage")
@@ -193,8 +191,6 @@ def _row(row) -> dict:
 
 
 def _print_rows(rows, as_json: bool, columns: list[str]) -> None:
-    from openpoam.cli import base
-
     data = [_row(r) for r in rows]
     if as_json:
         base.echo_json(data)
@@ -257,7 +253,6 @@ _listing("accepted", "accepted", ["id", "title", "rating", "accepted_from", "gro
 @with_django
 def track(poam_id, org_slug, system_slug, why, detected) -> None:
     """Put an item made by hand or by a POA&M import under the CR26 rules."""
-    from openpoam.cli import base
     from openpoam.tracker.services import cr26
 
     system_ = _system(org_slug, system_slug, "poam.edit")
@@ -278,7 +273,6 @@ def track(poam_id, org_slug, system_slug, why, detected) -> None:
 @with_django
 def evaluate(poam_id, org_slug, system_slug, rating, lev, irv, why, at) -> None:
     """Record the completed evaluation of a vulnerability."""
-    from openpoam.cli import base
     from openpoam.tracker.services import cr26
 
     vuln = _vuln(org_slug, system_slug, poam_id)
@@ -300,7 +294,6 @@ def evaluate(poam_id, org_slug, system_slug, rating, lev, irv, why, at) -> None:
 @with_django
 def reduce(poam_id, org_slug, system_slug, rating, what, lev, irv, disposition, at) -> None:
     """Record a completed reduction to a lower N-rating (VDR-TFR-PVR)."""
-    from openpoam.cli import base
     from openpoam.tracker.services import cr26
 
     vuln = _vuln(org_slug, system_slug, poam_id)
@@ -320,7 +313,6 @@ def reduce(poam_id, org_slug, system_slug, rating, what, lev, irv, disposition, 
 @with_django
 def dispose(poam_id, disposition, org_slug, system_slug, why, at) -> None:
     """Record the final disposition (VER-RPT-VDT item 11)."""
-    from openpoam.cli import base
     from openpoam.tracker.services import cr26
 
     vuln = _vuln(org_slug, system_slug, poam_id)
@@ -337,7 +329,6 @@ def dispose(poam_id, disposition, org_slug, system_slug, why, at) -> None:
 @with_django
 def accept(poam_id, org_slug, system_slug, why, at) -> None:
     """Categorize a vulnerability as accepted (FRD-ACV)."""
-    from openpoam.cli import base
     from openpoam.tracker.services import cr26
 
     vuln = _vuln(org_slug, system_slug, poam_id)
@@ -356,7 +347,6 @@ def accept(poam_id, org_slug, system_slug, why, at) -> None:
 @with_django
 def plan(poam_id, org_slug, system_slug, rating, by_when, note) -> None:
     """Record the projected next reduction (VER-RPT-VDT item 8)."""
-    from openpoam.cli import base
     from openpoam.tracker.services import cr26
 
     vuln = _vuln(org_slug, system_slug, poam_id)
@@ -373,7 +363,6 @@ def plan(poam_id, org_slug, system_slug, rating, by_when, note) -> None:
 @with_django
 def group_command(lead, members, org_slug, system_slug, why) -> None:
     """Group vulnerabilities that share a cause under LEAD; the rules apply to the group."""
-    from openpoam.cli import base
     from openpoam.tracker.services import cr26
 
     head = _vuln(org_slug, system_slug, lead)  # checks the role before any lookup
@@ -405,7 +394,6 @@ def ungroup_command(member, org_slug, system_slug, why) -> None:
 @with_django
 def coverage_command(org_slug, system_slug, as_json) -> None:
     """Scan coverage against the class's detection and verification cadences (VDR-TFR)."""
-    from openpoam.cli import base
     from openpoam.tracker.services import cr26_coverage
 
     rows = [r.to_dict() for r in cr26_coverage.coverage(_system(org_slug, system_slug))]
@@ -448,7 +436,6 @@ def report(kind, org_slug, system_slug, output, preview) -> None:
     import os
     import tempfile
 
-    from openpoam.cli import base
     from openpoam.domain.fedramp.cr26 import iso
     from openpoam.tracker.services import cr26_reports
 
@@ -475,7 +462,6 @@ def report(kind, org_slug, system_slug, output, preview) -> None:
 @with_django
 def show(poam_id, org_slug, system_slug, as_json) -> None:
     """One vulnerability: its deadlines with their rules, flags and rating history."""
-    from openpoam.cli import base
     from openpoam.tracker.services import cr26_reports
 
     vuln = _vuln(org_slug, system_slug, poam_id, "poam.view")

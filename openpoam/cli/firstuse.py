@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from openpoam.cli import output
-from openpoam.cli.base import CliError
+from openpoam.cli.errors import CliError
 
 LOCK_WAIT_SECONDS = 600  # a first set-up takes seconds; an upgrade of a big database longer
 _PG_LOCK_KEY = 0x6F70_6F61_6D00  # "opoam": one advisory lock key for set-up

@@ -6,7 +6,7 @@ import errno
 
 import click
 
-from openpoam.cli import output
+from openpoam.cli import base, firstuse, output
 from openpoam.cli.base import CliError, cli, with_django
 
 
@@ -83,7 +83,6 @@ def _ensure_admin(username: str, *, reset: bool) -> None:
     from django.contrib.auth import get_user_model
 
     from openpoam.accounts.services import users
-    from openpoam.cli import base
 
     user = get_user_model().objects.filter(username=username).first()
     if user is not None and not reset:
@@ -99,8 +98,6 @@ def _ensure_admin(username: str, *, reset: bool) -> None:
 
 
 def _migrate() -> None:
-    from openpoam.cli import firstuse
-
     firstuse.migrate()
 
 

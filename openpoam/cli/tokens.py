@@ -33,7 +33,7 @@ def _user(username: str):
 def token_create(username: str, org_slug: str | None, name: str, read_only: bool,
                  expires_in: int | None) -> None:
     """Make a token; it is printed once, on the last line, and never shown again."""
-    from openpoam.api import tokens
+    from openpoam.accounts.services import tokens
 
     made = tokens.create_token(base.actor(), _user(username), base.organization(org_slug), name,
                                read_only=read_only,
@@ -51,18 +51,13 @@ def token_create(username: str, org_slug: str | None, name: str, read_only: bool
 @with_django
 def token_list(username: str | None, org_slug: str | None, as_json: bool) -> None:
     """Tokens (never their secrets): prefix, owner, organization, last use, expiry, state."""
-    from openpoam.api.models import ApiToken
+    from openpoam.accounts.services.tokens import visible_tokens
     from openpoam.tracker.services.actors import visible_organizations
 
-    actor = base.actor()
-    found = ApiToken.objects.select_related("user", "organization").filter(
-        organization__in=visible_organizations(actor))
-    if not actor.local:  # a user sees their own tokens
-        found = found.filter(user=actor.user)
-    if username:
-        found = found.filter(user=_user(username))
-    if org_slug:
-        found = found.filter(organization=base.organization(org_slug))
+    actor = base.actor()  # a user sees their own tokens; the local command line, all
+    found = visible_tokens(actor, visible_organizations(actor),
+                           user=_user(username) if username else None,
+                           organization=base.organization(org_slug) if org_slug else None)
     rows = [{"prefix": t.prefix, "name": t.name, "user": t.user.get_username(),
              "org": t.organization.slug, "read_only": t.read_only,
              "created": t.created_at.isoformat(timespec="seconds"),
@@ -87,10 +82,9 @@ def token_list(username: str | None, org_slug: str | None, as_json: bool) -> Non
 @with_django
 def token_revoke(prefix: str) -> None:
     """Revoke the token with this prefix (the part after `opoam_`)."""
-    from openpoam.api import tokens
-    from openpoam.api.models import ApiToken
+    from openpoam.accounts.services import tokens
 
-    found = ApiToken.objects.filter(prefix=prefix.strip()).select_related("organization").first()
+    found = tokens.token_by_prefix(prefix)
     if found is None:
         raise CliError(f"no token with prefix {prefix!r} (see `openpoam token list`)")
     tokens.revoke_token(base.actor(), found)

@@ -12,6 +12,8 @@ from __future__ import annotations
 from django.db import models
 from django.db.models.signals import pre_save
 
+from openpoam.tracker.errors import ServiceError
+
 NUL = "\x00"
 
 
@@ -20,8 +22,6 @@ def refusal(field: str) -> str:
 
 
 def _refuse_nul(sender, instance, raw=False, **kwargs) -> None:
-    from openpoam.tracker.services.actors import ServiceError
-
     if raw:  # fixtures loaded by Django itself
         return
     for field in sender._meta.concrete_fields:
@@ -34,8 +34,6 @@ def _refuse_nul(sender, instance, raw=False, **kwargs) -> None:
 
 def check_rows(columns: list[str], rows) -> None:
     """The bulk insert paths of imports skip model signals: the same refusal for them."""
-    from openpoam.tracker.services.actors import ServiceError
-
     for row in rows:
         for column, value in zip(columns, row):
             if value.__class__ is str and NUL in value:

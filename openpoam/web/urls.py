@@ -1,14 +1,49 @@
-"""The web pages. All need a signed-in user (sign-in itself: openpoam/accounts/urls.py)."""
+"""Every HTML page. Who may reach each is in accounts/permissions.py (URL_PERMISSIONS): all
+need a signed-in user but sign-in itself and the calendar feeds."""
 
 from django.urls import path
 
 from openpoam.web import views
 from openpoam.web.views import cr26 as cr26_views
+from openpoam.web.views import reviews as review_views
+from openpoam.web.views import tokens as token_views
+from openpoam.web.views.accounts import audit_trail, checkpoints, members, mfa, signin, sso
 
 SYSTEM = "org/<slug:org_slug>/system/<slug:system_slug>/"
 ITEM = SYSTEM + "items/<str:poam_id>/"
 
 urlpatterns = [
+    # Sign-in, second factor, members and the audit trail: web/views/accounts/
+    path("login/", signin.login_view, name="login"),
+    path("login/verify/", signin.login_verify, name="login-verify"),
+    path("logout/", signin.logout_view, name="logout"),  # POST only
+    path("login/sso/", sso.sso_start, name="sso-start"),
+    path("login/sso/callback/", sso.sso_callback, name="sso-callback"),
+    path("login/card/", sso.cac_login, name="cac-login"),
+    path("account/set-password/<uidb64>/<token>/", signin.set_password, name="set-password"),
+    path("account/invitations/", members.invitation_list, name="invitations"),
+    path("account/mfa/", mfa.mfa_status, name="mfa"),
+    path("account/mfa/enrol/", mfa.mfa_enrol, name="mfa-enrol"),
+    path("account/mfa/recovery-codes/", mfa.mfa_recovery, name="mfa-recovery"),
+    path("account/mfa/remove/", mfa.mfa_remove, name="mfa-remove"),
+    path("org/<slug:org_slug>/members/", members.member_list, name="members"),
+    path("org/<slug:org_slug>/members/add/", members.member_add, name="member-add"),
+    path("org/<slug:org_slug>/members/<int:user_id>/role/", members.member_role,
+         name="member-role"),
+    path("org/<slug:org_slug>/members/<int:user_id>/remove/", members.member_remove,
+         name="member-remove"),
+    path("org/<slug:org_slug>/members/<int:user_id>/unlock/", members.member_unlock,
+         name="member-unlock"),
+    path("org/<slug:org_slug>/settings/", members.org_settings, name="org-settings"),
+    path("org/<slug:org_slug>/audit/", audit_trail.audit_trail, name="audit"),
+    path("org/<slug:org_slug>/audit/public-key.pem", checkpoints.public_key,
+         name="audit-public-key"),
+    path("org/<slug:org_slug>/audit/checkpoint.json", checkpoints.download,
+         name="audit-checkpoint"),
+    path("org/<slug:org_slug>/audit/verify/", checkpoints.verify, name="audit-verify"),
+    path("tokens/", token_views.token_list, name="api-tokens"),
+    path("tokens/revoke/", token_views.token_revoke, name="api-token-revoke"),
+    # The POA&M pages
     path("", views.home, name="home"),
     path("requests/", views.approvals, name="approvals"),
     path("org/<slug:org_slug>/people/", views.org_people, name="org-people"),
@@ -44,4 +79,16 @@ urlpatterns = [
          name="system-cr26-vuln"),
     path(SYSTEM + "cr26/report/<slug:kind>/", cr26_views.cr26_report, name="system-cr26-report"),
     path("evidence/<uuid:evidence_uuid>/", views.download_evidence, name="evidence"),
+    # The monthly cadence: reviews, snapshots, metrics, the report, calendar feeds.
+    path(SYSTEM + "reviews/", review_views.review_list, name="system-reviews"),
+    path(SYSTEM + "reviews/<str:month>/", review_views.review_detail, name="system-review"),
+    path(SYSTEM + "reviews/<str:month>/items/<str:poam_id>/", review_views.review_entry,
+         name="system-review-entry"),
+    path(SYSTEM + "snapshots/compare/", review_views.snapshot_compare, name="snapshot-compare"),
+    path(SYSTEM + "snapshots/<int:number>/export/<slug:format_key>/",
+         review_views.snapshot_export, name="snapshot-export"),
+    path(SYSTEM + "metrics/", review_views.metrics_page, name="system-metrics"),
+    path(SYSTEM + "report.pdf", review_views.report_pdf, name="system-report"),
+    path(SYSTEM + "calendars/", review_views.calendar_feeds, name="system-calendars"),
+    path("calendar/<str:feed_token>.ics", review_views.calendar_feed, name="calendar-feed"),
 ]

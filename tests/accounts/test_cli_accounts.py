@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def run(fast_hashing):
-    from openpoam.cli import accounts, items  # noqa: F401  (register commands)
+    from openpoam.cli import accounts, audit, items  # noqa: F401  (register commands)
 
     def invoke(*args):
         return CliRunner().invoke(base.cli, list(args), catch_exceptions=False)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 
-from openpoam.api import tokens
+from openpoam.accounts.services import tokens
 from openpoam.tracker.services import Actor
 from tests.web.conftest import (acme, admin_actor, alice, bob, charlie,  # noqa: F401
                                 enclave, globex, poam, web_settings)

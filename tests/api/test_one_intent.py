@@ -14,7 +14,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from openpoam.api import tokens
+from openpoam.accounts.services import tokens
 from openpoam.tracker.models import ChangeEvent, PoamItem
 from openpoam.tracker.services import Actor, bulk_edit
 from openpoam.tracker.services import items as item_services

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 from django.test import Client
 
-from openpoam.api import tokens
-from openpoam.api.models import ApiToken
+from openpoam.accounts.services import tokens
+from openpoam.accounts.models import ApiToken
 from openpoam.cli import base
 from openpoam.tracker.models import ChangeEvent, Membership
 from openpoam.tracker.services import audit

@@ -13,7 +13,7 @@ NESSUS = """<?xml version="1.0"?><NessusClientData_v2><Report name="m">
 </HostProperties><ReportItem port="443" svc_name="www" protocol="tcp" severity="3"
  pluginID="1001" pluginName="Old TLS" pluginFamily="Misc."><description>d</description>
 </ReportItem></ReportHost></Report></NessusClientData_v2>"""
-# The keys of tracker.services.imports.ImportResult.to_dict (README "One rule per intent").
+# The keys of tracker.services.import_result.ImportResult.to_dict (README "One rule per intent").
 IMPORT_KEYS = {"id", "dry_run", "file_name", "format", "format_label", "sha256", "scanner",
                "scanner_version", "scan_time", "findings", "dropped", "counts", "created",
                "updated", "imported_by", "imported_at", "already_imported_at", "changes",

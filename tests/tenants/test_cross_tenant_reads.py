@@ -18,7 +18,7 @@ import pytest
 import requests
 from django.test import Client
 
-from openpoam.api import tokens
+from openpoam.accounts.services import tokens
 from openpoam.reviews.services import review
 from openpoam.tracker.models import ChangeEvent, PoamItem, Role
 from openpoam.tracker.services import Actor, setup

@@ -73,7 +73,7 @@ def test_tokens_expire_after_90_days_by_default_or_as_asked(site):
     rows = {t["name"]: t for t in json.loads(
         site.run("token", "list", "--user", "expiring", "--json").stdout)}
     days = site.python(
-        "from openpoam.api.models import ApiToken as T; t = T.objects.get(name='default', "
+        "from openpoam.accounts.models import ApiToken as T; t = T.objects.get(name='default', "
         "user__username='expiring'); print((t.expires_at - t.created_at).days)")
     assert days.strip() == "90" and rows["default"]["state"] == "active"
     table = servers.run({**site.env, "COLUMNS": "160"}, "token", "list", "--user",
@@ -81,7 +81,7 @@ def test_tokens_expire_after_90_days_by_default_or_as_asked(site):
     assert "expires" in table and rows["short"]["expires"] in table
     assert _api(site, short).status_code == 200
     site.python("from datetime import timedelta; from django.utils import timezone; "
-                "from openpoam.api.models import ApiToken as T; T.objects.filter(name='short')"
+                "from openpoam.accounts.models import ApiToken as T; T.objects.filter(name='short')"
                 ".update(expires_at=timezone.now() - timedelta(seconds=1))")
     assert _api(site, short).status_code == 401
     assert _api(site, default).status_code == 200

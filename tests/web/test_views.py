@@ -17,7 +17,7 @@ from openpoam.tracker.services import evidence as evidence_services
 from openpoam.tracker.services import items as item_services
 from openpoam.tracker.services import milestones as milestone_services
 from openpoam.tracker.services import setup
-from openpoam.web.views.files import safe_media_type
+from openpoam.tracker.services.downloads import safe_media_type
 from tests.web.conftest import EVIDENCE_BYTES, PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from openpoam.accounts.models import ApiToken
+from openpoam.accounts.services.tokens import REVOKE, record_token_event
+from openpoam.reviews.models import CalendarFeed
 from openpoam.tracker.services import audit
 from openpoam.tracker.services.actors import Actor
 
@@ -13,10 +16,6 @@ from openpoam.tracker.services.actors import Actor
 def revoke_access(actor: Actor, user, organization=None, why: str = "") -> tuple[int, int]:
     """Revoke the user's live tokens and feeds, in ``organization`` or everywhere; returns
     (tokens, feeds) revoked. The caller has checked ``actor`` may remove the user."""
-    from openpoam.api import audit as token_audit
-    from openpoam.api.models import ApiToken
-    from openpoam.reviews.models import CalendarFeed
-
     now = timezone.now()
     live_tokens = ApiToken.objects.select_for_update(of=("self",)).filter(
         user=user, revoked_at__isnull=True)
@@ -29,7 +28,7 @@ def revoke_access(actor: Actor, user, organization=None, why: str = "") -> tuple
     for token in tokens:
         token.revoked_at = now
         token.save(update_fields=["revoked_at"])
-        token_audit.record_token_event(token, token_audit.REVOKE, actor=actor, why=why)
+        record_token_event(token, REVOKE, actor=actor, why=why)
     made = list(feeds.select_related("organization", "system", "person"))
     for feed in made:
         feed.revoked_at = now

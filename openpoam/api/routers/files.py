@@ -18,8 +18,8 @@ from openpoam.domain.findings import Severity
 from openpoam.formats import registry
 from openpoam.tracker.models import ChangeEvent, ImportRecord
 from openpoam.tracker.services import imports as import_services
-from openpoam.tracker.services.imports import record_dict
-from openpoam.web.views.system_pages import export_response
+from openpoam.tracker.services.downloads import export_response
+from openpoam.tracker.services.import_result import record_dict
 
 router = Router()
 CHUNK = 1024 * 1024

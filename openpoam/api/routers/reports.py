@@ -19,7 +19,7 @@ from openpoam.reviews.services.quality import issue_dict
 from openpoam.tracker.documents import build_document, to_jsonable
 from openpoam.tracker.models import Assessment
 from openpoam.tracker.services import assessments
-from openpoam.web.views.summary import summaries
+from openpoam.tracker.services.summary import summaries
 
 router = Router()
 

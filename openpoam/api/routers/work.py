@@ -17,9 +17,9 @@ from openpoam.api.serialize import fresh_item
 from openpoam.tracker.models import Evidence, PoamItem
 from openpoam.tracker.services import evidence as evidence_services
 from openpoam.tracker.services import milestones as milestone_services
+from openpoam.tracker.services.downloads import (FALLBACK_MEDIA_TYPE, SAFE_MEDIA_TYPES,
+                                                 evidence_response)
 from openpoam.tracker.services.fields import person_named
-from openpoam.web.views.files import (FALLBACK_MEDIA_TYPE, SAFE_MEDIA_TYPES,
-                                           evidence_response)
 
 router = Router()
 

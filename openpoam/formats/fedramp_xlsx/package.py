@@ -21,6 +21,7 @@ from openpyxl.formula.translate import Translator
 from openpyxl.utils import column_index_from_string
 
 from openpoam.formats.cells import date_cell_xml, excel_serial, text_cell_xml, xml_text
+from openpoam.formats.fedramp_xlsx import checkpoint_sheet
 from openpoam.formats.fedramp_xlsx import layout as L
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -252,8 +253,6 @@ def add_page_header(sheet: Sheet, text: str) -> None:
 def package(template: Template, replaced: dict[str, bytes], checkpoint: str = "") -> bytes:
     """The template with ``replaced`` parts, without its (now stale) calculation chain, and
     with the audit trail's ``checkpoint`` in a sheet of its own when there is one."""
-    from openpoam.formats.fedramp_xlsx import checkpoint_sheet
-
     out = BytesIO()
     has_chain = CALC_CHAIN in template.archive.namelist()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive:

@@ -17,7 +17,7 @@ from icalendar import Calendar, Event
 
 from openpoam.domain.poam import CLOSED_STATUSES
 from openpoam.reviews.models import CalendarFeed
-from openpoam.tracker.models import Milestone, Person, PoamItem, Role, System
+from openpoam.tracker.models import Milestone, Person, PoamItem, System
 from openpoam.tracker.services import audit
 from openpoam.tracker.services.actors import Actor, PermissionDenied, ServiceError, require
 
@@ -35,7 +35,7 @@ def create_feed(actor: Actor, *, system: System | None = None,
         raise ServiceError("a calendar feed is of one system or of one owner")
     organization = system.organization if system else person.organization
     own = person is not None and actor.user is not None and person.user_id == actor.user.pk
-    require(actor, organization, Role.VIEWER if system or own else Role.EDITOR)
+    require(actor, organization, "poam.view" if system or own else "poam.edit")
     token = secrets.token_urlsafe(32)
     feed = CalendarFeed.objects.create(organization=organization, system=system, person=person,
                                        token_hash=_hash(token), hint=token[:6],
@@ -47,9 +47,9 @@ def create_feed(actor: Actor, *, system: System | None = None,
 
 def revoke_feed(actor: Actor, feed: CalendarFeed) -> None:
     if feed.created_by != actor.name:
-        require(actor, feed.organization, Role.OWNER)
+        require(actor, feed.organization, "org.manage")  # someone else's feed
     else:
-        require(actor, feed.organization, Role.VIEWER)
+        require(actor, feed.organization, "poam.view")
     if feed.revoked_at is None:
         feed.revoked_at = timezone.now()
         feed.save(update_fields=["revoked_at"])
@@ -58,10 +58,10 @@ def revoke_feed(actor: Actor, feed: CalendarFeed) -> None:
 
 
 def feeds(actor: Actor, organization) -> list[CalendarFeed]:
-    require(actor, organization, Role.VIEWER)
+    require(actor, organization, "poam.view")
     rows = CalendarFeed.objects.filter(organization=organization, revoked_at=None)
     try:
-        require(actor, organization, Role.OWNER)
+        require(actor, organization, "org.manage")
     except PermissionDenied:
         rows = rows.filter(created_by=actor.name)
     return list(rows.select_related("system", "person"))

@@ -18,7 +18,7 @@ from openpoam.reviews import charts
 from openpoam.reviews.services.metrics import system_metrics
 from openpoam.reviews.services.quality import check_settings
 from openpoam.tracker.documents import MOVES, build_document
-from openpoam.tracker.models import Role, System
+from openpoam.tracker.models import System
 from openpoam.tracker.services import assessments
 from openpoam.tracker.services.actors import Actor, ServiceError, require
 
@@ -26,7 +26,7 @@ TOP_RISKS = 10
 
 
 def report_context(actor: Actor, system: System, today: date | None = None) -> dict:
-    require(actor, system.organization, Role.VIEWER)
+    require(actor, system.organization, "poam.view")
     today = today or timezone.localdate()
     items = build_document(system, today=today, with_history=MOVES).items
     numbers = system_metrics(system, today, items)

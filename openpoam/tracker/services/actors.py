@@ -5,16 +5,10 @@ from __future__ import annotations
 import getpass
 from dataclasses import dataclass
 
-from openpoam.accounts import permissions
+from openpoam.domain import permissions
+# The refusals live in tracker/errors.py; the services and interfaces import them from here.
+from openpoam.tracker.errors import PermissionDenied, ServiceError  # noqa: F401
 from openpoam.tracker.models import Membership, Organization, Role
-
-
-class ServiceError(ValueError):
-    """A refused change; the message is for people and is shown as is."""
-
-
-class PermissionDenied(ServiceError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -58,32 +52,20 @@ def _role_in(actor: Actor, organization: Organization) -> Role | None:
     return Role(membership.role) if membership else None
 
 
-def at_least(role: Role | str | None, need: Role | str) -> bool:
-    """Whether ``role`` (None: not a member) may do ``need`` (an action, or a role read as
-    its minimum action) in the permission table: the web pages' "show the edit controls?"."""
-    need = Role(need) if need in Role.values else need
-    return permissions.allows(Role(role).value if role else None, action_for(need))
+def role_allows(role: Role | str | None, action: str) -> bool:
+    """Whether ``role`` (None: not a member) may do ``action`` in the permission table."""
+    return permissions.allows(Role(role).value if role else None, action)
 
 
-def action_for(need: Role | str) -> str:
-    """The action of the permission table that ``need`` names: an action, or a role whose
-    old meaning ("at least this role") maps to one action."""
-    if isinstance(need, Role):
-        return permissions.ROLE_MINIMUM_ACTION[need.value]
-    return need
+def may(actor: Actor, organization: Organization, action: str) -> bool:
+    return permissions.allows(role_in(actor, organization), action)
 
 
-def may(actor: Actor, organization: Organization, need: Role | str) -> bool:
-    return permissions.allows(role_in(actor, organization), action_for(need))
-
-
-def require(actor: Actor, organization: Organization, need: Role | str) -> None:
-    """Refuse unless the actor's role allows ``need`` (an action such as "poam.edit", or a
-    Role read as its minimum action) in the permission table (accounts/permissions.py)."""
-    action = action_for(need)
+def require(actor: Actor, organization: Organization, action: str) -> None:
+    """Refuse unless the actor's role allows ``action`` (such as "poam.edit") in the one
+    permission table (domain/permissions.py); an action not in it is an error."""
     if not permissions.allows(role_in(actor, organization), action):
-        roles = ", ".join(r for r in ("owner", "editor", "assessor", "viewer")
-                          if r in permissions.PERMISSIONS[action])
+        roles = ", ".join(permissions.roles_allowed(action))
         raise PermissionDenied(f"{actor.name} may not do this in {organization.name} "
                                f"(needs the role {roles})")
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from openpoam.domain import cmmc
 from openpoam.domain.cmmc import clock
 from openpoam.domain.cmmc.payload import parse_payload
-from openpoam.tracker.models import Assessment, AssessmentResult, PoamItem, Role, System
+from openpoam.tracker.models import Assessment, AssessmentResult, PoamItem, System
 from openpoam.tracker.services import audit
 from openpoam.tracker.services import items as item_services
 from openpoam.tracker.services.actors import Actor, ServiceError, require
@@ -98,7 +98,7 @@ def create_poam_items(actor: Actor, assessment: Assessment) -> list[PoamItem]:
     which is never before the assessment) is never before detection. When the deadline
     has already passed the items are still created, as they are: overdue (Delayed).
     """
-    require(actor, assessment.system.organization, Role.EDITOR)
+    require(actor, assessment.system.organization, "poam.edit")
     result = cmmc.evaluate(parse_payload(assessment.payload())[0])
     open_ids = _open_requirement_items(assessment.system)
     created = []

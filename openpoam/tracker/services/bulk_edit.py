@@ -10,7 +10,7 @@ from datetime import date
 
 from django.db import transaction
 
-from openpoam.tracker.models import Person, PoamItem, Role
+from openpoam.tracker.models import Person, PoamItem
 from openpoam.tracker.services import items as item_services
 from openpoam.tracker.services.actors import Actor, PermissionDenied, ServiceError, require
 
@@ -71,7 +71,7 @@ def bulk_edit(actor: Actor, changes: list[ItemChange], justification: str = "", 
         raise ServiceError("justification: a bulk change needs a justification; each item's "
                            "history keeps it")
     for organization in {c.item.organization for c in changes}:
-        require(actor, organization, Role.EDITOR)
+        require(actor, organization, "poam.edit")
     done = []
     for index, change in enumerate(changes):
         try:

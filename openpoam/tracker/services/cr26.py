@@ -16,7 +16,7 @@ from openpoam.domain.findings import Severity
 from openpoam.domain.poam import Status
 from openpoam.domain.reconcile import Changes, as_utc
 from openpoam.tracker.models import (Cr26ClassChange, Cr26RatingEvent, Cr26Vulnerability,
-                                     PoamItem, Role, System)
+                                     PoamItem, System)
 from openpoam.tracker.services.actors import Actor, ServiceError, require
 from openpoam.tracker.services.history import Recorder
 
@@ -63,7 +63,7 @@ def set_regime(actor: Actor, system: System, regime: str, cert_class: str = "",
     class on a CR26 system is a change of class (FRC-CCL) effective at ``class_from`` (default
     now): clocks started from then on follow the new class, earlier ones keep theirs.
     """
-    require(actor, system.organization, Role.OWNER)
+    require(actor, system.organization, "system.manage")
     if not system.framework_enum.is_fedramp:
         raise ServiceError(f"{system.name} is not a FedRAMP system; the regime applies to "
                            "FedRAMP systems only")
@@ -146,7 +146,7 @@ def track(actor: Actor, item: PoamItem, *, detected_at: datetime | None = None,
     """Put an item made by hand or by a POA&M import (a penetration test finding, a control
     gap: FRD-VUL) under the CR26 rules. Detection defaults to the start of its detection date
     in UTC."""
-    require(actor, item.organization, Role.EDITOR)
+    require(actor, item.organization, "poam.edit")
     if not item.system.is_cr26:
         raise ServiceError(f"{item.system.name} is not under the CR26 rules")
     if Cr26Vulnerability.objects.filter(item=item).exists():
@@ -266,7 +266,7 @@ def _lock(vuln: Cr26Vulnerability) -> Cr26Vulnerability:
 
 
 def _editable(actor: Actor, vuln: Cr26Vulnerability) -> None:
-    require(actor, vuln.system.organization, Role.EDITOR)
+    require(actor, vuln.system.organization, "poam.edit")
     if not vuln.system.is_cr26:
         raise ServiceError(f"{vuln.system.name} is not under the CR26 rules")
     if vuln.group_lead_id is not None:
@@ -430,7 +430,7 @@ def explain(actor: Actor, vuln: Cr26Vulnerability, *, overdue: str | None = None
             supplementary: str | None = None) -> None:
     """The overdue explanation (VER-RPT-VDT item 9) and supplementary information (item 10)."""
     vuln = _lock(vuln)
-    require(actor, vuln.system.organization, Role.EDITOR)
+    require(actor, vuln.system.organization, "poam.edit")
     recorder = Recorder(actor)
     for name, value in (("overdue_explanation", overdue), ("supplementary", supplementary)):
         if value is not None and value.strip() != getattr(vuln, name):
@@ -486,7 +486,7 @@ def _check_member(lead: Cr26Vulnerability, member: Cr26Vulnerability) -> None:
 
 @transaction.atomic
 def ungroup(actor: Actor, member: Cr26Vulnerability, reason: str) -> None:
-    require(actor, member.system.organization, Role.EDITOR)
+    require(actor, member.system.organization, "poam.edit")
     if member.group_lead_id is None:
         raise ServiceError(f"{member.item.poam_id} is not in a group")
     recorder = Recorder(actor)

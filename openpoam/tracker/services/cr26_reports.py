@@ -22,7 +22,7 @@ from openpoam.formats.cr26.document import Cr26Report as ReportData
 from openpoam.formats.cr26.document import RatingEntry, VulnerabilityRecord
 from openpoam.domain.poam import Status
 from openpoam.tracker.models import (Cr26RatingEvent, Cr26Report, Cr26Vulnerability, PoamItem,
-                                     Role, System)
+                                     System)
 from openpoam.tracker.services import checkpoints
 from openpoam.tracker.services.actors import Actor, ServiceError, require
 from openpoam.tracker.services.cr26 import class_changes, to_domain
@@ -272,7 +272,7 @@ def export_report(actor: Actor, system: System, kind: str, now: datetime | None 
     ``record=False`` is a preview: anyone who may see the system may make one, and the
     period of the next report is unchanged.
     """
-    require(actor, system.organization, Role.EDITOR if record else Role.VIEWER)
+    require(actor, system.organization, "poam.edit" if record else "poam.export")
     if kind not in REPORT_KINDS:
         raise ServiceError(f"report must be one of {', '.join(REPORT_KINDS)}, not {kind!r}")
     require_cr26(system)
@@ -293,16 +293,3 @@ def export_report(actor: Actor, system: System, kind: str, now: datetime | None 
                                   vulnerabilities=count,
                                   sha256=hashlib.sha256(content).hexdigest())
     return ExportedReport(content, exporter, data.period_from, data.period_to, count)
-
-
-def write_preview(actor: Actor, system: System, format_key: str, stream):
-    """The generic export path (`openpoam export cr26-vdt`, the web's export links): a preview
-    that records nothing, so the report of record stays `openpoam fedramp report`."""
-    from openpoam.tracker.services.exports import ExportResult
-
-    kind = {key: kind for kind, key in REPORT_KINDS.items()}[format_key]
-    result = export_report(actor, system, kind, record=False)
-    stream.write(result.content)
-    return ExportResult(items=result.vulnerabilities, warnings=[],
-                        format_label=result.exporter.label,
-                        designation=system.designation_enum.label)

@@ -25,7 +25,7 @@ from openpoam.domain.poam import Source, Status
 from openpoam.formats.base import FormatError
 from openpoam.formats.emass_xlsx import columns as C
 from openpoam.formats.emass_xlsx.reader import EmassRow, EmassWorkbook, cell_date
-from openpoam.tracker.models import PoamItem, Role, System
+from openpoam.tracker.models import PoamItem, System
 from openpoam.tracker.services import items as item_services
 from openpoam.tracker.services import milestones as milestone_services
 from openpoam.tracker.services.actors import Actor, ServiceError, require
@@ -397,7 +397,7 @@ def _status(actor: Actor, item: PoamItem, entry: _Plan, why: str, where: str,
 def import_workbook(actor: Actor, system: System, workbook: EmassWorkbook,
                     fields: tuple[str, ...], *, source: str, dry_run: bool):
     """Plan (and unless ``dry_run`` apply) the chosen columns; (changes, items, warnings)."""
-    require(actor, system.organization, Role.EDITOR)
+    require(actor, system.organization, "poam.import")
     warnings: list[str] = []
     plans, changes = plan(system, workbook, fields, source, warnings)
     plans = [p for p in plans if _touched(p)]

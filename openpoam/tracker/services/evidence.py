@@ -22,7 +22,7 @@ import puremagic
 from django.conf import settings
 from django.db import transaction
 
-from openpoam.tracker.models import Evidence, Milestone, PoamItem, Role
+from openpoam.tracker.models import Evidence, Milestone, PoamItem
 from openpoam.tracker.services.actors import Actor, ServiceError, require
 from openpoam.tracker.services.history import Recorder
 
@@ -33,7 +33,7 @@ SNIFF_BYTES = 8192  # enough for every signature puremagic matches at the start 
 @transaction.atomic
 def add_file(actor: Actor, item: PoamItem, name: str, stream: BinaryIO, *,
              milestone: Milestone | None = None, description: str = "") -> Evidence:
-    require(actor, item.organization, Role.EDITOR)
+    require(actor, item.organization, "poam.edit")
     _check_milestone(item, milestone)
     safe_name = Path(name).name.strip() or "evidence"
     digest, size, storage_name = store(stream, safe_name)
@@ -49,7 +49,7 @@ def add_file(actor: Actor, item: PoamItem, name: str, stream: BinaryIO, *,
 @transaction.atomic
 def add_link(actor: Actor, item: PoamItem, url: str, *, name: str = "",
              milestone: Milestone | None = None, description: str = "") -> Evidence:
-    require(actor, item.organization, Role.EDITOR)
+    require(actor, item.organization, "poam.edit")
     _check_milestone(item, milestone)
     parsed = urlparse(url.strip())
     if parsed.scheme not in ("http", "https") or not parsed.netloc:

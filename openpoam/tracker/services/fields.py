@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from openpoam.domain.dates import DateError, parse_iso_date
-from openpoam.domain.poam import Risk, Source
+from openpoam.domain.poam import AffectedAsset, Risk, Source
 from openpoam.domain.rmf import BOOL as RMF_BOOL
 from openpoam.domain.rmf import DECIMAL as RMF_DECIMAL
 from openpoam.domain.rmf import RATING, RMF_FIELDS, Rating
@@ -130,8 +130,6 @@ def _enum_value(enum, text: str, name: str) -> str:
 
 def asset_from_text(text: str):
     """``host[:port[/protocol]]`` as typed on the command line or in a form, one per asset."""
-    from openpoam.domain.poam import AffectedAsset
-
     host, _, rest = text.strip().partition(":")
     port, _, protocol = rest.partition("/")
     return AffectedAsset(name=host.strip(), port=port.strip(), protocol=protocol.strip().lower())

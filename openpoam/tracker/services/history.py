@@ -166,8 +166,6 @@ def item_history(item) -> list[ChangeEvent]:
 def uuids_in_use(uuids, organization, batch: int = 500) -> set:
     """Of ``uuids`` (from a file), those an item anywhere, or another organization's history,
     already carries: an imported item keeps its file's UUID only when it is in neither."""
-    from openpoam.tracker.models import PoamItem
-
     wanted, used = list(uuids), set()
     for start in range(0, len(wanted), batch):
         part = wanted[start:start + batch]

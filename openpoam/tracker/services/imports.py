@@ -37,74 +37,19 @@ from openpoam.formats import json_depth, registry
 from openpoam.formats.base import (ASSET, BRIEF_BELOW, WARN, FormatError, PoamImporter,
                                    ScanImporter)
 from openpoam.formats.streams import HEAD_SIZE
-from openpoam.tracker.models import ImportRecord, Role, System
+from openpoam.tracker.models import ImportRecord, System
 from openpoam.tracker.services import audit
 from openpoam.tracker.services import evidence as store
 from openpoam.tracker.services.actors import Actor, ServiceError, require
+from openpoam.formats.emass_xlsx.reader import is_emass_workbook, looks_like_xlsx, read_workbook
+from openpoam.formats.emass_xlsx.writer import BRANCH_LABELS
+from openpoam.tracker.services.emass_import import import_workbook, parse_fields
 from openpoam.tracker.services.identity_fit import fitted
+from openpoam.tracker.services.import_result import ImportResult
+from openpoam.tracker.services.poam_import import import_document
 from openpoam.tracker.services.scan_apply import apply_changes, existing_items, tracked_keys
 
 Progress = Callable[[int], None]  # called with the number of bytes read so far
-
-
-@dataclass
-class ImportResult:
-    file_name: str
-    format_key: str
-    format_label: str
-    sha256: str
-    scanner: str = ""
-    scanner_version: str = ""
-    scan_time: datetime | None = None
-    findings: int = 0
-    dropped: int = 0
-    counts: Counts = field(default_factory=Counts)
-    created: int = 0  # POA&M imports: items created
-    updated: int = 0  # POA&M imports: items updated
-    dry_run: bool = False
-    record: ImportRecord | None = None  # the earlier record when already_imported_at is set
-    warnings: list[str] = field(default_factory=list)
-    already_imported_at: datetime | None = None  # the same file was imported then: no change
-    changes: list[dict] = field(default_factory=list)  # eMASS workbooks: each field changed
-
-    def to_dict(self) -> dict:
-        """The one JSON shape of an import's result (the API's answer and `openpoam import
-        --json`); ``counts`` are the numbers its import record keeps (see README)."""
-        record = self.record
-        counts = self.counts
-        return {
-            "id": record.pk if record else None, "dry_run": self.dry_run,
-            "file_name": self.file_name, "format": self.format_key,
-            "format_label": self.format_label, "sha256": self.sha256,
-            "scanner": self.scanner, "scanner_version": self.scanner_version,
-            "scan_time": self.scan_time, "findings": self.findings, "dropped": self.dropped,
-            "counts": {"new": counts.new + counts.recurred + self.created,
-                       "updated": counts.updated + self.updated,
-                       "remediated": counts.remediated, "closed": counts.closed,
-                       "proposed": counts.proposed, "recurred": counts.recurred,
-                       "unchanged": counts.unchanged},
-            "created": self.created, "updated": self.updated,
-            "imported_by": record.imported_by if record else "",
-            "imported_at": record.imported_at if record else None,
-            "already_imported_at": self.already_imported_at,
-            "changes": self.changes,  # eMASS workbooks: each field changed (else empty)
-            "warnings": self.warnings[:MAX_WARNINGS_SHOWN]}
-
-
-# An import can warn about every row of a big file; its result lists the first ones.
-MAX_WARNINGS_SHOWN = 1000
-
-
-def record_dict(record: ImportRecord) -> dict:
-    """A stored import, in the shape of ``ImportResult.to_dict`` (what a record keeps)."""
-    return {"id": record.pk, "dry_run": False, "file_name": record.file_name,
-            "format": record.format, "sha256": record.sha256, "scanner": record.scanner,
-            "scanner_version": record.scanner_version, "scan_time": record.scan_time,
-            "findings": record.findings,
-            "counts": {name: getattr(record, name) for name in
-                       ("new", "updated", "remediated", "closed", "proposed", "recurred",
-                        "unchanged")},
-            "imported_by": record.imported_by, "imported_at": record.imported_at}
 
 
 class HashingReader(io.RawIOBase):
@@ -145,7 +90,7 @@ def import_file(actor: Actor, system: System, path: Path, *, format_key: str | N
                 fields: str | None = None) -> ImportResult:
     """Import a scanner, checklist or POA&M file into the system. Raises ServiceError/FormatError.
     ``fields``: for an eMASS POA&M workbook, the columns to update (emass_import.FIELDS)."""
-    require(actor, system.organization, Role.EDITOR)
+    require(actor, system.organization, "poam.import")
     path = Path(path)
     job = _Job(actor, system, path, file_name or path.name, dry_run, progress, asset,
                min_severity, size=path.stat().st_size)
@@ -246,8 +191,6 @@ def _locked(job: _Job) -> Iterator[tuple[str, ImportRecord | None]]:
 
 
 def _import_document(job: _Job, importer) -> ImportResult:
-    from openpoam.tracker.services.poam_import import import_document
-
     with job.path.open("rb") as raw:
         reader = job.reader(raw)
         stream = io.BufferedReader(reader, buffer_size=1024 * 1024)
@@ -268,8 +211,6 @@ def _import_document(job: _Job, importer) -> ImportResult:
 
 
 def _is_emass(path: Path, head: bytes, name: str) -> bool:
-    from openpoam.formats.emass_xlsx.reader import is_emass_workbook, looks_like_xlsx
-
     if not looks_like_xlsx(head, name):
         return False
     with path.open("rb") as raw:
@@ -278,10 +219,6 @@ def _is_emass(path: Path, head: bytes, name: str) -> bool:
 
 def _import_emass(job: _Job, fields: str | None) -> ImportResult:
     """An eMASS workbook updates the chosen columns of matching items (emass_import)."""
-    from openpoam.formats.emass_xlsx.reader import read_workbook
-    from openpoam.formats.emass_xlsx.writer import BRANCH_LABELS
-    from openpoam.tracker.services.emass_import import import_workbook, parse_fields
-
     if fields is None:
         raise ServiceError(f"{job.name} is an eMASS POA&M workbook: choose the columns to "
                            "update with --fields (e.g. --fields rmf,status, or --fields all; "

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from openpoam.tracker.models import Milestone, PoamItem, Role
+from openpoam.tracker.models import Milestone, PoamItem
 from openpoam.tracker.services.actors import Actor, ServiceError, require
 from openpoam.tracker.services.history import Recorder
 from openpoam.tracker.services.items import lock
@@ -14,7 +14,7 @@ from openpoam.tracker.services.items import lock
 @transaction.atomic
 def move_milestone(actor: Actor, item: PoamItem, sequence: int, offset: int) -> None:
     """Move milestone ``sequence`` up (offset -1) or down (+1) by swapping with its neighbour."""
-    require(actor, item.organization, Role.EDITOR)
+    require(actor, item.organization, "poam.edit")
     item = lock(item)
     order = list(item.milestones.order_by("sequence").values_list("sequence", flat=True))
     if sequence not in order:
@@ -35,7 +35,7 @@ def _swapped(order: list[int], a: int, b: int) -> list[int]:
 
 def reorder(actor: Actor, item: PoamItem, sequences: list[int]) -> None:
     """``sequences``: the current sequence numbers in the wanted order."""
-    require(actor, item.organization, Role.EDITOR)
+    require(actor, item.organization, "poam.edit")
     rows = {m.sequence: m for m in Milestone.objects.select_for_update().filter(item=item)}
     if sorted(sequences) != sorted(rows):
         raise ServiceError("milestones: the new order must list every milestone once")

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from openpoam.domain import workflow
-from openpoam.tracker.models import Milestone, Person, PoamItem, Role
+from openpoam.tracker.models import Milestone, Person, PoamItem
 from openpoam.tracker.services.actors import Actor, ServiceError, require
 from openpoam.tracker.services.history import Recorder
 from openpoam.tracker.services.items import lock
@@ -18,7 +18,7 @@ from openpoam.tracker.services.items import lock
 @transaction.atomic
 def add_milestone(actor: Actor, item: PoamItem, description: str, due: date | None,
                   owner: Person | None = None, recorder: Recorder | None = None) -> Milestone:
-    require(actor, item.organization, Role.EDITOR)
+    require(actor, item.organization, "poam.edit")
     item = lock(item)
     if not description.strip():
         raise ServiceError("milestone: a description is required")
@@ -41,7 +41,7 @@ def add_milestone(actor: Actor, item: PoamItem, description: str, due: date | No
 @transaction.atomic
 def reschedule_milestone(actor: Actor, milestone: Milestone, new_due: date,
                          justification: str) -> Milestone:
-    require(actor, milestone.item.organization, Role.EDITOR)
+    require(actor, milestone.item.organization, "poam.edit")
     milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
     if milestone.completed_on:
         raise ServiceError(f"milestone {milestone.sequence} is already complete")
@@ -78,7 +78,7 @@ def close_not_needed(actor: Actor, milestone: Milestone, reason: str,
 
 @transaction.atomic
 def _close(actor: Actor, milestone: Milestone, on: date, not_needed: str = "") -> Milestone:
-    require(actor, milestone.item.organization, Role.EDITOR)
+    require(actor, milestone.item.organization, "poam.edit")
     milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
     if milestone.completed_on:
         raise ServiceError(f"milestone {milestone.sequence} was already "

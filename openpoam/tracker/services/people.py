@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from openpoam.tracker.models import Person, Role
+from openpoam.tracker.models import Person
 from openpoam.tracker.services.actors import Actor, ServiceError, require
 from openpoam.tracker.services.setup import _save, _validated
 
@@ -12,7 +12,7 @@ from openpoam.tracker.services.setup import _save, _validated
 @transaction.atomic
 def update_person(actor: Actor, person: Person, *, name: str, email: str = "",
                   title: str = "") -> Person:
-    require(actor, person.organization, Role.EDITOR)
+    require(actor, person.organization, "poam.edit")
     name = (name or "").strip()
     if not name:
         raise ServiceError("a person needs a name")

@@ -25,12 +25,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from openpoam.domain.poam import PoamDocument, PoamItemData
-from openpoam.tracker.models import Evidence, ImportRecord, Person, PoamItem, Role, System
+from openpoam.tracker.models import Evidence, ImportRecord, Person, PoamItem, System
 from openpoam.tracker.services import audit
+from openpoam.tracker.services import evidence as evidence_services
 from openpoam.tracker.services import items as item_services
 from openpoam.tracker.services import poam_rows, setup
 from openpoam.tracker.services.actors import Actor, ServiceError, require
 from openpoam.tracker.services.history import Recorder
+from openpoam.tracker.services.import_result import ImportResult
 from openpoam.tracker.services.poam_rows import (Source, closure_evidence, closure_record,
                                                  uuid_or_none)
 
@@ -48,9 +50,7 @@ class _DryRun(Exception):
 def import_document(actor: Actor, system: System, document: PoamDocument, *, importer,
                     file_name: str, sha256: str, size: int, dry_run: bool,
                     warnings: list[str] | None = None):
-    from openpoam.tracker.services.imports import ImportResult
-
-    require(actor, system.organization, Role.EDITOR)
+    require(actor, system.organization, "poam.import")
     result = ImportResult(file_name=file_name, format_key=importer.key,
                           format_label=importer.label, sha256=sha256, dry_run=dry_run,
                           findings=len(document.items))
@@ -189,8 +189,6 @@ def _add_assets(actor, item: PoamItem, data: PoamItemData) -> None:
 
 
 def _add_links(actor, item: PoamItem, data: PoamItemData, source: Source) -> None:
-    from openpoam.tracker.services import evidence as evidence_services
-
     have = set(item.evidence.values_list("url", flat=True))
     for link in poam_rows.evidence_links(data):
         if link.url not in have:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from openpoam.domain import workflow
 from openpoam.domain.poam import Risk, Status
-from openpoam.tracker.models import ApprovalRequest, Person, PoamItem, Role
+from openpoam.tracker.models import ApprovalRequest, Person, PoamItem
 from openpoam.tracker.services import items as item_services
 from openpoam.tracker.services import setup
 from openpoam.tracker.services.actors import Actor, ServiceError, require
@@ -25,13 +25,13 @@ KIND_LABELS = dict(ApprovalRequest.KINDS)
 # The status an approved request moves the item to, for the kinds that change status.
 TARGET_STATUS = {ApprovalRequest.RISK_ACCEPTANCE: Status.RISK_ACCEPTED,
                  ApprovalRequest.FALSE_POSITIVE: Status.FALSE_POSITIVE}
-DECIDER_ROLE = "request.decide"  # the permission table: owners
+DECIDE = "request.decide"  # the permission table: owners
 
 
 @transaction.atomic
 def request_approval(actor: Actor, item: PoamItem, kind: str, rationale: str, *,
                      review_date: date | None = None, proposed_risk: str = "") -> ApprovalRequest:
-    require(actor, item.organization, Role.EDITOR)
+    require(actor, item.organization, "poam.edit")
     item = item_services.lock(item)
     if kind not in KIND_LABELS:
         raise ServiceError(f"request: {kind!r} is not one of {', '.join(KIND_LABELS)}")
@@ -77,7 +77,7 @@ def decide(actor: Actor, request: ApprovalRequest, approve: bool, note: str = ""
     request = ApprovalRequest.objects.select_for_update().select_related(
         "item__organization").get(pk=request.pk)
     item = request.item
-    require(actor, item.organization, DECIDER_ROLE)
+    require(actor, item.organization, DECIDE)
     if not request.is_pending:
         raise ServiceError(f"this request was already {request.get_state_display().lower()}")
     _check_separation(actor, request)
@@ -97,11 +97,11 @@ def decide(actor: Actor, request: ApprovalRequest, approve: bool, note: str = ""
 @transaction.atomic
 def withdraw(actor: Actor, request: ApprovalRequest) -> ApprovalRequest:
     request = ApprovalRequest.objects.select_for_update().get(pk=request.pk)
-    require(actor, request.item.organization, Role.EDITOR)
+    require(actor, request.item.organization, "poam.edit")
     if not request.is_pending:
         raise ServiceError(f"this request was already {request.get_state_display().lower()}")
     if request.requested_by_id != getattr(actor.user, "pk", None):
-        require(actor, request.item.organization, Role.OWNER)
+        require(actor, request.item.organization, "request.decide")
     request.state, request.decided_at = ApprovalRequest.WITHDRAWN, timezone.now()
     request.decided_by, request.decided_by_name = actor.user, actor.name
     request.save()

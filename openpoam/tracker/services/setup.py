@@ -98,7 +98,7 @@ def update_system(actor: Actor, system: System, why: str = "", **changes) -> Sys
 @transaction.atomic
 def add_person(actor: Actor, organization: Organization, name: str, *, email: str = "",
                title: str = "", user=None) -> Person:
-    require(actor, organization, Role.EDITOR)
+    require(actor, organization, "poam.edit")
     if not name.strip():
         raise ServiceError("a person needs a name")
     if Person.objects.filter(organization=organization, name=name.strip()).exists():

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest
 
-from openpoam.tracker.models import Evidence, Organization, Role, System
+from openpoam.tracker.models import Evidence, Organization, PoamItem, System
 from openpoam.tracker.services import actors
 from openpoam.tracker.services.actors import Actor
 
@@ -46,8 +46,6 @@ def organizations_with_systems(request: HttpRequest) -> list[Organization]:
 
 def item_or_404(request: HttpRequest, org_slug: str, system_slug: str, poam_id: str):
     """The item of a visible system, with the system; 404 otherwise."""
-    from openpoam.tracker.models import PoamItem
-
     system = system_or_404(request, org_slug, system_slug)
     item = (PoamItem.objects.select_related("organization", "system__organization", "owner")
             .filter(system=system, poam_id=poam_id.upper()).first())
@@ -63,25 +61,25 @@ def organization_or_404(request: HttpRequest, org_slug: str) -> Organization:
     return organization
 
 
-def may(request: HttpRequest, organization: Organization, minimum: str) -> bool:
-    """Whether the user holds at least ``minimum`` there: decides which controls a page shows
+def may(request: HttpRequest, organization: Organization, action: str) -> bool:
+    """Whether the user's role there allows ``action``: decides which controls a page shows
     (the services check again on every change). One query per organization and request."""
     cache = request.__dict__.setdefault("_openpoam_roles", {})
     if organization.pk not in cache:
         cache[organization.pk] = actors.role_in(actor_of(request), organization)
-    return actors.at_least(cache[organization.pk], minimum)
+    return actors.role_allows(cache[organization.pk], action)
 
 
 def editable_item_or_404(request: HttpRequest, org_slug: str, system_slug: str, poam_id: str,
-                         minimum: Role | str = Role.EDITOR):
+                         action: str = "poam.edit"):
     """As ``item_or_404``, for a change: PermissionDenied (a 403 page) without the role."""
     system, item = item_or_404(request, org_slug, system_slug, poam_id)
-    actors.require(actor_of(request), system.organization, minimum)
+    actors.require(actor_of(request), system.organization, action)
     return system, item
 
 
 def editable_system_or_404(request: HttpRequest, org_slug: str, system_slug: str,
-                           minimum: Role = Role.EDITOR) -> System:
+                           action: str = "poam.edit") -> System:
     system = system_or_404(request, org_slug, system_slug)
-    actors.require(actor_of(request), system.organization, minimum)
+    actors.require(actor_of(request), system.organization, action)
     return system

@@ -15,7 +15,6 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from openpoam.domain.numbers import is_whole_number
 from openpoam.domain.poam import Designation, Framework
-from openpoam.tracker.models import Role
 from openpoam.tracker.services import people, requests, setup
 from openpoam.tracker.services.actors import ServiceError
 from openpoam.web.views import access
@@ -31,7 +30,7 @@ IMPACTS = ["", "Low", "Moderate", "High"]
 @login_required
 def org_people(request: HttpRequest, org_slug: str) -> HttpResponse:
     organization = access.organization_or_404(request, org_slug)
-    can_edit = access.may(request, organization, Role.EDITOR)
+    can_edit = access.may(request, organization, "poam.edit")
     error, editing = "", None
     if request.method == "POST":
         if not can_edit:
@@ -63,7 +62,7 @@ def org_people(request: HttpRequest, org_slug: str) -> HttpResponse:
 @login_required
 def system_new(request: HttpRequest, org_slug: str) -> HttpResponse:
     organization = access.organization_or_404(request, org_slug)
-    if not access.may(request, organization, Role.OWNER):
+    if not access.may(request, organization, "system.manage"):
         return forbidden(request, "Only an owner of the organization adds systems.")
     error = ""
     if request.method == "POST":
@@ -84,7 +83,7 @@ def system_new(request: HttpRequest, org_slug: str) -> HttpResponse:
 @login_required
 def system_settings(request: HttpRequest, org_slug: str, system_slug: str) -> HttpResponse:
     system = access.system_or_404(request, org_slug, system_slug)
-    if not access.may(request, system.organization, Role.OWNER):
+    if not access.may(request, system.organization, "system.manage"):
         return forbidden(request, "Only an owner of the organization changes a system's settings.")
     error = ""
     if request.method == "POST":

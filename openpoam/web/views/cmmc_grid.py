@@ -18,7 +18,7 @@ from django.utils import timezone
 from openpoam.domain import cmmc
 from openpoam.domain.cmmc import catalog
 from openpoam.domain.cmmc.payload import evaluate_payload
-from openpoam.tracker.models import Assessment, Role
+from openpoam.tracker.models import Assessment
 from openpoam.tracker.services import assessments
 from openpoam.tracker.services.actors import ServiceError
 from openpoam.tracker.services.fields import parse_date
@@ -74,7 +74,7 @@ def cmmc_assess(request: HttpRequest, org_slug: str, system_slug: str) -> HttpRe
     level = assessments.level_for(system)
     if level is None:
         return forbidden(request, "This system's framework has no CMMC assessment.")
-    if not access.may(request, system.organization, Role.EDITOR):
+    if not access.may(request, system.organization, "poam.edit"):
         return forbidden(request, "You may read this system's CMMC status but not record one.")
     if request.method == "POST":
         return _record(request, system, level)

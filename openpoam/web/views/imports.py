@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from openpoam.formats.base import FormatError
-from openpoam.tracker.models import ChangeEvent, ImportRecord, Role
+from openpoam.tracker.models import ChangeEvent, ImportRecord
 from openpoam.tracker.services import imports as import_services
 from openpoam.tracker.services.actors import ServiceError
 from openpoam.web.views import access
@@ -54,7 +54,7 @@ def _imports_page(request: HttpRequest, system, **extra) -> HttpResponse:
     records = ImportRecord.objects.filter(system=system)[:200]
     context = {**system_context(system), "tab": "imports", "records": records,
                "exports": export_links(),
-               "can_edit": access.may(request, system.organization, Role.EDITOR), **extra}
+               "can_edit": access.may(request, system.organization, "poam.edit"), **extra}
     status = UNPROCESSABLE if extra.get("error") else 200
     return render(request, "web/system_imports.html", context, status=status)
 

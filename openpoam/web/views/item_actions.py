@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from openpoam.tracker.models import ApprovalRequest, Role
+from openpoam.tracker.models import ApprovalRequest
 from openpoam.tracker.services import comments, requests
 from openpoam.tracker.services import items as item_services
 from openpoam.tracker.services.actors import ServiceError
@@ -46,7 +46,7 @@ def optional_date(text: str, name: str):
 @login_required
 def item_new(request: HttpRequest, org_slug: str, system_slug: str) -> HttpResponse:
     system = access.system_or_404(request, org_slug, system_slug)
-    if not access.may(request, system.organization, Role.EDITOR):
+    if not access.may(request, system.organization, "poam.edit"):
         return forbidden(request, "You may read this system's POA&M but not add items to it.")
     error = ""
     if request.method == "POST":
@@ -63,7 +63,7 @@ def item_new(request: HttpRequest, org_slug: str, system_slug: str) -> HttpRespo
 def item_edit(request: HttpRequest, org_slug: str, system_slug: str,
               poam_id: str) -> HttpResponse:
     system, item = access.item_or_404(request, org_slug, system_slug, poam_id)
-    if not access.may(request, system.organization, Role.EDITOR):
+    if not access.may(request, system.organization, "poam.edit"):
         return forbidden(request, "You may read this item but not change it.")
     error = ""
     if request.method == "POST":
@@ -146,7 +146,7 @@ def vendor_checkin(request: HttpRequest, org_slug: str, system_slug: str,
 def comment_add(request: HttpRequest, org_slug: str, system_slug: str,
                 poam_id: str) -> HttpResponse:
     system, item = access.editable_item_or_404(request, org_slug, system_slug, poam_id,
-                                               minimum="item.comment")
+                                               action="item.comment")
     try:
         comments.add_comment(access.actor_of(request), item, request.POST.get("text", ""))
     except ServiceError as exc:

@@ -16,7 +16,7 @@ from openpoam.domain import workflow
 from openpoam.domain.numbers import whole_number
 from openpoam.domain.poam import Status
 from openpoam.tracker.documents import item_data, items_queryset
-from openpoam.tracker.models import ApprovalRequest, PoamItem, Role, System
+from openpoam.tracker.models import ApprovalRequest, PoamItem, System
 from openpoam.tracker.services.history import item_history
 from openpoam.tracker.services.requests import TARGET_STATUS
 from openpoam.web.forms import RISK_CHOICES, rmf_display
@@ -55,7 +55,7 @@ def render_item(request: HttpRequest, system: System, poam_id: str, *, failed: s
         "history": list(reversed(data.history)),
         "requests": list(row.requests.all()),
         "discussion": list(row.discussion.all()),
-        "can_edit": access.may(request, organization, Role.EDITOR),
+        "can_edit": access.may(request, organization, "poam.edit"),
         "can_decide": access.may(request, organization, "request.decide"),
         "next_statuses": _next_statuses(row),
         "request_kinds": _request_kinds(row),

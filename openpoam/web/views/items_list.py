@@ -22,14 +22,14 @@ from django.views.decorators.http import require_safe
 from openpoam.domain.poam import Risk, Status
 from openpoam.tracker.filters import (DELAYED, NO_OWNER, RISK_CHOICES, SORT_CHOICES,
                                       SOURCE_CHOICES, STATUS_CHOICES, ListQuery, delayed_q)
-from openpoam.tracker.models import ControlReference, PoamItem, Role, System
+from openpoam.tracker.models import ControlReference, PoamItem, System
 from openpoam.tracker.services import bulk_edit
 from openpoam.tracker.services.actors import ServiceError
 from openpoam.tracker.services.fields import coerce
+from openpoam.tracker.services.summary import Summary, system_summary
 from openpoam.web.views import access
 from openpoam.web.views.actions import UNPROCESSABLE, action
 from openpoam.web.views.pages import system_context
-from openpoam.web.views.summary import Summary, system_summary
 
 
 @dataclass
@@ -91,7 +91,7 @@ def _render_list(request: HttpRequest, system: System, *, error: str = "",
         "sort_id": query.sort_column("id"), "sort_due": query.sort_column("due"),
         "sort_risk": query.sort_column("risk"),
         "pages": _page_links(page, query),
-        "can_edit": access.may(request, system.organization, Role.EDITOR),
+        "can_edit": access.may(request, system.organization, "poam.edit"),
         "bulk_statuses": [s for s in Status if s not in (Status.RISK_ACCEPTED,
                                                          Status.FALSE_POSITIVE)],
         "error": error, "posted": request.POST if error else {},

@@ -17,8 +17,8 @@ from django.views.decorators.http import require_safe
 
 from openpoam.domain.poam import Designation, EvidenceData, PoamItemData
 from openpoam.tracker.models import PoamItem, System
+from openpoam.tracker.services.summary import summaries
 from openpoam.web.views import access
-from openpoam.web.views.summary import summaries
 
 
 @require_safe

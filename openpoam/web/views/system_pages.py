@@ -14,8 +14,8 @@ from django.views.decorators.http import require_safe
 
 from openpoam.formats import registry
 from openpoam.formats.base import FormatError
-from openpoam.tracker.models import Role
-from openpoam.tracker.services import assessments, exports
+from openpoam.tracker.services import assessments
+from openpoam.tracker.services.downloads import export_response
 from openpoam.web.views import access
 from openpoam.web.views.pages import system_context
 
@@ -33,7 +33,7 @@ def system_cmmc(request: HttpRequest, org_slug: str, system_slug: str) -> HttpRe
     system = access.system_or_404(request, org_slug, system_slug)
     summary = assessments.summary(system, timezone.localdate())
     context = {**system_context(system), "tab": "cmmc", "summary": summary,
-               "can_edit": access.may(request, system.organization, Role.EDITOR),
+               "can_edit": access.may(request, system.organization, "poam.edit"),
                "evaluation": summary["evaluation"] if summary else None}
     return render(request, "web/system_cmmc.html", context)
 
@@ -50,15 +50,3 @@ def system_export(request: HttpRequest, org_slug: str, system_slug: str,
     except FormatError:
         raise Http404("No such export format.") from None
 
-
-def export_response(actor, system, format_key: str) -> HttpResponse:
-    """The export as a download (shared by the web and the API); FormatError if unknown."""
-    content, exporter, warnings = exports.export_bytes(actor, system, format_key)
-    name = exports.download_name(system, format_key, exporter.extension, timezone.localdate())
-    response = HttpResponse(content, content_type=exporter.media_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-store"
-    if warnings:
-        response["X-OpenPOAM-Warnings"] = str(len(warnings))
-    return response

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from openpoam import proxies
 from openpoam.tracker.models import Organization
@@ -28,3 +29,11 @@ def client_address(request: HttpRequest) -> str:
     """The client: behind a trusted proxy (OPENPOAM_TRUSTED_PROXIES) the address it names,
     otherwise the TCP peer; never a header an untrusted client could write."""
     return proxies.client_address(request)[:45]
+
+
+def next_page(request: HttpRequest) -> str:
+    """The page to go to after signing in, if it is on this site; else ""."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return ""

@@ -1,4 +1,5 @@
-"""Making, checking and revoking API tokens: the one write path for ApiToken rows.
+"""Making, checking and revoking API tokens: the one write path for ApiToken rows, used by
+the API (sign-in by token, the tokens page), the command line and offboarding.
 
 Only the SHA-256 digest of a token is stored. A 256-bit random secret needs no slow
 hash: nobody can guess it, and a digest lookup keeps every request one indexed query.
@@ -15,16 +16,18 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from openpoam.api import audit
-from openpoam.api.models import ApiToken
-from openpoam.tracker.models import ChangeEvent, Membership, Organization, Role
-from openpoam.tracker.services.actors import Actor, PermissionDenied, ServiceError, role_in
+from openpoam.accounts.models import ApiToken
+from openpoam.tracker.models import ChangeEvent, Membership, Organization
+from openpoam.tracker.services import audit
+from openpoam.tracker.services.actors import Actor, PermissionDenied, ServiceError, may
 
 SCHEME = "opoam"
 # Writing last use on every request would serialise readers on SQLite; once a minute is
 # precise enough to tell a live token from a forgotten one.
 LAST_USE_PRECISION = timedelta(minutes=1)
 DEFAULT_EXPIRY_DAYS = 90
+CREATE, USE, REVOKE = "create", "use", "revoke"  # token events in the audit trail
+USED_FROM = "used from"  # the field of a use-from-a-new-address record
 MAX_EXPIRY_DAYS = 366 * 3  # a token that outlives its purpose for years is a forgotten key
 
 
@@ -65,7 +68,7 @@ def create_token(actor: Actor, user, organization: Organization, name: str, *,
                                     prefix=prefix, digest=digest_of(secret), read_only=read_only,
                                     created_at=now, created_by=actor.name,
                                     expires_at=now + timedelta(days=expires_in_days))
-    audit.record_token_event(token, audit.CREATE, actor=actor)
+    record_token_event(token, CREATE, actor=actor)
     return NewToken(token=token, secret=secret)
 
 
@@ -73,14 +76,14 @@ def create_token(actor: Actor, user, organization: Organization, name: str, *,
 def revoke_token(actor: Actor, token: ApiToken) -> ApiToken:
     """Its own user, an owner of its organization, or the local command line may revoke."""
     own = getattr(actor.user, "pk", None) == token.user_id
-    if not own and role_in(actor, token.organization) != Role.OWNER:
+    if not own and not may(actor, token.organization, "members.manage"):
         raise PermissionDenied(f"{actor.name} may not revoke this token")
     token = ApiToken.objects.select_for_update().get(pk=token.pk)
     if token.revoked_at is not None:
         raise ServiceError(f"token {token.prefix} was already revoked")
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
-    audit.record_token_event(token, audit.REVOKE, actor=actor)
+    record_token_event(token, REVOKE, actor=actor)
     return token
 
 
@@ -108,9 +111,9 @@ def _note_use(token: ApiToken, address: str | None) -> None:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now, last_used_from=address)
         seen = ChangeEvent.objects.filter(
             organization_id=token.organization_id, entity="token", entity_ref=token.prefix,
-            field=audit.USED_FROM, new_value=address or "").exists()
+            field=USED_FROM, new_value=address or "").exists()
         if not seen:
-            audit.record_token_event(token, audit.USE, actor=actor_of(token), address=address)
+            record_token_event(token, USE, actor=actor_of(token), address=address)
     token.last_used_at, token.last_used_from = now, address
 
 
@@ -123,3 +126,38 @@ def actor_of(token: ApiToken) -> Actor:
 def tokens_of(user, organization: Organization | None = None):
     found = ApiToken.objects.filter(user=user).select_related("organization")
     return found.filter(organization=organization) if organization else found
+
+
+def visible_tokens(actor: Actor, organizations, user=None, organization=None):
+    """The tokens ``actor`` may list in ``organizations`` (those it can see): its own, or
+    everyone's for the local command line; narrowed to one user or organization if given."""
+    found = ApiToken.objects.select_related("user", "organization").filter(
+        organization__in=organizations)
+    if not actor.local:
+        found = found.filter(user=actor.user)
+    if user is not None:
+        found = found.filter(user=user)
+    return found.filter(organization=organization) if organization is not None else found
+
+
+def token_by_prefix(prefix: str) -> ApiToken | None:
+    return ApiToken.objects.filter(prefix=prefix.strip()).select_related("organization").first()
+
+
+def record_token_event(token: ApiToken, event: str, *, actor: Actor,
+                       address: str | None = None, why: str = "") -> None:
+    """Creation, use from a new address, or revocation, in the caller's transaction (the
+    hash-chained history of the token's organization)."""
+    if event == CREATE:
+        changes = {"name": ("", token.name), "user": ("", token.user.get_username()),
+                   "read_only": ("", token.read_only),
+                   "expires_at": ("", token.expires_at.isoformat(timespec="seconds")
+                                  if token.expires_at else "")}
+        audit.record(actor, token.organization, "token", token.prefix, "create", changes)
+    elif event == USE:
+        audit.record(actor, token.organization, "token", token.prefix, "update",
+                     {USED_FROM: ("", address or "")}, "first use from this address",
+                     client_address=address or "")
+    else:
+        audit.record(actor, token.organization, "token", token.prefix, "delete", {},
+                     why or "revoked")

@@ -1,4 +1,4 @@
-"""Counts shown on the home page and above a system's list: per status, and delayed.
+"""Counts shown on the home page, above a system's list and in the API: per status, and delayed.
 
 "Delayed" is derived (``workflow.is_delayed``), never stored; its database form is
 ``filters.delayed_q`` and its count ``filters.delayed_count``.

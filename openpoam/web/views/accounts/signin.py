@@ -15,33 +15,24 @@ from django.contrib.auth.views import PasswordResetConfirmView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from openpoam.accounts import oidc
-from openpoam.accounts.services import signin, sso
-from openpoam.accounts.views import sso as sso_views
-from openpoam.accounts.views.common import actor_of, client_address
+from openpoam.accounts.services import invitations, signin, sso
+from openpoam.web.views.accounts import sso as sso_views
+from openpoam.web.views.accounts.common import actor_of, client_address, next_page
 from openpoam.tracker.services import audit
+from openpoam.tracker.services.actors import Actor
 
 PENDING = "openpoam_pending_user"
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
-def _next(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return ""
-
-
 def _landing(user) -> str:
     """After signing in: pending invitations first, else the home page."""
-    from openpoam.accounts.services import invitations
-
     return "invitations" if invitations.pending_for(user) else settings.LOGIN_REDIRECT_URL
 
 
@@ -51,8 +42,8 @@ def _landing(user) -> str:
 @require_http_methods(["GET", "HEAD", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and request.method != "POST":
-        return redirect(_next(request) or settings.LOGIN_REDIRECT_URL)
-    context = {"next": _next(request), "username": "", **_other_ways()}
+        return redirect(next_page(request) or settings.LOGIN_REDIRECT_URL)
+    context = {"next": next_page(request), "username": "", **_other_ways()}
     if request.method == "POST":
         username = request.POST.get("username", "")[:150]
         context["username"] = username
@@ -94,7 +85,7 @@ def login_verify(request: HttpRequest) -> HttpResponse:
                                            is_active=True).first()
     if user is None:
         return redirect("login")
-    context = {"next": _next(request)}
+    context = {"next": next_page(request)}
     if request.method == "POST":
         try:
             device = signin.check_code(user, request.POST.get("code", ""),
@@ -138,8 +129,6 @@ class SetPasswordView(PasswordResetConfirmView):
 
 
 def actor_of_user(user):
-    from openpoam.tracker.services.actors import Actor
-
     return Actor.for_user(user)
 
 

@@ -20,9 +20,10 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from openpoam import proxies
 from openpoam.accounts import oidc
 from openpoam.accounts.services import mfa, signin, sso
-from openpoam.accounts.views.common import client_address
+from openpoam.web.views.accounts.common import client_address, next_page
 
 ID_TOKEN = "openpoam_oidc_id_token"  # kept for the provider's sign-out (id_token_hint)
 NEXT = "openpoam_oidc_next"
@@ -40,9 +41,8 @@ def sso_start(request: HttpRequest) -> HttpResponse:
     except oidc.ProviderUnavailable as exc:
         sso.refused("oidc", "provider_unavailable", client_address(request))
         return _unavailable(request, str(exc))
-    from openpoam.accounts.views.signin import _next
 
-    request.session[NEXT] = _next(request)
+    request.session[NEXT] = next_page(request)
     return provider.authorize_redirect(request, request.build_absolute_uri(reverse("sso-callback")),
                                        nonce=_nonce())
 
@@ -125,8 +125,6 @@ def provider_logout_url(request: HttpRequest, id_token: str) -> str:
 def cac_login(request: HttpRequest) -> HttpResponse:
     """The proxy checked the card (ssl_verify_client) and passes who it is in a header; that
     header means something only when the request comes from a trusted proxy."""
-    from openpoam import proxies
-
     if not settings.CAC_HEADER:
         return _not_configured(request, "Smart-card sign-in")
     address = proxies.client_address(request)

@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from openpoam.accounts.views.common import actor_of, organization_or_404
+from openpoam.web.views.accounts.common import actor_of, organization_or_404
 from openpoam.formats import checkpoint as fmt
 from openpoam.tracker.services import audit, checkpoints
 from openpoam.tracker.services.actors import ServiceError

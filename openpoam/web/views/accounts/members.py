@@ -17,7 +17,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from openpoam.accounts.services import invitations, lockout, members, users
-from openpoam.accounts.views.common import actor_of, organization_or_404
+from openpoam.web.views.accounts.common import actor_of, organization_or_404
 from openpoam.tracker.models import Membership, Role
 from openpoam.tracker.services import ServiceError, setup
 

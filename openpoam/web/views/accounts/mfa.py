@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from openpoam.accounts.middleware import needs_second_factor
 from openpoam.accounts.services import mfa
-from openpoam.accounts.views.common import actor_of, client_address
+from openpoam.web.views.accounts.common import actor_of, client_address
 from openpoam.tracker.services import ServiceError
 
 

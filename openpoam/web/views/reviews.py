@@ -1,6 +1,6 @@
 """Pages of the monthly cadence: reviews, snapshots and their comparison, metrics, the
-executive report, calendar feeds. Lookups go through the tracker's access helpers (404 for
-other tenants); every change goes through ``openpoam.reviews.services``."""
+executive report, calendar feeds. Lookups go through the access helpers (404 for other
+tenants); every change goes through ``openpoam.reviews.services`` (templates: reviews/)."""
 
 from __future__ import annotations
 

@@ -8,8 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from openpoam.api import tokens
-from openpoam.api.models import ApiToken
+from openpoam.accounts.services import tokens
 from openpoam.domain.numbers import whole_number
 from openpoam.tracker.models import Membership
 from openpoam.tracker.services.actors import Actor, ServiceError
@@ -38,7 +37,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
         except ServiceError as exc:
             context["error"] = str(exc)
     context["tokens"] = list(tokens.tokens_of(request.user))
-    response = render(request, "api/tokens.html", context)
+    response = render(request, "web/api_tokens.html", context)
     response["Cache-Control"] = "no-store"  # the page may hold a secret
     return response
 
@@ -47,8 +46,8 @@ def token_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def token_revoke(request: HttpRequest) -> HttpResponse:
     """Revoke one of the user's tokens (form field ``token``); anything else changes nothing."""
-    token = ApiToken.objects.filter(pk=_int(request.POST.get("token")), user=request.user,
-                                    revoked_at__isnull=True).first()
+    token = tokens.tokens_of(request.user).filter(pk=_int(request.POST.get("token")),
+                                                  revoked_at__isnull=True).first()
     if token is not None:
         tokens.revoke_token(Actor.for_user(request.user), token)
     return redirect("api-tokens")

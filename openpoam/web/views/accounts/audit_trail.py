@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from openpoam.accounts.views.common import organization_or_404
+from openpoam.web.views.accounts.common import organization_or_404
 from openpoam.tracker.models import ChangeEvent, Membership
 from openpoam.domain.dates import DateError, parse_iso_date
 from openpoam.tracker.services import checkpoints
