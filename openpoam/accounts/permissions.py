@@ -135,6 +135,10 @@ URL_PERMISSIONS: dict[str, dict[str, str]] = {
     "system-import-upload": {"GET": SIGNED_IN, "HEAD": SIGNED_IN, "POST": "poam.import"},
     "system-import-confirm": {"GET": SIGNED_IN, "HEAD": SIGNED_IN, "POST": "poam.import"},
     "system-import": {"GET": "poam.view", "HEAD": "poam.view"},
+    # A background job's page is its starter's alone (others get 404: openpoam/jobs).
+    "system-job": {"GET": "poam.view", "HEAD": "poam.view"},
+    "system-job-progress": {"GET": "poam.view", "HEAD": "poam.view"},
+    "system-job-again": {"GET": SIGNED_IN, "HEAD": SIGNED_IN, "POST": "poam.import"},
     # The monthly cadence (openpoam/reviews).
     "system-reviews": {"GET": "poam.view", "HEAD": "poam.view", "POST": "poam.edit"},
     "system-review": {"GET": "poam.view", "HEAD": "poam.view", "POST": "poam.edit"},

@@ -98,6 +98,8 @@ def confirm(actor: Actor, job_id, system: System | None = None) -> Job:
     if (dry.result or {}).get("already_imported_at"):
         raise ServiceError("this file was already imported; there is nothing to confirm")
     require(actor, dry.system.organization, Role.EDITOR)
+    if Job.objects.filter(source=dry, kind=Job.CONFIRM).exclude(state=Job.FAILED).exists():
+        raise ServiceError("this dry run was already confirmed; see its import")
     if not (job_dir(dry) / "upload").is_file():
         raise ServiceError("this dry run is too old (its file was removed); upload the "
                            "file again")
@@ -105,6 +107,21 @@ def confirm(actor: Actor, job_id, system: System | None = None) -> Job:
     job.progress = {**dry.progress}
     job.save(update_fields=["progress"])
     return _enqueue(job)
+
+
+def dry_run_again(actor: Actor, job: Job) -> Job:
+    """A fresh dry run of the file a dry run (or the import confirming it) read."""
+    dry = job.source if job.kind == Job.CONFIRM else job
+    if dry is None or dry.kind != Job.DRY_RUN:
+        raise ServiceError("only an import's dry run can be run again; upload the file again")
+    upload = job_dir(dry) / "upload"
+    if not upload.is_file():
+        raise ServiceError("the file of that dry run was removed; upload the file again")
+    params = dry.params
+    return start_import(actor, dry.system, upload, file_name=params["file_name"], dry_run=True,
+                        format_key=params.get("format"), asset=params.get("asset") or "",
+                        min_severity=Severity(params.get("min_severity") or "low"),
+                        fields=params.get("fields"))
 
 
 def _new_job(actor: Actor, kind: str, system: System | None, params: dict, *,

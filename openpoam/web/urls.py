@@ -36,6 +36,10 @@ urlpatterns = [
     path(SYSTEM + "imports/upload/", views.import_upload, name="system-import-upload"),
     path(SYSTEM + "imports/confirm/", views.import_confirm, name="system-import-confirm"),
     path(SYSTEM + "imports/<int:record_id>/", views.import_detail, name="system-import"),
+    path(SYSTEM + "jobs/<uuid:job_id>/", views.system_job, name="system-job"),
+    path(SYSTEM + "jobs/<uuid:job_id>/progress/", views.system_job_progress,
+         name="system-job-progress"),
+    path(SYSTEM + "jobs/<uuid:job_id>/again/", views.system_job_again, name="system-job-again"),
     path(SYSTEM + "export/<slug:format_key>/", views.system_export, name="system-export"),
     # FedRAMP CR26 (VDR/VER) pages: web/views/cr26.py
     path(SYSTEM + "cr26/", cr26_views.cr26_dashboard, name="system-cr26"),
