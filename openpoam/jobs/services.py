@@ -223,7 +223,8 @@ class _Progress:
 
     def __call__(self, counts: dict) -> None:
         now = time.monotonic()
-        if now - self.last < PROGRESS_EVERY:
+        done = counts.get("bytes", 0) >= self.job.progress.get("total_bytes", 0) > 0
+        if now - self.last < PROGRESS_EVERY and not done:
             return
         self.last = now
         self.job.progress = {**self.job.progress, **counts}
