@@ -102,6 +102,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 JOB_LEASE_SECONDS = int(os.environ.get("OPENPOAM_JOB_LEASE_SECONDS", 120))
 # Finished jobs (and their kept dry runs and export files) are removed after this many days.
 JOB_KEEP_DAYS = int(os.environ.get("OPENPOAM_JOB_KEEP_DAYS", 14))
+# /healthz fails when the evidence folder's disk has less free space than this.
+HEALTH_MIN_FREE_BYTES = int(float(os.environ.get("OPENPOAM_HEALTH_MIN_FREE_MB", 512)) * 1024 * 1024)
 # Where the scheduler refreshes the CISA KEV catalog from (a URL or a file); empty: the
 # shipped copy stays (an offline laptop).
 KEV_SOURCE = os.environ.get("OPENPOAM_KEV_SOURCE", "").strip()

@@ -92,6 +92,8 @@ URL_PERMISSIONS: dict[str, dict[str, str]] = {
     "mfa-remove": {"POST": SIGNED_IN},
     "mfa-recovery": {"POST": SIGNED_IN},
     "home": {"GET": SIGNED_IN, "HEAD": SIGNED_IN},
+    # For load balancers: yes/no, ages and sizes only (openpoam/jobs/health.py).
+    "healthz": {"GET": PUBLIC, "HEAD": PUBLIC},
     "members": {"GET": "members.manage", "HEAD": "members.manage"},
     "member-add": {"POST": "members.manage"},
     "member-role": {"POST": "members.manage"},

@@ -4,12 +4,14 @@ from django.urls import path
 
 from openpoam.web import views
 from openpoam.web.views import cr26 as cr26_views
+from openpoam.web.views import health
 
 SYSTEM = "org/<slug:org_slug>/system/<slug:system_slug>/"
 ITEM = SYSTEM + "items/<str:poam_id>/"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
     path("requests/", views.approvals, name="approvals"),
     path("org/<slug:org_slug>/people/", views.org_people, name="org-people"),
     path("org/<slug:org_slug>/systems/new/", views.system_new, name="system-new"),

@@ -69,7 +69,9 @@ def url_args(org_a, bob):
                                          sha256="0" * 64, format="nessus", imported_by="admin",
                                          imported_at=org_a.item.created_at)
     from openpoam.jobs.models import Job
+    from openpoam.jobs.worker import heartbeat
 
+    heartbeat("a-worker")  # /healthz is public and answers 200 with a worker running
     job = Job.objects.create(kind=Job.DRY_RUN, organization=org_a.org, system=org_a.system,
                              started_by=bob, actor_name=bob.username,
                              params={"file_name": "scan.nessus"})
