@@ -141,6 +141,8 @@ URL_PERMISSIONS: dict[str, dict[str, str]] = {
     "system-job": {"GET": "poam.view", "HEAD": "poam.view"},
     "system-job-progress": {"GET": "poam.view", "HEAD": "poam.view"},
     "system-job-again": {"GET": SIGNED_IN, "HEAD": SIGNED_IN, "POST": "poam.import"},
+    "system-job-download": {"GET": "poam.export", "HEAD": "poam.export"},
+    "system-export-job": {"GET": SIGNED_IN, "HEAD": SIGNED_IN, "POST": "poam.export"},
     # The monthly cadence (openpoam/reviews).
     "system-reviews": {"GET": "poam.view", "HEAD": "poam.view", "POST": "poam.edit"},
     "system-review": {"GET": "poam.view", "HEAD": "poam.view", "POST": "poam.edit"},

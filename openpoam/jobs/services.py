@@ -109,6 +109,22 @@ def confirm(actor: Actor, job_id, system: System | None = None) -> Job:
     return _enqueue(job)
 
 
+def start_export(actor: Actor, system: System, format_key: str, *,
+                 branch: str | None = None) -> Job:
+    """Queue an export of the system's POA&M (or a CR26 report) in a registered format; the
+    file is kept in the job's folder and downloaded by its starter when done."""
+    from openpoam.formats import registry
+
+    require(actor, system.organization, "poam.export")
+    known = registry.default()
+    if format_key not in known.exporters and format_key not in known.report_exporters:
+        raise ServiceError(f"format: no export format {format_key!r} (see /formats)")
+    params = {"format": format_key, "file_name": f"{system.slug} {format_key} export"}
+    if branch:
+        params["branch"] = branch
+    return _enqueue(_new_job(actor, Job.EXPORT, system, params))
+
+
 def dry_run_again(actor: Actor, job: Job) -> Job:
     """A fresh dry run of the file a dry run (or the import confirming it) read."""
     dry = job.source if job.kind == Job.CONFIRM else job
@@ -192,17 +208,18 @@ def preview_page(job: Job, section: str, page: int = 1, per_page: int = PREVIEW_
             "rows": rows[start:start + per_page]}
 
 
-def output_path(actor: Actor, job_id) -> tuple[Path, str]:
-    """An export job's file and its download name; only for its starter, once done."""
+def output_path(actor: Actor, job_id) -> tuple[Path, str, str]:
+    """An export job's file, download name and media type; only for its starter (still
+    allowed to export in that organization), once done."""
     job = get_job(actor, job_id)
     name = job.params.get("output")
     if job.kind != Job.EXPORT or job.state != Job.SUCCEEDED or not name:
         raise JobNotFound("no finished export with that id")
-    require(actor, job.organization, Role.VIEWER)
+    require(actor, job.organization, "poam.export")
     path = job_dir(job) / "output"
     if not path.is_file():
         raise JobNotFound("that export's file was removed; export again")
-    return path, name
+    return path, name, job.params.get("media_type") or "application/octet-stream"
 
 
 # ---- running -------------------------------------------------------------------------------
@@ -380,7 +397,28 @@ def _preview(changes) -> dict:
     return {"create": create, "close": close, "reopen": reopen}
 
 
-RUNNERS = {Job.DRY_RUN: _run_dry_run, Job.IMPORT: _run_import, Job.CONFIRM: _run_confirm}
+def _run_export(job: Job) -> dict:
+    from openpoam.formats import registry
+    from openpoam.tracker.services import exports
+
+    format_key = job.params["format"]
+    options = {"branch": job.params["branch"]} if job.params.get("branch") else {}
+    result = exports.export_system(actor_of(job), job.system, format_key,
+                                   job_dir(job) / "output", **options)
+    known = registry.default()
+    exporter = known.report_exporters.get(format_key) or known.exporter(format_key)
+    name = exports.download_name(job.system, format_key, exporter.extension,
+                                 timezone.localdate())
+    job.params = {**job.params, "output": name, "media_type": exporter.media_type}
+    Job.objects.filter(pk=job.pk).update(params=job.params)
+    job.progress = {**job.progress, "items": result.items}
+    return {"items": result.items, "format_label": result.format_label,
+            "designation": result.designation, "warnings": result.warnings[:100],
+            "file_name": name, "size": (job_dir(job) / "output").stat().st_size}
+
+
+RUNNERS = {Job.DRY_RUN: _run_dry_run, Job.IMPORT: _run_import, Job.CONFIRM: _run_confirm,
+           Job.EXPORT: _run_export}
 
 
 # ---- in process (tests, `openpoam import` without --background) ----------------------------

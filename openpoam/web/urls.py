@@ -42,6 +42,9 @@ urlpatterns = [
     path(SYSTEM + "jobs/<uuid:job_id>/progress/", views.system_job_progress,
          name="system-job-progress"),
     path(SYSTEM + "jobs/<uuid:job_id>/again/", views.system_job_again, name="system-job-again"),
+    path(SYSTEM + "jobs/<uuid:job_id>/download/", views.system_job_download,
+         name="system-job-download"),
+    path(SYSTEM + "exports/<str:format_key>/job/", views.export_job, name="system-export-job"),
     path(SYSTEM + "export/<slug:format_key>/", views.system_export, name="system-export"),
     # FedRAMP CR26 (VDR/VER) pages: web/views/cr26.py
     path(SYSTEM + "cr26/", cr26_views.cr26_dashboard, name="system-cr26"),

@@ -72,9 +72,12 @@ def url_args(org_a, bob):
     from openpoam.jobs.worker import heartbeat
 
     heartbeat("a-worker")  # /healthz is public and answers 200 with a worker running
-    job = Job.objects.create(kind=Job.DRY_RUN, organization=org_a.org, system=org_a.system,
-                             started_by=bob, actor_name=bob.username,
-                             params={"file_name": "scan.nessus"})
+    from openpoam.jobs.services import job_dir
+
+    job = Job.objects.create(kind=Job.EXPORT, organization=org_a.org, system=org_a.system,
+                             started_by=bob, actor_name=bob.username, state=Job.SUCCEEDED,
+                             params={"format": "csv", "output": "poam.csv"}, result={})
+    (job_dir(job) / "output").write_bytes(b"POA&M Item ID\n")
     return {"job_id": job.uuid, "month": "2026-11", "request_id": approval.pk, "record_id": record.pk, "sequence": 1, "number": snapshot.pk, "feed_token": feed_token, "kind": "vdt",
             "overrides": {"system-cr26": {"system_slug": cr26_slug},
                           "system-cr26-accepted": {"system_slug": cr26_slug},
@@ -138,7 +141,7 @@ def _cases(url_args):
 
 
 # Pages of one person's own object (a background job): anyone else gets 404.
-OWN_ONLY = {"system-job", "system-job-progress", "system-job-again"}
+OWN_ONLY = {"system-job", "system-job-progress", "system-job-again", "system-job-download"}
 
 
 def _signs_in(response) -> bool:

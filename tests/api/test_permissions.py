@@ -37,7 +37,8 @@ CR26_ROUTES = {("GET", CR26), ("POST", CR26 + "/evaluations"), ("POST", CR26 + "
 # tests/jobs/test_api_jobs.py covers them with alice, bob, a twin organization and tokens.
 JOB_ROUTES = {("GET", "/api/v1/jobs"), ("GET", "/api/v1/jobs/{job_id}"),
               ("GET", "/api/v1/jobs/{job_id}/preview"), ("POST", "/api/v1/jobs/{job_id}/confirm"),
-              ("GET", "/api/v1/jobs/{job_id}/download")}
+              ("GET", "/api/v1/jobs/{job_id}/download"),
+              ("POST", "/api/v1/orgs/{org}/systems/{system}/exports/{format_key}/jobs")}
 
 # (method, path) -> (status for alice, body builder or None, multipart?)
 # Reads: bob gets what alice gets. Writes: bob and alice's read-only token get 403.

@@ -120,3 +120,20 @@ def test_an_unreadable_file_fails_its_job_with_one_line_naming_it(as_alice, poam
     failed = as_alice.get(f"jobs/{job['id']}").json()
     assert failed["state"] == "failed" and "notes.txt" in failed["error"]
     assert "Traceback" not in failed["error"]
+
+
+def test_an_export_job_answers_202_and_its_file_is_downloaded_when_done(as_alice, as_bob,
+                                                                        as_charlie, poam):
+    answer = as_alice.post(f"{SYSTEM}/exports/oscal-json/jobs")
+    assert answer.status_code == 202, answer.content
+    job = answer.json()
+    assert as_alice.get(f"jobs/{job['id']}/download").status_code == 404  # not done yet
+    run_queued()
+    done = as_alice.get(f"jobs/{job['id']}").json()
+    assert done["state"] == "succeeded" and done["download"] and done["result"]["items"] == 3
+    file = as_alice.get(f"jobs/{job['id']}/download")
+    assert file.status_code == 200 and b"plan-of-action-and-milestones" in b"".join(
+        file.streaming_content)
+    assert as_bob.get(f"jobs/{job['id']}/download").status_code == 404
+    assert as_charlie.post(f"{SYSTEM}/exports/csv/jobs").status_code == 404
+    assert as_alice.post(f"{SYSTEM}/exports/nope/jobs").status_code == 400

@@ -97,7 +97,10 @@ def preview(request: HttpRequest, job_id: str, params: Query[PreviewParams]):
                      "(a new job; it fails, asking for a fresh dry run, if the system changed)")
 def confirm(request: HttpRequest, job_id: str):
     job = _job(request, job_id)
-    started = jobs.confirm(lookups.actor(request), job.uuid)
+    try:
+        started = jobs.confirm(lookups.actor(request), job.uuid)
+    except jobs.JobNotFound:
+        raise Http404("No such dry run.") from None
     return Status(202, jobs.job_dict(started))
 
 
@@ -105,5 +108,20 @@ def confirm(request: HttpRequest, job_id: str):
             summary="A finished export job's file")
 def download(request: HttpRequest, job_id: str):
     job = _job(request, job_id)
-    path, name = jobs.output_path(lookups.actor(request), job.uuid)
-    return FileResponse(path.open("rb"), as_attachment=True, filename=name)
+    try:
+        path, name, media_type = jobs.output_path(lookups.actor(request), job.uuid)
+    except jobs.JobNotFound:
+        raise Http404("No finished export with that id.") from None
+    return FileResponse(path.open("rb"), as_attachment=True, filename=name,
+                        content_type=media_type)
+
+
+@router.post("/orgs/{org}/systems/{system}/exports/{format_key}/jobs",
+             response={202: JobOut, **ERRORS}, tags=["jobs", "exports"],
+             summary="Export in the background (large POA&Ms): a job whose file is "
+                     "downloaded from /jobs/{id}/download when done")
+def start_export(request: HttpRequest, org: str, system: str, format_key: str,
+                 branch: str = ""):
+    found = lookups.system(request, org, system)
+    job = jobs.start_export(lookups.actor(request), found, format_key, branch=branch or None)
+    return Status(202, jobs.job_dict(job))

@@ -16,7 +16,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
@@ -142,6 +142,36 @@ def system_job_again(request: HttpRequest, org_slug: str, system_slug: str,
     except (ServiceError, FormatError) as exc:
         return _imports_page(request, system, error=str(exc))
     return redirect(reverse("system-job", args=[org_slug, system_slug, fresh.uuid]))
+
+
+@action
+def export_job(request: HttpRequest, org_slug: str, system_slug: str,
+               format_key: str) -> HttpResponse:
+    """Export in the background (a large POA&M): the job's page offers the file when done."""
+    system = access.system_or_404(request, org_slug, system_slug)
+    try:
+        job = jobs.start_export(access.actor_of(request), system, format_key)
+    except (ServiceError, FormatError) as exc:
+        return _imports_page(request, system, error=str(exc))
+    return redirect(reverse("system-job", args=[org_slug, system_slug, job.uuid]))
+
+
+@require_safe
+@login_required
+def system_job_download(request: HttpRequest, org_slug: str, system_slug: str,
+                        job_id) -> HttpResponse:
+    """A finished export job's file, for the person who started it."""
+    system = access.system_or_404(request, org_slug, system_slug)
+    job = _own_job(request, system, job_id)
+    try:
+        path, name, media_type = jobs.output_path(access.actor_of(request), job.uuid)
+    except jobs.JobNotFound:
+        raise Http404("No finished export with that id.") from None
+    response = FileResponse(path.open("rb"), as_attachment=True, filename=name,
+                            content_type=media_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _job_context(request: HttpRequest, job) -> dict:
