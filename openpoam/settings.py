@@ -89,7 +89,24 @@ INSTALLED_APPS = [
     "openpoam.web",
     "ninja",  # serves the API docs' scripts and styles from here, not a CDN
     "openpoam.api",
+    "django_tasks",
+    "django_tasks_db",
+    "openpoam.jobs",
 ]
+
+# Background jobs (imports, long exports, scheduled work): the Django tasks API (DEP 14) with
+# its database backend, on SQLite as on PostgreSQL (workers claim rows with SKIP LOCKED); run
+# by `openpoam worker` (openpoam/jobs). No broker to install.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A running job whose worker has not been heard from for this long is handed to another.
+JOB_LEASE_SECONDS = int(os.environ.get("OPENPOAM_JOB_LEASE_SECONDS", 120))
+# Finished jobs (and their kept dry runs and export files) are removed after this many days.
+JOB_KEEP_DAYS = int(os.environ.get("OPENPOAM_JOB_KEEP_DAYS", 14))
+# /healthz fails when the evidence folder's disk has less free space than this.
+HEALTH_MIN_FREE_BYTES = int(float(os.environ.get("OPENPOAM_HEALTH_MIN_FREE_MB", 512)) * 1024 * 1024)
+# Where the scheduler refreshes the CISA KEV catalog from (a URL or a file); empty: the
+# shipped copy stays (an offline laptop).
+KEV_SOURCE = os.environ.get("OPENPOAM_KEV_SOURCE", "").strip()
 
 MIDDLEWARE = [
     # First: X-Forwarded-* believed only from OPENPOAM_TRUSTED_PROXIES (openpoam/proxies.py).

@@ -36,6 +36,8 @@ URL_PERMISSIONS: dict[str, dict[str, str]] = {
     "mfa-remove": {"POST": SIGNED_IN},
     "mfa-recovery": {"POST": SIGNED_IN},
     "home": {"GET": SIGNED_IN, "HEAD": SIGNED_IN},
+    # For load balancers: yes/no, ages and sizes only (openpoam/jobs/health.py).
+    "healthz": {"GET": PUBLIC, "HEAD": PUBLIC},
     "members": {"GET": "members.manage", "HEAD": "members.manage"},
     "member-add": {"POST": "members.manage"},
     "member-role": {"POST": "members.manage"},
@@ -79,6 +81,12 @@ URL_PERMISSIONS: dict[str, dict[str, str]] = {
     "system-import-upload": {"GET": SIGNED_IN, "HEAD": SIGNED_IN, "POST": "poam.import"},
     "system-import-confirm": {"GET": SIGNED_IN, "HEAD": SIGNED_IN, "POST": "poam.import"},
     "system-import": {"GET": "poam.view", "HEAD": "poam.view"},
+    # A background job's page is its starter's alone (others get 404: openpoam/jobs).
+    "system-job": {"GET": "poam.view", "HEAD": "poam.view"},
+    "system-job-progress": {"GET": "poam.view", "HEAD": "poam.view"},
+    "system-job-again": {"GET": SIGNED_IN, "HEAD": SIGNED_IN, "POST": "poam.import"},
+    "system-job-download": {"GET": "poam.export", "HEAD": "poam.export"},
+    "system-export-job": {"GET": SIGNED_IN, "HEAD": SIGNED_IN, "POST": "poam.export"},
     # The monthly cadence (pages: web/views/reviews.py; services: openpoam/reviews).
     "system-reviews": {"GET": "poam.view", "HEAD": "poam.view", "POST": "poam.edit"},
     "system-review": {"GET": "poam.view", "HEAD": "poam.view", "POST": "poam.edit"},

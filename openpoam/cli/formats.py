@@ -65,15 +65,31 @@ def export(format_key, org_slug, system_slug, output, branch) -> None:
                    "description, controls, security_checks, status, scheduled_completion, "
                    "milestones, source, source_detail, owner, resources_required, comments, or "
                    "an RMF field name).")
+@click.option("--background", is_flag=True,
+              help="Queue the import as a job for `openpoam worker` and print its id "
+                   "(follow it with `openpoam jobs ID`).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @with_django
 def import_(file, org_slug, system_slug, format_key, dry_run, include_info, asset, fields,
-            as_json) -> None:
+            background, as_json) -> None:
     """Import a scanner, checklist or POA&M file into a system."""
     from openpoam.domain.findings import Severity
     from openpoam.tracker.services import imports
 
     system_ = base.system(base.organization(org_slug), system_slug)
+    if background:
+        from openpoam.jobs import services as jobs
+
+        job = jobs.start_import(base.actor(), system_, file, file_name=file.name,
+                                dry_run=dry_run, format_key=format_key, asset=asset,
+                                fields=fields,
+                                min_severity=Severity.INFO if include_info else Severity.LOW)
+        if as_json:
+            base.echo_json(jobs.job_dict(job))
+        else:
+            out.echo(f"queued {'dry run' if dry_run else 'import'} of {out.safe(file.name)} "
+                     f"as job {job.uuid} (follow it with `openpoam jobs {job.uuid}`)")
+        return
     with _progress(file.stat().st_size, file.name, quiet=as_json) as advance:
         result = imports.import_file(
             base.actor(), system_, file, format_key=format_key, dry_run=dry_run,

@@ -66,7 +66,7 @@ def start(host: str, port: int) -> None:
     owner = demo_data.make_owner("admin")
     if owner:
         output.echo(owner)
-    _serve(host, port, 8)
+    _serve(host, port, 8, with_worker=True)
 
 
 @cli.command("create-admin")
@@ -126,7 +126,7 @@ def _share_malloc_arenas() -> None:
 M_ARENA_MAX = -8  # glibc's malloc.h
 
 
-def _serve(host: str, port: int, threads: int) -> None:
+def _serve(host: str, port: int, threads: int, *, with_worker: bool = False) -> None:
     from waitress.server import create_server
 
     from openpoam import proxies
@@ -144,6 +144,11 @@ def _serve(host: str, port: int, threads: int) -> None:
         raise CliError(f"cannot serve on {host}:{port}: {exc.strerror or exc}"
                        + (" (another server is using it; choose another --port)"
                           if exc.errno == errno.EADDRINUSE else "")) from None
+    worker = heart = None
+    if with_worker:  # the laptop: one background worker (and the scheduler) in this process
+        from openpoam.jobs import worker as job_worker
+
+        worker, heart = job_worker.run(in_thread=True, scheduler=True)
     click.echo(f"OpenPOAM on http://{host}:{port}/  (Ctrl+C stops it)")
     try:
         server.run()
@@ -151,3 +156,6 @@ def _serve(host: str, port: int, threads: int) -> None:
         click.echo("stopped")
     finally:
         server.close()
+        if worker is not None:
+            worker.running = False
+            heart.stopping.set()

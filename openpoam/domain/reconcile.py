@@ -146,6 +146,15 @@ class Digester:
             self.add(record)
         return self
 
+    @property
+    def findings_so_far(self) -> int:
+        return self._digest.findings
+
+    def progress(self, read_bytes: int = 0) -> dict:
+        """Counts so far, for a progress bar: bytes read, findings, hosts named."""
+        return {"bytes": read_bytes, "findings": self._digest.findings,
+                "hosts": len(self._digest.assets)}
+
     def result(self) -> ScanDigest:
         for weakness in self._digest.weaknesses.values():
             # Open wins over a contradicting result for the same identity.

@@ -8,6 +8,7 @@ from openpoam.web.views import cr26 as cr26_views
 from openpoam.web.views import reviews as review_views
 from openpoam.web.views import tokens as token_views
 from openpoam.web.views.accounts import audit_trail, checkpoints, members, mfa, signin, sso
+from openpoam.web.views import health
 
 SYSTEM = "org/<slug:org_slug>/system/<slug:system_slug>/"
 ITEM = SYSTEM + "items/<str:poam_id>/"
@@ -45,6 +46,7 @@ urlpatterns = [
     path("tokens/revoke/", token_views.token_revoke, name="api-token-revoke"),
     # The POA&M pages
     path("", views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
     path("requests/", views.approvals, name="approvals"),
     path("org/<slug:org_slug>/people/", views.org_people, name="org-people"),
     path("org/<slug:org_slug>/systems/new/", views.system_new, name="system-new"),
@@ -71,6 +73,13 @@ urlpatterns = [
     path(SYSTEM + "imports/upload/", views.import_upload, name="system-import-upload"),
     path(SYSTEM + "imports/confirm/", views.import_confirm, name="system-import-confirm"),
     path(SYSTEM + "imports/<int:record_id>/", views.import_detail, name="system-import"),
+    path(SYSTEM + "jobs/<uuid:job_id>/", views.system_job, name="system-job"),
+    path(SYSTEM + "jobs/<uuid:job_id>/progress/", views.system_job_progress,
+         name="system-job-progress"),
+    path(SYSTEM + "jobs/<uuid:job_id>/again/", views.system_job_again, name="system-job-again"),
+    path(SYSTEM + "jobs/<uuid:job_id>/download/", views.system_job_download,
+         name="system-job-download"),
+    path(SYSTEM + "exports/<str:format_key>/job/", views.export_job, name="system-export-job"),
     path(SYSTEM + "export/<slug:format_key>/", views.system_export, name="system-export"),
     # FedRAMP CR26 (VDR/VER) pages: web/views/cr26.py
     path(SYSTEM + "cr26/", cr26_views.cr26_dashboard, name="system-cr26"),

@@ -33,6 +33,12 @@ def _file(name: str, content: bytes):
 # tests/api/test_cr26_api.py, on a system under the CR26 regime (this file's is CMMC).
 CR26 = "/api/v1/orgs/{org}/systems/{system}/cr26/vulnerabilities/{poam_id}"
 CR26_ROUTES = {("GET", CR26), ("POST", CR26 + "/evaluations"), ("POST", CR26 + "/reductions")}
+# Background jobs are their starter's alone (another member of the organization gets 404):
+# tests/jobs/test_api_jobs.py covers them with alice, bob, a twin organization and tokens.
+JOB_ROUTES = {("GET", "/api/v1/jobs"), ("GET", "/api/v1/jobs/{job_id}"),
+              ("GET", "/api/v1/jobs/{job_id}/preview"), ("POST", "/api/v1/jobs/{job_id}/confirm"),
+              ("GET", "/api/v1/jobs/{job_id}/download"),
+              ("POST", "/api/v1/orgs/{org}/systems/{system}/exports/{format_key}/jobs")}
 
 # (method, path) -> (status for alice, body builder or None, multipart?)
 # Reads: bob gets what alice gets. Writes: bob and alice's read-only token get 403.
@@ -100,7 +106,7 @@ def _documented_routes() -> set[tuple[str, str]]:
 
 
 def test_every_route_has_a_permission_entry():
-    assert _documented_routes() == set(ROUTES) | CR26_ROUTES
+    assert _documented_routes() == set(ROUTES) | CR26_ROUTES | JOB_ROUTES
 
 
 @pytest.fixture

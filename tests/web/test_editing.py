@@ -319,27 +319,37 @@ def _upload(client, poam, content=SCAN.encode(), name="june.nessus"):
                        {"file": upload})
 
 
+def _worker_runs(client, response):
+    """A worker runs the queued job; the job page the response pointed to, afterwards."""
+    from openpoam.jobs.services import run_queued
+
+    assert response.status_code == 302 and "/jobs/" in response["Location"], response
+    run_queued()
+    return client.get(response["Location"])
+
+
 def test_an_upload_shows_the_dry_run_and_changes_nothing_until_confirmed(as_alice, poam):
     before = PoamItem.objects.count()
-    preview = _upload(as_alice, poam)
+    preview = _worker_runs(as_alice, _upload(as_alice, poam))
     assert preview.status_code == 200
     assert "What importing june.nessus would change" in text_of(preview)
+    assert "SSH Server CBC Mode Ciphers Enabled" in text_of(preview)  # the items, not counts
     assert PoamItem.objects.count() == before
-    token = preview.context["token"]
-    done = as_alice.post(reverse("system-import-confirm", args=[poam.org.slug, poam.system.slug]),
-                         {"token": token})
-    assert done.status_code == 302
+    job = preview.context["job"].uuid
+    confirm = reverse("system-import-confirm", args=[poam.org.slug, poam.system.slug])
+    done = _worker_runs(as_alice, as_alice.post(confirm, {"job": job}))
+    assert done.status_code == 200 and "june.nessus imported" in text_of(done)
     assert PoamItem.objects.count() == before + 1
-    record = as_alice.get(done["Location"])
+    record = as_alice.get(reverse("system-import", args=[poam.org.slug, poam.system.slug,
+                                                         done.context["job"].import_record_id]))
     assert "SSH Server CBC Mode Ciphers Enabled" in text_of(record)
-    again = as_alice.post(reverse("system-import-confirm", args=[poam.org.slug, poam.system.slug]),
-                          {"token": token})
-    assert again.status_code == 422 and "upload the file again" in text_of(again)
+    again = as_alice.post(confirm, {"job": job})
+    assert again.status_code == 422 and "already confirmed" in text_of(again)
 
 
 def test_an_unreadable_upload_names_the_file(as_alice, poam):
-    response = _upload(as_alice, poam, b"just some words", "notes.txt")
-    assert response.status_code == 422 and "notes.txt" in text_of(response)
+    response = _worker_runs(as_alice, _upload(as_alice, poam, b"just some words", "notes.txt"))
+    assert "notes.txt" in text_of(response) and response.context["job"].state == "failed"
 
 
 def test_a_viewer_cannot_upload(as_bob, poam):

@@ -71,15 +71,18 @@ def test_an_emass_workbook_upload_lists_the_changes_then_applies_them(as_alice, 
     sheet[f"{likelihood}{row}"] = "Very High"
     edited = io.BytesIO()
     book.save(edited)
-    refused = _emass_upload(as_alice, poam, edited.getvalue())
-    assert refused.status_code == 422 and "columns to update" in text_of(refused)
-    preview = _emass_upload(as_alice, poam, edited.getvalue(), "rmf")
+    from tests.web.test_editing import _worker_runs
+
+    refused = _worker_runs(as_alice, _emass_upload(as_alice, poam, edited.getvalue()))
+    assert "columns to update" in text_of(refused)
+    preview = _worker_runs(as_alice, _emass_upload(as_alice, poam, edited.getvalue(), "rmf"))
     assert preview.status_code == 200
     assert "What would change" in text_of(preview) and "Very High" in text_of(preview)
     item.refresh_from_db()
     assert item.likelihood == ""
-    done = as_alice.post(reverse("system-import-confirm", args=[poam.org.slug, poam.system.slug]),
-                         {"token": preview.context["token"]})
-    assert done.status_code == 302
+    done = _worker_runs(as_alice, as_alice.post(
+        reverse("system-import-confirm", args=[poam.org.slug, poam.system.slug]),
+        {"job": preview.context["job"].uuid}))
+    assert done.status_code == 200
     item.refresh_from_db()
     assert item.likelihood == "very_high"

@@ -13,9 +13,11 @@ from ninja.files import UploadedFile
 
 from openpoam.api import lookups, pagination
 from openpoam.api.errors import ApiError
+from openpoam.api.routers.jobs import JobOut
 from openpoam.api.schemas import ERRORS, ImportOut, ImportPage, PageParams
 from openpoam.domain.findings import Severity
 from openpoam.formats import registry
+from openpoam.jobs import services as jobs
 from openpoam.tracker.models import ChangeEvent, ImportRecord
 from openpoam.tracker.services import imports as import_services
 from openpoam.tracker.services.downloads import export_response
@@ -42,15 +44,24 @@ def formats(request: HttpRequest):
 
 
 @router.post("/orgs/{org}/systems/{system}/imports", tags=["imports"],
-             response={200: ImportOut, 201: ImportOut, **ERRORS},
-             summary="Import a scan or POA&M file (multipart, field 'file'); dry_run to preview")
+             response={200: ImportOut, 201: ImportOut, 202: JobOut, **ERRORS},
+             summary="Import a scan or POA&M file (multipart, field 'file'); dry_run to "
+                     "preview; background=true answers 202 with a job to poll (/jobs/{id})")
 def upload_import(request: HttpRequest, org: str, system: str, file: File[UploadedFile],
                   dry_run: Form[bool] = False, format: Form[str] = "",
-                  include_info: Form[bool] = False, asset: Form[str] = ""):
+                  include_info: Form[bool] = False, asset: Form[str] = "",
+                  background: Form[bool] = False):
     found = lookups.system(request, org, system)
     if file.size is not None and file.size > settings.IMPORT_MAX_BYTES:
         raise ApiError(413, f"file: {file.size:,} bytes is over the import limit of "
                        f"{settings.IMPORT_MAX_BYTES:,} bytes", "file")
+    if background:
+        with _on_disk(file) as path:
+            job = jobs.start_import(
+                lookups.actor(request), found, path, file_name=Path(file.name or "upload").name,
+                dry_run=dry_run, format_key=format.strip() or None, asset=asset.strip(),
+                min_severity=Severity.INFO if include_info else Severity.LOW)
+        return Status(202, jobs.job_dict(job))
     with _on_disk(file) as path:
         result = import_services.import_file(
             lookups.actor(request), found, path, format_key=format.strip() or None,

@@ -31,7 +31,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from openpoam.domain.findings import Severity
+from openpoam.domain.findings import Finding, Severity
 from openpoam.domain.reconcile import Changes, Counts, Digester, ScanDigest, as_utc, reconcile
 from openpoam.formats import json_depth, registry
 from openpoam.formats.base import (ASSET, BRIEF_BELOW, WARN, FormatError, PoamImporter,
@@ -50,6 +50,12 @@ from openpoam.tracker.services.poam_import import import_document
 from openpoam.tracker.services.scan_apply import apply_changes, existing_items, tracked_keys
 
 Progress = Callable[[int], None]  # called with the number of bytes read so far
+# Called now and then while a scan is read, with {"bytes", "findings", "hosts"} so far.
+Report = Callable[[dict], None]
+# Called inside the import's transaction, after its record is written: a background job
+# marks itself committed there, so a retry after a crash knows (openpoam/jobs).
+Within = Callable[["ImportResult"], None]
+REPORT_EVERY = 2000  # findings between two reports
 
 
 class HashingReader(io.RawIOBase):
@@ -87,13 +93,18 @@ def import_file(actor: Actor, system: System, path: Path, *, format_key: str | N
                 file_name: str | None = None, dry_run: bool = False,
                 progress: Progress | None = None, asset: str = "",
                 min_severity: Severity = Severity.LOW,
-                fields: str | None = None) -> ImportResult:
+                fields: str | None = None, report: Report | None = None,
+                within: Within | None = None,
+                keep: Callable[[Kept], None] | None = None) -> ImportResult:
     """Import a scanner, checklist or POA&M file into the system. Raises ServiceError/FormatError.
-    ``fields``: for an eMASS POA&M workbook, the columns to update (emass_import.FIELDS)."""
+    ``fields``: for an eMASS POA&M workbook, the columns to update (emass_import.FIELDS).
+    ``report``: progress counts while a scan is read; ``within``: called inside the import's
+    transaction; ``keep``: a scan's dry run hands its digest there, for ``apply_kept``."""
     require(actor, system.organization, "poam.import")
     path = Path(path)
     job = _Job(actor, system, path, file_name or path.name, dry_run, progress, asset,
-               min_severity, size=path.stat().st_size)
+               min_severity, size=path.stat().st_size, report=report, within=within,
+               keep=keep)
     job.check_size()
     job.sha256 = file_sha256(path, name=job.name)
     earlier = already_imported(system, job.sha256)
@@ -130,6 +141,15 @@ class _Job:
     size: int
     sha256: str = ""
     warnings: list[str] = field(default_factory=list)  # the parser's, of the last reading
+    report: Report | None = None
+    within: Within | None = None
+    keep: Callable[[Kept], None] | None = None
+    read_bytes: int = 0
+
+    def reader_progress(self, read: int) -> None:
+        self.read_bytes = read
+        if self.progress:
+            self.progress(read)
 
     def check_size(self) -> None:
         limit = settings.IMPORT_MAX_BYTES
@@ -139,7 +159,7 @@ class _Job:
 
     def reader(self, raw) -> HashingReader:
         return HashingReader(raw, limit=settings.IMPORT_MAX_BYTES, source=self.name,
-                             progress=self.progress)
+                             progress=self.reader_progress)
 
     def check_hash(self, reader: HashingReader) -> None:
         if reader.drain() != self.sha256:
@@ -207,6 +227,8 @@ def _import_document(job: _Job, importer) -> ImportResult:
         if result.record is not None:
             result.record.storage_name = stored
             result.record.save(update_fields=["storage_name"])
+        if job.within:
+            job.within(result)
     return result
 
 
@@ -247,6 +269,8 @@ def _import_emass(job: _Job, fields: str | None) -> ImportResult:
         run()
         result.counts = Counts(updated=result.updated)
         result.record = _record(job.actor, job.system, result, job.size, stored)
+        if job.within:
+            job.within(result)
     return result
 
 
@@ -287,7 +311,12 @@ def _import_scan(job: _Job, importer: ScanImporter) -> ImportResult:
         existing, _ = existing_items(job.system)
         changes = reconcile(existing, digest, scan_time=scan_time,
                             auto_close=job.system.auto_close)
-        return _result(job, importer, digest, scan_time, changes)
+        result = _result(job, importer, digest, scan_time, changes)
+        if job.keep:
+            job.keep(Kept(digest=digest, scan_time=scan_time, changes=changes,
+                          marker=system_marker(job.system, existing), result=result,
+                          size=job.size, min_severity=job.min_severity))
+        return result
     with _locked(job) as (stored, earlier):
         if earlier is not None:
             return _unchanged(job, earlier)
@@ -302,7 +331,72 @@ def _import_scan(job: _Job, importer: ScanImporter) -> ImportResult:
         result = _result(job, importer, digest, scan_time, changes)
         record = _record(job.actor, job.system, result, job.size, stored)
         apply_changes(job.actor, job.system, changes, asset_ids, record)
-    result.record = record
+        result.record = record
+        if job.within:
+            job.within(result)
+    return result
+
+
+@dataclass
+class Kept:
+    """A scan's dry run, kept so that confirming it applies it without reading the file again.
+
+    ``marker`` says what the system looked like to the dry run (system_marker): confirming
+    refuses when the system changed since, because the changes would no longer be right."""
+
+    digest: ScanDigest
+    scan_time: datetime
+    changes: Changes
+    marker: str
+    result: ImportResult
+    size: int
+    min_severity: Severity = Severity.LOW
+
+
+class SystemChanged(ServiceError):
+    """The system changed after the dry run: a fresh dry run is needed."""
+
+
+def system_marker(system: System, existing=None) -> str:
+    """A fingerprint of everything a scan's reconcile reads from the system: its scan-tracked
+    items with their assets, and the settings that decide what applying does."""
+    system = System.objects.get(pk=system.pk)
+    if existing is None:
+        existing, _ = existing_items(system)
+    digest = hashlib.sha256(repr((system.auto_close, system.framework, system.fedramp_regime,
+                                  system.cr26_class)).encode())
+    for item in existing:
+        digest.update(repr((item.ref, item.weakness_key, item.closed, str(item.closed_on),
+                            sorted((k, tuple(v)) for k, v in item.assets.items()))).encode())
+    return digest.hexdigest()
+
+
+def apply_kept(actor: Actor, system: System, kept: Kept, path: Path, *,
+               within: Within | None = None) -> ImportResult:
+    """Apply a scan's kept dry run (``path`` is the stored file, not read again: it is the
+    closures' evidence). Raises SystemChanged when the system changed since the dry run."""
+    require(actor, system.organization, "poam.import")
+    preview = kept.result
+    job = _Job(actor, system, Path(path), preview.file_name, False, None, "",
+               kept.min_severity, size=kept.size, sha256=preview.sha256, within=within)
+    earlier = already_imported(system, job.sha256)
+    if earlier is not None:
+        return _unchanged(job, earlier)
+    with _locked(job) as (stored, earlier):
+        if earlier is not None:
+            return _unchanged(job, earlier)
+        existing, asset_ids = existing_items(system)
+        if system_marker(system, existing) != kept.marker:
+            raise SystemChanged(f"{system.name} changed after the dry run of "
+                                f"{preview.file_name} (another import or an edit of its "
+                                "scanned items); run a fresh dry run before importing")
+        result = ImportResult(**{**preview.__dict__, "dry_run": False, "record": None,
+                                 "warnings": list(preview.warnings)})
+        record = _record(actor, system, result, job.size, stored)
+        apply_changes(actor, system, kept.changes, asset_ids, record)
+        result.record = record
+        if within:
+            within(result)
     return result
 
 
@@ -319,7 +413,12 @@ def _digest(job: _Job, importer: ScanImporter, tracked: set) -> ScanDigest:
         # Identities as their columns hold them, so next month's import matches them.
         for record in fitted(records, source=job.name, warnings=job.warnings):
             digester.add(record)
+            if job.report and isinstance(record, Finding) and \
+                    digester.findings_so_far % REPORT_EVERY == 0:
+                job.report(digester.progress(job.read_bytes))
         job.check_hash(reader)
+        if job.report:
+            job.report(digester.progress(job.read_bytes))
     return digester.result()
 
 

@@ -11,12 +11,16 @@ from openpoam.web.views.item_page import item_detail
 from openpoam.web.views.items_list import bulk_change, system_items
 from openpoam.web.views.milestones import milestone_add, milestone_change
 from openpoam.web.views.pages import home
-from openpoam.web.views.imports import (import_confirm, import_detail, import_upload,
-                                        system_imports)
+from openpoam.web.views.imports import (export_job, import_confirm, import_detail,
+                                        import_upload, system_imports, system_job,
+                                        system_job_again, system_job_download,
+                                        system_job_progress)
 from openpoam.web.views.checks import system_checks
 from openpoam.web.views.system_pages import system_cmmc, system_export
 
 __all__ = ["approvals", "org_people", "system_new", "system_settings", "cmmc_assess", "cmmc_preview", "import_confirm", "import_detail", "import_upload", "bulk_change", "comment_add", "download_evidence", "evidence_add", "home",
            "item_detail", "item_edit", "item_new", "item_status", "milestone_add",
            "milestone_change", "request_add", "request_decide", "system_checks", "system_cmmc",
-           "system_dashboard", "system_export", "system_imports", "system_items", "vendor_checkin"]
+           "system_dashboard", "system_export", "system_imports", "system_items", "vendor_checkin",
+           "system_job", "system_job_again", "system_job_progress", "export_job",
+           "system_job_download"]

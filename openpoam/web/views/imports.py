@@ -1,8 +1,9 @@
 """Importing a file from the browser: upload, see what a dry run would change, confirm.
 
-The upload is kept beside the evidence files (mode 0600) between the two steps, named by a
-random token remembered in the user's session, so only the person who uploaded it can
-confirm it. Both steps call ``services.imports.import_file``, the command line's path.
+Both steps are background jobs (openpoam/jobs): the upload starts a dry run whose page
+shows its progress and then what the import would create, close and reopen; confirming
+starts a job that applies the kept dry run without reading the file again. A job is its
+starter's: only they see it or confirm it.
 """
 
 from __future__ import annotations
@@ -13,15 +14,15 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from openpoam.formats.base import FormatError
+from openpoam.jobs import services as jobs
 from openpoam.tracker.models import ChangeEvent, ImportRecord
 from openpoam.tracker.services import imports as import_services
 from openpoam.tracker.services.actors import ServiceError
@@ -30,7 +31,6 @@ from openpoam.web.views.actions import UNPROCESSABLE, action, body_too_large
 from openpoam.web.views.pages import system_context
 from openpoam.web.views.system_pages import export_links
 
-SESSION_KEY = "openpoam_uploads"
 KEEP_SECONDS = 24 * 3600  # an upload nobody confirmed is removed after a day
 CHUNK = 1024 * 1024
 
@@ -52,7 +52,9 @@ def system_imports(request: HttpRequest, org_slug: str, system_slug: str) -> Htt
 
 def _imports_page(request: HttpRequest, system, **extra) -> HttpResponse:
     records = ImportRecord.objects.filter(system=system)[:200]
+    recent = jobs.jobs_of(access.actor_of(request)).filter(system=system)[:10]
     context = {**system_context(system), "tab": "imports", "records": records,
+               "jobs": recent,
                "exports": export_links(),
                "can_edit": access.may(request, system.organization, "poam.edit"), **extra}
     status = UNPROCESSABLE if extra.get("error") else 200
@@ -61,7 +63,8 @@ def _imports_page(request: HttpRequest, system, **extra) -> HttpResponse:
 
 @action
 def import_upload(request: HttpRequest, org_slug: str, system_slug: str) -> HttpResponse:
-    """Step one: keep the file and show the dry run's summary."""
+    """Step one: keep the file and start its dry run as a background job; its page shows
+    the progress, then what the import would change."""
     system = access.editable_system_or_404(request, org_slug, system_slug)
     too_big = body_too_large(request, settings.IMPORT_MAX_BYTES)
     if too_big:
@@ -70,47 +73,122 @@ def import_upload(request: HttpRequest, org_slug: str, system_slug: str) -> Http
     if upload is None:
         return _imports_page(request, system, error="import: choose a file to import")
     _remove_old_uploads()
-    token = secrets.token_urlsafe(16)
-    path = upload_dir() / token
+    path = upload_dir() / secrets.token_urlsafe(16)
     _save(upload, path)
-    name = Path(upload.name).name
     fields = request.POST.get("fields", "").strip() or None  # eMASS workbooks only
     try:
-        result = import_services.import_file(access.actor_of(request), system, path,
-                                             file_name=name, dry_run=True, fields=fields)
+        job = jobs.start_import(access.actor_of(request), system, path,
+                                file_name=Path(upload.name).name, dry_run=True,
+                                fields=fields, move=True)
     except (ServiceError, FormatError) as exc:
-        path.unlink(missing_ok=True)
         return _imports_page(request, system, error=str(exc))
-    request.session.setdefault(SESSION_KEY, {})[token] = {"name": name, "system": system.pk,
-                                                          "fields": fields}
-    request.session.modified = True
-    return _imports_page(request, system, preview=result, token=token)
+    finally:
+        path.unlink(missing_ok=True)
+    return redirect(reverse("system-job", args=[org_slug, system_slug, job.uuid]))
 
 
 @action
 def import_confirm(request: HttpRequest, org_slug: str, system_slug: str) -> HttpResponse:
-    """Step two: import the kept file for real, then show its record."""
+    """Step two: import what the dry run showed (a job applying its kept result)."""
     system = access.editable_system_or_404(request, org_slug, system_slug)
-    token = request.POST.get("token", "")
-    pending = request.session.get(SESSION_KEY, {}).get(token)
-    path = upload_dir() / token if token.replace("-", "").replace("_", "").isalnum() else None
-    if not pending or pending["system"] != system.pk or path is None or not path.is_file():
-        return _imports_page(request, system,
-                             error="import: that upload has expired; upload the file again")
     try:
-        result = import_services.import_file(access.actor_of(request), system, path,
-                                             file_name=pending["name"],
-                                             fields=pending.get("fields"))
+        job = jobs.confirm(access.actor_of(request), request.POST.get("job", ""), system)
+    except jobs.JobNotFound:
+        return _imports_page(request, system,
+                             error="import: that dry run has expired; upload the file again")
     except (ServiceError, FormatError) as exc:
         return _imports_page(request, system, error=str(exc))
-    finally:
-        request.session[SESSION_KEY].pop(token, None)
-        request.session.modified = True
-        path.unlink(missing_ok=True)
-    messages.success(request, f"{pending['name']} imported.")
-    if result.record is None:
-        return redirect(reverse("system-imports", args=[org_slug, system_slug]))
-    return redirect(reverse("system-import", args=[org_slug, system_slug, result.record.pk]))
+    return redirect(reverse("system-job", args=[org_slug, system_slug, job.uuid]))
+
+
+def _own_job(request: HttpRequest, system, job_id):
+    try:
+        job = jobs.get_job(access.actor_of(request), job_id)
+    except jobs.JobNotFound:
+        raise Http404("No such job.") from None
+    if job.system_id != system.pk:
+        raise Http404("No such job.")
+    return job
+
+
+@require_safe
+@login_required
+def system_job(request: HttpRequest, org_slug: str, system_slug: str, job_id) -> HttpResponse:
+    """A background job of the user's: progress while it runs (polled), then its outcome."""
+    system = access.system_or_404(request, org_slug, system_slug)
+    job = _own_job(request, system, job_id)
+    return render(request, "web/system_job.html",
+                  {**system_context(system), "tab": "imports", **_job_context(request, job)})
+
+
+@require_safe
+@login_required
+def system_job_progress(request: HttpRequest, org_slug: str, system_slug: str,
+                        job_id) -> HttpResponse:
+    """The job's status box alone (HTMX polls it every second until the job is done)."""
+    system = access.system_or_404(request, org_slug, system_slug)
+    job = _own_job(request, system, job_id)
+    return render(request, "web/_job_status.html",
+                  {**system_context(system), **_job_context(request, job)})
+
+
+@action
+def system_job_again(request: HttpRequest, org_slug: str, system_slug: str,
+                     job_id) -> HttpResponse:
+    """A fresh dry run of the same file (offered when the system changed since the last)."""
+    system = access.editable_system_or_404(request, org_slug, system_slug)
+    job = _own_job(request, system, job_id)
+    try:
+        fresh = jobs.dry_run_again(access.actor_of(request), job)
+    except (ServiceError, FormatError) as exc:
+        return _imports_page(request, system, error=str(exc))
+    return redirect(reverse("system-job", args=[org_slug, system_slug, fresh.uuid]))
+
+
+@action
+def export_job(request: HttpRequest, org_slug: str, system_slug: str,
+               format_key: str) -> HttpResponse:
+    """Export in the background (a large POA&M): the job's page offers the file when done."""
+    system = access.system_or_404(request, org_slug, system_slug)
+    try:
+        job = jobs.start_export(access.actor_of(request), system, format_key)
+    except (ServiceError, FormatError) as exc:
+        return _imports_page(request, system, error=str(exc))
+    return redirect(reverse("system-job", args=[org_slug, system_slug, job.uuid]))
+
+
+@require_safe
+@login_required
+def system_job_download(request: HttpRequest, org_slug: str, system_slug: str,
+                        job_id) -> HttpResponse:
+    """A finished export job's file, for the person who started it."""
+    system = access.system_or_404(request, org_slug, system_slug)
+    job = _own_job(request, system, job_id)
+    try:
+        path, name, media_type = jobs.output_path(access.actor_of(request), job.uuid)
+    except jobs.JobNotFound:
+        raise Http404("No finished export with that id.") from None
+    response = FileResponse(path.open("rb"), as_attachment=True, filename=name,
+                            content_type=media_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _job_context(request: HttpRequest, job) -> dict:
+    data = jobs.job_dict(job)
+    progress = data["progress"] or {}
+    context = {"job": job, "data": data, "result": data["result"] or {},
+               "total": progress.get("total_bytes") or 0, "done": progress.get("bytes") or 0,
+               "can_edit": access.may(request, job.organization, "poam.edit")}
+    if job.kind == job.DRY_RUN and job.state == job.SUCCEEDED and context["result"].get("preview"):
+        section = request.GET.get("section", "create")
+        section = section if section in jobs.PREVIEW_SECTIONS else "create"
+        page = request.GET.get("page", "1")
+        context["preview"] = jobs.preview_page(job, section, int(page) if page.isdigit() else 1)
+        context["sections"] = [(s, context["result"]["preview"].get(s, 0))
+                               for s in jobs.PREVIEW_SECTIONS]
+    return context
 
 
 @require_safe

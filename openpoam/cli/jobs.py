@@ -1,0 +1,85 @@
+"""Background jobs: `openpoam worker`, `openpoam scheduler`, `openpoam jobs`."""
+
+from __future__ import annotations
+
+import click
+
+from openpoam.cli import base
+from openpoam.cli import output as out
+from openpoam.cli.base import cli, with_django
+
+
+@cli.command()
+@click.option("--scheduler", is_flag=True,
+              help="Also schedule the periodic jobs (one scheduler at a time holds the "
+                   "database lease; the others wait).")
+@click.option("--interval", default=1.0, show_default=True, type=click.FloatRange(0.1, 60),
+              help="Seconds between two looks at an empty queue.")
+@click.option("--batch", is_flag=True, help="Run the queued jobs, then stop.")
+@with_django
+def worker(scheduler: bool, interval: float, batch: bool) -> None:
+    """Run background jobs (imports, exports, scheduled work) until stopped (Ctrl+C or
+    SIGTERM finish the job in hand first). Start as many as you like against PostgreSQL."""
+    from openpoam.jobs import worker as job_worker
+
+    worker_id = job_worker.new_worker_id()
+    click.echo(f"worker {worker_id} started{' (with the scheduler)' if scheduler else ''}; "
+               "Ctrl+C stops it")
+    job_worker.run(worker_id=worker_id, interval=interval, scheduler=scheduler, batch=batch)
+    click.echo("worker stopped")
+
+
+@cli.command()
+@with_django
+def scheduler() -> None:
+    """Schedule the periodic jobs (reminders, expired sessions, old jobs, KEV catalog, audit
+    checkpoints, CR26 notices) for the workers to run; only the lease holder schedules."""
+    import time
+
+    from openpoam.jobs import schedule, worker as job_worker
+
+    worker_id = "scheduler-" + job_worker.new_worker_id()
+    click.echo(f"scheduler {worker_id} started; Ctrl+C stops it")
+    try:
+        while True:
+            job_worker.heartbeat(worker_id, scheduler=True)
+            schedule.tick(worker_id)
+            time.sleep(job_worker.beat_interval())
+    except KeyboardInterrupt:
+        schedule.release(worker_id)
+        click.echo("scheduler stopped")
+
+
+@cli.command("jobs")
+@click.argument("job_id", required=False)
+@click.option("--json", "as_json", is_flag=True)
+@with_django
+def jobs_(job_id: str | None, as_json: bool) -> None:
+    """Your background jobs, newest first; with an id, that job's state, progress and outcome."""
+    from openpoam.jobs import services
+
+    actor = base.actor()
+    if job_id:
+        job = services.get_job(actor, job_id)
+        data = services.job_dict(job)
+        if as_json:
+            base.echo_json(data)
+            return
+        for key in ("id", "kind", "state", "organization", "system", "file_name",
+                    "started_by", "created_at", "finished_at", "error"):
+            if data[key] not in (None, ""):
+                out.echo(f"{key}: {out.safe(data[key])}")
+        progress = data["progress"] or {}
+        out.echo("progress: " + ", ".join(f"{k} {v:,}" for k, v in progress.items()
+                                          if isinstance(v, int)))
+        counts = (data["result"] or {}).get("counts")
+        if counts:
+            out.echo("counts: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        return
+    rows = [{"id": str(j.uuid), "kind": j.kind, "state": j.state,
+             "system": j.system.slug if j.system_id else "",
+             "file": j.params.get("file_name", ""),
+             "created": j.created_at.isoformat(timespec="seconds"), "error": j.error}
+            for j in services.jobs_of(actor).select_related("system")[:100]]
+    base.output_rows(rows, as_json, ["id", "kind", "state", "system", "file", "created",
+                                     "error"])

@@ -1,0 +1,173 @@
+"""Periodic work, scheduled under a database lease so that of many workers only one schedules.
+
+The lease is one row (Lease "scheduler": holder, expires_at) taken with a single conditional
+UPDATE (free, expired, or already ours); its holder renews it on every beat. The holder
+queues each periodic job when due (a ScheduledRun row per job: last run, outcome, next run)
+and any worker runs it. Each job calls the service that already does the work.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Callable
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django_tasks import task
+
+from openpoam.jobs.models import Job, Lease, ScheduledRun
+from openpoam.jobs.services import jobs_root
+from openpoam.reviews.services.reminders import send_reminders
+from openpoam.tracker.services import kev
+from openpoam.tracker.services.actors import Actor
+from openpoam.tracker.services.checkpoints import write_checkpoints
+
+log = logging.getLogger("openpoam.jobs")
+LEASE = "scheduler"
+DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    label: str
+    every: timedelta
+    run: Callable[[], str]  # returns the one-line outcome
+
+
+def _reminders() -> str:
+    sent = send_reminders()
+    return f"{len(sent)} reminder digest(s) sent"
+
+
+def _sessions() -> str:
+    from importlib import import_module
+
+    engine = import_module(settings.SESSION_ENGINE)
+    engine.SessionStore.clear_expired()
+    return "expired sessions cleared"
+
+
+def _old_jobs() -> str:
+    from django_tasks_db.models import DBTaskResult
+
+    cutoff = timezone.now() - timedelta(days=settings.JOB_KEEP_DAYS)
+    old = Job.objects.filter(finished_at__lt=cutoff)
+    removed = 0
+    for uuid in old.values_list("uuid", flat=True).iterator():
+        shutil.rmtree(jobs_root() / str(uuid), ignore_errors=True)
+        removed += 1
+    old.delete()
+    DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()
+    return f"{removed} finished job(s) older than {settings.JOB_KEEP_DAYS} days removed"
+
+
+def _kev() -> str:
+    source = settings.KEV_SOURCE
+    if not source:
+        return "no OPENPOAM_KEV_SOURCE set: the shipped catalog stays"
+    import io
+
+    if source.startswith(("https://", "http://")):
+        import requests
+
+        response = requests.get(source, timeout=60)
+        response.raise_for_status()
+        stream = io.BytesIO(response.content)
+    else:
+        with open(source, "rb") as handle:
+            stream = io.BytesIO(handle.read())
+    count, version = kev.load_catalog(Actor.command_line("scheduler"), stream, source=source)
+    return f"{count} known exploited vulnerabilities loaded (catalog {version})"
+
+
+def _checkpoint() -> str:
+    if not settings.CHECKPOINT_DIR:
+        return "no OPENPOAM_CHECKPOINT_DIR set: no checkpoint written"
+    return f"checkpoint written: {write_checkpoints().name}"
+
+
+PERIODIC = [
+    Periodic("reminders", "Daily reminders to owners", DAY, _reminders),
+    Periodic("sessions", "Clear expired sessions", DAY, _sessions),
+    Periodic("old-jobs", "Remove old job results", DAY, _old_jobs),
+    Periodic("kev", "Refresh the CISA KEV catalog", DAY, _kev),
+    Periodic("checkpoint", "Daily audit checkpoint", DAY, _checkpoint),
+]
+BY_NAME = {p.name: p for p in PERIODIC}
+
+
+def take_lease(holder: str, now=None) -> bool:
+    now = now or timezone.now()
+    until = now + timedelta(seconds=settings.JOB_LEASE_SECONDS)
+    free = Q(holder=holder) | Q(expires_at__isnull=True) | Q(expires_at__lt=now)
+    if Lease.objects.filter(free, name=LEASE).update(holder=holder, expires_at=until):
+        return True
+    try:
+        with transaction.atomic():
+            Lease.objects.create(name=LEASE, holder=holder, expires_at=until)
+        return True
+    except IntegrityError:
+        return False
+
+
+def release(holder: str) -> None:
+    Lease.objects.filter(name=LEASE, holder=holder).update(expires_at=None)
+
+
+def tick(holder: str, now=None) -> list[str]:
+    """If this process holds (or takes) the lease, queue the periodic jobs that are due."""
+    now = now or timezone.now()
+    if not take_lease(holder, now):
+        return []
+    queued = []
+    for periodic in PERIODIC:
+        run, _ = ScheduledRun.objects.get_or_create(name=periodic.name)
+        if run.next_run is not None and run.next_run > now:
+            continue
+        # Claim this run with one conditional update, then queue it.
+        claimed = ScheduledRun.objects.filter(pk=run.pk, next_run=run.next_run).update(
+            next_run=now + periodic.every)
+        if claimed:
+            run_scheduled.enqueue(periodic.name)
+            queued.append(periodic.name)
+    return queued
+
+
+def run(name: str) -> dict:
+    periodic = BY_NAME[name]
+    ScheduledRun.objects.filter(name=name).update(last_started=timezone.now())
+    try:
+        outcome, ok = periodic.run(), True
+    except Exception as exc:
+        log.exception("scheduled job %s failed", name)
+        outcome, ok = f"failed: {' '.join(str(exc).split())[:300]}", False
+    ScheduledRun.objects.filter(name=name).update(last_finished=timezone.now(),
+                                                  last_outcome=outcome[:500], ok=ok)
+    return {"outcome": outcome, "ok": ok}
+
+
+def overview() -> tuple[list[dict], Lease | None]:
+    """Each periodic job with its last run, outcome and next run (the admin page)."""
+    runs = {r.name: r for r in ScheduledRun.objects.all()}
+    lease = Lease.objects.filter(name=LEASE).first()
+    rows = []
+    for periodic in PERIODIC:
+        run = runs.get(periodic.name)
+        rows.append({"name": periodic.name, "label": periodic.label,
+                     "last_started": run.last_started if run else None,
+                     "last_finished": run.last_finished if run else None,
+                     "outcome": run.last_outcome if run else "", "ok": run.ok if run else True,
+                     "next_run": run.next_run if run else None})
+    return rows, lease
+
+
+@task()
+def run_scheduled(name: str) -> dict:
+    """What a worker runs for a periodic job."""
+    return run(name)

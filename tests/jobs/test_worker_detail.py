@@ -1,0 +1,139 @@
+"""The worker's parts in detail: reclaiming a dead worker's job, finishing a job whose import
+committed before its worker died, the scheduler's lease, the periodic jobs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from django_tasks_db.compat import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
+from openpoam.jobs import schedule, services, worker
+from openpoam.jobs.models import Job, Lease, ScheduledRun, WorkerBeat
+from openpoam.tracker.models import ImportRecord, PoamItem
+from openpoam.tracker.services import Actor
+from tests.jobs.scans import nessus
+
+pytestmark = pytest.mark.django_db
+JUNE = nessus({"10.0.0.1": [1001, 1002]})
+
+
+def _queued_import(alice, system, tmp_path) -> Job:
+    path = tmp_path / "june.nessus"
+    path.write_bytes(JUNE)
+    return services.start_import(Actor.for_user(alice), system, path, file_name="june.nessus")
+
+
+def _claim(job: Job, worker_id: str, started_ago: int) -> DBTaskResult:
+    row = DBTaskResult.objects.get(id=job.task_id)
+    row.claim(worker_id)
+    DBTaskResult.objects.filter(id=row.id).update(
+        started_at=timezone.now() - timedelta(seconds=started_ago))
+    return DBTaskResult.objects.get(id=row.id)
+
+
+def test_a_running_job_whose_worker_stopped_beating_goes_back_to_the_queue(
+        poam, alice, tmp_path, settings):
+    settings.JOB_LEASE_SECONDS = 30
+    job = _queued_import(alice, poam.system, tmp_path)
+    _claim(job, "dead-worker", started_ago=120)
+    WorkerBeat.objects.create(worker_id="dead-worker", host="h", pid=1,
+                              started_at=timezone.now() - timedelta(minutes=5),
+                              seen_at=timezone.now() - timedelta(seconds=60))
+    other = _queued_import(alice, poam.system, tmp_path)
+    _claim(other, "live-worker", started_ago=120)
+    worker.heartbeat("live-worker")
+
+    assert worker.reclaim_stale() == 1
+    assert DBTaskResult.objects.get(id=job.task_id).status == TaskResultStatus.READY
+    assert DBTaskResult.objects.get(id=other.task_id).status == TaskResultStatus.RUNNING
+    assert services.run_queued() == 1  # the reclaimed one runs again, once
+    assert Job.objects.get(pk=job.pk).state == Job.SUCCEEDED
+
+
+def test_a_job_whose_worker_died_three_times_fails_with_a_plain_error(
+        poam, alice, tmp_path, settings):
+    settings.JOB_LEASE_SECONDS = 30
+    job = _queued_import(alice, poam.system, tmp_path)
+    for attempt in range(worker.MAX_ATTEMPTS):
+        _claim(job, f"dead-{attempt}", started_ago=120)
+        worker.reclaim_stale()
+    job.refresh_from_db()
+    assert job.state == Job.FAILED and "stopped 3 times" in job.error
+    assert DBTaskResult.objects.get(id=job.task_id).status == TaskResultStatus.FAILED
+
+
+def test_a_job_that_committed_before_its_worker_died_only_finishes(poam, alice, tmp_path):
+    job = _queued_import(alice, poam.system, tmp_path)
+    services.run_queued()
+    job.refresh_from_db()
+    items = PoamItem.objects.filter(system=poam.system).count()
+    # As a worker killed between the import's commit and the job's end leaves it:
+    Job.objects.filter(pk=job.pk).update(state=Job.RUNNING, finished_at=None)
+    assert job.committed and job.import_record_id
+    services.execute(str(job.uuid))
+    job.refresh_from_db()
+    assert job.state == Job.SUCCEEDED and job.result["counts"]["new"] == 2
+    assert PoamItem.objects.filter(system=poam.system).count() == items
+    assert ImportRecord.objects.filter(system=poam.system).count() == 1
+
+
+def test_the_commit_marker_is_written_inside_the_imports_transaction(
+        poam, alice, tmp_path, monkeypatch):
+    """An import that fails after its rows are written leaves neither the rows nor the mark."""
+    from openpoam.tracker.services import scan_apply
+
+    job = _queued_import(alice, poam.system, tmp_path)
+    original = scan_apply.cr26.record_detections
+
+    def fail(*args, **kwargs):
+        original(*args, **kwargs)
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(scan_apply.cr26, "record_detections", fail)
+    services.run_queued()
+    job.refresh_from_db()
+    assert job.state == Job.FAILED and not job.committed and job.import_record_id is None
+    assert "server's log" in job.error and "disk on fire" not in job.error
+    assert ImportRecord.objects.filter(system=poam.system).count() == 0
+
+
+def test_only_one_scheduler_holds_the_lease_until_it_expires(db, settings):
+    settings.JOB_LEASE_SECONDS = 30
+    now = timezone.now()
+    assert schedule.take_lease("a", now)
+    assert not schedule.take_lease("b", now)
+    assert schedule.take_lease("a", now + timedelta(seconds=10))  # renewed
+    assert not schedule.take_lease("b", now + timedelta(seconds=35))
+    assert schedule.take_lease("b", now + timedelta(seconds=41))  # a stopped renewing
+    assert Lease.objects.get().holder == "b"
+
+
+def test_the_lease_holder_queues_each_periodic_job_once_a_day(db, settings):
+    settings.JOB_LEASE_SECONDS = 30
+    now = timezone.now()
+    assert schedule.tick("a", now) == [p.name for p in schedule.PERIODIC]
+    assert schedule.tick("b", now) == []  # not the holder
+    assert schedule.tick("a", now + timedelta(minutes=5)) == []  # not due yet
+    assert schedule.tick("a", now + timedelta(days=1, minutes=1)) == [
+        p.name for p in schedule.PERIODIC]
+    assert services.run_queued() == 2 * len(schedule.PERIODIC)
+    runs = {r.name: r for r in ScheduledRun.objects.all()}
+    assert runs["sessions"].ok and runs["sessions"].last_outcome == "expired sessions cleared"
+    assert "shipped catalog stays" in runs["kev"].last_outcome
+
+
+def test_the_kev_refresh_reads_the_file_the_administrator_set(db, settings, tmp_path):
+    catalog = tmp_path / "kev.json"
+    catalog.write_text('{"catalogVersion": "2026.12.01", "vulnerabilities": [{"cveID": '
+                       '"CVE-2024-0001", "dateAdded": "2024-01-02", "dueDate": "2024-01-23", '
+                       '"vulnerabilityName": "Example"}]}')
+    settings.KEV_SOURCE = str(catalog)
+    outcome = schedule.run("kev")
+    assert outcome["ok"], outcome
+    assert "1 known exploited" in outcome["outcome"]
+    settings.KEV_SOURCE = str(tmp_path / "missing.json")
+    failed = schedule.run("kev")
+    assert not failed["ok"] and "missing.json" in failed["outcome"]
