@@ -9,7 +9,7 @@ import sys
 from openpoam.cli.base import cli, run
 
 # Every module that adds commands; tests walk the whole tree through load_commands().
-COMMAND_MODULES = ("accounts", "audit", "cmmc", "emass", "fedramp", "formats", "items", "reviews",
+COMMAND_MODULES = ("accounts", "audit", "backup", "cmmc", "emass", "fedramp", "formats", "items", "reviews",
                    "server", "sso", "tokens")
 
 
