@@ -20,6 +20,7 @@ from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationEr
 from openpoam import dbguard
 from openpoam.formats.base import FormatError
 from openpoam.tracker.services.actors import PermissionDenied, ServiceError
+from openpoam.tracker.services.evidence import StoreFull
 from openpoam.tracker.services.items import StaleVersion
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ def install(api: NinjaAPI, serialize_item) -> None:
     handle(StaleVersion, lambda exc: error(409, str(exc), "version",
                                            current=serialize_item(exc.current)))
     handle(PermissionDenied, lambda exc: error(403, str(exc)))
+    handle(StoreFull, lambda exc: error(507, str(exc), "file"))  # Insufficient Storage
     handle(ServiceError, lambda exc: error(400, str(exc), field_of(str(exc))))
     handle(FormatError, lambda exc: error(422, str(exc), "file"))
     handle(ValidationError, _validation)
