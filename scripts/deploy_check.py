@@ -105,7 +105,8 @@ def unit_command(unit: str, instance: str = "") -> list[str]:
 
 
 class Layout:
-    def __init__(self, folder: Path, admin_url: str, cache_url: str) -> None:
+    def __init__(self, folder: Path, admin_url: str, cache_url: str,
+                 site_database: str = "") -> None:
         self.folder, self.admin_url, self.cache_url = folder, admin_url, cache_url
         self.processes: dict[str, subprocess.Popen] = {}
         self.databases: list[str] = []
@@ -113,7 +114,7 @@ class Layout:
         self.web_ports = [free_port(), free_port()]
         self.https_port = free_port()
         self.http_port = free_port()
-        self.database_url = self.new_database("site")
+        self.database_url = site_database or self.new_database("site")
 
     # -- databases ---------------------------------------------------------------------
     def new_database(self, what: str) -> str:
@@ -437,13 +438,18 @@ def main() -> int:
     parser.add_argument("--serve", type=float, metavar="SECONDS", default=0,
                         help="after the drills, keep the layout up this long (e.g. for "
                              "bench/locustfile.py) and print its address")
+    parser.add_argument("--site-database", metavar="URL", default="",
+                        help="serve this existing database (e.g. one filled for the load "
+                             "benchmark) instead of a throwaway one; it is not dropped")
+    parser.add_argument("--drills", default="kill,backup,database",
+                        help="which drills, comma-separated, or 'none' (default: all)")
     args = parser.parse_args()
     if not OPENPOAM.exists():
         raise SystemExit(f"no `openpoam` beside {sys.executable}: install the project first")
     if not (shutil.which("nginx") or os.access("/usr/sbin/nginx", os.X_OK)):
         raise SystemExit("nginx is not installed (Debian: apt install nginx-light)")
     folder = Path(tempfile.mkdtemp(prefix="openpoam-deploy-check-"))
-    layout = Layout(folder, args.postgres, args.redis)
+    layout = Layout(folder, args.postgres, args.redis, args.site_database)
     results, failed = [], False
     try:
         layout.prepare()
@@ -451,10 +457,15 @@ def main() -> int:
             f"cache {args.redis}")
         admin = layout.env("admin")
         layout.openpoam("setup")
-        layout.openpoam("demo")
-        layout.openpoam("user", "add", "deploycheck")
-        layout.openpoam("member", "add", "deploycheck", "--org", "redstone", "--role", "editor")
-        token = layout.openpoam("token", "create", "--user", "deploycheck", "--org", "redstone",
+        org = "redstone"
+        if args.site_database:
+            org = json.loads(layout.openpoam("org", "list", "--json").stdout)[0]["slug"]
+        else:
+            layout.openpoam("demo")
+        user = f"deploycheck-{secrets.token_hex(3)}"
+        layout.openpoam("user", "add", user)
+        layout.openpoam("member", "add", user, "--org", org, "--role", "editor")
+        token = layout.openpoam("token", "create", "--user", user, "--org", org,
                                 "--name", "deploy-check").stdout.strip().splitlines()[-1]
         for index in range(2):
             layout.start_web(index)
@@ -474,11 +485,14 @@ def main() -> int:
         say(f"up: nginx https://127.0.0.1:{layout.https_port} -> app servers "
             f"{layout.web_ports}: {wait_healthy(client)}")
         item = "/api/v1/orgs/redstone/items/POAM-2026-0001"
-        for name, drill in (
-                ("kill an app server", lambda: drill_kill_app_server(layout, client, item)),
-                ("backup under load", lambda: drill_backup_under_load(layout, client, item)),
-                ("database down", lambda: drill_database_down(layout, client, item,
+        chosen = set(args.drills.split(","))
+        for key, name, drill in (
+                ("kill", "kill an app server", lambda: drill_kill_app_server(layout, client, item)),
+                ("backup", "backup under load", lambda: drill_backup_under_load(layout, client, item)),
+                ("database", "database down", lambda: drill_database_down(layout, client, item,
                                                               args.stop_postgresql))):
+            if key not in chosen:
+                continue
             try:
                 wait_healthy(client)
                 results.append(f"PASS {name}: {drill()}")
@@ -487,11 +501,19 @@ def main() -> int:
                 results.append(f"FAIL {name}: {exc}")
             say(results[-1])
         if args.serve:
-            say(f"serving for {args.serve:.0f} s at https://127.0.0.1:{layout.https_port} "
-                f"(token {token})")
+            session = subprocess.run(
+                [sys.executable, str(REPO / "bench" / "bench_web.py"), "--session", user],
+                env=admin, capture_output=True, text=True, check=True).stdout.strip()
+            say(f"serving for {args.serve:.0f} s at https://127.0.0.1:{layout.https_port}")
+            print(f"OPENPOAM_HOST=https://127.0.0.1:{layout.https_port}\n"
+                  f"OPENPOAM_TOKEN={token}\nOPENPOAM_SESSION={session.partition('=')[2]}",
+                  flush=True)
             time.sleep(args.serve)
     finally:
         layout.stop_all()
+        if args.site_database:
+            layout.databases = [n for n in layout.databases
+                                if n != urlsplit(args.site_database).path.lstrip("/")]
         layout.drop_databases()
         if args.keep:
             say(f"kept {folder}")
