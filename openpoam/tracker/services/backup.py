@@ -92,6 +92,10 @@ def create(target: Path) -> BackupResult:
                                "choose a new name") from None
         os.chmod(target, 0o600)  # the database holds password hashes and tokens
         return BackupResult(target, target.stat().st_size, manifest, warnings)
+    except OSError as exc:
+        # Nothing is left behind: the draft lives in the work folder removed below.
+        raise ServiceError(f"cannot write the backup in {target.parent}: "
+                           f"{exc.strerror or exc}") from None
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
