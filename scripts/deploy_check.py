@@ -109,6 +109,7 @@ class Layout:
                  site_database: str = "") -> None:
         self.folder, self.admin_url, self.cache_url = folder, admin_url, cache_url
         self.processes: dict[str, subprocess.Popen] = {}
+        self.extra: dict[str, str] = {}
         self.databases: list[str] = []
         self.shared = folder / "shared"
         self.web_ports = [free_port(), free_port()]
@@ -152,6 +153,7 @@ class Layout:
             OPENPOAM_CSRF_TRUSTED_ORIGINS=f"https://localhost:{self.https_port}",
             OPENPOAM_EVIDENCE_MIN_FREE_MB="100",
             PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
+        env.update(self.extra)
         env.update(extra)
         return env
 
@@ -441,15 +443,23 @@ def main() -> int:
     parser.add_argument("--site-database", metavar="URL", default="",
                         help="serve this existing database (e.g. one filled for the load "
                              "benchmark) instead of a throwaway one; it is not dropped")
+    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
+                        help="one more setting for every process (e.g. "
+                             "OPENPOAM_API_RATE_LIMIT=100000/min for a load test)")
     parser.add_argument("--drills", default="kill,backup,database",
                         help="which drills, comma-separated, or 'none' (default: all)")
     args = parser.parse_args()
+    # Stopped by SIGTERM or SIGINT (even in the background): stop what it started, drop
+    # the throwaway databases.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     if not OPENPOAM.exists():
         raise SystemExit(f"no `openpoam` beside {sys.executable}: install the project first")
     if not (shutil.which("nginx") or os.access("/usr/sbin/nginx", os.X_OK)):
         raise SystemExit("nginx is not installed (Debian: apt install nginx-light)")
     folder = Path(tempfile.mkdtemp(prefix="openpoam-deploy-check-"))
     layout = Layout(folder, args.postgres, args.redis, args.site_database)
+    layout.extra = dict(pair.split("=", 1) for pair in args.env)
     results, failed = [], False
     try:
         layout.prepare()
