@@ -110,12 +110,14 @@ def test_cut_off_database_answers_503_then_recovers_without_a_restart(site):
                     reason="the outage drill stops PostgreSQL itself: set OPENPOAM_DRILL=1")
 def test_drill_postgresql_stopped_for_ten_seconds(site):
     version = sorted(Path("/etc/postgresql").iterdir())[-1].name
-    statuses: list[tuple[float, int]] = []
+    statuses: list[tuple[float, float, int]] = []  # (sent, answered, status)
     stop = threading.Event()
 
     def poll() -> None:
         while not stop.is_set():
-            statuses.append((time.monotonic(), _api(site)[0]))
+            sent = time.monotonic()
+            status = _api(site)[0]
+            statuses.append((sent, time.monotonic(), status))
             time.sleep(0.25)
 
     poller = threading.Thread(target=poll, daemon=True)
@@ -135,8 +137,10 @@ def test_drill_postgresql_stopped_for_ten_seconds(site):
     time.sleep(5)
     stop.set()
     poller.join(30)
-    during = {code for at, code in statuses if stopped + 1 < at < started}
-    after = [code for at, code in statuses if at > started + 2]
+    # Classified by when a request was sent and answered, both inside the outage: on a busy
+    # machine a request sent just before the stop can be answered (200) well after it.
+    during = {code for sent, answered, code in statuses if stopped < sent and answered < started}
+    after = [code for sent, _answered, code in statuses if sent > started + 2]
     print(f"drill: {len(statuses)} requests; during the outage {sorted(during)}; "
           f"after it {sorted(set(after))}; outage {started - stopped:.1f} s")
     assert during == {503}
