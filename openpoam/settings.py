@@ -207,6 +207,10 @@ PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 # Evidence files live outside the database, under the data folder; never served inline.
 EVIDENCE_DIR = Path(os.environ.get("OPENPOAM_EVIDENCE_DIR") or DATA_DIR / "evidence")
 EVIDENCE_MAX_BYTES = int(os.environ.get("OPENPOAM_EVIDENCE_MAX_BYTES", 50 * 1024 * 1024))
+# Uploads and imports are refused (nothing half-written) once the evidence store's disk would
+# fall below this much free space; a full disk (ENOSPC) is refused the same way.
+EVIDENCE_MIN_FREE_BYTES = max(0, int(float(os.environ.get("OPENPOAM_EVIDENCE_MIN_FREE_MB", 100))
+                              * 1024 * 1024))
 IMPORT_MAX_BYTES = int(os.environ.get("OPENPOAM_IMPORT_MAX_BYTES", 1024 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The audit trail's checkpoint signing key (Ed25519, PEM, mode 0600): outside the database,

@@ -13,3 +13,5 @@ urlpatterns = [
 ]
 
 handler404 = "openpoam.web.views.errors.page_not_found"
+# An unreachable database answers 503 with a short page or JSON (openpoam/dbguard.py).
+handler500 = "openpoam.dbguard.server_error_or_unavailable"

@@ -11,14 +11,16 @@ import logging
 import re
 
 from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
-from django.db import DataError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
+from openpoam import dbguard
 from openpoam.formats.base import FormatError
 from openpoam.tracker.services.actors import PermissionDenied, ServiceError
+from openpoam.tracker.services.evidence import StoreFull
 from openpoam.tracker.services.items import StaleVersion
 
 log = logging.getLogger(__name__)
@@ -63,6 +65,7 @@ def install(api: NinjaAPI, serialize_item) -> None:
     handle(StaleVersion, lambda exc: error(409, str(exc), "version",
                                            current=serialize_item(exc.current)))
     handle(PermissionDenied, lambda exc: error(403, str(exc)))
+    handle(StoreFull, lambda exc: error(507, str(exc), "file"))  # Insufficient Storage
     handle(ServiceError, lambda exc: error(400, str(exc), field_of(str(exc))))
     handle(FormatError, lambda exc: error(422, str(exc), "file"))
     handle(ValidationError, _validation)
@@ -76,6 +79,8 @@ def install(api: NinjaAPI, serialize_item) -> None:
     # A value the database refuses (NUL in a path or a form field): the request's fault.
     handle(DataError, lambda exc: error(422, "A value holds characters that cannot be stored "
                                         "(such as NUL)."))
+    handle(OperationalError, _unavailable)  # the database is down or cut off: retry
+    handle(InterfaceError, _unavailable)
     handle(Exception, _unexpected)
 
 
@@ -111,6 +116,13 @@ def _throttled(exc: Throttled) -> JsonResponse:
     response = error(429, "Too many requests for this token; slow down and retry.")
     if exc.wait:
         response["Retry-After"] = str(int(exc.wait))
+    return response
+
+
+def _unavailable(exc: Exception) -> JsonResponse:
+    log.warning("database unavailable: %s", str(exc).strip().splitlines()[0] if str(exc) else "")
+    response = error(503, dbguard.MESSAGE)
+    response["Retry-After"] = str(dbguard.RETRY_AFTER_SECONDS)
     return response
 
 

@@ -379,7 +379,6 @@ def group_command(lead, members, org_slug, system_slug, why) -> None:
 @with_django
 def ungroup_command(member, org_slug, system_slug, why) -> None:
     """Take MEMBER out of its group; it is evaluated on its own again (VER-EVA-GRV)."""
-    from openpoam.cli import base
     from openpoam.tracker.services import cr26
 
     vuln = _vuln(org_slug, system_slug, member)

@@ -11,8 +11,10 @@ the content (puremagic: pure Python, no libmagic), never from the file name.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import BinaryIO
@@ -27,6 +29,11 @@ from openpoam.tracker.services.actors import Actor, ServiceError, require
 from openpoam.tracker.services.history import Recorder
 
 CHUNK = 1024 * 1024
+_FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+class StoreFull(ServiceError):
+    """The evidence store has no room (disk full, quota, or below the free-space floor)."""
 SNIFF_BYTES = 8192  # enough for every signature puremagic matches at the start of a file
 
 
@@ -71,17 +78,24 @@ def store(stream: BinaryIO, name: str, *, limit: int | None = None,
     limit = settings.EVIDENCE_MAX_BYTES if limit is None else limit
     root = Path(settings.EVIDENCE_DIR)
     root.mkdir(parents=True, exist_ok=True)
+    room = _room(root, what, name)
     digest, size = hashlib.sha256(), 0
     fd, tmp = tempfile.mkstemp(dir=root, prefix=".upload-")
     try:
+        # Written whole under a temporary name, synced, then renamed: a reader (or a row)
+        # never sees a half-written file, and a failure leaves nothing behind.
         with os.fdopen(fd, "wb") as out:
             while chunk := stream.read(CHUNK):
                 size += len(chunk)
                 if size > limit:
                     raise ServiceError(f"{what} {name!r} is larger than the limit of "
                                        f"{limit:,} bytes")
+                if size > room:
+                    raise _full(what, name, root)
                 digest.update(chunk)
                 out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
         hexdigest = digest.hexdigest()
         storage_name = _storage_name(hexdigest)
         target = root / storage_name
@@ -89,9 +103,31 @@ def store(stream: BinaryIO, name: str, *, limit: int | None = None,
         os.replace(tmp, target)
         os.chmod(target, 0o600)
         return hexdigest, size, storage_name
+    except OSError as exc:
+        if exc.errno in _FULL:
+            raise _full(what, name, root) from None
+        raise
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _room(root: Path, what: str, name: str) -> int:
+    """Bytes that may still be written before the free-space floor
+    (OPENPOAM_EVIDENCE_MIN_FREE_MB) is reached; refuses at once if it already is."""
+    floor = settings.EVIDENCE_MIN_FREE_BYTES
+    room = shutil.disk_usage(root).free - floor
+    if room <= 0:
+        raise _full(what, name, root)
+    return room
+
+
+def _full(what: str, name: str, root: Path) -> StoreFull:
+    free = shutil.disk_usage(root).free
+    floor = settings.EVIDENCE_MIN_FREE_BYTES
+    return StoreFull(f"{what} {name!r} refused: the evidence store is full ({free // 2**20:,} "
+                     f"MB free, {floor // 2**20:,} MB kept free); nothing was saved. Ask the "
+                     "administrator to free or add space")
 
 
 def store_import(path: Path, sha256: str, size: int) -> str:
