@@ -109,11 +109,9 @@ def ordered(queryset: QuerySet, sort: str, *, reverse: bool = False) -> QuerySet
     for key in ORDERS[sort]:
         descending = (key.direction == DESC) != reverse
         expression = F(key.field)
-        if key.nullable:
-            terms.append(expression.desc(nulls_first=True) if reverse and not descending
-                         else expression.desc(nulls_last=True) if descending
-                         else expression.asc(nulls_first=True) if reverse
-                         else expression.asc(nulls_last=True))
+        if key.nullable:  # NULLs last; so first when the whole order is reversed
+            nulls = {"nulls_first": True} if reverse else {"nulls_last": True}
+            terms.append(expression.desc(**nulls) if descending else expression.asc(**nulls))
         else:
             terms.append(expression.desc() if descending else expression.asc())
     return queryset.order_by(*terms)
