@@ -53,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--keep", action="store_true",
                         help="keep the PostgreSQL database (named on the output) afterwards")
+    parser.add_argument("--reuse", action="store_true",
+                        help="SQLite: time the pages on the database a previous run left in "
+                             "--workdir (no new import)")
     parser.add_argument("--session", nargs=1, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.session:
@@ -113,8 +116,13 @@ def _item(n: int, rng: random.Random) -> str:
 def _run_database(database: str, scan: Path, args, workdir: Path) -> None:
     env = {**os.environ, "OPENPOAM_DATA_DIR": str(workdir / f"data-{database}"),
            "PYTHONPATH": str(REPO)}
-    shutil.rmtree(env["OPENPOAM_DATA_DIR"], ignore_errors=True)
     name = None
+    if args.reuse and database == "sqlite" and Path(env["OPENPOAM_DATA_DIR"]).exists():
+        cookie = subprocess.run([sys.executable, __file__, "--session", "bench"], env=env,
+                                check=True, capture_output=True, text=True).stdout.strip()
+        _serve_and_time(env, cookie, args.requests, args.items)
+        return
+    shutil.rmtree(env["OPENPOAM_DATA_DIR"], ignore_errors=True)
     if database == "postgres":
         name = f"openpoam_bench_web_{os.getpid()}"
         print(f"PostgreSQL database: {PG_BASE}/{name}")
@@ -217,7 +225,10 @@ def _time_pages(base: str, cookie: str, count: int, pid: int, items: int) -> Non
         ("list", "list, delayed", [system + "?status=delayed"]),
         ("list", "list, search 'openssl'", [system + "?q=openssl"]),
         ("list", "list, search 'nginx 4.5'", [system + "?q=nginx+4.5"]),
-        ("list", "list, page 1000", [system + "?page=1000"]),
+        ("list", "list, page 1000 (OFFSET)", [system + "?page=1000"]),
+        *[("list", f"list, page 1999 by cursor, {sort}",
+           [system + _next_link(base, cookie, f"{system}?sort={sort}&page=1998")])
+          for sort in ("id", "due", "-risk")],
         ("item", "item page", [f"{system}items/{i}/" for i in ids]),
         ("dashboard", "dashboard", [system + "dashboard/"]),
         ("checks", "quality checks", [system + "checks/"]),
@@ -240,6 +251,17 @@ def _time_pages(base: str, cookie: str, count: int, pid: int, items: int) -> Non
               f"{f', < {max_size // 1000} KB' if max_size else ''})"
               f"{'' if statuses == {200} else f' statuses {sorted(statuses)}'}")
     print(f"server peak RSS: {_peak_rss_mb(pid):.0f} MB")
+
+
+def _next_link(base: str, cookie: str, path: str) -> str:
+    """The Next link of a page: a keyset cursor, as a user paging that far would hold."""
+    import re
+    from html import unescape
+
+    request = urllib.request.Request(f"{base}{path}", headers={"Cookie": cookie})
+    with urllib.request.urlopen(request, timeout=120) as response:
+        html = response.read().decode()
+    return unescape(re.search(r'<a href="([^"]+)" rel="next"', html).group(1))
 
 
 def _peak_rss_mb(pid: int) -> float:

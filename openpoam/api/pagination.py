@@ -48,8 +48,13 @@ def by_pk(queryset: QuerySet, cursor: str | None, limit: int, *,
 
 
 def page(queryset: QuerySet, limit: int,
-         position: Callable[[Any], list]) -> tuple[list, str | None]:
+         position: Callable[[Any], list | str]) -> tuple[list, str | None]:
+    """A page and the next one's cursor: ``position(last row)``, a list of values to
+    encode, or a cursor already encoded (``tracker.keyset``)."""
     rows = list(queryset[:limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
-    return rows, encode(position(rows[-1])) if more and rows else None
+    if not (more and rows):
+        return rows, None
+    found = position(rows[-1])
+    return rows, found if isinstance(found, str) else encode(found)

@@ -48,6 +48,22 @@ def clean(text: str | None) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
+class Memo(dict):
+    """Results of a pure function by its (hashable) input, for the fields a scanner
+    repeats on every host (a plugin's description, references, scores). Cleared when
+    full, so memory stays flat whatever the file."""
+
+    def __init__(self, limit: int = 2048):
+        super().__init__()
+        self.limit = limit
+
+    def keep(self, key, value):
+        if len(self) >= self.limit:
+            self.clear()
+        self[key] = value
+        return value
+
+
 def unique(values: Iterable[str]) -> tuple[str, ...]:
     """Non-empty values, first occurrence kept, order kept."""
     seen: dict[str, None] = {}

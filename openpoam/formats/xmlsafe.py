@@ -163,6 +163,11 @@ def _read_prolog(head: bytes, source: str) -> _Prolog:
 
 def _check_prolog(stream: BinaryIO, source: str) -> BinaryIO:
     """Refuse entity declarations before the root element; return a fresh stream."""
+    return _check_prolog_root(stream, source)[1]
+
+
+def _check_prolog_root(stream: BinaryIO, source: str) -> tuple[str, BinaryIO]:
+    """_check_prolog, and the root element's local name ('' when not found)."""
     head, whole = peek(stream, _PROLOG_LIMIT)
     prolog = _read_prolog(head, source)
     if not prolog.complete and len(head) >= _PROLOG_LIMIT:
@@ -174,7 +179,7 @@ def _check_prolog(stream: BinaryIO, source: str) -> BinaryIO:
         raise FormatError("the XML declares entities (<!ENTITY>), which are refused: "
                           "they can expand without bound or read local files",
                           source=source, line=line)
-    return whole
+    return prolog.root, whole
 
 
 def _syntax_error(exc: etree.XMLSyntaxError, source: str) -> FormatError:
@@ -202,55 +207,117 @@ def iterparse(stream: BinaryIO, *, source: str, tag=None,
     The caller clears the elements it is given once done with them. Memory stays
     bounded whatever the file holds besides (a hostile or unrelated document):
     - an element the caller is not given, and that lies inside no element it is
-      given, is freed as soon as it ends: nobody will read it;
+      given, is freed once it has ended (at the latest one read block later):
+      nobody will read it;
     - an element the caller is given may hold at most MAX_UNREAD elements it is
       not given (its own content, read when it ends); past that the file is refused.
     lxml builds the tree as it goes and frees nothing by itself, so without this
     a file of elements the parser does not watch grows in memory without limit.
+
+    Speed: lxml filters the events by tag in C, so Python sees only the watched
+    elements (a .nessus has ~15 elements per finding of which one is watched); the
+    freeing and counting run once per block read, on the tree's open path only.
     """
-    whole = _check_prolog(stream, source)
+    prolog_root, whole = _check_prolog_root(stream, source)
     watched = _tag_matcher(tag)
     others = tuple(e for e in events if e not in ("start", "end"))  # comment, pi
-    context = etree.iterparse(whole, events=("start", "end", *others), **_parser_options())
+    parser = etree.XMLPullParser(events=("start", "end", *others),
+                                 tag=_lxml_filter(tag, prolog_root), **_parser_options())
     try:
-        yield from _bounded(context, watched, frozenset(events), source)
+        yield from _bounded(whole, parser, watched, frozenset(events), source)
     except etree.XMLSyntaxError as exc:
         raise _syntax_error(exc, source) from None
 
 
 MAX_UNREAD = 250_000  # elements one watched element may hold besides the watched ones
+_BLOCK = 64 * 1024  # bytes fed to the parser between two prunings
+_COUNT = etree.XPath("count(descendant::*)")
 
 
-def _bounded(context, watched, events: frozenset[str], source: str):
-    """The events the caller asked for; unwatched elements freed or counted (see iterparse)."""
+def _lxml_filter(tag, root: str):
+    """A tag filter for lxml that passes at least every watched element and the root.
+
+    lxml's plain 'name' also matches 'name' in any namespace, a superset of ours: the
+    events are checked again in Python. None (everything) stays None.
+    """
+    if tag is None:
+        return None
+    patterns = [tag] if isinstance(tag, str) else list(tag)
+    if root:
+        patterns.append("{*}" + root)  # the root's start event: where pruning begins
+    return patterns
+
+
+def _bounded(whole: BinaryIO, parser, watched, events: frozenset[str], source: str):
+    """The events the caller asked for, then after each block the tree pruned (see iterparse)."""
     want_start, want_end = "start" in events, "end" in events
-    open_watched: list[bool] = []  # for each open element: is it watched?
-    owners: list[etree._Element] = []  # the open watched elements, outermost first
-    unread: list[int] = []  # for each of them: unwatched elements seen inside
-    for event, element in context:
-        if event == "start":
-            if watched(element.tag):
-                open_watched.append(True)
-                owners.append(element)
-                unread.append(0)
+    root = None
+    threshold = MAX_UNREAD
+    while True:
+        block = whole.read(_BLOCK)
+        if block:
+            parser.feed(block)
+        else:
+            parser.close()
+        for event, element in parser.read_events():
+            if root is None and event == "start":
+                root = element.getroottree().getroot()
+            if not watched(element.tag):
+                continue
+            if event == "start":
                 if want_start:
                     yield event, element
+            elif event == "end":
+                if want_end:
+                    yield event, element
             else:
-                open_watched.append(False)
-                if unread:
-                    unread[-1] += 1
-                    if unread[-1] > MAX_UNREAD:
-                        raise _too_much(owners[-1], source)
-        elif event != "end":
-            if watched(element.tag):
-                yield event, element
-        elif open_watched.pop():
-            owners.pop()
-            unread.pop()
-            if want_end:
-                yield event, element
-        elif not owners:
-            clear(element)
+                yield event, element  # comment, pi
+        if not block:
+            return
+        if root is not None:
+            threshold = _prune(root, watched, threshold, source)
+
+
+def _prune(root: etree._Element, watched, threshold: int, source: str) -> int:
+    """Free what has ended outside the watched elements; count what the watched ones hold.
+
+    The elements being built are the last child of their parent, from the root down
+    (the open path): everything before them at a level has ended and its events have
+    all been handed out. Returns the next threshold of the count check.
+    """
+    node = root
+    while not watched(node.tag):
+        size = len(node)
+        if size == 0:
+            return threshold
+        if size > 1:
+            del node[:-1]
+        node = node[-1]
+    # node: the outermost watched element on the open path. Its subtree holds everything
+    # the caller has not cleared; counted in C, and per owner only when it is large.
+    if _COUNT(node) <= threshold:
+        return threshold
+    _check_owners(node, watched, source)
+    return max(threshold, int(_COUNT(node)) * 2)  # a rare, rising check: linear overall
+
+
+def _check_owners(top: etree._Element, watched, source: str) -> None:
+    """Each watched element's unwatched elements (outside the nested watched ones)."""
+    unread = {}
+    stack = [(top, top)]
+    while stack:
+        element, owner = stack.pop()
+        for child in element:
+            if not isinstance(child.tag, str):
+                continue
+            if watched(child.tag):
+                stack.append((child, child))
+                continue
+            count = unread.get(owner, 0) + 1
+            if count > MAX_UNREAD:
+                raise _too_much(owner, source)
+            unread[owner] = count
+            stack.append((child, owner))
 
 
 def _too_much(owner: etree._Element, source: str) -> FormatError:

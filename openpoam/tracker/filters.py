@@ -11,14 +11,13 @@ from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
-from django.core.paginator import Page, Paginator
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.http import QueryDict
 from django.utils import timezone
 
 from openpoam.domain.numbers import is_whole_number
 from openpoam.domain.poam import CLOSED_STATUSES, PoamItemData, Risk, Source, Status
-from openpoam.tracker import search
+from openpoam.tracker import keyset, search
 from openpoam.tracker.models import ControlReference, Milestone, PoamItem
 
 ACTIVE, DELAYED = "active", "delayed"
@@ -34,7 +33,7 @@ STALE_DAYS = 30  # "not updated in 30 days" on the dashboard and the list
 PAGE_SIZE = 50
 MAX_QUERY = 200
 
-_RISK_RANK = Case(*[When(Q(adjusted_risk=r.value) | Q(adjusted_risk="", original_risk=r.value),
+RISK_RANK = Case(*[When(Q(adjusted_risk=r.value) | Q(adjusted_risk="", original_risk=r.value),
                          then=Value(r.rank)) for r in Risk],
                   default=Value(0), output_field=IntegerField())
 # Items without a scheduled date sort last both ways: they need attention, not hiding.
@@ -43,8 +42,8 @@ SORTS = {
     "-id": ("-poam_id",),
     "due": (F("scheduled_completion").asc(nulls_last=True), "poam_id"),
     "-due": (F("scheduled_completion").desc(nulls_last=True), "poam_id"),
-    "risk": (_RISK_RANK.desc(), "poam_id"),
-    "-risk": (_RISK_RANK.asc(), "poam_id"),
+    "risk": (RISK_RANK.desc(), "poam_id"),
+    "-risk": (RISK_RANK.asc(), "poam_id"),
     "updated": ("-updated_at", "poam_id"),
 }
 SORT_CHOICES = [("id", "POA&M ID"), ("-id", "POA&M ID, newest first"),
@@ -114,7 +113,9 @@ class ListQuery:
     source: str = ""
     overdue: bool = False
     stale: bool = False
-    page: int = 1
+    page: int = 1  # shown, and read alone only by links to "page N" (OFFSET: early pages)
+    after: str = ""  # keyset cursors: the page after / before a row (keyset.LAST: the end)
+    before: str = ""
 
     @classmethod
     def from_params(cls, params: QueryDict) -> "ListQuery":
@@ -131,7 +132,9 @@ class ListQuery:
                    control=params.get("control", "").strip()[:40],
                    source=source if source in dict(SOURCE_CHOICES) else "",
                    overdue=_flag(params, "overdue"), stale=_flag(params, "stale"),
-                   page=_int(params.get("page", ""), 1))
+                   page=_int(params.get("page", ""), 1),
+                   after=params.get("after", "").strip()[:500],
+                   before=params.get("before", "").strip()[:500])
 
     @staticmethod
     def problems(params) -> list[tuple[str, str]]:
@@ -190,9 +193,23 @@ class ListQuery:
             return queryset.filter(status=self.status)
         return queryset
 
-    def paginate(self, queryset: QuerySet, per_page: int = PAGE_SIZE) -> Page:
-        """One page of the (filtered, sorted) queryset; a page past the end shows the last."""
-        return Paginator(queryset, per_page).get_page(self.page)
+    def paginate(self, queryset: QuerySet, per_page: int = PAGE_SIZE) -> keyset.KeysetPage:
+        """One page of the (filtered, sorted) queryset: by keyset from a cursor (any depth
+        at the cost of the first page), else ``page`` by OFFSET (the links the list hands
+        out always carry a cursor past the first page; a bare ``page=N`` still works)."""
+        count = queryset.count()
+        try:
+            if self.after or self.before or self.page == 1:
+                return keyset.page(queryset, self.sort, per_page, after_cursor=self.after,
+                                   before_cursor=self.before, number=self.page, count=count)
+        except keyset.BadCursor:
+            return keyset.page(queryset, self.sort, per_page, count=count)
+        paginator = keyset.Paginator(count, per_page)
+        number = min(self.page, paginator.num_pages)  # past the end: the last page
+        start = (number - 1) * per_page
+        rows = list(keyset.ordered(queryset, self.sort)[start:start + per_page])
+        return keyset.KeysetPage(rows, number, paginator, more_before=number > 1,
+                                 more_after=number < paginator.num_pages, sort=self.sort)
 
     def keep(self, items: list[PoamItemData]) -> list[PoamItemData]:
         """Kept for callers that filter plain data; ``apply`` already does "delayed"."""
@@ -213,9 +230,11 @@ class ListQuery:
 
     def query_string(self, **changes) -> str:
         """This query with some values changed, as ``?a=b``; defaults are left out.
-        Changing a filter goes back to the first page."""
+        Changing a filter goes back to the first page (cursors belong to one page)."""
         if "page" not in changes:
             changes["page"] = 1
+        changes.setdefault("after", "")
+        changes.setdefault("before", "")
         text = urlencode(self.params(**changes))
         return f"?{text}" if text else "?"
 

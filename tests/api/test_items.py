@@ -40,12 +40,12 @@ def test_an_unknown_filter_value_is_422_naming_it(as_alice, poam):
     assert response.json()["field"] == "status"
 
 
-@pytest.mark.parametrize("sort", ["id", "-id", "due", "-due"])
+@pytest.mark.parametrize("sort", ["id", "-id", "due", "-due", "risk", "-risk", "updated"])
 def test_cursor_pages_visit_every_item_once(as_alice, poam, alice, sort):
     actor = Actor.for_user(alice)
-    for n in range(7):
+    for n in range(7):  # ties on the date and on the risk: poam_id breaks them
         item_services.create_item(actor, poam.system, title=f"Gap {n}",
-                                  detected_on=date(2026, 1, 1),
+                                  detected_on=date(2026, 1, 1), original_risk="moderate",
                                   scheduled_completion=date(2026, 5, n % 3 + 1) if n % 2 else None)
     expected = _ids(as_alice.get(f"{ITEMS}?sort={sort}&limit=500"))
     seen, cursor = [], ""

@@ -4,7 +4,6 @@ optimistic concurrency, status transitions, bulk changes, and their history."""
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Status
@@ -17,6 +16,7 @@ from openpoam.api.schemas import (ERRORS, BulkIn, BulkOut, HistoryPage, ItemCrea
 from openpoam.api.serialize import (asset_counts, event_out, fresh_item, item_out,
                                     list_queryset)
 from openpoam.domain.poam import AffectedAsset as AssetData
+from openpoam.tracker import keyset
 from openpoam.tracker.filters import ListQuery
 from openpoam.tracker.models import ChangeEvent, PoamItem
 from openpoam.tracker.services import bulk_edit
@@ -42,7 +42,7 @@ class ListParams(QueryInput):
     q: str = Field(default="", max_length=200, description="Words to search for")
     overdue: bool = False
     stale: bool = False
-    sort: str = Field(default="id", description="id, -id, due or -due")
+    sort: str = Field(default="id", description="id, -id, due, -due, risk, -risk or updated")
     cursor: str = Field(default="", max_length=500)
     limit: int = Field(default=pagination.DEFAULT_LIMIT, ge=1, le=pagination.MAX_LIMIT)
 
@@ -53,11 +53,15 @@ def list_items(request: HttpRequest, org: str, system: str, params: Query[ListPa
     found = lookups.system(request, org, system)
     query = _list_query(params)
     today = timezone.localdate()
-    queryset = query.apply(list_queryset(found), today)
+    queryset = keyset.ordered(query.apply(list_queryset(found), today), query.sort)
     if params.cursor:
-        queryset = queryset.filter(_after(query.sort, _position_of_cursor(params.cursor,
-                                                                          query.sort)))
-    rows, cursor = pagination.page(queryset, params.limit, _position(query.sort))
+        try:
+            queryset = queryset.filter(keyset.after(query.sort,
+                                                    keyset.decode(params.cursor, query.sort)))
+        except keyset.BadCursor as exc:
+            raise ApiError(400, f"cursor: {exc}", "cursor") from None
+    rows, cursor = pagination.page(queryset, params.limit,
+                                   lambda row: keyset.encode(query.sort, row))
     counts = asset_counts(rows)
     return {"items": [item_out(r, today, asset_counts=counts[r.pk]) for r in rows],
             "next_cursor": cursor}
@@ -70,33 +74,6 @@ def _list_query(params: ListParams) -> ListQuery:
     values = params.dict(exclude={"cursor", "limit", "overdue", "stale"})
     values.update(overdue="1" if params.overdue else "", stale="1" if params.stale else "")
     return ListQuery.from_params(values)
-
-
-def _position(sort: str):
-    def position(row: PoamItem) -> list:
-        due = row.scheduled_completion.isoformat() if row.scheduled_completion else None
-        return [sort, due, row.poam_id]
-    return position
-
-
-def _position_of_cursor(cursor: str, sort: str) -> list:
-    values = pagination.decode(cursor, (str, str, str))
-    if values[0] != sort:
-        raise ApiError(400, "cursor: it belongs to a list in another order", "cursor")
-    return values
-
-
-def _after(sort: str, values: list) -> Q:
-    """Rows after (sort, due, poam_id) in that order; items without a date come last."""
-    _, due, poam_id = values
-    if sort in ("id", "-id"):
-        return Q(poam_id__gt=poam_id) if sort == "id" else Q(poam_id__lt=poam_id)
-    if due is None:
-        return Q(scheduled_completion__isnull=True, poam_id__gt=poam_id)
-    beyond = (Q(scheduled_completion__gt=due) if sort == "due"
-              else Q(scheduled_completion__lt=due))
-    return (beyond | Q(scheduled_completion=due, poam_id__gt=poam_id)
-            | Q(scheduled_completion__isnull=True))
 
 
 @router.post("/orgs/{org}/systems/{system}/items", response={201: ItemOut, **ERRORS},

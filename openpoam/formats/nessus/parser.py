@@ -23,7 +23,7 @@ from openpoam.domain.findings import (Asset, Finding, Record, ResultStatus, Scan
                                       Target)
 from openpoam.formats import xmlsafe
 from openpoam.formats.base import BRIEF_BELOW, FormatError
-from openpoam.formats.scan_common import (cap, clean, cwe_id, find_cves, iso_text,
+from openpoam.formats.scan_common import (Memo, cap, clean, cwe_id, find_cves, iso_text,
                                             merge_into, parse_date, score, to_float, unique)
 
 SCOPE = "tenable"
@@ -122,6 +122,11 @@ class _Reader:
         self.report_name = ""
         self.first_start: datetime | None = None
         self.root_checked = False
+        # A plugin's text, references and scores repeat on every host it is found on:
+        # each distinct raw value is worked out once (the same result, far less work).
+        self._texts = Memo()
+        self._references = Memo()
+        self._extras = Memo()
 
     def read(self, stream: BinaryIO) -> Iterator[Record]:
         self.host: _Host | None = None
@@ -227,17 +232,22 @@ class _Reader:
                            protocol=item.get("protocol", "").strip().lower(),
                            scanner=self.scanner, last_seen=host.end or host.start)
         children = _children(item)
+        single = children.single
+        texts_key = (single.get("synopsis"), single.get("description"), single.get("solution"))
+        texts = self._texts.get(texts_key)
+        if texts is None:
+            texts = self._texts.keep(texts_key, (cap(_description(children)),
+                                                 cap(_solution(children))))
         finding = Finding(
             scope=SCOPE, weakness_id=plugin_id, asset=host.asset,
             title=item.get("pluginName") or children.first("plugin_name") or plugin_id,
             severity=SEVERITIES[raw], raw_severity=raw,
             port="" if port in ("", "0") else port,
             protocol=item.get("protocol", "").strip().lower(),
-            description=cap(_description(children)),
-            solution=cap(_solution(children)),
+            description=texts[0], solution=texts[1],
             evidence=cap(clean(children.first("plugin_output"))),
             scanner=self.scanner, last_seen=host.end or host.start,
-            extra=self._extra(item, children),
+            extra=self._cached_extra(item, children),
         )
         self._add_references(finding, children)
         if plugin_id == "19506" and not self.version:
@@ -252,6 +262,16 @@ class _Reader:
         # 19506 carries the scanner version in its output; compliance checks take
         # their identity and result from their cm: children.
         return plugin_id != "19506" and "compliance" not in item.get("pluginFamily", "").lower()
+
+    def _cached_extra(self, item: etree._Element, children: "_Children") -> dict:
+        single = children.single
+        key = (item.get("pluginFamily"), item.get("svc_name"),
+               tuple([(n, single[n]) for n in single if n in EXTRA_NAMES]),
+               tuple(children.multi.get("cpe", ())))
+        extra = self._extras.get(key)
+        if extra is None:
+            extra = self._extras.keep(key, self._extra(item, children))
+        return {k: list(v) if isinstance(v, list) else v for k, v in extra.items()}
 
     def _extra(self, item: etree._Element, children: "_Children") -> dict:
         extra: dict = {"plugin_family": item.get("pluginFamily", ""),
@@ -288,28 +308,11 @@ class _Reader:
         return iso_text(moment)[:10]
 
     def _add_references(self, finding: Finding, children: "_Children") -> None:
-        cves: list[str] = []
-        cwes: list[str] = []
-        refs: list[str] = []
-        for name, texts in children.multi.items():
-            if name == "cve":
-                cves.extend(c for text in texts for c in find_cves(text))
-            elif name == "cwe":
-                cwes.extend(cwe_id(text) for text in texts)
-            elif name == "xref":
-                for xref in texts:
-                    kind, _, value = xref.partition(":")
-                    if kind.strip().upper() == "CWE":
-                        cwes.append(cwe_id(value))
-                    else:
-                        refs.append(xref)
-            elif name == "see_also":
-                refs.extend(url for block in texts for url in block.split())
-            elif name in REF_PREFIX:
-                refs.extend(f"{REF_PREFIX[name]}:{value}" for value in texts)
-        finding.cves = unique(cves)
-        finding.cwes = unique(cwes)
-        finding.references = unique(refs)
+        key = tuple([(n, tuple(texts)) for n, texts in children.multi.items()])
+        found = self._references.get(key)
+        if found is None:
+            found = self._references.keep(key, _references(children))
+        finding.cves, finding.cwes, finding.references = found
 
     # --- compliance (audit) results -----------------------------------------
 
@@ -381,6 +384,7 @@ class _Children:
         return self.compliance
 
 
+EXTRA_NAMES = frozenset((*SCORES, *VECTORS, *FLAGS, *DATES, "epss_score"))
 REPEATED = frozenset(("cve", "bid", "xref", "see_also", "cwe", "cpe", *REF_PREFIX))
 
 
@@ -402,6 +406,30 @@ def _children(item: etree._Element) -> _Children:
         elif tag not in single:
             single[tag] = text
     return found
+
+
+def _references(children: _Children) -> tuple[tuple[str, ...], ...]:
+    """CVEs, CWEs and other references (URLs, 'IAVA:...') of a ReportItem."""
+    cves: list[str] = []
+    cwes: list[str] = []
+    refs: list[str] = []
+    for name, texts in children.multi.items():
+        if name == "cve":
+            cves.extend(c for text in texts for c in find_cves(text))
+        elif name == "cwe":
+            cwes.extend(cwe_id(text) for text in texts)
+        elif name == "xref":
+            for xref in texts:
+                kind, _, value = xref.partition(":")
+                if kind.strip().upper() == "CWE":
+                    cwes.append(cwe_id(value))
+                else:
+                    refs.append(xref)
+        elif name == "see_also":
+            refs.extend(url for block in texts for url in block.split())
+        elif name in REF_PREFIX:
+            refs.extend(f"{REF_PREFIX[name]}:{value}" for value in texts)
+    return unique(cves), unique(cwes), unique(refs)
 
 
 def _description(children: _Children) -> str:

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_safe
 from openpoam.domain.poam import Risk, Status
 from openpoam.tracker.filters import (DELAYED, NO_OWNER, RISK_CHOICES, SORT_CHOICES,
                                       SOURCE_CHOICES, STATUS_CHOICES, ListQuery, delayed_q)
+from openpoam.tracker import keyset
 from openpoam.tracker.models import ControlReference, PoamItem, System
 from openpoam.tracker.services import bulk_edit
 from openpoam.tracker.services.actors import ServiceError
@@ -56,7 +57,7 @@ def list_rows(system: System, query: ListQuery, today: date):
                 .annotate(is_delayed=ExpressionWrapper(delayed_q(today),
                                                        output_field=BooleanField()))
                 .only("poam_id", "title", "status", "original_risk", "adjusted_risk",
-                      "scheduled_completion", "owner__name"))
+                      "scheduled_completion", "updated_at", "owner__name"))
     page = query.paginate(queryset)
     rows = [Row(poam_id=r.poam_id, title=r.title, status=Status(r.status),
                 effective_risk=Risk(r.effective_risk), original_risk=Risk(r.original_risk),
@@ -118,13 +119,18 @@ def _count_links(summary: Summary, query: ListQuery) -> list[dict]:
 
 
 def _page_links(page, query: ListQuery) -> dict:
+    """Keyset links: each names the row its page starts after (or ends before), so a page
+    deep in the list costs what the first one does."""
     paginator = page.paginator
     return {
-        "first": query.query_string(page=1) if page.number > 1 else "",
-        "previous": query.query_string(page=page.number - 1) if page.has_previous() else "",
-        "next": query.query_string(page=page.number + 1) if page.has_next() else "",
-        "last": query.query_string(page=paginator.num_pages)
-        if page.number < paginator.num_pages else "",
+        "first": query.query_string(page=1) if page.has_previous() else "",
+        "previous": query.query_string(page=max(1, page.number - 1),
+                                       before=page.previous_cursor())
+        if page.has_previous() else "",
+        "next": query.query_string(page=page.number + 1, after=page.next_cursor())
+        if page.has_next() else "",
+        "last": query.query_string(page=paginator.num_pages, before=keyset.LAST)
+        if page.has_next() else "",
     }
 
 
