@@ -11,13 +11,14 @@ from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
 from openpoam.domain.numbers import is_whole_number
 from openpoam.domain.poam import CLOSED_STATUSES, PoamItemData, Risk, Source, Status
 from openpoam.tracker import keyset, search
+from openpoam.tracker.keyset import RISK_RANK
 from openpoam.tracker.models import ControlReference, Milestone, PoamItem
 
 ACTIVE, DELAYED = "active", "delayed"
@@ -33,9 +34,6 @@ STALE_DAYS = 30  # "not updated in 30 days" on the dashboard and the list
 PAGE_SIZE = 50
 MAX_QUERY = 200
 
-RISK_RANK = Case(*[When(Q(adjusted_risk=r.value) | Q(adjusted_risk="", original_risk=r.value),
-                         then=Value(r.rank)) for r in Risk],
-                  default=Value(0), output_field=IntegerField())
 # Items without a scheduled date sort last both ways: they need attention, not hiding.
 SORTS = {
     "id": ("poam_id",),

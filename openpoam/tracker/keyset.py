@@ -22,7 +22,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from math import ceil
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+
+from openpoam.domain.poam import Risk
+
+# An item's effective risk as a number (adjusted, else original): the list's risk sort and
+# its keyset pages read this one definition.
+RISK_RANK = Case(*[When(Q(adjusted_risk=r.value) | Q(adjusted_risk="", original_risk=r.value),
+                         then=Value(r.rank)) for r in Risk],
+                  default=Value(0), output_field=IntegerField())
 
 ASC, DESC = "asc", "desc"
 
@@ -101,8 +109,6 @@ def _value(key: Key, value):
 
 def ordered(queryset: QuerySet, sort: str, *, reverse: bool = False) -> QuerySet:
     """The queryset in ``sort`` order (or exactly backwards), ready for ``after``."""
-    from openpoam.tracker.filters import RISK_RANK  # one definition of the rank
-
     if any(key.field == RANK for key in ORDERS[sort]):
         queryset = queryset.annotate(**{RANK: RISK_RANK})
     terms = []
