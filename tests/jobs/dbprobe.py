@@ -16,7 +16,9 @@ class Database:
             import psycopg
 
             return psycopg.connect(self.url, autocommit=True)
-        return sqlite3.connect(self.path, timeout=0, isolation_level=None)
+        # A reader waits out the moments WAL needs to itself (a checkpoint); only the lock
+        # probe below must not wait.
+        return sqlite3.connect(self.path, timeout=10, isolation_level=None)
 
     def scalar(self, sql: str, *params):
         connection = self._connect()
