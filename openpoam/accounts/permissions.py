@@ -92,6 +92,13 @@ URL_PERMISSIONS: dict[str, dict[str, str]] = {
     "mfa-remove": {"POST": SIGNED_IN},
     "mfa-recovery": {"POST": SIGNED_IN},
     "home": {"GET": SIGNED_IN, "HEAD": SIGNED_IN},
+    # A person's own pages (web/views/personal.py): only their own rows, across every
+    # organization they belong to; the portfolio shows the organizations they may see.
+    "my-work": {"GET": SIGNED_IN, "HEAD": SIGNED_IN},
+    "notifications": {"GET": SIGNED_IN, "HEAD": SIGNED_IN, "POST": SIGNED_IN},
+    "notification-open": {"POST": SIGNED_IN},
+    "notification-settings": {"GET": SIGNED_IN, "HEAD": SIGNED_IN, "POST": SIGNED_IN},
+    "portfolio": {"GET": SIGNED_IN, "HEAD": SIGNED_IN},
     "members": {"GET": "members.manage", "HEAD": "members.manage"},
     "member-add": {"POST": "members.manage"},
     "member-role": {"POST": "members.manage"},

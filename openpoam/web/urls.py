@@ -4,6 +4,7 @@ from django.urls import path
 
 from openpoam.web import views
 from openpoam.web.views import cr26 as cr26_views
+from openpoam.web.views import personal
 
 SYSTEM = "org/<slug:org_slug>/system/<slug:system_slug>/"
 ITEM = SYSTEM + "items/<str:poam_id>/"
@@ -11,6 +12,13 @@ ITEM = SYSTEM + "items/<str:poam_id>/"
 urlpatterns = [
     path("", views.home, name="home"),
     path("requests/", views.approvals, name="approvals"),
+    path("me/work/", personal.my_work, name="my-work"),
+    path("me/notifications/", personal.notifications, name="notifications"),
+    path("me/notifications/<int:notification_id>/open/", personal.notification_open,
+         name="notification-open"),
+    path("me/notifications/settings/", personal.notification_settings,
+         name="notification-settings"),
+    path("portfolio/", personal.portfolio, name="portfolio"),
     path("org/<slug:org_slug>/people/", views.org_people, name="org-people"),
     path("org/<slug:org_slug>/systems/new/", views.system_new, name="system-new"),
     path(SYSTEM, views.system_items, name="system"),

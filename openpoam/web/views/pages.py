@@ -17,6 +17,7 @@ from django.views.decorators.http import require_safe
 
 from openpoam.domain.poam import Designation, EvidenceData, PoamItemData
 from openpoam.tracker.models import PoamItem, System
+from openpoam.tracker.services.my_work import has_owner_role
 from openpoam.web.views import access
 from openpoam.web.views.summary import summaries
 
@@ -24,6 +25,11 @@ from openpoam.web.views.summary import summaries
 @require_safe
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """Owners start from their systems; everyone else from what waits on them (My work)."""
+    if not (request.user.is_superuser or has_owner_role(request.user)):
+        from openpoam.web.views.personal import work_page
+
+        return work_page(request, home=True)
     organizations = access.organizations_with_systems(request)
     system_ids = [s.pk for org in organizations for s in org.systems.all()]
     numbers = summaries(system_ids, timezone.localdate())
