@@ -169,7 +169,7 @@ URL_PERMISSIONS: dict[str, dict[str, str]] = {
 CLI_PERMISSIONS: dict[str, str] = {
     "system create": "system.manage", "system list": "poam.view",
     "system emass": "poam.view",  # shows; setting asks system.manage in the service
-    "person add": "poam.edit", "person list": "poam.view",
+    "person add": "poam.edit", "person list": "poam.view", "person link": "poam.edit",
     "item add": "poam.edit", "item list": "poam.view", "item show": "poam.view",
     "item update": "poam.edit", "item set-status": "poam.edit", "item depends": "poam.edit",
     "item delete": "item.delete",

@@ -105,12 +105,16 @@ class MyWork:
                               "rows": [r.to_dict() for r in s.rows]} for s in self.sections]}
 
 
-def my_work(user, today: date | None = None, now: datetime | None = None) -> MyWork:
-    """Everything waiting on ``user`` (a Django user) in the organizations they belong to."""
+def my_work(user, today: date | None = None, now: datetime | None = None, *,
+            organization=None) -> MyWork:
+    """Everything waiting on ``user`` (a Django user) in the organizations they belong to;
+    only in ``organization`` when given (an API token acts in one organization)."""
     today = today or timezone.localdate()
     now = now or timezone.now()
-    memberships = list(Membership.objects.filter(user=user).select_related("organization")
-                       .order_by("organization__name"))
+    memberships = Membership.objects.filter(user=user).select_related("organization")
+    if organization is not None:
+        memberships = memberships.filter(organization=organization)
+    memberships = list(memberships.order_by("organization__name"))
     roles = {m.organization_id: m.role for m in memberships}
     work = MyWork(user.get_username(), today,
                   [{"slug": m.organization.slug, "name": m.organization.name, "role": m.role}
