@@ -168,8 +168,9 @@ def edit_item(actor: Actor, item: PoamItem, changes: dict, *,
     check_values(item)
     item.version += 1
     item.save()
-    recorder.save()
-    if any(e.entity == "item" and e.field == "owner" for e in recorder.events) and item.owner_id:
+    owner_changed = any(e.entity == "item" and e.field == "owner" for e in recorder.events)
+    recorder.save()  # empties recorder.events
+    if owner_changed and item.owner_id:
         notify.item_assigned_later(item, actor.user)
     return item
 
