@@ -24,6 +24,7 @@ def work(as_user, today, as_json) -> None:
     milestones and items they own due within 14 days or overdue, items without an owner in
     organizations they own, reviews to finish, CR26 evaluations due."""
     from django.contrib.auth import get_user_model
+    from django.urls import reverse
 
     from openpoam.tracker.services.my_work import my_work
     from openpoam.tracker.services.notify import absolute_url
@@ -55,14 +56,15 @@ def work(as_user, today, as_json) -> None:
     for section in found.sections:
         if not section.total:
             continue
-        rows = ([r.due.isoformat() if r.due else "", "OVERDUE" if r.overdue else "",
-                 f"{r.organization}/{r.system}", r.reference, r.title, r.detail,
-                 absolute_url(r.href)] for r in section.rows)
-        output.print_table(["Due", "", "Org/system", "Ref", "What", "Detail", "Link"], rows,
-                           title=f"{section.label} ({section.total})",
-                           whole=("Due", "Ref"))
+        rows = ([(r.due.isoformat() + (" late" if r.overdue else "")) if r.due else "",
+                 f"{r.organization}/{r.system}", r.reference, r.title]
+                for r in section.rows)
+        output.print_table(["Due", "Where", "Ref", "What"], rows,
+                           title=f"{section.label} ({section.total})", whole=("Due", "Ref"))
         if section.more:
             output.echo(f"... {section.more} more not listed")
+    output.echo(f"Open each in the browser at {absolute_url(reverse('my-work'))} "
+                "(or `openpoam work --json` for each row's link).")
 
 
 @cli.group()
