@@ -17,7 +17,7 @@ from django.views.decorators.http import require_safe
 
 from openpoam.domain.poam import Designation, EvidenceData, PoamItemData
 from openpoam.tracker.models import PoamItem, System
-from openpoam.tracker.services.my_work import has_owner_role
+from openpoam.tracker.services.my_work import has_owner_role, my_work
 from openpoam.web.views import access
 from openpoam.web.views.summary import summaries
 
@@ -36,7 +36,9 @@ def home(request: HttpRequest) -> HttpResponse:
     rows = [{"organization": org,
              "systems": [{"system": s, "summary": numbers[s.pk]} for s in org.systems.all()]}
             for org in organizations]
-    return render(request, "web/home.html", {"organizations": rows})
+    # What waits on the owner too (requests to decide first): seen on signing in.
+    return render(request, "web/home.html", {"organizations": rows,
+                                             "work": my_work(request.user)})
 
 
 def system_context(system: System) -> dict:
