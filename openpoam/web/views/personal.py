@@ -105,7 +105,7 @@ def portfolio(request: HttpRequest) -> HttpResponse:
     result = portfolio_of(access.visible_organizations(request), sort=sort,
                           descending={"asc": False, "desc": True}.get(direction))
     columns = [_column(key, label, result) for key, label in (
-        ("system", "System"), ("organization", "Organization"), ("framework", "Framework"),
+        ("system", "System"), ("organization", "Organization"),
         ("critical", "Critical"), ("high", "High"), ("moderate", "Moderate"), ("low", "Low"),
         ("open", "Open"), ("overdue", "Overdue"), ("delayed", "Delayed"),
         ("score", "SPRS / CR26"), ("closeout", "Closeout by"),
