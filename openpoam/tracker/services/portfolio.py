@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db.models import Count, Max, Q
+from django.core.cache import cache
+from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,7 +24,8 @@ from openpoam.domain.cmmc import clock
 from openpoam.domain.fedramp.cr26 import CertClass
 from openpoam.domain.fedramp.cr26.tables import EVU
 from openpoam.domain.poam import CLOSED_STATUSES, Risk
-from openpoam.tracker.models import Assessment, Cr26Vulnerability, Milestone, PoamItem, System
+from openpoam.tracker.models import (Assessment, ChangeEvent, Cr26Vulnerability, Milestone,
+                                     PoamItem, System)
 
 _CLOSED = [s.value for s in CLOSED_STATUSES]
 RISKS = [r.value for r in Risk]  # low .. critical
@@ -99,12 +101,14 @@ def portfolio(organizations, today: date | None = None, now: datetime | None = N
     """Every system of ``organizations`` (a queryset the caller scoped to the person)."""
     today = today or timezone.localdate()
     now = now or timezone.now()
+    # Each system's latest history event: one index seek per system, in the same query.
+    latest = ChangeEvent.objects.filter(system=OuterRef("pk")).order_by("-id").values("id")[:1]
     systems = list(System.objects.filter(organization__in=organizations)
+                   .annotate(latest_event=Subquery(latest))
                    .select_related("organization").order_by("organization__name", "name"))
     rows = {s.pk: _row(s) for s in systems}
     ids = list(rows)
-    _open_items(rows, ids, today)
-    _late_milestones(rows, ids, today)
+    _item_counts(rows, systems, today)
     _cmmc(rows, [s.pk for s in systems if s.framework_enum.is_cmmc])
     _cr26(rows, [s for s in systems if s.is_cr26], now)
     _latest(rows, ids)
@@ -136,6 +140,26 @@ def _sort_key(row: PortfolioRow, sort: str, descending: bool):
              "last_import": row.last_import, "last_review": row.last_review}[sort]
     # Rows without a value go last whichever the direction.
     return (value is not None, value) if descending else (value is None, value)
+
+
+def _item_counts(rows: dict[int, PortfolioRow], systems: list[System], today: date) -> None:
+    """Open by risk, overdue and delayed: cached per system until its history grows (every
+    change to an item, an import included, appends to it) or the day changes, as
+    web/views/summary.system_summary does; only the systems changed since are counted."""
+    keys = {s.pk: f"openpoam:portfolio:{s.uuid}:{s.latest_event}:{today}" for s in systems}
+    cached = cache.get_many(list(keys.values()))
+    missing = []
+    for system_id, key in keys.items():
+        if key in cached:
+            row = rows[system_id]
+            row.open_by_risk, row.overdue, row.delayed = cached[key]
+        else:
+            missing.append(system_id)
+    if missing:
+        _open_items(rows, missing, today)
+        _late_milestones(rows, missing, today)
+        cache.set_many({keys[i]: (rows[i].open_by_risk, rows[i].overdue, rows[i].delayed)
+                        for i in missing}, 24 * 3600)
 
 
 def _open_items(rows: dict[int, PortfolioRow], ids: list[int], today: date) -> None:

@@ -24,7 +24,8 @@ PAGE_SIZE = 50
 
 def work_page(request: HttpRequest, *, home: bool = False) -> HttpResponse:
     work = work_of(request.user)
-    context = {"work": work, "is_home": home, "organizations": _systems(request)}
+    context = {"work": work, "is_home": home,
+               "organizations": _systems(request) if home else []}
     return render(request, "web/my_work.html", context)
 
 
