@@ -137,6 +137,7 @@ TEMPLATES = [{
         "django.template.context_processors.request",
         "django.contrib.auth.context_processors.auth",
         "django.contrib.messages.context_processors.messages",
+        "openpoam.web.context_processors.notifications",
     ]},
 }]
 
@@ -253,6 +254,8 @@ if os.environ.get("OPENPOAM_EMAIL_HOST"):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("OPENPOAM_EMAIL_FROM", "openpoam@localhost")
+# The address people reach this site at: links in e-mails (notifications, digests) start with it.
+OPENPOAM_BASE_URL = os.environ.get("OPENPOAM_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -38,6 +38,13 @@ URL_PERMISSIONS: dict[str, dict[str, str]] = {
     "home": {"GET": SIGNED_IN, "HEAD": SIGNED_IN},
     # For load balancers: yes/no, ages and sizes only (openpoam/jobs/health.py).
     "healthz": {"GET": PUBLIC, "HEAD": PUBLIC},
+    # A person's own pages (web/views/personal.py): only their own rows, across every
+    # organization they belong to; the portfolio shows the organizations they may see.
+    "my-work": {"GET": SIGNED_IN, "HEAD": SIGNED_IN},
+    "notifications": {"GET": SIGNED_IN, "HEAD": SIGNED_IN, "POST": SIGNED_IN},
+    "notification-open": {"POST": SIGNED_IN},
+    "notification-settings": {"GET": SIGNED_IN, "HEAD": SIGNED_IN, "POST": SIGNED_IN},
+    "portfolio": {"GET": SIGNED_IN, "HEAD": SIGNED_IN},
     "members": {"GET": "members.manage", "HEAD": "members.manage"},
     "member-add": {"POST": "members.manage"},
     "member-role": {"POST": "members.manage"},
@@ -114,7 +121,7 @@ URL_PERMISSIONS: dict[str, dict[str, str]] = {
 CLI_PERMISSIONS: dict[str, str] = {
     "system create": "system.manage", "system list": "poam.view",
     "system emass": "poam.view",  # shows; setting asks system.manage in the service
-    "person add": "poam.edit", "person list": "poam.view",
+    "person add": "poam.edit", "person list": "poam.view", "person link": "poam.edit",
     "item add": "poam.edit", "item list": "poam.view", "item show": "poam.view",
     "item update": "poam.edit", "item set-status": "poam.edit", "item depends": "poam.edit",
     "item delete": "item.delete",

@@ -9,7 +9,7 @@ from ninja.openapi.docs import Swagger
 from openpoam.api import errors
 from openpoam.api.auth import TokenAuth, TokenRateThrottle
 from openpoam.api.parser import DepthLimitedParser
-from openpoam.api.routers import cr26, files, items, jobs, orgs, reports, work
+from openpoam.api.routers import cr26, files, items, jobs, me, orgs, reports, work
 from openpoam.api.serialize import fresh_item
 
 DESCRIPTION = """\
@@ -37,7 +37,7 @@ def build() -> NinjaAPI:
                    urls_namespace="api-v1", auth=TokenAuth(), throttle=[TokenRateThrottle()],
                    docs=_Docs(settings={"persistAuthorization": False}), docs_url="/docs",
                    parser=DepthLimitedParser())
-    for module in (orgs, items, work, files, reports, cr26, jobs):
+    for module in (orgs, items, work, files, reports, cr26, jobs, me):
         api.add_router("", module.router)
     errors.install(api, fresh_item)
     return api

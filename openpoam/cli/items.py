@@ -98,14 +98,42 @@ def person() -> None:
 @org_option
 @click.option("--email", default="")
 @click.option("--title", default="")
+@click.option("--user", "username", default="", metavar="USER",
+              help="The account (a member) this person signs in as: their work and "
+                   "notifications reach it.")
 @with_django
-def person_add(name, org_slug, email, title) -> None:
+def person_add(name, org_slug, email, title, username) -> None:
     """Add a person who can own items and milestones or approve risk decisions."""
+    from openpoam.cli.accounts import users_named
     from openpoam.tracker.services import setup
 
-    added = setup.add_person(base.actor(), base.organization(org_slug), name, email=email,
-                             title=title)
+    org_ = base.organization(org_slug)
+    added = setup.add_person(base.actor(), org_, name, email=email, title=title,
+                             user=users_named(username) if username else None)
     output.echo(f"added {added.name}")
+
+
+@person.command("link")
+@click.argument("name")
+@org_option
+@click.option("--user", "username", default="", metavar="USER",
+              help="The account this person signs in as; without it the link is removed.")
+@with_django
+def person_link(name, org_slug, username) -> None:
+    """Say which account a person signs in as (what they own shows in `openpoam work`)."""
+    from openpoam.cli.accounts import users_named
+    from openpoam.tracker.models import Person
+    from openpoam.tracker.services import people
+    from openpoam.tracker.services.actors import require
+
+    org_ = base.organization(org_slug)
+    require(base.actor(), org_, "poam.edit")
+    found = Person.objects.filter(organization=org_, name__iexact=name.strip()).first()
+    if found is None:
+        raise CliError(f"{org_.slug} has no person named {name!r} (see `openpoam person list`)")
+    people.link_user(base.actor(), found, users_named(username) if username else None)
+    output.echo(f"{found.name} signs in as {username}" if username
+                else f"{found.name} is not linked to an account")
 
 
 @person.command("list")
@@ -116,9 +144,11 @@ def person_list(org_slug, as_json) -> None:
     """The people of an organization."""
     from openpoam.tracker.models import Person
 
-    rows = [{"name": p.name, "email": p.email, "title": p.title}
-            for p in Person.objects.filter(organization=base.organization(org_slug))]
-    output_rows(rows, as_json, ["name", "email", "title"])
+    rows = [{"name": p.name, "email": p.email, "title": p.title,
+             "user": p.user.get_username() if p.user else ""}
+            for p in Person.objects.filter(organization=base.organization(org_slug))
+            .select_related("user")]
+    output_rows(rows, as_json, ["name", "email", "title", "user"])
 
 
 # ---- items ----------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from openpoam.web.views import cr26 as cr26_views
 from openpoam.web.views import reviews as review_views
 from openpoam.web.views import tokens as token_views
 from openpoam.web.views.accounts import audit_trail, checkpoints, members, mfa, signin, sso
-from openpoam.web.views import health
+from openpoam.web.views import health, personal
 
 SYSTEM = "org/<slug:org_slug>/system/<slug:system_slug>/"
 ITEM = SYSTEM + "items/<str:poam_id>/"
@@ -48,6 +48,13 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("requests/", views.approvals, name="approvals"),
+    path("me/work/", personal.my_work, name="my-work"),
+    path("me/notifications/", personal.notifications, name="notifications"),
+    path("me/notifications/<int:notification_id>/open/", personal.notification_open,
+         name="notification-open"),
+    path("me/notifications/settings/", personal.notification_settings,
+         name="notification-settings"),
+    path("portfolio/", personal.portfolio, name="portfolio"),
     path("org/<slug:org_slug>/people/", views.org_people, name="org-people"),
     path("org/<slug:org_slug>/systems/new/", views.system_new, name="system-new"),
     path(SYSTEM, views.system_items, name="system"),

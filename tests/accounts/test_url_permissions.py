@@ -85,7 +85,7 @@ def url_args(org_a, bob):
                           "system-cr26-vuln": {"system_slug": cr26_slug,
                                                "poam_id": cr26_item.poam_id}},"org_slug": org_a.org.slug, "system_slug": org_a.system.slug,
             "poam_id": org_a.item.poam_id, "format_key": "csv",
-            "evidence_uuid": org_a.evidence.uuid, "user_id": bob.pk,
+            "evidence_uuid": org_a.evidence.uuid, "user_id": bob.pk, "notification_id": 1,
             "uidb64": urlsafe_base64_encode(force_bytes(bob.pk)),
             "token": default_token_generator.make_token(bob)}
 

@@ -81,6 +81,7 @@ ROUTES = {
         201, lambda p, ctx: {"url": "https://tickets.acme.test/CHG-7"}),
     ("GET", "/api/v1/orgs/{org}/evidence/{evidence_uuid}/download"): (200, None),
     ("GET", "/api/v1/formats"): (200, None),
+    ("GET", "/api/v1/me/work"): (200, None),
     ("POST", "/api/v1/orgs/{org}/systems/{system}/imports"): (
         200, lambda p, ctx: {"file": _file("poam.csv", ctx["csv"]), "dry_run": "true"}),
     ("GET", "/api/v1/orgs/{org}/systems/{system}/imports"): (200, None),

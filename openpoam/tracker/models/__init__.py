@@ -7,6 +7,7 @@ from openpoam.tracker.models.history import ChainHead, ChangeEvent, ImportRecord
 from openpoam.tracker.models.items import (AffectedAsset, ControlReference, Evidence,
                                            ItemDependency, Milestone, PoamItem)
 from openpoam.tracker.models.kev import KnownExploited
+from openpoam.tracker.models.notifications import Notification, NotificationSetting
 from openpoam.tracker.models.requests import ApprovalRequest, Comment
 from openpoam.tracker.models.org import (Membership, Organization, Person, PoamIdCounter,
                                          Role, System)
@@ -15,3 +16,4 @@ __all__ = ["AffectedAsset", "Assessment", "AssessmentResult", "ChainHead", "Chan
            "ItemDependency", "KnownExploited", "Membership", "Milestone", "Organization", "Person",
            "PoamIdCounter", "PoamItem", "Role", "System"]
 __all__ += ["Cr26ClassChange", "Cr26RatingEvent", "Cr26Report", "Cr26Vulnerability"]
+__all__ += ["Notification", "NotificationSetting"]

@@ -19,6 +19,7 @@ from openpoam.domain.poam import ControlRef, Framework, Risk, Source, Status
 from openpoam.domain.rmf import RATING, RMF_FIELDS, Rating
 from openpoam.tracker.models import (AffectedAsset, ControlReference, ItemDependency, Person,
                                      PoamIdCounter, PoamItem, System)
+from openpoam.tracker.services import notify
 from openpoam.tracker.services.actors import Actor, ServiceError, require
 from openpoam.tracker.services.fields import (ITEM_FIELDS, JUSTIFIED_DATES, PERSON, TEXT_LIMITS,
                                               check_text_limits)
@@ -120,6 +121,8 @@ def create_item(actor: Actor, system: System, *, title: str, detected_on: date,
     for asset in assets:
         _add_asset(item, asset, recorder)
     recorder.save()
+    if item.owner_id:
+        notify.item_assigned_later(item, actor.user)
     return item
 
 
@@ -165,7 +168,10 @@ def edit_item(actor: Actor, item: PoamItem, changes: dict, *,
     check_values(item)
     item.version += 1
     item.save()
-    recorder.save()
+    owner_changed = any(e.entity == "item" and e.field == "owner" for e in recorder.events)
+    recorder.save()  # empties recorder.events
+    if owner_changed and item.owner_id:
+        notify.item_assigned_later(item, actor.user)
     return item
 
 

@@ -17,6 +17,7 @@ from openpoam.domain import workflow
 from openpoam.domain.poam import Risk, Status
 from openpoam.tracker.models import ApprovalRequest, Person, PoamItem
 from openpoam.tracker.services import items as item_services
+from openpoam.tracker.services import notify
 from openpoam.tracker.services import setup
 from openpoam.tracker.services.actors import Actor, ServiceError, require
 from openpoam.tracker.services.history import Recorder
@@ -47,6 +48,7 @@ def request_approval(actor: Actor, item: PoamItem, kind: str, rationale: str, *,
         proposed_risk=proposed_risk, requested_by=actor.user, requested_by_name=actor.name,
         requested_at=timezone.now())
     _record(actor, item, request, "create", f"{label} requested", rationale.strip())
+    notify.request_waiting_later(request)
     return request
 
 
@@ -91,6 +93,7 @@ def decide(actor: Actor, request: ApprovalRequest, approve: bool, note: str = ""
     request.save()
     verb = "approved" if approve else "rejected"
     _record(actor, item, request, "update", f"{request.get_kind_display()} {verb}", note)
+    notify.request_decided_later(request)
     return request
 
 

@@ -103,11 +103,28 @@ def add_person(actor: Actor, organization: Organization, name: str, *, email: st
         raise ServiceError("a person needs a name")
     if Person.objects.filter(organization=organization, name=name.strip()).exists():
         raise ServiceError(f"{organization.slug} already has a person named {name!r}")
+    if user is not None:
+        check_person_user(organization, user)
     person = _save(_validated(Person(organization=organization, name=name.strip(), email=email,
                                      title=title, user=user)))
     audit.record(actor, organization, "person", person.name, "create",
                  _created(person, PERSON_FIELDS))
     return person
+
+
+def check_person_user(organization: Organization, user, person: Person | None = None) -> None:
+    """A person signs in as ``user`` only if that account is a member of the person's
+    organization (what the person owns shows in the user's work, and notifications go to
+    them) and no other person of the organization already does."""
+    if not (getattr(user, "is_superuser", False)
+            or Membership.objects.filter(organization=organization, user=user).exists()):
+        raise ServiceError(f"user: {user.get_username()} is not a member of {organization.slug}")
+    other = Person.objects.filter(organization=organization, user=user)
+    if person is not None:
+        other = other.exclude(pk=person.pk)
+    if other.exists():
+        raise ServiceError(f"user: {user.get_username()} already signs in as "
+                           f"{other.first().name} in {organization.slug}")
 
 
 @transaction.atomic

@@ -26,6 +26,21 @@ DESIGNATIONS = [(d.value, d.label) for d in Designation]
 IMPACTS = ["", "Low", "Moderate", "High"]
 
 
+def _members(organization) -> list:
+    return [m.user for m in organization.memberships.select_related("user")
+            .order_by("user__username")]
+
+
+def _member(organization, user_id: str):
+    """The member the form names by id (none when blank); another account names nobody."""
+    if not (user_id or "").strip():
+        return None
+    found = next((u for u in _members(organization) if str(u.pk) == user_id.strip()), None)
+    if found is None:
+        raise ServiceError("user: choose a member of the organization")
+    return found
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def org_people(request: HttpRequest, org_slug: str) -> HttpResponse:
@@ -42,16 +57,20 @@ def org_people(request: HttpRequest, org_slug: str) -> HttpResponse:
                 if editing is None:
                     raise Http404("No such person.")
                 people.update_person(access.actor_of(request), editing, name=post.get("name", ""),
-                                     email=post.get("email", ""), title=post.get("title", ""))
+                                     email=post.get("email", ""), title=post.get("title", ""),
+                                     user=_member(organization, post.get("user", "")))
             else:
                 setup.add_person(access.actor_of(request), organization, post.get("name", ""),
                                  email=post.get("email", "").strip(),
-                                 title=post.get("title", "").strip())
+                                 title=post.get("title", "").strip(),
+                                 user=_member(organization, post.get("user", "")))
             messages.success(request, f"{post.get('name', '').strip()} saved.")
             return redirect(reverse("org-people", args=[org_slug]))
         except ServiceError as exc:
             error = str(exc)
-    context = {"organization": organization, "people": list(organization.people.all()),
+    context = {"organization": organization,
+               "people": list(organization.people.select_related("user")),
+               "members": _members(organization) if can_edit else [],
                "can_edit": can_edit, "error": error, "editing": editing,
                "posted": request.POST if error else {}}
     return render(request, "web/org_people.html", context,

@@ -17,20 +17,27 @@ from django.views.decorators.http import require_safe
 
 from openpoam.domain.poam import Designation, EvidenceData, PoamItemData
 from openpoam.tracker.models import PoamItem, System
+from openpoam.reviews.services.my_work import has_owner_role, my_work
 from openpoam.tracker.services.summary import summaries
 from openpoam.web.views import access
+from openpoam.web.views.personal import work_page
 
 
 @require_safe
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """Owners start from their systems; everyone else from what waits on them (My work)."""
+    if not (request.user.is_superuser or has_owner_role(request.user)):
+        return work_page(request, home=True)
     organizations = access.organizations_with_systems(request)
     system_ids = [s.pk for org in organizations for s in org.systems.all()]
     numbers = summaries(system_ids, timezone.localdate())
     rows = [{"organization": org,
              "systems": [{"system": s, "summary": numbers[s.pk]} for s in org.systems.all()]}
             for org in organizations]
-    return render(request, "web/home.html", {"organizations": rows})
+    # What waits on the owner too (requests to decide first): seen on signing in.
+    return render(request, "web/home.html", {"organizations": rows,
+                                             "work": my_work(request.user)})
 
 
 def system_context(system: System) -> dict:
