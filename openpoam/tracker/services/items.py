@@ -143,8 +143,24 @@ def edit_item(actor: Actor, item: PoamItem, changes: dict, *,
     require(actor, item.organization, Role.EDITOR)
     item = lock(item)
     check_version(item, expected_version)
-    _check_field_names(changes)
     recorder = Recorder(actor)
+    apply_edit(item, changes, recorder, controls=controls, depends_on=depends_on,
+               justification=justification)
+    if not recorder.events:
+        return item
+    check_values(item)
+    item.version += 1
+    item.save()
+    recorder.save()
+    return item
+
+
+def apply_edit(item: PoamItem, changes: dict, recorder: Recorder, *,
+               controls: Iterable[str | ControlRef] | None = None,
+               depends_on: Iterable[str] | None = None, justification: str = "") -> None:
+    """The edit on an item the caller has locked and may edit: fields set, events added to
+    ``recorder``; the caller checks the values, raises the version and saves."""
+    _check_field_names(changes)
     for name, value in clean_fields(changes).items():
         old = getattr(item, name)
         if old == value:
@@ -160,13 +176,6 @@ def edit_item(actor: Actor, item: PoamItem, changes: dict, *,
         _replace_controls(item, controls, recorder)
     if depends_on is not None:
         _replace_dependencies(item, depends_on, recorder)
-    if not recorder.events:
-        return item
-    check_values(item)
-    item.version += 1
-    item.save()
-    recorder.save()
-    return item
 
 
 @transaction.atomic
@@ -181,6 +190,22 @@ def set_status(actor: Actor, item: PoamItem, wanted: str, *, actual_completion: 
     require(actor, item.organization, Role.EDITOR)
     item = lock(item)
     check_version(item, expected_version)
+    recorder = Recorder(actor)
+    apply_status(actor, item, wanted, recorder, actual_completion=actual_completion,
+                 approver=approver, rationale=rationale, review_date=review_date,
+                 reason=reason, today=today, requested_by=requested_by)
+    item.version += 1
+    item.save()
+    recorder.save()
+    return item
+
+
+def apply_status(actor: Actor, item: PoamItem, wanted: str, recorder: Recorder, *,
+                 actual_completion: date | None = None, approver: Person | str | None = None,
+                 rationale: str = "", review_date: date | None = None, reason: str = "",
+                 today: date | None = None, requested_by: str = "") -> None:
+    """The workflow move on an item the caller has locked and may edit; events go to
+    ``recorder``, the caller raises the version and saves."""
     try:
         wanted_status = Status(wanted)
     except ValueError:
@@ -204,7 +229,6 @@ def set_status(actor: Actor, item: PoamItem, wanted: str, *, actual_completion: 
         workflow.check_transition(request)
     except workflow.TransitionError as exc:
         raise ServiceError(f"{item.poam_id}: {exc}") from None
-    recorder = Recorder(actor)
     changes = {"status": wanted_status.value, "status_date": today,
                "closure_proposed": False}
     if wanted_status is Status.COMPLETED:
@@ -220,10 +244,6 @@ def set_status(actor: Actor, item: PoamItem, wanted: str, *, actual_completion: 
         if old != value:
             setattr(item, name, value)
             recorder.add(item, "update", field_name=name, old=old, new=value, justification=why)
-    item.version += 1
-    item.save()
-    recorder.save()
-    return item
 
 
 def open_milestones(item: PoamItem) -> tuple[int, ...]:

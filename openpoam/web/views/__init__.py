@@ -14,9 +14,12 @@ from openpoam.web.views.pages import home
 from openpoam.web.views.imports import (import_confirm, import_detail, import_upload,
                                         system_imports)
 from openpoam.web.views.checks import system_checks
+from openpoam.web.views.bulk_work import work_on_items
+from openpoam.web.views.saved_views import saved_view_add, saved_view_delete
 from openpoam.web.views.system_pages import system_cmmc, system_export
 
 __all__ = ["approvals", "org_people", "system_new", "system_settings", "cmmc_assess", "cmmc_preview", "import_confirm", "import_detail", "import_upload", "bulk_change", "comment_add", "download_evidence", "evidence_add", "home",
            "item_detail", "item_edit", "item_new", "item_status", "milestone_add",
            "milestone_change", "request_add", "request_decide", "system_checks", "system_cmmc",
            "system_dashboard", "system_export", "system_imports", "system_items", "vendor_checkin"]
+__all__ += ["saved_view_add", "saved_view_delete", "work_on_items"]
