@@ -105,8 +105,10 @@ def changed_message(count: int) -> str:
     return f"{count} item{'s' if count != 1 else ''} changed."
 
 
-def form_context(system: System) -> dict:
-    return {"people": list(system.organization.people.order_by("name")),
+def form_context(system: System, people: list[Person] | None = None) -> dict:
+    if people is None:
+        people = list(system.organization.people.order_by("name"))
+    return {"people": people,
             "bulk_statuses": bulk_statuses(), "nobody": NOBODY}
 
 
