@@ -109,8 +109,10 @@ def bar_chart(title: str, bars: dict[str, int]) -> SafeString:
         x = PAD_LEFT + index * step + step * 0.2
         top = _y(value, low, high)
         colour = RISK_COLOURS.get(label, INK)
+        css = f' class="bar--{label}"' if label in RISK_COLOURS else ""
         parts.append(
-            f'<rect class="bar--{escape(label)}" x="{x:.1f}" y="{top:.1f}" width="{step * 0.6:.1f}" '
+            f'<rect{css} x="{x:.1f}" y="{top:.1f}" '
+            f'width="{step * 0.6:.1f}" '
             f'height="{_y(low, low, high) - top:.1f}" fill="{colour}"/>'
             f'<text x="{x + step * 0.3:.1f}" y="{top - 4:.1f}" text-anchor="middle" '
             f'font-size="12" fill="{INK}">{value}</text>'

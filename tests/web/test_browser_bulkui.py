@@ -148,8 +148,8 @@ def test_many_items_get_an_owner_a_date_and_a_milestone_from_the_list(
                                           ).count() >= 2
 
 
-def test_an_imports_new_items_are_worked_on_together(db_checks, transactional_db, poam, alice, tmp_path,
-                                                      browser):
+def test_an_imports_new_items_are_worked_on_together(db_checks, transactional_db, poam, alice,
+                                                      tmp_path, browser):
     from playwright.sync_api import expect
 
     from openpoam.tracker.services import Actor, imports
@@ -224,7 +224,8 @@ def test_the_item_pages_sections_are_one_tap_apart(db_checks, transactional_db, 
     assert Milestone.objects.get(item=poam.delayed, sequence=2).owner.name == "Dana Reyes"
 
 
-def test_metrics_and_review_pages_fit_both_widths(db_checks, transactional_db, poam, alice, browser):
+def test_metrics_and_review_pages_fit_both_widths(db_checks, transactional_db, poam, alice,
+                                                  browser):
     from openpoam.reviews.services import review
     from openpoam.tracker.services import Actor
 
