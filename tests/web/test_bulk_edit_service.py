@@ -94,3 +94,79 @@ def test_the_new_items_of_an_import_are_found(poam, alice, tmp_path):
     record = imports.import_file(Actor.for_user(alice), poam.system, path).record
     ids = bulk_edit.new_item_ids(record)
     assert len(ids) == 1 and PoamItem.objects.get(poam_id=ids[0]).system == poam.system
+
+
+# ---- the browser forms (Django's client; the scenarios are in test_browser_bulkui.py) ------
+
+def test_the_work_page_sets_an_imports_new_items_and_refuses_a_viewer(client, poam, alice,
+                                                                      bob, tmp_path):
+    from django.urls import reverse
+
+    from openpoam.tracker.services import imports
+    from tests.web.test_browser_flows import NESSUS
+
+    path = tmp_path / "june.nessus"
+    path.write_text(NESSUS)
+    record = imports.import_file(Actor.for_user(alice), poam.system, path).record
+    work = reverse("system-work", args=[poam.org.slug, poam.system.slug])
+    dana = poam.delayed.owner
+    client.force_login(bob)
+    assert "Work on 1 item" in client.get(f"{work}?import={record.pk}").content.decode()
+    refused = client.post(work, {"import": record.pk, "items": bulk_edit.new_item_ids(record),
+                                 "owner": dana.pk, "justification": "x"})
+    assert refused.status_code == 403
+    client.force_login(alice)
+    detail = client.get(reverse("system-import", args=[poam.org.slug, poam.system.slug,
+                                                       record.pk])).content.decode()
+    assert "Work on the 1 new item" in detail
+    done = client.post(work, {"import": record.pk, "items": bulk_edit.new_item_ids(record),
+                              "owner": dana.pk, "scheduled_completion": "2099-01-31",
+                              "milestone_description": "Replace the certificate",
+                              "milestone_due": "2099-01-15", "justification": "New findings"})
+    assert done.status_code == 302
+    item = PoamItem.objects.get(poam_id=bulk_edit.new_item_ids(record)[0])
+    assert item.owner == dana and item.milestones.get().description == "Replace the certificate"
+    bad = client.post(work, {"import": record.pk, "items": [item.poam_id],
+                             "milestone_due": "2099-13-01", "justification": "x"})
+    assert bad.status_code == 422 and "milestone" in bad.content.decode()
+
+
+def test_a_milestone_gets_an_owner_in_the_browser(client, poam, alice, admin_actor):
+    from django.urls import reverse
+
+    from openpoam.tracker.services import setup
+
+    client.force_login(alice)
+    dana = poam.delayed.owner
+    url = reverse("item-milestone", args=[poam.org.slug, poam.system.slug,
+                                          poam.delayed.poam_id, 2])
+    done = client.post(url, {"do": "owner", "owner": dana.pk})
+    assert done.status_code == 302 and done["Location"].endswith("?section=milestones")
+    assert Milestone.objects.get(item=poam.delayed, sequence=2).owner == dana
+    assert ChangeEvent.objects.filter(field="milestone 2 owner", new_value="Dana Reyes").exists()
+    stranger = setup.add_person(admin_actor, setup.create_organization(admin_actor, "globex",
+                                                                       "Globex"), "Eve")
+    refused = client.post(url, {"do": "owner", "owner": stranger.pk})
+    assert refused.status_code == 422 and "choose a person of this organization" in \
+        refused.content.decode()
+
+
+def test_saved_views_are_per_person_and_read_back_as_filters(client, poam, alice, bob):
+    from django.urls import reverse
+
+    from openpoam.tracker.models import SavedView
+
+    listing = reverse("system", args=[poam.org.slug, poam.system.slug])
+    add = reverse("saved-view-add", args=[poam.org.slug, poam.system.slug])
+    client.force_login(alice)
+    saved = client.post(add, {"name": "  High  risk ", "query": "?risk=high&bogus=1&page=3"})
+    assert saved.status_code == 302 and saved["Location"] == listing + "?risk=high"
+    assert "High risk" in client.get(listing).content.decode()
+    again = client.post(add, {"name": "High risk", "query": "?risk=low"})
+    assert "already have a view" in client.get(again["Location"]).content.decode()
+    client.force_login(bob)
+    assert "High risk" not in client.get(listing).content.decode()
+    view = SavedView.objects.get()
+    delete = reverse("saved-view-delete", args=[poam.org.slug, poam.system.slug, view.pk])
+    client.post(delete)
+    assert SavedView.objects.filter(pk=view.pk).exists()  # not bob's to delete

@@ -51,8 +51,8 @@ def apply_milestone(item: PoamItem, description: str, due: date | None, owner: P
 def set_milestone_owner(actor: Actor, milestone: Milestone, owner: Person | None) -> Milestone:
     """Give a milestone to a person of the item's organization (or to nobody)."""
     require(actor, milestone.item.organization, Role.EDITOR)
-    milestone = Milestone.objects.select_for_update().select_related("owner", "item").get(
-        pk=milestone.pk)
+    milestone = (Milestone.objects.select_for_update(of=("self",))
+                 .select_related("owner", "item").get(pk=milestone.pk))
     if owner is not None and owner.organization_id != milestone.item.organization_id:
         raise ServiceError("milestone owner: that person belongs to another organization")
     if milestone.owner_id == (owner.pk if owner else None):
