@@ -111,7 +111,8 @@ def test_the_work_page_sets_an_imports_new_items_and_refuses_a_viewer(client, po
     work = reverse("system-work", args=[poam.org.slug, poam.system.slug])
     dana = poam.delayed.owner
     client.force_login(bob)
-    assert "Work on 1 item" in client.get(f"{work}?import={record.pk}").content.decode()
+    page = client.get(f"{work}?import={record.pk}").content.decode()
+    assert "Work on 1 item" in page and "risk--high" in page
     refused = client.post(work, {"import": record.pk, "items": bulk_edit.new_item_ids(record),
                                  "owner": dana.pk, "justification": "x"})
     assert refused.status_code == 403

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from django.contrib.auth.decorators import login_required
 
 from openpoam.domain.numbers import is_whole_number
-from openpoam.domain.poam import Status
+from openpoam.domain.poam import Risk, Status
 from openpoam.tracker.models import ImportRecord, Person, PoamItem, Role, System
 from openpoam.tracker.services import bulk_edit
 from openpoam.tracker.services.actors import PermissionDenied, ServiceError
@@ -154,8 +154,10 @@ def work_on_items(request: HttpRequest, org_slug: str, system_slug: str) -> Http
 
 def _render(request: HttpRequest, system: System, items: list[PoamItem], record, *,
             error: str = "", status: int = 200) -> HttpResponse:
-    rows = (PoamItem.objects.filter(pk__in=[item.pk for item in items[:SHOWN]])
-            .select_related("owner").prefetch_related("milestones").order_by("poam_id"))
+    rows = list(PoamItem.objects.filter(pk__in=[item.pk for item in items[:SHOWN]])
+                .select_related("owner").prefetch_related("milestones").order_by("poam_id"))
+    for row in rows:
+        row.risk = Risk(row.effective_risk)  # the badge's level and words
     return render(request, "web/work_on_items.html", {
         **system_context(system), **form_context(system),
         "rows": rows, "ids": [item.poam_id for item in items], "count": len(items),
