@@ -72,6 +72,12 @@ URL_PERMISSIONS: dict[str, dict[str, str]] = {
                         "POST": "system.manage"},
     "system-dashboard": {"GET": "poam.view", "HEAD": "poam.view"},
     "system-bulk": {"GET": SIGNED_IN, "HEAD": SIGNED_IN, "POST": "poam.edit"},
+    # Work on many items (the list's ticked ones, an import's new ones): shows to a
+    # viewer, changes for an editor.
+    "system-work": {"GET": "poam.view", "HEAD": "poam.view", "POST": "poam.edit"},
+    # Saved list views are one's own; naming one needs only to see the list.
+    "saved-view-add": {"GET": SIGNED_IN, "HEAD": SIGNED_IN, "POST": "poam.view"},
+    "saved-view-delete": {"GET": SIGNED_IN, "HEAD": SIGNED_IN, "POST": "poam.view"},
     "item-new": {"GET": "poam.edit", "HEAD": "poam.edit", "POST": "poam.edit"},
     "item-edit": {"GET": "poam.edit", "HEAD": "poam.edit", "POST": "poam.edit"},
     "item-status": {"GET": SIGNED_IN, "HEAD": SIGNED_IN, "POST": "poam.edit"},
@@ -123,7 +129,8 @@ CLI_PERMISSIONS: dict[str, str] = {
     "system emass": "poam.view",  # shows; setting asks system.manage in the service
     "person add": "poam.edit", "person list": "poam.view", "person link": "poam.edit",
     "item add": "poam.edit", "item list": "poam.view", "item show": "poam.view",
-    "item update": "poam.edit", "item set-status": "poam.edit", "item depends": "poam.edit",
+    "item update": "poam.edit", "item bulk": "poam.edit",
+    "item set-status": "poam.edit", "item depends": "poam.edit",
     "item delete": "item.delete",
     "milestone add": "poam.edit", "milestone complete": "poam.edit",
     "milestone reschedule": "poam.edit", "evidence add": "poam.edit",

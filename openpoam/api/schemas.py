@@ -340,9 +340,17 @@ class StatusChange(Input):
     reason: str = Field(default="", max_length=10000)
 
 
+class BulkMilestone(Input):
+    description: str = Field(min_length=1, max_length=10000)
+    due: date | None = None
+    owner: str = Field(default="", max_length=200, description="A person's name, or empty")
+
+
 class BulkChange(ItemUpdate):
     poam_id: str = Field(max_length=30)
     status: StatusChange | None = None
+    milestone: BulkMilestone | None = Field(default=None,
+                                            description="A milestone to add to the item")
 
 
 class BulkIn(Input):

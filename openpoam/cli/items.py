@@ -252,6 +252,61 @@ def item_update(poam_id, org_slug, pairs, controls, justification) -> None:
     output.echo(f"updated {found.poam_id}")
 
 
+@item.command("bulk")
+@click.argument("poam_ids", nargs=-1)
+@org_option
+@click.option("--import", "import_id", type=int,
+              help="Every item this import created (its number in `openpoam imports list`).")
+@click.option("--owner", default=None, help="New owner (a person's name); '' for nobody.")
+@click.option("--due", "scheduled_completion", callback=parse_date_option,
+              help="New scheduled completion, YYYY-MM-DD.")
+@click.option("--status", type=click.Choice(["open", "in_progress", "completed", "reopened"]),
+              help="Move every item to this status.")
+@click.option("--milestone", "milestone", default="", help="Add this milestone to every item.")
+@click.option("--milestone-due", callback=parse_date_option, help="The milestone's due date.")
+@click.option("--milestone-owner", default="", help="The milestone's owner (a person's name).")
+@click.option("--why", "justification", required=True,
+              help="Justification; each item's history keeps it.")
+@with_django
+def item_bulk(poam_ids, org_slug, import_id, owner, scheduled_completion, status, milestone,
+              milestone_due, milestone_owner, justification) -> None:
+    """Change many items at once: owner, scheduled completion, status and a new milestone,
+    all or nothing. Name the items, or take those an import created (--import)."""
+    from openpoam.tracker.models import ImportRecord, PoamItem
+    from openpoam.tracker.services import bulk_edit
+    from openpoam.tracker.services.actors import require
+    from openpoam.tracker.services.fields import person_named
+
+    org_ = base.organization(org_slug)
+    require(base.actor(), org_, "poam.edit")  # before telling what exists
+    ids = [p.strip().upper() for p in poam_ids]
+    if import_id is not None:
+        record = ImportRecord.objects.filter(system__organization=org_, pk=import_id).first()
+        if record is None:
+            raise CliError(f"{org_.slug} has no import {import_id}")
+        ids += bulk_edit.new_item_ids(record)
+    if not ids:
+        raise CliError("name the items (POAM_IDS) or an import (--import)")
+    found = {i.poam_id: i for i in PoamItem.objects.select_related("organization", "system")
+             .filter(organization=org_, poam_id__in=ids)}
+    missing = [p for p in ids if p not in found]
+    if missing:
+        raise CliError(f"{org_.slug} has no POA&M item {', '.join(missing[:10])}"
+                       + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
+                       + "; nothing was changed")
+    plan = bulk_edit.Plan(status=status or "", scheduled_completion=scheduled_completion)
+    if owner is not None:
+        plan.set_owner = True
+        plan.owner = person_named(org_, owner) if owner.strip() else None
+    if milestone or milestone_due or milestone_owner:
+        plan.milestone = bulk_edit.NewMilestone(
+            milestone, milestone_due,
+            person_named(org_, milestone_owner) if milestone_owner.strip() else None)
+    count = bulk_edit.change_all(base.actor(), list(dict.fromkeys(found[p] for p in ids)),
+                                 plan, justification)
+    output.echo(f"changed {count} of {len(set(ids))} item{'s' if len(set(ids)) != 1 else ''}")
+
+
 @item.command("set-status")
 @click.argument("poam_id")
 @click.argument("status", metavar="STATUS", type=click.Choice([s.value for s in Status]))

@@ -31,7 +31,7 @@ from openpoam.domain.findings import Severity
 from openpoam.formats import registry
 from openpoam.formats.base import FormatError
 from openpoam.jobs.models import Job
-from openpoam.tracker.models import PoamItem, Role, System
+from openpoam.tracker.models import PoamItem, System
 from openpoam.tracker.services import exports, imports
 from openpoam.tracker.services.actors import (Actor, ServiceError, require,
                                               visible_organizations)

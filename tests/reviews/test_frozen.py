@@ -33,8 +33,9 @@ def test_a_finished_review_shows_what_its_snapshot_froze(signed_in, poam, actors
 def test_compare_keeps_the_reason_a_bulk_change_moved_a_completion_date(
         signed_in, poam, actors, system):  # noqa: F811
     first = reviews.take_snapshot(actors["alice"], system, "before")
-    bulk_edit.bulk_change(actors["alice"], [poam[0]], "scheduled_completion",
-                          date(2027, 3, 1), "Vendor ships the tokens in February")
+    bulk_edit.change_all(actors["alice"], [poam[0]],
+                         bulk_edit.Plan(scheduled_completion=date(2027, 3, 1)),
+                         "Vendor ships the tokens in February")
     second = reviews.take_snapshot(actors["alice"], system, "after")
     diff = reviews.compare_snapshots(actors["alice"], first, second)
     assert [(s.poam_id, s.what, s.justifications) for s in diff.slipped] == [

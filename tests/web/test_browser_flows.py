@@ -104,6 +104,11 @@ def shoot(page, name: str) -> None:
     page.screenshot(path=str(SCREENS / f"{name}-{width}.png"), full_page=True)
 
 
+def _section(page, name: str) -> None:
+    """Open a group of the item page's sections (one tap)."""
+    page.get_by_role("navigation", name="Item sections").get_by_role("link", name=name).click()
+
+
 @pytest.fixture
 def erin(django_user_model, web_settings, acme):
     user = _user(django_user_model, "erin")
@@ -145,6 +150,7 @@ def test_an_item_from_creation_to_completion_changes_the_dashboard(
     expect(page.locator(".designation")).to_contain_text("Internal tracking")
     item_url = page.url
 
+    _section(page, "Milestones")
     for text, due in (("Order replacement PCs", "2026-09-01"), ("Re-image the line", "2026-10-01")):
         form = page.get_by_role("form", name="Add a milestone")
         form.get_by_label("Description").fill(text)
@@ -164,6 +170,7 @@ def test_an_item_from_creation_to_completion_changes_the_dashboard(
 
     evidence = tmp_path / "reimage-report.pdf"
     evidence.write_bytes(b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n")
+    _section(page, "Evidence")
     page.get_by_label("File").set_input_files(str(evidence))
     page.get_by_role("button", name="Add evidence").click()
     expect(page.get_by_role("region", name="Evidence")).to_contain_text("reimage-report.pdf")
@@ -172,6 +179,7 @@ def test_an_item_from_creation_to_completion_changes_the_dashboard(
     assert download.value.suggested_filename == "reimage-report.pdf"
 
     # An item is completed only once no milestone is open: one done, one not needed.
+    _section(page, "Milestones")
     page.get_by_text("Complete or reschedule milestone 1").click()
     page.get_by_role("button", name="Mark complete").first.click()
     expect(page.get_by_text("Complete or reschedule milestone 1")).to_have_count(0)
@@ -181,6 +189,7 @@ def test_an_item_from_creation_to_completion_changes_the_dashboard(
                                                       name="Close as not needed").click()
     expect(page.get_by_role("region", name="Milestones")).to_contain_text("Not needed")
 
+    _section(page, "Details")
     page.get_by_label("New status").select_option("completed")
     page.get_by_label("Actual completion").fill(date.today().isoformat())
     page.get_by_role("button", name="Change status").click()
@@ -197,6 +206,7 @@ def test_a_second_user_approves_a_risk_acceptance(transactional_db, poam, erin, 
     item = reverse("item", args=[poam.org.slug, poam.system.slug, poam.adjusted.poam_id])
     page = browser.open("erin")
     browser.go(item)
+    _section(page, "Requests & comments")
     page.get_by_text("Ask for an approval").click()
     page.get_by_label("Request", exact=True).select_option("risk_acceptance")
     page.get_by_label("Rationale").fill("Portal is internal; compensating controls in place")

@@ -24,11 +24,12 @@ pytestmark = pytest.mark.django_db
 
 # Session, user, system, count, page rows + controls, the newest history event (the
 # counts' cache key), status counts, delayed counts (two indexed queries; these three
-# only when the counts are not cached), people (filters), the user's role.
-LIST_QUERIES = 12
+# only when the counts are not cached), people (filters and the bulk form), the user's
+# role, the user's saved views.
+LIST_QUERIES = 13
 # Session, user, system, item + 5 prefetches, history, the dependencies' systems,
-# requests, comments, the user's role.
-DETAIL_QUERIES = 13
+# requests, comments, the user's role, people (milestone owners).
+DETAIL_QUERIES = 14
 
 
 def system_url(poam) -> str:

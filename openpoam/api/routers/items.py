@@ -28,7 +28,8 @@ from openpoam.tracker.services.fields import (DATE, DECIMAL, ITEM_FIELDS, LIST, 
 
 router = Router(tags=["items"])
 # Not item fields: how the change is made rather than what it changes.
-_CONTROL_KEYS = ("version", "justification", "controls", "depends_on", "poam_id", "status")
+_CONTROL_KEYS = ("version", "justification", "controls", "depends_on", "poam_id", "status",
+                 "milestone")
 
 
 class ListParams(QueryInput):
@@ -101,7 +102,11 @@ def bulk(request: HttpRequest, org: str, payload: BulkIn):
     try:
         changed = bulk_edit.bulk_edit(lookups.actor(request), edits, payload.justification)
     except bulk_edit.BulkRefused as exc:
-        raise _refused(exc.index, exc.poam_id, exc.reason) from None
+        if len(exc.failures) == 1:
+            raise _refused(exc.index, exc.poam_id, exc.reason) from None
+        raise ApiError(400, f"changes[{exc.index}] ({exc.poam_id}) and "
+                       f"{len(exc.failures) - 1} more refused: {exc}",
+                       f"changes[{exc.index}].{field_of(exc.reason)}".rstrip(".")) from None
     return {"items": [fresh_item(item) for item in changed]}
 
 
@@ -142,11 +147,15 @@ def _bulk_change(request: HttpRequest, org: str, index: int, change) -> bulk_edi
     try:
         fields = _fields(item.organization, {k: v for k, v in data.items()
                                              if k not in _CONTROL_KEYS})
+        milestone = None if change.milestone is None else bulk_edit.NewMilestone(
+            change.milestone.description, change.milestone.due,
+            person_named(item.organization, change.milestone.owner)
+            if change.milestone.owner.strip() else None)
     except ServiceError as exc:
         raise _refused(index, item.poam_id, str(exc)) from None
     move = change.status
     return bulk_edit.ItemChange(
-        item, fields=fields,
+        item, fields=fields, milestone=milestone,
         controls=data.get("controls"), depends_on=data.get("depends_on"),
         expected_version=change.version, justification=change.justification,
         status=None if move is None else bulk_edit.StatusMove(

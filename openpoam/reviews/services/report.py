@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from openpoam.domain import checks
 from openpoam.domain.poam import Designation
-from openpoam.reviews import charts
+from openpoam import charts
 from openpoam.reviews.services.metrics import system_metrics
 from openpoam.reviews.services.quality import check_settings
 from openpoam.tracker.documents import MOVES, build_document

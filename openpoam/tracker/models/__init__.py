@@ -11,9 +11,11 @@ from openpoam.tracker.models.notifications import Notification, NotificationSett
 from openpoam.tracker.models.requests import ApprovalRequest, Comment
 from openpoam.tracker.models.org import (Membership, Organization, Person, PoamIdCounter,
                                          Role, System)
+from openpoam.tracker.models.views import SavedView
 
 __all__ = ["AffectedAsset", "Assessment", "AssessmentResult", "ChainHead", "ChangeEvent", "ControlReference", "Evidence", "ImportRecord",
            "ItemDependency", "KnownExploited", "Membership", "Milestone", "Organization", "Person",
            "PoamIdCounter", "PoamItem", "Role", "System"]
 __all__ += ["Cr26ClassChange", "Cr26RatingEvent", "Cr26Report", "Cr26Vulnerability"]
 __all__ += ["Notification", "NotificationSetting"]
+__all__ += ["SavedView"]

@@ -146,8 +146,32 @@ def edit_item(actor: Actor, item: PoamItem, changes: dict, *,
     require(actor, item.organization, "poam.edit")
     item = lock(item)
     check_version(item, expected_version)
-    _check_field_names(changes)
     recorder = Recorder(actor)
+    apply_edit(item, changes, recorder, controls=controls, depends_on=depends_on,
+               justification=justification)
+    if not recorder.events:
+        return item
+    check_values(item)
+    item.version += 1
+    item.save()
+    owner_changed = owner_was_changed(recorder)
+    recorder.save()  # empties recorder.events
+    if owner_changed:
+        notify.item_assigned_later(item, actor.user)
+    return item
+
+
+def owner_was_changed(recorder: Recorder) -> bool:
+    """Whether the recorded edit gives the item a new owner (who is then told)."""
+    return any(e.entity == "item" and e.field == "owner" for e in recorder.events)
+
+
+def apply_edit(item: PoamItem, changes: dict, recorder: Recorder, *,
+               controls: Iterable[str | ControlRef] | None = None,
+               depends_on: Iterable[str] | None = None, justification: str = "") -> None:
+    """The edit on an item the caller has locked and may edit: fields set, events added to
+    ``recorder``; the caller checks the values, raises the version and saves."""
+    _check_field_names(changes)
     for name, value in clean_fields(changes).items():
         old = getattr(item, name)
         if old == value:
@@ -163,16 +187,6 @@ def edit_item(actor: Actor, item: PoamItem, changes: dict, *,
         _replace_controls(item, controls, recorder)
     if depends_on is not None:
         _replace_dependencies(item, depends_on, recorder)
-    if not recorder.events:
-        return item
-    check_values(item)
-    item.version += 1
-    item.save()
-    owner_changed = any(e.entity == "item" and e.field == "owner" for e in recorder.events)
-    recorder.save()  # empties recorder.events
-    if owner_changed and item.owner_id:
-        notify.item_assigned_later(item, actor.user)
-    return item
 
 
 @transaction.atomic
@@ -187,6 +201,22 @@ def set_status(actor: Actor, item: PoamItem, wanted: str, *, actual_completion: 
     require(actor, item.organization, "poam.edit")
     item = lock(item)
     check_version(item, expected_version)
+    recorder = Recorder(actor)
+    apply_status(actor, item, wanted, recorder, actual_completion=actual_completion,
+                 approver=approver, rationale=rationale, review_date=review_date,
+                 reason=reason, today=today, requested_by=requested_by)
+    item.version += 1
+    item.save()
+    recorder.save()
+    return item
+
+
+def apply_status(actor: Actor, item: PoamItem, wanted: str, recorder: Recorder, *,
+                 actual_completion: date | None = None, approver: Person | str | None = None,
+                 rationale: str = "", review_date: date | None = None, reason: str = "",
+                 today: date | None = None, requested_by: str = "") -> None:
+    """The workflow move on an item the caller has locked and may edit; events go to
+    ``recorder``, the caller raises the version and saves."""
     try:
         wanted_status = Status(wanted)
     except ValueError:
@@ -210,7 +240,6 @@ def set_status(actor: Actor, item: PoamItem, wanted: str, *, actual_completion: 
         workflow.check_transition(request)
     except workflow.TransitionError as exc:
         raise ServiceError(f"{item.poam_id}: {exc}") from None
-    recorder = Recorder(actor)
     changes = {"status": wanted_status.value, "status_date": today,
                "closure_proposed": False}
     if wanted_status is Status.COMPLETED:
@@ -226,10 +255,6 @@ def set_status(actor: Actor, item: PoamItem, wanted: str, *, actual_completion: 
         if old != value:
             setattr(item, name, value)
             recorder.add(item, "update", field_name=name, old=old, new=value, justification=why)
-    item.version += 1
-    item.save()
-    recorder.save()
-    return item
 
 
 def open_milestones(item: PoamItem) -> tuple[int, ...]:

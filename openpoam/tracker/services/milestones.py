@@ -20,6 +20,17 @@ def add_milestone(actor: Actor, item: PoamItem, description: str, due: date | No
                   owner: Person | None = None, recorder: Recorder | None = None) -> Milestone:
     require(actor, item.organization, "poam.edit")
     item = lock(item)
+    own = recorder is None
+    recorder = recorder or Recorder(actor)
+    milestone = apply_milestone(item, description, due, owner, recorder)
+    if own:
+        recorder.save()
+    return milestone
+
+
+def apply_milestone(item: PoamItem, description: str, due: date | None, owner: Person | None,
+                    recorder: Recorder, justification: str = "") -> Milestone:
+    """Add the next milestone to an item the caller has locked and may edit."""
     if not description.strip():
         raise ServiceError("milestone: a description is required")
     if owner is not None and owner.organization_id != item.organization_id:
@@ -28,13 +39,32 @@ def add_milestone(actor: Actor, item: PoamItem, description: str, due: date | No
     milestone = Milestone.objects.create(item=item, sequence=last + 1,
                                          description=description.strip(), original_due=due,
                                          current_due=due, owner=owner)
-    own = recorder is None
-    recorder = recorder or Recorder(actor)
     recorder.add(item, "create", entity="milestone", entity_uuid=milestone.uuid,
                  field_name=f"milestone {milestone.sequence}",
-                 new=f"{milestone.description} (due {due.isoformat() if due else 'undated'})")
-    if own:
-        recorder.save()
+                 new=f"{milestone.description} (due {due.isoformat() if due else 'undated'})"
+                     + (f", owner {owner.name}" if owner else ""),
+                 justification=justification)
+    return milestone
+
+
+@transaction.atomic
+def set_milestone_owner(actor: Actor, milestone: Milestone, owner: Person | None) -> Milestone:
+    """Give a milestone to a person of the item's organization (or to nobody)."""
+    require(actor, milestone.item.organization, "poam.edit")
+    milestone = (Milestone.objects.select_for_update(of=("self",))
+                 .select_related("owner", "item").get(pk=milestone.pk))
+    if owner is not None and owner.organization_id != milestone.item.organization_id:
+        raise ServiceError("milestone owner: that person belongs to another organization")
+    if milestone.owner_id == (owner.pk if owner else None):
+        return milestone
+    old = milestone.owner
+    milestone.owner = owner
+    milestone.save(update_fields=["owner"])
+    recorder = Recorder(actor)
+    recorder.add(milestone.item, "update", entity="milestone", entity_uuid=milestone.uuid,
+                 field_name=f"milestone {milestone.sequence} owner",
+                 old=old.name if old else "", new=owner.name if owner else "")
+    recorder.save()
     return milestone
 
 

@@ -35,7 +35,7 @@ def update_person(actor: Actor, person: Person, *, name: str, email: str = "",
 def link_user(actor: Actor, person: Person, user) -> Person:
     """Say which account (a member of the organization) the person signs in as, or none:
     what the person owns then shows in that user's work and notifications reach them."""
-    require(actor, person.organization, Role.EDITOR)
+    require(actor, person.organization, "poam.edit")
     person = Person.objects.select_for_update().get(pk=person.pk)
     if user is not None:
         check_person_user(person.organization, user, person)

@@ -16,6 +16,8 @@ from openpoam.web.views.imports import (export_job, import_confirm, import_detai
                                         system_job_again, system_job_download,
                                         system_job_progress)
 from openpoam.web.views.checks import system_checks
+from openpoam.web.views.bulk_work import work_on_items
+from openpoam.web.views.saved_views import saved_view_add, saved_view_delete
 from openpoam.web.views.system_pages import system_cmmc, system_export
 
 __all__ = ["approvals", "org_people", "system_new", "system_settings", "cmmc_assess", "cmmc_preview", "import_confirm", "import_detail", "import_upload", "bulk_change", "comment_add", "download_evidence", "evidence_add", "home",
@@ -24,3 +26,4 @@ __all__ = ["approvals", "org_people", "system_new", "system_settings", "cmmc_ass
            "system_dashboard", "system_export", "system_imports", "system_items", "vendor_checkin",
            "system_job", "system_job_again", "system_job_progress", "export_job",
            "system_job_download"]
+__all__ += ["saved_view_add", "saved_view_delete", "work_on_items"]

@@ -23,7 +23,7 @@ from openpoam.domain.poam import CLOSED_STATUSES, Risk, Status
 from openpoam.tracker.filters import ListQuery, open_items, overdue_q, stale_q
 from openpoam.tracker.models import Milestone, PoamItem, System
 from openpoam.tracker.services import assessments, cr26_reports
-from openpoam.web import charts
+from openpoam import charts
 from openpoam.web.views import access
 from openpoam.web.views.pages import system_context
 
@@ -61,7 +61,7 @@ def system_dashboard(request: HttpRequest, org_slug: str, system_slug: str) -> H
         "links": {"overdue": ListQuery(overdue=True).query_string(),
                   "stale": ListQuery(stale=True).query_string(),
                   "delayed": ListQuery(status="delayed").query_string()},
-        "baseline": charts.BASELINE_Y, "chart_w": charts.WIDTH, "chart_h": charts.HEIGHT,
+        "baseline": charts.BASELINE_Y, "chart_w": charts.DASH_WIDTH, "chart_h": charts.DASH_HEIGHT,
         "left": charts.LEFT,
     }
     return render(request, "web/system_dashboard.html", context)

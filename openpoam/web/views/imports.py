@@ -24,7 +24,7 @@ from django.views.decorators.http import require_safe
 from openpoam.formats.base import FormatError
 from openpoam.jobs import services as jobs
 from openpoam.tracker.models import ChangeEvent, ImportRecord
-from openpoam.tracker.services import imports as import_services
+from openpoam.tracker.services import bulk_edit
 from openpoam.tracker.services.actors import ServiceError
 from openpoam.web.views import access
 from openpoam.web.views.actions import UNPROCESSABLE, action, body_too_large
@@ -203,7 +203,8 @@ def import_detail(request: HttpRequest, org_slug: str, system_slug: str,
     events = ChangeEvent.objects.filter(import_record=record).order_by("poam_id", "id")
     page = Paginator(events, 100).get_page(request.GET.get("page"))
     return render(request, "web/import_detail.html",
-                  {**system_context(system), "tab": "imports", "record": record, "page": page})
+                  {**system_context(system), "tab": "imports", "record": record, "page": page,
+                   "new_items": len(bulk_edit.new_item_ids(record))})
 
 
 def _save(upload, path: Path) -> None:

@@ -23,7 +23,7 @@ from openpoam.tracker.services.fields import TEXT_LIMITS, coerce, parse_date
 from openpoam.web import forms
 from openpoam.web.views import access
 from openpoam.web.views.actions import UNPROCESSABLE, action, forbidden
-from openpoam.web.views.item_page import render_item
+from openpoam.web.views.item_page import render_item, section_of
 from openpoam.web.views.pages import system_context
 
 
@@ -32,8 +32,10 @@ def item_url(item) -> str:
 
 
 def done(request: HttpRequest, item, text: str) -> HttpResponse:
+    """Back to the item page, on the group of sections the change was made in."""
     messages.success(request, text)
-    return redirect(item_url(item))
+    section = section_of(request.path)
+    return redirect(item_url(item) + (f"?section={section}" if section else ""))
 
 
 def optional_date(text: str, name: str):

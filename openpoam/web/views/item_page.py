@@ -64,8 +64,42 @@ def render_item(request: HttpRequest, system: System, poam_id: str, *, failed: s
         "today": timezone.localdate(),
         "failed": failed, "error": error, "failed_number": _number_in(failed),
         "posted": request.POST if failed and status == 422 else {},
+        "people": list(organization.people.order_by("name")),
     }
+    context["sections"] = [
+        ("details", "Details", None),
+        ("milestones", "Milestones", len(data.milestones)),
+        ("evidence", "Evidence", len(data.evidence)),
+        ("requests", "Requests & comments",
+         len(context["requests"]) + len(context["discussion"])),
+        ("history", "History", len(data.history)),
+    ]
+    context["section"] = _section(failed, request.GET.get("section", ""))
     return render(request, "web/item_detail.html", context, status=status)
+
+
+SECTIONS = ("details", "milestones", "evidence", "requests", "history")
+# The group a form lives in, by the prefix of its ``failed`` name.
+_FORM_SECTIONS = (("milestone", "milestones"), ("evidence", "evidence"),
+                  ("request", "requests"), ("decide", "requests"), ("comment", "requests"))
+
+
+def _section(failed: str, asked: str) -> str:
+    """The group the page opens on: the one of a form that failed, else the one asked for
+    (?section=, set after a change), else the details."""
+    for prefix, section in _FORM_SECTIONS:
+        if failed.startswith(prefix):
+            return section
+    return asked if asked in SECTIONS else "details"
+
+
+def section_of(path: str) -> str:
+    """The group an action's address belongs to (``.../milestones/2/`` -> milestones)."""
+    for part, section in (("/milestones/", "milestones"), ("/evidence/", "evidence"),
+                          ("/requests/", "requests"), ("/comments/", "requests")):
+        if part in path:
+            return section
+    return ""
 
 
 def _number_in(failed: str) -> int | None:

@@ -24,11 +24,10 @@ from openpoam.tracker.filters import (DELAYED, NO_OWNER, RISK_CHOICES, SORT_CHOI
                                       SOURCE_CHOICES, STATUS_CHOICES, ListQuery, delayed_q)
 from openpoam.tracker import keyset
 from openpoam.tracker.models import ControlReference, PoamItem, System
-from openpoam.tracker.services import bulk_edit
+from openpoam.tracker.services import saved_views
 from openpoam.tracker.services.actors import ServiceError
-from openpoam.tracker.services.fields import coerce
 from openpoam.tracker.services.summary import Summary, system_summary
-from openpoam.web.views import access
+from openpoam.web.views import access, bulk_work
 from openpoam.web.views.actions import UNPROCESSABLE, action
 from openpoam.web.views.pages import system_context
 
@@ -93,8 +92,9 @@ def _render_list(request: HttpRequest, system: System, *, error: str = "",
         "sort_risk": query.sort_column("risk"),
         "pages": _page_links(page, query),
         "can_edit": access.may(request, system.organization, "poam.edit"),
-        "bulk_statuses": [s for s in Status if s not in (Status.RISK_ACCEPTED,
-                                                         Status.FALSE_POSITIVE)],
+        **bulk_work.form_context(system, people),
+        "saved_views": saved_views.views_of(access.actor_of(request), system),
+        "current_query": query.query_string(),
         "error": error, "posted": request.POST if error else {},
         "filter_problems": [message + " (left out of the search)"
                             for _, message in ListQuery.problems(request.GET)],
@@ -137,29 +137,12 @@ def _page_links(page, query: ListQuery) -> dict:
 @action
 def bulk_change(request: HttpRequest, org_slug: str, system_slug: str) -> HttpResponse:
     system = access.editable_system_or_404(request, org_slug, system_slug)
-    post = request.POST
-    ids = [p.strip().upper() for p in post.getlist("items") if p.strip()]
-    items = list(PoamItem.objects.select_related("organization", "system")
-                 .filter(system=system, poam_id__in=ids))
-    change = post.get("change", "")
+    items = bulk_work.selected_items(system, request.POST.getlist("items"))
     try:
-        value = _bulk_value(system, change, post.get(f"value_{change}", ""))
-        count = bulk_edit.bulk_change(access.actor_of(request), items, change, value,
-                                      post.get("justification", ""))
+        count = bulk_work.apply(request, system, items)
     except ServiceError as exc:
         return _render_list(request, system, error=str(exc), status=UNPROCESSABLE)
-    messages.success(request, f"{count} item{'s' if count != 1 else ''} changed.")
-    back = post.get("back", "")
+    messages.success(request, bulk_work.changed_message(count))
+    back = request.POST.get("back", "")
     return redirect(reverse("system", args=[org_slug, system_slug])
                     + (back if back.startswith("?") else ""))
-
-
-def _bulk_value(system: System, change: str, text: str):
-    if change == "owner":
-        return coerce("owner", text, system.organization)
-    if change == "scheduled_completion":
-        value = coerce("scheduled_completion", text)
-        if value is None:
-            raise ServiceError("scheduled_completion: give the new date")
-        return value
-    return text

@@ -69,9 +69,15 @@ def milestone_change(request: HttpRequest, org_slug: str, system_slug: str, poam
             text = f"Milestone {sequence} closed as not needed."
         elif what in ("up", "down"):
             milestone_order.move_milestone(actor, item, sequence, -1 if what == "up" else 1)
-            return redirect(item_url(item) + "#h-milestones")
+            return redirect(item_url(item) + "?section=milestones")
+        elif what == "owner":
+            milestone = milestone_services.set_milestone_owner(
+                actor, milestone, _owner(item, post.get("owner", "")))
+            text = (f"Milestone {sequence} is now {milestone.owner.name}'s." if milestone.owner
+                    else f"Milestone {sequence} has no owner now.")
         else:
-            raise ServiceError("milestone: choose complete, not needed, reschedule, up or down")
+            raise ServiceError("milestone: choose complete, not needed, reschedule, owner, up "
+                               "or down")
     except ServiceError as exc:
         return render_item(request, system, poam_id, failed=f"milestone-{sequence}",
                            error=str(exc), status=UNPROCESSABLE)

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from openpoam.domain.numbers import is_whole_number, whole_number
 from openpoam.formats import registry
 from openpoam.formats.base import FormatError
-from openpoam.reviews import charts
+from openpoam import charts
 from openpoam.reviews.models import CalendarFeed, Review, ReviewEntry, Snapshot
 from openpoam.reviews.services import calendar as calendars
 from openpoam.reviews.services import report as reports
