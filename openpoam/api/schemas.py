@@ -321,6 +321,8 @@ class ItemCreate(ItemFields):
     detected_on: date
     controls: list[str] = Field(default=[], max_length=200)
     assets: list[AssetIn] = Field(default=[], max_length=1000)
+    depends_on: list[str] = Field(default=[], max_length=500,
+                                  description="POA&M IDs this item waits for")
 
 
 class ItemUpdate(ItemFields):
@@ -449,10 +451,23 @@ class IssueOut(Schema):
     poam_id: str
 
 
+class ChecksParams(QueryInput):
+    today: date | None = Field(default=None, description="Check as of this date")
+    emass: bool = Field(default=False, description="Also what eMASS refuses on import "
+                        "(always for RMF systems)")
+    fail_on: Literal["error", "warning"] = Field(
+        default="error", description="Fail on an error-level finding, or on any finding")
+
+
 class ChecksOut(Schema):
+    """reviews.services.quality.gate: also `openpoam check --json`."""
+
+    system: str
     items: int
     errors: int
     warnings: int
+    fail_on: str
+    passed: bool
     issues: list[IssueOut]
 
 

@@ -51,6 +51,7 @@ def token_create(username: str, org_slug: str | None, name: str, read_only: bool
 @with_django
 def token_list(username: str | None, org_slug: str | None, as_json: bool) -> None:
     """Tokens (never their secrets): prefix, owner, organization, last use, expiry, state."""
+    from openpoam.api import tokens
     from openpoam.api.models import ApiToken
     from openpoam.tracker.services.actors import visible_organizations
 
@@ -63,15 +64,7 @@ def token_list(username: str | None, org_slug: str | None, as_json: bool) -> Non
         found = found.filter(user=_user(username))
     if org_slug:
         found = found.filter(organization=base.organization(org_slug))
-    rows = [{"prefix": t.prefix, "name": t.name, "user": t.user.get_username(),
-             "org": t.organization.slug, "read_only": t.read_only,
-             "created": t.created_at.isoformat(timespec="seconds"),
-             "last_used": t.last_used_at.isoformat(timespec="seconds") if t.last_used_at else "",
-             "expires": f"{t.expires_at:%Y-%m-%d}" if t.expires_at else "never",
-             "expires_at": t.expires_at.isoformat(timespec="seconds") if t.expires_at else "",
-             "revoked": t.revoked_at.isoformat(timespec="seconds") if t.revoked_at else "",
-             "state": t.state}
-            for t in found]
+    rows = [tokens.token_dict(t) for t in found]
     if as_json:
         output_rows(rows, True, [])
         return

@@ -16,12 +16,13 @@ from openpoam.domain import snapshots
 from openpoam.domain.poam import CLOSED_STATUSES
 from openpoam.reviews.models import Review, ReviewEntry, Snapshot
 from openpoam.tracker.documents import build_document
-from openpoam.tracker.models import ChangeEvent, PoamItem, Role, System
+from openpoam.tracker.models import ChangeEvent, PoamItem, System
 from openpoam.tracker.services import audit, checkpoints
 from openpoam.tracker.services.actors import Actor, ServiceError, require
 from openpoam.tracker.services.history import Recorder
 
 ACTIONS = dict(ReviewEntry.ACTIONS)
+EDIT = "poam.edit"  # the permission table's action for starting, walking, finishing
 
 
 def month_start(day: date) -> date:
@@ -38,7 +39,7 @@ def parse_month(text: str) -> date:
 
 @transaction.atomic
 def start_review(actor: Actor, system: System, month: date) -> Review:
-    require(actor, system.organization, Role.EDITOR)
+    require(actor, system.organization, EDIT)
     month = month_start(month)
     if Review.objects.filter(system=system, month=month).exists():
         raise ServiceError(f"{system.name} already has a review for {month:%Y-%m}")
@@ -61,7 +62,7 @@ def record_entry(actor: Actor, review: Review, item: PoamItem, action: str,
                  note: str = "") -> ReviewEntry:
     """Confirm, mark updated or escalate one item; a later call for the same item replaces
     the review's entry (the item's history keeps both)."""
-    require(actor, review.system.organization, Role.EDITOR)
+    require(actor, review.system.organization, EDIT)
     review = Review.objects.select_for_update().get(pk=review.pk)
     _check_open(review)
     if item.system_id != review.system_id:
@@ -105,7 +106,7 @@ def finish_review(actor: Actor, review: Review, summary: str = "", *,
                   allow_unreviewed: bool = False) -> Review:
     """Freeze the POA&M into the review's snapshot. Every open item must have been walked,
     unless ``allow_unreviewed`` (the summary must then say why)."""
-    require(actor, review.system.organization, Role.EDITOR)
+    require(actor, review.system.organization, EDIT)
     review = Review.objects.select_for_update().get(pk=review.pk)
     _check_open(review)
     state = progress(review)
@@ -134,7 +135,7 @@ def _check_open(review: Review) -> None:
 
 @transaction.atomic
 def take_snapshot(actor: Actor, system: System, label: str = "") -> Snapshot:
-    require(actor, system.organization, Role.EDITOR)
+    require(actor, system.organization, EDIT)
     now = timezone.now()
     document = build_document(system, today=timezone.localdate(now))
     # Frozen with the document (and covered by its SHA-256), so every export of the
@@ -161,7 +162,7 @@ def snapshot_document(snapshot: Snapshot):
 
 
 def compare_snapshots(actor: Actor, old: Snapshot, new: Snapshot) -> snapshots.Comparison:
-    require(actor, old.system.organization, Role.VIEWER)
+    require(actor, old.system.organization, "poam.view")
     if old.system_id != new.system_id:
         raise ServiceError("snapshots of different systems cannot be compared")
     if old.taken_at > new.taken_at:
@@ -188,6 +189,39 @@ def export_snapshot(actor: Actor, snapshot: Snapshot, format_key: str, stream) -
     """Write the snapshot in any registered export format (the monthly deliverable)."""
     from openpoam.formats import registry
 
-    require(actor, snapshot.system.organization, Role.VIEWER)
+    require(actor, snapshot.system.organization, "poam.export")
     exporter = registry.default().exporter(format_key)
     return list(exporter.write(snapshot_document(snapshot), stream) or [])
+
+
+# ---- as results leave the process (the API's schemas, the command line's --json) ----------
+
+def review_dict(review: Review) -> dict:
+    return {"month": f"{review.month:%Y-%m}", "started_by": review.started_by,
+            "started_at": review.started_at, "finished_by": review.finished_by,
+            "finished_at": review.finished_at, "summary": review.summary,
+            "snapshot_id": review.snapshot_id,
+            "snapshot_sha256": review.snapshot.sha256 if review.snapshot_id else "",
+            "entries": review.entries.count()}
+
+
+def progress_dict(review: Review) -> dict:
+    """The review with each open item and what was done with it."""
+    state = progress(review)
+    rows = [{"poam_id": r["item"].poam_id, "title": r["item"].title, "owner": r["owner"],
+             "action": r["entry"].action if r["entry"] else "not reviewed",
+             "by": r["entry"].actor_name if r["entry"] else "",
+             "note": r["entry"].note if r["entry"] else ""} for r in state["items"]]
+    return {**review_dict(review), "done": state["done"], "total": state["total"],
+            "items": rows}
+
+
+def entry_dict(entry: ReviewEntry) -> dict:
+    return {"poam_id": entry.poam_id, "action": entry.action, "note": entry.note,
+            "by": entry.actor_name, "at": entry.at}
+
+
+def snapshot_dict(snapshot: Snapshot) -> dict:
+    return {"id": snapshot.pk, "label": snapshot.label, "taken_at": snapshot.taken_at,
+            "taken_by": snapshot.taken_by, "items": snapshot.item_count,
+            "open": snapshot.open_count, "sha256": snapshot.sha256}

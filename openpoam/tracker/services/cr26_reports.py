@@ -294,6 +294,12 @@ def export_report(actor: Actor, system: System, kind: str, now: datetime | None 
     return ExportedReport(content, exporter, data.period_from, data.period_to, count)
 
 
+def report_name(system: System, kind: str, result: ExportedReport) -> str:
+    """The report's file name, the same from every interface."""
+    stamp = result.period_to.strftime("%Y%m%dT%H%MZ")
+    return f"{system.slug}-cr26-{kind}-{stamp}{result.exporter.extension}"
+
+
 def write_preview(actor: Actor, system: System, format_key: str, stream):
     """The generic export path (`openpoam export cr26-vdt`, the web's export links): a preview
     that records nothing, so the report of record stays `openpoam fedramp report`."""

@@ -18,13 +18,15 @@ from openpoam.domain.poam import AffectedAsset as AssetData
 from openpoam.domain.poam import ControlRef, Framework, Risk, Source, Status
 from openpoam.domain.rmf import RATING, RMF_FIELDS, Rating
 from openpoam.tracker.models import (AffectedAsset, ControlReference, ItemDependency, Person,
-                                     PoamIdCounter, PoamItem, Role, System)
+                                     PoamIdCounter, PoamItem, System)
 from openpoam.tracker.services.actors import Actor, ServiceError, require
 from openpoam.tracker.services.fields import (ITEM_FIELDS, JUSTIFIED_DATES, PERSON, TEXT_LIMITS,
                                               check_text_limits)
 from openpoam.tracker.services.history import Recorder, uuids_in_use
 
 
+# The permission table's action for changing an item (accounts/permissions.py).
+EDIT = "poam.edit"
 _OWN_ID = re.compile(r"^POAM-(\d{4})-(\d+)$")
 
 
@@ -88,11 +90,12 @@ def lock(item: PoamItem) -> PoamItem:
 @transaction.atomic
 def create_item(actor: Actor, system: System, *, title: str, detected_on: date,
                 controls: Iterable[str | ControlRef] = (), assets: Iterable[AssetData] = (),
-                recorder: Recorder | None = None, poam_id: str | None = None,
-                uuid: UUID | None = None, **fields) -> PoamItem:
-    """Create an item. ``poam_id`` and ``uuid`` keep an imported file's identifiers; the
-    ID only when it is free in the organization, the UUID only when it is unused."""
-    require(actor, system.organization, Role.EDITOR)
+                depends_on: Iterable[str] = (), recorder: Recorder | None = None,
+                poam_id: str | None = None, uuid: UUID | None = None, **fields) -> PoamItem:
+    """Create an item, with its controls, assets and dependencies, in one transaction.
+    ``poam_id`` and ``uuid`` keep an imported file's identifiers; the ID only when it is
+    free in the organization, the UUID only when it is unused."""
+    require(actor, system.organization, EDIT)
     if not (title or "").strip():
         raise ServiceError("title: a POA&M item needs a title")
     if detected_on is None:
@@ -119,6 +122,9 @@ def create_item(actor: Actor, system: System, *, title: str, detected_on: date,
     _replace_controls(item, controls, recorder)
     for asset in assets:
         _add_asset(item, asset, recorder)
+    depends_on = [p for p in depends_on if p.strip()]
+    if depends_on:
+        _replace_dependencies(item, depends_on, recorder)
     recorder.save()
     return item
 
@@ -140,7 +146,7 @@ def edit_item(actor: Actor, item: PoamItem, changes: dict, *,
     controls and dependencies, under one lock, checked against the version the editor read,
     validated once, and one version step when anything changed, so that two people editing
     any part of the item at once are told."""
-    require(actor, item.organization, Role.EDITOR)
+    require(actor, item.organization, EDIT)
     item = lock(item)
     check_version(item, expected_version)
     _check_field_names(changes)
@@ -178,7 +184,7 @@ def set_status(actor: Actor, item: PoamItem, wanted: str, *, actual_completion: 
     """Move an item to ``wanted`` if the workflow allows it. The approver (risk acceptance,
     false positive) is a Person of the organization, or the name of one. ``requested_by``:
     who asked, when an approver applies someone else's request."""
-    require(actor, item.organization, Role.EDITOR)
+    require(actor, item.organization, EDIT)
     item = lock(item)
     check_version(item, expected_version)
     try:
@@ -259,7 +265,7 @@ def set_controls(actor: Actor, item: PoamItem, controls: Iterable[str | ControlR
 
 @transaction.atomic
 def add_asset(actor: Actor, item: PoamItem, asset: AssetData) -> AffectedAsset:
-    require(actor, item.organization, Role.EDITOR)
+    require(actor, item.organization, EDIT)
     recorder = Recorder(actor)
     row = _add_asset(lock(item), asset, recorder)
     recorder.save()
@@ -298,7 +304,7 @@ def _replace_dependencies(item: PoamItem, poam_ids: Iterable[str], recorder: Rec
 @transaction.atomic
 def delete_item(actor: Actor, item: PoamItem, justification: str) -> None:
     """Delete an item; its history stays, and its POA&M ID is never handed out again."""
-    require(actor, item.organization, Role.OWNER)
+    require(actor, item.organization, "item.delete")
     if not justification.strip():
         raise ServiceError(f"{item.poam_id}: deleting an item requires a justification")
     item = lock(item)

@@ -179,15 +179,9 @@ def request_decide(request: HttpRequest, org_slug: str, system_slug: str, poam_i
                    request_id: int) -> HttpResponse:
     system, item = access.editable_item_or_404(request, org_slug, system_slug, poam_id)
     pending = get_object_or_404(ApprovalRequest, pk=request_id, item=item)
-    decision = request.POST.get("decision", "")
     try:
-        if decision == "withdraw":
-            requests.withdraw(access.actor_of(request), pending)
-            return done(request, item, "Request withdrawn.")
-        if decision not in ("approve", "reject"):
-            raise ServiceError("decision: choose approve or reject")
-        decided = requests.decide(access.actor_of(request), pending, decision == "approve",
-                                  request.POST.get("note", ""))
+        decided = requests.answer(access.actor_of(request), pending,
+                                  request.POST.get("decision", ""), request.POST.get("note", ""))
     except ServiceError as exc:
         return render_item(request, system, poam_id, failed=f"decide-{request_id}",
                            error=str(exc), status=UNPROCESSABLE)
