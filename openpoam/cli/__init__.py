@@ -9,8 +9,8 @@ import sys
 from openpoam.cli.base import cli, run
 
 # Every module that adds commands; tests walk the whole tree through load_commands().
-COMMAND_MODULES = ("accounts", "audit", "cmmc", "emass", "fedramp", "formats", "items", "reviews",
-                   "server", "sso", "tokens")
+COMMAND_MODULES = ("accounts", "audit", "cmmc", "emass", "fedramp", "formats", "items",
+                   "requests", "reviews", "server", "sso", "tokens")
 
 
 def load_commands() -> None:

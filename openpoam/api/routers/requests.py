@@ -96,8 +96,8 @@ def get_request(request: HttpRequest, org: str, request_id: int):
 @router.post("/orgs/{org}/requests/{request_id}/decision", response={200: RequestOut, **ERRORS},
              summary="Approve (and apply), reject or withdraw a pending request")
 def decide(request: HttpRequest, org: str, request_id: int, payload: DecisionIn):
-    decided = requests.answer(lookups.actor(request), _request(request, org, request_id),
-                              payload.decision, payload.note)
+    decided = requests.answer_in(lookups.actor(request), lookups.organization(request, org),
+                                 request_id, payload.decision, payload.note)
     return requests.request_dict(decided)
 
 

@@ -124,6 +124,14 @@ def answer(actor: Actor, request: ApprovalRequest, decision: str,
     return decide(actor, request, decision == "approve", note)
 
 
+def answer_in(actor: Actor, organization: Organization, request_id: int, decision: str,
+              note: str = "") -> ApprovalRequest:
+    """``answer`` for a request named by its number (the API, the command line): someone who
+    may not take part in requests is refused before learning whether the number exists."""
+    require(actor, organization, ASKER_ROLE)
+    return answer(actor, request_in(organization, request_id), decision, note)
+
+
 def _check_separation(actor: Actor, request: ApprovalRequest) -> None:
     same_user = request.requested_by_id is not None and \
         request.requested_by_id == getattr(actor.user, "pk", None)
