@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, WithJsonSchema, field_validator
 
 from openpoam.domain.poam import Risk, Source, Status
 from openpoam.tracker.services import bulk_edit
@@ -21,6 +21,9 @@ RiskName = Literal[tuple(r.value for r in Risk)]  # type: ignore[valid-type]
 SourceName = Literal[tuple(s.value for s in Source)]  # type: ignore[valid-type]
 RatingName = Literal[tuple(r.value for r in Rating)]  # type: ignore[valid-type]
 Text = str
+# A time in a result shared with the command line's --json: ISO 8601 to the second, with its
+# offset, written once by the service (tracker.services.history.moment).
+Moment = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
 ShortText = Field(default=None, max_length=500)
 
 

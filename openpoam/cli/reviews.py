@@ -226,8 +226,7 @@ def review_list(org_slug, system_slug, as_json) -> None:
     if as_json:
         base.echo_json(rows)
     else:
-        _table([{**r, "finished": r["finished_at"].isoformat(timespec="seconds")
-                 if r["finished_at"] else ""} for r in rows],
+        _table([{**r, "finished": r["finished_at"] or ""} for r in rows],
                ["month", "started_by", "entries", "finished", "snapshot_sha256"])
 
 
@@ -336,7 +335,7 @@ def snapshot_list(org_slug, system_slug, as_json) -> None:
     if as_json:
         base.echo_json(rows)
     else:
-        _table([{**r, "taken_at": r["taken_at"].isoformat(timespec="seconds")} for r in rows],
+        _table(rows,
                ["id", "label", "taken_at", "taken_by", "items", "open", "sha256"])
 
 

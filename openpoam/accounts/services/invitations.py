@@ -17,6 +17,7 @@ from openpoam.accounts.models import Invitation
 from openpoam.tracker.models import Membership, Organization
 from openpoam.tracker.services import audit, setup
 from openpoam.tracker.services.actors import Actor, ServiceError, require
+from openpoam.tracker.services.history import moment
 
 
 @transaction.atomic
@@ -86,7 +87,8 @@ def invitation_dict(invitation: Invitation) -> dict:
     """A pending invitation as it leaves the process: what the owner typed, never which
     account (if any) it named."""
     return {"id": invitation.pk, "invited_as": invitation.invited_as, "role": invitation.role,
-            "invited_by": invitation.invited_by, "created_at": invitation.created_at}
+            "invited_by": invitation.invited_by,
+            "created_at": moment(invitation.created_at)}
 
 
 def set_password_path(user) -> str:

@@ -5,7 +5,6 @@ read-only token changes nothing here."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from django.http import Http404, HttpRequest
@@ -15,7 +14,7 @@ from pydantic import Field
 
 from openpoam.accounts.services import invitations, members
 from openpoam.api import lookups, tokens
-from openpoam.api.schemas import ERRORS, Input
+from openpoam.api.schemas import ERRORS, Moment, Input
 
 router = Router()
 RoleName = Literal["owner", "editor", "assessor", "viewer"]
@@ -42,7 +41,7 @@ class InvitationOut(Schema):
     invited_as: str
     role: str
     invited_by: str
-    created_at: datetime
+    created_at: Moment
 
 
 class InvitationPage(Schema):

@@ -5,7 +5,7 @@ parses and presents, in the shape of ``requests.request_dict`` (also `request li
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
 from django.http import HttpRequest
@@ -13,7 +13,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from openpoam.api import lookups, pagination
-from openpoam.api.schemas import ERRORS, Input, QueryInput, RiskName
+from openpoam.api.schemas import ERRORS, Moment, Input, QueryInput, RiskName
 from openpoam.tracker.models import ApprovalRequest
 from openpoam.tracker.services import requests
 
@@ -34,9 +34,9 @@ class RequestOut(Schema):
     review_date: date | None = None
     proposed_risk: str
     requested_by: str
-    requested_at: datetime
+    requested_at: Moment
     decided_by: str
-    decided_at: datetime | None = None
+    decided_at: Moment | None = None
     decision_note: str
 
 

@@ -5,7 +5,6 @@ ones `openpoam review|snapshot ... --json` prints (``review_dict``, ``snapshot_d
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from django.http import Http404, HttpRequest
@@ -13,7 +12,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from openpoam.api import lookups, pagination
-from openpoam.api.schemas import ERRORS, Input, PageParams, QueryInput
+from openpoam.api.schemas import ERRORS, Moment, Input, PageParams, QueryInput
 from openpoam.reviews.models import Review, Snapshot
 from openpoam.reviews.services import review as reviews
 from openpoam.tracker.documents import to_jsonable
@@ -28,9 +27,9 @@ EntryAction = Literal[tuple(reviews.ACTIONS)]  # type: ignore[valid-type]
 class ReviewOut(Schema):
     month: str
     started_by: str
-    started_at: datetime
+    started_at: Moment
     finished_by: str
-    finished_at: datetime | None = None
+    finished_at: Moment | None = None
     summary: str
     snapshot_id: int | None = None
     snapshot_sha256: str
@@ -62,13 +61,13 @@ class EntryOut(Schema):
     action: str
     note: str
     by: str
-    at: datetime
+    at: Moment
 
 
 class SnapshotOut(Schema):
     id: int
     label: str
-    taken_at: datetime
+    taken_at: Moment
     taken_by: str
     items: int
     open: int

@@ -19,7 +19,7 @@ from openpoam.tracker.documents import build_document
 from openpoam.tracker.models import ChangeEvent, PoamItem, System
 from openpoam.tracker.services import audit, checkpoints
 from openpoam.tracker.services.actors import Actor, ServiceError, require
-from openpoam.tracker.services.history import Recorder
+from openpoam.tracker.services.history import Recorder, moment
 
 ACTIONS = dict(ReviewEntry.ACTIONS)
 EDIT = "poam.edit"  # the permission table's action for starting, walking, finishing
@@ -198,8 +198,8 @@ def export_snapshot(actor: Actor, snapshot: Snapshot, format_key: str, stream) -
 
 def review_dict(review: Review) -> dict:
     return {"month": f"{review.month:%Y-%m}", "started_by": review.started_by,
-            "started_at": review.started_at, "finished_by": review.finished_by,
-            "finished_at": review.finished_at, "summary": review.summary,
+            "started_at": moment(review.started_at), "finished_by": review.finished_by,
+            "finished_at": moment(review.finished_at), "summary": review.summary,
             "snapshot_id": review.snapshot_id,
             "snapshot_sha256": review.snapshot.sha256 if review.snapshot_id else "",
             "entries": review.entries.count()}
@@ -218,10 +218,10 @@ def progress_dict(review: Review) -> dict:
 
 def entry_dict(entry: ReviewEntry) -> dict:
     return {"poam_id": entry.poam_id, "action": entry.action, "note": entry.note,
-            "by": entry.actor_name, "at": entry.at}
+            "by": entry.actor_name, "at": moment(entry.at)}
 
 
 def snapshot_dict(snapshot: Snapshot) -> dict:
-    return {"id": snapshot.pk, "label": snapshot.label, "taken_at": snapshot.taken_at,
+    return {"id": snapshot.pk, "label": snapshot.label, "taken_at": moment(snapshot.taken_at),
             "taken_by": snapshot.taken_by, "items": snapshot.item_count,
             "open": snapshot.open_count, "sha256": snapshot.sha256}

@@ -19,7 +19,7 @@ from openpoam.tracker.models import ApprovalRequest, Organization, Person, PoamI
 from openpoam.tracker.services import items as item_services
 from openpoam.tracker.services import setup
 from openpoam.tracker.services.actors import Actor, ServiceError, require
-from openpoam.tracker.services.history import Recorder
+from openpoam.tracker.services.history import Recorder, moment
 
 KIND_LABELS = dict(ApprovalRequest.KINDS)
 # The status an approved request moves the item to, for the kinds that change status.
@@ -222,6 +222,6 @@ def request_dict(request: ApprovalRequest) -> dict:
             "kind_label": request.get_kind_display(), "state": request.state,
             "rationale": request.rationale, "review_date": request.review_date,
             "proposed_risk": request.proposed_risk,
-            "requested_by": request.requested_by_name, "requested_at": request.requested_at,
-            "decided_by": request.decided_by_name, "decided_at": request.decided_at,
+            "requested_by": request.requested_by_name, "requested_at": moment(request.requested_at),
+            "decided_by": request.decided_by_name, "decided_at": moment(request.decided_at),
             "decision_note": request.decision_note}
