@@ -232,6 +232,19 @@ def set_status(actor: Actor, item: PoamItem, wanted: str, *, actual_completion: 
     return item
 
 
+@transaction.atomic
+def vendor_checkin(actor: Actor, item: PoamItem, checked_on: date | None,
+                   note: str = "") -> PoamItem:
+    """Record a check-in with the vendor an item waits for: the date, and what was said as
+    a comment; both or neither."""
+    from openpoam.tracker.services import comments
+
+    item = edit_item(actor, item, {"vendor_last_checkin": checked_on})
+    if note.strip():
+        comments.add_comment(actor, item, f"Vendor check-in: {note.strip()}")
+    return item
+
+
 def open_milestones(item: PoamItem) -> tuple[int, ...]:
     """Sequence numbers of the item's milestones neither completed nor closed as not needed."""
     return tuple(item.milestones.filter(completed_on__isnull=True)

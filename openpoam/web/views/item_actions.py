@@ -15,10 +15,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from openpoam.tracker.models import ApprovalRequest, Role
+from openpoam.tracker.models import ApprovalRequest
 from openpoam.tracker.services import comments, requests
 from openpoam.tracker.services import items as item_services
-from openpoam.tracker.services.actors import ServiceError
+from openpoam.tracker.services.actors import PermissionDenied, ServiceError
 from openpoam.tracker.services.fields import TEXT_LIMITS, coerce, parse_date
 from openpoam.web import forms
 from openpoam.web.views import access
@@ -46,7 +46,7 @@ def optional_date(text: str, name: str):
 @login_required
 def item_new(request: HttpRequest, org_slug: str, system_slug: str) -> HttpResponse:
     system = access.system_or_404(request, org_slug, system_slug)
-    if not access.may(request, system.organization, Role.EDITOR):
+    if not access.may(request, system.organization, item_services.EDIT):  # what to show
         return forbidden(request, "You may read this system's POA&M but not add items to it.")
     error = ""
     if request.method == "POST":
@@ -63,7 +63,7 @@ def item_new(request: HttpRequest, org_slug: str, system_slug: str) -> HttpRespo
 def item_edit(request: HttpRequest, org_slug: str, system_slug: str,
               poam_id: str) -> HttpResponse:
     system, item = access.item_or_404(request, org_slug, system_slug, poam_id)
-    if not access.may(request, system.organization, Role.EDITOR):
+    if not access.may(request, system.organization, item_services.EDIT):  # what to show
         return forbidden(request, "You may read this item but not change it.")
     error = ""
     if request.method == "POST":
@@ -111,7 +111,7 @@ def _initial(item) -> dict:
 @action
 def item_status(request: HttpRequest, org_slug: str, system_slug: str,
                 poam_id: str) -> HttpResponse:
-    system, item = access.editable_item_or_404(request, org_slug, system_slug, poam_id)
+    system, item = access.item_or_404(request, org_slug, system_slug, poam_id)
     post = request.POST
     try:
         item = item_services.set_status(
@@ -119,6 +119,8 @@ def item_status(request: HttpRequest, org_slug: str, system_slug: str,
             actual_completion=optional_date(post.get("actual_completion", ""),
                                              "actual_completion"),
             reason=post.get("reason", ""))
+    except PermissionDenied:
+        raise  # a 403 page (actions.action)
     except ServiceError as exc:
         return render_item(request, system, poam_id, failed="status", error=str(exc),
                            status=UNPROCESSABLE)
@@ -128,14 +130,13 @@ def item_status(request: HttpRequest, org_slug: str, system_slug: str,
 @action
 def vendor_checkin(request: HttpRequest, org_slug: str, system_slug: str,
                    poam_id: str) -> HttpResponse:
-    system, item = access.editable_item_or_404(request, org_slug, system_slug, poam_id)
+    system, item = access.item_or_404(request, org_slug, system_slug, poam_id)
     try:
         checked = coerce("vendor_last_checkin", request.POST.get("checked_on", ""))
-        item = item_services.update_item(access.actor_of(request), item,
-                                         {"vendor_last_checkin": checked})
-        note = request.POST.get("note", "").strip()
-        if note:
-            comments.add_comment(access.actor_of(request), item, f"Vendor check-in: {note}")
+        item = item_services.vendor_checkin(access.actor_of(request), item, checked,
+                                            request.POST.get("note", ""))
+    except PermissionDenied:
+        raise  # a 403 page (actions.action)
     except ServiceError as exc:
         return render_item(request, system, poam_id, failed="vendor", error=str(exc),
                            status=UNPROCESSABLE)
@@ -145,10 +146,11 @@ def vendor_checkin(request: HttpRequest, org_slug: str, system_slug: str,
 @action
 def comment_add(request: HttpRequest, org_slug: str, system_slug: str,
                 poam_id: str) -> HttpResponse:
-    system, item = access.editable_item_or_404(request, org_slug, system_slug, poam_id,
-                                               minimum="item.comment")
+    system, item = access.item_or_404(request, org_slug, system_slug, poam_id)
     try:
         comments.add_comment(access.actor_of(request), item, request.POST.get("text", ""))
+    except PermissionDenied:
+        raise  # a 403 page (actions.action)
     except ServiceError as exc:
         return render_item(request, system, poam_id, failed="comment", error=str(exc),
                            status=UNPROCESSABLE)
@@ -160,13 +162,15 @@ def comment_add(request: HttpRequest, org_slug: str, system_slug: str,
 @action
 def request_add(request: HttpRequest, org_slug: str, system_slug: str,
                 poam_id: str) -> HttpResponse:
-    system, item = access.editable_item_or_404(request, org_slug, system_slug, poam_id)
+    system, item = access.item_or_404(request, org_slug, system_slug, poam_id)
     post = request.POST
     try:
         made = requests.request_approval(
             access.actor_of(request), item, post.get("kind", ""), post.get("rationale", ""),
             review_date=optional_date(post.get("review_date", ""), "review_date"),
             proposed_risk=post.get("proposed_risk", ""))
+    except PermissionDenied:
+        raise  # a 403 page (actions.action)
     except ServiceError as exc:
         return render_item(request, system, poam_id, failed="request", error=str(exc),
                            status=UNPROCESSABLE)
@@ -177,11 +181,13 @@ def request_add(request: HttpRequest, org_slug: str, system_slug: str,
 @action
 def request_decide(request: HttpRequest, org_slug: str, system_slug: str, poam_id: str,
                    request_id: int) -> HttpResponse:
-    system, item = access.editable_item_or_404(request, org_slug, system_slug, poam_id)
+    system, item = access.item_or_404(request, org_slug, system_slug, poam_id)
     pending = get_object_or_404(ApprovalRequest, pk=request_id, item=item)
     try:
         decided = requests.answer(access.actor_of(request), pending,
                                   request.POST.get("decision", ""), request.POST.get("note", ""))
+    except PermissionDenied:
+        raise  # a 403 page (actions.action)
     except ServiceError as exc:
         return render_item(request, system, poam_id, failed=f"decide-{request_id}",
                            error=str(exc), status=UNPROCESSABLE)
