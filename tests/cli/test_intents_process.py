@@ -61,6 +61,13 @@ def world(tmp_path_factory):
                       "2026-10-02", "--depends-on", "POAM-2026-0001"),
                      ("item", "add", "--org", "globex", "--title", "Twin", "--detected",
                       "2026-10-01"),
+                     ("system", "create", "cloud", "--org", "acme", "--name", "Cloud",
+                      "--framework", "fedramp-moderate"),
+                     ("item", "add", "--org", "acme", "--system", "cloud", "--title",
+                      "Admin panel exposed", "--detected", "2026-11-02"),
+                     ("fedramp", "regime", "--regime", "cr26", "--class", "C",
+                      "--package-uri", "https://example.com/cpo", "--org", "acme",
+                      "--system", "cloud"),
                      ("user", "add", "alice", "--email", "alice@acme.test"),
                      ("user", "add", "dave", "--email", "dave@acme.test"),
                      ("user", "add", "charlie", "--email", "charlie@globex.test"),
@@ -144,7 +151,8 @@ def test_a_review_started_over_the_api_is_walked_and_listed_on_the_cli(world):
     status, started = world.api("dave", "POST", "orgs/acme/systems/enclave/reviews",
                                 {"month": "2026-11"})
     assert status == 201, started
-    world.ok("--as", "dave", "review", "confirm", "2026-11", "POAM-2026-0001", "--org", "acme")
+    world.ok("--as", "dave", "review", "confirm", "2026-11", "POAM-2026-0001", "--org", "acme",
+             "--system", "enclave")
     status, entry = world.api("dave", "POST",
                               "orgs/acme/systems/enclave/reviews/2026-11/entries",
                               {"poam_id": "POAM-2026-0002", "action": "escalated",
@@ -159,25 +167,28 @@ def test_a_review_started_over_the_api_is_walked_and_listed_on_the_cli(world):
                                  {"summary": "one left", "allow_unreviewed": True})
     assert status == 200 and finished["snapshot_sha256"], finished
     status, api_list = world.api("alice", "GET", "orgs/acme/systems/enclave/reviews")
-    cli_list = world.ok("review", "list", "--org", "acme", "--json").json()
+    cli_list = world.ok("review", "list", "--org", "acme", "--system", "enclave",
+                        "--json").json()
     assert api_list["reviews"] == cli_list
     status, shown = world.api("alice", "GET", "orgs/acme/systems/enclave/reviews/2026-11")
-    assert shown == world.ok("review", "show", "2026-11", "--org", "acme", "--json").json()
+    assert shown == world.ok("review", "show", "2026-11", "--org", "acme", "--system", "enclave",
+                             "--json").json()
 
 
 def test_snapshots_taken_on_the_cli_are_compared_over_the_api(world):
-    world.ok("snapshot", "take", "--org", "acme", "--label", "before")
+    world.ok("snapshot", "take", "--org", "acme", "--system", "enclave", "--label", "before")
     status, taken = world.api("dave", "POST", "orgs/acme/systems/enclave/snapshots",
                               {"label": "after"})
     assert status == 201, taken
     status, listed = world.api("alice", "GET", "orgs/acme/systems/enclave/snapshots")
-    assert listed["snapshots"] == world.ok("snapshot", "list", "--org", "acme",
-                                           "--json").json()
+    assert listed["snapshots"] == world.ok("snapshot", "list", "--org", "acme", "--system",
+                                           "enclave", "--json").json()
     ids = sorted(s["id"] for s in listed["snapshots"])
     status, diff = world.api("alice", "GET", f"orgs/acme/systems/enclave/snapshots/compare"
                                              f"?old={ids[0]}&new={ids[-1]}")
     assert status == 200 and diff == world.ok("snapshot", "compare", str(ids[0]),
-                                              str(ids[-1]), "--org", "acme", "--json").json()
+                                              str(ids[-1]), "--org", "acme", "--system",
+                                              "enclave", "--json").json()
     status, _ = world.api("charlie", "GET", f"orgs/globex/systems/lab/snapshots/compare"
                                             f"?old={ids[0]}&new={ids[-1]}")
     assert status == 404
@@ -185,13 +196,15 @@ def test_snapshots_taken_on_the_cli_are_compared_over_the_api(world):
 
 def test_the_quality_gate_passes_or_fails_alike(world):
     status, gate = world.api("alice", "GET", "orgs/acme/systems/enclave/checks?fail_on=warning")
-    ran = world.run("check", "--org", "acme", "--fail-on", "warning", "--json")
+    ran = world.run("check", "--org", "acme", "--system", "enclave", "--fail-on", "warning",
+                    "--json")
     assert status == 200 and gate == ran.json()
     assert gate["passed"] is (ran.code == 0) and gate["passed"] is (gate["warnings"] +
                                                                    gate["errors"] == 0)
     status, lenient = world.api("alice", "GET", "orgs/acme/systems/enclave/checks")
     assert lenient["passed"] is (lenient["errors"] == 0)
-    assert world.run("check", "--org", "acme").code == (0 if lenient["passed"] else 1)
+    assert world.run("check", "--org", "acme", "--system", "enclave").code == (
+        0 if lenient["passed"] else 1)
 
 
 def test_members_and_tokens_alike_on_both_interfaces(world):
@@ -223,3 +236,31 @@ def test_members_and_tokens_alike_on_both_interfaces(world):
     assert status == 201 and invited["set_password_link"] == ""
     status, pending = world.api("alice", "GET", "orgs/acme/invitations")
     assert [i["invited_as"] for i in pending["invitations"]] == ["charlie"]
+
+
+def test_cr26_evaluate_reduce_accept_and_report_on_both_interfaces(world, tmp_path):
+    vuln = "orgs/acme/systems/cloud/cr26/vulnerabilities/POAM-2026-0003"
+    world.ok("--as", "dave", "fedramp", "evaluate", "POAM-2026-0003", "--rating", "4", "--lev",
+             "--nirv", "--why", "admin panel", "--org", "acme", "--system", "cloud")
+    status, reduced = world.api("dave", "POST", vuln + "/reductions",
+                                {"rating": 2, "what": "WAF rule"})
+    assert status == 201 and reduced["rating"] == 2, reduced
+    status, twin = world.api("charlie", "POST", vuln + "/acceptance", {"why": "x"})
+    assert status == 404
+    status, accepted = world.api("dave", "POST", vuln + "/acceptance",
+                                 {"why": "vendor has no fix"})
+    assert status == 201 and accepted["accepted"], accepted
+    shown = world.ok("fedramp", "show", "POAM-2026-0003", "--org", "acme", "--system", "cloud",
+                     "--json").json()
+    assert [h["rating"] for h in shown["history"]] == [4, 2] and shown["accepted"]
+    refused = world.run("--as", "dave", "fedramp", "accept", "POAM-2026-0003", "--why", "",
+                        "--org", "acme", "--system", "cloud")
+    assert refused.code == 1 and "say why it is accepted" in refused.err
+    status, preview = world.api("alice", "GET", "orgs/acme/systems/cloud/cr26/reports/avi")
+    assert status == 200 and preview, preview
+    world.ok("fedramp", "report", "avi", "-o", str(tmp_path / "avi.json"), "--preview",
+             "--org", "acme", "--system", "cloud")
+    written = json.loads((tmp_path / "avi.json").read_text())
+    assert set(written) == set(preview)
+    status, _ = world.api("charlie", "GET", "orgs/acme/systems/cloud/cr26/reports/avi")
+    assert status == 404

@@ -181,13 +181,14 @@ def request_add(request: HttpRequest, org_slug: str, system_slug: str,
 @action
 def request_decide(request: HttpRequest, org_slug: str, system_slug: str, poam_id: str,
                    request_id: int) -> HttpResponse:
-    system, item = access.item_or_404(request, org_slug, system_slug, poam_id)
+    # Editors may withdraw here (a 403 page for others); whether this one may decide is the
+    # service's answer, shown on the item page.
+    system, item = access.editable_item_or_404(request, org_slug, system_slug, poam_id,
+                                               minimum=requests.ASKER_ROLE)
     pending = get_object_or_404(ApprovalRequest, pk=request_id, item=item)
     try:
         decided = requests.answer(access.actor_of(request), pending,
                                   request.POST.get("decision", ""), request.POST.get("note", ""))
-    except PermissionDenied:
-        raise  # a 403 page (actions.action)
     except ServiceError as exc:
         return render_item(request, system, poam_id, failed=f"decide-{request_id}",
                            error=str(exc), status=UNPROCESSABLE)
