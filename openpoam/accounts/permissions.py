@@ -132,6 +132,8 @@ CLI_PERMISSIONS: dict[str, str] = {
     "item update": "poam.edit", "item bulk": "poam.edit",
     "item set-status": "poam.edit", "item depends": "poam.edit",
     "item delete": "item.delete",
+    # Requests: anyone who edits asks; deciding needs request.decide (the service checks).
+    "request create": "poam.edit", "request list": "poam.view", "request decide": "poam.edit",
     "milestone add": "poam.edit", "milestone complete": "poam.edit",
     "milestone reschedule": "poam.edit", "evidence add": "poam.edit",
     "member add": "members.manage", "member role": "members.manage",

@@ -9,12 +9,15 @@ from ninja.openapi.docs import Swagger
 from openpoam.api import errors
 from openpoam.api.auth import TokenAuth, TokenRateThrottle
 from openpoam.api.parser import DepthLimitedParser
-from openpoam.api.routers import cr26, files, items, jobs, me, orgs, reports, work
+from openpoam.api.routers import (accounts, cr26, files, items, jobs, me, orgs, reports,
+                                  requests, reviews, work)
 from openpoam.api.serialize import fresh_item
 
 DESCRIPTION = """\
-POA&M items, milestones, evidence, imports, exports, quality checks and CMMC
-assessments for scripts and pipelines.
+POA&M items, milestones, evidence, imports, exports, quality checks (a gate for
+pipelines), CMMC assessments, risk-acceptance and deviation requests and their decisions,
+monthly reviews and snapshots, FedRAMP CR26 evaluations and reports, members, invitations
+and tokens: for scripts and pipelines.
 
 Send a token made on the API tokens page or with `openpoam token create` as
 `Authorization: Bearer <token>`. A token acts in one organization with its user's role
@@ -37,7 +40,8 @@ def build() -> NinjaAPI:
                    urls_namespace="api-v1", auth=TokenAuth(), throttle=[TokenRateThrottle()],
                    docs=_Docs(settings={"persistAuthorization": False}), docs_url="/docs",
                    parser=DepthLimitedParser())
-    for module in (orgs, items, work, files, reports, cr26, jobs, me):
+    for module in (orgs, items, work, files, reports, cr26, requests, reviews, accounts, jobs,
+                   me):
         api.add_router("", module.router)
     errors.install(api, fresh_item)
     return api

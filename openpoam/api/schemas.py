@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, WithJsonSchema, field_validator
 
 from openpoam.domain.poam import Risk, Source, Status
 from openpoam.tracker.services import bulk_edit
@@ -21,6 +21,9 @@ RiskName = Literal[tuple(r.value for r in Risk)]  # type: ignore[valid-type]
 SourceName = Literal[tuple(s.value for s in Source)]  # type: ignore[valid-type]
 RatingName = Literal[tuple(r.value for r in Rating)]  # type: ignore[valid-type]
 Text = str
+# A time in a result shared with the command line's --json: ISO 8601 to the second, with its
+# offset, written once by the service (tracker.services.history.moment).
+Moment = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
 
 
 def has_nul(value) -> bool:
@@ -320,6 +323,8 @@ class ItemCreate(ItemFields):
     detected_on: date
     controls: list[str] = Field(default=[], max_length=200)
     assets: list[AssetIn] = Field(default=[], max_length=1000)
+    depends_on: list[str] = Field(default=[], max_length=500,
+                                  description="POA&M IDs this item waits for")
 
 
 class ItemUpdate(ItemFields):
@@ -456,10 +461,23 @@ class IssueOut(Schema):
     poam_id: str
 
 
+class ChecksParams(QueryInput):
+    today: date | None = Field(default=None, description="Check as of this date")
+    emass: bool = Field(default=False, description="Also what eMASS refuses on import "
+                        "(always for RMF systems)")
+    fail_on: Literal["error", "warning"] = Field(
+        default="error", description="Fail on an error-level finding, or on any finding")
+
+
 class ChecksOut(Schema):
+    """reviews.services.quality.gate: also `openpoam check --json`."""
+
+    system: str
     items: int
     errors: int
     warnings: int
+    fail_on: str
+    passed: bool
     issues: list[IssueOut]
 
 

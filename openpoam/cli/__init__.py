@@ -10,7 +10,7 @@ from openpoam.cli.base import cli, run
 
 # Every module that adds commands; tests walk the whole tree through load_commands().
 COMMAND_MODULES = ("accounts", "audit", "backup", "cmmc", "emass", "fedramp", "formats", "items",
-                   "jobs", "reviews", "server", "sso", "tokens", "work")
+                   "jobs", "requests", "reviews", "server", "sso", "tokens", "work")
 
 
 def load_commands() -> None:

@@ -162,7 +162,6 @@ def member_list(org_slug: str | None, as_json: bool) -> None:
     """The members of an organization and their roles."""
     from openpoam.accounts.services import members
 
-    columns = ["username", "email", "role", "mfa"]
-    rows = [{c: row[c] for c in columns}  # not the account object the web page uses
+    rows = [members.member_dict(row)
             for row in members.member_rows(base.actor(), base.organization(org_slug))]
-    output_rows(rows, as_json, columns)
+    output_rows(rows, as_json, ["username", "email", "role", "mfa"])

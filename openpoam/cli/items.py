@@ -167,17 +167,21 @@ def item() -> None:
 @click.option("--control", "controls", multiple=True,
               help="Control reference (3.1.1, AC.L2-3.1.1, AC-2); repeatable.")
 @click.option("--asset", "assets", multiple=True, help="host[:port[/protocol]]; repeatable.")
+@click.option("--depends-on", "depends_on", multiple=True, metavar="POAM_ID",
+              help="An item this one waits for; repeatable.")
 @click.option("--set", "pairs", multiple=True, metavar="FIELD=VALUE",
               help="Any other field, e.g. --set original_risk=high; repeatable.")
 @with_django
-def item_add(org_slug, system_slug, title, detected_on, controls, assets, pairs) -> None:
+def item_add(org_slug, system_slug, title, detected_on, controls, assets, depends_on,
+             pairs) -> None:
     """Create a POA&M item; --set FIELD=VALUE sets any other field (owner, risk, dates)."""
     from openpoam.tracker.services import items as item_services
 
     org_ = base.organization(org_slug)
     created = item_services.create_item(
         base.actor(), base.system(org_, system_slug), title=title, detected_on=detected_on,
-        controls=controls, assets=[_asset(a) for a in assets], **_fields(org_, pairs))
+        controls=controls, assets=[_asset(a) for a in assets], depends_on=depends_on,
+        **_fields(org_, pairs))
     output.echo(created.poam_id)
 
 

@@ -55,24 +55,24 @@ def _system(org_slug, system_slug, action: str = "poam.view"):
 @click.option("--today", callback=parse_date_option, help="Check as of this date (YYYY-MM-DD).")
 @click.option("--emass", is_flag=True, help="Also check what eMASS refuses on import (always "
               "done for RMF systems).")
+@click.option("--fail-on", type=click.Choice(["error", "warning"]), default="error",
+              show_default=True, help="Exit 1 on an error, or also on a warning.")
 @with_django
-def check(org_slug, system_slug, as_json, today, emass) -> None:
-    """Quality checks of a system's POA&M; exits 1 when an error-level check fails."""
+def check(org_slug, system_slug, as_json, today, emass, fail_on) -> None:
+    """Quality checks of a system's POA&M; exits 1 when an error-level check fails
+    (--fail-on warning: any finding)."""
     from django.utils import timezone
 
-    from openpoam.reviews.services.quality import issue_dict, run_checks
+    from openpoam.reviews.services.quality import gate
 
-    system_ = _system(org_slug, system_slug)
-    issues = [issue_dict(i) for i in run_checks(system_, today or timezone.localdate(),
-                                                emass=emass)]
-    errors = sum(1 for i in issues if i["severity"] == "error")
+    result = gate(_system(org_slug, system_slug), today or timezone.localdate(), emass=emass,
+                  fail_on=fail_on)
     if as_json:
-        base.echo_json({"system": system_.slug, "errors": errors,
-                        "warnings": len(issues) - errors, "issues": issues})
+        base.echo_json(result)
     else:
-        _table(issues, ["severity", "poam_id", "code", "message", "hint"])
-        _say(f"{errors} error(s), {len(issues) - errors} warning(s)")
-    if errors:
+        _table(result["issues"], ["severity", "poam_id", "code", "message", "hint"])
+        _say(f"{result['errors']} error(s), {result['warnings']} warning(s)")
+    if not result["passed"]:
         raise base.Failed()
 
 
@@ -219,16 +219,15 @@ def review_start(month, org_slug, system_slug) -> None:
 @with_django
 def review_list(org_slug, system_slug, as_json) -> None:
     """Reviews of a system, newest first."""
+    from openpoam.reviews.services.review import review_dict
+
     system_ = _system(org_slug, system_slug)
-    rows = [{"month": f"{r.month:%Y-%m}", "started_by": r.started_by,
-             "finished": r.finished_at.isoformat(timespec="seconds") if r.finished_at else "",
-             "snapshot_sha256": r.snapshot.sha256 if r.snapshot_id else "",
-             "entries": r.entries.count()}
-            for r in system_.reviews.select_related("snapshot")]
+    rows = [review_dict(r) for r in system_.reviews.select_related("snapshot")]
     if as_json:
         base.echo_json(rows)
     else:
-        _table(rows, ["month", "started_by", "entries", "finished", "snapshot_sha256"])
+        _table([{**r, "finished": r["finished_at"] or ""} for r in rows],
+               ["month", "started_by", "entries", "finished", "snapshot_sha256"])
 
 
 @review.command("show")
@@ -239,17 +238,13 @@ def review_list(org_slug, system_slug, as_json) -> None:
 @with_django
 def review_show(month, org_slug, system_slug, as_json) -> None:
     """Each open item of the review and what was done with it."""
-    from openpoam.reviews.services.review import progress
+    from openpoam.reviews.services.review import progress_dict
 
-    state = progress(_review(_system(org_slug, system_slug), month))
-    rows = [{"poam_id": r["item"].poam_id, "title": r["item"].title,
-             "action": r["entry"].action if r["entry"] else "not reviewed",
-             "by": r["entry"].actor_name if r["entry"] else "",
-             "note": r["entry"].note if r["entry"] else ""} for r in state["items"]]
+    state = progress_dict(_review(_system(org_slug, system_slug), month))
     if as_json:
-        base.echo_json({"done": state["done"], "total": state["total"], "items": rows})
+        base.echo_json(state)
         return
-    _table(rows, ["poam_id", "title", "action", "by", "note"])
+    _table(state["items"], ["poam_id", "title", "action", "by", "note"])
     _say(f"{state['done']} of {state['total']} reviewed")
 
 
@@ -334,14 +329,14 @@ def snapshot_take(label, org_slug, system_slug) -> None:
 @with_django
 def snapshot_list(org_slug, system_slug, as_json) -> None:
     """Snapshots of a system, newest first."""
-    rows = [{"id": s.pk, "label": s.label, "taken_at": s.taken_at.isoformat(timespec="seconds"),
-             "taken_by": s.taken_by, "items": s.item_count, "open": s.open_count,
-             "sha256": s.sha256}
-            for s in _system(org_slug, system_slug).snapshots.defer("content")]
+    from openpoam.reviews.services.review import snapshot_dict
+
+    rows = [snapshot_dict(s) for s in _system(org_slug, system_slug).snapshots.defer("content")]
     if as_json:
         base.echo_json(rows)
     else:
-        _table(rows, ["id", "label", "taken_at", "taken_by", "items", "open", "sha256"])
+        _table(rows,
+               ["id", "label", "taken_at", "taken_by", "items", "open", "sha256"])
 
 
 @snapshot.command("compare")

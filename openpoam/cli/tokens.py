@@ -51,22 +51,14 @@ def token_create(username: str, org_slug: str | None, name: str, read_only: bool
 @with_django
 def token_list(username: str | None, org_slug: str | None, as_json: bool) -> None:
     """Tokens (never their secrets): prefix, owner, organization, last use, expiry, state."""
-    from openpoam.accounts.services.tokens import visible_tokens
+    from openpoam.accounts.services.tokens import token_dict, visible_tokens
     from openpoam.tracker.services.actors import visible_organizations
 
     actor = base.actor()  # a user sees their own tokens; the local command line, all
     found = visible_tokens(actor, visible_organizations(actor),
                            user=_user(username) if username else None,
                            organization=base.organization(org_slug) if org_slug else None)
-    rows = [{"prefix": t.prefix, "name": t.name, "user": t.user.get_username(),
-             "org": t.organization.slug, "read_only": t.read_only,
-             "created": t.created_at.isoformat(timespec="seconds"),
-             "last_used": t.last_used_at.isoformat(timespec="seconds") if t.last_used_at else "",
-             "expires": f"{t.expires_at:%Y-%m-%d}" if t.expires_at else "never",
-             "expires_at": t.expires_at.isoformat(timespec="seconds") if t.expires_at else "",
-             "revoked": t.revoked_at.isoformat(timespec="seconds") if t.revoked_at else "",
-             "state": t.state}
-            for t in found]
+    rows = [token_dict(t) for t in found]
     if as_json:
         output_rows(rows, True, [])
         return

@@ -76,10 +76,8 @@ def create_item(actor: Actor, system: System, post: QueryDict) -> PoamItem:
             actor, system, title=title, detected_on=coerce("detected_on", detected),
             controls=split_list(post.get("controls", "")),
             assets=assets_from(post.get("assets", "")),
+            depends_on=split_list(post.get("depends_on", "")),
             **{k: v for k, v in values.items() if v is not None})
-        dependencies = split_list(post.get("depends_on", ""))
-        if dependencies:
-            item_services.set_dependencies(actor, item, dependencies)
     return item
 
 

@@ -68,7 +68,6 @@ def url_args(org_a, bob):
     record = ImportRecord.objects.create(system=org_a.system, file_name="scan.nessus",
                                          sha256="0" * 64, format="nessus", imported_by="admin",
                                          imported_at=org_a.item.created_at)
-<<<<<<< HEAD
     from openpoam.jobs.models import Job
     from openpoam.jobs.worker import heartbeat
 
@@ -79,11 +78,9 @@ def url_args(org_a, bob):
                              started_by=bob, actor_name=bob.username, state=Job.SUCCEEDED,
                              params={"format": "csv", "output": "poam.csv"}, result={})
     (job_dir(job) / "output").write_bytes(b"POA&M Item ID\n")
-    return {"job_id": job.uuid, "month": "2026-11", "request_id": approval.pk, "record_id": record.pk, "sequence": 1, "number": snapshot.pk, "feed_token": feed_token, "kind": "vdt",
-=======
-    return {"month": "2026-11", "request_id": approval.pk, "record_id": record.pk, "sequence": 1,
-            "view_id": 1, "number": snapshot.pk, "feed_token": feed_token, "kind": "vdt",
->>>>>>> bulkui
+    return {"job_id": job.uuid, "month": "2026-11", "request_id": approval.pk,
+            "record_id": record.pk, "sequence": 1, "view_id": 1, "number": snapshot.pk,
+            "feed_token": feed_token, "kind": "vdt",
             "overrides": {"system-cr26": {"system_slug": cr26_slug},
                           "system-cr26-accepted": {"system_slug": cr26_slug},
                           "system-cr26-report": {"system_slug": cr26_slug},

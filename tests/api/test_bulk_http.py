@@ -7,7 +7,7 @@ import json
 import urllib.error
 import urllib.request
 
-from openpoam.api import tokens
+from openpoam.accounts.services import tokens
 from openpoam.tracker.models import Milestone, PoamItem
 from openpoam.tracker.services import Actor
 

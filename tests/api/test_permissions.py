@@ -14,7 +14,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from openpoam.api.main import api
 from openpoam.tracker.models import PoamItem
-from openpoam.tracker.services import Actor, assessments, exports, imports
+from openpoam.accounts.services import tokens
+from openpoam.reviews.services import review
+from openpoam.tracker.services import Actor, assessments, exports, imports, requests
 from tests.api.conftest import _caller
 
 ORG_ROUTE = "/api/v1/orgs/{org}"
@@ -32,7 +34,11 @@ def _file(name: str, content: bytes):
 # A CR26 system's vulnerabilities: roles, read-only tokens and other tenants are covered by
 # tests/api/test_cr26_api.py, on a system under the CR26 regime (this file's is CMMC).
 CR26 = "/api/v1/orgs/{org}/systems/{system}/cr26/vulnerabilities/{poam_id}"
-CR26_ROUTES = {("GET", CR26), ("POST", CR26 + "/evaluations"), ("POST", CR26 + "/reductions")}
+CR26_REPORT = "/api/v1/orgs/{org}/systems/{system}/cr26/reports/{kind}"
+CR26_ROUTES = {("GET", CR26), ("POST", CR26 + "/evaluations"), ("POST", CR26 + "/reductions"),
+               ("POST", CR26 + "/acceptance"), ("GET", CR26_REPORT), ("POST", CR26_REPORT)}
+REVIEW = "/api/v1/orgs/{org}/systems/{system}/reviews"
+SNAPSHOTS = "/api/v1/orgs/{org}/systems/{system}/snapshots"
 # Background jobs are their starter's alone (another member of the organization gets 404):
 # tests/jobs/test_api_jobs.py covers them with alice, bob, a twin organization and tokens.
 JOB_ROUTES = {("GET", "/api/v1/jobs"), ("GET", "/api/v1/jobs/{job_id}"),
@@ -95,7 +101,41 @@ ROUTES = {
     ("GET", "/api/v1/orgs/{org}/systems/{system}/assessments/{assessment_id}"): (200, None),
     ("POST", "/api/v1/cmmc/evaluate"): (200, lambda p, ctx: {"assessment": ASSESSMENT}),
     ("POST", "/api/v1/cmmc/plan"): (200, lambda p, ctx: {"assessment": ASSESSMENT}),
+    # Requests and their decisions (tracker/services/requests.py).
+    ("GET", "/api/v1/orgs/{org}/requests"): (200, None),
+    ("POST", "/api/v1/orgs/{org}/items/{poam_id}/requests"): (
+        201, lambda p, ctx: {"kind": "risk_adjustment", "rationale": "compensating control",
+                             "proposed_risk": "critical"}),
+    ("GET", "/api/v1/orgs/{org}/requests/{request_id}"): (200, None),
+    ("POST", "/api/v1/orgs/{org}/requests/{request_id}/decision"): (
+        200, lambda p, ctx: {"decision": "approve", "note": "agreed"}),
+    # The monthly review and snapshots (reviews/services/review.py).
+    ("GET", REVIEW): (200, None),
+    ("POST", REVIEW): (201, lambda p, ctx: {"month": "2026-10"}),
+    ("GET", REVIEW + "/{month}"): (200, None),
+    ("POST", REVIEW + "/{month}/entries"): (
+        201, lambda p, ctx: {"poam_id": p.delayed.poam_id, "action": "confirmed"}),
+    ("POST", REVIEW + "/{month}/finish"): (
+        200, lambda p, ctx: {"summary": "partial walk", "allow_unreviewed": True}),
+    ("GET", SNAPSHOTS): (200, None),
+    ("POST", SNAPSHOTS): (201, lambda p, ctx: {"label": "month end"}),
+    ("GET", SNAPSHOTS + "/compare?old={snapshot}&new={snapshot}"): (200, None),
+    # Members and invitations: owners only, reads included; tokens: one's own.
+    ("GET", "/api/v1/orgs/{org}/members"): (200, None),
+    ("PATCH", "/api/v1/orgs/{org}/members/{username}"): (200, lambda p, ctx: {"role": "editor"}),
+    ("DELETE", "/api/v1/orgs/{org}/members/{username}"): (200, None),
+    ("GET", "/api/v1/orgs/{org}/invitations"): (200, None),
+    ("POST", "/api/v1/orgs/{org}/invitations"): (
+        201, lambda p, ctx: {"invite": "newcomer@acme.test", "role": "viewer"}),
+    ("GET", "/api/v1/orgs/{org}/tokens"): (200, None),
+    ("POST", "/api/v1/orgs/{org}/tokens"): (201, lambda p, ctx: {"name": "CI upload"}),
+    ("POST", "/api/v1/orgs/{org}/tokens/{prefix}/revoke"): (200, None),
 }
+# Reads that need more than a viewer's role: bob and alice's read-only token are refused.
+OWNER_READS = {("GET", "/api/v1/orgs/{org}/members"), ("GET", "/api/v1/orgs/{org}/invitations")}
+# What a reader gets where it differs from 403 (writes) or alice's answer (reads): another
+# user's token is not bob's to see, so it does not exist for him.
+READER_STATUS = {("POST", "/api/v1/orgs/{org}/tokens/{prefix}/revoke"): {"bob": 404}}
 # Pure computations: they store nothing, so any valid token may call them.
 NO_WRITE = {("POST", "/api/v1/cmmc/evaluate"), ("POST", "/api/v1/cmmc/plan")}
 
@@ -107,7 +147,8 @@ def _documented_routes() -> set[tuple[str, str]]:
 
 
 def test_every_route_has_a_permission_entry():
-    assert _documented_routes() == set(ROUTES) | CR26_ROUTES | JOB_ROUTES
+    assert _documented_routes() == ({(m, p.partition("?")[0]) for m, p in ROUTES}
+                                    | CR26_ROUTES | JOB_ROUTES)
 
 
 @pytest.fixture
@@ -120,14 +161,24 @@ def context(poam, alice, tmp_path):
     record = imports.import_file(actor, poam.system, path, format_key="csv").record
     assessment = assessments.record_assessment(actor, poam.system, ASSESSMENT,
                                                assessed_on=date(2026, 1, 1))
-    return {"csv": content, "import_id": record.pk, "assessment_id": assessment.pk}
+    # Asked by someone other than alice, who decides it.
+    asked = requests.request_approval(Actor.command_line("carol"), poam.delayed,
+                                      "operational_requirement", "mission need")
+    review.start_review(actor, poam.system, date(2026, 11, 1))
+    snapshot = review.take_snapshot(actor, poam.system, "baseline")
+    spare = tokens.create_token(actor, alice, poam.org, "spare").token
+    return {"csv": content, "import_id": record.pk, "assessment_id": assessment.pk,
+            "request_id": asked.pk, "snapshot": snapshot.pk, "prefix": spare.prefix}
 
 
 def _url(path: str, poam, context) -> str:
     return path.format(org=poam.org.slug, system=poam.system.slug,
                        poam_id=poam.delayed.poam_id, sequence=1, evidence_uuid=poam.file.uuid,
                        import_id=context["import_id"], format_key="csv",
-                       assessment_id=context["assessment_id"])
+                       assessment_id=context["assessment_id"],
+                       request_id=context["request_id"], month="2026-11",
+                       snapshot=context["snapshot"], username="bob",
+                       prefix=context["prefix"], kind="vdt")
 
 
 def _send(caller, method: str, url: str, body):
@@ -155,8 +206,9 @@ def test_route(route, poam, context, as_alice, as_bob, as_charlie, alice):
     alice_read_only = _caller("alice-ro", alice, poam.org, read_only=True)
     for reader in (as_bob, alice_read_only):
         response = _send(reader, method, url, body())
-        assert response.status_code == (403 if writes else expected), (reader.name,
-                                                                        response.content)
+        refused = 403 if writes or route in OWNER_READS else expected
+        assert response.status_code == READER_STATUS.get(route, {}).get(reader.name, refused), \
+            (reader.name, response.content)
     response = _send(as_alice, method, url, body())
     assert response.status_code == expected, response.content
     if writes:  # refused writes left nothing: alice's write was the first

@@ -84,7 +84,7 @@ def test_an_owner_keeps_the_systems_home_and_sees_the_request_on_my_work(world, 
 def test_the_api_lists_the_token_organization_only(world, client, settings):
     from django.contrib.auth import get_user_model
 
-    from openpoam.api import tokens
+    from openpoam.accounts.services import tokens
 
     dana = get_user_model().objects.get(username="dana")
     secret = tokens.create_token(Actor.for_user(dana), dana, world.initech, "laptop").secret

@@ -22,6 +22,23 @@ def member_rows(actor: Actor, organization: Organization) -> list[dict]:
              "mfa": mfa.has_mfa(m.user), "user": m.user} for m in rows]
 
 
+def member_named(actor: Actor, organization: Organization, username: str):
+    """A member's account, for an owner; anyone else is refused, and a name that is not a
+    member is Membership.DoesNotExist (the API's 404), never a clue about other accounts."""
+    require(actor, organization, "members.manage")
+    found = (Membership.objects.filter(organization=organization, user__username=username)
+             .select_related("user").first())
+    if found is None:
+        raise Membership.DoesNotExist(f"{username!r} is not a member of {organization.slug}")
+    return found.user
+
+
+def member_dict(row: dict) -> dict:
+    """A row of ``member_rows`` as it leaves the process (the API, `member list --json`):
+    without the account object the web page uses."""
+    return {name: row[name] for name in ("username", "email", "role", "mfa")}
+
+
 @dataclass(frozen=True)
 class Invited:
     """What an invitation did. ``new_user`` is set only for an account made by it (it needs

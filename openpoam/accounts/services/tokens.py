@@ -46,6 +46,8 @@ def create_token(actor: Actor, user, organization: Organization, name: str, *,
                  read_only: bool = False, expires_in_days: int = DEFAULT_EXPIRY_DAYS) -> NewToken:
     """A token for ``user`` in ``organization``: by that user, or by the local command line.
     It stops working ``expires_in_days`` days from now."""
+    if actor.read_only:
+        raise PermissionDenied(f"{actor.name} is read-only: it cannot make tokens")
     if not actor.local and getattr(actor.user, "pk", None) != user.pk:
         raise PermissionDenied("a token can only be made by its own user")
     if not Membership.objects.filter(user=user, organization=organization).exists():
@@ -76,6 +78,8 @@ def create_token(actor: Actor, user, organization: Organization, name: str, *,
 def revoke_token(actor: Actor, token: ApiToken) -> ApiToken:
     """Its own user, an owner of its organization, or the local command line may revoke."""
     own = getattr(actor.user, "pk", None) == token.user_id
+    if actor.read_only:
+        raise PermissionDenied(f"{actor.name} is read-only: it cannot revoke tokens")
     if not own and not may(actor, token.organization, "members.manage"):
         raise PermissionDenied(f"{actor.name} may not revoke this token")
     token = ApiToken.objects.select_for_update().get(pk=token.pk)
@@ -123,6 +127,15 @@ def actor_of(token: ApiToken) -> Actor:
                  user=token.user, read_only=token.read_only)
 
 
+def organization_tokens(actor: Actor, organization: Organization):
+    """The organization's tokens this actor may see: its own; every one for an owner."""
+    found = ApiToken.objects.filter(organization=organization).select_related(
+        "user", "organization")
+    if actor.is_superuser or may(actor, organization, "members.manage"):
+        return found
+    return found.filter(user=actor.user) if actor.user is not None else found.none()
+
+
 def tokens_of(user, organization: Organization | None = None):
     found = ApiToken.objects.filter(user=user).select_related("organization")
     return found.filter(organization=organization) if organization else found
@@ -161,3 +174,15 @@ def record_token_event(token: ApiToken, event: str, *, actor: Actor,
     else:
         audit.record(actor, token.organization, "token", token.prefix, "delete", {},
                      why or "revoked")
+
+
+def token_dict(token: ApiToken) -> dict:
+    """A token as it leaves the process (never its secret): `token list --json`, the API."""
+    def moment(value):
+        return value.isoformat(timespec="seconds") if value else ""
+    return {"prefix": token.prefix, "name": token.name, "user": token.user.get_username(),
+            "org": token.organization.slug, "read_only": token.read_only,
+            "created": moment(token.created_at), "last_used": moment(token.last_used_at),
+            "expires": f"{token.expires_at:%Y-%m-%d}" if token.expires_at else "never",
+            "expires_at": moment(token.expires_at), "revoked": moment(token.revoked_at),
+            "state": token.state}

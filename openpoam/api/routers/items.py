@@ -4,6 +4,7 @@ optimistic concurrency, status transitions, bulk changes, and their history."""
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Status
@@ -84,11 +85,11 @@ def create_item(request: HttpRequest, org: str, system: str, payload: ItemCreate
     data = payload.dict(exclude_unset=True)
     fields = _fields(found.organization, {k: v for k, v in data.items()
                                           if k not in ("title", "detected_on", "controls",
-                                                       "assets")})
+                                                       "assets", "depends_on")})
     item = item_services.create_item(
         lookups.actor(request), found, title=payload.title, detected_on=payload.detected_on,
         controls=payload.controls, assets=[AssetData(**a.dict()) for a in payload.assets],
-        **fields)
+        depends_on=payload.depends_on, **fields)
     return Status(201, fresh_item(item))
 
 
@@ -124,9 +125,7 @@ def get_item(request: HttpRequest, org: str, poam_id: str):
               summary="Change fields; send the version you read (409 if it moved on)")
 def update_item(request: HttpRequest, org: str, poam_id: str, payload: ItemUpdate):
     item = lookups.item(request, org, poam_id)
-    with transaction.atomic():
-        item = _apply(request, item, payload.dict(exclude_unset=True))
-    return fresh_item(item)
+    return fresh_item(_apply(request, item, payload.dict(exclude_unset=True)))
 
 
 @router.post("/orgs/{org}/items/{poam_id}/status", response={200: ItemOut, **ERRORS},

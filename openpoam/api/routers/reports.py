@@ -10,13 +10,13 @@ from ninja import Query, Router, Status
 
 from openpoam.api import lookups, pagination
 from openpoam.api.errors import ApiError
-from openpoam.api.schemas import (ERRORS, AssessmentIn, AssessmentOut, AssessmentPage, ChecksOut,
-                                  EvaluateIn, MetricsOut, PageParams, PlanIn)
+from openpoam.api.schemas import (ERRORS, AssessmentIn, AssessmentOut, AssessmentPage,
+                                  ChecksOut, ChecksParams, EvaluateIn, MetricsOut, PageParams,
+                                  PlanIn)
 from openpoam.domain import cmmc
 from openpoam.reviews.services import quality
 from openpoam.reviews.services.metrics import system_metrics
-from openpoam.reviews.services.quality import issue_dict
-from openpoam.tracker.documents import build_document, to_jsonable
+from openpoam.tracker.documents import to_jsonable
 from openpoam.tracker.models import Assessment
 from openpoam.tracker.services import assessments
 from openpoam.tracker.services.summary import summaries
@@ -25,15 +25,13 @@ router = Router()
 
 
 @router.get("/orgs/{org}/systems/{system}/checks", response={200: ChecksOut, **ERRORS},
-            tags=["checks"], summary="POA&M quality checks, as `openpoam check` and the web")
-def quality_checks(request: HttpRequest, org: str, system: str, today: date | None = None):
+            tags=["checks"],
+            summary="POA&M quality checks as a gate: `passed` is false when a finding at "
+                    "`fail_on` level or worse is found (`openpoam check` exits 1 then)")
+def quality_checks(request: HttpRequest, org: str, system: str, params: Query[ChecksParams]):
     found = lookups.system(request, org, system)
-    today = today or timezone.localdate()
-    items = build_document(found, today=today).items
-    issues = [issue_dict(i) for i in quality.run_checks(found, today, items)]
-    errors = sum(1 for i in issues if i["severity"] == "error")
-    return {"items": len(items), "errors": errors, "warnings": len(issues) - errors,
-            "issues": issues}
+    return quality.gate(found, params.today or timezone.localdate(), emass=params.emass,
+                        fail_on=params.fail_on)
 
 
 @router.get("/orgs/{org}/systems/{system}/metrics", response={200: MetricsOut, **ERRORS},

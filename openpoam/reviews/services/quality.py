@@ -16,6 +16,7 @@ from openpoam.domain.poam import Framework, PoamItemData
 from openpoam.tracker.documents import MOVES, build_document
 from openpoam.tracker.models import Cr26RatingEvent, Cr26Vulnerability, System
 from openpoam.tracker.services import assessments
+from openpoam.tracker.services.actors import ServiceError
 from openpoam.tracker.services.cr26 import class_changes, to_domain
 
 
@@ -77,3 +78,23 @@ def issue_dict(issue: checks.Issue) -> dict:
     return {"code": issue.code, "severity": issue.severity.value, "poam_id": issue.poam_id,
             "message": issue.message, "hint": checks.hint(issue.code),
             "citation": issue.citation}
+
+
+FAIL_ON = ("error", "warning")
+
+
+def gate(system: System, today: date, *, emass: bool = False, fail_on: str = "error",
+         items: list[PoamItemData] | None = None) -> dict:
+    """The quality checks as a pass/fail gate: the one result of `openpoam check --json`
+    and the API's checks. ``fail_on`` "error" fails on an error-level finding; "warning"
+    on any finding."""
+    if fail_on not in FAIL_ON:
+        raise ServiceError(f"fail_on: {fail_on!r} is not one of {', '.join(FAIL_ON)}")
+    if items is None:
+        items = build_document(system, today=today, with_history=MOVES).items
+    issues = [issue_dict(i) for i in run_checks(system, today, items, emass=emass)]
+    errors = sum(1 for i in issues if i["severity"] == "error")
+    failing = errors if fail_on == "error" else len(issues)
+    return {"system": system.slug, "items": len(items), "errors": errors,
+            "warnings": len(issues) - errors, "fail_on": fail_on, "passed": failing == 0,
+            "issues": issues}

@@ -20,9 +20,10 @@ from openpoam.tracker.documents import build_document
 from openpoam.tracker.models import ChangeEvent, PoamItem, System
 from openpoam.tracker.services import audit, checkpoints
 from openpoam.tracker.services.actors import Actor, ServiceError, require
-from openpoam.tracker.services.history import Recorder
+from openpoam.tracker.services.history import Recorder, moment
 
 ACTIONS = dict(ReviewEntry.ACTIONS)
+EDIT = "poam.edit"  # the permission table's action for starting, walking, finishing
 
 
 def month_start(day: date) -> date:
@@ -190,3 +191,36 @@ def export_snapshot(actor: Actor, snapshot: Snapshot, format_key: str, stream) -
     require(actor, snapshot.system.organization, "poam.export")
     exporter = registry.default().exporter(format_key)
     return list(exporter.write(snapshot_document(snapshot), stream) or [])
+
+
+# ---- as results leave the process (the API's schemas, the command line's --json) ----------
+
+def review_dict(review: Review) -> dict:
+    return {"month": f"{review.month:%Y-%m}", "started_by": review.started_by,
+            "started_at": moment(review.started_at), "finished_by": review.finished_by,
+            "finished_at": moment(review.finished_at), "summary": review.summary,
+            "snapshot_id": review.snapshot_id,
+            "snapshot_sha256": review.snapshot.sha256 if review.snapshot_id else "",
+            "entries": review.entries.count()}
+
+
+def progress_dict(review: Review) -> dict:
+    """The review with each open item and what was done with it."""
+    state = progress(review)
+    rows = [{"poam_id": r["item"].poam_id, "title": r["item"].title, "owner": r["owner"],
+             "action": r["entry"].action if r["entry"] else "not reviewed",
+             "by": r["entry"].actor_name if r["entry"] else "",
+             "note": r["entry"].note if r["entry"] else ""} for r in state["items"]]
+    return {**review_dict(review), "done": state["done"], "total": state["total"],
+            "items": rows}
+
+
+def entry_dict(entry: ReviewEntry) -> dict:
+    return {"poam_id": entry.poam_id, "action": entry.action, "note": entry.note,
+            "by": entry.actor_name, "at": moment(entry.at)}
+
+
+def snapshot_dict(snapshot: Snapshot) -> dict:
+    return {"id": snapshot.pk, "label": snapshot.label, "taken_at": moment(snapshot.taken_at),
+            "taken_by": snapshot.taken_by, "items": snapshot.item_count,
+            "open": snapshot.open_count, "sha256": snapshot.sha256}

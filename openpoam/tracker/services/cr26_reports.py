@@ -293,3 +293,9 @@ def export_report(actor: Actor, system: System, kind: str, now: datetime | None 
                                   vulnerabilities=count,
                                   sha256=hashlib.sha256(content).hexdigest())
     return ExportedReport(content, exporter, data.period_from, data.period_to, count)
+
+
+def report_name(system: System, kind: str, result: ExportedReport) -> str:
+    """The report's file name, the same from every interface."""
+    stamp = result.period_to.strftime("%Y%m%dT%H%MZ")
+    return f"{system.slug}-cr26-{kind}-{stamp}{result.exporter.extension}"

@@ -174,3 +174,9 @@ def uuids_in_use(uuids, organization, batch: int = 500) -> set:
                     .exclude(organization_id=organization.pk)
                     .values_list("item_uuid", flat=True).distinct())
     return used
+
+
+def moment(value) -> str | None:
+    """A time as every result that leaves the process writes it (the API and `--json`
+    alike): ISO 8601 to the second, with its offset; None stays None."""
+    return value.isoformat(timespec="seconds") if value is not None else None

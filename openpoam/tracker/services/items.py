@@ -19,13 +19,15 @@ from openpoam.domain.poam import ControlRef, Framework, Risk, Source, Status
 from openpoam.domain.rmf import RATING, RMF_FIELDS, Rating
 from openpoam.tracker.models import (AffectedAsset, ControlReference, ItemDependency, Person,
                                      PoamIdCounter, PoamItem, System)
-from openpoam.tracker.services import notify
+from openpoam.tracker.services import comments, notify
 from openpoam.tracker.services.actors import Actor, ServiceError, require
 from openpoam.tracker.services.fields import (ITEM_FIELDS, JUSTIFIED_DATES, PERSON, TEXT_LIMITS,
                                               check_text_limits)
 from openpoam.tracker.services.history import Recorder, uuids_in_use
 
 
+# The permission table's action for changing an item (accounts/permissions.py).
+EDIT = "poam.edit"
 _OWN_ID = re.compile(r"^POAM-(\d{4})-(\d+)$")
 
 
@@ -89,11 +91,12 @@ def lock(item: PoamItem) -> PoamItem:
 @transaction.atomic
 def create_item(actor: Actor, system: System, *, title: str, detected_on: date,
                 controls: Iterable[str | ControlRef] = (), assets: Iterable[AssetData] = (),
-                recorder: Recorder | None = None, poam_id: str | None = None,
-                uuid: UUID | None = None, **fields) -> PoamItem:
-    """Create an item. ``poam_id`` and ``uuid`` keep an imported file's identifiers; the
-    ID only when it is free in the organization, the UUID only when it is unused."""
-    require(actor, system.organization, "poam.edit")
+                depends_on: Iterable[str] = (), recorder: Recorder | None = None,
+                poam_id: str | None = None, uuid: UUID | None = None, **fields) -> PoamItem:
+    """Create an item, with its controls, assets and dependencies, in one transaction.
+    ``poam_id`` and ``uuid`` keep an imported file's identifiers; the ID only when it is
+    free in the organization, the UUID only when it is unused."""
+    require(actor, system.organization, EDIT)
     if not (title or "").strip():
         raise ServiceError("title: a POA&M item needs a title")
     if detected_on is None:
@@ -120,6 +123,9 @@ def create_item(actor: Actor, system: System, *, title: str, detected_on: date,
     _replace_controls(item, controls, recorder)
     for asset in assets:
         _add_asset(item, asset, recorder)
+    depends_on = [p for p in depends_on if p.strip()]
+    if depends_on:
+        _replace_dependencies(item, depends_on, recorder)
     recorder.save()
     if item.owner_id:
         notify.item_assigned_later(item, actor.user)
@@ -143,7 +149,7 @@ def edit_item(actor: Actor, item: PoamItem, changes: dict, *,
     controls and dependencies, under one lock, checked against the version the editor read,
     validated once, and one version step when anything changed, so that two people editing
     any part of the item at once are told."""
-    require(actor, item.organization, "poam.edit")
+    require(actor, item.organization, EDIT)
     item = lock(item)
     check_version(item, expected_version)
     recorder = Recorder(actor)
@@ -198,7 +204,7 @@ def set_status(actor: Actor, item: PoamItem, wanted: str, *, actual_completion: 
     """Move an item to ``wanted`` if the workflow allows it. The approver (risk acceptance,
     false positive) is a Person of the organization, or the name of one. ``requested_by``:
     who asked, when an approver applies someone else's request."""
-    require(actor, item.organization, "poam.edit")
+    require(actor, item.organization, EDIT)
     item = lock(item)
     check_version(item, expected_version)
     recorder = Recorder(actor)
@@ -257,6 +263,17 @@ def apply_status(actor: Actor, item: PoamItem, wanted: str, recorder: Recorder, 
             recorder.add(item, "update", field_name=name, old=old, new=value, justification=why)
 
 
+@transaction.atomic
+def vendor_checkin(actor: Actor, item: PoamItem, checked_on: date | None,
+                   note: str = "") -> PoamItem:
+    """Record a check-in with the vendor an item waits for: the date, and what was said as
+    a comment; both or neither."""
+    item = edit_item(actor, item, {"vendor_last_checkin": checked_on})
+    if note.strip():
+        comments.add_comment(actor, item, f"Vendor check-in: {note.strip()}")
+    return item
+
+
 def open_milestones(item: PoamItem) -> tuple[int, ...]:
     """Sequence numbers of the item's milestones neither completed nor closed as not needed."""
     return tuple(item.milestones.filter(completed_on__isnull=True)
@@ -290,7 +307,7 @@ def set_controls(actor: Actor, item: PoamItem, controls: Iterable[str | ControlR
 
 @transaction.atomic
 def add_asset(actor: Actor, item: PoamItem, asset: AssetData) -> AffectedAsset:
-    require(actor, item.organization, "poam.edit")
+    require(actor, item.organization, EDIT)
     recorder = Recorder(actor)
     row = _add_asset(lock(item), asset, recorder)
     recorder.save()

@@ -15,24 +15,27 @@ from django.utils import timezone
 
 from openpoam.domain import workflow
 from openpoam.domain.poam import Risk, Status
-from openpoam.tracker.models import ApprovalRequest, Person, PoamItem
+from openpoam.tracker.models import ApprovalRequest, Organization, Person, PoamItem
 from openpoam.tracker.services import items as item_services
 from openpoam.tracker.services import notify
 from openpoam.tracker.services import setup
 from openpoam.tracker.services.actors import Actor, ServiceError, require
-from openpoam.tracker.services.history import Recorder
+from openpoam.tracker.services.history import Recorder, moment
 
 KIND_LABELS = dict(ApprovalRequest.KINDS)
 # The status an approved request moves the item to, for the kinds that change status.
 TARGET_STATUS = {ApprovalRequest.RISK_ACCEPTANCE: Status.RISK_ACCEPTED,
                  ApprovalRequest.FALSE_POSITIVE: Status.FALSE_POSITIVE}
-DECIDE = "request.decide"  # the permission table: owners
+DECIDER_ROLE = "request.decide"  # the permission table: owners
+ASKER_ROLE = "poam.edit"  # who may ask, and withdraw their own request
+DECISIONS = ("approve", "reject", "withdraw")
+STATES = tuple(state for state, _ in ApprovalRequest.STATES)
 
 
 @transaction.atomic
 def request_approval(actor: Actor, item: PoamItem, kind: str, rationale: str, *,
                      review_date: date | None = None, proposed_risk: str = "") -> ApprovalRequest:
-    require(actor, item.organization, "poam.edit")
+    require(actor, item.organization, ASKER_ROLE)
     item = item_services.lock(item)
     if kind not in KIND_LABELS:
         raise ServiceError(f"request: {kind!r} is not one of {', '.join(KIND_LABELS)}")
@@ -79,7 +82,7 @@ def decide(actor: Actor, request: ApprovalRequest, approve: bool, note: str = ""
     request = ApprovalRequest.objects.select_for_update().select_related(
         "item__organization").get(pk=request.pk)
     item = request.item
-    require(actor, item.organization, DECIDE)
+    require(actor, item.organization, DECIDER_ROLE)
     if not request.is_pending:
         raise ServiceError(f"this request was already {request.get_state_display().lower()}")
     _check_separation(actor, request)
@@ -100,17 +103,36 @@ def decide(actor: Actor, request: ApprovalRequest, approve: bool, note: str = ""
 @transaction.atomic
 def withdraw(actor: Actor, request: ApprovalRequest) -> ApprovalRequest:
     request = ApprovalRequest.objects.select_for_update().get(pk=request.pk)
-    require(actor, request.item.organization, "poam.edit")
+    require(actor, request.item.organization, ASKER_ROLE)
     if not request.is_pending:
         raise ServiceError(f"this request was already {request.get_state_display().lower()}")
     if request.requested_by_id != getattr(actor.user, "pk", None):
-        require(actor, request.item.organization, "request.decide")
+        require(actor, request.item.organization, DECIDER_ROLE)
     request.state, request.decided_at = ApprovalRequest.WITHDRAWN, timezone.now()
     request.decided_by, request.decided_by_name = actor.user, actor.name
     request.save()
     _record(actor, request.item, request, "update",
             f"{request.get_kind_display()} withdrawn", "")
     return request
+
+
+def answer(actor: Actor, request: ApprovalRequest, decision: str,
+           note: str = "") -> ApprovalRequest:
+    """The one call behind every interface's "decide": approve, reject (with a reason for
+    the person who asked) or withdraw a pending request."""
+    if decision not in DECISIONS:
+        raise ServiceError(f"decision: choose {', '.join(DECISIONS[:-1])} or {DECISIONS[-1]}")
+    if decision == "withdraw":
+        return withdraw(actor, request)
+    return decide(actor, request, decision == "approve", note)
+
+
+def answer_in(actor: Actor, organization: Organization, request_id: int, decision: str,
+              note: str = "") -> ApprovalRequest:
+    """``answer`` for a request named by its number (the API, the command line): someone who
+    may not take part in requests is refused before learning whether the number exists."""
+    require(actor, organization, ASKER_ROLE)
+    return answer(actor, request_in(organization, request_id), decision, note)
 
 
 def _check_separation(actor: Actor, request: ApprovalRequest) -> None:
@@ -171,3 +193,38 @@ def pending_for(organization_ids) -> list[ApprovalRequest]:
     return list(ApprovalRequest.objects.filter(state=ApprovalRequest.PENDING,
                                                item__organization_id__in=organization_ids)
                 .select_related("item__system__organization").order_by("requested_at"))
+
+
+def requests_in(organization: Organization, *, state: str = "", poam_id: str = ""):
+    """An organization's requests, newest first, optionally in one state or of one item."""
+    if state and state not in STATES:
+        raise ServiceError(f"state: {state!r} is not one of {', '.join(STATES)}")
+    found = (ApprovalRequest.objects.filter(item__organization=organization)
+             .select_related("item__system"))
+    if state:
+        found = found.filter(state=state)
+    if poam_id:
+        found = found.filter(item__poam_id=poam_id.strip().upper())
+    return found
+
+
+def request_in(organization: Organization, request_id: int) -> ApprovalRequest:
+    """One request of the organization; another organization's is "no such request"
+    (ApprovalRequest.DoesNotExist: a 404 in the API, a one-line refusal in the CLI)."""
+    found = (requests_in(organization).filter(pk=request_id).first()
+             if 0 < request_id < 2**63 else None)  # beyond a database integer: none
+    if found is None:
+        raise ApprovalRequest.DoesNotExist(f"no request {request_id} in {organization.slug}")
+    return found
+
+
+def request_dict(request: ApprovalRequest) -> dict:
+    """A request as it leaves the process: the API's RequestOut, `request list --json`."""
+    return {"id": request.pk, "poam_id": request.item.poam_id,
+            "system": request.item.system.slug, "kind": request.kind,
+            "kind_label": request.get_kind_display(), "state": request.state,
+            "rationale": request.rationale, "review_date": request.review_date,
+            "proposed_risk": request.proposed_risk,
+            "requested_by": request.requested_by_name, "requested_at": moment(request.requested_at),
+            "decided_by": request.decided_by_name, "decided_at": moment(request.decided_at),
+            "decision_note": request.decision_note}

@@ -188,8 +188,7 @@ def cr26_report(request: HttpRequest, org_slug: str, system_slug: str,
         context = {**_context(request, system, "cr26"), "message": str(exc)}
         return render(request, "web/cr26_error.html", context, status=400)
     response = HttpResponse(result.content, content_type=result.exporter.media_type)
-    stamp = result.period_to.strftime("%Y%m%dT%H%MZ")
-    name = f"{system.slug}-cr26-{kind}-{stamp}{result.exporter.extension}"
+    name = cr26_reports.report_name(system, kind, result)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response

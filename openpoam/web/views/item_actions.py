@@ -18,7 +18,7 @@ from django.utils import timezone
 from openpoam.tracker.models import ApprovalRequest
 from openpoam.tracker.services import comments, requests
 from openpoam.tracker.services import items as item_services
-from openpoam.tracker.services.actors import ServiceError
+from openpoam.tracker.services.actors import PermissionDenied, ServiceError
 from openpoam.tracker.services.fields import TEXT_LIMITS, coerce, parse_date
 from openpoam.web import forms
 from openpoam.web.views import access
@@ -113,7 +113,7 @@ def _initial(item) -> dict:
 @action
 def item_status(request: HttpRequest, org_slug: str, system_slug: str,
                 poam_id: str) -> HttpResponse:
-    system, item = access.editable_item_or_404(request, org_slug, system_slug, poam_id)
+    system, item = access.item_or_404(request, org_slug, system_slug, poam_id)
     post = request.POST
     try:
         item = item_services.set_status(
@@ -121,6 +121,8 @@ def item_status(request: HttpRequest, org_slug: str, system_slug: str,
             actual_completion=optional_date(post.get("actual_completion", ""),
                                              "actual_completion"),
             reason=post.get("reason", ""))
+    except PermissionDenied:
+        raise  # a 403 page (actions.action)
     except ServiceError as exc:
         return render_item(request, system, poam_id, failed="status", error=str(exc),
                            status=UNPROCESSABLE)
@@ -130,14 +132,13 @@ def item_status(request: HttpRequest, org_slug: str, system_slug: str,
 @action
 def vendor_checkin(request: HttpRequest, org_slug: str, system_slug: str,
                    poam_id: str) -> HttpResponse:
-    system, item = access.editable_item_or_404(request, org_slug, system_slug, poam_id)
+    system, item = access.item_or_404(request, org_slug, system_slug, poam_id)
     try:
         checked = coerce("vendor_last_checkin", request.POST.get("checked_on", ""))
-        item = item_services.update_item(access.actor_of(request), item,
-                                         {"vendor_last_checkin": checked})
-        note = request.POST.get("note", "").strip()
-        if note:
-            comments.add_comment(access.actor_of(request), item, f"Vendor check-in: {note}")
+        item = item_services.vendor_checkin(access.actor_of(request), item, checked,
+                                            request.POST.get("note", ""))
+    except PermissionDenied:
+        raise  # a 403 page (actions.action)
     except ServiceError as exc:
         return render_item(request, system, poam_id, failed="vendor", error=str(exc),
                            status=UNPROCESSABLE)
@@ -147,10 +148,11 @@ def vendor_checkin(request: HttpRequest, org_slug: str, system_slug: str,
 @action
 def comment_add(request: HttpRequest, org_slug: str, system_slug: str,
                 poam_id: str) -> HttpResponse:
-    system, item = access.editable_item_or_404(request, org_slug, system_slug, poam_id,
-                                               action="item.comment")
+    system, item = access.item_or_404(request, org_slug, system_slug, poam_id)
     try:
         comments.add_comment(access.actor_of(request), item, request.POST.get("text", ""))
+    except PermissionDenied:
+        raise  # a 403 page (actions.action)
     except ServiceError as exc:
         return render_item(request, system, poam_id, failed="comment", error=str(exc),
                            status=UNPROCESSABLE)
@@ -162,13 +164,15 @@ def comment_add(request: HttpRequest, org_slug: str, system_slug: str,
 @action
 def request_add(request: HttpRequest, org_slug: str, system_slug: str,
                 poam_id: str) -> HttpResponse:
-    system, item = access.editable_item_or_404(request, org_slug, system_slug, poam_id)
+    system, item = access.item_or_404(request, org_slug, system_slug, poam_id)
     post = request.POST
     try:
         made = requests.request_approval(
             access.actor_of(request), item, post.get("kind", ""), post.get("rationale", ""),
             review_date=optional_date(post.get("review_date", ""), "review_date"),
             proposed_risk=post.get("proposed_risk", ""))
+    except PermissionDenied:
+        raise  # a 403 page (actions.action)
     except ServiceError as exc:
         return render_item(request, system, poam_id, failed="request", error=str(exc),
                            status=UNPROCESSABLE)
@@ -179,17 +183,14 @@ def request_add(request: HttpRequest, org_slug: str, system_slug: str,
 @action
 def request_decide(request: HttpRequest, org_slug: str, system_slug: str, poam_id: str,
                    request_id: int) -> HttpResponse:
-    system, item = access.editable_item_or_404(request, org_slug, system_slug, poam_id)
+    # Editors may withdraw here (a 403 page for others); whether this one may decide is the
+    # service's answer, shown on the item page.
+    system, item = access.editable_item_or_404(request, org_slug, system_slug, poam_id,
+                                               minimum=requests.ASKER_ROLE)
     pending = get_object_or_404(ApprovalRequest, pk=request_id, item=item)
-    decision = request.POST.get("decision", "")
     try:
-        if decision == "withdraw":
-            requests.withdraw(access.actor_of(request), pending)
-            return done(request, item, "Request withdrawn.")
-        if decision not in ("approve", "reject"):
-            raise ServiceError("decision: choose approve or reject")
-        decided = requests.decide(access.actor_of(request), pending, decision == "approve",
-                                  request.POST.get("note", ""))
+        decided = requests.answer(access.actor_of(request), pending,
+                                  request.POST.get("decision", ""), request.POST.get("note", ""))
     except ServiceError as exc:
         return render_item(request, system, poam_id, failed=f"decide-{request_id}",
                            error=str(exc), status=UNPROCESSABLE)

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from openpoam.accounts.services import invitations, lockout, members, users
@@ -123,35 +118,11 @@ def _member_or_404(org, user_id: int):
 
 
 def _set_password_link(request: HttpRequest, user) -> str:
-    path = reverse("set-password", kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-                                           "token": default_token_generator.make_token(user)})
-    return request.build_absolute_uri(path)
+    return request.build_absolute_uri(invitations.set_password_path(user))
 
 
-# Without OPENPOAM_EMAIL_HOST, mail is only printed on the server's console (settings.py).
-CONSOLE_MAIL = "django.core.mail.backends.console.EmailBackend"
-
-
-def _send_invitation(user, org, link: str) -> str:
-    """Send the invitation when a mail server is set; say what really happened."""
-    link_below = "the one-time link to set a password is shown below, once"
-    if settings.EMAIL_BACKEND == CONSOLE_MAIL:
-        return (f"no mail server is set (OPENPOAM_EMAIL_HOST), so no e-mail went out; "
-                f"{link_below}: give it to them yourself.")
-    days = settings.PASSWORD_RESET_TIMEOUT // 86400
-    sent = send_mail(f"You are invited to {org.name} on OpenPOAM",
-                     f"Set your password within {days} days with this one-time link:\n\n"
-                     f"{link}\n", None, [user.email], fail_silently=True)
-    if not sent:
-        return (f"the mail server did not take the e-mail (see the server log); {link_below}: "
-                "give it to them yourself.")
-    return f"an e-mail with a one-time link to set a password was sent; {link_below} too."
-
-
-def _send_notice(address: str, org, link: str) -> None:
-    send_mail(f"You are invited to {org.name} on OpenPOAM",
-              f"Sign in to OpenPOAM to accept or decline:\n\n{link}\n",
-              None, [address], fail_silently=True)
+_send_invitation = invitations.send_invitation
+_send_notice = invitations.send_notice
 
 
 @login_required
