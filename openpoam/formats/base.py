@@ -89,6 +89,7 @@ class PoamReadResult:
 class PoamImporter(Protocol):
     key: str
     label: str
+    streams_items: bool  # True: it is a StreamingPoamImporter (read_stream)
 
     def sniff(self, head: bytes, filename: str) -> bool: ...
 
@@ -99,6 +100,14 @@ class PoamImporter(Protocol):
     def read_with_warnings(self, stream: BinaryIO, *, source: str) -> PoamReadResult:
         """As read(), with the warnings about rows it read past."""
         ...
+
+
+class StreamingPoamImporter(PoamImporter, Protocol):
+    """A POA&M importer that can also hand its items over one at a time (``streams_items``
+    is True): the document's ``items`` is then an iterator read once, and its warnings are
+    complete when the items are done. Large POA&Ms are imported without being held whole."""
+
+    def read_stream(self, stream: BinaryIO, *, source: str) -> PoamReadResult: ...
 
 
 @runtime_checkable

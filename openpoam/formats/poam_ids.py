@@ -7,7 +7,7 @@ with a warning naming both places (row or line), so the user can fix the file.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from openpoam.domain.poam import PoamItemData
 
@@ -16,8 +16,13 @@ def first_of_each_id(placed: Iterable[tuple[PoamItemData, str]], *, source: str,
                      warnings: list[str]) -> list[PoamItemData]:
     """The items, each POAM ID once (the first); ``placed`` pairs an item with where it
     is in the file ("line 7", "'Open POA&M Items' row 9")."""
+    return list(each_id_once(placed, source=source, warnings=warnings))
+
+
+def each_id_once(placed: Iterable[tuple[PoamItemData, str]], *, source: str,
+                 warnings: list[str]) -> Iterator[PoamItemData]:
+    """``first_of_each_id`` as the items come: for a file read as a stream."""
     first_place: dict[str, str] = {}
-    kept: list[PoamItemData] = []
     for item, place in placed:
         poam_id = item.poam_id.strip()
         if poam_id and poam_id in first_place:
@@ -26,5 +31,4 @@ def first_of_each_id(placed: Iterable[tuple[PoamItemData, str]], *, source: str,
             continue
         if poam_id:
             first_place[poam_id] = place
-        kept.append(item)
-    return kept
+        yield item

@@ -7,6 +7,7 @@ per table, as plain values, whatever the number of items.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from enum import Enum
@@ -48,6 +49,17 @@ def build_document(system: System, *, today: date | None = None,
         history = _history_by_item(system) if with_history else {}
         built = [item_data(row, today, history.get(row.uuid, [])) for row in items]
     return d.PoamDocument(system=system_data(system), items=built,
+                          generated_at=timezone.now(), uuid=str(system.uuid))
+
+
+def stream_document(system: System, *, today: date | None = None,
+                    with_history: bool | str = True) -> d.PoamDocument:
+    """The same POA&M with ``items`` read in chunks as it is iterated (``ChunkedItems``):
+    for readers that go through the items in order, as the exports do, in memory that
+    does not grow with the POA&M."""
+    today = today or timezone.localdate()
+    return d.PoamDocument(system=system_data(system),
+                          items=ChunkedItems(system, today=today, with_history=with_history),
                           generated_at=timezone.now(), uuid=str(system.uuid))
 
 
@@ -109,41 +121,91 @@ class _Parts:
 
 
 def _bulk_items(system: System, today: date, with_history: bool) -> list[d.PoamItemData]:
-    rows = (PoamItem.objects.filter(system=system).order_by("poam_id")
-            .values_list("id", *_ITEM_FIELDS, "owner__name", "owner__email", "approver__name"))
+    return list(ChunkedItems(system, today=today, with_history=with_history))
+
+
+# Items read per chunk: each chunk is one query per table, so 100,000 items are some 600
+# queries, and no more than this many items (and their rows) are alive at once.
+CHUNK = 1000
+
+
+class ChunkedItems:
+    """A system's items as plain data, read ``CHUNK`` items at a time in POAM ID order
+    (keyset on the system's unique POAM IDs): an export of 100,000 items holds one chunk,
+    not the POA&M. Iterable more than once (each pass reads the tracker again); ``len``
+    and truth are one query."""
+
+    def __init__(self, system: System, *, today: date, with_history: bool | str = True,
+                 chunk: int | None = None):
+        self.system, self.today, self.with_history = system, today, with_history
+        self.chunk = chunk or CHUNK
+
+    def __iter__(self) -> Iterator[d.PoamItemData]:
+        last = None
+        while True:
+            rows = (PoamItem.objects.filter(system=self.system).order_by("poam_id")
+                    .values_list("id", *_ITEM_FIELDS, "owner__name", "owner__email",
+                                 "approver__name"))
+            if last is not None:
+                rows = rows.filter(poam_id__gt=last)
+            rows = list(rows[:self.chunk])
+            if not rows:
+                return
+            yield from self._chunk(rows)
+            if len(rows) < self.chunk:
+                return
+            last = rows[-1][1]
+
+    def __len__(self) -> int:
+        return PoamItem.objects.filter(system=self.system).count()
+
+    def __bool__(self) -> bool:
+        return PoamItem.objects.filter(system=self.system).exists()
+
+    def _chunk(self, rows: list) -> Iterator[d.PoamItemData]:
+        ids = [row[0] for row in rows]
+        parts = _parts(ids)
+        history = (_history_values(self.system, moves_only=self.with_history == MOVES,
+                                   uuids=[row[2] for row in rows])
+                   if self.with_history else {})
+        names = (*_ITEM_FIELDS, "owner_name", "owner_email", "approver_name")
+        for item_id, *rest in rows:
+            values = dict(zip(names, rest))
+            item_parts = parts.pop(item_id, None) or _Parts()
+            item_parts.history = history.get(values["uuid"], [])
+            yield _item(values, item_parts, self.today)
+
+
+def _parts(ids: list[int]) -> dict[int, _Parts]:
+    """What hangs off the items ``ids``, one query per table."""
     parts: dict[int, _Parts] = defaultdict(_Parts)
-    of_system = {"item__system": system}
-    for item_id, *rest in (ControlReference.objects.filter(**of_system)
+    of_items = {"item_id__in": ids}
+    for item_id, *rest in (ControlReference.objects.filter(**of_items)
                            .order_by("item_id", "catalog", "control_id")
                            .values_list("item_id", "catalog", "control_id")):
         parts[item_id].controls.append(rest)
-    for item_id, *rest in (AffectedAsset.objects.filter(**of_system)
+    for item_id, *rest in (AffectedAsset.objects.filter(**of_items)
                            .order_by("item_id", "asset_key", "port")
                            .values_list("item_id", *_ASSET_FIELDS)):
         parts[item_id].assets.append(rest)
-    for item_id, *rest in (Milestone.objects.filter(**of_system).order_by("item_id", "sequence")
+    for item_id, *rest in (Milestone.objects.filter(**of_items).order_by("item_id", "sequence")
                            .values_list("item_id", *_MILESTONE_FIELDS)):
         parts[item_id].milestones.append(rest)
-    for item_id, *rest in (Evidence.objects.filter(**of_system)
+    for item_id, *rest in (Evidence.objects.filter(**of_items)
                            .order_by("item_id", "uploaded_at", "id")
                            .values_list("item_id", *_EVIDENCE_FIELDS)):
         parts[item_id].evidence.append(rest)
-    for item_id, target in (ItemDependency.objects.filter(**of_system)
+    for item_id, target in (ItemDependency.objects.filter(**of_items)
                             .values_list("item_id", "depends_on__poam_id")):
         parts[item_id].depends_on.append(target)
-    history = _history_values(system, moves_only=with_history == MOVES) if with_history else {}
-    built = []
-    for item_id, *rest in rows.iterator(2000):
-        values = dict(zip((*_ITEM_FIELDS, "owner_name", "owner_email", "approver_name"), rest))
-        item_parts = parts.pop(item_id, None) or _Parts()
-        item_parts.history = history.get(values["uuid"], [])
-        built.append(_item(values, item_parts, today))
-    return built
+    return parts
 
 
-def _history_values(system: System, *, moves_only: bool = False) -> dict:
+def _history_values(system: System, *, moves_only: bool = False, uuids=None) -> dict:
     grouped: dict = defaultdict(list)
     events = ChangeEvent.objects.filter(system=system)
+    if uuids is not None:
+        events = events.filter(item_uuid__in=uuids)
     if moves_only:
         events = events.filter(entity="milestone", field__endswith=" due")
     events = (events.order_by("at", "id")

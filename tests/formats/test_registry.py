@@ -59,3 +59,9 @@ def test_each_poam_importer_reads_with_warnings(importer):
                                   "é,ü\n".encode("latin-1")])
 def test_no_importer_claims_junk_through_the_registry(importer, head):
     assert registry.sniffs(importer, head, "upload.csv") is False
+
+
+@pytest.mark.parametrize("importer", list(registry.default().poam_importers.values()),
+                         ids=lambda importer: importer.key)
+def test_a_poam_importer_streams_its_items_exactly_when_it_says_so(importer):
+    assert importer.streams_items == callable(getattr(importer, "read_stream", None))

@@ -64,3 +64,23 @@ def _keep_for_people(page: Path) -> None:
     artifacts = Path(__file__).resolve().parents[1] / "artifacts"
     artifacts.mkdir(exist_ok=True)
     shutil.copy(page, artifacts / "report-page-1.png")
+
+
+def test_the_overdue_list_is_bounded_and_the_rest_counted(system, monkeypatch):
+    """At 100,000 items the report names the longest overdue and counts the others,
+    rather than rendering thousands of PDF pages (issue 21)."""
+    from datetime import date
+
+    from openpoam.tracker.services import items
+
+    root = Actor.command_line("test-admin")
+    for n in range(3):
+        items.create_item(root, system, title=f"Late {n}", detected_on=date(2024, 1, 1),
+                          original_risk="low", controls=["3.1.1"],
+                          scheduled_completion=date(2024, 2, 1 + n))
+    monkeypatch.setattr(reports, "OVERDUE_SHOWN", 2)
+    context = reports.report_context(root, system)
+    assert [i.title for i in context["overdue"]][:2] == ["Late 0", "Late 1"]
+    assert len(context["overdue"]) == 2 and context["overdue_more"] >= 1
+    html = reports.report_html(root, system)
+    assert f"and {context['overdue_more']} more overdue item" in html

@@ -31,8 +31,8 @@ from openpoam.formats.cells import MAX_CELL_CHARS, excel_serial, inline_text
 from openpoam.formats.emass_xlsx import columns as C
 from openpoam.formats.checkpoint import XLSX_PROPERTY
 from openpoam.formats.emass_xlsx.properties import with_custom_properties
-from openpoam.formats.fedramp_xlsx.package import (NS, Sheet, Template, package, replace_rows,
-                                                   set_date, set_text)
+from openpoam.formats.fedramp_xlsx.package import (NS, RowSpool, Sheet, Template, replace_rows,
+                                                   set_date, set_text, write_package)
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATA = files("openpoam.formats.emass_xlsx") / "data"
@@ -132,6 +132,15 @@ class EmassXlsxExporter:
                     "version does not fill" for _, text, column in layout.columns
                     if column is None]
         filler = _Filler(layout, document, warnings)
+        try:
+            self._package(filler, layout, document, stream, custom_properties)
+        finally:
+            filler.spool.close()
+        warnings += [f"{issue.poam_id}: {issue.message}" for issue in filler.issues]
+        return warnings
+
+    def _package(self, filler: "_Filler", layout: Layout, document: PoamDocument,
+                 stream: BinaryIO, custom_properties: Mapping[str, str] | None) -> None:
         replaced = filler.fill()
         # The designation is named in every export: here, and on the banner when internal.
         properties = {DESIGNATION_PROPERTY: document.system.designation.label,
@@ -140,27 +149,29 @@ class EmassXlsxExporter:
             # template's Instructions forbid adding sheets (formats/checkpoint.XLSX_PROPERTY)
             properties[XLSX_PROPERTY] = document.checkpoint
         replaced.update(with_custom_properties(layout.template, properties))
-        stream.write(package(layout.template, replaced))
-        warnings += [f"{issue.poam_id}: {issue.message}" for issue in emass_checks.check_document(
-            document.items, document.system.organization)]
-        return warnings
+        write_package(stream, layout.template, replaced)
 
 
 class _Filler:
     def __init__(self, layout: Layout, document: PoamDocument, warnings: list[str]):
         self.layout, self.document, self.warnings = layout, document, warnings
         self.styles = _Styles(layout)
+        self.spool = RowSpool()
+        self.issues: list = []  # the eMASS checks' findings, item by item
 
-    def fill(self) -> dict[str, bytes]:
+    def fill(self) -> dict:
         sheet = self.layout.sheet
         self._banner()
         self._metadata()
-        last_row = self.layout.sheet.header_row + sum(max(len(item.milestones), 1)
-                                                      for item in self.document.items)
-        rows_xml = "".join(self._rows())
+        # One pass over the items (read from the tracker in chunks), the rows spooled to a
+        # file as they are made: memory does not grow with the POA&M.
+        last_row = self.layout.sheet.header_row
+        for row_xml in self._rows():
+            self.spool.write(row_xml)
+            last_row += 1
         part = self.layout.template.sheet_parts[SHEET]
         data = replace_rows(sheet, self.layout.first_data_row,
-                            max(sheet.last_template_row, self.layout.first_data_row), rows_xml,
+                            max(sheet.last_template_row, self.layout.first_data_row), self.spool,
                             last_row, grow=False)  # the templates validate whole columns
         replaced = {part: data}
         if self.styles.added:
@@ -193,7 +204,9 @@ class _Filler:
                   self.layout.is_item_column(letter))
                  for letter, _, column in self.layout.columns if column is not None]
         document = self.document
+        organization = document.system.organization
         for item in document.items:
+            self.issues += emass_checks.check_item(item, organization)
             known: dict[str, str] = {}
             milestones = sorted(item.milestones, key=lambda m: m.sequence) or [None]
             for index, milestone in enumerate(milestones):

@@ -11,6 +11,8 @@ column widths, frozen panes and the styles stay the template's own.
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date
@@ -173,9 +175,50 @@ def _clear(cell: etree._Element, style: str | None) -> None:
         cell.set("s", style)
 
 
-def replace_rows(sheet: Sheet, first: int, drop_to: int, rows_xml: str, last_row: int,
-                 grow: bool = True) -> bytes:
-    """Swap template rows ``first..drop_to`` for ``rows_xml``; return the sheet part.
+class RowSpool:
+    """The item rows of a sheet as they are made, in a temporary file rather than one
+    string: a workbook of 100,000 items is hundreds of MB of row XML."""
+
+    def __init__(self) -> None:
+        self.file = tempfile.TemporaryFile(prefix="openpoam-rows-")
+        self._pending: list[str] = []
+        self._size = 0
+
+    def write(self, row_xml: str) -> None:
+        self._pending.append(row_xml)
+        self._size += len(row_xml)
+        if self._size > 1 << 20:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._pending:
+            self.file.write("".join(self._pending).encode("utf-8"))
+            self._pending, self._size = [], 0
+
+    def close(self) -> None:
+        self.file.close()
+
+
+@dataclass
+class StreamedPart:
+    """A package part written from its head, the spooled rows and its tail."""
+
+    head: bytes
+    rows: RowSpool
+    tail: bytes
+
+    def write_to(self, out) -> None:
+        out.write(self.head)
+        self.rows.flush()
+        self.rows.file.seek(0)
+        shutil.copyfileobj(self.rows.file, out, 1 << 20)
+        out.write(self.tail)
+
+
+def replace_rows(sheet: Sheet, first: int, drop_to: int, rows_xml: "str | RowSpool",
+                 last_row: int, grow: bool = True) -> "bytes | StreamedPart":
+    """Swap template rows ``first..drop_to`` for ``rows_xml``; return the sheet part
+    (a ``StreamedPart`` when the rows are spooled).
     ``grow``: stretch validations and formats that end on the template's last row."""
     dropped = {n: row for n, row in sheet.rows.items() if first <= n <= drop_to}
     masters = _shared_masters(dropped.values())
@@ -190,6 +233,9 @@ def replace_rows(sheet: Sheet, first: int, drop_to: int, rows_xml: str, last_row
         sheet.data.append(mark)
     _grow_ranges(sheet, last_row, grow)
     data = etree.tostring(sheet.root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    if isinstance(rows_xml, RowSpool):
+        head, _, tail = data.partition(f"<!--{ROWS_MARK}-->".encode())
+        return StreamedPart(head, rows_xml, tail)
     return data.replace(f"<!--{ROWS_MARK}-->".encode(), rows_xml.encode("utf-8"), 1)
 
 
@@ -250,17 +296,35 @@ def add_page_header(sheet: Sheet, text: str) -> None:
         sheet.root.append(node)
 
 
-def package(template: Template, replaced: dict[str, bytes], checkpoint: str = "") -> bytes:
+def package(template: Template, replaced: dict, checkpoint: str = "") -> bytes:
     """The template with ``replaced`` parts, without its (now stale) calculation chain, and
     with the audit trail's ``checkpoint`` in a sheet of its own when there is one."""
     out = BytesIO()
+    write_package(out, template, replaced, checkpoint)
+    return out.getvalue()
+
+
+def write_package(stream, template: Template, replaced: dict, checkpoint: str = "") -> None:
+    """``package`` written to ``stream`` as it is made; a replaced part is bytes or a
+    ``StreamedPart`` (copied from its spool, never held whole). A stream that cannot
+    seek gets the finished package from a temporary file, so the bytes are the same."""
+    if not _seekable(stream):
+        with tempfile.TemporaryFile(prefix="openpoam-xlsx-") as spool:
+            write_package(spool, template, replaced, checkpoint)
+            spool.seek(0)
+            shutil.copyfileobj(spool, stream, 1 << 20)
+        return
     has_chain = CALC_CHAIN in template.archive.namelist()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+    with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
         for info in template.archive.infolist():
             name = info.filename
             if name == CALC_CHAIN:
                 continue  # Excel rebuilds it; a stale one names cells that are no formulas now
             data = replaced.get(name)
+            if isinstance(data, StreamedPart):
+                with archive.open(_entry(info), "w") as part:
+                    data.write_to(part)
+                continue
             if data is None:
                 data = template.read(name)
                 if not has_chain:
@@ -277,7 +341,13 @@ def package(template: Template, replaced: dict[str, bytes], checkpoint: str = ""
         if checkpoint:
             archive.writestr(_entry(zipfile.ZipInfo(checkpoint_sheet.PART)),
                              checkpoint_sheet.sheet_xml(checkpoint))
-    return out.getvalue()
+
+
+def _seekable(stream) -> bool:
+    try:
+        return stream.seekable() and stream.tell() >= 0
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 def _entry(info: zipfile.ZipInfo) -> zipfile.ZipInfo:

@@ -44,6 +44,7 @@ class WorkbookReadResult:
 class FedrampXlsxImporter:
     key = "fedramp-xlsx"
     label = "FedRAMP POA&M workbook (.xlsx)"
+    streams_items = False
 
     def sniff(self, head: bytes, filename: str) -> bool:
         # Zip local headers are not compressed: the first part names show through.

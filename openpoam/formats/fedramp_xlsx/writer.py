@@ -18,9 +18,9 @@ from openpoam.domain.poam import PoamDocument, PoamItemData, Risk
 from openpoam.formats.cells import MAX_CELL_CHARS, is_too_long
 from openpoam.formats.fedramp_xlsx import layout as L
 from openpoam.formats.fedramp_xlsx.fields import item_cells
-from openpoam.formats.fedramp_xlsx.package import (Sheet, Template, add_page_header,
-                                                   date_cell_xml, package, replace_rows,
-                                                   set_date, set_text, text_cell_xml)
+from openpoam.formats.fedramp_xlsx.package import (RowSpool, Sheet, Template, add_page_header,
+                                                   date_cell_xml, replace_rows, set_date,
+                                                   set_text, text_cell_xml, write_package)
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -33,18 +33,48 @@ class FedrampXlsxExporter:
 
     def write(self, document: PoamDocument, stream: BinaryIO) -> list[str]:
         template = Template(L.TEMPLATE.read_bytes())
-        warnings: list[str] = []
         open_sheet = _parse(template, L.OPEN_SHEET)
         styles = _example_styles(open_sheet)
-        closed = [item for item in document.items if item.status.is_closed]
-        opened = [item for item in document.items if not item.status.is_closed]
-        replaced = {}
-        for sheet, items in ((open_sheet, opened), (_parse(template, L.CLOSED_SHEET), closed)):
-            replaced[template.sheet_parts[sheet.name]] = _fill(sheet, document, items, styles,
-                                                               warnings)
-        stream.write(package(template, replaced, document.checkpoint))
-        _warn_critical(document.items, warnings)
+        sheets = [_SheetRows(open_sheet, document, styles),
+                  _SheetRows(_parse(template, L.CLOSED_SHEET), document, styles)]
+        critical: list[str] = []
+        try:
+            # One pass over the items (read from the tracker in chunks), each row spooled
+            # to its sheet's file as it is made: memory does not grow with the POA&M.
+            for item in document.items:
+                sheets[item.status.is_closed].add(item)
+                if Risk.CRITICAL in (item.original_risk, item.adjusted_risk):
+                    critical.append(item.poam_id)
+            replaced = {template.sheet_parts[rows.sheet.name]: rows.finish() for rows in sheets}
+            write_package(stream, template, replaced, document.checkpoint)
+        finally:
+            for rows in sheets:
+                rows.spool.close()
+        warnings = [text for rows in sheets for text in rows.warnings]
+        _warn_critical(critical, warnings)
         return warnings
+
+
+class _SheetRows:
+    """One item sheet: its column plan, and its rows spooled as the items come."""
+
+    def __init__(self, sheet: Sheet, document: PoamDocument, styles: dict[str, str | None]):
+        self.sheet, self.document, self.warnings = sheet, document, []
+        _fill_header_block(sheet, document)
+        add_page_header(sheet, document.system.designation.label)
+        self.first = _first_item_row(sheet)
+        self.plan = _column_plan(sheet, document, styles, self.warnings)
+        self.spool, self.count = RowSpool(), 0
+
+    def add(self, item: PoamItemData) -> None:
+        self.spool.write(_row_xml(self.plan, self.first + self.count, item, self.document,
+                                  self.warnings))
+        self.count += 1
+
+    def finish(self):
+        last = self.first + self.count - 1
+        drop_to = max(last, self.first + L.EXAMPLE_ROWS.get(self.sheet.name, 0) - 1)
+        return replace_rows(self.sheet, self.first, drop_to, self.spool, last)
 
 
 def _parse(template: Template, name: str) -> Sheet:
@@ -59,19 +89,6 @@ def _example_styles(sheet: Sheet) -> dict[str, str | None]:
     """Cell style per column (by header) from the template's example row."""
     row = _first_item_row(sheet)
     return {key: sheet.style(f"{col}{row}") for key, col in sheet.columns.items()}
-
-
-def _fill(sheet: Sheet, document: PoamDocument, items: list[PoamItemData],
-          styles: dict[str, str | None], warnings: list[str]) -> bytes:
-    _fill_header_block(sheet, document)
-    add_page_header(sheet, document.system.designation.label)
-    first = _first_item_row(sheet)
-    plan = _column_plan(sheet, document, styles, warnings)
-    rows = "".join(_row_xml(plan, first + offset, item, document, warnings)
-                   for offset, item in enumerate(items))
-    last = first + len(items) - 1
-    drop_to = max(last, first + L.EXAMPLE_ROWS.get(sheet.name, 0) - 1)
-    return replace_rows(sheet, first, drop_to, rows, last)
 
 
 def _column_plan(sheet: Sheet, document: PoamDocument, styles: dict[str, str | None],
@@ -157,9 +174,8 @@ def _row_height(values) -> float:
     return LINE_POINTS * min(lines, MAX_LINES)
 
 
-def _warn_critical(items: list[PoamItemData], warnings: list[str]) -> None:
-    critical = [item.poam_id for item in items
-                if Risk.CRITICAL in (item.original_risk, item.adjusted_risk)]
+def _warn_critical(critical: list[str], warnings: list[str]) -> None:
+    """``critical``: the POAM IDs of the items rated Critical."""
     if critical:
         shown = ", ".join(critical[:10]) + (" ..." if len(critical) > 10 else "")
         warnings.append(f"{len(critical)} item(s) rated Critical are written as High (the "

@@ -112,6 +112,8 @@ class Builder:
     def walk(self) -> Iterator[dict[str, list]]:
         """Each item's observations, risk, findings and poam-item, one item at a time."""
         for index, item in enumerate(self.doc.items):
+            # Task uuids are the item's own (keyed by its uuid): keep one item's, not all.
+            self.task_uuids.clear()
             part: dict[str, list] = {name: [] for name in ARRAYS}
             self._item(item, index, *part.values())
             yield part

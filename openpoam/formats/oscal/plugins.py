@@ -15,7 +15,7 @@ from openpoam.formats.base import FormatError, PoamReadResult
 from openpoam.formats.oscal import xmlmap
 from openpoam.formats.oscal.export import build
 from openpoam.formats.oscal.jsonread import read_checked
-from openpoam.formats.oscal.reader import check_root, read_document
+from openpoam.formats.oscal.reader import check_root, read_document, stream_document
 from openpoam.formats.oscal.stream import refuse_invalid, require_items
 from openpoam.formats.oscal.stream import write_json as stream_json
 from openpoam.formats.oscal.stream import write_xml as stream_xml
@@ -46,16 +46,40 @@ def import_data(data: object, *, source: str,
 def read_valid(data: dict, errors: list[str], *, source: str,
                warnings: list[str] | None = None) -> PoamDocument:
     """Refuse the data on its first schema error, else map it to a PoamDocument."""
-    if errors:
-        path, _, message = errors[0].partition(": ")
-        raise FormatError(f"not a valid OSCAL POA&M at {path}: {message}" + _more(errors),
-                          source=source, field=path)
+    read_valid_errors(errors, source)
     try:
         with paused_gc():
             return read_document(data, source=source,  # type: ignore[arg-type]
                                  warnings=warnings)
     except (KeyError, ValueError, TypeError) as exc:
         raise FormatError(f"the POA&M could not be read: {exc!r}", source=source) from None
+
+
+def read_valid_stream(data: dict, errors: list[str], *, source: str,
+                      warnings: list[str]) -> PoamDocument:
+    """``read_valid`` with the items mapped as they are iterated (an import writes them in
+    batches, so a file of 100,000 items is never held whole as items)."""
+    read_valid_errors(errors, source)
+    try:
+        document = stream_document(data, source=source, warnings=warnings)
+    except (KeyError, ValueError, TypeError) as exc:
+        raise FormatError(f"the POA&M could not be read: {exc!r}", source=source) from None
+    document.items = _mapping_errors(document.items, source)
+    return document
+
+
+def _mapping_errors(items, source: str):
+    try:
+        yield from items
+    except (KeyError, ValueError, TypeError) as exc:
+        raise FormatError(f"the POA&M could not be read: {exc!r}", source=source) from None
+
+
+def read_valid_errors(errors: list[str], source: str) -> None:
+    if errors:
+        path, _, message = errors[0].partition(": ")
+        raise FormatError(f"not a valid OSCAL POA&M at {path}: {message}" + _more(errors),
+                          source=source, field=path)
 
 
 def dump_json(data: dict) -> bytes:
@@ -119,6 +143,7 @@ class OscalXmlExporter:
 class OscalJsonImporter:
     key = "oscal-json"
     label = "OSCAL POA&M (JSON)"
+    streams_items = True
 
     def sniff(self, head: bytes, filename: str) -> bool:
         text = sniff_text(head).lstrip()
@@ -135,10 +160,21 @@ class OscalJsonImporter:
         return PoamReadResult(read_valid(data, errors, source=source, warnings=warnings),
                               warnings)
 
+    def read_stream(self, stream: BinaryIO, *, source: str) -> PoamReadResult:
+        """The document with its items mapped as the import iterates them; ``warnings``
+        is complete once they are read."""
+        with paused_gc():
+            data, errors = read_checked(stream, source=source,
+                                        fallback=lambda raw: load_json(raw, source=source))
+        warnings: list[str] = []
+        return PoamReadResult(read_valid_stream(data, errors, source=source,
+                                                warnings=warnings), warnings)
+
 
 class OscalXmlImporter:
     key = "oscal-xml"
     label = "OSCAL POA&M (XML)"
+    streams_items = False
 
     def sniff(self, head: bytes, filename: str) -> bool:
         return xmlsafe.root_tag(head) == ROOT and xmlmap.XML_NS.encode() in head

@@ -29,7 +29,7 @@ from openpoam.domain.poam import (
     SystemData,
 )
 from openpoam.formats.base import FormatError
-from openpoam.formats.poam_ids import first_of_each_id
+from openpoam.formats.poam_ids import each_id_once, first_of_each_id
 from openpoam.formats.oscal.rmf_props import read_rmf
 from openpoam.formats.oscal.vocab import (
     CVE_SYSTEM,
@@ -90,6 +90,12 @@ def read_document(data: dict, *, source: str,
     return _Reader(data[ROOT], source).read([] if warnings is None else warnings)
 
 
+def stream_document(data: dict, *, source: str, warnings: list[str]) -> PoamDocument:
+    """``read_document`` with the items mapped as they are iterated (each POAM ID once,
+    a repeat warned in ``warnings``), for an import that writes them in batches."""
+    return _Reader(data[ROOT], source).stream(warnings)
+
+
 class _Reader:
     def __init__(self, poam: dict, source: str) -> None:
         self.poam = poam
@@ -112,6 +118,15 @@ class _Reader:
                   for n, item in enumerate(self.poam["poam-items"])]
         items = first_of_each_id(placed, source=self.source, warnings=warnings)
         return PoamDocument(system=self._system(items), items=items,
+                            generated_at=parse_date_time(metadata["last-modified"]),
+                            version=metadata["version"], uuid=self.poam["uuid"])
+
+    def stream(self, warnings: list[str]) -> PoamDocument:
+        metadata = self.metadata
+        placed = ((self._item(item, n), f"poam-items[{n}]")
+                  for n, item in enumerate(self.poam["poam-items"]))
+        items = each_id_once(placed, source=self.source, warnings=warnings)
+        return PoamDocument(system=self._system([]), items=items,  # type: ignore[arg-type]
                             generated_at=parse_date_time(metadata["last-modified"]),
                             version=metadata["version"], uuid=self.poam["uuid"])
 

@@ -8,12 +8,14 @@ does not fit its column raises ``FormatError`` naming the line and column.
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from openpoam.domain.poam import PoamDocument, PoamItemData, SystemData
 from openpoam.formats.base import FormatError
-from openpoam.formats.poam_ids import first_of_each_id
+from openpoam.formats.poam_ids import each_id_once
 from openpoam.formats.cells import unguard
 from openpoam.formats.poam_csv.columns import (DOCUMENT_COLUMNS, HEADER, ITEM_COLUMNS, REQUIRED,
                                                CellError, decode)
@@ -33,6 +35,7 @@ class CsvReadResult:
 class CsvImporter:
     key = "csv"
     label = "POA&M as CSV (.csv)"
+    streams_items = True
 
     def sniff(self, head: bytes, filename: str) -> bool:
         first_line = sniff_text(head).split("\n", 1)[0]
@@ -43,18 +46,40 @@ class CsvImporter:
         return self.read_with_warnings(stream, source=source).document
 
     def read_with_warnings(self, stream: BinaryIO, *, source: str) -> CsvReadResult:
+        result = self.read_stream(stream, source=source)
+        result.document.items = list(result.document.items)
+        return result
+
+    def read_stream(self, stream: BinaryIO, *, source: str) -> CsvReadResult:
+        """The document with its items read as they are iterated (a line at a time, each
+        POAM ID once), for an import that writes them in batches: a file of 100,000
+        items is never held whole. ``warnings`` is complete once the items are read."""
         limited = LimitedStream(stream, MAX_BYTES, source=source)
         text = text_lines(limited, source=source)  # type: ignore[arg-type]
         csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL))
-        try:
-            return _read_rows(csv.reader(text), source)
-        except UnicodeDecodeError as exc:
-            raise FormatError(f"the file is not UTF-8 text ({exc.reason})", source=source) from None
-        except csv.Error as exc:
-            raise FormatError(f"malformed CSV: {exc}", source=source) from None
+        with _csv_errors(source):
+            result, rows = _read_head(csv.reader(text), source)
+        result.document.items = _guarded(rows, source)
+        return result
 
 
-def _read_rows(reader, source: str) -> CsvReadResult:
+@contextmanager
+def _csv_errors(source: str) -> Iterator[None]:
+    try:
+        yield
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"the file is not UTF-8 text ({exc.reason})", source=source) from None
+    except csv.Error as exc:
+        raise FormatError(f"malformed CSV: {exc}", source=source) from None
+
+
+def _guarded(rows: Iterator[PoamItemData], source: str) -> Iterator[PoamItemData]:
+    with _csv_errors(source):
+        yield from rows
+
+
+def _read_head(reader, source: str) -> tuple[CsvReadResult, Iterator[PoamItemData]]:
+    """The header and the first row (the system's columns), and the items to come."""
     header = next(reader, None)
     if header is None:
         raise FormatError("the file is empty", source=source)
@@ -64,21 +89,31 @@ def _read_rows(reader, source: str) -> CsvReadResult:
         raise FormatError(f"missing column(s): {', '.join(missing)}", source=source, line=1)
     warnings = [f"{source}: column {name!r} is not an OpenPOAM column and was ignored"
                 for name in header if name not in HEADER]
-    placed, system_row, system_line = [], None, 2
+    line = reader.line_num + 1
+    first = None
+    for cells in reader:
+        if any(cell.strip() for cell in cells):
+            first = (_row_dict(header, cells, source, line), line)
+            break
+        line = reader.line_num + 1
+    system_row, system_line = first if first else ({}, 2)
+    document = _document(system_row, source, system_line)
+    result = CsvReadResult(document, warnings)
+    placed = _placed(reader, header, source, first, warnings)
+    return result, each_id_once(placed, source=source, warnings=warnings)
+
+
+def _placed(reader, header: list[str], source: str, first, warnings: list[str]):
+    if first is None:
+        warnings.append(f"{source}: the file has no POA&M items")
+        return
+    row, line = first
+    yield _item(row, source, line), f"line {line}"
     line = reader.line_num + 1
     for cells in reader:
         if any(cell.strip() for cell in cells):
-            row = _row_dict(header, cells, source, line)
-            if system_row is None:
-                system_row, system_line = row, line
-            placed.append((_item(row, source, line), f"line {line}"))
+            yield _item(_row_dict(header, cells, source, line), source, line), f"line {line}"
         line = reader.line_num + 1
-    if system_row is None:
-        warnings.append(f"{source}: the file has no POA&M items")
-        system_row = {}
-    document = _document(system_row, source, system_line)
-    document.items = first_of_each_id(placed, source=source, warnings=warnings)
-    return CsvReadResult(document, warnings)
 
 
 def _row_dict(header: list[str], cells: list[str], source: str, line: int) -> dict[str, str]:

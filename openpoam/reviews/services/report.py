@@ -23,6 +23,9 @@ from openpoam.tracker.services import assessments
 from openpoam.tracker.services.actors import Actor, ServiceError, require
 
 TOP_RISKS = 10
+# The report lists this many overdue items, the longest overdue first, and counts the rest:
+# a PDF of 100,000 items would otherwise be thousands of pages (the export has them all).
+OVERDUE_SHOWN = 100
 
 
 def report_context(actor: Actor, system: System, today: date | None = None) -> dict:
@@ -43,8 +46,7 @@ def report_context(actor: Actor, system: System, today: date | None = None) -> d
         "top_risks": sorted(open_items, key=lambda i: (-i.effective_risk.rank,
                                                        i.scheduled_completion or date.max,
                                                        i.poam_id))[:TOP_RISKS],
-        "overdue": sorted((i for i in open_items if i.delayed),
-                          key=lambda i: (i.scheduled_completion or date.max, i.poam_id)),
+        **_overdue(open_items),
         "owners": list(numbers.by_owner.items()),
         "check_summary": _check_summary(issues),
         "burndown_chart": charts.line_chart("Open items, week by week",
@@ -53,6 +55,13 @@ def report_context(actor: Actor, system: System, today: date | None = None) -> d
         if numbers.score_trend else None,
         "risk_chart": charts.bar_chart("Open items by risk", numbers.open_by_risk),
     }
+
+
+def _overdue(open_items: list) -> dict:
+    overdue = sorted((i for i in open_items if i.delayed),
+                     key=lambda i: (i.scheduled_completion or date.max, i.poam_id))
+    return {"overdue": overdue[:OVERDUE_SHOWN],
+            "overdue_more": max(len(overdue) - OVERDUE_SHOWN, 0)}
 
 
 def _check_summary(issues: list[checks.Issue]) -> list[dict]:

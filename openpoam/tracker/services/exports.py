@@ -10,7 +10,7 @@ from pathlib import Path
 
 from openpoam.formats import registry
 from openpoam.formats.oscal.vocab import paused_gc
-from openpoam.tracker.documents import build_document
+from openpoam.tracker.documents import stream_document
 from openpoam.tracker.models import System
 from openpoam.tracker.services import checkpoints
 from openpoam.tracker.services.actors import Actor, require
@@ -71,9 +71,10 @@ def write_export(actor: Actor, system: System, format_key: str, stream,
     if format_key in registry.default().report_exporters:  # FedRAMP CR26 reports
         return write_preview(actor, system, format_key, stream)
     exporter = registry.default().exporter(format_key)
-    with paused_gc():  # a whole POA&M is hundreds of thousands of acyclic objects
+    with paused_gc():  # a POA&M is hundreds of thousands of acyclic objects
         # An exporter that writes only why milestone dates moved says so (history="moves").
-        document = build_document(system, with_history=getattr(exporter, "history", True))
+        # The items are read in chunks as the exporter goes through them (memory flat).
+        document = stream_document(system, with_history=getattr(exporter, "history", True))
         document.generated_by = actor.name
         if format_key in CHECKPOINTED:
             document.checkpoint = checkpoints.for_export(

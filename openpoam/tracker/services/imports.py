@@ -210,7 +210,9 @@ def _locked(job: _Job) -> Iterator[tuple[str, ImportRecord | None]]:
         yield stored, already_imported(job.system, job.sha256)
 
 
-def _import_document(job: _Job, importer) -> ImportResult:
+def _import_document(job: _Job, importer: PoamImporter) -> ImportResult:
+    if importer.streams_items:
+        return _import_streamed(job, importer)
     with job.path.open("rb") as raw:
         reader = job.reader(raw)
         stream = io.BufferedReader(reader, buffer_size=1024 * 1024)
@@ -224,6 +226,35 @@ def _import_document(job: _Job, importer) -> ImportResult:
         if earlier is not None:
             return _unchanged(job, earlier)
         result = import_document(job.actor, job.system, document, **kwargs)
+        if result.record is not None:
+            result.record.storage_name = stored
+            result.record.save(update_fields=["storage_name"])
+        if job.within:
+            job.within(result)
+    return result
+
+
+def _import_streamed(job: _Job, importer) -> ImportResult:
+    """A POA&M file whose reader gives its items as a stream: they are read while they
+    are written, in the import's transaction, so a file of any size is never held whole.
+    A bad row further on rolls the whole import back, as if it had failed on reading."""
+    def run() -> ImportResult:
+        with job.path.open("rb") as raw:
+            reader = job.reader(raw)
+            stream = io.BufferedReader(reader, buffer_size=1024 * 1024)
+            read = importer.read_stream(stream, source=job.name)
+            result = import_document(job.actor, job.system, read.document, importer=importer,
+                                     file_name=job.name, sha256=job.sha256, size=job.size,
+                                     dry_run=job.dry_run, warnings=read.warnings)
+            job.check_hash(reader)
+        return result
+
+    if job.dry_run:
+        return run()
+    with _locked(job) as (stored, earlier):
+        if earlier is not None:
+            return _unchanged(job, earlier)
+        result = run()
         if result.record is not None:
             result.record.storage_name = stored
             result.record.save(update_fields=["storage_name"])

@@ -47,58 +47,72 @@ class _DryRun(Exception):
     pass
 
 
+# New items are validated, then written CHUNK at a time: a file of 100,000 items is never
+# held as 100,000 model instances.
+CHUNK = 2000
+
+
 def import_document(actor: Actor, system: System, document: PoamDocument, *, importer,
                     file_name: str, sha256: str, size: int, dry_run: bool,
                     warnings: list[str] | None = None):
+    """Load ``document`` into the system. Its ``items`` may be a stream (read once, as the
+    POA&M CSV reader gives them); ``warnings`` (the reader's) is read when they are done."""
     require(actor, system.organization, "poam.import")
     result = ImportResult(file_name=file_name, format_key=importer.key,
-                          format_label=importer.label, sha256=sha256, dry_run=dry_run,
-                          findings=len(document.items))
-    result.warnings += list(warnings or [])
-    source = Source(file_name, sha256, importer.key, f"imported from {file_name}",
-                    result.warnings)
+                          format_label=importer.label, sha256=sha256, dry_run=dry_run)
+    source = Source(file_name, sha256, importer.key, f"imported from {file_name}", [])
     try:
         with transaction.atomic():
             record = ImportRecord.objects.create(
                 system=system, file_name=file_name[:255], sha256=sha256, size=size,
                 format=importer.key, imported_by=actor.name, imported_at=timezone.now(),
-                findings=len(document.items))
-            loaded = _load(actor, system, document.items, source, record, result)
-            _link_dependencies(actor, document, loaded, source)
+                findings=0)
+            loaded, waiting = _load(actor, system, document.items, source, record, result)
+            _link_dependencies(actor, waiting, loaded, source)
             record.new, record.updated = result.created, result.updated
-            record.save(update_fields=["new", "updated"])
+            record.findings = result.findings
+            record.save(update_fields=["new", "updated", "findings"])
             if dry_run:
                 raise _DryRun
             result.record = record
             audit.record_import(actor, record)
     except _DryRun:
         pass
+    result.warnings += list(warnings or []) + source.warnings
     return result
 
 
-def _load(actor, system, rows: list[PoamItemData], source: Source, record, result) -> dict:
-    """Create the new items in bulk, update the matched ones; returns file ID -> item."""
+def _load(actor, system, rows, source: Source, record, result) -> tuple[dict, list]:
+    """Create the new items in bulk, update the matched ones. Returns file ID -> (item pk,
+    its POAM ID) and the (file ID, IDs it depends on) of items that depend on others."""
     recorder = Recorder(actor, import_record=record)
     people = _People(actor, system)
     matched = _Matcher(system)
-    loaded: dict[str, PoamItem] = {}
-    fresh: list[tuple[int, PoamItemData]] = []
-    for index, data in enumerate(rows, start=1):
-        existing = matched.find(data)
-        if existing is None:
-            fresh.append((index, data))
-            continue
-        loaded[data.poam_id] = _update(actor, existing, data, people, source)
-        result.updated += 1
+    loaded: dict[str, tuple[int, str]] = {}
+    waiting: list[tuple[str, list[str]]] = []
     builder = poam_rows.NewItems(actor, system, source, recorder, today=timezone.localdate())
-    for index, data in fresh:
-        fields = _fields(data, people, source, _label(index, data))
-        builder.add(index, data, fields)
-    for data, item in builder.save():
-        loaded[data.poam_id] = item
-        result.created += 1
-    recorder.save()
-    return loaded
+
+    def save_new() -> None:
+        for data, item in builder.save():
+            loaded[data.poam_id] = (item.pk, item.poam_id)
+            result.created += 1
+        recorder.save()
+
+    for index, data in enumerate(rows, start=1):
+        result.findings = index
+        if data.depends_on:
+            waiting.append((data.poam_id, list(data.depends_on)))
+        existing = matched.find(data)
+        if existing is not None:
+            item = _update(actor, existing, data, people, source)
+            loaded[data.poam_id] = (item.pk, item.poam_id)
+            result.updated += 1
+            continue
+        builder.add(index, data, _fields(data, people, source, _label(index, data)))
+        if len(builder.pending) >= CHUNK:
+            save_new()
+    save_new()
+    return loaded, waiting
 
 
 def _label(index: int, data: PoamItemData) -> str:
@@ -121,21 +135,25 @@ def _fields(data: PoamItemData, people: "_People", source: Source, label: str) -
 
 
 class _Matcher:
-    """The system's items by UUID and by POA&M ID, read once."""
+    """The system's items by UUID and by POA&M ID, read once as keys; a matched item is
+    read when it is found."""
 
     def __init__(self, system: System):
-        self.by_uuid: dict[UUID, PoamItem] = {}
-        self.by_id: dict[str, PoamItem] = {}
-        for item in PoamItem.objects.filter(system=system).select_related("organization"):
-            self.by_uuid[item.uuid] = item
-            self.by_id[item.poam_id] = item
+        self.by_uuid: dict[UUID, int] = {}
+        self.by_id: dict[str, int] = {}
+        for pk, uuid, poam_id in (PoamItem.objects.filter(system=system)
+                                  .values_list("pk", "uuid", "poam_id").iterator(5000)):
+            self.by_uuid[uuid] = pk
+            self.by_id[poam_id] = pk
 
     def find(self, data: PoamItemData) -> PoamItem | None:
         uuid = uuid_or_none(data.uuid)
         found = self.by_uuid.get(uuid) if uuid else None
         if found is None and data.poam_id:
             found = self.by_id.get(data.poam_id.strip())
-        return found
+        if found is None:
+            return None
+        return PoamItem.objects.select_related("organization").get(pk=found)
 
 
 class _People:
@@ -223,13 +241,14 @@ def _rule(exc: Exception) -> str:
     return text.split(": ", 1)[1] if text.startswith("POAM") and ": " in text else text
 
 
-def _link_dependencies(actor, document: PoamDocument, loaded: dict, source: Source) -> None:
-    for data in document.items:
-        if not data.depends_on or data.poam_id not in loaded:
+def _link_dependencies(actor, waiting: list[tuple[str, list[str]]], loaded: dict,
+                       source: Source) -> None:
+    for poam_id, depends_on in waiting:
+        if poam_id not in loaded:
             continue
-        item = loaded[data.poam_id]
-        targets = [loaded[p].poam_id if p in loaded else p for p in data.depends_on]
+        item = PoamItem.objects.select_related("organization").get(pk=loaded[poam_id][0])
+        targets = [loaded[p][1] if p in loaded else p for p in depends_on]
         try:
             item_services.set_dependencies(actor, item, targets)
         except ServiceError as exc:
-            source.warn(data.poam_id, str(exc))
+            source.warn(poam_id, str(exc))

@@ -10,7 +10,6 @@ statements. The caller holds the transaction and saves the ``Recorder``.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlparse
@@ -165,9 +164,16 @@ class NewItems:
 
     # ------------------------------------------------------------ writing
 
-    def save(self) -> Iterator[tuple[PoamItemData, PoamItem]]:
+    def save(self) -> list[tuple[PoamItemData, PoamItem]]:
+        """Write the items added since the last save (a caller may save every few
+        thousand items, so memory stays flat); returns them with their items."""
         if not self.pending:
-            return iter(())
+            return []
+        saved = self._save()
+        self.pending = []
+        return saved
+
+    def _save(self) -> list[tuple[PoamItemData, PoamItem]]:
         self._assign_uuids()
         self._assign_ids()
         items = [p.item for p in self.pending]
@@ -181,7 +187,7 @@ class NewItems:
             self._assets()
         self._milestones()
         self._evidence()
-        return ((p.data, p.item) for p in self.pending)
+        return [(p.data, p.item) for p in self.pending]
 
     def _assign_uuids(self) -> None:
         used: set[UUID] = uuids_in_use([p.uuid for p in self.pending if p.uuid],
@@ -211,7 +217,12 @@ class NewItems:
         return found
 
     def _read_keys(self, items: list[PoamItem]) -> None:
-        keys = dict(PoamItem.objects.filter(system=self.system).values_list("uuid", "pk"))
+        keys: dict = {}
+        uuids = [item.uuid for item in items]
+        for start in range(0, len(uuids), BATCH):
+            keys.update(PoamItem.objects.filter(system=self.system,
+                                                uuid__in=uuids[start:start + BATCH])
+                        .values_list("uuid", "pk"))
         for item in items:
             item.pk = keys[item.uuid]
             item._state.adding = False
