@@ -22,6 +22,7 @@ from django_tasks import task
 
 from openpoam.jobs.models import Job, Lease, ScheduledRun
 from openpoam.jobs.services import jobs_root
+from openpoam.reviews.services.my_work import send_due_digests
 from openpoam.reviews.services.reminders import send_reminders
 from openpoam.tracker.services import kev
 from openpoam.tracker.services.actors import Actor
@@ -43,6 +44,11 @@ class Periodic:
 def _reminders() -> str:
     sent = send_reminders()
     return f"{len(sent)} reminder digest(s) sent"
+
+
+def _digests() -> str:
+    sent = send_due_digests.call()
+    return f"{sent} due-date digest(s) written"
 
 
 def _sessions() -> str:
@@ -94,6 +100,7 @@ def _checkpoint() -> str:
 
 PERIODIC = [
     Periodic("reminders", "Daily reminders to owners", DAY, _reminders),
+    Periodic("digests", "Daily digest of each person's dates coming due", DAY, _digests),
     Periodic("sessions", "Clear expired sessions", DAY, _sessions),
     Periodic("old-jobs", "Remove old job results", DAY, _old_jobs),
     Periodic("kev", "Refresh the CISA KEV catalog", DAY, _kev),
