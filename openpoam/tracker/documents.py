@@ -133,11 +133,13 @@ def _bulk_items(system: System, today: date, with_history: bool) -> list[d.PoamI
         parts[item_id].depends_on.append(target)
     history = _history_values(system, moves_only=with_history == MOVES) if with_history else {}
     built = []
+    names = (*_ITEM_FIELDS, "owner_name", "owner_email", "approver_name")
+    zone = timezone.get_current_timezone()  # once, not per item (a thread-local lookup)
     for item_id, *rest in rows.iterator(2000):
-        values = dict(zip((*_ITEM_FIELDS, "owner_name", "owner_email", "approver_name"), rest))
+        values = dict(zip(names, rest))
         item_parts = parts.pop(item_id, None) or _Parts()
         item_parts.history = history.get(values["uuid"], [])
-        built.append(_item(values, item_parts, today))
+        built.append(_item(values, item_parts, today, zone))
     return built
 
 
@@ -157,7 +159,7 @@ def _event_values(event: ChangeEvent) -> list:
     return [getattr(event, name) for name in _EVENT_FIELDS]
 
 
-def _item(v: dict, parts: _Parts, today: date) -> d.PoamItemData:
+def _item(v: dict, parts: _Parts, today: date, zone=None) -> d.PoamItemData:
     status = d.Status(v["status"])
     changes = _due_changes(parts.history)
     milestones = [_milestone(m, changes) for m in parts.milestones]
@@ -187,7 +189,7 @@ def _item(v: dict, parts: _Parts, today: date) -> d.PoamItemData:
         delayed=is_delayed(status, v["scheduled_completion"],
                            [m.current_due for m in milestones if not m.completed_on], today),
         milestones=milestones,
-        updated_on=timezone.localtime(v["updated_at"]).date() if v["updated_at"] else None,
+        updated_on=timezone.localtime(v["updated_at"], zone).date() if v["updated_at"] else None,
         evidence=[_evidence(e) for e in parts.evidence],
         history=[_history_entry(e) for e in parts.history],
         rmf={name: v[name] for name in RMF_NAMES if v[name] not in ("", None, False)})
