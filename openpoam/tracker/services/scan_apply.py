@@ -108,12 +108,14 @@ def _create_items(system: System, new_items: list[NewItem], touched: dict[int, P
     if not new_items:
         return []
     kev = _kev_dues({cve for n in new_items for cve in n.weakness.cves})
-    heads = [_NewRow(system, n, kev) for n in new_items]
-    _assign_ids(system, heads)
+    detected = [_detected(n) for n in new_items]
+    poam_ids = _assign_ids(system, detected)
     keys: list[int] = []
-    for start in range(0, len(heads), ITEM_CHUNK):
-        chunk = heads[start:start + ITEM_CHUNK]
+    for start in range(0, len(new_items), ITEM_CHUNK):
         chunk_items = new_items[start:start + ITEM_CHUNK]
+        # Built a chunk at a time: each row holds new text (description, comments).
+        chunk = [_NewRow(system, n, kev, detected[i], poam_ids[i])
+                 for i, n in enumerate(chunk_items, start)]
         now = timezone.now()
         floor = (PoamItem.objects.filter(system=system).order_by("-pk")
                  .values_list("pk", flat=True).first()) or 0
@@ -158,15 +160,14 @@ class _NewRow:
     __slots__ = ("values", "uuid", "poam_id", "organization_id", "system_id", "title",
                  "detected_on", "pk")
 
-    def __init__(self, system: System, new: NewItem, kev: dict[str, date]):
+    def __init__(self, system: System, new: NewItem, kev: dict[str, date], detected: date,
+                 poam_id: str):
         weakness = new.weakness
-        first_seen = min((s.first_seen for s in new.assets), default=None)
         last_seen = max((s.last_seen for s in new.assets), default=None)
-        detected = (first_seen or timezone.now()).date()
         risk = RISK_OF[weakness.severity]
         kev_due = min((kev[c] for c in weakness.cves if c in kev), default=None)
         self.uuid = uuid.uuid4()
-        self.poam_id = ""
+        self.poam_id = poam_id
         self.organization_id = system.organization_id
         self.system_id = system.pk
         self.title = (weakness.title or weakness.weakness_id)[:500]
@@ -199,13 +200,21 @@ def _scheduled(system: System, risk: Risk, detected: date, kev_due: date | None)
     return None
 
 
-def _assign_ids(system: System, rows: list[_NewRow]) -> None:
-    by_year: dict[int, list[_NewRow]] = defaultdict(list)
-    for row in rows:
-        by_year[row.detected_on.year].append(row)
+def _detected(new: NewItem) -> date:
+    first_seen = min((s.first_seen for s in new.assets), default=None)
+    return (first_seen or timezone.now()).date()
+
+
+def _assign_ids(system: System, detected: list[date]) -> list[str]:
+    """POA&M IDs for the new items, reserved per detection year, in the items' order."""
+    by_year: dict[int, list[int]] = defaultdict(list)
+    for index, day in enumerate(detected):
+        by_year[day.year].append(index)
+    ids = [""] * len(detected)
     for year, group in sorted(by_year.items()):
-        for row, poam_id in zip(group, reserve_poam_ids(system.organization, year, len(group))):
-            row.poam_id = poam_id
+        for index, poam_id in zip(group, reserve_poam_ids(system.organization, year, len(group))):
+            ids[index] = poam_id
+    return ids
 
 
 def _description(weakness: WeaknessDigest) -> str:
