@@ -169,11 +169,12 @@ class ChunkedItems:
                                    uuids=[row[2] for row in rows])
                    if self.with_history else {})
         names = (*_ITEM_FIELDS, "owner_name", "owner_email", "approver_name")
+        zone = timezone.get_current_timezone()  # once, not per item (a thread-local lookup)
         for item_id, *rest in rows:
             values = dict(zip(names, rest))
             item_parts = parts.pop(item_id, None) or _Parts()
             item_parts.history = history.get(values["uuid"], [])
-            yield _item(values, item_parts, self.today)
+            yield _item(values, item_parts, self.today, zone)
 
 
 def _parts(ids: list[int]) -> dict[int, _Parts]:
@@ -219,7 +220,7 @@ def _event_values(event: ChangeEvent) -> list:
     return [getattr(event, name) for name in _EVENT_FIELDS]
 
 
-def _item(v: dict, parts: _Parts, today: date) -> d.PoamItemData:
+def _item(v: dict, parts: _Parts, today: date, zone=None) -> d.PoamItemData:
     status = d.Status(v["status"])
     changes = _due_changes(parts.history)
     milestones = [_milestone(m, changes) for m in parts.milestones]
@@ -249,7 +250,7 @@ def _item(v: dict, parts: _Parts, today: date) -> d.PoamItemData:
         delayed=is_delayed(status, v["scheduled_completion"],
                            [m.current_due for m in milestones if not m.completed_on], today),
         milestones=milestones,
-        updated_on=timezone.localtime(v["updated_at"]).date() if v["updated_at"] else None,
+        updated_on=timezone.localtime(v["updated_at"], zone).date() if v["updated_at"] else None,
         evidence=[_evidence(e) for e in parts.evidence],
         history=[_history_entry(e) for e in parts.history],
         rmf={name: v[name] for name in RMF_NAMES if v[name] not in ("", None, False)})

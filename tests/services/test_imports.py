@@ -157,3 +157,33 @@ def test_it_refuses_a_file_of_no_known_format(fedramp, tmp_path):
     odd.write_text("just some notes")
     with pytest.raises(FormatError, match="could not be recognised"):
         run(fedramp, odd)
+
+
+def test_new_items_written_in_chunks_keep_their_own_assets_controls_and_history(
+        fedramp, org, tmp_path, monkeypatch, django_assert_max_num_queries):
+    """New items go in as plain rows a chunk at a time (scan_apply.ITEM_CHUNK); each item
+    must get back its own id, so its assets and history are its own. A twin system of the
+    same organization holds items whose ids sit between the chunks' reads."""
+    from openpoam.tracker.services import scan_apply
+
+    twin = setup.create_system(ROOT, org, slug="twin", name="Twin",
+                               framework="fedramp-moderate", impact_level="Moderate")
+    run(twin, nessus(tmp_path, "twin.nessus", {"10.9.9.9": [(1001, 22)]}))
+    monkeypatch.setattr(scan_apply, "ITEM_CHUNK", 3)
+    hosts = {f"10.0.0.{n}": [(2000 + n, 443), (2100 + n, 80)] for n in range(1, 6)}
+    with django_assert_max_num_queries(70):  # 63 measured: per chunk, not per item
+        result = run(fedramp, nessus(tmp_path, "june.nessus", hosts))
+    assert result.counts.new == 10
+    items = PoamItem.objects.filter(system=fedramp)
+    assert items.count() == 10 and len({i.poam_id for i in items}) == 10
+    for n in range(1, 6):
+        for plugin, port in ((2000 + n, "443"), (2100 + n, "80")):
+            item = items.get(scan_weakness_id=str(plugin))
+            assert _assets(item) == {(f"10.0.0.{n}", port): None}
+            assert item.cves == [f"CVE-2024-{plugin}"] and item.version == 1
+            events = ChangeEvent.objects.filter(item_uuid=item.uuid)
+            assert {(e.action, e.field, e.poam_id) for e in events} == {
+                ("create", "", item.poam_id), ("create", "assets", item.poam_id)}
+            assert item.created_at is not None and item.updated_at is not None
+    assert PoamItem.objects.filter(system=twin).count() == 1
+    assert _assets(PoamItem.objects.get(system=twin)) == {("10.9.9.9", "22"): None}

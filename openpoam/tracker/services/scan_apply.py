@@ -6,6 +6,7 @@ of 100,000 findings takes a few hundred statements, not 100,000.
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from datetime import date, datetime
 
@@ -98,50 +99,93 @@ def _touched_items(changes: Changes) -> dict[int, PoamItem]:
 
 def _create_items(system: System, new_items: list[NewItem], touched: dict[int, PoamItem],
                   recorder: Recorder, why: str) -> list[int]:
-    """Create the new items with their assets and controls; returns their keys."""
+    """Create the new items with their assets and controls; returns their keys.
+
+    Items go in as plain rows (``bulk.insert_rows``), ``ITEM_CHUNK`` at a time: 100,000
+    model instances and their ``bulk_create`` were most of a large first import's time
+    and memory. The new ids are read back by UUID from the rows above the system's
+    highest id before the chunk (one query per chunk, no IN list)."""
     if not new_items:
         return []
     kev = _kev_dues({cve for n in new_items for cve in n.weakness.cves})
-    rows = [_item_row(system, n, kev) for n in new_items]
-    _assign_ids(system, rows)
-    PoamItem.objects.bulk_create(rows, batch_size=500)
-    assets, controls = [], []
-    for row, new in zip(rows, new_items):
-        assets += [_asset_row(row.pk, s.identity, s.asset, s.first_seen, s.last_seen)
-                   for s in new.assets]
-        controls += _control_rows(row, new.weakness)
-        recorder.add(row, "create", new=row.title, justification=why)
-        recorder.add(row, "create", field_name="assets",
-                     new=_summary([s.identity for s in new.assets]), justification=why)
-        if new.recurrence_of is not None:
-            recorder.add(row, "create", field_name="recurrence_of",
-                         new=touched[new.recurrence_of].poam_id, justification=why)
-    insert_rows(AffectedAsset, ASSET_COLUMNS, assets)
-    ControlReference.objects.bulk_create(controls, batch_size=2000, ignore_conflicts=True)
-    return [row.pk for row in rows]
+    detected = [_detected(n) for n in new_items]
+    poam_ids = _assign_ids(system, detected)
+    keys: list[int] = []
+    for start in range(0, len(new_items), ITEM_CHUNK):
+        chunk_items = new_items[start:start + ITEM_CHUNK]
+        # Built a chunk at a time: each row holds new text (description, comments).
+        chunk = [_NewRow(system, n, kev, detected[i], poam_ids[i])
+                 for i, n in enumerate(chunk_items, start)]
+        now = timezone.now()
+        floor = (PoamItem.objects.filter(system=system).order_by("-pk")
+                 .values_list("pk", flat=True).first()) or 0
+        insert_rows(PoamItem, ITEM_COLUMNS, [head.row(now) for head in chunk])
+        ids = dict(PoamItem.objects.filter(system=system, pk__gt=floor)
+                   .values_list("uuid", "pk").iterator(5000))
+        assets, controls = [], []
+        for head, new in zip(chunk, chunk_items):
+            head.pk = ids[head.uuid]
+            keys.append(head.pk)
+            assets += [_asset_row(head.pk, s.identity, s.asset, s.first_seen, s.last_seen)
+                       for s in new.assets]
+            controls += _control_rows(head.pk, new.weakness)
+            recorder.add(head, "create", new=head.title, justification=why)
+            recorder.add(head, "create", field_name="assets",
+                         new=_summary([s.identity for s in new.assets]), justification=why)
+            if new.recurrence_of is not None:
+                recorder.add(head, "create", field_name="recurrence_of",
+                             new=touched[new.recurrence_of].poam_id, justification=why)
+        insert_rows(AffectedAsset, ASSET_COLUMNS, assets)
+        ControlReference.objects.bulk_create(controls, batch_size=2000, ignore_conflicts=True)
+        # The chunk's history now, in the same transaction and order (the chain links the
+        # same events the same way): 200,000 pending events are not held to the end.
+        recorder.save()
+    return keys
 
 
-def _item_row(system: System, new: NewItem, kev: dict[str, date]) -> PoamItem:
-    weakness = new.weakness
-    first_seen = min((s.first_seen for s in new.assets), default=None)
-    last_seen = max((s.last_seen for s in new.assets), default=None)
-    detected = (first_seen or timezone.now()).date()
-    risk = RISK_OF[weakness.severity]
-    kev_due = min((kev[c] for c in weakness.cves if c in kev), default=None)
-    scheduled = _scheduled(system, risk, detected, kev_due)
-    return PoamItem(
-        organization_id=system.organization_id, system=system,
-        title=(weakness.title or weakness.weakness_id)[:500],
-        weakness_description=_description(weakness), source=Source.VULNERABILITY_SCAN,
-        source_identifier=weakness.weakness_id[:300],
-        source_detail=f"{weakness.scanner} {weakness.scanner_version}".strip()[:300],
-        original_risk=risk, raw_severity=weakness.raw_severity[:50],
-        planned_remediation=weakness.solution, detected_on=detected,
-        scheduled_completion=scheduled, status=Status.OPEN, status_date=timezone.localdate(),
-        cves=list(weakness.cves), kev=kev_due is not None, kev_due=kev_due,
-        comments=_comments(weakness), scan_scope=weakness.scope[:200],
-        scan_weakness_id=weakness.weakness_id[:300], recurrence_of_id=new.recurrence_of,
-        last_seen=last_seen)
+ITEM_CHUNK = 5000
+# A new scan item's columns, in the order of _NewRow.row(); the others take their defaults.
+ITEM_COLUMNS = ["uuid", "poam_id", "organization_id", "system_id", "title",
+                "weakness_description", "source", "source_identifier", "source_detail",
+                "original_risk", "raw_severity", "planned_remediation", "detected_on",
+                "scheduled_completion", "status", "status_date", "cves", "kev", "kev_due",
+                "comments", "scan_scope", "scan_weakness_id", "recurrence_of_id", "last_seen",
+                "created_at", "updated_at"]
+
+
+class _NewRow:
+    """A new item before it is written: its row's values, and what the history needs
+    (``Recorder.add`` reads organization_id, system_id, uuid and poam_id)."""
+
+    __slots__ = ("values", "uuid", "poam_id", "organization_id", "system_id", "title",
+                 "detected_on", "pk")
+
+    def __init__(self, system: System, new: NewItem, kev: dict[str, date], detected: date,
+                 poam_id: str):
+        weakness = new.weakness
+        last_seen = max((s.last_seen for s in new.assets), default=None)
+        risk = RISK_OF[weakness.severity]
+        kev_due = min((kev[c] for c in weakness.cves if c in kev), default=None)
+        self.uuid = uuid.uuid4()
+        self.poam_id = poam_id
+        self.organization_id = system.organization_id
+        self.system_id = system.pk
+        self.title = (weakness.title or weakness.weakness_id)[:500]
+        self.detected_on = detected
+        self.pk = None
+        self.values = (
+            _description(weakness), Source.VULNERABILITY_SCAN.value,
+            weakness.weakness_id[:300],
+            f"{weakness.scanner} {weakness.scanner_version}".strip()[:300],
+            risk.value, weakness.raw_severity[:50], weakness.solution, detected,
+            _scheduled(system, risk, detected, kev_due), Status.OPEN.value,
+            timezone.localdate(), list(weakness.cves), kev_due is not None, kev_due,
+            _comments(weakness), weakness.scope[:200], weakness.weakness_id[:300],
+            new.recurrence_of, last_seen)
+
+    def row(self, now: datetime) -> tuple:
+        return (self.uuid, self.poam_id, self.organization_id, self.system_id, self.title,
+                *self.values, now, now)
 
 
 def _scheduled(system: System, risk: Risk, detected: date, kev_due: date | None) -> date | None:
@@ -156,13 +200,21 @@ def _scheduled(system: System, risk: Risk, detected: date, kev_due: date | None)
     return None
 
 
-def _assign_ids(system: System, rows: list[PoamItem]) -> None:
-    by_year: dict[int, list[PoamItem]] = defaultdict(list)
-    for row in rows:
-        by_year[row.detected_on.year].append(row)
+def _detected(new: NewItem) -> date:
+    first_seen = min((s.first_seen for s in new.assets), default=None)
+    return (first_seen or timezone.now()).date()
+
+
+def _assign_ids(system: System, detected: list[date]) -> list[str]:
+    """POA&M IDs for the new items, reserved per detection year, in the items' order."""
+    by_year: dict[int, list[int]] = defaultdict(list)
+    for index, day in enumerate(detected):
+        by_year[day.year].append(index)
+    ids = [""] * len(detected)
     for year, group in sorted(by_year.items()):
-        for row, poam_id in zip(group, reserve_poam_ids(system.organization, year, len(group))):
-            row.poam_id = poam_id
+        for index, poam_id in zip(group, reserve_poam_ids(system.organization, year, len(group))):
+            ids[index] = poam_id
+    return ids
 
 
 def _description(weakness: WeaknessDigest) -> str:
@@ -183,14 +235,14 @@ def _comments(weakness: WeaknessDigest) -> str:
     return "\n".join(lines)
 
 
-def _control_rows(row: PoamItem, weakness: WeaknessDigest) -> list[ControlReference]:
+def _control_rows(item_pk: int, weakness: WeaknessDigest) -> list[ControlReference]:
     found = set()
     for control in weakness.controls:
         try:
             found.add(normalise(Catalog.NIST_800_53_R5, control))
         except ControlIdError:
             continue  # a scanner's odd spelling is kept in the description, not as a control
-    return [ControlReference(item=row, catalog=Catalog.NIST_800_53_R5, control_id=c)
+    return [ControlReference(item_id=item_pk, catalog=Catalog.NIST_800_53_R5, control_id=c)
             for c in sorted(found)]
 
 
