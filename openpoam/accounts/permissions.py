@@ -156,7 +156,7 @@ CLI_PERMISSIONS: dict[str, str] = {
     "fedramp overdue": "poam.view", "fedramp accepted": "poam.view", "fedramp show": "poam.view",
     "fedramp track": "poam.edit", "fedramp evaluate": "poam.edit", "fedramp reduce": "poam.edit",
     "fedramp dispose": "poam.edit", "fedramp accept": "poam.edit", "fedramp plan": "poam.edit",
-    "fedramp group": "poam.edit", "fedramp report": "poam.edit",
+    "fedramp group": "poam.edit", "fedramp ungroup": "poam.edit", "fedramp report": "poam.edit",
     "fedramp coverage": "poam.view",
     "token create": "poam.view", "token list": "poam.view",  # a user's own tokens
     # Single sign-on's group table: administrators only (services/sso.py), beyond an owner.

@@ -104,12 +104,12 @@ def person() -> None:
 @with_django
 def person_add(name, org_slug, email, title, username) -> None:
     """Add a person who can own items and milestones or approve risk decisions."""
-    from openpoam.cli.accounts import users_named
+    from openpoam.accounts.services.users import user_named
     from openpoam.tracker.services import setup
 
     org_ = base.organization(org_slug)
     added = setup.add_person(base.actor(), org_, name, email=email, title=title,
-                             user=users_named(username) if username else None)
+                             user=user_named(username) if username else None)
     output.echo(f"added {added.name}")
 
 
@@ -121,7 +121,7 @@ def person_add(name, org_slug, email, title, username) -> None:
 @with_django
 def person_link(name, org_slug, username) -> None:
     """Say which account a person signs in as (what they own shows in `openpoam work`)."""
-    from openpoam.cli.accounts import users_named
+    from openpoam.accounts.services.users import user_named
     from openpoam.tracker.models import Person
     from openpoam.tracker.services import people
     from openpoam.tracker.services.actors import require
@@ -131,7 +131,7 @@ def person_link(name, org_slug, username) -> None:
     found = Person.objects.filter(organization=org_, name__iexact=name.strip()).first()
     if found is None:
         raise CliError(f"{org_.slug} has no person named {name!r} (see `openpoam person list`)")
-    people.link_user(base.actor(), found, users_named(username) if username else None)
+    people.link_user(base.actor(), found, user_named(username) if username else None)
     output.echo(f"{found.name} signs in as {username}" if username
                 else f"{found.name} is not linked to an account")
 

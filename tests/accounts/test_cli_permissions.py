@@ -50,7 +50,8 @@ def sample(org_a, tmp_path):
             "month": "2026-11", "poam_ids": org_a.item.poam_id, "old": "1", "new": "1",
             "number": "1", "feed_id": "1", "regime": "cr26", "rating": "3", "why": "because",
             "what": "patched", "disposition": "Remediated", "by_when": "2026-12-01T00:00:00Z",
-            "lead": org_a.item.poam_id, "members": org_a.item.poam_id, "kind": "vdt",
+            "lead": org_a.item.poam_id, "members": org_a.item.poam_id, "member": org_a.item.poam_id,
+            "kind": "vdt",
             "group": "poam-editors", "request_kind": "false_positive",
             "rationale": "a scanner misread", "request_id": "1", "decision": "approve"}
 

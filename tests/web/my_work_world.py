@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -87,3 +89,10 @@ def build() -> World:
     return World(orgs["acme"], orgs["initech"], orgs["globex"], systems["acme"],
                  systems["initech"], systems["globex"], due_soon, overdue, far, unowned,
                  twin_item, request, twin_request)
+
+
+@pytest.fixture
+def tasks_inline(settings):
+    """Notifications are jobs (Django tasks API); here they run when enqueued, as a worker
+    would run them, so a test sees what the person is told without starting a worker."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -13,6 +13,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
+import threading
+
 import pytest
 from django.urls import reverse
 
@@ -245,7 +247,24 @@ def test_a_viewer_sees_no_edit_controls_and_a_viewer_post_is_refused(
     assert refused.status == 403
 
 
-def test_a_scan_is_imported_through_the_upload_page(transactional_db, poam, tmp_path, browser):
+@pytest.fixture
+def a_worker(transactional_db):
+    """A background worker beside the server, as `openpoam start` runs one: the upload's
+    dry run and the import are jobs."""
+    from openpoam.jobs import worker as job_worker
+
+    worker, heart = job_worker.run(in_thread=True, interval=0.2)
+    yield worker
+    worker.running = False
+    heart.stopping.set()
+    heart.join(timeout=10)
+    for thread in threading.enumerate():  # its connection closed before the tables are flushed
+        if thread.name == "openpoam-worker":
+            thread.join(timeout=10)
+
+
+def test_a_scan_is_imported_through_the_upload_page(transactional_db, poam, tmp_path, a_worker,
+                                                     browser):
     from playwright.sync_api import expect
 
     scan = tmp_path / "june.nessus"
@@ -254,11 +273,15 @@ def test_a_scan_is_imported_through_the_upload_page(transactional_db, poam, tmp_
     browser.go(reverse("system-imports", args=[poam.org.slug, poam.system.slug]))
     page.get_by_label("Scan, checklist or POA&M file").set_input_files(str(scan))
     page.get_by_role("button", name="Check the file").click()
-    preview = page.locator(".preview")
-    expect(preview).to_contain_text("What importing june.nessus would change")
+    # The dry run is a job: its page shows the progress, then the preview, without a reload.
+    preview = page.get_by_role("region", name="Import dry run of june.nessus")
+    expect(preview).to_contain_text("What importing june.nessus would change", timeout=20000)
     expect(preview.locator("dt:has-text(\"New items\") + dd")).to_have_text("1")
     browser.check("scenario-import-preview")
     page.get_by_role("button", name="Import june.nessus").click()
+    # The import is a job too: its page says when it is done and links to its record.
+    expect(page.get_by_role("heading", name="june.nessus imported")).to_be_visible(timeout=20000)
+    page.get_by_role("link", name="See the import's changes").click()
     expect(page.locator(".page-title")).to_contain_text("Import of june.nessus")
     expect(page.get_by_role("region", name="What it changed")).to_contain_text(
         "SSL Certificate Cannot Be Trusted")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tests.web.my_work_world import build
+from tests.web.my_work_world import build, tasks_inline  # noqa: F401
 from tests.web.test_browser import CHROMIUM
 from tests.web.test_browser_flows import DESKTOP, PHONE, browser  # noqa: F401  (the fixture)
 
@@ -21,7 +21,7 @@ pytestmark = [
 
 
 @pytest.fixture
-def world(transactional_db, web_settings):
+def world(transactional_db, web_settings, tasks_inline):
     return build()
 
 
@@ -83,3 +83,4 @@ def test_a_consultant_sees_every_client_on_one_page(world, browser):
         expect(first).to_contain_text("Acme Defense")
         first.get_by_role("link").first.click()
         expect(page).to_have_url(f"{browser.base}/org/acme/system/enclave/")
+

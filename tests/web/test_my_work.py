@@ -17,13 +17,13 @@ from openpoam.tracker.services import items as item_services
 from openpoam.tracker.services import notify, requests
 from openpoam.reviews.services.my_work import my_work, send_due_digests
 from openpoam.reviews.services.portfolio import portfolio
-from tests.web.my_work_world import PASSWORD, build
+from tests.web.my_work_world import PASSWORD, build, tasks_inline  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def world(web_settings, django_capture_on_commit_callbacks):
+def world(db, web_settings, django_capture_on_commit_callbacks, tasks_inline):
     web_settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     web_settings.OPENPOAM_BASE_URL = "https://poam.example.test"
     cache.clear()  # the unread counts of an earlier test's users
@@ -106,7 +106,7 @@ def test_a_request_tells_the_approver_and_the_decision_tells_the_person_who_aske
     waiting = [m for m in mail.outbox if m.to == ["olga@example.com"]]
     assert len(waiting) == 1
     assert (f"https://poam.example.test/org/acme/system/enclave/items/"
-            f"{world.due_soon.poam_id}/#h-requests") in waiting[0].body
+            f"{world.due_soon.poam_id}/?section=requests#h-requests") in waiting[0].body
 
 
 def test_decided_and_assigned_are_told_unless_turned_off(world, django_capture_on_commit_callbacks):
@@ -212,3 +212,4 @@ def test_a_person_links_only_to_a_member(world):
     person = Person.objects.get(organization=world.acme, name="Dana Reyes")
     with pytest.raises(ServiceError, match="not a member of acme"):
         people.link_user(Actor.command_line("admin"), person, gus)
+

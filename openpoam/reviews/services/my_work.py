@@ -171,7 +171,8 @@ def _requests(user, org_ids: list[int]) -> Section:
     rows = [WorkRow(kind="request", **_base(r.item), title=r.item.title,
                     detail=f"{r.get_kind_display()} asked by {r.requested_by_name} on "
                            f"{timezone.localtime(r.requested_at).date().isoformat()}",
-                    due=None, overdue=False, href=_item_href(r.item, "#h-requests"))
+                    due=None, overdue=False,
+                    href=_item_href(r.item, "?section=requests#h-requests"))
             for r in pending[:ROW_LIMIT + 1]]
     return _section("request", rows, pending.count() if len(rows) > ROW_LIMIT else None)
 
@@ -184,7 +185,8 @@ def _milestones(people: list[int], today: date, horizon: date) -> Section:
              .order_by("current_due", "item__poam_id", "sequence"))
     rows = [WorkRow(kind="milestone", **_base(m.item), title=m.description,
                     detail=f"Milestone {m.sequence} of {m.item.title}", due=m.current_due,
-                    overdue=m.current_due < today, href=_item_href(m.item, "#h-milestones"))
+                    overdue=m.current_due < today,
+                    href=_item_href(m.item, "?section=milestones#h-milestones"))
             for m in found[:ROW_LIMIT + 1]]
     return _section("milestone", rows, found.count() if len(rows) > ROW_LIMIT else None)
 

@@ -80,7 +80,7 @@ def notify_request_waiting(request_id: int) -> int:
         f"{request.requested_by_name} asks for a {request.get_kind_display().lower()} of "
         f"{item.poam_id} \"{item.title}\" in {item.system.name} ({item.organization.name}).\n\n"
         f"Rationale: {request.rationale}",
-        _item_path(item, "#h-requests"), item.organization_id)
+        _item_path(item, "?section=requests#h-requests"), item.organization_id)
     return sum(deliver(user, message) for user in deciders)
 
 
@@ -97,7 +97,7 @@ def notify_request_decided(request_id: int) -> int:
         f"Your {request.get_kind_display().lower()} of {item.poam_id} was {verb}",
         f"{request.decided_by_name} {verb} your {request.get_kind_display().lower()} of "
         f"{item.poam_id} \"{item.title}\" in {item.system.name} ({item.organization.name})."
-        + note, _item_path(item, "#h-requests"), item.organization_id)
+        + note, _item_path(item, "?section=requests#h-requests"), item.organization_id)
     if request.decided_by_id == request.requested_by_id:
         return 0  # withdrawn by the person who asked: nothing to tell them
     return deliver(request.requested_by, message)

@@ -186,7 +186,7 @@ def request_decide(request: HttpRequest, org_slug: str, system_slug: str, poam_i
     # Editors may withdraw here (a 403 page for others); whether this one may decide is the
     # service's answer, shown on the item page.
     system, item = access.editable_item_or_404(request, org_slug, system_slug, poam_id,
-                                               minimum=requests.ASKER_ROLE)
+                                               action=requests.ASKER_ROLE)
     pending = get_object_or_404(ApprovalRequest, pk=request_id, item=item)
     try:
         decided = requests.answer(access.actor_of(request), pending,

@@ -355,16 +355,6 @@ def test_it_derives_uuids_exactly_as_the_standard_uuid5():
         assert derive_uuid(*parts) == str(uuid.uuid5(UUID_BASE, "/".join(parts)))
 
 
-def test_it_writes_the_same_bytes_with_or_without_orjson(monkeypatch):
-    from openpoam.formats.oscal import plugins
-    if plugins.orjson is None:
-        pytest.skip("orjson is not installed")
-    fast = plugins.dump_json(export(rich_document())[0])
-    monkeypatch.setattr(plugins, "orjson", None)
-    slow = plugins.dump_json(export(rich_document())[0])
-    assert fast == slow
-
-
 def test_it_keeps_blank_names_and_odd_urls_from_breaking_the_schema():
     from openpoam.domain.poam import EvidenceData, HistoryEntry, MilestoneData
     from datetime import datetime, timezone
