@@ -155,7 +155,7 @@ def _serve_and_time(env: dict, cookie: str, count: int) -> None:
         print(f"{'page':36} {'first s':>7} {'best s':>7} {'median':>7} {'p95 s':>7} {'KB':>6}")
         for label, path in (("portfolio (most overdue first)", "/portfolio/"),
                             ("portfolio sorted by SPRS score", "/portfolio/?sort=score"),
-                            ("my work", "/me/work/")):
+                            ("my work", "/my-work/")):
             first = _get(base, path, cookie)[0]
             times, size, statuses = [], 0, set()
             for _ in range(count):

@@ -48,7 +48,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("requests/", views.approvals, name="approvals"),
-    path("me/work/", personal.my_work, name="my-work"),
+    path("my-work/", personal.my_work, name="my-work"),
     path("me/notifications/", personal.notifications, name="notifications"),
     path("me/notifications/<int:notification_id>/open/", personal.notification_open,
          name="notification-open"),
