@@ -157,6 +157,10 @@ def _database() -> dict:
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
                             "PRAGMA foreign_keys=ON;",
         }
+        # Tests use a file too, never SQLite's shared-cache memory database: there a worker
+        # thread and the live server lock whole tables and fail at once ("database table is
+        # locked") instead of waiting, which no deployment ever does.
+        config["TEST"] = {"NAME": str(DATA_DIR / "test-openpoam.sqlite3")}
     return config
 
 
