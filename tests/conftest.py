@@ -2,11 +2,37 @@ import os
 import tempfile
 
 import pytest
+from pathlib import Path
 
 from tests.paths import SHARED_ABSENT, shared_present
 
 # Tests never touch a user's real data folder.
 os.environ.setdefault("OPENPOAM_DATA_DIR", tempfile.mkdtemp(prefix="openpoam-test-"))
+
+
+def _sqlite_test_files() -> list[Path]:
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if not database["ENGINE"].endswith("sqlite3"):
+        return []
+    name = Path(database["TEST"]["NAME"])
+    return [name.with_name(name.name + suffix) for suffix in ("", "-wal", "-shm")]
+
+
+def _remove_sqlite_test_files() -> None:
+    # Django removes the test database file but not SQLite's -wal and -shm beside it; left
+    # behind, a later run that meets them (the same process id) fails with "disk I/O error".
+    for path in _sqlite_test_files():
+        path.unlink(missing_ok=True)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _remove_sqlite_test_files()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    _remove_sqlite_test_files()
 
 
 def pytest_configure(config: pytest.Config) -> None:

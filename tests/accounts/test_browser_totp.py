@@ -5,20 +5,11 @@ from __future__ import annotations
 
 import base64
 import time
-from pathlib import Path
 
-import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+from tests.browsing import CHROMIUM, CHROMIUM_ARGS, NEEDS_CHROMIUM
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="needs Debian's chromium at /usr/bin/chromium "
-                              "(apt-get install chromium)"),
-]
+pytestmark = NEEDS_CHROMIUM
 
 
 def _code(secret_text: str, ahead: int = 0) -> str:

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-import pytest
 
 from tests.web.conftest import strict_server  # noqa: F401
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.browsing import CHROMIUM, CHROMIUM_ARGS, NEEDS_CHROMIUM
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not CHROMIUM.exists(),
-                                 reason="needs Debian's chromium at /usr/bin/chromium")]
+pytestmark = NEEDS_CHROMIUM
 
 
 def test_the_docs_render_offline_under_the_strict_policy(strict_server, transactional_db,  # noqa: F811

@@ -18,14 +18,12 @@ from urllib.parse import urlparse
 import pytest
 import requests
 
+from tests.browsing import CHROMIUM, CHROMIUM_ARGS
 from tests.cli.process import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT_ID, CLIENT_SECRET = "openpoam-test", "a-client-secret-for-tests"
 PASSWORD = "provider-pass-1"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 def openpoam_command() -> list[str]:

@@ -157,3 +157,22 @@ def strict_server(request):
     with override_settings(MIDDLEWARE=[m for m in settings.MIDDLEWARE if m != CSP_MIDDLEWARE]
                            + [CSP_MIDDLEWARE]):
         yield request.getfixturevalue("live_server")
+
+
+@pytest.fixture
+def browser(strict_server):
+    """One chromium session against the live server; the test fails on any console error,
+    axe-core finding or sideways scroll it met. Ask for it last: the database fixtures must
+    run before Playwright's event loop starts."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browsing import Browser
+
+    with sync_playwright() as playwright:
+        session = Browser(playwright, strict_server.url)
+        try:
+            yield session
+        finally:
+            session.close()
+    assert session.problems == [], session.problems
+    assert session.findings == {}, session.findings

@@ -3,22 +3,13 @@ sign in, open a system's POA&M, open an item, read its milestones and history.""
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import urlparse
 
-import pytest
 from django.urls import reverse
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+from tests.browsing import CHROMIUM, CHROMIUM_ARGS, NEEDS_CHROMIUM
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="needs Debian's chromium at /usr/bin/chromium "
-                              "(apt-get install chromium)"),
-]
+pytestmark = NEEDS_CHROMIUM
 
 
 def test_it_signs_in_and_reads_an_item_with_its_milestones_and_history(

@@ -15,15 +15,9 @@ import pytest
 from django.urls import reverse
 
 from openpoam.tracker.models import ChangeEvent, Milestone, PoamItem
-from tests.web.test_browser import CHROMIUM
-from tests.web.test_browser_flows import DESKTOP, PHONE, SCREENS, Browser
+from tests.browsing import DESKTOP, NEEDS_CHROMIUM, PHONE, SCREENS
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="needs Debian's chromium at /usr/bin/chromium "
-                              "(apt-get install chromium)"),
-]
+pytestmark = NEEDS_CHROMIUM
 
 MEASURE = SCREENS.parent / "bulkui-measure.json"
 
@@ -33,20 +27,6 @@ def db_checks(monkeypatch):
     """These scenarios read the database between clicks, to prove what a form changed;
     Playwright's event loop runs in this thread, the server in its own."""
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def browser(strict_server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        session = Browser(playwright, strict_server.url)
-        try:
-            yield session
-        finally:
-            session.close()
-    assert session.problems == [], session.problems
-    assert session.findings == {}, session.findings
 
 
 def _top(page, selector: str) -> int:

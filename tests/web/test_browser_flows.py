@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from pathlib import Path
-from urllib.parse import urlparse
 
 import threading
 
@@ -20,19 +18,10 @@ from django.urls import reverse
 
 from openpoam.tracker.models import Role
 from openpoam.tracker.services import Actor, setup
-from tests.web.conftest import PASSWORD, _user
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.web.conftest import _user
+from tests.browsing import DESKTOP, NEEDS_CHROMIUM, PHONE, axe_violations, shoot  # noqa: F401
 
-AXE = Path(__file__).parent / "vendor" / "axe.min.js"
-SCREENS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
-DESKTOP, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="needs Debian's chromium at /usr/bin/chromium "
-                              "(apt-get install chromium)"),
-]
+pytestmark = NEEDS_CHROMIUM
 
 NESSUS = """<?xml version="1.0"?><NessusClientData_v2><Report name="monthly">
 <ReportHost name="10.0.0.9"><HostProperties><tag name="HOST_START">Mon Jun  3 10:00:00 2024</tag>
@@ -45,67 +34,6 @@ NESSUS = """<?xml version="1.0"?><NessusClientData_v2><Report name="monthly">
 """
 
 
-class Browser:
-    """One chromium for a test, with helpers that read like the scenarios. Tests ask for
-    this fixture last: the database fixtures must run before Playwright's event loop."""
-
-    def __init__(self, playwright, base_url: str):
-        self.base = base_url
-        self.browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                                  args=CHROMIUM_ARGS)
-        self.problems: list[str] = []
-        self.findings: dict[str, list[str]] = {}  # axe and width, per page state
-        self.page = None
-
-    def open(self, user: str, viewport=DESKTOP):
-        context = self.browser.new_context(viewport=viewport)
-        self.page = context.new_page()
-        self.page.on("console", lambda m: self.problems.append(m.text)
-                     if m.type == "error" else None)
-        self.page.goto(f"{self.base}/login/")
-        self.page.get_by_label("User name").fill(user)
-        self.page.get_by_label("Password").fill(PASSWORD)
-        self.page.get_by_role("button", name="Sign in").click()
-        self.page.wait_for_selector("text=Signed in as", state="attached")
-        return self.page
-
-    def go(self, path: str):
-        self.page.goto(f"{self.base}{path}")
-        return self.page
-
-    def check(self, name: str) -> None:
-        """axe-core and the page width on the page as it is now: every scenario calls it in
-        every state it reaches (after each change), not only on first load."""
-        shoot(self.page, name)
-        problems = axe_violations(self.page)
-        viewport = self.page.viewport_size["width"]
-        width = self.page.evaluate("document.documentElement.scrollWidth")
-        if width > viewport + 1:
-            problems.append(f"the page scrolls sideways ({width}px)")
-        if problems:
-            self.findings[f"{name}@{viewport}"] = problems
-
-    def close(self):
-        self.browser.close()
-
-
-def axe_violations(page) -> list[str]:
-    """Serious and critical axe-core findings on the page as it is now."""
-    page.evaluate(AXE.read_text(encoding="utf-8"))
-    found = page.evaluate("""async () => {
-        const result = await axe.run(document, {resultTypes: ["violations"]});
-        return result.violations.filter(v => ["serious", "critical"].includes(v.impact))
-            .map(v => v.id + ": " + v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(" | "));
-    }""")
-    return list(found)
-
-
-def shoot(page, name: str) -> None:
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    width = page.viewport_size["width"]
-    page.screenshot(path=str(SCREENS / f"{name}-{width}.png"), full_page=True)
-
-
 def _section(page, name: str) -> None:
     """Open a group of the item page's sections (one tap)."""
     page.get_by_role("navigation", name="Item sections").get_by_role("link", name=name).click()
@@ -116,20 +44,6 @@ def erin(django_user_model, web_settings, acme):
     user = _user(django_user_model, "erin")
     setup.add_member(Actor.command_line("admin"), acme, user, Role.EDITOR)
     return user
-
-
-@pytest.fixture
-def browser(strict_server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        session = Browser(playwright, strict_server.url)
-        try:
-            yield session
-        finally:
-            session.close()
-    assert session.problems == [], session.problems
-    assert session.findings == {}, session.findings
 
 
 def test_an_item_from_creation_to_completion_changes_the_dashboard(

@@ -9,15 +9,9 @@ import pytest
 from django.urls import reverse
 
 from tests.web.my_work_world import build, tasks_inline  # noqa: F401
-from tests.web.test_browser import CHROMIUM
-from tests.web.test_browser_flows import DESKTOP, PHONE, browser  # noqa: F401  (the fixture)
+from tests.browsing import DESKTOP, NEEDS_CHROMIUM, PHONE
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="needs Debian's chromium at /usr/bin/chromium "
-                              "(apt-get install chromium)"),
-]
+pytestmark = NEEDS_CHROMIUM
 
 
 @pytest.fixture

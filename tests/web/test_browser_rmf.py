@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-import pytest
 from django.urls import reverse
 
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, pytestmark  # noqa: F401
+from tests.browsing import CHROMIUM, CHROMIUM_ARGS, NEEDS_CHROMIUM
+
+pytestmark = NEEDS_CHROMIUM
 
 
 def test_the_rmf_risk_analysis_is_filled_in_the_form_and_shown_on_the_item(
