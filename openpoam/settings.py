@@ -24,6 +24,10 @@ def _default_data_dir() -> Path:
     return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "openpoam"
 
 
+if not os.environ.get("OPENPOAM_DATA_DIR") and os.environ.get("PYTEST_VERSION"):
+    # A test run never touches the person's real data folder; the commands the tests start
+    # inherit this one, so they and the test process see the same keys.
+    os.environ["OPENPOAM_DATA_DIR"] = tempfile.mkdtemp(prefix="openpoam-test-")
 DATA_DIR = Path(os.environ.get("OPENPOAM_DATA_DIR") or _default_data_dir()).expanduser()
 
 try:
