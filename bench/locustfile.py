@@ -25,7 +25,10 @@ import os
 import random
 import re
 import threading
+import time
 import uuid
+
+import gevent
 
 from locust import HttpUser, between, events, task
 
@@ -178,6 +181,21 @@ class Member(HttpUser):
             path = _scans.pop() if _scans else None
         if path is None:
             return
+        started = time.monotonic()
         with open(path, "rb") as scan:
-            self.client.post(f"{API}/systems/{SCANS_SYSTEM}/imports", name="import",
-                             files={"file": (os.path.basename(path), scan)}, timeout=600)
+            answer = self.client.post(f"{API}/systems/{SCANS_SYSTEM}/imports", name="import",
+                                      files={"file": (os.path.basename(path), scan)},
+                                      timeout=600)
+        if answer.status_code == 202:  # a job: poll it as a script would, until it ends
+            self._wait_for_job(answer.json()["id"], started)
+
+    def _wait_for_job(self, job_id: str, started: float) -> None:
+        state, error = "queued", ""
+        while state in ("queued", "running") and time.monotonic() - started < 1800:
+            gevent.sleep(5)
+            job = self.client.get(f"{API}/jobs/{job_id}", name="job").json()
+            state, error = job["state"], job.get("error", "")
+        failure = None if state == "succeeded" else RuntimeError(f"import {state}: {error}")
+        events.request.fire(request_type="JOB", name="import, until applied",
+                            response_time=(time.monotonic() - started) * 1000,
+                            response_length=0, exception=failure, context={})
