@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import secrets
 from pathlib import Path
 
@@ -159,8 +160,10 @@ def _database() -> dict:
         }
         # Tests use a file too, never SQLite's shared-cache memory database: there a worker
         # thread and the live server lock whole tables and fail at once ("database table is
-        # locked") instead of waiting, which no deployment ever does.
-        config["TEST"] = {"NAME": str(DATA_DIR / "test-openpoam.sqlite3")}
+        # locked") instead of waiting, which no deployment ever does. One file per test
+        # process, so runs side by side never share one.
+        config["TEST"] = {"NAME": os.path.join(tempfile.gettempdir(),
+                                               f"openpoam-test-{os.getpid()}.sqlite3")}
     return config
 
 
@@ -217,6 +220,9 @@ EVIDENCE_MAX_BYTES = int(os.environ.get("OPENPOAM_EVIDENCE_MAX_BYTES", 50 * 1024
 EVIDENCE_MIN_FREE_BYTES = max(0, int(float(os.environ.get("OPENPOAM_EVIDENCE_MIN_FREE_MB", 100))
                               * 1024 * 1024))
 IMPORT_MAX_BYTES = int(os.environ.get("OPENPOAM_IMPORT_MAX_BYTES", 1024 * 1024 * 1024))
+# An API import with wait=true runs inside the request; larger files must be jobs (a proxy's
+# timeout would end a long request first).
+API_WAIT_MAX_BYTES = int(float(os.environ.get("OPENPOAM_API_WAIT_MAX_MB", 32)) * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The audit trail's checkpoint signing key (Ed25519, PEM, mode 0600): outside the database,
 # so whoever can write the database cannot sign a checkpoint. Several app servers share one.
