@@ -27,10 +27,11 @@ from openpoam.reviews.services.reminders import send_reminders
 from openpoam.tracker.services import kev
 from openpoam.tracker.services.actors import Actor
 from openpoam.tracker.services.checkpoints import write_checkpoints
+from openpoam.tracker.services.cr26_notices import send_overdue_notices
 
 log = logging.getLogger("openpoam.jobs")
 LEASE = "scheduler"
-DAY = timedelta(days=1)
+DAY, HOUR = timedelta(days=1), timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,12 @@ def _kev() -> str:
     return f"{count} known exploited vulnerabilities loaded (catalog {version})"
 
 
+def _cr26_overdue() -> str:
+    sent = send_overdue_notices()
+    return (f"{sent['events']} CR26 deadline(s) newly passed, "
+            f"{sent['people']} person(s) told")
+
+
 def _checkpoint() -> str:
     if not settings.CHECKPOINT_DIR:
         return "no OPENPOAM_CHECKPOINT_DIR set: no checkpoint written"
@@ -105,6 +112,8 @@ PERIODIC = [
     Periodic("old-jobs", "Remove old job results", DAY, _old_jobs),
     Periodic("kev", "Refresh the CISA KEV catalog", DAY, _kev),
     Periodic("checkpoint", "Daily audit checkpoint", DAY, _checkpoint),
+    # Hourly: CR26 deadlines fall at an hour of the day, and each is told once anyway.
+    Periodic("cr26-overdue", "FedRAMP CR26 overdue notices", HOUR, _cr26_overdue),
 ]
 BY_NAME = {p.name: p for p in PERIODIC}
 
