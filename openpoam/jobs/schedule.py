@@ -98,13 +98,18 @@ def _kev() -> str:
 
 
 def _download(url: str) -> bytes:
-    with requests.get(url, timeout=60, stream=True) as response:
-        response.raise_for_status()
-        data = bytearray()
-        for chunk in response.iter_content(1024 * 1024):
-            data += chunk
-            if len(data) > KEV_MAX_BYTES:
-                break
+    data = bytearray()
+    try:
+        with requests.get(url, timeout=60, stream=True) as response:
+            response.raise_for_status()
+            for chunk in response.iter_content(1024 * 1024):
+                data += chunk
+                if len(data) > KEV_MAX_BYTES:
+                    break
+    except requests.HTTPError as exc:
+        raise OSError(f"could not download {url}: HTTP {exc.response.status_code}") from exc
+    except requests.RequestException as exc:  # refused, timed out, no such host
+        raise OSError(f"could not download {url}: {type(exc).__name__}") from exc
     return bytes(data)
 
 

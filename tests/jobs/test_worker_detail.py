@@ -177,7 +177,8 @@ def test_the_kev_refresh_downloads_and_a_failed_download_keeps_the_old_copy(db, 
         settings.KEV_SOURCE = broken
         failed = schedule.run("kev")
         assert not failed["ok"] and failed["outcome"].startswith("failed: "), failed
-        assert "\n" not in failed["outcome"]
+        assert "\n" not in failed["outcome"] and broken in failed["outcome"]
         assert list(KnownExploited.objects.values_list("cve", flat=True)) == ["CVE-2024-0002"]
     run = ScheduledRun.objects.get(name="kev")
-    assert not run.ok and "127.0.0.1:9" in run.last_outcome and run.last_finished
+    assert not run.ok and run.last_finished
+    assert run.last_outcome == "failed: could not download http://127.0.0.1:9/x: ConnectionError"
