@@ -217,8 +217,14 @@ def _row(periodic: Periodic, run: ScheduledRun | None) -> dict:
     return {"name": periodic.name, "label": periodic.label,
             "every": EVERY.get(periodic.every, str(periodic.every)),
             "last_started": started, "last_finished": finished, "state": state,
-            "outcome": (run.last_outcome if run else "") if state != "running" else "",
+            "outcome": _outcome(run, state),
             "next_run": run.next_run if run else None}
+
+
+def _outcome(run: ScheduledRun | None, state: str) -> str:
+    if run is None or state == "running":
+        return ""
+    return run.last_outcome.removeprefix("failed: ")  # the state already says so
 
 
 @task()
