@@ -13,6 +13,7 @@ from django.utils.html import escape
 
 from openpoam.jobs import schedule, services
 from openpoam.jobs.models import ScheduledRun, WorkerBeat
+from tests.conftest import administrator_client
 
 pytestmark = pytest.mark.django_db
 URL = "/site/scheduled-work/"
@@ -20,16 +21,7 @@ URL = "/site/scheduled-work/"
 
 @pytest.fixture
 def root(django_user_model):
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    user = django_user_model.objects.create_superuser("root", "root@example.com", "x" * 20)
-    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session["otp_device_id"] = device.persistent_id  # signed in with the second factor
-    session.save()
-    return client
+    return administrator_client(django_user_model)
 
 
 @pytest.fixture

@@ -5,12 +5,12 @@ lease; checked with axe-core and photographed at 1280 and 390 px into tests/arti
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from openpoam.jobs import schedule, services
 from openpoam.jobs.models import WorkerBeat
+from tests.conftest import administrator_client
 from tests.web.test_browser import CHROMIUM
 from tests.web.test_browser_flows import DESKTOP, PHONE, browser  # noqa: F401  (the fixture)
 
@@ -26,21 +26,13 @@ pytestmark = [
 def root_session(transactional_db, web_settings, django_user_model, settings, tmp_path):
     """A superuser's session verified with a second factor, after one scheduler pass in which
     the KEV refresh failed; the session cookie's value."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     settings.KEV_SOURCE = str(tmp_path / "kev-not-here.json")
     now = timezone.now()
     WorkerBeat.objects.create(worker_id="sched-7", host="app1.example", pid=7, started_at=now,
                               seen_at=now, scheduler=True)
     schedule.tick("sched-7", now)
     services.run_queued()
-    user = django_user_model.objects.create_superuser("root", "root@example.com", "x" * 20)
-    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session["otp_device_id"] = device.persistent_id
-    session.save()
+    client = administrator_client(django_user_model)
     return client.cookies["sessionid"].value
 
 
