@@ -15,7 +15,8 @@ Environment (what bench/load.md's set-up prints):
 
 Each request type has its own name in locust's statistics: list, search, item, dashboard,
 edit (200, or 409 when another user's edit came first), edit-stale (must be 409), comment,
-evidence, import.
+evidence, import (202: a job), import-job (its polling until it ends; a failed import is a
+failure).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import os
 import random
 import re
 import threading
+import time
 import uuid
 
 from locust import HttpUser, between, events, task
@@ -179,5 +181,19 @@ class Member(HttpUser):
         if path is None:
             return
         with open(path, "rb") as scan:
-            self.client.post(f"{API}/systems/{SCANS_SYSTEM}/imports", name="import",
-                             files={"file": (os.path.basename(path), scan)}, timeout=600)
+            answer = self.client.post(f"{API}/systems/{SCANS_SYSTEM}/imports", name="import",
+                                      files={"file": (os.path.basename(path), scan)},
+                                      timeout=600)
+        if answer.status_code == 202:  # a job: poll it, so the run shows the import finish
+            self._until_done(answer.headers["Location"])
+
+    def _until_done(self, job_url: str, seconds: float = 1800) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            with self.client.get(job_url, name="import-job", catch_response=True) as polled:
+                state = polled.json().get("state") if polled.status_code == 200 else None
+                if state == "failed":
+                    polled.failure(f"import failed: {polled.json().get('error')}")
+                if state in ("succeeded", "failed"):
+                    return
+            time.sleep(2)

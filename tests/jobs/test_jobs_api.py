@@ -41,6 +41,8 @@ def test_an_import_answers_202_with_a_job_that_is_polled_until_done(as_alice, po
     assert polled["result"]["counts"]["new"] == 3 and polled["import_id"]
     assert PoamItem.objects.filter(system=poam.system).count() == before + 3
     assert [j["id"] for j in as_alice.get("jobs").json()["jobs"]] == [job["id"]]
+    # The former opt-in, still sent by older scripts, changes nothing.
+    assert _start(as_alice, JULY, "july.nessus", background="true").status_code == 202
 
 
 def test_a_job_is_its_starters_alone(as_alice, as_bob, as_charlie, poam, globex):
