@@ -124,8 +124,9 @@ def _serve_and_time(env: dict, secret: str, next_month: Path, runs: int):
             ("metrics", ["GET", f"{SYSTEM}/metrics"]),
             ("quality checks", ["GET", f"{SYSTEM}/checks"]),
             ("export oscal-json", ["GET", f"{SYSTEM}/exports/oscal-json"]),
-            ("import next month, dry run", ["POST", f"{SYSTEM}/imports",
-                                            f"file=@{next_month}", "dry_run=true"]),
+            ("import next month, dry run", ["POST", f"{SYSTEM}/imports",  # in the request
+                                            f"file=@{next_month}", "dry_run=true",
+                                            "wait=true"]),
         ]
         rows = [(label, _time(base, secret, spec, runs)) for label, spec in steps]
         return rows, _peak_rss_mb(server.pid)

@@ -52,6 +52,16 @@ for n, vuln in enumerate(Cr26Vulnerability.objects.select_related("item", "syste
                       irv=vuln.proposed_irv, reason="benchmark evaluation")
 """
 
+# The scheduled CR26 overdue notices (jobs/schedule.py "cr26-overdue"): the first pass tells
+# the editors of every vulnerability whose deadline passed; the second finds nothing new.
+NOTICES = """
+import django, os
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openpoam.settings"); django.setup()
+from openpoam.jobs import schedule
+result = schedule.run("cr26-overdue")
+assert result["ok"], result
+"""
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -88,6 +98,10 @@ def _run(database: str, scan: Path, workdir: Path, repeat: int) -> None:
         rows = [_once("import, classic system", ["import", str(scan), "--system", "classic"], env),
                 _once("import, CR26 system", ["import", str(scan), "--system", "cloud"], env)]
         subprocess.run([sys.executable, "-c", EVALUATE], env=env, check=True, cwd=REPO)
+        _command(["user", "add", "ed", "--email", "ed@example.test"], env)
+        _command(["member", "add", "ed", "--org", "bench", "--role", "editor"], env)
+        rows += [_once(label, ["-c", NOTICES], env, python=True)
+                 for label in ("CR26 notices, first pass", "CR26 notices, second pass")]
         for label, args in TIMED:
             args = [a.format(out=workdir) for a in args] + ["--system", "cloud"]
             ok = (0, 1) if args[0] in FINDS_ERRORS else (0,)
@@ -101,12 +115,13 @@ def _run(database: str, scan: Path, workdir: Path, repeat: int) -> None:
             _psql(f"drop database if exists {name}")
 
 
-def _command(args: list[str], env: dict, ok: tuple[int, ...] = (0,)
+def _command(args: list[str], env: dict, ok: tuple[int, ...] = (0,), python: bool = False
              ) -> tuple[float, float, float]:
-    """Wall seconds, CPU seconds and peak RSS (MB) of one fresh process running one command."""
+    """Wall seconds, CPU seconds and peak RSS (MB) of one fresh process running one command
+    (``python``: ``args`` go to the interpreter instead)."""
     started = time.perf_counter()
-    process = subprocess.Popen([*CLI, *args], env=env, cwd=REPO, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
+    process = subprocess.Popen([*([sys.executable] if python else CLI), *args], env=env,
+                               cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) not in ok:
@@ -114,8 +129,8 @@ def _command(args: list[str], env: dict, ok: tuple[int, ...] = (0,)
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
-def _once(label: str, args: list[str], env: dict) -> tuple:
-    wall, cpu, peak = _command(args, env)
+def _once(label: str, args: list[str], env: dict, python: bool = False) -> tuple:
+    wall, cpu, peak = _command(args, env, python=python)
     return label, wall, wall, cpu, peak
 
 

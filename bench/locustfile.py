@@ -15,7 +15,8 @@ Environment (what bench/load.md's set-up prints):
 
 Each request type has its own name in locust's statistics: list, search, item, dashboard,
 edit (200, or 409 when another user's edit came first), edit-stale (must be 409), comment,
-evidence, import.
+evidence, import (202: a job), import-job (its polling until it ends; a failed import is a
+failure).
 """
 
 from __future__ import annotations
@@ -187,13 +188,13 @@ class Member(HttpUser):
                                       files={"file": (os.path.basename(path), scan)},
                                       timeout=600)
         if answer.status_code == 202:  # a job: poll it as a script would, until it ends
-            self._wait_for_job(answer.json()["id"], started)
+            self._wait_for_job(answer.headers["Location"], started)
 
-    def _wait_for_job(self, job_id: str, started: float) -> None:
+    def _wait_for_job(self, job_url: str, started: float) -> None:
         state, error = "queued", ""
         while state in ("queued", "running") and time.monotonic() - started < 1800:
             gevent.sleep(5)
-            job = self.client.get(f"{API}/jobs/{job_id}", name="job").json()
+            job = self.client.get(job_url, name="job").json()
             state, error = job["state"], job.get("error", "")
         failure = None if state == "succeeded" else RuntimeError(f"import {state}: {error}")
         events.request.fire(request_type="JOB", name="import, until applied",

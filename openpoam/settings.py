@@ -224,6 +224,9 @@ EVIDENCE_MAX_BYTES = int(os.environ.get("OPENPOAM_EVIDENCE_MAX_BYTES", 50 * 1024
 EVIDENCE_MIN_FREE_BYTES = max(0, int(float(os.environ.get("OPENPOAM_EVIDENCE_MIN_FREE_MB", 100))
                               * 1024 * 1024))
 IMPORT_MAX_BYTES = int(os.environ.get("OPENPOAM_IMPORT_MAX_BYTES", 1024 * 1024 * 1024))
+# An API import with wait=true runs inside the request; larger files must be jobs (a proxy's
+# timeout would end a long request first).
+API_WAIT_MAX_BYTES = int(float(os.environ.get("OPENPOAM_API_WAIT_MAX_MB", 32)) * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The audit trail's checkpoint signing key (Ed25519, PEM, mode 0600): outside the database,
 # so whoever can write the database cannot sign a checkpoint. Several app servers share one.

@@ -69,6 +69,22 @@ def _user(django_user_model, name: str):
                                                  password=PASSWORD)
 
 
+def administrator_client(django_user_model):
+    """A superuser "root" signed in with a confirmed second factor (as the admin site and
+    the scheduled work page need): a Django test client holding that session."""
+    from django.test import Client
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = django_user_model.objects.create_superuser("root", "root@example.com", "x" * 20)
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id  # signed in with the second factor
+    session.save()
+    return client
+
+
 @pytest.fixture
 def alice(django_user_model, fast_hashing):
     return _user(django_user_model, "alice")

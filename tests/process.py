@@ -52,7 +52,10 @@ class fresh_database:
     def __init__(self) -> None:
         url = os.environ.get("DATABASE_URL", "")
         self.server = url if url.startswith(("postgres://", "postgresql://")) else ""
-        self.name = f"openpoam_proc_{uuid.uuid4().hex[:10]}"
+        # Named after the suite's own database, so that suites beside each other on one
+        # server keep to their own names.
+        base = urlparse(self.server).path.strip("/") or "openpoam" if self.server else ""
+        self.name = f"{base}_proc_{uuid.uuid4().hex[:10]}"
 
     def _admin(self):
         import psycopg

@@ -38,6 +38,8 @@ URL_PERMISSIONS: dict[str, dict[str, str]] = {
     "home": {"GET": SIGNED_IN, "HEAD": SIGNED_IN},
     # For load balancers: yes/no, ages and sizes only (openpoam/jobs/health.py).
     "healthz": {"GET": PUBLIC, "HEAD": PUBLIC},
+    # The periodic jobs' last runs and the scheduler's lease (web/views/scheduled.py).
+    "scheduled-work": {"GET": STAFF, "HEAD": STAFF},
     # A person's own pages (web/views/personal.py): only their own rows, across every
     # organization they belong to; the portfolio shows the organizations they may see.
     "my-work": {"GET": SIGNED_IN, "HEAD": SIGNED_IN},

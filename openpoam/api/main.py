@@ -25,7 +25,10 @@ there; a read-only token only reads. Errors are JSON `{"detail": ..., "field": .
 400 a refused change, 401 no valid token, 403 not allowed for this role, 404 not found
 (or not yours), 409 the item changed since you read it (the body holds its current
 values), 413 body too large, 422 invalid input, 429 too many requests.
-Lists are paged with `cursor`/`next_cursor`.
+Lists are paged with `cursor`/`next_cursor`. Imports (and their confirmation, and exports
+started as jobs) answer 202 with a job, its URL in `Location`: poll `GET /jobs/{id}` for its
+state, progress, result and error; `wait=true` on an import answers with its result instead
+(files up to OPENPOAM_API_WAIT_MAX_MB).
 """
 
 

@@ -52,13 +52,19 @@ def scheduler() -> None:
 
 @cli.command("jobs")
 @click.argument("job_id", required=False)
+@click.option("--schedule", is_flag=True,
+              help="The periodic jobs instead: last run, outcome, next run, and the scheduler "
+                   "holding the lease (administrators).")
 @click.option("--json", "as_json", is_flag=True)
 @with_django
-def jobs_(job_id: str | None, as_json: bool) -> None:
+def jobs_(job_id: str | None, schedule: bool, as_json: bool) -> None:
     """Your background jobs, newest first; with an id, that job's state, progress and outcome."""
     from openpoam.jobs import services
 
     actor = base.actor()
+    if schedule:
+        _schedule(actor, as_json)
+        return
     if job_id:
         job = services.get_job(actor, job_id)
         data = services.job_dict(job)
@@ -83,3 +89,31 @@ def jobs_(job_id: str | None, as_json: bool) -> None:
             for j in services.jobs_of(actor).select_related("system")[:100]]
     base.output_rows(rows, as_json, ["id", "kind", "state", "system", "file", "created",
                                      "error"])
+
+
+def _schedule(actor, as_json: bool) -> None:
+    from openpoam.jobs import schedule
+
+    if not (actor.is_superuser or getattr(actor.user, "is_staff", False)):
+        raise base.CliError("only the site's administrators see the scheduled work")
+    found = schedule.overview()
+    if as_json:
+        base.echo_json(found)
+        return
+    lease = found["scheduler"]
+    if lease["holder"]:
+        out.echo(f"scheduler: {lease['holder']}" + (f" on {lease['host']}" if lease["host"]
+                                                    else "")
+                 + f", lease until {lease['until']:%Y-%m-%d %H:%M:%S %Z}")
+    else:
+        out.echo("scheduler: none holds the lease (start `openpoam scheduler`)")
+    rows = [{"job": row["name"], "runs": row["every"], "last run": _when(row["last_started"]),
+             "state": row["state"], "outcome": row["outcome"],
+             "next run": _when(row["next_run"])} for row in found["jobs"]]
+    base.output_rows(rows, False, ["job", "runs", "last run", "state", "outcome", "next run"])
+
+
+def _when(moment) -> str:
+    from django.utils import timezone
+
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""

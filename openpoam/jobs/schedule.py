@@ -8,29 +8,34 @@ and any worker runs it. Each job calls the service that already does the work.
 
 from __future__ import annotations
 
+import io
 import logging
 import shutil
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Callable
 
+import requests
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
-from openpoam.jobs.models import Job, Lease, ScheduledRun
+from openpoam.jobs.models import Job, Lease, ScheduledRun, WorkerBeat
 from openpoam.jobs.services import jobs_root
 from openpoam.reviews.services.my_work import send_due_digests
 from openpoam.reviews.services.reminders import send_reminders
 from openpoam.tracker.services import kev
 from openpoam.tracker.services.actors import Actor
 from openpoam.tracker.services.checkpoints import write_checkpoints
+from openpoam.tracker.services.cr26_notices import send_overdue_notices
 
 log = logging.getLogger("openpoam.jobs")
 LEASE = "scheduler"
-DAY = timedelta(days=1)
+DAY, HOUR = timedelta(days=1), timedelta(hours=1)
+EVERY = {DAY: "daily", HOUR: "hourly"}
+KEV_MAX_BYTES = 64 * 1024 * 1024  # CISA's catalog is about 1.5 MB
 
 
 @dataclass(frozen=True)
@@ -74,22 +79,44 @@ def _old_jobs() -> str:
 
 
 def _kev() -> str:
+    """The catalog from the administrator's URL or file. Read whole before loading, and
+    loaded in one transaction: a failed download or a bad file keeps the previous copy (the
+    run's outcome then says why)."""
     source = settings.KEV_SOURCE
     if not source:
         return "no OPENPOAM_KEV_SOURCE set: the shipped catalog stays"
-    import io
-
     if source.startswith(("https://", "http://")):
-        import requests
-
-        response = requests.get(source, timeout=60)
-        response.raise_for_status()
-        stream = io.BytesIO(response.content)
+        data = _download(source)
     else:
         with open(source, "rb") as handle:
-            stream = io.BytesIO(handle.read())
-    count, version = kev.load_catalog(Actor.command_line("scheduler"), stream, source=source)
+            data = handle.read(KEV_MAX_BYTES + 1)
+    if len(data) > KEV_MAX_BYTES:
+        raise ValueError(f"{source}: larger than {KEV_MAX_BYTES:,} bytes; not a KEV catalog")
+    count, version = kev.load_catalog(Actor.command_line("scheduler"), io.BytesIO(data),
+                                      source=source)
     return f"{count} known exploited vulnerabilities loaded (catalog {version})"
+
+
+def _download(url: str) -> bytes:
+    data = bytearray()
+    try:
+        with requests.get(url, timeout=60, stream=True) as response:
+            response.raise_for_status()
+            for chunk in response.iter_content(1024 * 1024):
+                data += chunk
+                if len(data) > KEV_MAX_BYTES:
+                    break
+    except requests.HTTPError as exc:
+        raise OSError(f"could not download {url}: HTTP {exc.response.status_code}") from exc
+    except requests.RequestException as exc:  # refused, timed out, no such host
+        raise OSError(f"could not download {url}: {type(exc).__name__}") from exc
+    return bytes(data)
+
+
+def _cr26_overdue() -> str:
+    sent = send_overdue_notices()
+    return (f"{sent['events']} CR26 deadline(s) newly passed, "
+            f"{sent['people']} person(s) told")
 
 
 def _checkpoint() -> str:
@@ -105,6 +132,8 @@ PERIODIC = [
     Periodic("old-jobs", "Remove old job results", DAY, _old_jobs),
     Periodic("kev", "Refresh the CISA KEV catalog", DAY, _kev),
     Periodic("checkpoint", "Daily audit checkpoint", DAY, _checkpoint),
+    # Hourly: CR26 deadlines fall at an hour of the day, and each is told once anyway.
+    Periodic("cr26-overdue", "FedRAMP CR26 overdue notices", HOUR, _cr26_overdue),
 ]
 BY_NAME = {p.name: p for p in PERIODIC}
 
@@ -148,6 +177,7 @@ def tick(holder: str, now=None) -> list[str]:
 
 def run(name: str) -> dict:
     periodic = BY_NAME[name]
+    ScheduledRun.objects.get_or_create(name=name)  # run by hand before any tick: recorded too
     ScheduledRun.objects.filter(name=name).update(last_started=timezone.now())
     try:
         outcome, ok = periodic.run(), True
@@ -159,19 +189,42 @@ def run(name: str) -> dict:
     return {"outcome": outcome, "ok": ok}
 
 
-def overview() -> tuple[list[dict], Lease | None]:
-    """Each periodic job with its last run, outcome and next run (the admin page)."""
+def overview(now=None) -> dict:
+    """Each periodic job with its last run, outcome and next run, and who holds the
+    scheduler's lease (the staff page and `openpoam jobs --schedule`)."""
+    now = now or timezone.now()
     runs = {r.name: r for r in ScheduledRun.objects.all()}
+    rows = [_row(periodic, runs.get(periodic.name)) for periodic in PERIODIC]
     lease = Lease.objects.filter(name=LEASE).first()
-    rows = []
-    for periodic in PERIODIC:
-        run = runs.get(periodic.name)
-        rows.append({"name": periodic.name, "label": periodic.label,
-                     "last_started": run.last_started if run else None,
-                     "last_finished": run.last_finished if run else None,
-                     "outcome": run.last_outcome if run else "", "ok": run.ok if run else True,
-                     "next_run": run.next_run if run else None})
-    return rows, lease
+    held = lease is not None and lease.expires_at is not None and lease.expires_at > now
+    beat = (WorkerBeat.objects.filter(worker_id=lease.holder).first()
+            if lease is not None and lease.holder else None)
+    return {"jobs": rows, "now": now, "scheduler": {
+        "holder": lease.holder if held else "", "until": lease.expires_at if held else None,
+        "host": beat.host if held and beat else "", "last_holder": lease.holder if lease else "",
+        "seen_at": beat.seen_at if beat else None}}
+
+
+def _row(periodic: Periodic, run: ScheduledRun | None) -> dict:
+    started = run.last_started if run else None
+    finished = run.last_finished if run else None
+    if started is None:
+        state = "never run"
+    elif finished is None or finished < started:
+        state = "running"
+    else:
+        state = "ok" if run.ok else "failed"
+    return {"name": periodic.name, "label": periodic.label,
+            "every": EVERY.get(periodic.every, str(periodic.every)),
+            "last_started": started, "last_finished": finished, "state": state,
+            "outcome": _outcome(run, state),
+            "next_run": run.next_run if run else None}
+
+
+def _outcome(run: ScheduledRun | None, state: str) -> str:
+    if run is None or state == "running":
+        return ""
+    return run.last_outcome.removeprefix("failed: ")  # the state already says so
 
 
 @task()

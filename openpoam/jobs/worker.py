@@ -102,7 +102,7 @@ class Heart(threading.Thread):
         while not self.stopping.is_set():
             self.once()
             self.stopping.wait(beat_interval())
-        _forget(self.worker_id)
+        _forget(self.worker_id, scheduler=self.scheduler)
         connection.close()
 
     def once(self) -> None:
@@ -118,9 +118,12 @@ class Heart(threading.Thread):
             log.exception("worker %s: heartbeat failed", self.worker_id)
 
 
-def _forget(worker_id: str) -> None:
+def _forget(worker_id: str, *, scheduler: bool = False) -> None:
+    """A stopping worker: no more beats, and its lease free for another scheduler at once."""
     try:
         WorkerBeat.objects.filter(worker_id=worker_id).delete()
+        if scheduler:
+            schedule.release(worker_id)
     except Exception:
         pass
 

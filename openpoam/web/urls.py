@@ -8,7 +8,7 @@ from openpoam.web.views import cr26 as cr26_views
 from openpoam.web.views import reviews as review_views
 from openpoam.web.views import tokens as token_views
 from openpoam.web.views.accounts import audit_trail, checkpoints, members, mfa, signin, sso
-from openpoam.web.views import health, personal
+from openpoam.web.views import health, personal, scheduled
 
 SYSTEM = "org/<slug:org_slug>/system/<slug:system_slug>/"
 ITEM = SYSTEM + "items/<str:poam_id>/"
@@ -47,6 +47,7 @@ urlpatterns = [
     # The POA&M pages
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
+    path("site/scheduled-work/", scheduled.scheduled_work, name="scheduled-work"),
     path("requests/", views.approvals, name="approvals"),
     path("my-work/", personal.my_work, name="my-work"),
     path("me/notifications/", personal.notifications, name="notifications"),

@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from openpoam.accounts.services import tokens
+from openpoam.jobs.services import run_queued
 from openpoam.tracker.models import ChangeEvent, PoamItem
 from openpoam.tracker.services import Actor, bulk_edit
 from openpoam.tracker.services import items as item_services
@@ -174,10 +175,15 @@ def test_the_api_import_result_has_the_clis_shape(as_alice, poam, tmp_path):
 
     upload = SimpleUploadedFile("june.nessus", NESSUS.encode(), content_type="application/xml")
     dry = as_alice.post("orgs/acme/systems/enclave/imports",
-                        data={"file": upload, "dry_run": "true"})
+                        data={"file": upload, "dry_run": "true", "wait": "true"})
     assert dry.status_code == 200, dry.content
     assert set(dry.json()) == IMPORT_KEYS
     assert (dry.json()["id"], dry.json()["counts"]["new"]) == (None, 1)
+    upload.seek(0)  # as a job (the default), its result has the same shape
+    job = as_alice.post("orgs/acme/systems/enclave/imports", data={"file": upload})
+    assert job.status_code == 202 and run_queued() == 1
+    done = as_alice.get(job["Location"]).json()
+    assert set(done["result"]) == IMPORT_KEYS and done["result"]["counts"]["new"] == 1
 
 
 # ---- over real HTTP ---------------------------------------------------------------------------

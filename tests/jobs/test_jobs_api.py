@@ -1,4 +1,5 @@
-"""Imports as jobs through the API: 202 with a job, polled; the dry run's items paged;
+"""Imports as jobs through the API: 202 with a job (the default), polled; wait=true for
+scripts, bounded; the dry run's items paged;
 confirming applies the kept dry run, and refuses when the system changed since. A job is
 its starter's: another member of the organization and another organization get 404."""
 
@@ -21,7 +22,7 @@ JULY = nessus({"10.0.0.1": [1001, 1004], "10.0.0.2": [1001]}, when="Wed Jul  3 1
 
 def _start(caller, content: bytes, name: str = "june.nessus", **form):
     upload = SimpleUploadedFile(name, content)
-    return caller.post(f"{SYSTEM}/imports", data={"file": upload, "background": "true", **form})
+    return caller.post(f"{SYSTEM}/imports", data={"file": upload, **form})
 
 
 def test_an_import_answers_202_with_a_job_that_is_polled_until_done(as_alice, poam):
@@ -29,6 +30,7 @@ def test_an_import_answers_202_with_a_job_that_is_polled_until_done(as_alice, po
     answer = _start(as_alice, JUNE)
     assert answer.status_code == 202, answer.content
     job = answer.json()
+    assert answer["Location"] == f"/api/v1/jobs/{job['id']}"
     assert job["state"] == "queued" and job["kind"] == "import"
     assert job["progress"]["total_bytes"] == len(JUNE)
     assert PoamItem.objects.filter(system=poam.system).count() == before  # not in the request
@@ -39,6 +41,8 @@ def test_an_import_answers_202_with_a_job_that_is_polled_until_done(as_alice, po
     assert polled["result"]["counts"]["new"] == 3 and polled["import_id"]
     assert PoamItem.objects.filter(system=poam.system).count() == before + 3
     assert [j["id"] for j in as_alice.get("jobs").json()["jobs"]] == [job["id"]]
+    # The former opt-in, still sent by older scripts, changes nothing.
+    assert _start(as_alice, JULY, "july.nessus", background="true").status_code == 202
 
 
 def test_a_job_is_its_starters_alone(as_alice, as_bob, as_charlie, poam, globex):
@@ -81,6 +85,7 @@ def test_the_dry_run_lists_its_items_a_page_at_a_time_and_confirming_does_not_re
     monkeypatch.setattr(imports, "_digest", no_parsing)
     confirmed = as_alice.post(f"jobs/{dry['id']}/confirm")
     assert confirmed.status_code == 202 and confirmed.json()["kind"] == "confirm"
+    assert confirmed["Location"] == f"/api/v1/jobs/{confirmed.json()['id']}"
     run_queued()
     result = as_alice.get(f"jobs/{confirmed.json()['id']}").json()
     assert result["state"] == "succeeded", result
@@ -127,6 +132,7 @@ def test_an_export_job_answers_202_and_its_file_is_downloaded_when_done(as_alice
     answer = as_alice.post(f"{SYSTEM}/exports/oscal-json/jobs")
     assert answer.status_code == 202, answer.content
     job = answer.json()
+    assert answer["Location"] == f"/api/v1/jobs/{job['id']}"
     assert as_alice.get(f"jobs/{job['id']}/download").status_code == 404  # not done yet
     run_queued()
     done = as_alice.get(f"jobs/{job['id']}").json()
@@ -137,3 +143,19 @@ def test_an_export_job_answers_202_and_its_file_is_downloaded_when_done(as_alice
     assert as_bob.get(f"jobs/{job['id']}/download").status_code == 404
     assert as_charlie.post(f"{SYSTEM}/exports/csv/jobs").status_code == 404
     assert as_alice.post(f"{SYSTEM}/exports/nope/jobs").status_code == 400
+
+
+def test_wait_imports_within_the_request_up_to_its_limit(as_alice, poam, api_settings):
+    dry = _start(as_alice, JUNE, dry_run="true", wait="true")
+    assert dry.status_code == 200, dry.content
+    assert dry.json()["dry_run"] and dry.json()["counts"]["new"] == 3
+    done = _start(as_alice, JUNE, wait="true")
+    assert done.status_code == 201 and done.json()["counts"]["new"] == 3
+    assert ImportRecord.objects.get(pk=done.json()["id"]).system == poam.system
+    assert not Job.objects.exists()  # no job: the answer is the import itself
+    api_settings.API_WAIT_MAX_BYTES = len(JULY) - 1
+    refused = _start(as_alice, JULY, "july.nessus", wait="true")
+    assert refused.status_code == 413 and refused.json()["field"] == "file"
+    assert "without wait" in refused.json()["detail"]
+    assert ImportRecord.objects.count() == 1 and not Job.objects.exists()
+    assert _start(as_alice, JULY, "july.nessus").status_code == 202  # as a job: fine

@@ -26,10 +26,10 @@ def test_start_runs_a_worker_the_api_import_is_a_job_polled_to_its_end(tmp_path)
             auth = {"Authorization": f"Bearer {made.out.strip().splitlines()[-1]}"}
             answer = requests.post(
                 f"{server.url}/api/v1/orgs/redstone/systems/cui-enclave/imports",
-                headers=auth, files={"file": ("june.nessus", SCAN)},
-                data={"background": "true"}, timeout=60)
-            assert answer.status_code == 202, answer.text
+                headers=auth, files={"file": ("june.nessus", SCAN)}, timeout=60)
+            assert answer.status_code == 202, answer.text  # a job, by default
             job = answer.json()
+            assert answer.headers["Location"] == f"/api/v1/jobs/{job['id']}"
             assert job["state"] in ("queued", "running", "succeeded")
             deadline = time.monotonic() + 120
             while job["state"] not in ("succeeded", "failed") and time.monotonic() < deadline:

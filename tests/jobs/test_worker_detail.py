@@ -137,3 +137,48 @@ def test_the_kev_refresh_reads_the_file_the_administrator_set(db, settings, tmp_
     settings.KEV_SOURCE = str(tmp_path / "missing.json")
     failed = schedule.run("kev")
     assert not failed["ok"] and "missing.json" in failed["outcome"]
+
+
+CATALOG = (b'{"catalogVersion": "2026.12.02", "vulnerabilities": [{"cveID": "CVE-2024-0002", '
+           b'"dateAdded": "2024-02-02", "dueDate": "2024-02-23", "vulnerabilityName": "Two"}]}')
+
+
+@pytest.fixture
+def kev_site():
+    """A real HTTP server: /kev.json is a catalog, /broken.json is not, anything else 404."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = {"/kev.json": CATALOG, "/broken.json": b'{"vulnerabilities": ['}.get(
+                self.path)
+            self.send_response(200 if body is not None else 404)
+            self.end_headers()
+            self.wfile.write(body or b"not here")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_the_kev_refresh_downloads_and_a_failed_download_keeps_the_old_copy(db, settings,
+                                                                          kev_site):
+    from openpoam.tracker.models import KnownExploited
+
+    settings.KEV_SOURCE = f"{kev_site}/kev.json"
+    assert "1 known exploited" in schedule.run("kev")["outcome"]
+    assert list(KnownExploited.objects.values_list("cve", flat=True)) == ["CVE-2024-0002"]
+    for broken in (f"{kev_site}/gone.json", f"{kev_site}/broken.json", "http://127.0.0.1:9/x"):
+        settings.KEV_SOURCE = broken
+        failed = schedule.run("kev")
+        assert not failed["ok"] and failed["outcome"].startswith("failed: "), failed
+        assert "\n" not in failed["outcome"] and broken in failed["outcome"]
+        assert list(KnownExploited.objects.values_list("cve", flat=True)) == ["CVE-2024-0002"]
+    run = ScheduledRun.objects.get(name="kev")
+    assert not run.ok and run.last_finished
+    assert run.last_outcome == "failed: could not download http://127.0.0.1:9/x: ConnectionError"

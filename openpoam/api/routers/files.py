@@ -1,4 +1,8 @@
-"""Imports (scan and POA&M files, with a dry run) and exports (every registered format)."""
+"""Imports (scan and POA&M files, with a dry run) and exports (every registered format).
+
+An import is a background job by default: the answer is 202 and the job is polled
+(routers/jobs.py); ``wait=true`` runs it inside the request for scripts that want the result
+at once, bounded by OPENPOAM_API_WAIT_MAX_MB."""
 
 from __future__ import annotations
 
@@ -7,13 +11,13 @@ import tempfile
 from pathlib import Path
 
 from django.conf import settings
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from openpoam.api import lookups, pagination
 from openpoam.api.errors import ApiError
-from openpoam.api.routers.jobs import JobOut
+from openpoam.api.routers.jobs import JobOut, accepted
 from openpoam.api.schemas import ERRORS, ImportOut, ImportPage, PageParams
 from openpoam.domain.findings import Severity
 from openpoam.formats import registry
@@ -45,29 +49,38 @@ def formats(request: HttpRequest):
 
 @router.post("/orgs/{org}/systems/{system}/imports", tags=["imports"],
              response={200: ImportOut, 201: ImportOut, 202: JobOut, **ERRORS},
-             summary="Import a scan or POA&M file (multipart, field 'file'); dry_run to "
-                     "preview; background=true answers 202 with a job to poll (/jobs/{id})")
+             summary="Import a scan or POA&M file (multipart, field 'file'), dry_run to "
+                     "preview: 202 with a job to poll (its URL in Location, /jobs/{id}); "
+                     "wait=true imports within the request instead (200 dry run, 201 "
+                     "import), for files up to OPENPOAM_API_WAIT_MAX_MB")
 def upload_import(request: HttpRequest, org: str, system: str, file: File[UploadedFile],
-                  dry_run: Form[bool] = False, format: Form[str] = "",
+                  response: HttpResponse, dry_run: Form[bool] = False, format: Form[str] = "",
                   include_info: Form[bool] = False, asset: Form[str] = "",
-                  background: Form[bool] = False):
+                  wait: Form[bool] = False):
     found = lookups.system(request, org, system)
-    if file.size is not None and file.size > settings.IMPORT_MAX_BYTES:
-        raise ApiError(413, f"file: {file.size:,} bytes is over the import limit of "
-                       f"{settings.IMPORT_MAX_BYTES:,} bytes", "file")
-    if background:
-        with _on_disk(file) as path:
-            job = jobs.start_import(
-                lookups.actor(request), found, path, file_name=Path(file.name or "upload").name,
-                dry_run=dry_run, format_key=format.strip() or None, asset=asset.strip(),
-                min_severity=Severity.INFO if include_info else Severity.LOW)
-        return Status(202, jobs.job_dict(job))
+    _check_size(file, wait)
+    options = {"format_key": format.strip() or None, "dry_run": dry_run,
+               "file_name": Path(file.name or "upload").name, "asset": asset.strip(),
+               "min_severity": Severity.INFO if include_info else Severity.LOW}
     with _on_disk(file) as path:
-        result = import_services.import_file(
-            lookups.actor(request), found, path, format_key=format.strip() or None,
-            file_name=Path(file.name or "upload").name, dry_run=dry_run, asset=asset.strip(),
-            min_severity=Severity.INFO if include_info else Severity.LOW)
-    return Status(200 if dry_run else 201, result.to_dict())
+        if wait:
+            result = import_services.import_file(lookups.actor(request), found, path, **options)
+            return Status(200 if dry_run else 201, result.to_dict())
+        job = jobs.start_import(lookups.actor(request), found, path, **options)
+    return accepted(response, job)
+
+
+def _check_size(file: UploadedFile, wait: bool) -> None:
+    """413 before any work: over the import limit, or over the limit for waiting (a long
+    import inside one request would meet a proxy's timeout first)."""
+    size = file.size or 0
+    if size > settings.IMPORT_MAX_BYTES:
+        raise ApiError(413, f"file: {size:,} bytes is over the import limit of "
+                       f"{settings.IMPORT_MAX_BYTES:,} bytes", "file")
+    if wait and size > settings.API_WAIT_MAX_BYTES:
+        raise ApiError(413, f"file: {size:,} bytes is over the limit for wait=true of "
+                       f"{settings.API_WAIT_MAX_BYTES:,} bytes (OPENPOAM_API_WAIT_MAX_MB); "
+                       "send it without wait and poll the job", "file")
 
 
 class _on_disk:

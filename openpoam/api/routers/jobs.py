@@ -1,5 +1,6 @@
-"""Background jobs: an import answers 202 with a job; the job is polled, its dry run's
-preview read a page at a time, confirmed, and an export's file downloaded when done.
+"""Background jobs: an import answers 202 with a job (its URL in Location); the job is
+polled, its dry run's preview read a page at a time, confirmed, and an export's file
+downloaded when done.
 
 A job is its starter's: another user of the same organization gets 404, like another
 organization's token (openpoam/jobs/services.py: jobs_of)."""
@@ -8,7 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.urls import reverse
 from ninja import Query, Router, Schema, Status
 
 from openpoam.api import lookups
@@ -55,6 +57,12 @@ class PreviewOut(Schema):
     rows: list[dict]
 
 
+def accepted(response: HttpResponse, job: Job) -> Status:
+    """202 with the job resource, and its URL in Location for clients that follow it."""
+    response["Location"] = reverse("api-v1:get_job", kwargs={"job_id": str(job.uuid)})
+    return Status(202, jobs.job_dict(job))
+
+
 def _job(request: HttpRequest, job_id: str) -> Job:
     found = jobs.jobs_of(lookups.actor(request)).filter(
         organization=lookups.access(request).organization)
@@ -95,13 +103,13 @@ def preview(request: HttpRequest, job_id: str, params: Query[PreviewParams]):
 @router.post("/jobs/{job_id}/confirm", response={202: JobOut, **ERRORS}, tags=["jobs"],
              summary="Import what a finished dry run showed, without reading the file again "
                      "(a new job; it fails, asking for a fresh dry run, if the system changed)")
-def confirm(request: HttpRequest, job_id: str):
+def confirm(request: HttpRequest, job_id: str, response: HttpResponse):
     job = _job(request, job_id)
     try:
         started = jobs.confirm(lookups.actor(request), job.uuid)
     except jobs.JobNotFound:
         raise Http404("No such dry run.") from None
-    return Status(202, jobs.job_dict(started))
+    return accepted(response, started)
 
 
 @router.get("/jobs/{job_id}/download", response={200: None, **ERRORS}, tags=["jobs"],
@@ -121,7 +129,7 @@ def download(request: HttpRequest, job_id: str):
              summary="Export in the background (large POA&Ms): a job whose file is "
                      "downloaded from /jobs/{id}/download when done")
 def start_export(request: HttpRequest, org: str, system: str, format_key: str,
-                 branch: str = ""):
+                 response: HttpResponse, branch: str = ""):
     found = lookups.system(request, org, system)
     job = jobs.start_export(lookups.actor(request), found, format_key, branch=branch or None)
-    return Status(202, jobs.job_dict(job))
+    return accepted(response, job)

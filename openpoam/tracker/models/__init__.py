@@ -1,8 +1,8 @@
 """Models, one module per concept. Import from here."""
 
 from openpoam.tracker.models.assessments import Assessment, AssessmentResult
-from openpoam.tracker.models.cr26 import (Cr26ClassChange, Cr26RatingEvent, Cr26Report,
-                                          Cr26Vulnerability)
+from openpoam.tracker.models.cr26 import (Cr26ClassChange, Cr26OverdueNotice, Cr26RatingEvent,
+                                          Cr26Report, Cr26Vulnerability)
 from openpoam.tracker.models.history import ChainHead, ChangeEvent, ImportRecord
 from openpoam.tracker.models.items import (AffectedAsset, ControlReference, Evidence,
                                            ItemDependency, Milestone, PoamItem)
@@ -16,6 +16,6 @@ from openpoam.tracker.models.views import SavedView
 __all__ = ["AffectedAsset", "Assessment", "AssessmentResult", "ChainHead", "ChangeEvent", "ControlReference", "Evidence", "ImportRecord",
            "ItemDependency", "KnownExploited", "Membership", "Milestone", "Organization", "Person",
            "PoamIdCounter", "PoamItem", "Role", "System"]
-__all__ += ["Cr26ClassChange", "Cr26RatingEvent", "Cr26Report", "Cr26Vulnerability"]
+__all__ += ["Cr26ClassChange", "Cr26OverdueNotice", "Cr26RatingEvent", "Cr26Report", "Cr26Vulnerability"]
 __all__ += ["Notification", "NotificationSetting"]
 __all__ += ["SavedView"]

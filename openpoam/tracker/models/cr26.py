@@ -108,3 +108,25 @@ class Cr26ClassChange(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+
+
+class Cr26OverdueNotice(models.Model):
+    """The responsible people were told that this deadline passed (scheduled job
+    ``cr26-overdue``): one row per vulnerability, kind of deadline and deadline, so a second
+    run tells nobody again, and a new deadline that passes (a new rating, a KEV date) is a
+    new event."""
+
+    EVALUATION, REDUCTION, KEV = "evaluation", "reduction", "kev"
+    EVENTS = [(EVALUATION, "Evaluation late"), (REDUCTION, "Reduction overdue"),
+              (KEV, "KEV deadline passed")]
+
+    vulnerability = models.ForeignKey(Cr26Vulnerability, on_delete=models.CASCADE,
+                                      related_name="overdue_notices")
+    event = models.CharField(max_length=12, choices=EVENTS)
+    due_at = models.DateTimeField()
+    notified_at = models.DateTimeField()
+    recipients = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["vulnerability", "event", "due_at"],
+                                               name="one_cr26_notice_per_deadline")]

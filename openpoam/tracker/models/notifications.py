@@ -15,10 +15,12 @@ class Notification(models.Model):
     REQUEST_DECIDED = "request_decided"
     ITEM_ASSIGNED = "item_assigned"
     DUE_DIGEST = "due_digest"
+    CR26_OVERDUE = "cr26_overdue"
     KINDS = [(REQUEST_WAITING, "A request waits for my decision"),
              (REQUEST_DECIDED, "My request was decided"),
              (ITEM_ASSIGNED, "An item was assigned to me"),
-             (DUE_DIGEST, "Daily digest of my dates coming due")]
+             (DUE_DIGEST, "Daily digest of my dates coming due"),
+             (CR26_OVERDUE, "A FedRAMP CR26 deadline of mine passed")]
 
     user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="notifications")
     organization = models.ForeignKey("tracker.Organization", null=True, blank=True,
