@@ -16,6 +16,11 @@ median, p95. Goal: p95 under 500 ms at 50 x 5 x 2,000.
 
 PostgreSQL: a throwaway database on postgresql://postgres@127.0.0.1:5432 (or
 $BENCH_POSTGRES_URL), analyzed after the fill (as autovacuum would), dropped afterwards.
+
+The fill of the full size takes about an hour per database. With ``--keep --workdir DIR``
+(and ``--pg-name NAME``) the filled databases stay, and a later run with the same options
+reuses them (it only serves and times): the first request after the server starts is then
+the cold one (fresh process, empty cache).
 """
 
 from __future__ import annotations
@@ -48,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--databases", nargs="+", default=["sqlite", "postgres"])
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--workdir", type=Path)
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the filled databases and reuse them on the next run")
+    parser.add_argument("--pg-name", help="PostgreSQL database name (default: per process)")
     parser.add_argument("--fill", nargs=4, help=argparse.SUPPRESS)  # scan orgs systems items
     args = parser.parse_args(argv)
     if args.fill:
@@ -65,14 +73,21 @@ def main(argv: list[str] | None = None) -> int:
 def _run(database: str, scan: Path, args, workdir: Path) -> None:
     env = {**os.environ, "OPENPOAM_DATA_DIR": str(workdir / f"data-{database}"),
            "PYTHONPATH": str(REPO)}
-    shutil.rmtree(env["OPENPOAM_DATA_DIR"], ignore_errors=True)
+    filled = Path(env["OPENPOAM_DATA_DIR"]) / "bench-filled.txt"  # the session cookie
     name = None
     if database == "postgres":
-        name = f"openpoam_bench_portfolio_{os.getpid()}"
+        name = args.pg_name or f"openpoam_bench_portfolio_{os.getpid()}"
+        env["DATABASE_URL"] = f"{PG_BASE}/{name}"
+    if args.keep and filled.exists():
+        print(f"\n{database}: reusing the database filled earlier ({filled.parent})")
+        _serve_and_time(env, filled.read_text().strip(), args.requests)
+        return
+    shutil.rmtree(env["OPENPOAM_DATA_DIR"], ignore_errors=True)
+    if name:
+        _pg(f"drop database if exists {name}")
         if not _pg(f"create database {name}"):
             print(f"PostgreSQL not reachable at {PG_BASE}: skipped", file=sys.stderr)
             return
-        env["DATABASE_URL"] = f"{PG_BASE}/{name}"
     try:
         subprocess.run([*OPENPOAM, "setup"], env=env, check=True, capture_output=True)
         started = time.perf_counter()
@@ -86,9 +101,11 @@ def _run(database: str, scan: Path, args, workdir: Path) -> None:
               f"{time.perf_counter() - started:.0f} s")
         if name:
             _pg("vacuum analyze", database=name)
+        if args.keep:
+            filled.write_text(cookie)
         _serve_and_time(env, cookie, args.requests)
     finally:
-        if name:
+        if name and not args.keep:
             _pg(f"drop database if exists {name}")
 
 
@@ -129,9 +146,10 @@ def _fill(scan: Path, orgs: int, systems: int, items: int) -> int:
                     "results": {"3.1.3": "not_met", "3.5.3": "not_met"}})
             # A few changes through the item services: owners, late dates, late steps.
             some = list(PoamItem.objects.filter(system=system).order_by("pk")[:40])
-            bulk_edit.bulk_change(admin, some[:20], "owner", person, "bench triage")
-            bulk_edit.bulk_change(admin, some[20:30], "scheduled_completion",
-                                  today + timedelta(days=10), "bench triage")
+            bulk_edit.change_all(admin, some[:20], bulk_edit.Plan(set_owner=True, owner=person),
+                                 "bench triage")
+            bulk_edit.change_all(admin, some[20:30], bulk_edit.Plan(
+                scheduled_completion=today + timedelta(days=10)), "bench triage")
             for item in some[30:35]:
                 milestone_services.add_milestone(admin, item, "First step",
                                                  today + timedelta(days=3), person)
