@@ -11,13 +11,18 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from openpoam.domain.poam import Catalog, Risk, Source, Status
+from openpoam.domain.poam import CLOSED_STATUSES, Catalog, Risk, Source, Status
 from openpoam.domain.rmf import Rating
 from openpoam.tracker.models.org import Organization, Person, System, _choices
 
 
 def _amount() -> models.DecimalField:
     return models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+
+
+# The closed statuses in a fixed order (CLOSED_STATUSES is a set): the partial index of
+# open items and the queries that use it must spell the condition the same way.
+CLOSED_VALUES = sorted(status.value for status in CLOSED_STATUSES)
 
 
 class PoamItem(models.Model):
@@ -114,7 +119,13 @@ class PoamItem(models.Model):
                    models.Index(fields=["system", "status", "scheduled_completion",
                                         "original_risk", "adjusted_risk", "detected_on",
                                         "status_date", "updated_at"],
-                                name="item_list_filters")]
+                                name="item_list_filters"),
+                   # The portfolio's open items per system and risk, with the overdue:
+                   # one pass over the open items in group order. A query must exclude
+                   # CLOSED_VALUES in this order for the database to match the index.
+                   models.Index(fields=["system", "adjusted_risk", "original_risk",
+                                        "scheduled_completion"], name="item_open_risk",
+                                condition=~models.Q(status__in=CLOSED_VALUES))]
 
     def __str__(self) -> str:
         return f"{self.poam_id} {self.title}"
@@ -192,7 +203,10 @@ class Milestone(models.Model):
                                                name="milestone_sequence_unique")]
         # Open milestones past due, found without reading every milestone.
         indexes = [models.Index(fields=["completed_on", "current_due"],
-                                name="milestone_open_due")]
+                                name="milestone_open_due"),
+                   # A person's open milestones by due date (My work), in their own rows.
+                   models.Index(fields=["owner", "completed_on", "current_due"],
+                                name="milestone_owner_open_due")]
 
     def __str__(self) -> str:
         return f"{self.sequence}. {self.description[:60]}"
