@@ -8,7 +8,7 @@ held by tests/web/test_my_work.py), never a loop of queries per system:
 1. the systems, each with its latest history event, current CMMC assessment, last import
    and last finished review (one index seek per system for each, in the same query);
 2. those assessments; 3. open items per system and risk, with how many are overdue (one
-   grouped pass over the partial index of open items, ``item_open_risk``); 4. items delayed
+   grouped pass over the index ``item_status_risk``, never the rows); 4. items delayed
    only by a late milestone; 5. CR26 evaluations late (CR26 systems only).
 
 The item counts (3, 4) are cached per system and day, keyed by the system's latest history
@@ -30,11 +30,12 @@ from django.utils import timezone
 from openpoam.domain.cmmc import clock
 from openpoam.domain.fedramp.cr26 import CertClass
 from openpoam.domain.fedramp.cr26.tables import EVU
-from openpoam.domain.poam import Risk
+from openpoam.domain.poam import CLOSED_STATUSES, Risk
 from openpoam.reviews.models import Review
 from openpoam.tracker.models import (Assessment, ChangeEvent, Cr26Vulnerability, ImportRecord,
                                      Milestone, PoamItem, System)
-from openpoam.tracker.models.items import CLOSED_VALUES as _CLOSED
+
+_CLOSED = [s.value for s in CLOSED_STATUSES]
 RISKS = [r.value for r in Risk]  # low .. critical
 # The columns a person may sort by, and the default: the most overdue first.
 SORTS = ("organization", "system", "framework", "open", "critical", "high", "moderate", "low",
@@ -185,9 +186,9 @@ def _item_counts(rows: dict[int, PortfolioRow], systems: list[System], today: da
 
 
 def _open_items(rows: dict[int, PortfolioRow], ids: list[int], today: date) -> None:
-    # Grouped in the order of the partial index item_open_risk, which holds every column.
+    # Grouped in the order of the index item_status_risk, which holds every column read.
     counts = (PoamItem.objects.filter(system_id__in=ids).exclude(status__in=_CLOSED).order_by()
-              .values("system_id", "adjusted_risk", "original_risk")
+              .values("system_id", "status", "adjusted_risk", "original_risk")
               .annotate(n=Count("id"), late=Count("id", filter=Q(scheduled_completion__lt=today))))
     for entry in counts:
         row = rows[entry["system_id"]]
