@@ -2,6 +2,7 @@
 
     python bench/bench_portfolio.py [--orgs 50] [--systems 5] [--items 2000]
                                     [--databases sqlite postgres] [--requests 20]
+                                    [--keep --workdir DIR --pg-name NAME] [--cold N]
 
 For each database, in fresh processes: `openpoam setup`, then one fill process that makes
 ``--orgs`` organizations of ``--systems`` systems each through the product's own services
@@ -20,7 +21,8 @@ $BENCH_POSTGRES_URL), analyzed after the fill (as autovacuum would), dropped aft
 The fill of the full size takes about an hour per database. With ``--keep --workdir DIR``
 (and ``--pg-name NAME``) the filled databases stay, and a later run with the same options
 reuses them (it only serves and times): the first request after the server starts is then
-the cold one (fresh process, empty cache).
+the cold one (fresh process, empty cache). ``--cold N`` starts the server N more times and
+times its first /portfolio/ and /my-work/ (median and p95 of the cold requests).
 """
 
 from __future__ import annotations
@@ -56,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true",
                         help="keep the filled databases and reuse them on the next run")
     parser.add_argument("--pg-name", help="PostgreSQL database name (default: per process)")
+    parser.add_argument("--cold", type=int, default=0, metavar="N",
+                        help="also start the server N more times and time its first requests")
     parser.add_argument("--fill", nargs=4, help=argparse.SUPPRESS)  # scan orgs systems items
     args = parser.parse_args(argv)
     if args.fill:
@@ -81,6 +85,7 @@ def _run(database: str, scan: Path, args, workdir: Path) -> None:
     if args.keep and filled.exists():
         print(f"\n{database}: reusing the database filled earlier ({filled.parent})")
         _serve_and_time(env, filled.read_text().strip(), args.requests)
+        _cold(env, filled.read_text().strip(), args.cold)
         return
     shutil.rmtree(env["OPENPOAM_DATA_DIR"], ignore_errors=True)
     if name:
@@ -104,6 +109,7 @@ def _run(database: str, scan: Path, args, workdir: Path) -> None:
         if args.keep:
             filled.write_text(cookie)
         _serve_and_time(env, cookie, args.requests)
+        _cold(env, cookie, args.cold)
     finally:
         if name and not args.keep:
             _pg(f"drop database if exists {name}")
@@ -190,6 +196,35 @@ def _serve_and_time(env: dict, cookie: str, count: int) -> None:
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def _cold(env: dict, cookie: str, runs: int) -> None:
+    """The first requests of a fresh server process (nothing cached in it): the portfolio,
+    then My work, ``runs`` times."""
+    if runs < 1:
+        return
+    times: dict[str, list[float]] = {"/portfolio/": [], "/my-work/": []}
+    for _ in range(runs):
+        port = _free_port()
+        server = subprocess.Popen([*OPENPOAM, "serve", "--port", str(port), "--threads", "4"],
+                                  env=env, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait(base)
+            for path, seen in times.items():
+                seconds, _, status = _get(base, path, cookie)
+                if status != 200:
+                    raise RuntimeError(f"{path}: HTTP {status}")
+                seen.append(seconds)
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+    for path, seen in times.items():
+        seen.sort()
+        p95 = seen[min(len(seen) - 1, int(len(seen) * 0.95))]
+        print(f"cold {path:31} runs {runs:3}  best {seen[0]:.3f}  median "
+              f"{statistics.median(seen):.3f}  p95 {p95:.3f}")
 
 
 if __name__ == "__main__":
