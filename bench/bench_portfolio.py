@@ -7,9 +7,9 @@
 For each database, in fresh processes: `openpoam setup`, then one fill process that makes
 ``--orgs`` organizations of ``--systems`` systems each through the product's own services
 (setup.create_organization / create_system, and imports.import_file of a Nessus scan of
-``--items`` findings into every system: ``--orgs x --systems x --items`` POA&M items), makes
-every fourth item overdue and gives some items an owner and a late milestone through the
-item services (so the overdue and delayed counts are not all zero), records a CMMC
+``--items`` findings into every system: ``--orgs x --systems x --items`` POA&M items; the
+scan's own dates leave about two in five overdue), gives 20 items of each system an owner,
+10 a new date and 5 a milestone through the bulk and milestone services, records a CMMC
 assessment on the CMMC systems, and a consultant account that is a member of every
 organization. Then `openpoam serve` in a subprocess, and whole HTTP requests of
 ``/portfolio/`` signed in as the consultant (a session made for it), timed: first, best,

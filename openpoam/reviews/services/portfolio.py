@@ -3,7 +3,7 @@
 For the consultant or MSP with many client organizations, and the owner with several
 systems. Computed with a fixed number of queries whatever the number of systems
 (bench/bench_portfolio.py: 50 organizations x 5 systems x 2,000 items; the query count is
-held by tests/web/test_my_work.py), never a loop of queries per system:
+held by tests/web/test_portfolio_queries.py), never a loop of queries per system:
 
 1. the systems, each with its latest history event, current CMMC assessment, last import
    and last finished review (one index seek per system for each, in the same query);
