@@ -2,13 +2,14 @@
 
     python bench/bench_portfolio.py [--orgs 50] [--systems 5] [--items 2000]
                                     [--databases sqlite postgres] [--requests 20]
+                                    [--keep --workdir DIR --pg-name NAME] [--cold N]
 
 For each database, in fresh processes: `openpoam setup`, then one fill process that makes
 ``--orgs`` organizations of ``--systems`` systems each through the product's own services
 (setup.create_organization / create_system, and imports.import_file of a Nessus scan of
-``--items`` findings into every system: ``--orgs x --systems x --items`` POA&M items), makes
-every fourth item overdue and gives some items an owner and a late milestone through the
-item services (so the overdue and delayed counts are not all zero), records a CMMC
+``--items`` findings into every system: ``--orgs x --systems x --items`` POA&M items; the
+scan's own dates leave about two in five overdue), gives 20 items of each system an owner,
+10 a new date and 5 a milestone through the bulk and milestone services, records a CMMC
 assessment on the CMMC systems, and a consultant account that is a member of every
 organization. Then `openpoam serve` in a subprocess, and whole HTTP requests of
 ``/portfolio/`` signed in as the consultant (a session made for it), timed: first, best,
@@ -16,6 +17,12 @@ median, p95. Goal: p95 under 500 ms at 50 x 5 x 2,000.
 
 PostgreSQL: a throwaway database on postgresql://postgres@127.0.0.1:5432 (or
 $BENCH_POSTGRES_URL), analyzed after the fill (as autovacuum would), dropped afterwards.
+
+The fill of the full size takes about an hour per database. With ``--keep --workdir DIR``
+(and ``--pg-name NAME``) the filled databases stay, and a later run with the same options
+reuses them (it only serves and times): the first request after the server starts is then
+the cold one (fresh process, empty cache). ``--cold N`` starts the server N more times and
+times its first /portfolio/ and /my-work/ (median and p95 of the cold requests).
 """
 
 from __future__ import annotations
@@ -48,6 +55,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--databases", nargs="+", default=["sqlite", "postgres"])
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--workdir", type=Path)
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the filled databases and reuse them on the next run")
+    parser.add_argument("--pg-name", help="PostgreSQL database name (default: per process)")
+    parser.add_argument("--cold", type=int, default=0, metavar="N",
+                        help="also start the server N more times and time its first requests")
     parser.add_argument("--fill", nargs=4, help=argparse.SUPPRESS)  # scan orgs systems items
     args = parser.parse_args(argv)
     if args.fill:
@@ -65,14 +77,22 @@ def main(argv: list[str] | None = None) -> int:
 def _run(database: str, scan: Path, args, workdir: Path) -> None:
     env = {**os.environ, "OPENPOAM_DATA_DIR": str(workdir / f"data-{database}"),
            "PYTHONPATH": str(REPO)}
-    shutil.rmtree(env["OPENPOAM_DATA_DIR"], ignore_errors=True)
+    filled = Path(env["OPENPOAM_DATA_DIR"]) / "bench-filled.txt"  # the session cookie
     name = None
     if database == "postgres":
-        name = f"openpoam_bench_portfolio_{os.getpid()}"
+        name = args.pg_name or f"openpoam_bench_portfolio_{os.getpid()}"
+        env["DATABASE_URL"] = f"{PG_BASE}/{name}"
+    if args.keep and filled.exists():
+        print(f"\n{database}: reusing the database filled earlier ({filled.parent})")
+        _serve_and_time(env, filled.read_text().strip(), args.requests)
+        _cold(env, filled.read_text().strip(), args.cold)
+        return
+    shutil.rmtree(env["OPENPOAM_DATA_DIR"], ignore_errors=True)
+    if name:
+        _pg(f"drop database if exists {name}")
         if not _pg(f"create database {name}"):
             print(f"PostgreSQL not reachable at {PG_BASE}: skipped", file=sys.stderr)
             return
-        env["DATABASE_URL"] = f"{PG_BASE}/{name}"
     try:
         subprocess.run([*OPENPOAM, "setup"], env=env, check=True, capture_output=True)
         started = time.perf_counter()
@@ -86,9 +106,12 @@ def _run(database: str, scan: Path, args, workdir: Path) -> None:
               f"{time.perf_counter() - started:.0f} s")
         if name:
             _pg("vacuum analyze", database=name)
+        if args.keep:
+            filled.write_text(cookie)
         _serve_and_time(env, cookie, args.requests)
+        _cold(env, cookie, args.cold)
     finally:
-        if name:
+        if name and not args.keep:
             _pg(f"drop database if exists {name}")
 
 
@@ -129,9 +152,10 @@ def _fill(scan: Path, orgs: int, systems: int, items: int) -> int:
                     "results": {"3.1.3": "not_met", "3.5.3": "not_met"}})
             # A few changes through the item services: owners, late dates, late steps.
             some = list(PoamItem.objects.filter(system=system).order_by("pk")[:40])
-            bulk_edit.bulk_change(admin, some[:20], "owner", person, "bench triage")
-            bulk_edit.bulk_change(admin, some[20:30], "scheduled_completion",
-                                  today + timedelta(days=10), "bench triage")
+            bulk_edit.change_all(admin, some[:20], bulk_edit.Plan(set_owner=True, owner=person),
+                                 "bench triage")
+            bulk_edit.change_all(admin, some[20:30], bulk_edit.Plan(
+                scheduled_completion=today + timedelta(days=10)), "bench triage")
             for item in some[30:35]:
                 milestone_services.add_milestone(admin, item, "First step",
                                                  today + timedelta(days=3), person)
@@ -172,6 +196,35 @@ def _serve_and_time(env: dict, cookie: str, count: int) -> None:
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def _cold(env: dict, cookie: str, runs: int) -> None:
+    """The first requests of a fresh server process (nothing cached in it): the portfolio,
+    then My work, ``runs`` times."""
+    if runs < 1:
+        return
+    times: dict[str, list[float]] = {"/portfolio/": [], "/my-work/": []}
+    for _ in range(runs):
+        port = _free_port()
+        server = subprocess.Popen([*OPENPOAM, "serve", "--port", str(port), "--threads", "4"],
+                                  env=env, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait(base)
+            for path, seen in times.items():
+                seconds, _, status = _get(base, path, cookie)
+                if status != 200:
+                    raise RuntimeError(f"{path}: HTTP {status}")
+                seen.append(seconds)
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+    for path, seen in times.items():
+        seen.sort()
+        p95 = seen[min(len(seen) - 1, int(len(seen) * 0.95))]
+        print(f"cold {path:31} runs {runs:3}  best {seen[0]:.3f}  median "
+              f"{statistics.median(seen):.3f}  p95 {p95:.3f}")
 
 
 if __name__ == "__main__":

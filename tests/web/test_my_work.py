@@ -130,6 +130,50 @@ def test_decided_and_assigned_are_told_unless_turned_off(world, django_capture_o
     assert [m.to for m in mail.outbox] == [["dana@example.com"]]
 
 
+def test_a_bulk_owner_change_tells_each_person_once_listing_the_items(
+        world, django_capture_on_commit_callbacks):
+    from django.contrib.auth import get_user_model
+
+    from openpoam.tracker.services import bulk_edit, setup
+
+    admin, olga = Actor.command_line("admin"), get_user_model().objects.get(username="olga")
+    acme_dana = world.due_soon.owner
+    olga_person = setup.add_person(admin, world.acme, "Olga Owner", user=olga)
+    new = [item_services.create_item(admin, world.acme_system, title=f"Scan finding {n}",
+                                     detected_on=timezone.localdate(), original_risk="low")
+           for n in range(5)]
+    Notification.objects.all().delete()
+    mail.outbox.clear()
+    changes = ([bulk_edit.ItemChange(item, fields={"owner": acme_dana}) for item in new[:3]]
+               + [bulk_edit.ItemChange(item, fields={"owner": olga_person}) for item in new[3:]]
+               + [bulk_edit.ItemChange(world.unowned, fields={"owner": acme_dana})])
+    with django_capture_on_commit_callbacks(execute=True):
+        bulk_edit.bulk_edit(admin, changes, "Triage of the new scan")
+    dana_notes = Notification.objects.filter(user__username="dana", kind="item_assigned")
+    assert dana_notes.count() == 1
+    note = dana_notes.get()
+    assert note.title == "4 items were assigned to you"
+    for item in [*new[:3], world.unowned]:
+        assert item.poam_id in note.body
+    assert new[3].poam_id not in note.body and "Globex" not in note.body
+    assert note.link == (reverse("system", args=["acme", "enclave"])
+                         + f"?owner={acme_dana.pk}")
+    olga_notes = Notification.objects.filter(user=olga, kind="item_assigned")
+    assert [n.title for n in olga_notes] == ["2 items were assigned to you"]
+    assert sorted(m.to[0] for m in mail.outbox) == ["dana@example.com", "olga@example.com"]
+    # One item alone keeps the single message, and an item reassigned before the job ran
+    # is left out of the first owner's message.
+    Notification.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        bulk_edit.change_all(admin, [new[0]], bulk_edit.Plan(set_owner=True,
+                                                             owner=olga_person), "Swap")
+    assert [n.title for n in Notification.objects.filter(user=olga)] == [
+        f"{new[0].poam_id} was assigned to you"]
+    assert notify.notify_items_assigned.call([new[0].pk, new[1].pk], acme_dana.pk, None) == 1
+    assert [n.title for n in Notification.objects.filter(user__username="dana")] == [
+        f"{new[1].poam_id} was assigned to you"]
+
+
 def test_a_rolled_back_change_tells_nobody(world, django_capture_on_commit_callbacks):
     from django.db import transaction
 

@@ -32,7 +32,7 @@ from openpoam.domain.poam import CLOSED_STATUSES
 from openpoam.reviews.models import Review
 from openpoam.tracker.filters import NO_OWNER
 from openpoam.tracker.models import (ApprovalRequest, Cr26Vulnerability, Membership, Milestone,
-                                     Notification, Person, PoamItem)
+                                     Notification, Person, PoamItem, System)
 from openpoam.tracker.services.notify import Message, absolute_url, deliver
 
 HORIZON_DAYS = 14
@@ -241,23 +241,35 @@ def _reviews(org_ids: list[int]) -> Section:
 
 def _cr26(people: list[int], org_ids: list[int], now: datetime, horizon: date) -> Section:
     """Vulnerabilities still waiting for their evaluation (VER-TFR-EVU: within 14/7/5/2 days
-    of detection by class), of items the person owns or nobody owns."""
-
+    of detection by class), of items the person owns or nobody owns. Read from the CR26
+    systems' vulnerabilities (an index on the system), never from their items: most items
+    of a large system have no owner."""
+    classes = dict(System.objects.filter(organization_id__in=org_ids, fedramp_regime="cr26")
+                   .exclude(cr26_class="").values_list("pk", "cr26_class"))
+    if not classes:
+        return _section("cr26", [])
+    # Detected early enough to fall due by the horizon's end (a day's slack for the time
+    # zone; the exact due date is checked below).
+    end = timezone.make_aware(datetime.combine(horizon + timedelta(days=2), datetime.min.time()))
+    due_by = Q()
+    for cert_class in set(classes.values()):
+        due_by |= Q(system__cr26_class=cert_class,
+                    detected_at__lt=end - rules.EVU[CertClass(cert_class)].delta)
     found = (Cr26Vulnerability.objects
-             .filter(system__organization_id__in=org_ids, evaluated_at__isnull=True,
-                     disposition="", accepted_at__isnull=True,
-                     system__fedramp_regime="cr26")
-             .exclude(system__cr26_class="").exclude(item__status__in=_CLOSED)
+             .filter(due_by, system_id__in=list(classes), evaluated_at__isnull=True,
+                     disposition="", accepted_at__isnull=True)
+             .exclude(item__status__in=_CLOSED)
              .filter(Q(item__owner_id__in=people) | Q(item__owner__isnull=True))
              .select_related("item__system__organization").order_by("detected_at", "pk"))
     rows = []
     for vuln in found.iterator():
-        due = rules.evaluation_due(CertClass(vuln.system.cr26_class), vuln.detected_at).at
+        cert_class = classes[vuln.system_id]
+        due = rules.evaluation_due(CertClass(cert_class), vuln.detected_at).at
         if timezone.localtime(due).date() > horizon:
             continue  # detected in order, but classes differ: keep looking
         item = vuln.item
         rows.append(WorkRow(kind="cr26", **_base(item), title=item.title,
-                            detail=f"Evaluate (VER-TFR-EVU), class {vuln.system.cr26_class}",
+                            detail=f"Evaluate (VER-TFR-EVU), class {cert_class}",
                             due=timezone.localtime(due).date(), overdue=due < now,
                             href=reverse("system-cr26-vuln", args=[
                                 item.system.organization.slug, item.system.slug,

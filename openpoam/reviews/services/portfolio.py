@@ -1,13 +1,20 @@
 """The portfolio: one row per system across every organization a person may see.
 
 For the consultant or MSP with many client organizations, and the owner with several
-systems. Computed with a fixed number of grouped queries whatever the number of systems
-(bench/bench_portfolio.py: 50 organizations x 5 systems x 2,000 items), never a loop of
-queries per system:
+systems. Computed with a fixed number of queries whatever the number of systems
+(bench/bench_portfolio.py: 50 organizations x 5 systems x 2,000 items; the query count is
+held by tests/web/test_portfolio_queries.py), never a loop of queries per system:
 
-1. the systems; 2. open items per system and risk, with how many are overdue; 3. items
-delayed only by a late milestone; 4. the latest CMMC assessment of each CMMC system;
-5. the last import; 6. the last finished review; 7. CR26 evaluations late.
+1. the systems, each with its latest history event, current CMMC assessment, last import
+   and last finished review (one index seek per system for each, in the same query);
+2. those assessments; 3. open items per system and risk, with how many are overdue (one
+   grouped pass over the index ``item_status_risk``, never the rows); 4. items delayed
+   only by a late milestone; 5. CR26 evaluations late (CR26 systems only).
+
+The item counts (3, 4) are cached per system and day, keyed by the system's latest history
+event: every change to an item, an import included, appends to the history in the same
+transaction, so a changed system misses the cache and is counted again. The rest is read
+every time.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.core.cache import cache
-from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -102,17 +109,12 @@ def portfolio(organizations, today: date | None = None, now: datetime | None = N
     """Every system of ``organizations`` (a queryset the caller scoped to the person)."""
     today = today or timezone.localdate()
     now = now or timezone.now()
-    # Each system's latest history event: one index seek per system, in the same query.
-    latest = ChangeEvent.objects.filter(system=OuterRef("pk")).order_by("-id").values("id")[:1]
-    systems = list(System.objects.filter(organization__in=organizations)
-                   .annotate(latest_event=Subquery(latest))
-                   .select_related("organization").order_by("organization__name", "name"))
+    systems = _systems(organizations)
     rows = {s.pk: _row(s) for s in systems}
-    ids = list(rows)
     _item_counts(rows, systems, today)
-    _cmmc(rows, [s.pk for s in systems if s.framework_enum.is_cmmc])
+    _cmmc(rows, [s.current_assessment for s in systems
+                 if s.current_assessment is not None and s.framework_enum.is_cmmc])
     _cr26(rows, [s for s in systems if s.is_cr26], now)
-    _latest(rows, ids)
     sort = sort if sort in SORTS else "overdue"
     if descending is None:
         descending = sort not in ("organization", "system", "framework", "closeout")
@@ -122,12 +124,32 @@ def portfolio(organizations, today: date | None = None, now: datetime | None = N
     return Portfolio(today, ordered, sort, descending)
 
 
+def _latest_of(queryset, field_name: str, *ordering: str) -> Subquery:
+    """The newest row's ``field_name`` for each system (an index seek per system)."""
+    return Subquery(queryset.filter(system=OuterRef("pk"))
+                    .order_by(*(ordering or (f"-{field_name}",))).values(field_name)[:1])
+
+
+def _systems(organizations) -> list[System]:
+    # The current assessment is the one the system's page shows (assessments.latest: the
+    # latest assessed, then recorded), not the last typed in.
+    return list(System.objects.filter(organization__in=organizations)
+                .annotate(latest_event=_latest_of(ChangeEvent.objects, "id"),
+                          current_assessment=_latest_of(Assessment.objects, "id",
+                                                        "-assessed_on", "-id"),
+                          last_import=_latest_of(ImportRecord.objects, "imported_at"),
+                          last_review=_latest_of(Review.objects.filter(
+                              finished_at__isnull=False), "finished_at"))
+                .select_related("organization").order_by("organization__name", "name"))
+
+
 def _row(system: System) -> PortfolioRow:
     org = system.organization
     return PortfolioRow(org.slug, org.name, system.slug, system.name, system.framework,
                         system.framework_enum.label,
                         reverse("system", args=[org.slug, system.slug]),
-                        cr26=system.is_cr26)
+                        cr26=system.is_cr26, last_import=system.last_import,
+                        last_review=system.last_review)
 
 
 def _sort_key(row: PortfolioRow, sort: str, descending: bool):
@@ -164,9 +186,12 @@ def _item_counts(rows: dict[int, PortfolioRow], systems: list[System], today: da
 
 
 def _open_items(rows: dict[int, PortfolioRow], ids: list[int], today: date) -> None:
+    # Grouped in the order of the index item_status_risk, and counting only its columns
+    # (not the id, which PostgreSQL would fetch from every row): an index-only pass.
+    late = Q(scheduled_completion__lt=today)
     counts = (PoamItem.objects.filter(system_id__in=ids).exclude(status__in=_CLOSED).order_by()
-              .values("system_id", "original_risk", "adjusted_risk")
-              .annotate(n=Count("id"), late=Count("id", filter=Q(scheduled_completion__lt=today))))
+              .values("system_id", "status", "adjusted_risk", "original_risk")
+              .annotate(n=Count("*"), late=Count("scheduled_completion", filter=late)))
     for entry in counts:
         row = rows[entry["system_id"]]
         risk = entry["adjusted_risk"] or entry["original_risk"]  # PoamItem.effective_risk
@@ -188,12 +213,10 @@ def _late_milestones(rows: dict[int, PortfolioRow], ids: list[int], today: date)
         rows[entry["item__system_id"]].delayed += entry["n"]
 
 
-def _cmmc(rows: dict[int, PortfolioRow], ids: list[int]) -> None:
-    if not ids:
+def _cmmc(rows: dict[int, PortfolioRow], assessment_ids: list[int]) -> None:
+    if not assessment_ids:
         return
-    latest = (Assessment.objects.filter(system_id__in=ids)
-              .values("system_id").annotate(last=Max("pk")).values("last"))
-    for assessment in Assessment.objects.filter(pk__in=latest):
+    for assessment in Assessment.objects.filter(pk__in=assessment_ids):
         row = rows[assessment.system_id]
         row.sprs_score, row.sprs_max = assessment.score, assessment.max_score
         row.cmmc_status = assessment.status
@@ -217,13 +240,3 @@ def _cr26(rows: dict[int, PortfolioRow], systems: list[System], now: datetime) -
               .values("system_id").annotate(n=Count("id")))
     for entry in counts:
         rows[entry["system_id"]].cr26_late_evaluations = entry["n"]
-
-
-def _latest(rows: dict[int, PortfolioRow], ids: list[int]) -> None:
-
-    for entry in (ImportRecord.objects.filter(system_id__in=ids).order_by()
-                  .values("system_id").annotate(last=Max("imported_at"))):
-        rows[entry["system_id"]].last_import = entry["last"]
-    for entry in (Review.objects.filter(system_id__in=ids, finished_at__isnull=False).order_by()
-                  .values("system_id").annotate(last=Max("finished_at"))):
-        rows[entry["system_id"]].last_review = entry["last"]

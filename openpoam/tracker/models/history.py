@@ -74,7 +74,10 @@ class ChangeEvent(models.Model):
     class Meta:
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["organization", "sequence"], name="history_chain_idx"),
-                   models.Index(fields=["organization", "at"], name="history_org_at_idx")]
+                   models.Index(fields=["organization", "at"], name="history_org_at_idx"),
+                   # A system's latest event (the version of its counts in the caches of
+                   # the portfolio and the list page): one seek, not a backward scan.
+                   models.Index(fields=["system", "id"], name="history_system_latest")]
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -103,8 +103,7 @@ class PoamItem(models.Model):
         ordering = ["poam_id"]
         constraints = [models.UniqueConstraint(fields=["organization", "poam_id"],
                                                name="poam_id_unique_per_org")]
-        indexes = [models.Index(fields=["system", "status"]),
-                   models.Index(fields=["system", "scan_scope", "scan_weakness_id"]),
+        indexes = [models.Index(fields=["system", "scan_scope", "scan_weakness_id"]),
                    # The list page's sorts, without sorting every row of a large system.
                    models.Index(fields=["system", "poam_id"], name="item_system_poam_id"),
                    models.Index(fields=["system", "scheduled_completion", "poam_id", "status"],
@@ -114,7 +113,14 @@ class PoamItem(models.Model):
                    models.Index(fields=["system", "status", "scheduled_completion",
                                         "original_risk", "adjusted_risk", "detected_on",
                                         "status_date", "updated_at"],
-                                name="item_list_filters")]
+                                name="item_list_filters"),
+                   # The portfolio's items per system, status and risk, with the overdue:
+                   # one pass over this index in group order, never the rows nor a sort;
+                   # it also serves every lookup by system and status.
+                   # (Not a partial index of the open items: SQLite cannot match one to a
+                   # condition given as query parameters, as Django gives them.)
+                   models.Index(fields=["system", "status", "adjusted_risk", "original_risk",
+                                        "scheduled_completion"], name="item_status_risk")]
 
     def __str__(self) -> str:
         return f"{self.poam_id} {self.title}"
@@ -192,7 +198,10 @@ class Milestone(models.Model):
                                                name="milestone_sequence_unique")]
         # Open milestones past due, found without reading every milestone.
         indexes = [models.Index(fields=["completed_on", "current_due"],
-                                name="milestone_open_due")]
+                                name="milestone_open_due"),
+                   # A person's open milestones by due date (My work), in their own rows.
+                   models.Index(fields=["owner", "completed_on", "current_due"],
+                                name="milestone_owner_open_due")]
 
     def __str__(self) -> str:
         return f"{self.sequence}. {self.description[:60]}"

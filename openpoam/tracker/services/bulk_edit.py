@@ -138,9 +138,7 @@ def bulk_edit(actor: Actor, changes: list[ItemChange], justification: str = "", 
     assigned = {event.item_uuid for event in recorder.events
                 if event.entity == "item" and event.field == "owner"}
     recorder.save()
-    for item in done:
-        if item.uuid in assigned:
-            notify.item_assigned_later(item, actor.user)
+    notify.items_assigned_later([item for item in done if item.uuid in assigned], actor.user)
     return done
 
 

@@ -32,6 +32,8 @@ from openpoam.tracker.services.actors import ServiceError
 log = logging.getLogger(__name__)
 KIND_LABELS = dict(Notification.KINDS)
 _CONSOLE = "django.core.mail.backends.console.EmailBackend"
+# A message for many items assigned at once lists this many; the link shows them all.
+ASSIGNED_LISTED = 100
 
 
 # ---- what the services call --------------------------------------------------------------
@@ -45,9 +47,19 @@ def request_decided_later(request: ApprovalRequest) -> None:
 
 
 def item_assigned_later(item: PoamItem, actor_user) -> None:
-    if item.owner_id is None:
-        return
-    _later(notify_item_assigned, item.pk, item.owner_id, getattr(actor_user, "pk", None))
+    items_assigned_later([item], actor_user)
+
+
+def items_assigned_later(items: list[PoamItem], actor_user) -> None:
+    """One job per new owner, whatever the number of items given to them (a bulk edit of
+    500 items to one person tells that person once, listing the items)."""
+    by_owner: dict[int, list[int]] = {}
+    for item in items:
+        if item.owner_id is not None:
+            by_owner.setdefault(item.owner_id, []).append(item.pk)
+    actor_id = getattr(actor_user, "pk", None)
+    for person_id, item_ids in by_owner.items():
+        _later(notify_items_assigned, item_ids, person_id, actor_id)
 
 
 def _later(job, *args) -> None:
@@ -105,20 +117,51 @@ def notify_request_decided(request_id: int) -> int:
 
 @task()
 def notify_item_assigned(item_id: int, person_id: int, actor_user_id: int | None) -> int:
-    item = (PoamItem.objects.select_related("system__organization", "owner__user")
-            .filter(pk=item_id).first())
-    if item is None or item.owner_id != person_id or item.owner.user is None:
-        return 0  # reassigned since, or a person who does not sign in
-    user = item.owner.user
+    """Jobs queued before assignments were grouped per person."""
+    return notify_items_assigned.call([item_id], person_id, actor_user_id)
+
+
+@task()
+def notify_items_assigned(item_ids: list[int], person_id: int,
+                          actor_user_id: int | None) -> int:
+    """One message to the person for the items given to them in one change; items given
+    to someone else since are left out."""
+    items = list(PoamItem.objects.select_related("system__organization", "owner__user")
+                 .filter(pk__in=item_ids, owner_id=person_id).order_by("poam_id"))
+    if not items or items[0].owner.user is None:
+        return 0  # all reassigned since, or a person who does not sign in
+    user = items[0].owner.user
     if user.pk == actor_user_id or not user.is_active:
         return 0  # nobody is told what they did themselves
-    due = item.scheduled_completion.isoformat() if item.scheduled_completion else "not set"
-    message = Message(
-        Notification.ITEM_ASSIGNED, f"{item.poam_id} was assigned to you",
-        f"You own {item.poam_id} \"{item.title}\" in {item.system.name} "
-        f"({item.organization.name}). Scheduled completion: {due}.",
-        _item_path(item), item.organization_id)
-    return deliver(user, message)
+    return deliver(user, _assigned_message(items))
+
+
+def _assigned_message(items: list[PoamItem]) -> Message:
+    first = items[0]
+    organization = first.system.organization
+    if len(items) == 1:
+        return Message(
+            Notification.ITEM_ASSIGNED, f"{first.poam_id} was assigned to you",
+            f"You own {first.poam_id} \"{first.title}\" in {first.system.name} "
+            f"({organization.name}). Scheduled completion: {_due(first)}.",
+            _item_path(first), organization.id)
+    lines = [f"- {item.poam_id} \"{item.title}\" in {item.system.name}, scheduled "
+             f"completion {_due(item)}: {absolute_url(_item_path(item))}"
+             for item in items[:ASSIGNED_LISTED]]
+    if len(items) > ASSIGNED_LISTED:
+        lines.append(f"- and {len(items) - ASSIGNED_LISTED} more")
+    systems = {item.system_id for item in items}
+    # One system: its list of the person's items; several: the person's own page.
+    link = (reverse("system", args=[organization.slug, first.system.slug])
+            + f"?owner={first.owner_id}" if len(systems) == 1 else reverse("my-work"))
+    return Message(
+        Notification.ITEM_ASSIGNED, f"{len(items)} items were assigned to you",
+        f"You now own these {len(items)} items in {organization.name}:\n" + "\n".join(lines),
+        link, organization.id)
+
+
+def _due(item: PoamItem) -> str:
+    return item.scheduled_completion.isoformat() if item.scheduled_completion else "not set"
 
 
 # ---- delivery --------------------------------------------------------------------------------
