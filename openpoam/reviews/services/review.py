@@ -64,7 +64,7 @@ def record_entry(actor: Actor, review: Review, item: PoamItem, action: str,
     """Confirm, mark updated or escalate one item; a later call for the same item replaces
     the review's entry (the item's history keeps both)."""
     require(actor, review.system.organization, "poam.edit")
-    review = Review.objects.select_for_update().get(pk=review.pk)
+    review = Review.objects.select_for_update(no_key=True).get(pk=review.pk)
     _check_open(review)
     if item.system_id != review.system_id:
         raise ServiceError(f"{item.poam_id} is not in {review.system.name}")
@@ -108,7 +108,7 @@ def finish_review(actor: Actor, review: Review, summary: str = "", *,
     """Freeze the POA&M into the review's snapshot. Every open item must have been walked,
     unless ``allow_unreviewed`` (the summary must then say why)."""
     require(actor, review.system.organization, "poam.edit")
-    review = Review.objects.select_for_update().get(pk=review.pk)
+    review = Review.objects.select_for_update(no_key=True).get(pk=review.pk)
     _check_open(review)
     state = progress(review)
     missing = [row["item"].poam_id for row in state["items"] if row["entry"] is None]

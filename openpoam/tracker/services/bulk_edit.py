@@ -115,7 +115,7 @@ def bulk_edit(actor: Actor, changes: list[ItemChange], justification: str = "", 
                            "history keeps it")
     for organization in {c.item.organization for c in changes}:
         require(actor, organization, "poam.edit")
-    locked = {item.pk: item for item in PoamItem.objects.select_for_update(of=("self",))
+    locked = {item.pk: item for item in PoamItem.objects.select_for_update(no_key=True, of=("self",))
               .select_related("organization", "system", "owner")
               .filter(pk__in=[c.item.pk for c in changes]).order_by("pk")}
     recorder, done, failures = Recorder(actor), [], []

@@ -261,7 +261,7 @@ def _moment(at: datetime | None, vuln: Cr26Vulnerability, what: str) -> datetime
 def _lock(vuln: Cr26Vulnerability) -> Cr26Vulnerability:
     """The row, re-read and locked until the transaction ends: two people evaluating at once
     cannot both record "the" evaluation."""
-    return (Cr26Vulnerability.objects.select_for_update(of=("self",))
+    return (Cr26Vulnerability.objects.select_for_update(no_key=True, of=("self",))
             .select_related("item", "system__organization", "group_lead__item").get(pk=vuln.pk))
 
 

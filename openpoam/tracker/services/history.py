@@ -112,7 +112,7 @@ class Recorder:
 
 def _append(key: str, events: list[PendingEvent]) -> None:
     ChainHead.objects.bulk_create([ChainHead(key=key)], ignore_conflicts=True)
-    head = ChainHead.objects.select_for_update().get(key=key)
+    head = ChainHead.objects.select_for_update(no_key=True).get(key=key)
     head.sequence, head.hash = chain.link(events, head.sequence, head.hash)
     head.save(update_fields=["sequence", "hash"])
 

@@ -206,7 +206,7 @@ def _locked(job: _Job) -> Iterator[tuple[str, ImportRecord | None]]:
     """
     stored = store.store_import(job.path, job.sha256, job.size)
     with transaction.atomic():
-        System.objects.select_for_update().filter(pk=job.system.pk).values_list("pk").first()
+        System.objects.select_for_update(no_key=True).filter(pk=job.system.pk).values_list("pk").first()
         yield stored, already_imported(job.system, job.sha256)
 
 

@@ -41,7 +41,7 @@ class StaleVersion(ServiceError):
 
 def next_poam_id(organization, year: int) -> str:
     """POAM-<year>-<seq>, unique in the organization and never reused, even after deletion."""
-    counter, _ = PoamIdCounter.objects.select_for_update().get_or_create(
+    counter, _ = PoamIdCounter.objects.select_for_update(no_key=True).get_or_create(
         organization=organization, year=year)
     counter.last += 1
     counter.save(update_fields=["last"])
@@ -66,7 +66,7 @@ def advance_counters(organization, poam_ids: Iterable[str]) -> None:
             year = int(match.group(1))
             highest[year] = max(highest.get(year, 0), int(match.group(2)))
     for year, last in highest.items():
-        counter, _ = PoamIdCounter.objects.select_for_update().get_or_create(
+        counter, _ = PoamIdCounter.objects.select_for_update(no_key=True).get_or_create(
             organization=organization, year=year)
         if counter.last < last:
             counter.last = last
@@ -75,7 +75,7 @@ def advance_counters(organization, poam_ids: Iterable[str]) -> None:
 
 def reserve_poam_ids(organization, year: int, count: int) -> list[str]:
     """Reserve a block of IDs in one statement (bulk imports)."""
-    counter, _ = PoamIdCounter.objects.select_for_update().get_or_create(
+    counter, _ = PoamIdCounter.objects.select_for_update(no_key=True).get_or_create(
         organization=organization, year=year)
     first = counter.last + 1
     counter.last += count
@@ -84,8 +84,13 @@ def reserve_poam_ids(organization, year: int, count: int) -> list[str]:
 
 
 def lock(item: PoamItem) -> PoamItem:
-    """Re-read the item under a row lock, inside the caller's transaction."""
-    return PoamItem.objects.select_for_update().get(pk=item.pk)
+    """Re-read the item under a row lock, inside the caller's transaction.
+
+    Every row lock in the services is FOR NO KEY UPDATE (``no_key``): it still keeps two
+    editors apart, but lets another transaction insert a row that refers to this one (its
+    foreign key check takes KEY SHARE). A plain FOR UPDATE there deadlocks an edit against an
+    evidence upload once both also wait for the organization's history chain head."""
+    return PoamItem.objects.select_for_update(no_key=True).get(pk=item.pk)
 
 
 @transaction.atomic

@@ -36,7 +36,7 @@ def _swapped(order: list[int], a: int, b: int) -> list[int]:
 def reorder(actor: Actor, item: PoamItem, sequences: list[int]) -> None:
     """``sequences``: the current sequence numbers in the wanted order."""
     require(actor, item.organization, "poam.edit")
-    rows = {m.sequence: m for m in Milestone.objects.select_for_update().filter(item=item)}
+    rows = {m.sequence: m for m in Milestone.objects.select_for_update(no_key=True).filter(item=item)}
     if sorted(sequences) != sorted(rows):
         raise ServiceError("milestones: the new order must list every milestone once")
     # Two steps: the (item, sequence) pair is unique at every moment.

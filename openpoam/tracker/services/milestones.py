@@ -51,7 +51,7 @@ def apply_milestone(item: PoamItem, description: str, due: date | None, owner: P
 def set_milestone_owner(actor: Actor, milestone: Milestone, owner: Person | None) -> Milestone:
     """Give a milestone to a person of the item's organization (or to nobody)."""
     require(actor, milestone.item.organization, "poam.edit")
-    milestone = (Milestone.objects.select_for_update(of=("self",))
+    milestone = (Milestone.objects.select_for_update(no_key=True, of=("self",))
                  .select_related("owner", "item").get(pk=milestone.pk))
     if owner is not None and owner.organization_id != milestone.item.organization_id:
         raise ServiceError("milestone owner: that person belongs to another organization")
@@ -72,7 +72,7 @@ def set_milestone_owner(actor: Actor, milestone: Milestone, owner: Person | None
 def reschedule_milestone(actor: Actor, milestone: Milestone, new_due: date,
                          justification: str) -> Milestone:
     require(actor, milestone.item.organization, "poam.edit")
-    milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    milestone = Milestone.objects.select_for_update(no_key=True).get(pk=milestone.pk)
     if milestone.completed_on:
         raise ServiceError(f"milestone {milestone.sequence} is already complete")
     try:
@@ -109,7 +109,7 @@ def close_not_needed(actor: Actor, milestone: Milestone, reason: str,
 @transaction.atomic
 def _close(actor: Actor, milestone: Milestone, on: date, not_needed: str = "") -> Milestone:
     require(actor, milestone.item.organization, "poam.edit")
-    milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    milestone = Milestone.objects.select_for_update(no_key=True).get(pk=milestone.pk)
     if milestone.completed_on:
         raise ServiceError(f"milestone {milestone.sequence} was already "
                            f"{'closed' if milestone.not_needed_reason else 'completed'} on "

@@ -36,7 +36,7 @@ def link_user(actor: Actor, person: Person, user) -> Person:
     """Say which account (a member of the organization) the person signs in as, or none:
     what the person owns then shows in that user's work and notifications reach them."""
     require(actor, person.organization, "poam.edit")
-    person = Person.objects.select_for_update().get(pk=person.pk)
+    person = Person.objects.select_for_update(no_key=True).get(pk=person.pk)
     if user is not None:
         check_person_user(person.organization, user, person)
     old = person.user.get_username() if person.user_id else ""

@@ -79,7 +79,7 @@ def _check_kind(item: PoamItem, kind: str, review_date: date | None, proposed: s
 def decide(actor: Actor, request: ApprovalRequest, approve: bool, note: str = "",
            today: date | None = None) -> ApprovalRequest:
     """Approve (and apply) or reject a pending request. Raises ServiceError."""
-    request = ApprovalRequest.objects.select_for_update().select_related(
+    request = ApprovalRequest.objects.select_for_update(no_key=True).select_related(
         "item__organization").get(pk=request.pk)
     item = request.item
     require(actor, item.organization, DECIDER_ROLE)
@@ -102,7 +102,7 @@ def decide(actor: Actor, request: ApprovalRequest, approve: bool, note: str = ""
 
 @transaction.atomic
 def withdraw(actor: Actor, request: ApprovalRequest) -> ApprovalRequest:
-    request = ApprovalRequest.objects.select_for_update().get(pk=request.pk)
+    request = ApprovalRequest.objects.select_for_update(no_key=True).get(pk=request.pk)
     require(actor, request.item.organization, ASKER_ROLE)
     if not request.is_pending:
         raise ServiceError(f"this request was already {request.get_state_display().lower()}")
