@@ -415,9 +415,15 @@ def drill_database_down(layout: Layout, client: Client, item: str, stop_cluster:
     if not after or set(after) != {200}:
         raise AssertionError(f"after the outage: {sorted(set(after))}")
     first_ok = next(at for at, code, _ in samples if at > up and code == 200)
+    # systemd would restart a worker that exited; the point is that none needs to.
+    background = [name for name in layout.processes if name.startswith(("worker", "scheduler"))]
+    exited = [name for name in background if layout.processes[name].poll() is not None]
+    if exited:
+        raise AssertionError(f"exited during the outage: {', '.join(exited)}")
     return (f"{how} for {up - down:.1f} s: {len(during)} requests answered 503 (JSON, "
             f"Retry-After), none failed otherwise; 200 again {first_ok - up:.1f} s after, "
-            f"{len(after)} requests 200, no restart")
+            f"{len(after)} requests 200; app servers"
+            f"{', ' + ', '.join(background) if background else ''} still running, no restart")
 
 
 # ---- main -----------------------------------------------------------------------------------

@@ -36,14 +36,21 @@ def scheduler() -> None:
     checkpoints, CR26 notices) for the workers to run; only the lease holder schedules."""
     import time
 
+    from django.db import connection
+
     from openpoam.jobs import schedule, worker as job_worker
 
     worker_id = "scheduler-" + job_worker.new_worker_id()
     click.echo(f"scheduler {worker_id} started; Ctrl+C stops it")
     try:
         while True:
-            job_worker.heartbeat(worker_id, scheduler=True)
-            schedule.tick(worker_id)
+            try:
+                job_worker.heartbeat(worker_id, scheduler=True)
+                schedule.tick(worker_id)
+            except job_worker.DATABASE_AWAY as exc:  # back by itself when the database is
+                reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "no answer"
+                click.echo(f"scheduler: database unavailable ({reason}); trying again", err=True)
+                connection.close()
             time.sleep(job_worker.beat_interval())
     except KeyboardInterrupt:
         schedule.release(worker_id)

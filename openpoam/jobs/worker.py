@@ -15,10 +15,11 @@ import logging
 import os
 import socket
 import threading
+import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import OperationalError, close_old_connections, connection
+from django.db import InterfaceError, OperationalError, close_old_connections, connection
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
@@ -27,6 +28,10 @@ from openpoam.jobs.models import Job, WorkerBeat
 
 log = logging.getLogger("openpoam.jobs")
 MAX_ATTEMPTS = 3  # a job whose worker died this many times is failed, not tried again
+# The database is away (restarted, failed over, unreachable): a worker waits this long and
+# tries again instead of exiting, so it comes back by itself as the app servers do.
+DATABASE_AWAY = (OperationalError, InterfaceError)
+RETRY_SECONDS = 2.0
 
 
 def beat_interval() -> float:
@@ -75,6 +80,37 @@ def reclaim_stale(now=None) -> int:
             log.warning("job %s: worker %s stopped; queued again", row.id, last)
     WorkerBeat.objects.filter(seen_at__lt=now - timedelta(days=1)).delete()
     return reclaimed
+
+
+def requeue_own(worker_id: str) -> int:
+    """Put back in the queue the jobs this worker had claimed when the database went away:
+    it runs none of them any more, and its heartbeat would keep others from reclaiming them."""
+    from django_tasks_db.compat import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    mine = [row.id for row in DBTaskResult.objects.running().only("id", "worker_ids")
+            if row.worker_ids and row.worker_ids[-1] == worker_id]
+    return DBTaskResult.objects.filter(id__in=mine, status=TaskResultStatus.RUNNING).update(
+        status=TaskResultStatus.READY)
+
+
+def run_through_outages(worker) -> None:
+    """django-tasks-db's loop, started again whenever the database was away."""
+    while worker.running:
+        try:
+            worker.run()
+            return
+        except DATABASE_AWAY as exc:
+            log.warning("worker %s: database unavailable (%s); trying again in %.0f s",
+                        worker.worker_id, exc, RETRY_SECONDS)
+            connection.close()
+            time.sleep(RETRY_SECONDS)
+            try:
+                if requeue_own(worker.worker_id):
+                    log.warning("worker %s: its interrupted job was queued again",
+                                worker.worker_id)
+            except DATABASE_AWAY:
+                connection.close()
 
 
 def _fail_job(row, times: int) -> None:
@@ -153,7 +189,7 @@ def run(*, worker_id: str | None = None, interval: float = 1.0, scheduler: bool 
         return worker, heart
     worker.configure_signals()
     try:
-        worker.run()
+        run_through_outages(worker)
     finally:
         heart.stopping.set()
         heart.join(timeout=10)
@@ -162,7 +198,7 @@ def run(*, worker_id: str | None = None, interval: float = 1.0, scheduler: bool 
 
 def _run_quietly(worker) -> None:
     try:
-        worker.run()
+        run_through_outages(worker)
     except Exception:
         log.exception("the background worker stopped")
     finally:
