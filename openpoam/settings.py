@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import secrets
 from pathlib import Path
 
@@ -159,8 +160,10 @@ def _database() -> dict:
         }
         # Tests use a file too, never SQLite's shared-cache memory database: there a worker
         # thread and the live server lock whole tables and fail at once ("database table is
-        # locked") instead of waiting, which no deployment ever does.
-        config["TEST"] = {"NAME": str(DATA_DIR / "test-openpoam.sqlite3")}
+        # locked") instead of waiting, which no deployment ever does. One file per test
+        # process, so runs side by side never share one.
+        config["TEST"] = {"NAME": os.path.join(tempfile.gettempdir(),
+                                               f"openpoam-test-{os.getpid()}.sqlite3")}
     return config
 
 
