@@ -24,6 +24,9 @@ class ItemCheck(models.Model):
     message = models.TextField()
     citation = models.TextField()
     wording = models.BigIntegerField()  # a hash of the message: "wording varies" from the index
+    # How many of the item's rows of this code come before this one: only a kind with a
+    # row where this is above 0 needs its items counted one by one (COUNT DISTINCT).
+    repeat = models.PositiveSmallIntegerField(default=0)
     starts = models.DateField(null=True)
     ends = models.DateField(null=True)
 
@@ -31,8 +34,8 @@ class ItemCheck(models.Model):
         indexes = [
             # Counts per kind of problem and each kind's first items, for one day, answered
             # from this index alone.
-            models.Index(fields=["system", "code", "severity", "poam_id", "starts", "ends",
-                                 "wording"], name="itemcheck_page"),
+            models.Index(fields=["system", "code", "severity", "poam_id", "position", "starts",
+                                 "ends", "wording", "repeat"], name="itemcheck_page"),
             models.Index(fields=["item"], name="itemcheck_item")]
 
 

@@ -37,7 +37,7 @@ from openpoam.tracker.services.cr26 import class_changes, to_domain
 RULES_REVISION = 1
 CHUNK = 2000
 _COLUMNS = ["system_id", "item_id", "poam_id", "position", "code", "severity", "message",
-            "citation", "wording", "starts", "ends"]
+            "citation", "wording", "starts", "ends", "repeat"]
 
 
 def check_settings(system: System, today: date | None = None) -> checks.CheckSettings:
@@ -144,13 +144,18 @@ def _write(system: System, rules: checks.CheckSettings, items: ChunkedItems) -> 
     pks = dict(PoamItem.objects.filter(system=system, **(
         {"id__in": items.ids} if items.ids is not None else {})).values_list("uuid", "id"))
     rows, written = [], 0
+    today = timezone.localdate()
     for item in items:
         item_pk = pks[_uuid(item.uuid)]
+        repeats: Counter = Counter()
         for position, found in enumerate(findings(system, rules, item)):
+            if found.end is not None and found.end <= today:
+                continue  # over before today: days only move forward, it never holds again
             issue = found.issue
             rows.append((system.pk, item_pk, item.poam_id, position, issue.code,
                          issue.severity.value, issue.message, issue.citation,
-                         _wording(issue.message), found.start, found.end))
+                         _wording(issue.message), found.start, found.end, repeats[issue.code]))
+            repeats[issue.code] += 1
         if len(rows) >= CHUNK * 4:
             insert_rows(ItemCheck, _COLUMNS, rows)
             written, rows = written + len(rows), []
@@ -201,9 +206,12 @@ def summary(system: System, today: date, shown: int) -> dict:
         rows = rows.exclude(code="no-scheduled-completion", poam_id__in=tracked)
     groups, errors, warnings = [], 0, 0
     for group in (rows.values("code", "severity").order_by()
-                  .annotate(issues=Count("*"), items=Count("poam_id", distinct=True),
+                  .annotate(issues=Count("*"), repeats=Max("repeat"),
                             low=Min("wording"), high=Max("wording"))):
         of_group = rows.filter(code=group["code"], severity=group["severity"])
+        group["items"] = group["issues"]  # one row per item, unless an item repeats the kind
+        if group["repeats"]:
+            group["items"] = of_group.aggregate(n=Count("poam_id", distinct=True))["n"]
         message, citation = (of_group.order_by("poam_id", "position")
                              .values_list("message", "citation").first())
         ids = list(of_group.order_by("poam_id").values_list("poam_id", flat=True)
@@ -231,10 +239,10 @@ def live_issues(system: System, today: date) -> list[checks.Issue]:
     most items), and a CR26 system's CR26 rules (they follow its records and the hour)."""
     closed = [s.value for s in CLOSED_STATUSES]
     items = PoamItem.objects.filter(system=system)
-    open_dates = Counter(dict(items.filter(scheduled_completion__isnull=False)
-                              .exclude(status__in=closed).values_list("scheduled_completion")
-                              .annotate(n=Count("*")).order_by()))
-    open_count = items.exclude(status__in=closed).count()
+    per_date = dict(items.exclude(status__in=closed).values_list("scheduled_completion")
+                    .annotate(n=Count("*")).order_by())  # one pass: None = no date
+    open_count = sum(per_date.values())
+    open_dates = Counter({day: n for day, n in per_date.items() if day is not None})
     links, known = _links(system, closed)
     issues = checks.set_issues(links, known, open_dates, open_count, stored_settings(system))
     if system.is_cr26 and system.framework_enum.is_fedramp:
