@@ -130,7 +130,10 @@ class PoamItem(models.Model):
                    models.Index(fields=["system", "-risk_rank", "poam_id"],
                                 name="item_system_risk"),
                    models.Index(fields=["system", "risk_rank", "poam_id"],
-                                name="item_system_risk_asc")]
+                                name="item_system_risk_asc"),
+                   # The list search joins its matches (item ids) to the system: an
+                   # index-only lookup per match on PostgreSQL, not a scan of every item.
+                   models.Index(fields=["id", "system"], name="item_id_system")]
 
     def __str__(self) -> str:
         return f"{self.poam_id} {self.title}"
