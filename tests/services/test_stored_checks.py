@@ -15,12 +15,12 @@ from django.utils import timezone
 from openpoam.domain.poam import Status
 from openpoam.reviews.services.quality import run_checks
 from openpoam.tracker.models import CheckBasis, ItemCheck, PoamItem
-from openpoam.tracker.services import (bulk_edit, evidence, imports, item_checks, items,
+from openpoam.tracker.services import (bulk_edit, cr26, evidence, imports, item_checks, items,
                                        milestones, setup)
 
 from .conftest import ROOT
 from .test_imports import nessus
-from .test_poam_import import _document, _item, _write
+from .test_poam_import import _document, _item, _write, cloud  # noqa: F401 (a fixture)
 
 SHOWN = 3
 
@@ -38,12 +38,6 @@ def assert_same(system):
     today = timezone.localdate()
     for day in (today, today + timedelta(days=45), today + timedelta(days=400)):
         assert item_checks.summary(system, day, SHOWN) == fresh(system, day), day
-
-
-@pytest.fixture
-def cloud(org):
-    return setup.create_system(ROOT, org, slug="cloud", name="Cloud",
-                               framework="fedramp-moderate", impact_level="Moderate")
 
 
 @pytest.fixture
@@ -129,3 +123,17 @@ def test_the_page_reads_a_fixed_number_of_queries(cloud, tmp_path):
         item_checks.summary(cloud, timezone.localdate(), SHOWN)
     kinds = len(item_checks.summary(cloud, timezone.localdate(), SHOWN)["groups"])
     assert len(large) <= len(small) + 2 * kinds  # per kind of problem, not per item
+
+
+def test_a_cr26_system_reads_its_cr26_rules_live_beside_the_stored_ones(org, tmp_path):
+    moved = setup.create_system(ROOT, org, slug="moved", name="Moved",
+                                framework="fedramp-moderate", impact_level="Moderate")
+    imports.import_file(ROOT, moved, nessus(tmp_path, "june.nessus",
+                                            {"10.0.0.1": [(1001, 443), (1002, 443)]}))
+    assert_same(moved)
+    cr26.set_regime(ROOT, moved, "cr26", "C")  # the basis changes: the rows are rebuilt
+    moved.refresh_from_db()
+    items.create_item(ROOT, moved, title="Not tracked yet", detected_on=date(2026, 1, 5))
+    assert_same(moved)
+    codes = {g["code"] for g in item_checks.summary(moved, timezone.localdate(), SHOWN)["groups"]}
+    assert "cr26-not-tracked" in codes and "fedramp-deadline-exceeded" not in codes
