@@ -224,14 +224,17 @@ class Finding:
 
 
 def item_findings(item: PoamItemData, framework: Framework | None = None,
-                  settings: CheckSettings | None = None) -> list[Finding]:
-    """Every issue ``check_item`` gives this item on any day, with the days it holds (the
-    CR26 rules aside: see ``cr26_issues``). The date rules are run once per span of days
-    between the item's turning days, so the results are those of ``check_item`` itself."""
+                  settings: CheckSettings | None = None, since: date | None = None
+                  ) -> list[Finding]:
+    """Every issue ``check_item`` gives this item on any day (from ``since`` on, when
+    given), with the days it holds (the CR26 rules aside: see ``cr26_issues``). The date
+    rules are run once per span of days between the item's turning days, so the results
+    are those of ``check_item`` itself."""
     settings = settings or CheckSettings()
     findings = [Finding(issue) for issue in _fixed_issues(item, framework, settings)]
     days = sorted(_turning_days(item, framework, settings))
-    spans = list(zip([None, *days], [*days, None]))
+    spans = [(start, end) for start, end in zip([None, *days], [*days, None])
+             if since is None or end is None or end > since]  # the days before: not asked
     opened: dict[tuple[Issue, int], date | None] = {}
     for start, end in spans:
         day = start if start is not None else (end or date(2000, 1, 1)) - timedelta(days=1)

@@ -36,6 +36,14 @@ def test_the_findings_that_hold_today_are_the_checks_of_today(item, framework, t
     assert Counter(held) == Counter(check_item(item, today, framework))
 
 
+@settings(max_examples=200, deadline=None)
+@given(item=items, framework=frameworks, since=days, later=st.integers(0, 500))
+def test_from_a_day_on_the_findings_are_the_checks_of_each_day(item, framework, since, later):
+    today = since + timedelta(days=later)
+    held = [f.issue for f in item_findings(item, framework, since=since) if f.holds(today)]
+    assert Counter(held) == Counter(check_item(item, today, framework))
+
+
 def test_an_open_item_turns_overdue_the_day_after_its_date():
     item = PoamItemData(poam_id="POAM-1", title="t", scheduled_completion=date(2026, 3, 31))
     past = [f for f in item_findings(item) if f.issue.code == "scheduled-completion-past"]

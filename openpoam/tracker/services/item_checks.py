@@ -97,9 +97,11 @@ def basis(system: System, rules: checks.CheckSettings) -> str:
                  rules.cmmc_assessed, rules.is_cr26, system.organization.name if emass else ""))
 
 
-def findings(system: System, rules: checks.CheckSettings, item) -> list[checks.Finding]:
-    """One item's findings: the quality checks, and on an RMF system what eMASS refuses."""
-    found = checks.item_findings(item, system.framework_enum, rules)
+def findings(system: System, rules: checks.CheckSettings, item,
+             since: date | None = None) -> list[checks.Finding]:
+    """One item's findings from ``since`` on: the quality checks, and on an RMF system what
+    eMASS refuses."""
+    found = checks.item_findings(item, system.framework_enum, rules, since)
     if system.framework_enum is Framework.RMF:
         found += [checks.Finding(i) for i in emass_checks.check_item(item,
                                                                        system.organization.name)]
@@ -148,7 +150,7 @@ def _write(system: System, rules: checks.CheckSettings, items: ChunkedItems) -> 
     for item in items:
         item_pk = pks[_uuid(item.uuid)]
         repeats: Counter = Counter()
-        for position, found in enumerate(findings(system, rules, item)):
+        for position, found in enumerate(findings(system, rules, item, today)):
             if found.end is not None and found.end <= today:
                 continue  # over before today: days only move forward, it never holds again
             issue = found.issue
