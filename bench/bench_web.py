@@ -119,6 +119,10 @@ def _run_database(database: str, scan: Path, args, workdir: Path) -> None:
            "PYTHONPATH": str(REPO)}
     name = None
     if args.reuse and database == "postgres":
+        if not args.pg_name:
+            print("PostgreSQL: --reuse needs --pg-name (the database a --keep run left)",
+                  file=sys.stderr)
+            return
         env["DATABASE_URL"] = f"{PG_BASE}/{args.pg_name}"
     if args.reuse and Path(env["OPENPOAM_DATA_DIR"]).exists():
         cookie = subprocess.run([sys.executable, __file__, "--session", "bench"], env=env,
