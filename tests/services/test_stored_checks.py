@@ -16,7 +16,7 @@ from openpoam.domain.poam import Status
 from openpoam.reviews.services.quality import run_checks
 from openpoam.tracker.models import CheckBasis, ItemCheck, PoamItem
 from openpoam.tracker.services import (bulk_edit, cr26, evidence, imports, item_checks, items,
-                                       milestones, setup)
+                                       milestones, people, setup)
 
 from .conftest import ROOT
 from .test_imports import nessus
@@ -137,3 +137,15 @@ def test_a_cr26_system_reads_its_cr26_rules_live_beside_the_stored_ones(org, tmp
     assert_same(moved)
     codes = {g["code"] for g in item_checks.summary(moved, timezone.localdate(), SHOWN)["groups"]}
     assert "cr26-not-tracked" in codes and "fedramp-deadline-exceeded" not in codes
+
+
+def test_renaming_an_owner_rewrites_the_owner_checks_of_their_items(cloud, org):
+    team = setup.add_person(ROOT, org, "Network Team")
+    items.create_item(ROOT, cloud, title="Switch firmware", detected_on=date(2026, 1, 5),
+                      owner=team)
+    assert "owner-not-a-person" in {g["code"] for g in item_checks.summary(
+        cloud, timezone.localdate(), SHOWN)["groups"]}
+    people.update_person(ROOT, team, name="Dana Ortiz-Reyes")
+    assert "owner-not-a-person" not in {g["code"] for g in item_checks.summary(
+        cloud, timezone.localdate(), SHOWN)["groups"]}
+    assert_same(cloud)

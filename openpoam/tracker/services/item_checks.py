@@ -175,6 +175,11 @@ def _wording(message: str) -> int:
                           "big") >> 1
 
 
+def refresh_owned(person) -> None:
+    """After a person's name or e-mail changed: the stored results of the items they own."""
+    refresh_uuids(PoamItem.objects.filter(owner=person).values_list("uuid", flat=True))
+
+
 def refresh_uuids(item_uuids) -> None:
     """After a history save: the stored results of the items these events were about."""
     by_system: dict[int, list[int]] = defaultdict(list)
