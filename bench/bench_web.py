@@ -54,8 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true",
                         help="keep the PostgreSQL database (named on the output) afterwards")
     parser.add_argument("--reuse", action="store_true",
-                        help="SQLite: time the pages on the database a previous run left in "
-                             "--workdir (no new import)")
+                        help="time the pages on the database a previous run left in "
+                             "--workdir (PostgreSQL: --pg-name, kept with --keep; no new import)")
+    parser.add_argument("--pg-name", help="the PostgreSQL database's name (default: one per run)")
     parser.add_argument("--session", nargs=1, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.session:
@@ -117,14 +118,20 @@ def _run_database(database: str, scan: Path, args, workdir: Path) -> None:
     env = {**os.environ, "OPENPOAM_DATA_DIR": str(workdir / f"data-{database}"),
            "PYTHONPATH": str(REPO)}
     name = None
-    if args.reuse and database == "sqlite" and Path(env["OPENPOAM_DATA_DIR"]).exists():
+    if args.reuse and database == "postgres":
+        if not args.pg_name:
+            print("PostgreSQL: --reuse needs --pg-name (the database a --keep run left)",
+                  file=sys.stderr)
+            return
+        env["DATABASE_URL"] = f"{PG_BASE}/{args.pg_name}"
+    if args.reuse and Path(env["OPENPOAM_DATA_DIR"]).exists():
         cookie = subprocess.run([sys.executable, __file__, "--session", "bench"], env=env,
                                 check=True, capture_output=True, text=True).stdout.strip()
         _serve_and_time(env, cookie, args.requests, args.items)
         return
     shutil.rmtree(env["OPENPOAM_DATA_DIR"], ignore_errors=True)
     if database == "postgres":
-        name = f"openpoam_bench_web_{os.getpid()}"
+        name = args.pg_name or f"openpoam_bench_web_{os.getpid()}"
         print(f"PostgreSQL database: {PG_BASE}/{name}")
         if not _pg(f"create database {name}"):
             print(f"PostgreSQL not reachable at {PG_BASE}: skipped", file=sys.stderr)

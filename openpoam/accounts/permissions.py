@@ -144,7 +144,7 @@ CLI_PERMISSIONS: dict[str, str] = {
     "history checkpoint": "audit.view",
     "cmmc record": "assessment.record", "cmmc status": "poam.view",
     "export": "poam.export", "import": "poam.import", "imports list": "poam.view",
-    "check": "poam.view", "metrics": "poam.view", "report": "poam.view",
+    "check": "poam.view", "checks rebuild": "poam.edit", "metrics": "poam.view", "report": "poam.view",
     "remind": "org.manage",
     "review start": "poam.edit", "review confirm": "poam.edit", "review update": "poam.edit",
     "review escalate": "poam.edit", "review finish": "poam.edit",

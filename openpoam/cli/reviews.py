@@ -460,3 +460,37 @@ def calendar_revoke(feed_id, org_slug) -> None:
         raise CliError(f"{org_.slug} has no calendar feed {feed_id}")
     revoke_feed(base.actor(), feed)
     _say(f"calendar feed {feed_id} revoked")
+
+
+# ---- checks rebuild ---------------------------------------------------------------------------
+
+
+@cli.group("checks")
+def checks_group() -> None:
+    """The quality checks' stored results (kept with every change; rebuilt here)."""
+
+
+@checks_group.command("rebuild")
+@org_option
+@system_option
+@with_django
+def checks_rebuild(org_slug, system_slug) -> None:
+    """Work out the stored quality-check results again: of one system, of every system of
+    an organization (--org without --system), or of every system (neither; an
+    administrator only). After an upgrade the checks page does it on its first view."""
+    from openpoam.tracker.models import System
+    from openpoam.tracker.services import item_checks
+    from openpoam.tracker.services.actors import require
+
+    if org_slug is None and system_slug is None:
+        if not base.actor().is_superuser:
+            raise CliError("name the organization with --org")
+        systems = list(System.objects.select_related("organization").order_by("pk"))
+    else:
+        org_ = base.organization(org_slug)
+        require(base.actor(), org_, "poam.edit")
+        systems = ([base.system(org_, system_slug)] if system_slug
+                   else list(System.objects.filter(organization=org_).order_by("pk")))
+    for system in systems:
+        rows = item_checks.rebuild(system)
+        _say(f"{system.organization.slug}/{system.slug}: {rows} stored check results")

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from collections.abc import Container, Iterable, Mapping
+from datetime import date, datetime, timedelta
 
 from dataclasses import dataclass, field
 
@@ -35,8 +35,9 @@ from openpoam.domain.fedramp import GUIDE, Issue, Level
 from openpoam.domain.fedramp.cr26 import checks as cr26_checks
 from openpoam.domain.poam import Framework, MilestoneData, PoamItemData, Risk, Status
 
-__all__ = ["CheckSettings", "Cr26Tracking", "Issue", "Level", "check_document", "check_item", "find_cycle",
-           "hint", "is_delayed", "milestone_due", "overdue_milestones"]
+__all__ = ["CheckSettings", "Cr26Tracking", "Finding", "Issue", "Level", "check_document",
+           "check_item", "cr26_issues", "find_cycle", "hint", "is_delayed", "item_findings", "Link",
+           "milestone_due", "overdue_milestones", "set_issues"]
 
 CITE_ID = f"{GUIDE}, Table 2 column A (POA&M ID), p. 3: a unique identifier per item"
 CITE_POC = f"{GUIDE}, Table 2 column H (Point of Contact), p. 4: a POC for each weakness"
@@ -156,36 +157,125 @@ def check_item(item: PoamItemData, today: date, framework: Framework | None = No
                settings: CheckSettings | None = None) -> list[Issue]:
     """Every issue with one item. ``framework`` switches on FedRAMP and CMMC rules."""
     settings = settings or CheckSettings()
-    issues: list[Issue] = []
-    for check in (_owner, _plan, _detection, _schedule, _milestones, _milestone_order,
-                  _closure, _deviation, _acceptance, _wish_list):
-        issues.extend(check(item, today))
-    issues.extend(_stale(item, today, settings.stale_days))
+    issues = _fixed_issues(item, framework, settings) + _dated_issues(item, today, framework,
+                                                                      settings)
     fedramp_system = framework is not None and framework.is_fedramp
     if fedramp_system and settings.is_cr26:
-        issues.extend(cr26_checks.item_issues(item.poam_id, item.status.is_closed,
-                                              settings.cr26.get(item.poam_id),
-                                              settings.cr26_now))
-        issues.extend(_vendor(item, today, None))  # CR26 has no vendor rule (rulebook 9.5)
-    else:
-        issues.extend(_vendor(item, today, framework))
+        issues.extend(cr26_issues(item.poam_id, item.status.is_closed, settings))
+        if item.poam_id in settings.cr26:
+            # Its deadlines are the CR26 ones: no scheduled completion is needed (rulebook 9.4).
+            issues = [i for i in issues if i.code != "no-scheduled-completion"]
+    return issues
+
+
+def cr26_issues(poam_id: str, closed: bool, settings: CheckSettings) -> list[Issue]:
+    """The CR26 rules of one item: they follow the system's CR26 records and the hour, so a
+    tracker works them out when they are read, never stores them."""
+    return cr26_checks.item_issues(poam_id, closed, settings.cr26.get(poam_id),
+                                   settings.cr26_now)
+
+
+def _fixed_issues(item: PoamItemData, framework: Framework | None,
+                  settings: CheckSettings) -> list[Issue]:
+    """The rules that never read the date: an item's result changes only when it does."""
+    issues: list[Issue] = []
+    for check in (_owner, _plan, _milestone_order, _deviation, _wish_list):
+        issues.extend(check(item))
+    fedramp_system = framework is not None and framework.is_fedramp
     if fedramp_system and not settings.is_cr26:
-        issues.extend(_fedramp_deadline(item, today))
         issues.extend(_fedramp_operational(item))
-    if fedramp_system and settings.is_cr26 and item.poam_id in settings.cr26:
-        # Its deadlines are the CR26 ones: no scheduled completion is needed (rulebook 9.4).
-        issues = [i for i in issues if i.code != "no-scheduled-completion"]
     if framework is not None and framework.is_cmmc and settings.cmmc_level in (2, 3):
         issues.extend(_cmmc_closeout(item, settings.closeout_deadline))
         issues.extend(_cmmc_ineligible(item, settings))
     return issues
 
 
+def _dated_issues(item: PoamItemData, today: date, framework: Framework | None,
+                  settings: CheckSettings) -> list[Issue]:
+    """The rules that compare the item's dates with today."""
+    issues: list[Issue] = []
+    for check in (_detection, _schedule, _milestones, _closure, _acceptance):
+        issues.extend(check(item, today))
+    issues.extend(_stale(item, today, settings.stale_days))
+    fedramp_system = framework is not None and framework.is_fedramp
+    # CR26 has no vendor rule (rulebook 9.5): outside the classic FedRAMP rules it is advice.
+    issues.extend(_vendor(item, today, None if settings.is_cr26 else framework))
+    if fedramp_system and not settings.is_cr26:
+        issues.extend(_fedramp_deadline(item, today))
+    return issues
+
+
+# --- stored results ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """An issue with the days it holds: from ``start`` (inclusive) to ``end`` (exclusive);
+    None is open-ended. A tracker stores an item's findings when the item changes and reads
+    those that hold today, so a date passing needs no recomputation."""
+
+    issue: Issue
+    start: date | None = None
+    end: date | None = None
+
+    def holds(self, today: date) -> bool:
+        return (self.start is None or self.start <= today) and (self.end is None
+                                                                or today < self.end)
+
+
+def item_findings(item: PoamItemData, framework: Framework | None = None,
+                  settings: CheckSettings | None = None, since: date | None = None
+                  ) -> list[Finding]:
+    """Every issue ``check_item`` gives this item on any day (from ``since`` on, when
+    given), with the days it holds (the CR26 rules aside: see ``cr26_issues``). The date
+    rules are run once per span of days between the item's turning days, so the results
+    are those of ``check_item`` itself."""
+    settings = settings or CheckSettings()
+    findings = [Finding(issue) for issue in _fixed_issues(item, framework, settings)]
+    days = sorted(_turning_days(item, framework, settings))
+    spans = [(start, end) for start, end in zip([None, *days], [*days, None])
+             if since is None or end is None or end > since]  # the days before: not asked
+    opened: dict[tuple[Issue, int], date | None] = {}
+    for start, end in spans:
+        day = start if start is not None else (end or date(2000, 1, 1)) - timedelta(days=1)
+        seen: Counter = Counter()
+        current = set()
+        for issue in _dated_issues(item, day, framework, settings):
+            seen[issue] += 1
+            key = (issue, seen[issue])
+            current.add(key)
+            opened.setdefault(key, start)
+        for key in [k for k in opened if k not in current]:
+            findings.append(Finding(key[0], opened.pop(key), start))
+    findings.extend(Finding(key[0], first, None) for key, first in opened.items())
+    return findings
+
+
+def _turning_days(item: PoamItemData, framework: Framework | None,
+                  settings: CheckSettings) -> set[date]:
+    """The days on which a date rule's answer for this item can change: each rule compares
+    today with one of these dates (``<``, ``>`` or an age in days)."""
+    one = timedelta(days=1)
+    days = {d + one for d in (item.scheduled_completion, *map(milestone_due, item.milestones))
+            if d is not None}
+    days.update(d for d in (item.detected_on, item.actual_completion, item.vendor_last_checkin)
+                if d is not None)
+    if item.updated_on is not None:
+        days.add(item.updated_on + timedelta(days=settings.stale_days + 1))
+    if item.vendor_last_checkin is not None:
+        days.add(item.vendor_last_checkin + timedelta(days=fedramp.VENDOR_CHECKIN_DAYS + 1))
+    if framework is not None and framework.is_fedramp and not settings.is_cr26:
+        deadline = fedramp.item_deadline_status(item, date.max).deadline
+        if deadline is not None:
+            days.add(deadline + one)
+    return days
+
+
 def _issue(item: PoamItemData, code: str, level: Level, message: str, citation: str) -> Issue:
     return Issue(code, level, message, citation, item.poam_id)
 
 
-def _owner(item: PoamItemData, today: date) -> list[Issue]:
+def _owner(item: PoamItemData) -> list[Issue]:
     if _is_placeholder(item.owner):
         return [_issue(item, "no-owner", Level.ERROR,
                        "name one person responsible for resolving the weakness", CITE_POC)]
@@ -196,7 +286,7 @@ def _owner(item: PoamItemData, today: date) -> list[Issue]:
     return []
 
 
-def _plan(item: PoamItemData, today: date) -> list[Issue]:
+def _plan(item: PoamItemData) -> list[Issue]:
     plan = item.planned_remediation.strip()
     if _is_placeholder(plan):
         return [_issue(item, "no-remediation-plan", Level.ERROR,
@@ -267,7 +357,7 @@ def _milestones(item: PoamItemData, today: date) -> list[Issue]:
     return issues
 
 
-def _milestone_order(item: PoamItemData, today: date) -> list[Issue]:
+def _milestone_order(item: PoamItemData) -> list[Issue]:
     if item.status.is_closed or item.scheduled_completion is None:
         return []
     return [_issue(item, "milestone-after-completion", Level.WARNING,
@@ -279,7 +369,7 @@ def _milestone_order(item: PoamItemData, today: date) -> list[Issue]:
             and due > item.scheduled_completion]
 
 
-def _wish_list(item: PoamItemData, today: date) -> list[Issue]:
+def _wish_list(item: PoamItemData) -> list[Issue]:
     """An open item with nobody, nothing or no date to carry it out."""
     if item.status.is_closed:
         return []
@@ -297,12 +387,12 @@ def _wish_list(item: PoamItemData, today: date) -> list[Issue]:
 def _stale(item: PoamItemData, today: date, stale_days: int) -> list[Issue]:
     if item.status.is_closed or item.updated_on is None:
         return []
-    age = (today - item.updated_on).days
-    if age <= stale_days:
+    if (today - item.updated_on).days <= stale_days:
         return []
+    # The wording names no age in days: it holds from one day to the next (stored results).
     return [_issue(item, "stale", Level.WARNING,
-                   f"not updated for {age} days (last change {item.updated_on.isoformat()}; "
-                   f"review every {stale_days} days)", CITE_STALE)]
+                   f"not updated for more than {stale_days} days (last change "
+                   f"{item.updated_on.isoformat()})", CITE_STALE)]
 
 
 def _cmmc_closeout(item: PoamItemData, deadline: date | None) -> list[Issue]:
@@ -366,7 +456,7 @@ def _closure(item: PoamItemData, today: date) -> list[Issue]:
     return issues
 
 
-def _deviation(item: PoamItemData, today: date) -> list[Issue]:
+def _deviation(item: PoamItemData) -> list[Issue]:
     issues = []
     if item.adjusted_risk is not None and item.adjusted_risk.rank < item.original_risk.rank:
         if not (item.risk_adjustment_rationale.strip() or item.deviation_rationale.strip()):
@@ -451,36 +541,62 @@ def check_document(items: Iterable[PoamItemData], framework: Framework | None,
     items = list(items)
     issues = [issue for item in items for issue in check_item(item, today, framework, settings)]
     issues.extend(_duplicate_ids(items))
-    issues.extend(_dependencies(items))
-    issues.extend(_dependency_order(items))
-    issues.extend(_shared_target_date(items, settings or CheckSettings()))
+    open_dates = Counter(item.scheduled_completion for item in items
+                         if not item.status.is_closed and item.scheduled_completion is not None)
+    issues.extend(set_issues([Link.of(item) for item in items],
+                             {item.poam_id for item in items}, open_dates,
+                             sum(1 for item in items if not item.status.is_closed), settings))
     return issues
 
 
-def _dependency_order(items: list[PoamItemData]) -> list[Issue]:
+@dataclass(frozen=True, slots=True)
+class Link:
+    """What the dependency checks read of one item."""
+
+    poam_id: str
+    depends_on: tuple[str, ...]
+    due: date | None  # the scheduled completion of an open item; None when closed
+
+    @classmethod
+    def of(cls, item: PoamItemData) -> Link:
+        return cls(item.poam_id, tuple(item.depends_on),
+                   None if item.status.is_closed else item.scheduled_completion)
+
+
+def set_issues(links: Iterable[Link], known: Container[str], open_dates: Counter,
+               open_count: int, settings: CheckSettings | None = None) -> list[Issue]:
+    """The issues of the POA&M as a whole. ``links``: in POA&M order, at least every item
+    that waits for another and every item waited for (a tracker reads only those);
+    ``known``: the POA&M's IDs; ``open_dates``: open items per scheduled completion."""
+    links = list(links)
+    issues = _dependencies(links, known)
+    issues.extend(_dependency_order(links))
+    issues.extend(_shared_target_date(open_dates, open_count, settings or CheckSettings()))
+    return issues
+
+
+def _dependency_order(links: list[Link]) -> list[Issue]:
     """An open item due before an open item it waits for."""
-    due = {item.poam_id: item.scheduled_completion for item in items
-           if not item.status.is_closed and item.scheduled_completion is not None}
+    due = {link.poam_id: link.due for link in links if link.due is not None}
     issues = []
-    for item in items:
-        mine = due.get(item.poam_id)
-        for target in item.depends_on:
+    for link in links:
+        mine = due.get(link.poam_id)
+        for target in link.depends_on:
             theirs = due.get(target)
             if mine is not None and theirs is not None and theirs > mine:
-                issues.append(_issue(
-                    item, "dependency-due-after", Level.WARNING,
+                issues.append(Issue(
+                    "dependency-due-after", Level.WARNING,
                     f"waits for {target}, due {theirs.isoformat()}, but is itself due "
-                    f"{mine.isoformat()}", CITE_DEPENDENCY_ORDER))
+                    f"{mine.isoformat()}", CITE_DEPENDENCY_ORDER, link.poam_id))
     return issues
 
 
-def _shared_target_date(items: list[PoamItemData], settings: CheckSettings) -> list[Issue]:
-    dates = [item.scheduled_completion for item in items
-             if not item.status.is_closed and item.scheduled_completion is not None]
-    open_count = sum(1 for item in items if not item.status.is_closed)
-    if open_count < settings.shared_date_min_items or not dates:
+def _shared_target_date(open_dates: Counter, open_count: int,
+                        settings: CheckSettings) -> list[Issue]:
+    if open_count < settings.shared_date_min_items or not open_dates:
         return []
-    common, count = Counter(dates).most_common(1)[0]
+    # The most items on one date; between equal counts the earliest date (any order in).
+    common, count = max(open_dates.items(), key=lambda pair: (pair[1], -pair[0].toordinal()))
     if count / open_count < settings.shared_date_share:
         return []
     return [Issue("shared-target-date", Level.WARNING,
@@ -499,14 +615,14 @@ def _duplicate_ids(items: list[PoamItemData]) -> list[Issue]:
     return issues
 
 
-def _dependencies(items: list[PoamItemData]) -> list[Issue]:
-    known = {item.poam_id for item in items}
-    issues = [_issue(item, "unknown-dependency", Level.WARNING,
-                     f"depends on {target}, which is not in this POA&M", CITE_DEPENDENCY)
-              for item in items for target in item.depends_on if target not in known]
+def _dependencies(links: list[Link], known: Container[str]) -> list[Issue]:
+    issues = [Issue("unknown-dependency", Level.WARNING,
+                    f"depends on {target}, which is not in this POA&M", CITE_DEPENDENCY,
+                    link.poam_id)
+              for link in links for target in link.depends_on if target not in known]
     edges: dict[str, list[str]] = {}
-    for item in items:  # a duplicated ID keeps the dependencies of both
-        edges.setdefault(item.poam_id, []).extend(item.depends_on)
+    for link in links:  # a duplicated ID keeps the dependencies of both
+        edges.setdefault(link.poam_id, []).extend(link.depends_on)
     cycle = find_cycle(edges)
     if cycle:
         issues.append(Issue("dependency-cycle", Level.ERROR,

@@ -136,9 +136,10 @@ class ChunkedItems:
     and truth are one query."""
 
     def __init__(self, system: System, *, today: date, with_history: bool | str = True,
-                 chunk: int | None = None):
+                 chunk: int | None = None, ids=None):
         self.system, self.today, self.with_history = system, today, with_history
         self.chunk = chunk or CHUNK
+        self.ids = ids  # only these items (pks), when given
 
     def __iter__(self) -> Iterator[d.PoamItemData]:
         last = None
@@ -146,6 +147,8 @@ class ChunkedItems:
             rows = (PoamItem.objects.filter(system=self.system).order_by("poam_id")
                     .values_list("id", *_ITEM_FIELDS, "owner__name", "owner__email",
                                  "approver__name"))
+            if self.ids is not None:
+                rows = rows.filter(id__in=self.ids)
             if last is not None:
                 rows = rows.filter(poam_id__gt=last)
             rows = list(rows[:self.chunk])

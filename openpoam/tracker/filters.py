@@ -18,7 +18,6 @@ from django.utils import timezone
 from openpoam.domain.numbers import is_whole_number
 from openpoam.domain.poam import CLOSED_STATUSES, PoamItemData, Risk, Source, Status
 from openpoam.tracker import keyset, search
-from openpoam.tracker.keyset import RISK_RANK
 from openpoam.tracker.models import ControlReference, Milestone, PoamItem
 
 ACTIVE, DELAYED = "active", "delayed"
@@ -40,8 +39,8 @@ SORTS = {
     "-id": ("-poam_id",),
     "due": (F("scheduled_completion").asc(nulls_last=True), "poam_id"),
     "-due": (F("scheduled_completion").desc(nulls_last=True), "poam_id"),
-    "risk": (RISK_RANK.desc(), "poam_id"),
-    "-risk": (RISK_RANK.asc(), "poam_id"),
+    "risk": ("-risk_rank", "poam_id"),
+    "-risk": ("risk_rank", "poam_id"),
     "updated": ("-updated_at", "poam_id"),
 }
 SORT_CHOICES = [("id", "POA&M ID"), ("-id", "POA&M ID, newest first"),

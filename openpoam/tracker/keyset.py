@@ -22,22 +22,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from math import ceil
 
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
-
-from openpoam.domain.poam import Risk
-
-# An item's effective risk as a number (adjusted, else original): the list's risk sort and
-# its keyset pages read this one definition.
-RISK_RANK = Case(*[When(Q(adjusted_risk=r.value) | Q(adjusted_risk="", original_risk=r.value),
-                         then=Value(r.rank)) for r in Risk],
-                  default=Value(0), output_field=IntegerField())
+from django.db.models import F, Q, QuerySet
 
 ASC, DESC = "asc", "desc"
 
 
 @dataclass(frozen=True)
 class Key:
-    field: str  # a column, or the "_risk_rank" annotation
+    field: str  # a column
     direction: str
     nullable: bool = False  # NULLs sort last both ways
     kind: type = str  # the cursor's value type: str, int, date or datetime
@@ -49,11 +41,11 @@ ORDERS: dict[str, tuple[Key, ...]] = {
     "-id": (Key("poam_id", DESC),),
     "due": (Key("scheduled_completion", ASC, True, date), POAM_ID),
     "-due": (Key("scheduled_completion", DESC, True, date), POAM_ID),
-    "risk": (Key("_risk_rank", DESC, kind=int), POAM_ID),
-    "-risk": (Key("_risk_rank", ASC, kind=int), POAM_ID),
+    # risk_rank: stored (PoamItem.RISK_RANK) and indexed with poam_id both ways.
+    "risk": (Key("risk_rank", DESC, kind=int), POAM_ID),
+    "-risk": (Key("risk_rank", ASC, kind=int), POAM_ID),
     "updated": (Key("updated_at", DESC, kind=datetime), POAM_ID),
 }
-RANK = "_risk_rank"
 LAST = "last"  # the "before" cursor of the list's last page
 
 
@@ -109,8 +101,6 @@ def _value(key: Key, value):
 
 def ordered(queryset: QuerySet, sort: str, *, reverse: bool = False) -> QuerySet:
     """The queryset in ``sort`` order (or exactly backwards), ready for ``after``."""
-    if any(key.field == RANK for key in ORDERS[sort]):
-        queryset = queryset.annotate(**{RANK: RISK_RANK})
     terms = []
     for key in ORDERS[sort]:
         descending = (key.direction == DESC) != reverse

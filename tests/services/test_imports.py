@@ -171,7 +171,8 @@ def test_new_items_written_in_chunks_keep_their_own_assets_controls_and_history(
     run(twin, nessus(tmp_path, "twin.nessus", {"10.9.9.9": [(1001, 22)]}))
     monkeypatch.setattr(scan_apply, "ITEM_CHUNK", 3)
     hosts = {f"10.0.0.{n}": [(2000 + n, 443), (2100 + n, 80)] for n in range(1, 6)}
-    with django_assert_max_num_queries(70):  # 63 measured: per chunk, not per item
+    # 129 measured: per chunk, not per item (about 16 of them write the chunk's stored checks)
+    with django_assert_max_num_queries(140):
         result = run(fedramp, nessus(tmp_path, "june.nessus", hosts))
     assert result.counts.new == 10
     items = PoamItem.objects.filter(system=fedramp)

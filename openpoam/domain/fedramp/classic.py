@@ -287,8 +287,8 @@ def _checkin_issues(last_checkin: date | None, today: date, poam_id: str) -> lis
     age = (today - last_checkin).days
     if age > VENDOR_CHECKIN_DAYS:
         return [Issue("vendor-checkin-stale", Level.ERROR,
-                      f"last vendor check-in was {age} days ago (more than 30): the item "
-                      "counts as late again", CITE_VENDOR, poam_id)]
+                      f"last vendor check-in {last_checkin.isoformat()}, more than 30 days "
+                      "ago: the item counts as late again", CITE_VENDOR, poam_id)]
     return []
 
 

@@ -2,41 +2,16 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import UTC, date, datetime, time
-
-from django.conf import settings
-from django.utils import timezone
+from datetime import date
 
 from openpoam.domain import checks, emass_checks
-from openpoam.domain import cmmc as cmmc_rules
-from openpoam.domain.cmmc.model import Result
-from openpoam.domain.cmmc.payload import parse_payload
 from openpoam.domain.poam import Framework, PoamItemData
 from openpoam.tracker.documents import MOVES, build_document
-from openpoam.tracker.models import Cr26RatingEvent, Cr26Vulnerability, System
-from openpoam.tracker.services import assessments
+from openpoam.tracker.models import System
 from openpoam.tracker.services.actors import ServiceError
-from openpoam.tracker.services.cr26 import class_changes, to_domain
+from openpoam.tracker.services.item_checks import check_settings, cr26_tracking
 
-
-def check_settings(system: System, today: date | None = None) -> checks.CheckSettings:
-    """Thresholds from the settings, the latest CMMC assessment's deadline and results, and
-    a CR26 system's records (as of ``today``: now, or the end of a past or future day)."""
-    stale_days = getattr(settings, "OPENPOAM_STALE_DAYS", 30)
-    if system.is_cr26:
-        return checks.CheckSettings(stale_days=stale_days, cr26_now=_instant(today),
-                                    cr26=cr26_tracking(system))
-    level = assessments.level_for(system) if system.framework_enum.is_cmmc else None
-    latest = assessments.latest(system) if level else None
-    if latest is None:
-        return checks.CheckSettings(stale_days=stale_days, cmmc_level=level)
-    evaluation = cmmc_rules.evaluate(parse_payload(latest.payload())[0])
-    return checks.CheckSettings(stale_days=stale_days, cmmc_level=level,
-                                closeout_deadline=evaluation.closeout_deadline,
-                                cmmc_results={k: v for k, v in evaluation.results.items()
-                                              if v in (Result.NOT_MET, Result.PARTIAL)},
-                                cmmc_assessed=True)
+__all__ = ["FAIL_ON", "check_settings", "cr26_tracking", "gate", "issue_dict", "run_checks"]
 
 
 def run_checks(system: System, today: date,
@@ -51,27 +26,6 @@ def run_checks(system: System, today: date,
     if emass or system.framework_enum is Framework.RMF:
         issues += emass_checks.check_document(items, system.organization.name)
     return issues
-
-
-def _instant(today: date | None) -> datetime:
-    now = timezone.now()
-    if today is None or today == timezone.localdate(now):
-        return now
-    return datetime.combine(today, time(23, 59, 59), UTC)
-
-
-def cr26_tracking(system: System) -> dict[str, checks.Cr26Tracking]:
-    """POA&M ID -> its CR26 record, as the domain reads it (three queries for the system)."""
-    vulns = list(Cr26Vulnerability.objects.filter(system=system)
-                 .select_related("item", "system", "group_lead__item"))
-    events: dict[int, list[Cr26RatingEvent]] = defaultdict(list)
-    for event in Cr26RatingEvent.objects.filter(vulnerability__system=system):
-        events[event.vulnerability_id].append(event)
-    changes = class_changes(system)
-    return {v.item.poam_id: checks.Cr26Tracking(
-                to_domain(v, events[v.pk], changes),
-                v.group_lead.item.poam_id if v.group_lead_id else "")
-            for v in vulns}
 
 
 def issue_dict(issue: checks.Issue) -> dict:

@@ -1,6 +1,7 @@
 """Models, one module per concept. Import from here."""
 
 from openpoam.tracker.models.assessments import Assessment, AssessmentResult
+from openpoam.tracker.models.checks import CheckBasis, ItemCheck
 from openpoam.tracker.models.cr26 import (Cr26ClassChange, Cr26OverdueNotice, Cr26RatingEvent,
                                           Cr26Report, Cr26Vulnerability)
 from openpoam.tracker.models.history import ChainHead, ChangeEvent, ImportRecord
@@ -19,3 +20,4 @@ __all__ = ["AffectedAsset", "Assessment", "AssessmentResult", "ChainHead", "Chan
 __all__ += ["Cr26ClassChange", "Cr26OverdueNotice", "Cr26RatingEvent", "Cr26Report", "Cr26Vulnerability"]
 __all__ += ["Notification", "NotificationSetting"]
 __all__ += ["SavedView"]
+__all__ += ["CheckBasis", "ItemCheck"]

@@ -16,6 +16,14 @@ from openpoam.domain.rmf import Rating
 from openpoam.tracker.models.org import Organization, Person, System, _choices
 
 
+# An item's effective risk as a number (adjusted, else original): the stored ``risk_rank``
+# column's definition, which the list's risk sorts and their keyset pages read.
+RISK_RANK = models.Case(
+    *[models.When(models.Q(adjusted_risk=r.value)
+                  | models.Q(adjusted_risk="", original_risk=r.value), then=models.Value(r.rank)) for r in Risk],
+    default=models.Value(0), output_field=models.IntegerField())
+
+
 def _amount() -> models.DecimalField:
     return models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
 
@@ -98,6 +106,10 @@ class PoamItem(models.Model):
     version = models.PositiveIntegerField(default=1)  # optimistic concurrency
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The effective risk (adjusted, else original) as a number, kept by the database on
+    # every write: the risk sorts page through an index at any depth.
+    risk_rank = models.GeneratedField(expression=RISK_RANK, output_field=models.IntegerField(),
+                                      db_persist=True)
 
     class Meta:
         ordering = ["poam_id"]
@@ -120,7 +132,14 @@ class PoamItem(models.Model):
                    # (Not a partial index of the open items: SQLite cannot match one to a
                    # condition given as query parameters, as Django gives them.)
                    models.Index(fields=["system", "status", "adjusted_risk", "original_risk",
-                                        "scheduled_completion"], name="item_status_risk")]
+                                        "scheduled_completion"], name="item_status_risk"),
+                   models.Index(fields=["system", "-risk_rank", "poam_id"],
+                                name="item_system_risk"),
+                   models.Index(fields=["system", "risk_rank", "poam_id"],
+                                name="item_system_risk_asc"),
+                   # The list search joins its matches (item ids) to the system: an
+                   # index-only lookup per match on PostgreSQL, not a scan of every item.
+                   models.Index(fields=["id", "system"], name="item_id_system")]
 
     def __str__(self) -> str:
         return f"{self.poam_id} {self.title}"

@@ -22,7 +22,8 @@ def insert_rows(model, columns: list[str], rows: list[tuple], *, batch: int = 50
     if not rows:
         return
     defaults = [(f.column, f.get_default()) for f in model._meta.concrete_fields
-                if f.column not in columns and not f.primary_key and _plain_default(f)]
+                if f.column not in columns and not f.primary_key and not f.generated
+                and _plain_default(f)]
     if defaults:
         columns = [*columns, *(name for name, _ in defaults)]
         tail = tuple(value for _, value in defaults)
@@ -93,7 +94,7 @@ def insert_objects(model, objects: list) -> None:
     concrete fields as stored, ``auto_now_add`` applied, without Django's per-value
     statement building. Keys are not set on the instances: read them back by a unique
     column when needed."""
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key and not f.generated]
     rows = [tuple(f.pre_save(obj, add=True) for f in fields) for obj in objects]
     insert_rows(model, [f.column for f in fields], rows)
 

@@ -59,6 +59,11 @@ class PendingEvent:
     hash: str = ""
 
 
+# Called with the item UUIDs of every saved change, inside its transaction: the quality
+# checks' stored results are written again there (registered in tracker.apps).
+after_save: list = []
+
+
 @dataclass
 class Recorder:
     """Collects the events of one change and appends them in one pass: the chain heads are
@@ -107,6 +112,9 @@ class Recorder:
             for key in sorted(by_chain):  # one lock order everywhere: no deadlocks
                 _append(key, by_chain[key])
             _insert(self.events)
+            changed = {e.item_uuid for e in self.events if e.item_uuid is not None}
+            for hook in after_save:
+                hook(changed)
         self.events = []
 
 

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from openpoam.tracker.models import Person
 from openpoam.tracker.services.actors import Actor, ServiceError, require
-from openpoam.tracker.services import audit
+from openpoam.tracker.services import audit, item_checks
 from openpoam.tracker.services.setup import _save, _validated, check_person_user
 
 
@@ -28,6 +28,7 @@ def update_person(actor: Actor, person: Person, *, name: str, email: str = "",
         raise ServiceError(f"{person.organization.slug} already has a person named {name!r}")
     person.name, person.email, person.title = name, email.strip(), title.strip()
     person = _save(_validated(person))
+    item_checks.refresh_owned(person)  # the owner checks read the name (and eMASS the e-mail)
     return person if user is KEEP else link_user(actor, person, user)
 
 
