@@ -477,7 +477,7 @@ def checks_group() -> None:
 def checks_rebuild(org_slug, system_slug) -> None:
     """Work out the stored quality-check results again: of one system, of every system of
     an organization (--org without --system), or of every system (neither; an
-    administrator only). After an upgrade the checks page does it on its first view."""
+    administrator only). `openpoam setup` does it after an upgrade."""
     from openpoam.tracker.models import System
     from openpoam.tracker.services import item_checks
     from openpoam.tracker.services.actors import require

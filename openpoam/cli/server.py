@@ -18,10 +18,13 @@ from openpoam.cli.base import CliError, cli, with_django
 @with_django(database_ready=False)
 def setup(runtime_role: str | None) -> None:
     """Create or upgrade the database (idempotent); create the checkpoint signing key."""
-    from openpoam.tracker.services import checkpoints, db_roles
+    from openpoam.tracker.services import checkpoints, db_roles, item_checks
 
     _migrate()
     click.echo("database ready")
+    for system in item_checks.bring_up_to_date():
+        click.echo(f"quality checks of {system[0].organization.slug}/{system[0].slug} "
+                   f"stored again: {system[1]:,} results")
     _key, created = checkpoints.ensure_key()
     if created:
         click.echo(f"checkpoint signing key created: {checkpoints.key_path()} "

@@ -154,3 +154,17 @@ def test_renaming_an_owner_rewrites_the_owner_checks_of_their_items(cloud, org):
     assert "owner-not-a-person" not in {g["code"] for g in item_checks.summary(
         cloud, timezone.localdate(), SHOWN)["groups"]}
     assert_same(cloud)
+
+
+def test_an_upgrade_writes_the_rows_of_systems_that_have_none_and_only_those(cloud, twin,
+                                                                            tmp_path):
+    imports.import_file(ROOT, cloud, _write(tmp_path, _document(*_rows(6))))
+    item_checks.rebuild(twin)
+    # As after upgrading from a version without stored results: this system has none.
+    ItemCheck.objects.filter(system=cloud).delete()
+    CheckBasis.objects.filter(system=cloud).delete()
+    done = [(system.pk, rows) for system, rows in item_checks.bring_up_to_date()]
+    assert [pk for pk, _rows in done] == [cloud.pk]
+    assert done[0][1] == ItemCheck.objects.filter(system=cloud).count() > 0
+    assert_same(cloud)
+    assert list(item_checks.bring_up_to_date()) == []
