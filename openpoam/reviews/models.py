@@ -1,7 +1,8 @@
 """Monthly reviews, the snapshots they freeze, and private calendar feeds.
 
 Rows are written only by ``openpoam.reviews.services``. A snapshot is immutable: the
-model refuses updates and deletes, and its SHA-256 is the hash of its canonical content.
+model refuses updates and deletes (of its items too), and its SHA-256 is the hash of its
+canonical content with its items.
 """
 
 from __future__ import annotations
@@ -23,7 +24,22 @@ class SnapshotEncoder(json.JSONEncoder):
         return o.text if isinstance(o, CanonicalText) else super().encode(o)
 
 
-class Snapshot(models.Model):
+class _Immutable(models.Model):
+    """A part of a snapshot: written once, never changed or deleted."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("a snapshot is immutable: it cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("a snapshot is immutable: it cannot be deleted")
+
+
+class Snapshot(_Immutable):
     """The POA&M of a system frozen at one moment (``domain.snapshots.freeze``)."""
 
     system = models.ForeignKey("tracker.System", on_delete=models.PROTECT,
@@ -44,16 +60,8 @@ class Snapshot(models.Model):
     def __str__(self) -> str:
         return f"{self.label} ({self.taken_at:%Y-%m-%d})"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise AppendOnlyError("a snapshot is immutable: it cannot be changed")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("a snapshot is immutable: it cannot be deleted")
-
-
-class SnapshotItem(models.Model):
+class SnapshotItem(_Immutable):
     """One item of a snapshot, frozen (``domain.snapshots.item_text``). A snapshot keeps
     its items apart from its frame so that one of 100,000 items is written a chunk at a
     time; its SHA-256 covers the frame with every item in ``position`` order."""
@@ -68,14 +76,6 @@ class SnapshotItem(models.Model):
         ordering = ["snapshot", "position"]
         constraints = [models.UniqueConstraint(fields=["snapshot", "position"],
                                                name="reviews_snapshotitem_one_position")]
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise AppendOnlyError("a snapshot is immutable: it cannot be changed")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("a snapshot is immutable: it cannot be deleted")
 
 
 class Review(models.Model):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time
 
 from django.conf import settings
@@ -13,7 +14,7 @@ from openpoam.domain import cmmc as cmmc_rules
 from openpoam.domain.cmmc.model import Result
 from openpoam.domain.cmmc.payload import parse_payload
 from openpoam.domain.poam import Framework, PoamItemData
-from openpoam.tracker.documents import MOVES, build_document
+from openpoam.tracker.documents import MOVES, ChunkedItems
 from openpoam.tracker.models import Cr26RatingEvent, Cr26Vulnerability, System
 from openpoam.tracker.services import assessments
 from openpoam.tracker.services.actors import ServiceError
@@ -40,17 +41,29 @@ def check_settings(system: System, today: date | None = None) -> checks.CheckSet
 
 
 def run_checks(system: System, today: date,
-               items: list[PoamItemData] | None = None,
+               items: Iterable[PoamItemData] | None = None,
                emass: bool = False) -> list[checks.Issue]:
-    """Every quality check on a system's POA&M (items read with the milestone moves);
-    for an RMF system (or with ``emass``) also what eMASS refuses on import."""
-    if items is None:
-        items = build_document(system, today=today, with_history=MOVES).items
-    issues = checks.check_document(items, system.framework_enum, today,
-                                   check_settings(system, today))
-    if emass or system.framework_enum is Framework.RMF:
-        issues += emass_checks.check_document(items, system.organization.name)
-    return issues
+    """Every quality check on a system's POA&M (items read with the milestone moves, a
+    chunk at a time unless given); for an RMF system (or with ``emass``) also what eMASS
+    refuses on import."""
+    return _checked(system, today, items, emass)[0]
+
+
+def _checked(system: System, today: date, items: Iterable[PoamItemData] | None,
+             emass: bool) -> tuple[list[checks.Issue], int]:
+    """The issues (the document's checks, then eMASS's) and how many items were read."""
+    checker = checks.DocumentChecks(system.framework_enum, today, check_settings(system, today))
+    with_emass = emass or system.framework_enum is Framework.RMF
+    organization = system.organization.name
+    issues: list[checks.Issue] = []
+    refused: list[checks.Issue] = []
+    count = 0
+    for item in ChunkedItems(system, today=today, with_history=MOVES) if items is None else items:
+        count += 1
+        issues += checker.add(item)
+        if with_emass:
+            refused += emass_checks.check_item(item, organization)
+    return issues + checker.finish() + refused, count
 
 
 def _instant(today: date | None) -> datetime:
@@ -84,17 +97,16 @@ FAIL_ON = ("error", "warning")
 
 
 def gate(system: System, today: date, *, emass: bool = False, fail_on: str = "error",
-         items: list[PoamItemData] | None = None) -> dict:
+         items: Iterable[PoamItemData] | None = None) -> dict:
     """The quality checks as a pass/fail gate: the one result of `openpoam check --json`
     and the API's checks. ``fail_on`` "error" fails on an error-level finding; "warning"
     on any finding."""
     if fail_on not in FAIL_ON:
         raise ServiceError(f"fail_on: {fail_on!r} is not one of {', '.join(FAIL_ON)}")
-    if items is None:
-        items = build_document(system, today=today, with_history=MOVES).items
-    issues = [issue_dict(i) for i in run_checks(system, today, items, emass=emass)]
+    found, count = _checked(system, today, items, emass)
+    issues = [issue_dict(i) for i in found]
     errors = sum(1 for i in issues if i["severity"] == "error")
     failing = errors if fail_on == "error" else len(issues)
-    return {"system": system.slug, "items": len(items), "errors": errors,
+    return {"system": system.slug, "items": count, "errors": errors,
             "warnings": len(issues) - errors, "fail_on": fail_on, "passed": failing == 0,
             "issues": issues}
