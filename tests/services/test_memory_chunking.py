@@ -1,8 +1,9 @@
-"""Memory does not grow with the POA&M (issue 21): the exports, the metrics, the report and
-a snapshot read the tracker in chunks, and the POA&M CSV and OSCAL JSON imports write
-their new items in batches, so at no point are the 20,000 items of this generated POA&M
-alive at once as plain data or model instances (nor, in the OSCAL import, the entries of
-the file: its 20,000 inventory items, observations and risks are read a pass at a time).
+"""Memory does not grow with the POA&M (issue 21): the exports, the checks, the metrics,
+the report and a snapshot read the tracker in chunks, and the POA&M CSV and OSCAL JSON
+imports write their new items in batches, so at no point are the 20,000 items of this
+generated POA&M alive at once as plain data or model instances (nor, in the OSCAL import,
+the entries of the file: its 20,000 inventory items, observations and risks are read a
+pass at a time).
 
 The guard counts live ``PoamItemData`` (and ``PoamItem``) objects while the real service
 works: each time an item is turned into plain data for an export, when the export's
@@ -24,6 +25,7 @@ from openpoam.domain.poam import (AffectedAsset, ControlRef, Catalog, MilestoneD
                                   PoamDocument, PoamItemData, Risk, Status, SystemData)
 from openpoam.formats.poam_csv.writer import CsvExporter
 from openpoam.reviews.services.metrics import system_metrics
+from openpoam.reviews.services.quality import run_checks
 from openpoam.reviews.services.report import report_html
 from openpoam.reviews.services.review import snapshot_document, take_snapshot
 from openpoam.tracker import documents
@@ -150,9 +152,11 @@ def test_a_20000_item_poam_is_imported_and_exported_a_chunk_at_a_time(org, tmp_p
         if key == "oscal-json":
             (tmp_path / "big.json").write_bytes(stream.getvalue())
 
-    # The metrics, the report and a snapshot: each reads the items once, a chunk at a time.
+    # The checks, the metrics, the report and a snapshot: each reads the items once, a
+    # chunk at a time.
     today = date(2026, 12, 1)
-    for name, read in (("metrics", lambda: system_metrics(system, today)),
+    for name, read in (("checks", lambda: run_checks(system, today)),
+                       ("metrics", lambda: system_metrics(system, today)),
                        ("report", lambda: report_html(ROOT, system, today)),
                        ("snapshot", lambda: take_snapshot(ROOT, system, "guard"))):
         exported, built = Live(), 0
