@@ -191,8 +191,8 @@ def _store_items(snapshot: Snapshot, spool) -> None:
 
 def snapshot_document(snapshot: Snapshot):
     """The frozen POA&M, after checking that its content still matches its hash."""
-    items = [content for content in snapshot.frozen_items.order_by("position")
-             .values_list("content", flat=True).iterator(STORE_CHUNK)]
+    items = list(snapshot.frozen_items.order_by("position")
+                 .values_list("content", flat=True).iterator(STORE_CHUNK))
     frame = snapshot.content
     if not items:  # kept whole (taken before items were stored apart), or no items
         if snapshots.content_hash(frame) != snapshot.sha256:
