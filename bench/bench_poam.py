@@ -175,8 +175,9 @@ class Step:
                 f"| {min(self.cpu):.2f} | {max(self.peak_mb):.0f} | {self.note} |")
 
 
-def run(args: list[str], env: dict, step: Step | None = None) -> str:
-    """Run one command in a fresh process; record wall time and the child's own peak RSS."""
+def run(args: list[str], env: dict, step: Step | None = None, ok: tuple[int, ...] = (0,)) -> str:
+    """Run one command in a fresh process; record wall time and the child's own peak RSS.
+    ``ok``: the exit codes that are no failure (``openpoam check`` exits 1 on a finding)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         proc = subprocess.Popen(args, env=env, stdout=out, stderr=err)
@@ -186,7 +187,7 @@ def run(args: list[str], env: dict, step: Step | None = None) -> str:
         out.seek(0)
         err.seek(0)
         text, problems = out.read().decode(), err.read().decode()
-    if proc.returncode != 0:
+    if proc.returncode not in ok:
         sys.exit(f"{' '.join(args)} failed ({proc.returncode}):\n{problems[-2000:]}")
     if step is not None:
         step.seconds.append(elapsed)

@@ -251,6 +251,30 @@ def echo_json(data) -> None:
     sys.stdout.write("\n")
 
 
+def echo_json_listing(data: dict, key: str, entries) -> None:
+    """``echo_json({**data, key: list(entries)})``, the same text, written an entry at a
+    time: for a list too long to hold (``entries`` may be read from a file)."""
+    from openpoam.tracker.documents import to_jsonable
+
+    def write(text: str) -> None:
+        sys.stdout.write(output.json_text(text))
+
+    marker = f"entries-{os.urandom(16).hex()}"  # stands in for the list in the frame
+    head, tail = json.dumps(to_jsonable({**data, key: marker}), indent=2,
+                            ensure_ascii=False).split(f'"{marker}"')
+    write(head)
+    count = 0
+    for entry in entries:  # a list under a top-level key: its entries indented 4 spaces
+        text = json.dumps(to_jsonable(entry), indent=2, ensure_ascii=False)
+        # Split on "\n" alone: a value may hold U+2028, a line break to str.splitlines.
+        write(("[\n" if count == 0 else ",\n") + "\n".join("    " + line
+                                                           for line in text.split("\n")))
+        count += 1
+    write("\n  ]" if count else "[]")
+    write(tail)
+    sys.stdout.write("\n")
+
+
 def parse_date_option(ctx, param, value):
     from openpoam.domain.dates import DateError, parse_iso_date
 

@@ -63,15 +63,16 @@ def check(org_slug, system_slug, as_json, today, emass, fail_on) -> None:
     (--fail-on warning: any finding)."""
     from django.utils import timezone
 
-    from openpoam.reviews.services.quality import gate
+    from openpoam.reviews.services.quality import spooled_gate
 
-    result = gate(_system(org_slug, system_slug), today or timezone.localdate(), emass=emass,
-                  fail_on=fail_on)
-    if as_json:
-        base.echo_json(result)
-    else:
-        _table(result["issues"], ["severity", "poam_id", "code", "message", "hint"])
-        _say(f"{result['errors']} error(s), {result['warnings']} warning(s)")
+    # The issues come back from a spool file: a large POA&M has hundreds of thousands.
+    with spooled_gate(_system(org_slug, system_slug), today or timezone.localdate(),
+                      emass=emass, fail_on=fail_on) as (result, issues):
+        if as_json:
+            base.echo_json_listing(result, "issues", issues)
+        else:
+            _table(list(issues), ["severity", "poam_id", "code", "message", "hint"])
+            _say(f"{result['errors']} error(s), {result['warnings']} warning(s)")
     if not result["passed"]:
         raise base.Failed()
 

@@ -35,7 +35,8 @@ from openpoam.domain.fedramp import GUIDE, Issue, Level
 from openpoam.domain.fedramp.cr26 import checks as cr26_checks
 from openpoam.domain.poam import Framework, MilestoneData, PoamItemData, Risk, Status
 
-__all__ = ["CheckSettings", "Cr26Tracking", "Finding", "Issue", "Level", "check_document",
+__all__ = ["CheckSettings", "Cr26Tracking", "DocumentChecks", "Finding", "Issue", "Level",
+           "check_document",
            "check_item", "cr26_issues", "find_cycle", "hint", "is_delayed", "item_findings", "Link",
            "milestone_due", "overdue_milestones", "set_issues"]
 
@@ -538,15 +539,45 @@ def _fedramp_operational(item: PoamItemData) -> list[Issue]:
 def check_document(items: Iterable[PoamItemData], framework: Framework | None,
                    today: date, settings: CheckSettings | None = None) -> list[Issue]:
     """Issues with every item, then with the set: duplicate IDs, dependencies, shared dates."""
-    items = list(items)
-    issues = [issue for item in items for issue in check_item(item, today, framework, settings)]
-    issues.extend(_duplicate_ids(items))
-    open_dates = Counter(item.scheduled_completion for item in items
-                         if not item.status.is_closed and item.scheduled_completion is not None)
-    issues.extend(set_issues([Link.of(item) for item in items],
-                             {item.poam_id for item in items}, open_dates,
-                             sum(1 for item in items if not item.status.is_closed), settings))
-    return issues
+    checker = DocumentChecks(framework, today, settings)
+    issues = [issue for item in items for issue in checker.add(item)]
+    return issues + checker.finish()
+
+
+class DocumentChecks:
+    """``check_document`` one item at a time, for a POA&M read in chunks: ``add`` gives an
+    item's own issues; ``finish`` those of the set (``set_issues``), from the few facts kept
+    of each item (its ID, and a ``Link`` when it waits for another or is open with a date),
+    never the items themselves."""
+
+    def __init__(self, framework: Framework | None, today: date,
+                 settings: CheckSettings | None = None):
+        self.framework, self.today = framework, today
+        self.settings = settings or CheckSettings()
+        self.known: set[str] = set()
+        self.duplicates: list[Issue] = []
+        self.links: list[Link] = []
+        self.open_count = 0
+        self.dates: Counter = Counter()  # open items' scheduled completions
+
+    def add(self, item: PoamItemData) -> list[Issue]:
+        if item.poam_id in self.known:
+            self.duplicates.append(_issue(
+                item, "duplicate-poam-id", Level.ERROR,
+                f"POA&M ID {item.poam_id} is used by more than one item", CITE_ID))
+        self.known.add(item.poam_id)
+        link = Link.of(item)
+        if link.depends_on or link.due is not None:
+            self.links.append(link)
+        if not item.status.is_closed:
+            self.open_count += 1
+            if item.scheduled_completion is not None:
+                self.dates[item.scheduled_completion] += 1
+        return check_item(item, self.today, self.framework, self.settings)
+
+    def finish(self) -> list[Issue]:
+        return [*self.duplicates, *set_issues(self.links, self.known, self.dates,
+                                              self.open_count, self.settings)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -590,6 +621,16 @@ def _dependency_order(links: list[Link]) -> list[Issue]:
                     f"{mine.isoformat()}", CITE_DEPENDENCY_ORDER, link.poam_id))
     return issues
 
+    def __init__(self, framework: Framework | None, today: date,
+                 settings: CheckSettings | None = None):
+        self.framework, self.today = framework, today
+        self.settings = settings or CheckSettings()
+        self.known: set[str] = set()
+        self.duplicates: list[Issue] = []
+        self.waits: list[tuple[str, tuple[str, ...]]] = []  # (ID, what it depends on)
+        self.due: dict[str, date] = {}  # an open item's scheduled completion, by ID
+        self.open_count = 0
+        self.dates: Counter = Counter()  # open items' scheduled completions
 
 def _shared_target_date(open_dates: Counter, open_count: int,
                         settings: CheckSettings) -> list[Issue]:
@@ -603,17 +644,39 @@ def _shared_target_date(open_dates: Counter, open_count: int,
                   f"{count} of {open_count} open items are all due {common.isoformat()}: set "
                   "each item's date from its own plan", CITE_SHARED_DATE)]
 
+    def finish(self) -> list[Issue]:
+        return [*self.duplicates, *self._dependencies(), *self._dependency_order(),
+                *self._shared_target_date()]
 
-def _duplicate_ids(items: list[PoamItemData]) -> list[Issue]:
-    seen: set[str] = set()
-    issues = []
-    for item in items:
-        if item.poam_id in seen:
-            issues.append(_issue(item, "duplicate-poam-id", Level.ERROR,
-                                 f"POA&M ID {item.poam_id} is used by more than one item", CITE_ID))
-        seen.add(item.poam_id)
-    return issues
+    def _dependencies(self) -> list[Issue]:
+        issues = [Issue("unknown-dependency", Level.WARNING,
+                        f"depends on {target}, which is not in this POA&M", CITE_DEPENDENCY,
+                        poam_id)
+                  for poam_id, targets in self.waits for target in targets
+                  if target not in self.known]
+        edges: dict[str, list[str]] = {}
+        for poam_id, targets in self.waits:  # a duplicated ID keeps the dependencies of both
+            edges.setdefault(poam_id, []).extend(targets)
+        cycle = find_cycle(edges)
+        if cycle:
+            issues.append(Issue("dependency-cycle", Level.ERROR,
+                                "items depend on each other in a circle: " + " -> ".join(cycle),
+                                CITE_DEPENDENCY, cycle[0]))
+        return issues
 
+    def _dependency_order(self) -> list[Issue]:
+        """An open item due before an open item it waits for."""
+        issues = []
+        for poam_id, targets in self.waits:
+            mine = self.due.get(poam_id)
+            for target in targets:
+                theirs = self.due.get(target)
+                if mine is not None and theirs is not None and theirs > mine:
+                    issues.append(Issue(
+                        "dependency-due-after", Level.WARNING,
+                        f"waits for {target}, due {theirs.isoformat()}, but is itself due "
+                        f"{mine.isoformat()}", CITE_DEPENDENCY_ORDER, poam_id))
+        return issues
 
 def _dependencies(links: list[Link], known: Container[str]) -> list[Issue]:
     issues = [Issue("unknown-dependency", Level.WARNING,

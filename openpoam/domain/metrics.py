@@ -105,25 +105,112 @@ class Metrics:
         return _iso_dates(data)
 
 
-def compute(items: list[PoamItemData], today: date, *,
+def compute(items: Iterable[PoamItemData], today: date, *,
             scores: list[tuple[date, int]] | None = None,
             closeout_deadline: date | None = None, fedramp_system: bool = False,
             cr26: bool = False) -> Metrics:
-    """Every metric of one system's POA&M as of ``today``."""
-    open_items = [i for i in items if not i.status.is_closed]
-    due, met, slipped = milestone_record(items, today)
-    return Metrics(
-        today=today, open_total=len(open_items),
-        open_by_risk=open_by_risk(open_items), open_by_age=open_by_age(open_items, today),
-        days_to_remediate=days_to_remediate(items), milestones_due=due,
-        milestones_met_on_time=met, slipped=tuple(slipped),
-        burndown=tuple(burndown(items, today)),
-        score_trend=tuple(sorted(scores or [])),
-        forecast=forecast(items, today, closeout_deadline=closeout_deadline,
-                          fedramp_system=fedramp_system, cr26=cr26),
-        overdue_items=sum(1 for i in open_items
-                          if i.scheduled_completion and i.scheduled_completion < today),
-        by_owner=dict(Counter(i.owner or "(no owner)" for i in open_items).most_common()))
+    """Every metric of one system's POA&M as of ``today``, in one pass over ``items``."""
+    tally = Tally(today, fedramp_deadlines=fedramp_system and not cr26)
+    for item in items:
+        tally.add(item)
+    return tally.metrics(scores=scores, closeout_deadline=closeout_deadline,
+                         fedramp_system=fedramp_system, cr26=cr26)
+
+
+class Tally:
+    """The metrics gathered one item at a time: counts, and the few values the results
+    are made of (spans to remediate, slipped dates, FedRAMP deadlines by date), never the
+    items. ``fedramp_deadlines``: collect each open item's FedRAMP deadline."""
+
+    def __init__(self, today: date, *, fedramp_deadlines: bool = False):
+        self.today, self.fedramp_deadlines = today, fedramp_deadlines
+        self.open = self.overdue = self.closed_in_window = self.due = self.met = 0
+        self.by_risk: Counter = Counter()
+        self.by_age = {label: 0 for _, _, label in AGE_BUCKETS}
+        self.by_owner: Counter = Counter()
+        self.spans: dict[Risk, list[int]] = {risk: [] for risk in Risk}
+        self.slipped: list[SlippedDate] = []
+        self.lifetimes: Counter = Counter()  # (detected, closed or None) -> items
+        self.deadlines: Counter = Counter()  # an open item's FedRAMP deadline -> items
+        self.since = today - timedelta(days=PACE_WINDOW_DAYS)
+
+    def add(self, item: PoamItemData) -> None:
+        closed = closed_on(item)
+        if not item.status.is_closed:
+            self._add_open(item)
+        elif closed is not None and self.since < closed <= self.today:
+            self.closed_in_window += 1
+        if item.status is Status.COMPLETED and item.actual_completion and item.detected_on:
+            self.spans[item.effective_risk].append(
+                (item.actual_completion - item.detected_on).days)
+        if item.detected_on is not None:
+            self.lifetimes[item.detected_on, closed] += 1
+        due, met, slipped = milestone_record([item], self.today)
+        self.due += due
+        self.met += met
+        self.slipped.extend(slipped)
+
+    def _add_open(self, item: PoamItemData) -> None:
+        self.open += 1
+        self.by_risk[item.effective_risk] += 1
+        self.by_owner[item.owner or "(no owner)"] += 1
+        if item.scheduled_completion and item.scheduled_completion < self.today:
+            self.overdue += 1
+        if item.detected_on is not None:
+            bucket = _age_bucket((self.today - item.detected_on).days)
+            if bucket is not None:  # detected in the future: no age yet
+                self.by_age[bucket] += 1
+            if self.fedramp_deadlines:
+                deadline = fedramp.item_deadline_status(item, item.detected_on).deadline
+                if deadline:
+                    self.deadlines[deadline] += 1
+
+    def metrics(self, *, scores: list[tuple[date, int]] | None = None,
+                closeout_deadline: date | None = None, fedramp_system: bool = False,
+                cr26: bool = False) -> Metrics:
+        today = self.today
+        self.slipped.sort(key=lambda s: (-s.days, s.poam_id, s.milestone))
+        return Metrics(
+            today=today, open_total=self.open,
+            open_by_risk={risk.value: self.by_risk.get(risk, 0)
+                          for risk in sorted(Risk, key=lambda r: -r.rank)},
+            open_by_age=dict(self.by_age), days_to_remediate=_remediation(self.spans),
+            milestones_due=self.due, milestones_met_on_time=self.met,
+            slipped=tuple(self.slipped),
+            burndown=tuple(open_at(((start, stop, n) for (start, stop), n
+                                    in self.lifetimes.items()), week_ends(today))),
+            score_trend=tuple(sorted(scores or [])),
+            forecast=self.forecast(closeout_deadline=closeout_deadline,
+                                   fedramp_system=fedramp_system, cr26=cr26),
+            overdue_items=self.overdue, by_owner=dict(self.by_owner.most_common()))
+
+    def forecast(self, *, closeout_deadline: date | None = None, fedramp_system: bool = False,
+                 cr26: bool = False, window_days: int = PACE_WINDOW_DAYS) -> Forecast:
+        today, open_count, closed = self.today, self.open, self.closed_in_window
+        per_day = closed / window_days
+        expected = (today + timedelta(days=round(open_count / per_day))
+                    if per_day and open_count else (today if not open_count else None))
+        deadline, label, late = _deadline(open_count, self.deadlines, expected,
+                                          closeout_deadline, fedramp_system and not cr26)
+        if fedramp_system and cr26 and closeout_deadline is None:
+            label = CR26_NO_DEADLINE
+        on_track = None if deadline is None or expected is None else expected <= deadline
+        return Forecast(open_count, closed, window_days, round(per_day * 7, 2), expected,
+                        deadline, label, on_track, late)
+
+
+def _age_bucket(age: int) -> str | None:
+    for low, high, label in AGE_BUCKETS:
+        if age >= low and (high is None or age <= high):
+            return label
+    return None
+
+
+def _remediation(spans: dict[Risk, list[int]]) -> dict[str, dict]:
+    return {risk.value: {"count": len(days),
+                         "mean": round(statistics.fmean(days), 1) if days else None,
+                         "median": statistics.median(days) if days else None}
+            for risk, days in sorted(spans.items(), key=lambda kv: -kv[0].rank)}
 
 
 def open_by_risk(open_items: list[PoamItemData]) -> dict[str, int]:
@@ -134,13 +221,10 @@ def open_by_risk(open_items: list[PoamItemData]) -> dict[str, int]:
 def open_by_age(open_items: list[PoamItemData], today: date) -> dict[str, int]:
     counts = {label: 0 for _, _, label in AGE_BUCKETS}
     for item in open_items:
-        if item.detected_on is None:
-            continue
-        age = (today - item.detected_on).days
-        for low, high, label in AGE_BUCKETS:
-            if age >= low and (high is None or age <= high):
-                counts[label] += 1
-                break
+        if item.detected_on is not None:
+            bucket = _age_bucket((today - item.detected_on).days)
+            if bucket is not None:
+                counts[bucket] += 1
     return counts
 
 
@@ -150,10 +234,7 @@ def days_to_remediate(items: list[PoamItemData]) -> dict[str, dict]:
     for item in items:
         if item.status is Status.COMPLETED and item.actual_completion and item.detected_on:
             spans[item.effective_risk].append((item.actual_completion - item.detected_on).days)
-    return {risk.value: {"count": len(days),
-                         "mean": round(statistics.fmean(days), 1) if days else None,
-                         "median": statistics.median(days) if days else None}
-            for risk, days in sorted(spans.items(), key=lambda kv: -kv[0].rank)}
+    return _remediation(spans)
 
 
 def milestone_record(items: list[PoamItemData], today: date
@@ -216,35 +297,27 @@ def forecast(items: list[PoamItemData], today: date, *, closeout_deadline: date 
              cr26: bool = False) -> Forecast:
     """When the open items will be closed at the recent pace, against the deadline that
     applies. ``cr26``: a FedRAMP system under the CR26 rules, which has none."""
-    open_items = [i for i in items if not i.status.is_closed]
-    since = today - timedelta(days=window_days)
-    closed = sum(1 for i in items if (d := closed_on(i)) is not None and since < d <= today)
-    per_day = closed / window_days
-    expected = (today + timedelta(days=round(len(open_items) / per_day))
-                if per_day and open_items else (today if not open_items else None))
-    deadline, label, late = _deadline(open_items, expected, closeout_deadline,
-                                      fedramp_system and not cr26)
-    if fedramp_system and cr26 and closeout_deadline is None:
-        label = CR26_NO_DEADLINE
-    on_track = None if deadline is None or expected is None else expected <= deadline
-    return Forecast(len(open_items), closed, window_days, round(per_day * 7, 2), expected,
-                    deadline, label, on_track, late)
+    tally = Tally(today, fedramp_deadlines=fedramp_system and not cr26)
+    tally.since = today - timedelta(days=window_days)
+    for item in items:
+        tally.add(item)
+    return tally.forecast(closeout_deadline=closeout_deadline, fedramp_system=fedramp_system,
+                          cr26=cr26, window_days=window_days)
 
 
 CR26_NO_DEADLINE = ("no closure deadline under the CR26 rules: they time each rating's next "
                     "reduction (VDR-TFR-PVR), shown with the CR26 vulnerabilities")
 
 
-def _deadline(open_items, expected, closeout_deadline, fedramp_system):
+def _deadline(open_count: int, deadlines: Counter, expected: date | None,
+              closeout_deadline: date | None, fedramp_system: bool):
+    """The deadline the forecast is set against, its label, and how many open items' own
+    FedRAMP deadlines (``deadlines``: date -> items) fall before the expected date."""
     if closeout_deadline is not None:
         return closeout_deadline, "the CMMC closeout deadline", 0
-    if not fedramp_system or not open_items:
+    if not fedramp_system or not open_count or not deadlines:
         return None, "", 0
-    deadlines = [d for i in open_items if i.detected_on is not None
-                 and (d := fedramp.item_deadline_status(i, i.detected_on).deadline)]
-    if not deadlines:
-        return None, "", 0
-    late = sum(1 for d in deadlines if expected is None or d < expected)
+    late = sum(n for d, n in deadlines.items() if expected is None or d < expected)
     return max(deadlines), "the last FedRAMP remediation deadline", late
 
 

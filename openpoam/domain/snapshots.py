@@ -19,6 +19,8 @@ import hashlib
 import json
 import types
 import typing
+import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -37,11 +39,58 @@ def freeze(document: poam.PoamDocument) -> dict:
 
 
 def canonical_bytes(frozen: dict) -> bytes:
-    return json.dumps(frozen, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return canonical_text(frozen).encode()
+
+
+def canonical_text(value) -> str:
+    """Sorted keys, no whitespace, UTF-8 text as it is: what the hash is of."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def content_hash(frozen: dict) -> str:
     return hashlib.sha256(canonical_bytes(frozen)).hexdigest()
+
+
+@dataclass(frozen=True)
+class CanonicalText:
+    """Canonical JSON text of a frozen value, to be stored as it is (not encoded again)."""
+
+    text: str
+
+
+def frame(document: poam.PoamDocument) -> dict:
+    """``freeze(document)`` without its items: a snapshot stores each item apart."""
+    return freeze(dataclasses.replace(document, items=[]))
+
+
+def item_text(item: poam.PoamItemData) -> str:
+    """One item as ``freeze`` keeps it, in canonical JSON (one line: no raw newline)."""
+    return canonical_text(_plain(dataclasses.replace(item, history=[])))
+
+
+def streamed_hash(frozen_frame: dict, item_texts: Iterable[str]) -> str:
+    """``content_hash`` of ``frozen_frame`` with the items whose canonical texts are
+    ``item_texts``, made one item at a time: the same hash as of the whole value."""
+    digest = hashlib.sha256()
+    for piece in _canonical_pieces(frozen_frame, item_texts):
+        digest.update(piece.encode())
+    return digest.hexdigest()
+
+
+def _canonical_pieces(frozen_frame: dict, item_texts: Iterable[str]) -> Iterator[str]:
+    """The canonical text in pieces: the frame up to its items, each item, the rest."""
+    marker = f"items-{uuid.uuid4().hex}"  # stands in for the item list in the frame
+    stand_in = {**frozen_frame, "document": {**frozen_frame["document"], "items": marker}}
+    head, tail = canonical_text(stand_in).split(f'"{marker}"')
+    yield head + "["
+    for n, text in enumerate(item_texts):
+        yield ("," if n else "") + text
+    yield "]" + tail
+
+
+def thaw_with(frozen_frame: dict, items: list[dict]) -> poam.PoamDocument:
+    """``thaw`` of a frame and its items stored apart."""
+    return thaw({**frozen_frame, "document": {**frozen_frame["document"], "items": items}})
 
 
 def thaw(frozen: dict) -> poam.PoamDocument:

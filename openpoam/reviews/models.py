@@ -1,18 +1,45 @@
 """Monthly reviews, the snapshots they freeze, and private calendar feeds.
 
 Rows are written only by ``openpoam.reviews.services``. A snapshot is immutable: the
-model refuses updates and deletes, and its SHA-256 is the hash of its canonical content.
+model refuses updates and deletes (of its items too), and its SHA-256 is the hash of its
+canonical content with its items.
 """
 
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
 from django.db import models
 
+from openpoam.domain.snapshots import CanonicalText
 from openpoam.tracker.models.history import AppendOnlyError, AppendOnlyQuerySet
 
 
-class Snapshot(models.Model):
+class SnapshotEncoder(json.JSONEncoder):
+    """Writes a frozen item's canonical text (``CanonicalText``) as it is, not parsed and
+    encoded again. Any other value as usual."""
+
+    def encode(self, o):
+        return o.text if isinstance(o, CanonicalText) else super().encode(o)
+
+
+class _Immutable(models.Model):
+    """A part of a snapshot: written once, never changed or deleted."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("a snapshot is immutable: it cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("a snapshot is immutable: it cannot be deleted")
+
+
+class Snapshot(_Immutable):
     """The POA&M of a system frozen at one moment (``domain.snapshots.freeze``)."""
 
     system = models.ForeignKey("tracker.System", on_delete=models.PROTECT,
@@ -33,13 +60,22 @@ class Snapshot(models.Model):
     def __str__(self) -> str:
         return f"{self.label} ({self.taken_at:%Y-%m-%d})"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise AppendOnlyError("a snapshot is immutable: it cannot be changed")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("a snapshot is immutable: it cannot be deleted")
+class SnapshotItem(_Immutable):
+    """One item of a snapshot, frozen (``domain.snapshots.item_text``). A snapshot keeps
+    its items apart from its frame so that one of 100,000 items is written a chunk at a
+    time; its SHA-256 covers the frame with every item in ``position`` order."""
+
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.PROTECT, related_name="frozen_items")
+    position = models.PositiveIntegerField()
+    content = models.JSONField(encoder=SnapshotEncoder)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["snapshot", "position"]
+        constraints = [models.UniqueConstraint(fields=["snapshot", "position"],
+                                               name="reviews_snapshotitem_one_position")]
 
 
 class Review(models.Model):

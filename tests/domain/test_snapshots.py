@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -66,3 +67,17 @@ def test_compare_names_new_closed_slipped_risk_and_owner_changes():
         ("milestone 1", date(2027, 1, 10), ("vendor backorder",))]
     assert not diff.empty
     assert snapshots.compare(old, old).empty
+
+
+def test_a_snapshot_hashed_an_item_at_a_time_has_the_hash_of_the_whole():
+    # A snapshot stores its frame and each item apart, hashed as they are made: the hash
+    # is that of the whole frozen document, byte for byte, whatever the text holds.
+    odd = item(2, title='Quote " backslash \\ newline \n "items":[] ünïcode \u2028')
+    original = document(item(), odd)
+    frame = snapshots.frame(original)
+    texts = [snapshots.item_text(i) for i in original.items]
+    assert snapshots.streamed_hash(frame, texts) == snapshots.content_hash(
+        snapshots.freeze(original))
+    assert all("\n" not in text for text in texts)  # one line each in the spool
+    items = [json.loads(text) for text in texts]
+    assert snapshots.thaw_with(frame, items) == snapshots.thaw(snapshots.freeze(original))

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
+from openpoam.cli import base
 from openpoam.reviews.services.metrics import system_metrics
-from openpoam.reviews.services.quality import check_settings, run_checks
+from openpoam.reviews.services.quality import check_settings, gate, run_checks, spooled_gate
 from openpoam.tracker.services import assessments, items
 from tests.reviews.conftest import ROOT
 
@@ -46,3 +49,24 @@ def test_metrics_carry_the_score_history_and_the_closeout_forecast(system, poam)
     assert result.score_trend == ((date(2026, 10, 1), 109),)
     assert result.forecast.deadline == date(2027, 3, 30)
     assert result.open_total == 3
+
+
+def test_the_spooled_gate_gives_what_the_gate_gives(system, poam):
+    # `openpoam check` reads the issues back from a spool file; the API keeps the list.
+    items.update_item(ROOT, poam[1], {"owner": None}, justification="left")
+    for emass, fail_on in ((False, "error"), (True, "warning")):
+        whole = gate(system, TODAY, emass=emass, fail_on=fail_on)
+        with spooled_gate(system, TODAY, emass=emass, fail_on=fail_on) as (result, issues):
+            assert {**result, "issues": list(issues)} == whole
+        assert whole["issues"] and whole["items"] == len(poam)
+
+
+@pytest.mark.parametrize("entries", [[], [{"a": 1}], [
+    {"code": "x", "message": 'quote " back \\ new\nline \x1b[31m ünï \u2028', "n": None},
+    {"nested": {"list": [1, 2, {"deep": []}], "empty": {}}, "when": date(2026, 1, 2)}]])
+def test_json_written_an_entry_at_a_time_is_the_same_text(capsys, entries):
+    data = {"system": "s", "items": 2, "passed": False}
+    base.echo_json({**data, "issues": entries})
+    whole = capsys.readouterr().out
+    base.echo_json_listing(data, "issues", iter(entries))
+    assert capsys.readouterr().out == whole

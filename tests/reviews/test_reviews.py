@@ -107,6 +107,19 @@ def test_an_altered_snapshot_is_detected(actors, system, poam):
         reviews.snapshot_document(Snapshot.objects.get(pk=snapshot.pk))
 
 
+def test_an_altered_item_of_a_snapshot_is_detected(actors, system, poam):
+    # A snapshot stores its items apart from its frame; its hash covers them all.
+    snapshot = reviews.take_snapshot(actors["alice"], system)
+    assert snapshot.frozen_items.count() == snapshot.item_count == len(poam)
+    assert reviews.snapshot_document(snapshot).items[1].title == poam[1].title
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE reviews_snapshotitem SET content = %s "
+                       "WHERE snapshot_id = %s AND position = 1",
+                       ['{"title": "rewritten"}', snapshot.pk])
+    with pytest.raises(ServiceError, match="does not match its SHA-256"):
+        reviews.snapshot_document(Snapshot.objects.get(pk=snapshot.pk))
+
+
 def test_two_snapshots_compare_with_the_reasons_dates_moved(actors, system, poam, lee):
     from openpoam.tracker.services import items
 

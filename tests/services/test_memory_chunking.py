@@ -1,6 +1,9 @@
-"""Memory does not grow with the POA&M (issue 21): the exports read the tracker in chunks
-and the POA&M CSV import writes its new items in batches, so at no point are the
-20,000 items of this generated POA&M alive at once as plain data or model instances.
+"""Memory does not grow with the POA&M (issue 21): the exports, the checks, the metrics,
+the report and a snapshot read the tracker in chunks, and the POA&M CSV and OSCAL JSON
+imports write their new items in batches, so at no point are the 20,000 items of this
+generated POA&M alive at once as plain data or model instances (nor, in the OSCAL import,
+the entries of the file: its 20,000 inventory items, observations and risks are read a
+pass at a time).
 
 The guard counts live ``PoamItemData`` (and ``PoamItem``) objects while the real service
 works: each time an item is turned into plain data for an export, when the export's
@@ -21,6 +24,10 @@ import pytest
 from openpoam.domain.poam import (AffectedAsset, ControlRef, Catalog, MilestoneData,
                                   PoamDocument, PoamItemData, Risk, Status, SystemData)
 from openpoam.formats.poam_csv.writer import CsvExporter
+from openpoam.reviews.services.metrics import system_metrics
+from openpoam.reviews.services.quality import run_checks
+from openpoam.reviews.services.report import report_html
+from openpoam.reviews.services.review import snapshot_document, take_snapshot
 from openpoam.tracker import documents
 from openpoam.tracker.models import PoamItem
 from openpoam.tracker.services import exports, imports, poam_rows, setup
@@ -36,23 +43,26 @@ BOUND = 4_000
 
 
 class Live:
-    """The most ``PoamItemData`` and ``PoamItem`` objects seen alive at once."""
+    """The most ``PoamItemData`` and ``PoamItem`` objects seen alive at once, and OSCAL
+    entries (a dict with a uuid and props: an inventory item, observation, risk...)."""
 
     def __init__(self) -> None:
-        self.most = {"data": 0, "model": 0}
+        self.most = {"data": 0, "model": 0, "entries": 0}
         self.samples = 0
 
     def sample(self) -> None:
         self.samples += 1
-        data = model = 0
+        data = model = entries = 0
         for obj in gc.get_objects():
             kind = type(obj)
             if kind is PoamItemData:
                 data += 1
             elif kind is PoamItem:
                 model += 1
-        self.most["data"] = max(self.most["data"], data)
-        self.most["model"] = max(self.most["model"], model)
+            elif kind is dict and "uuid" in obj and "props" in obj:
+                entries += 1
+        for key, count in (("data", data), ("model", model), ("entries", entries)):
+            self.most[key] = max(self.most[key], count)
 
 
 class SampledStream(io.BytesIO):
@@ -80,7 +90,8 @@ def _items(count: int):
             weakness_description="TLS 1.0 is enabled on the service.",
             controls=[ControlRef(Catalog.NIST_800_53_R5, "SC-8")],
             assets=[AffectedAsset(name=f"web{n % 40:02d}.example.com", port="443",
-                                  protocol="tcp")],
+                                  protocol="tcp"),
+                    AffectedAsset(name=f"host{n:06d}.example.com")],  # one inventory item each
             original_risk=Risk.MODERATE, planned_remediation="Disable TLS 1.0, rescan.",
             detected_on=detected, scheduled_completion=due,
             status=Status.OPEN if not closed else Status.COMPLETED,
@@ -99,6 +110,7 @@ def _csv_file(path) -> None:
 @pytest.mark.django_db(transaction=False)
 def test_a_20000_item_poam_is_imported_and_exported_a_chunk_at_a_time(org, tmp_path,
                                                                       monkeypatch):
+    # One test, as the import that fills the system is most of its time.
     system = setup.create_system(ROOT, org, slug="big", name="Big System",
                                  framework="fedramp-moderate", impact_level="Moderate")
     source = tmp_path / "big.csv"
@@ -137,3 +149,31 @@ def test_a_20000_item_poam_is_imported_and_exported_a_chunk_at_a_time(org, tmp_p
         assert stream.getbuffer().nbytes > ITEMS * 50, key
         assert exported.samples >= 5, key
         assert exported.most["data"] <= BOUND, (key, exported.most)
+        if key == "oscal-json":
+            (tmp_path / "big.json").write_bytes(stream.getvalue())
+
+    # The checks, the metrics, the report and a snapshot: each reads the items once, a
+    # chunk at a time.
+    today = date(2026, 12, 1)
+    for name, read in (("checks", lambda: run_checks(system, today)),
+                       ("metrics", lambda: system_metrics(system, today)),
+                       ("report", lambda: report_html(ROOT, system, today)),
+                       ("snapshot", lambda: take_snapshot(ROOT, system, "guard"))):
+        exported, built = Live(), 0
+        done = read()
+        assert built == ITEMS, name
+        assert exported.samples >= 5, name
+        assert exported.most["data"] <= BOUND, (name, exported.most)
+    assert done.item_count == ITEMS == done.frozen_items.count()
+    assert len(snapshot_document(done).items) == ITEMS  # its hash checked
+
+    # The OSCAL JSON file just exported, imported into a second system: its 20,000
+    # inventory items (one asset each) are never held as entries.
+    other = setup.create_system(ROOT, org, slug="again", name="Again",
+                                framework="fedramp-moderate", impact_level="Moderate")
+    imported = Live()
+    result = imports.import_file(ROOT, other, tmp_path / "big.json")
+    assert result.created == ITEMS
+    assert imported.samples >= 5
+    assert imported.most["entries"] <= BOUND, imported.most
+    assert imported.most["data"] <= BOUND, imported.most

@@ -3,8 +3,9 @@
 A POA&M held as Python objects takes about five times its file size (a 62 MB file of
 10,000 items was 310 MB of dicts), so the file is never parsed whole. It is spooled to a
 temporary file and read in passes with ijson (its yajl2 C backend): one pass for the
-frame (metadata, local definitions, back-matter: everything but the long arrays), one per
-long array, each entry checked against its schema definition as it is read. Entries are
+frame (metadata, back-matter: everything but the long arrays), one per long array (the
+POA&M's, and the components and inventory items of its local definitions: one per asset),
+each entry checked against its schema definition as it is read. Entries are
 kept as compact JSON in a temporary file, by uuid, and parsed again only when an item
 asks for them, so what stays in memory is the frame and the items being read.
 """
@@ -23,6 +24,8 @@ from openpoam.formats.base import FormatError
 from openpoam.formats.oscal.reader import check_root
 from openpoam.formats.oscal.validation import (
     ENTRY_DEFINITIONS,
+    LOCAL,
+    LOCAL_DEFINITIONS,
     MAX_ERRORS,
     validate,
     validate_entry,
@@ -30,9 +33,11 @@ from openpoam.formats.oscal.validation import (
 from openpoam.formats.oscal.vocab import ROOT
 
 BOM = b"\xef\xbb\xbf"
-# What the reader looks entries up in (observations, risks) or walks (poam-items);
-# findings are checked but not kept: the reader rebuilds them from the risks.
-KEPT = ("observations", "risks", "poam-items")
+# What the reader looks entries up in (observations, risks, the local definitions' assets)
+# or walks (poam-items); findings are checked but not kept: the reader rebuilds them from
+# the risks.
+KEPT = ("observations", "risks", "poam-items", *LOCAL_DEFINITIONS)
+BY_UUID = ("observations", "risks", *LOCAL_DEFINITIONS)
 
 
 class _Spooled:
@@ -123,18 +128,28 @@ def _read(spool, start: int, source: str) -> tuple[dict, list[str]]:
         if poam.get(name) != []:  # absent, or not an array: the skeleton check says so
             continue
         spool.seek(start)
-        firsts[name], poam[name] = _read_array(spool, name, entry_errors)
-    skeleton = {**data, ROOT: {**poam, **{name: firsts.get(name, [])
-                                          for name in ENTRY_DEFINITIONS if name in poam}}}
-    return data, (validate(skeleton) + entry_errors)[:MAX_ERRORS]
+        firsts[name], poam[name] = _read_array(spool, name, f"{ROOT}.{name}", entry_errors)
+    local = poam.get(LOCAL)
+    local_firsts: dict[str, list] = {}
+    for name in LOCAL_DEFINITIONS if isinstance(local, dict) else ():
+        if local.get(name) == []:
+            spool.seek(start)
+            local_firsts[name], local[name] = _read_array(spool, name, f"{ROOT}.{LOCAL}.{name}",
+                                                          entry_errors)
+    skeleton_poam = {**poam, **{name: firsts.get(name, [])
+                                for name in ENTRY_DEFINITIONS if name in poam}}
+    if local_firsts:
+        skeleton_poam[LOCAL] = {**local, **local_firsts}
+    return data, (validate({**data, ROOT: skeleton_poam}) + entry_errors)[:MAX_ERRORS]
 
 
-def _read_array(spool, name: str, errors: list[str]) -> tuple[list, Entries | EntryList]:
-    """One pass over the array ``name``: its first entry (checked with the skeleton),
-    the entries kept, and each later entry's schema errors added to ``errors``."""
-    kept = Entries() if name in ("observations", "risks") else EntryList()
+def _read_array(spool, name: str, prefix: str,
+                errors: list[str]) -> tuple[list, Entries | EntryList]:
+    """One pass over the array ``name`` at ``prefix``: its first entry (checked with the
+    skeleton), the entries kept, and each later entry's schema errors added to ``errors``."""
+    kept = Entries() if name in BY_UUID else EntryList()
     first: list = []
-    for index, entry in enumerate(ijson.items(spool, f"{ROOT}.{name}.item", use_float=True)):
+    for index, entry in enumerate(ijson.items(spool, f"{prefix}.item", use_float=True)):
         if index == 0:
             first = [entry]
         elif len(errors) < MAX_ERRORS:
@@ -148,7 +163,8 @@ def _frame(spool) -> object:
     """The document with each long array of the POA&M left empty (its entries are read
     in their own pass)."""
     builder = ijson.ObjectBuilder()
-    entries = tuple(f"{ROOT}.{name}.item" for name in ENTRY_DEFINITIONS)
+    entries = (*(f"{ROOT}.{name}.item" for name in ENTRY_DEFINITIONS),
+               *(f"{ROOT}.{LOCAL}.{name}.item" for name in LOCAL_DEFINITIONS))
     for prefix, event, value in ijson.parse(spool, use_float=True):
         if not prefix.startswith(entries):
             builder.event(event, value)

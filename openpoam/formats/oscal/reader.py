@@ -105,8 +105,8 @@ class _Reader:
         self.native = props(metadata).get("designation") != ""
         self.parties = {p["uuid"]: p for p in metadata.get("parties", [])}
         local = poam.get("local-definitions", {})
-        self.components = {c["uuid"]: c for c in local.get("components", [])}
-        self.inventory = {i["uuid"]: i for i in local.get("inventory-items", [])}
+        self.components = _by_uuid(local.get("components", []))
+        self.inventory = _by_uuid(local.get("inventory-items", []))
         self.observations = _by_uuid(poam.get("observations", []))
         self.risks = _by_uuid(poam.get("risks", []))
         resources = poam.get("back-matter", {}).get("resources", [])

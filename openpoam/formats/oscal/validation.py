@@ -56,6 +56,12 @@ ENTRY_DEFINITIONS = {
     "findings": "oscal-poam-oscal-assessment-common:finding",
     "poam-items": "oscal-poam-oscal-poam:poam-item",
 }
+# The same for the two arrays of the POA&M's local definitions (one entry per asset).
+LOCAL = "local-definitions"
+LOCAL_DEFINITIONS = {
+    "components": "oscal-poam-oscal-implementation-common:system-component",
+    "inventory-items": "oscal-poam-oscal-implementation-common:inventory-item",
+}
 
 
 @cache
@@ -64,7 +70,8 @@ def _entry_validator(array: str):
     whole = schema()
     rooted = {"$schema": whole["$schema"], "$id": whole["$id"],
               "definitions": whole["definitions"],
-              "allOf": [{"$ref": f"#/definitions/{ENTRY_DEFINITIONS[array]}"}]}
+              "allOf": [{"$ref": "#/definitions/"
+                         f"{ENTRY_DEFINITIONS.get(array) or LOCAL_DEFINITIONS[array]}"}]}
     return jsonschema_rs.Draft7Validator(rooted, validate_formats=True)
 
 
@@ -74,14 +81,16 @@ def validate(document: dict) -> list[str]:
 
 
 def validate_entry(array: str, index: int, entry: dict) -> list[str]:
-    """Schema errors of entry ``index`` of the POA&M's ``array`` (one of ENTRY_DEFINITIONS),
-    with the path it has in the whole document.
+    """Schema errors of entry ``index`` of the POA&M's ``array`` (one of ENTRY_DEFINITIONS,
+    or of LOCAL_DEFINITIONS: an array of the local definitions), with the path it has in
+    the whole document.
 
     The document's schema puts no constraint across entries (no uniqueItems), so a
     document is valid exactly when its skeleton (each array cut to one entry) and each
     entry are: a whole POA&M is checked an entry at a time, never all of it at once.
     """
-    return _errors(_entry_validator(array), entry, (ROOT, array, index))
+    path = (ROOT, array, index) if array in ENTRY_DEFINITIONS else (ROOT, LOCAL, array, index)
+    return _errors(_entry_validator(array), entry, path)
 
 
 def validate_by_entry(document: dict) -> list[str]:

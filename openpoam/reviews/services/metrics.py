@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from openpoam.domain import metrics
 from openpoam.domain.poam import PoamItemData
 from openpoam.reviews.services.quality import check_settings
-from openpoam.tracker.documents import MOVES, build_document
+from openpoam.tracker.documents import MOVES, ChunkedItems
 from openpoam.tracker.models import System
 
 
@@ -18,12 +19,23 @@ def score_history(system: System) -> list[tuple[date, int]]:
 
 
 def system_metrics(system: System, today: date,
-                   items: list[PoamItemData] | None = None) -> metrics.Metrics:
-    if items is None:
-        items = build_document(system, today=today, with_history=MOVES).items
-    closeout = (check_settings(system, today).closeout_deadline
+                   items: Iterable[PoamItemData] | None = None) -> metrics.Metrics:
+    """The metrics, the items read a chunk at a time unless given (memory that does not
+    grow with the POA&M)."""
+    tally = metrics_tally(system, today)
+    for item in ChunkedItems(system, today=today, with_history=MOVES) if items is None else items:
+        tally.add(item)
+    return system_metrics_of(system, tally)
+
+
+def metrics_tally(system: System, today: date) -> metrics.Tally:
+    """An empty tally for ``system``: add its items, then ``system_metrics_of``."""
+    return metrics.Tally(today, fedramp_deadlines=system.framework_enum.is_fedramp
+                         and not system.is_cr26)
+
+
+def system_metrics_of(system: System, tally: metrics.Tally) -> metrics.Metrics:
+    closeout = (check_settings(system, tally.today).closeout_deadline
                 if system.framework_enum.is_cmmc else None)
-    return metrics.compute(items, today, scores=score_history(system),
-                           closeout_deadline=closeout,
-                           fedramp_system=system.framework_enum.is_fedramp,
-                           cr26=system.is_cr26)
+    return tally.metrics(scores=score_history(system), closeout_deadline=closeout,
+                         fedramp_system=system.framework_enum.is_fedramp, cr26=system.is_cr26)

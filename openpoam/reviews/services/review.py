@@ -7,6 +7,9 @@ item page shows when it was last reviewed and by whom.
 
 from __future__ import annotations
 
+import itertools
+import tempfile
+from collections import Counter
 from datetime import date
 
 from django.db import transaction
@@ -15,8 +18,8 @@ from django.utils import timezone
 from openpoam.domain import snapshots
 from openpoam.domain.poam import CLOSED_STATUSES
 from openpoam.formats import registry
-from openpoam.reviews.models import Review, ReviewEntry, Snapshot
-from openpoam.tracker.documents import MOVES, build_document
+from openpoam.reviews.models import Review, ReviewEntry, Snapshot, SnapshotItem
+from openpoam.tracker.documents import MOVES, stream_document
 from openpoam.tracker.models import ChangeEvent, PoamItem, System
 from openpoam.tracker.services import audit, checkpoints
 from openpoam.tracker.services.actors import Actor, ServiceError, require
@@ -140,28 +143,72 @@ def take_snapshot(actor: Actor, system: System, label: str = "") -> Snapshot:
     now = timezone.now()
     # Only why milestone dates moved (MOVES): a snapshot keeps no other history
     # (snapshots.freeze), and at 100,000 items reading it all was much of its memory.
-    document = build_document(system, today=timezone.localdate(now), with_history=MOVES)
+    # The items are read a chunk at a time, frozen one by one into a spool file (the hash
+    # needs them all before the snapshot row exists), then stored a chunk at a time.
+    document = stream_document(system, today=timezone.localdate(now), with_history=MOVES)
     # Frozen with the document (and covered by its SHA-256), so every export of the
     # snapshot carries the audit trail's checkpoint as it was when the snapshot was taken.
     document.checkpoint = checkpoints.for_export(
         system.organization, f"snapshot of {system.organization.slug}/{system.slug}")
-    frozen = snapshots.freeze(document)
-    snapshot = Snapshot.objects.create(
-        system=system, taken_at=now, taken_by=actor.name,
-        label=label.strip() or f"Snapshot {now:%Y-%m-%d %H:%M}", content=frozen,
-        sha256=snapshots.content_hash(frozen), item_count=len(document.items),
-        open_count=sum(1 for i in document.items if not i.status.is_closed))
+    frame = snapshots.frame(document)
+    counts: Counter = Counter()
+    with tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n",
+                                prefix="snapshot-") as spool:
+        sha256 = snapshots.streamed_hash(frame, _spooled(document.items, spool, counts))
+        snapshot = Snapshot.objects.create(
+            system=system, taken_at=now, taken_by=actor.name,
+            label=label.strip() or f"Snapshot {now:%Y-%m-%d %H:%M}", content=frame,
+            sha256=sha256, item_count=counts["items"], open_count=counts["open"])
+        spool.seek(0)
+        _store_items(snapshot, spool)
     audit.record(actor, system.organization, "snapshot", str(snapshot.pk), "create",
                  {"label": ("", snapshot.label), "sha256": ("", snapshot.sha256),
                   "items": ("", snapshot.item_count)}, system=system)
     return snapshot
 
 
+STORE_CHUNK = 1000  # frozen items written per statement
+
+
+def _spooled(items, spool, counts: Counter):
+    """Each item's canonical text, written to ``spool`` (a line each) as it passes, and
+    counted into ``counts`` ("items", and "open" ones)."""
+    for item in items:
+        counts["items"] += 1
+        counts["open"] += not item.status.is_closed
+        text = snapshots.item_text(item)
+        spool.write(text + "\n")
+        yield text
+
+
+def _store_items(snapshot: Snapshot, spool) -> None:
+    rows = (SnapshotItem(snapshot=snapshot, position=n,
+                         content=snapshots.CanonicalText(line.rstrip("\n")))
+            for n, line in enumerate(spool))
+    while batch := list(itertools.islice(rows, STORE_CHUNK)):
+        SnapshotItem.objects.bulk_create(batch)
+
+
 def snapshot_document(snapshot: Snapshot):
     """The frozen POA&M, after checking that its content still matches its hash."""
-    if snapshots.content_hash(snapshot.content) != snapshot.sha256:
-        raise ServiceError(f"snapshot {snapshot.pk} does not match its SHA-256: it was altered")
-    return snapshots.thaw(snapshot.content)
+    items = list(snapshot.frozen_items.order_by("position")
+                 .values_list("content", flat=True).iterator(STORE_CHUNK))
+    frame = snapshot.content
+    if not items:  # kept whole (taken before items were stored apart), or no items
+        if snapshots.content_hash(frame) != snapshot.sha256:
+            raise _altered(snapshot)
+        return snapshots.thaw(frame)
+    try:
+        texts = (snapshots.canonical_text(item) for item in items)
+        if frame["document"]["items"] or snapshots.streamed_hash(frame, texts) != snapshot.sha256:
+            raise _altered(snapshot)
+    except (KeyError, TypeError):  # not even the shape of a frame
+        raise _altered(snapshot) from None
+    return snapshots.thaw_with(frame, items)
+
+
+def _altered(snapshot: Snapshot) -> ServiceError:
+    return ServiceError(f"snapshot {snapshot.pk} does not match its SHA-256: it was altered")
 
 
 def compare_snapshots(actor: Actor, old: Snapshot, new: Snapshot) -> snapshots.Comparison:

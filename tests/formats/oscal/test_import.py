@@ -391,3 +391,25 @@ def test_it_keeps_the_first_of_two_items_with_one_poam_id_and_names_both(key):
     assert [i.poam_id for i in result.document.items].count(first.poam_id) == 1
     assert result.warnings == [f"p: poam-items[1] repeats POAM ID {first.poam_id!r} of "
                                "poam-items[0]; the first was kept, this one skipped"]
+
+
+@pytest.mark.parametrize("array", ["inventory-items", "components"])
+@pytest.mark.parametrize("index", [0, 1])
+def test_it_rejects_a_bad_local_definition_naming_its_path(array, index):
+    # The assets of the local definitions are read a pass at a time, each entry checked
+    # on its own (the first with the skeleton): an error still names the entry's path.
+    data = json.loads(write(rich_document(), "oscal-json"))
+    del data["plan-of-action-and-milestones"]["local-definitions"][array][index]["uuid"]
+    with pytest.raises(FormatError) as caught:
+        read(json.dumps(data).encode(), "oscal-json", "assets.json")
+    assert caught.value.field == f"$.plan-of-action-and-milestones.local-definitions.{array}[{index}]"
+    assert "uuid" in str(caught.value)
+
+
+def test_it_reads_the_assets_of_the_local_definitions_back():
+    source = rich_document()
+    streamed = IMPORTERS["oscal-json"].read_stream(io.BytesIO(write(source, "oscal-json")),
+                                                   source="poam")
+    assets = {i.poam_id: i.assets for i in streamed.document.items}
+    assert assets == {i.poam_id: i.assets for i in source.items}
+    assert any(a.ip for found in assets.values() for a in found)  # from the inventory items
