@@ -11,15 +11,9 @@ from django.utils import timezone
 from openpoam.jobs import schedule, services
 from openpoam.jobs.models import WorkerBeat
 from tests.conftest import administrator_client
-from tests.web.test_browser import CHROMIUM
-from tests.web.test_browser_flows import DESKTOP, PHONE, browser  # noqa: F401  (the fixture)
+from tests.browsing import DESKTOP, NEEDS_CHROMIUM, PHONE
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="needs Debian's chromium at /usr/bin/chromium "
-                              "(apt-get install chromium)"),
-]
+pytestmark = NEEDS_CHROMIUM
 
 
 @pytest.fixture
