@@ -160,7 +160,7 @@ def _script(block: list[str], port: int) -> str:
         line = line.replace("/mnt/worm/openpoam", "worm")  # a folder of the working folder
         line = line.replace("http://127.0.0.1:8000", f"http://127.0.0.1:{port}")
         line = re.sub(r"\bFILE\b", "report-out.json", line)
-        if line.startswith("TOKEN=$(") or line.startswith("curl "):
+        if line.startswith(("TOKEN=$(", "JOB=$(curl ", "curl ")):
             lines.append(line.replace(PROMPT, "openpoam").replace("curl ", "curl -fsS "))
         elif re.search(r"#.*\bexit 1\b", line):  # a gate: 1 is one of its documented answers
             lines += [f"{cmd} || test $? -eq 1" for cmd in expand(line)]
