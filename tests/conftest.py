@@ -69,13 +69,13 @@ def _user(django_user_model, name: str):
                                                  password=PASSWORD)
 
 
-def administrator_client(django_user_model):
+def administrator_client(django_user_model, password: str = "x" * 20):
     """A superuser "root" signed in with a confirmed second factor (as the admin site and
     the scheduled work page need): a Django test client holding that session."""
     from django.test import Client
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    user = django_user_model.objects.create_superuser("root", "root@example.com", "x" * 20)
+    user = django_user_model.objects.create_superuser("root", "root@example.com", password)
     device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
     client = Client()
     client.force_login(user)

@@ -621,16 +621,6 @@ def _dependency_order(links: list[Link]) -> list[Issue]:
                     f"{mine.isoformat()}", CITE_DEPENDENCY_ORDER, link.poam_id))
     return issues
 
-    def __init__(self, framework: Framework | None, today: date,
-                 settings: CheckSettings | None = None):
-        self.framework, self.today = framework, today
-        self.settings = settings or CheckSettings()
-        self.known: set[str] = set()
-        self.duplicates: list[Issue] = []
-        self.waits: list[tuple[str, tuple[str, ...]]] = []  # (ID, what it depends on)
-        self.due: dict[str, date] = {}  # an open item's scheduled completion, by ID
-        self.open_count = 0
-        self.dates: Counter = Counter()  # open items' scheduled completions
 
 def _shared_target_date(open_dates: Counter, open_count: int,
                         settings: CheckSettings) -> list[Issue]:
@@ -644,39 +634,6 @@ def _shared_target_date(open_dates: Counter, open_count: int,
                   f"{count} of {open_count} open items are all due {common.isoformat()}: set "
                   "each item's date from its own plan", CITE_SHARED_DATE)]
 
-    def finish(self) -> list[Issue]:
-        return [*self.duplicates, *self._dependencies(), *self._dependency_order(),
-                *self._shared_target_date()]
-
-    def _dependencies(self) -> list[Issue]:
-        issues = [Issue("unknown-dependency", Level.WARNING,
-                        f"depends on {target}, which is not in this POA&M", CITE_DEPENDENCY,
-                        poam_id)
-                  for poam_id, targets in self.waits for target in targets
-                  if target not in self.known]
-        edges: dict[str, list[str]] = {}
-        for poam_id, targets in self.waits:  # a duplicated ID keeps the dependencies of both
-            edges.setdefault(poam_id, []).extend(targets)
-        cycle = find_cycle(edges)
-        if cycle:
-            issues.append(Issue("dependency-cycle", Level.ERROR,
-                                "items depend on each other in a circle: " + " -> ".join(cycle),
-                                CITE_DEPENDENCY, cycle[0]))
-        return issues
-
-    def _dependency_order(self) -> list[Issue]:
-        """An open item due before an open item it waits for."""
-        issues = []
-        for poam_id, targets in self.waits:
-            mine = self.due.get(poam_id)
-            for target in targets:
-                theirs = self.due.get(target)
-                if mine is not None and theirs is not None and theirs > mine:
-                    issues.append(Issue(
-                        "dependency-due-after", Level.WARNING,
-                        f"waits for {target}, due {theirs.isoformat()}, but is itself due "
-                        f"{mine.isoformat()}", CITE_DEPENDENCY_ORDER, poam_id))
-        return issues
 
 def _dependencies(links: list[Link], known: Container[str]) -> list[Issue]:
     issues = [Issue("unknown-dependency", Level.WARNING,

@@ -182,3 +182,41 @@ def test_the_kev_refresh_downloads_and_a_failed_download_keeps_the_old_copy(db, 
     run = ScheduledRun.objects.get(name="kev")
     assert not run.ok and run.last_finished
     assert run.last_outcome == "failed: could not download http://127.0.0.1:9/x: ConnectionError"
+
+
+def test_a_database_outage_does_not_end_the_worker_and_its_claimed_job_is_queued_again(
+        transactional_db, poam, alice, tmp_path, monkeypatch):  # the worker closes its connection
+    from django.db import OperationalError
+
+    job = _queued_import(alice, poam.system, tmp_path)
+    _claim(job, "w-away", started_ago=5)  # claimed, then the database went away mid-job
+    monkeypatch.setattr(worker, "RETRY_SECONDS", 0)
+
+    class Flaky:
+        worker_id, running, runs = "w-away", True, 0
+
+        def run(self):
+            self.runs += 1
+            if self.runs == 1:
+                raise OperationalError("connection failed: the server is not accepting")
+
+    flaky = Flaky()
+    worker.run_through_outages(flaky)
+    assert flaky.runs == 2  # started again, not ended
+    assert DBTaskResult.objects.get(id=job.task_id).status == TaskResultStatus.READY
+
+
+def test_a_stopped_worker_is_not_started_again_after_an_outage(transactional_db):
+    from django.db import InterfaceError
+
+    class Stopping:
+        worker_id, running, runs = "w-stop", True, 0
+
+        def run(self):
+            self.runs += 1
+            self.running = False  # SIGTERM arrived while the database was away
+            raise InterfaceError("connection already closed")
+
+    stopping = Stopping()
+    worker.run_through_outages(stopping)
+    assert stopping.runs == 1

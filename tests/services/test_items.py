@@ -203,3 +203,16 @@ def test_an_adjusted_risk_needs_its_rationale(item):
         items.update_item(ROOT, item, {"adjusted_risk": "moderate"})
     items.update_item(ROOT, item, {"adjusted_risk": "moderate",
                                    "risk_adjustment_rationale": "compensating control"})
+
+
+def test_an_items_row_lock_lets_rows_that_refer_to_it_be_inserted(item):
+    """FOR NO KEY UPDATE, not FOR UPDATE: an evidence upload's foreign key check (KEY SHARE)
+    must not wait for an edit's lock, or the two deadlock on the history chain head."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if not connection.features.has_select_for_update:
+        pytest.skip("SQLite locks the whole database; row locks are PostgreSQL's")
+    with transaction.atomic(), CaptureQueriesContext(connection) as seen:
+        items.lock(item)
+    assert "FOR NO KEY UPDATE" in seen.captured_queries[-1]["sql"]

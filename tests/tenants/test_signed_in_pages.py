@@ -7,8 +7,8 @@ import re
 
 import pytest
 import requests
-from django.test import Client
 
+from tests.conftest import administrator_client
 from tests.deploy import servers
 
 ORG, SYSTEM = "nostore", "enclave"
@@ -44,19 +44,10 @@ def test_every_signed_in_page_says_no_store(site):
 def test_the_admin_site_records_password_changes_and_offers_no_groups(live_server,
                                                                       django_user_model,
                                                                       settings):
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     from openpoam.tracker.models import ChangeEvent
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    admin = django_user_model.objects.create_superuser("root", "root@example.com",
-                                                       "an-old-long-password-1")
-    device = TOTPDevice.objects.create(user=admin, name="phone", confirmed=True)
-    client = Client()
-    client.force_login(admin)
-    session = client.session
-    session["otp_device_id"] = device.persistent_id  # signed in with the second factor
-    session.save()
+    client = administrator_client(django_user_model, "an-old-long-password-1")
     browser = requests.Session()
     browser.cookies.set("sessionid", client.cookies["sessionid"].value)
     assert browser.get(live_server.url + "/admin/", timeout=30).status_code == 200
