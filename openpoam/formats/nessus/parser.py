@@ -127,6 +127,7 @@ class _Reader:
         self._texts = Memo()
         self._references = Memo()
         self._extras = Memo()
+        self._plugins = Memo()
 
     def read(self, stream: BinaryIO) -> Iterator[Record]:
         self.host: _Host | None = None
@@ -231,6 +232,43 @@ class _Reader:
                            raw_severity=raw, port="" if port in ("", "0") else port,
                            protocol=item.get("protocol", "").strip().lower(),
                            scanner=self.scanner, last_seen=host.end or host.start)
+        pairs, output, compliance = _read_children(item)
+        if compliance:
+            return self._compliance_finding(host, item, plugin_id, raw, port, line)
+        # Everything but the plugin output is the plugin's own and repeats on every host
+        # it is found on: worked out once per distinct content (the same result).
+        key = (item.get("pluginFamily"), item.get("svc_name"), pairs)
+        known = self._plugins.get(key)
+        if known is None:
+            known = self._plugins.keep(key, self._plugin(item, _gather(pairs)))
+        description, solution, plugin_name, extra, (cves, cwes, references) = known
+        if "cpe" in extra:
+            extra = {**extra, "cpe": list(extra["cpe"])}
+        else:
+            extra = dict(extra)
+        finding = Finding(
+            scope=SCOPE, weakness_id=plugin_id, asset=host.asset,
+            title=item.get("pluginName") or plugin_name or plugin_id,
+            severity=SEVERITIES[raw], raw_severity=raw,
+            port="" if port in ("", "0") else port,
+            protocol=item.get("protocol", "").strip().lower(),
+            description=description, solution=solution,
+            evidence=cap(clean(output)), cves=cves, cwes=cwes, references=references,
+            scanner=self.scanner, last_seen=host.end or host.start, extra=extra,
+        )
+        if plugin_id == "19506" and not self.version:
+            match = VERSION_RE.search(finding.evidence)
+            self.version = match.group(1) if match else ""
+        return finding
+
+    def _plugin(self, item: etree._Element, children: "_Children") -> tuple:
+        """What a ReportItem's children say about its plugin (all but the plugin output)."""
+        return (cap(_description(children)), cap(_solution(children)),
+                children.first("plugin_name"), self._extra(item, children),
+                _references(children))
+
+    def _compliance_finding(self, host: _Host, item: etree._Element, plugin_id: str,
+                            raw: str, port: str, line: int | None) -> Finding:
         children = _children(item)
         single = children.single
         texts_key = (single.get("synopsis"), single.get("description"), single.get("solution"))
@@ -250,11 +288,7 @@ class _Reader:
             extra=self._cached_extra(item, children),
         )
         self._add_references(finding, children)
-        if plugin_id == "19506" and not self.version:
-            match = VERSION_RE.search(finding.evidence)
-            self.version = match.group(1) if match else ""
-        if children.has_compliance():
-            self._apply_compliance(finding, children, line)
+        self._apply_compliance(finding, children, line)
         return finding
 
     @staticmethod
@@ -400,6 +434,41 @@ def _children(item: etree._Element) -> _Children:
             tag = f"cm:{local}" if namespace == CM_NS else local
             found.compliance = found.compliance or namespace == CM_NS
         text = (child.text or "").strip()
+        if tag in REPEATED:
+            if text:
+                multi.setdefault(tag, []).append(text)
+        elif tag not in single:
+            single[tag] = text
+    return found
+
+
+def _read_children(item: etree._Element) -> tuple[tuple, str | None, bool]:
+    """A ReportItem's children as _children reads them, in one pass: the (name, text)
+    pairs but the first plugin output, that output, and whether any is a compliance one."""
+    pairs = []
+    output = None
+    compliance = False
+    for child in item:
+        tag = child.tag
+        if not isinstance(tag, str) or tag == "attachment":
+            continue
+        if tag[0] == "{":
+            namespace, _, local = tag[1:].partition("}")
+            tag = f"cm:{local}" if namespace == CM_NS else local
+            compliance = compliance or namespace == CM_NS
+        text = (child.text or "").strip()
+        if tag == "plugin_output" and output is None:
+            output = text
+        else:
+            pairs.append((tag, text))
+    return tuple(pairs), output, compliance
+
+
+def _gather(pairs: tuple) -> _Children:
+    """_Children from the pairs of _read_children (the plugin output left out)."""
+    found = _Children()
+    single, multi = found.single, found.multi
+    for tag, text in pairs:
         if tag in REPEATED:
             if text:
                 multi.setdefault(tag, []).append(text)

@@ -71,7 +71,7 @@ def _row_adapter(model, columns: list[str]):
 def _converter(field):
     ops, kind = connection.ops, field.get_internal_type()
     if kind == "DateTimeField":
-        return ops.adapt_datetimefield_value
+        return _remembered(ops.adapt_datetimefield_value)
     if kind == "DateField":
         return ops.adapt_datefield_value
     if kind == "UUIDField" and not connection.features.has_native_uuid_field:
@@ -81,9 +81,9 @@ def _converter(field):
     return None
 
 
-def _adapt(ops, value):
+def _adapt(ops, value, datetimes):
     if isinstance(value, datetime):
-        return ops.adapt_datetimefield_value(value)
+        return datetimes(value)
     if isinstance(value, date):
         return ops.adapt_datefield_value(value)
     return value
@@ -115,9 +115,10 @@ def update_from_rows(model, key: str, columns: list[str], rows: list[tuple]) -> 
                        + ", ".join(f"{ops.quote_name(n)} {_temp_type(model, n)}" for n in names)
                        + ")")
         marks = ", ".join(["%s"] * len(names))
+        datetimes = _remembered(ops.adapt_datetimefield_value)
         for start in range(0, len(rows), 5000):
             cursor.executemany(f"INSERT INTO {temp} VALUES ({marks})",
-                               [tuple(_adapt(ops, v) for v in row)
+                               [tuple(_adapt(ops, v, datetimes) for v in row)
                                 for row in rows[start:start + 5000]])
         assignments = ", ".join(f"{ops.quote_name(c)} = {temp}.{ops.quote_name(c)}"
                                 for c in columns)
@@ -129,3 +130,21 @@ def update_from_rows(model, key: str, columns: list[str], rows: list[tuple]) -> 
 def _temp_type(model, column: str) -> str:
     field = next(f for f in model._meta.concrete_fields if f.column == column)
     return field.db_type(connection)
+
+
+def _remembered(convert, limit: int = 10_000):
+    """``convert`` worked out once per distinct value: a scan's ~100,000 asset rows share
+    a few thousand scan times. Keyed by the zone and fold too: datetimes that compare
+    equal may still be written differently."""
+    known: dict = {}
+
+    def remembered(value):
+        key = (value, value.tzinfo, value.fold)
+        found = known.get(key)
+        if found is None:
+            if len(known) >= limit:
+                known.clear()
+            found = known[key] = convert(value)
+        return found
+
+    return remembered

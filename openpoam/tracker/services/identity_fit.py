@@ -77,6 +77,13 @@ class _Fitter:
         return fit(value, self.limits[field])
 
     def finding(self, finding: Finding) -> Finding:
+        limits = self.limits
+        if (len(finding.weakness_id) <= limits["weakness_id"]  # nearly always: nothing to do
+                and len(finding.asset.key) <= limits["key"]
+                and len(finding.scope) <= limits["scope"]
+                and len(finding.port) <= limits["port"]
+                and len(finding.protocol) <= limits["protocol"]):
+            return finding
         finding.scope = self.fit("scope", finding.scope)
         finding.weakness_id = self.fit("weakness_id", finding.weakness_id)
         finding.port = self.fit("port", finding.port)

@@ -71,16 +71,16 @@ class HashingReader(io.RawIOBase):
         return True
 
     def readinto(self, buffer) -> int:  # type: ignore[override]
-        data = self._stream.read(len(buffer))
-        self.read_bytes += len(data)
+        size = self._stream.readinto(buffer)  # straight into the caller's buffer: no copy
+        self.read_bytes += size
         if self.read_bytes > self._limit:
             raise FormatError(f"the file is larger than the import limit of {self._limit:,} "
                               "bytes (OPENPOAM_IMPORT_MAX_BYTES)", source=self._source)
-        self.sha256.update(data)
-        buffer[: len(data)] = data
+        with memoryview(buffer) as view:
+            self.sha256.update(view[:size])
         if self._progress:
             self._progress(self.read_bytes)
-        return len(data)
+        return size
 
     def drain(self) -> str:
         """Read what the parser left (trailing bytes) so the hash covers the whole file."""
