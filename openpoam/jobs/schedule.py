@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Callable
 
-import requests
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -98,6 +97,8 @@ def _kev() -> str:
 
 
 def _download(url: str) -> bytes:
+    import requests  # here, not at the top: every command's Django start imports this module
+
     data = bytearray()
     try:
         with requests.get(url, timeout=60, stream=True) as response:
