@@ -79,6 +79,10 @@ DATES = frozenset(("plugin_publication_date", "plugin_modification_date",
 REF_PREFIX = {"bid": "BID", "iava": "IAVA", "iavb": "IAVB", "iavt": "IAVT", "osvdb": "OSVDB",
               "cert": "CERT", "edb-id": "EDB-ID", "secunia": "SECUNIA", "msft": "MSFT",
               "mskb": "MSKB", "owasp": "OWASP"}
+# A ReportItem whose texts (all but the plugin output) are longer than this is worked
+# out without the memo: real plugins are far shorter, and its 2,048 keys then hold at
+# most ~64 MB of text even in a hostile file (a few MB in a real one).
+MEMO_TEXT_LIMIT = 32 * 1024
 # Only these elements raise events: the rest is read from its parent.
 WATCHED = ("NessusClientData_v2", "Policy", "Report", "ReportHost", "HostProperties",
            "ReportItem")
@@ -232,15 +236,18 @@ class _Reader:
                            raw_severity=raw, port="" if port in ("", "0") else port,
                            protocol=item.get("protocol", "").strip().lower(),
                            scanner=self.scanner, last_seen=host.end or host.start)
-        pairs, output, compliance = _read_children(item)
+        pairs, output, compliance, size = _read_children(item)
         if compliance:
             return self._compliance_finding(host, item, plugin_id, raw, port, line)
         # Everything but the plugin output is the plugin's own and repeats on every host
-        # it is found on: worked out once per distinct content (the same result).
+        # it is found on: worked out once per distinct content (the same result). Only
+        # plugin-sized content is kept, so the memo's memory stays small whatever the file.
         key = (item.get("pluginFamily"), item.get("svc_name"), pairs)
-        known = self._plugins.get(key)
+        known = self._plugins.get(key) if size <= MEMO_TEXT_LIMIT else None
         if known is None:
-            known = self._plugins.keep(key, self._plugin(item, _gather(pairs)))
+            known = self._plugin(item, _gather(pairs))
+            if size <= MEMO_TEXT_LIMIT:
+                self._plugins.keep(key, known)
         description, solution, plugin_name, extra, (cves, cwes, references) = known
         if "cpe" in extra:
             extra = {**extra, "cpe": list(extra["cpe"])}
@@ -442,12 +449,14 @@ def _children(item: etree._Element) -> _Children:
     return found
 
 
-def _read_children(item: etree._Element) -> tuple[tuple, str | None, bool]:
+def _read_children(item: etree._Element) -> tuple[tuple, str | None, bool, int]:
     """A ReportItem's children as _children reads them, in one pass: the (name, text)
-    pairs but the first plugin output, that output, and whether any is a compliance one."""
+    pairs but the first plugin output, that output, whether any is a compliance one, and
+    the characters of the pairs' texts."""
     pairs = []
     output = None
     compliance = False
+    size = 0
     for child in item:
         tag = child.tag
         if not isinstance(tag, str) or tag == "attachment":
@@ -461,7 +470,8 @@ def _read_children(item: etree._Element) -> tuple[tuple, str | None, bool]:
             output = text
         else:
             pairs.append((tag, text))
-    return tuple(pairs), output, compliance
+            size += len(text)
+    return tuple(pairs), output, compliance, size
 
 
 def _gather(pairs: tuple) -> _Children:

@@ -10,6 +10,7 @@ import pytest
 from openpoam.domain.findings import Finding, ResultStatus, ScanInfo, Severity, Target
 from openpoam.formats.base import FormatError, ScanImporter
 from openpoam.formats.nessus import PLUGINS
+from openpoam.formats.nessus import parser as nessus_parser
 from openpoam.formats.scan_common import TEXT_LIMIT
 from tests.formats import hazards
 from tests.paths import SAMPLES
@@ -301,6 +302,35 @@ def test_it_caps_long_plugin_output_with_a_marker():
     assert evidence.startswith("A" * 100)
     assert "truncated" in evidence and "500 more characters" in evidence
     assert len(evidence) < TEXT_LIMIT + 100
+
+
+def test_a_plugin_found_on_many_ports_reads_the_same_each_time_and_its_own_output():
+    # The plugin's text is worked out once per distinct content; each finding still gets
+    # its own output, its own copy of the extras, and a text that differs is read anew.
+    plugin = ("<description>Weak TLS.</description><solution>Upgrade.</solution>"
+              "<cvss3_base_score>7.5</cvss3_base_score><cpe>cpe:/a:x:y</cpe>"
+              "<cve>CVE-2020-0001</cve>")
+    other = plugin.replace("Weak TLS.", "Weak SSH.")
+    data = small_report(item(port="443", output="one", extra=plugin)
+                        + item(port="8443", output="two", extra=plugin)
+                        + item(port="22", output="three", extra=other))
+    first, second, third = findings(parse_bytes(data))
+    assert (first.evidence, second.evidence, third.evidence) == ("one", "two", "three")
+    assert first.description == second.description == "Weak TLS."
+    assert third.description == "Weak SSH."
+    assert first.extra == second.extra and first.extra is not second.extra
+    assert first.extra["cpe"] is not second.extra["cpe"]
+    assert first.cves == third.cves == ("CVE-2020-0001",)
+
+
+def test_a_plugin_text_past_the_memo_limit_is_read_in_full_and_not_kept():
+    text = "B" * (nessus_parser.MEMO_TEXT_LIMIT + 10)
+    data = small_report(item(extra=f"<description>{text}</description>")
+                        + item(port="80", extra=f"<description>{text}</description>"))
+    reader = nessus_parser._Reader("test.nessus")
+    found = findings(reader.read(io.BytesIO(data)))
+    assert [f.description for f in found] == [text, text]
+    assert not reader._plugins
 
 
 def test_it_yields_a_target_for_a_host_without_findings():
