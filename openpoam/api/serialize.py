@@ -9,9 +9,9 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from openpoam.domain.poam import PoamItemData
-from openpoam.tracker.documents import item_data, items_queryset, page_items, to_jsonable
+from openpoam.tracker.documents import item_data, page_items, stored_item, to_jsonable
 from openpoam.tracker.models import AffectedAsset, ChangeEvent, PoamItem, System
-from openpoam.tracker.services.history import item_history
+from openpoam.tracker.services.history import item_events
 
 # PoamItemData fields the API leaves out: history has its own endpoint; false_positive
 # repeats the status.
@@ -80,8 +80,13 @@ def asset_counts(rows: list[PoamItem]) -> dict[int, tuple[int, int]]:
 
 
 def fresh_item(row: PoamItem) -> dict:
-    """The item as stored now, with everything it shows, milestone date changes included."""
-    return item_out(items_queryset(row.system).get(pk=row.pk), events=item_history(row))
+    """The item as stored now, with everything it shows, milestone date changes included.
+    Of its history only those date changes are read (the API leaves the rest out): an item
+    edited all day long has thousands of events."""
+    stored = (PoamItem.objects.filter(system=row.system)
+              .select_related("owner", "system", "organization", "approver").get(pk=row.pk))
+    moves = item_events(row).filter(field__endswith=" due").order_by("at", "id")
+    return item_out(stored, plain=stored_item(stored, timezone.localdate(), list(moves)))
 
 
 def event_out(event: ChangeEvent) -> dict:

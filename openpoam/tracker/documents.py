@@ -97,6 +97,14 @@ def page_items(rows: list[PoamItem], today: date) -> list[d.PoamItemData]:
     return [_item(_row_values(row), parts.get(row.pk) or _Parts(), today, zone) for row in rows]
 
 
+def stored_item(item: PoamItem, today: date, events: list[ChangeEvent]) -> d.PoamItemData:
+    """One item (owner and approver selected, nothing prefetched) as ``item_data`` makes it,
+    what hangs off it read as ``page_items`` reads it."""
+    parts = _parts([item.pk]).get(item.pk) or _Parts()
+    parts.history = [_event_values(e) for e in events]
+    return _item(_row_values(item), parts, today)
+
+
 def _row_values(item: PoamItem) -> dict:
     values = {name: getattr(item, name) for name in _ITEM_FIELDS}
     values["owner_name"] = item.owner.name if item.owner else ""
