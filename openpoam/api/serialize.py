@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import fields, is_dataclass
 from datetime import date
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
-from openpoam.tracker.documents import item_data, items_queryset, to_jsonable
-from openpoam.tracker.models import AffectedAsset, ChangeEvent, Milestone, PoamItem, System
-from openpoam.tracker.services.history import item_history
+from openpoam.domain.poam import PoamItemData
+from openpoam.tracker.documents import item_data, page_items, stored_item, to_jsonable
+from openpoam.tracker.models import AffectedAsset, ChangeEvent, PoamItem, System
+from openpoam.tracker.services.history import item_events
 
 # PoamItemData fields the API leaves out: history has its own endpoint; false_positive
 # repeats the status.
@@ -19,10 +20,14 @@ _LEFT_OUT = ("history", "false_positive")
 
 def item_out(row: PoamItem, today: date | None = None,
              events: list[ChangeEvent] | None = None,
-             asset_counts: tuple[int, int] | None = None) -> dict:
+             asset_counts: tuple[int, int] | None = None,
+             plain: PoamItemData | None = None) -> dict:
     """``events``: the item's history, for its milestones' date changes (lists leave it out).
-    ``asset_counts`` (all, open): given for list rows, whose assets are not loaded."""
-    data = _plain(item_data(row, today or timezone.localdate(), events), _LEFT_OUT)
+    ``asset_counts`` (all, open): given for list rows, whose assets are not loaded;
+    ``plain``: the row as plain data already (``page_items``)."""
+    if plain is None:
+        plain = item_data(row, today or timezone.localdate(), events)
+    data = _plain(plain, _LEFT_OUT)
     if asset_counts is None:
         asset_counts = (len(data["assets"]),
                         sum(1 for a in data["assets"] if a["remediated_on"] is None))
@@ -52,14 +57,18 @@ _FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def list_queryset(system: System):
-    """Items as lists show them: everything of ``items_queryset`` but the assets, which a
-    monthly scan makes tens of thousands of; ``asset_counts`` counts them per page."""
+    """Items as lists show them: the rows, whose controls, milestones, evidence and
+    dependencies ``page_out`` reads for a whole page at once; not the assets, which a
+    monthly scan makes tens of thousands of: ``asset_counts`` counts them per page."""
     return (PoamItem.objects.filter(system=system)
-            .select_related("owner", "system", "organization", "approver")
-            .prefetch_related("controls", "evidence", "depends_on",
-                              Prefetch("assets", queryset=AffectedAsset.objects.none()),
-                              Prefetch("milestones",
-                                       queryset=Milestone.objects.select_related("owner"))))
+            .select_related("owner", "system", "organization", "approver"))
+
+
+def page_out(rows: list[PoamItem], today: date) -> list[dict]:
+    """A list page's rows (``list_queryset``) as the API's JSON."""
+    counts = asset_counts(rows)
+    return [item_out(row, today, asset_counts=counts[row.pk], plain=plain)
+            for row, plain in zip(rows, page_items(rows, today))]
 
 
 def asset_counts(rows: list[PoamItem]) -> dict[int, tuple[int, int]]:
@@ -71,8 +80,13 @@ def asset_counts(rows: list[PoamItem]) -> dict[int, tuple[int, int]]:
 
 
 def fresh_item(row: PoamItem) -> dict:
-    """The item as stored now, with everything it shows, milestone date changes included."""
-    return item_out(items_queryset(row.system).get(pk=row.pk), events=item_history(row))
+    """The item as stored now, with everything it shows, milestone date changes included.
+    Of its history only those date changes are read (the API leaves the rest out): an item
+    edited all day long has thousands of events."""
+    stored = (PoamItem.objects.filter(system=row.system)
+              .select_related("owner", "system", "organization", "approver").get(pk=row.pk))
+    moves = item_events(row).filter(field__endswith=" due").order_by("at", "id")
+    return item_out(stored, plain=stored_item(stored, timezone.localdate(), list(moves)))
 
 
 def event_out(event: ChangeEvent) -> dict:

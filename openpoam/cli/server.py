@@ -129,6 +129,17 @@ def _share_malloc_arenas() -> None:
 M_ARENA_MAX = -8  # glibc's malloc.h
 
 
+def _freeze_startup_objects() -> None:
+    """Leave what start-up made (Django, the URL table, templates' modules: a few hundred
+    thousand objects that live as long as the process) out of the garbage collector's
+    passes. Every request allocates many objects, and each full pass walked all of those
+    again: a measurable part of a request's CPU on a busy server."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
 def _serve(host: str, port: int, threads: int, *, with_worker: bool = False) -> None:
     from waitress.server import create_server
 
@@ -153,6 +164,7 @@ def _serve(host: str, port: int, threads: int, *, with_worker: bool = False) -> 
 
         worker, heart = job_worker.run(in_thread=True, scheduler=True)
     click.echo(f"OpenPOAM on http://{host}:{port}/  (Ctrl+C stops it)")
+    _freeze_startup_objects()
     try:
         server.run()
     except KeyboardInterrupt:

@@ -190,11 +190,14 @@ class ListQuery:
             return queryset.filter(status=self.status)
         return queryset
 
-    def paginate(self, queryset: QuerySet, per_page: int = PAGE_SIZE) -> keyset.KeysetPage:
+    def paginate(self, queryset: QuerySet, per_page: int = PAGE_SIZE, *,
+                 count: int | None = None) -> keyset.KeysetPage:
         """One page of the (filtered, sorted) queryset: by keyset from a cursor (any depth
         at the cost of the first page), else ``page`` by OFFSET (the links the list hands
-        out always carry a cursor past the first page; a bare ``page=N`` still works)."""
-        count = queryset.count()
+        out always carry a cursor past the first page; a bare ``page=N`` still works).
+        ``count``: the queryset's count when the caller knows it already."""
+        if count is None:
+            count = queryset.count()
         try:
             if self.after or self.before or self.page == 1:
                 return keyset.page(queryset, self.sort, per_page, after_cursor=self.after,

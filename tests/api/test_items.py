@@ -174,6 +174,9 @@ def test_milestones_and_history(as_alice, poam):
     assert moved.json()["original_due"] == "2026-09-01"
     assert moved.json()["current_due"] == "2026-10-01"
     assert moved.json()["changes"][0]["justification"] == "retest window moved"
+    item = as_alice.get(base).json()  # the item reads only its history's date changes
+    assert [m["changes"] for m in item["milestones"]][2][0]["new_due"] == "2026-10-01"
+    assert "history" not in item
     history = as_alice.get(f"{base}/history?limit=2").json()
     assert len(history["events"]) == 2 and history["next_cursor"]
     rest = as_alice.get(f"{base}/history?limit=500&cursor={history['next_cursor']}").json()

@@ -125,6 +125,27 @@ def test_the_list_page_shows_fifty_items_a_page_in_a_fixed_number_of_queries(
     assert "Items 51–60 of 60" in second
 
 
+def test_the_unfiltered_list_takes_its_total_from_the_summary_not_a_count(
+        as_alice, poam, alice):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    actor = Actor.for_user(alice)
+    for n in range(55):
+        item_services.create_item(actor, poam.system, title=f"Weakness {n}",
+                                  detected_on=date(2026, 1, 1))
+    total = PoamItem.objects.filter(system=poam.system).count()
+    as_alice.get(system_url(poam))  # the summary and the header's count are cached from here
+    with CaptureQueriesContext(connection) as queries:
+        text = text_of(as_alice.get(system_url(poam) + "?page=2"))
+    assert f"Items 51–{min(100, total)} of {total}" in text and "Page 2 of 2" in text
+    counts = [q["sql"] for q in queries.captured_queries
+              if "COUNT(" in q["sql"].upper() and "tracker_poamitem" in q["sql"]]
+    assert counts == []
+    filtered = text_of(as_alice.get(system_url(poam) + "?q=weakness"))
+    assert "Items 1–50 of 55 matching" in filtered
+
+
 def test_the_live_search_answers_with_the_results_only(as_alice, poam):
     response = as_alice.get(system_url(poam) + "?q=portal", HTTP_HX_REQUEST="true",
                             HTTP_HX_TARGET="results")

@@ -3,8 +3,6 @@ optimistic concurrency, status transitions, bulk changes, and their history."""
 
 from __future__ import annotations
 
-from django.db import transaction
-from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Status
@@ -14,8 +12,7 @@ from openpoam.api import lookups, pagination
 from openpoam.api.errors import ApiError, field_of
 from openpoam.api.schemas import (ERRORS, BulkIn, BulkOut, HistoryPage, ItemCreate, ItemOut,
                                   ItemPage, ItemUpdate, PageParams, QueryInput, StatusChange)
-from openpoam.api.serialize import (asset_counts, event_out, fresh_item, item_out,
-                                    list_queryset)
+from openpoam.api.serialize import event_out, fresh_item, list_queryset, page_out
 from openpoam.domain.poam import AffectedAsset as AssetData
 from openpoam.tracker import keyset
 from openpoam.tracker.filters import ListQuery
@@ -64,9 +61,7 @@ def list_items(request: HttpRequest, org: str, system: str, params: Query[ListPa
             raise ApiError(400, f"cursor: {exc}", "cursor") from None
     rows, cursor = pagination.page(queryset, params.limit,
                                    lambda row: keyset.encode(query.sort, row))
-    counts = asset_counts(rows)
-    return {"items": [item_out(r, today, asset_counts=counts[r.pk]) for r in rows],
-            "next_cursor": cursor}
+    return {"items": page_out(rows, today), "next_cursor": cursor}
 
 
 def _list_query(params: ListParams) -> ListQuery:

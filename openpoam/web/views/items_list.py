@@ -2,7 +2,8 @@
 one definition the API and CLI share), and a bulk change of the ticked items.
 
 A page costs a fixed number of queries whatever the number of items: the page's rows
-with their owners, their controls, the count, and the numbers above the list.
+with their owners, their controls, the count (filtered lists only: unfiltered, the
+summary's total is the count), and the numbers above the list.
 """
 
 from __future__ import annotations
@@ -46,8 +47,9 @@ class Row:
     delayed: bool
 
 
-def list_rows(system: System, query: ListQuery, today: date):
-    """The page of rows, and the paginator's page (for its numbers and links)."""
+def list_rows(system: System, query: ListQuery, today: date, count: int | None = None):
+    """The page of rows, and the paginator's page (for its numbers and links); ``count``:
+    how many items the query finds, when known."""
     queryset = (query.apply(PoamItem.objects.filter(system=system), today)
                 .select_related("owner")
                 .prefetch_related(Prefetch("controls",
@@ -57,7 +59,7 @@ def list_rows(system: System, query: ListQuery, today: date):
                                                        output_field=BooleanField()))
                 .only("poam_id", "title", "status", "original_risk", "adjusted_risk",
                       "scheduled_completion", "updated_at", "owner__name"))
-    page = query.paginate(queryset)
+    page = query.paginate(queryset, count=count)
     rows = [Row(poam_id=r.poam_id, title=r.title, status=Status(r.status),
                 effective_risk=Risk(r.effective_risk), original_risk=Risk(r.original_risk),
                 adjusted=bool(r.adjusted_risk), owner=r.owner.name if r.owner else "",
@@ -78,8 +80,11 @@ def _render_list(request: HttpRequest, system: System, *, error: str = "",
                  status: int = 200) -> HttpResponse:
     query = ListQuery.from_params(request.GET)
     today = timezone.localdate()
-    rows, page = list_rows(system, query, today)
     summary = system_summary(system, today)
+    # Unfiltered, the list is every item: the summary's (cached) total spares a count of
+    # the whole system on every page.
+    rows, page = list_rows(system, query, today,
+                           count=None if query.is_filtered else summary.total)
     people = list(system.organization.people.all())
     context = {
         **system_context(system),
