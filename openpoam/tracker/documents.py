@@ -75,23 +75,23 @@ def system_data(system: System) -> d.SystemData:
 
 def item_data(item: PoamItem, today: date, events: list[ChangeEvent] | None = None) -> d.PoamItemData:
     """One item (model row, prefetched as ``items_queryset`` does) as plain data."""
-    values = {name: getattr(item, name) for name in _ITEM_FIELDS}
+    values = {name: getattr(item, name) for name in ITEM_FIELDS}
     values["owner_name"] = item.owner.name if item.owner else ""
     values["owner_email"] = item.owner.email if item.owner else ""
     values["approver_name"] = item.approver.name if item.approver else ""
     history = [_event_values(e) for e in events or []]
-    parts = _Parts(
+    parts = Parts(
         controls=[(c.catalog, c.control_id) for c in item.controls.all()],
-        assets=[tuple(getattr(a, n) for n in _ASSET_FIELDS) for a in item.assets.all()],
+        assets=[tuple(getattr(a, n) for n in ASSET_FIELDS) for a in item.assets.all()],
         milestones=[(*(getattr(m, n) for n in _MILESTONE_FIELDS[:-1]),
                      m.owner.name if m.owner else "") for m in item.milestones.all()],
         evidence=[tuple(getattr(e, n) for n in _EVIDENCE_FIELDS) for e in item.evidence.all()],
         depends_on=[dep.poam_id for dep in item.depends_on.all()], history=history)
-    return _item(values, parts, today)
+    return item_from_values(values, parts, today)
 
 
 # Columns read for each table; the tuples below are built in this order.
-_ITEM_FIELDS = (
+ITEM_FIELDS = (
     "poam_id", "uuid", "title", "weakness_description", "source", "source_identifier",
     "source_detail", "original_risk", "raw_severity", "adjusted_risk",
     "risk_adjustment_rationale", "planned_remediation", "resources_required", "cost_estimate",
@@ -99,7 +99,7 @@ _ITEM_FIELDS = (
     "scheduled_completion", "actual_completion", "status", "status_date", "residual_risk",
     "comments", "cves", "operational_requirement", "deviation_rationale",
     "acceptance_rationale", "review_date", "kev", "kev_due", "updated_at", *RMF_NAMES)
-_ASSET_FIELDS = ("name", "kind", "ip", "fqdn", "port", "protocol", "remediated_on")
+ASSET_FIELDS = ("name", "kind", "ip", "fqdn", "port", "protocol", "remediated_on")
 _MILESTONE_FIELDS = ("sequence", "description", "original_due", "current_due", "completed_on",
                      "uuid", "not_needed_reason", "owner__name")
 _EVIDENCE_FIELDS = ("name", "uuid", "url", "sha256", "size", "media_type", "uploaded_by",
@@ -109,7 +109,7 @@ _EVENT_FIELDS = ("entity_uuid", "at", "actor_name", "action", "entity", "field",
 
 
 @dataclass
-class _Parts:
+class Parts:
     """What hangs off one item, as plain tuples in the column orders above."""
 
     controls: list = field(default_factory=list)
@@ -145,7 +145,7 @@ class ChunkedItems:
         last = None
         while True:
             rows = (PoamItem.objects.filter(system=self.system).order_by("poam_id")
-                    .values_list("id", *_ITEM_FIELDS, "owner__name", "owner__email",
+                    .values_list("id", *ITEM_FIELDS, "owner__name", "owner__email",
                                  "approver__name"))
             if self.ids is not None:
                 rows = rows.filter(id__in=self.ids)
@@ -171,18 +171,18 @@ class ChunkedItems:
         history = (_history_values(self.system, moves_only=self.with_history == MOVES,
                                    uuids=[row[2] for row in rows])
                    if self.with_history else {})
-        names = (*_ITEM_FIELDS, "owner_name", "owner_email", "approver_name")
+        names = (*ITEM_FIELDS, "owner_name", "owner_email", "approver_name")
         zone = timezone.get_current_timezone()  # once, not per item (a thread-local lookup)
         for item_id, *rest in rows:
             values = dict(zip(names, rest))
-            item_parts = parts.pop(item_id, None) or _Parts()
+            item_parts = parts.pop(item_id, None) or Parts()
             item_parts.history = history.get(values["uuid"], [])
-            yield _item(values, item_parts, self.today, zone)
+            yield item_from_values(values, item_parts, self.today, zone)
 
 
-def _parts(ids: list[int]) -> dict[int, _Parts]:
+def _parts(ids: list[int]) -> dict[int, Parts]:
     """What hangs off the items ``ids``, one query per table."""
-    parts: dict[int, _Parts] = defaultdict(_Parts)
+    parts: dict[int, Parts] = defaultdict(Parts)
     of_items = {"item_id__in": ids}
     for item_id, *rest in (ControlReference.objects.filter(**of_items)
                            .order_by("item_id", "catalog", "control_id")
@@ -190,7 +190,7 @@ def _parts(ids: list[int]) -> dict[int, _Parts]:
         parts[item_id].controls.append(rest)
     for item_id, *rest in (AffectedAsset.objects.filter(**of_items)
                            .order_by("item_id", "asset_key", "port")
-                           .values_list("item_id", *_ASSET_FIELDS)):
+                           .values_list("item_id", *ASSET_FIELDS)):
         parts[item_id].assets.append(rest)
     for item_id, *rest in (Milestone.objects.filter(**of_items).order_by("item_id", "sequence")
                            .values_list("item_id", *_MILESTONE_FIELDS)):
@@ -223,7 +223,7 @@ def _event_values(event: ChangeEvent) -> list:
     return [getattr(event, name) for name in _EVENT_FIELDS]
 
 
-def _item(v: dict, parts: _Parts, today: date, zone=None) -> d.PoamItemData:
+def item_from_values(v: dict, parts: Parts, today: date, zone=None) -> d.PoamItemData:
     status = d.Status(v["status"])
     changes = _due_changes(parts.history)
     milestones = [_milestone(m, changes) for m in parts.milestones]

@@ -168,3 +168,41 @@ def test_an_upgrade_writes_the_rows_of_systems_that_have_none_and_only_those(clo
     assert done[0][1] == ItemCheck.objects.filter(system=cloud).count() > 0
     assert_same(cloud)
     assert list(item_checks.bring_up_to_date()) == []
+
+
+def _stored(system) -> list:
+    return sorted(ItemCheck.objects.filter(system=system).values_list(
+        "item__uuid", "poam_id", "position", "code", "severity", "message", "citation",
+        "wording", "starts", "ends", "repeat"))
+
+
+@pytest.mark.parametrize("framework", ["fedramp-high", "rmf"])
+def test_a_scan_imports_new_items_have_their_rows_written_from_the_rows_in_hand(
+        org, twin, tmp_path, monkeypatch, framework):
+    """The scan import writes its new items' rows from what it inserted, without reading
+    them back; the rows equal a rebuild that reads everything, and the twin's stay its own."""
+    system = setup.create_system(ROOT, org, slug="scan", name="Scan", framework=framework)
+    item_checks.ensure_current(system)  # rows current: the import writes, no rebuild
+    twin_rows = _stored(twin)
+    june = nessus(tmp_path, "june.nessus", {f"10.0.{h}.{h}": [(1001, 443), (1002, 80 + h)]
+                                            for h in range(1, 5)})
+
+    def no_read_back(*args, **kwargs):
+        raise AssertionError("the new items were read back")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(item_checks, "ChunkedItems", no_read_back)
+        imports.import_file(ROOT, system, june)
+    written = _stored(system)
+    assert written
+    assert item_checks.rebuild(system) == len(written)
+    assert _stored(system) == written
+    assert _stored(twin) == twin_rows
+    assert_same(system)
+
+    imports.import_file(ROOT, system, _write(tmp_path, _document(*_rows(6))))  # a POA&M CSV
+    written = _stored(system)
+    item_checks.rebuild(system)
+    assert _stored(system) == written
+    assert _stored(twin) == twin_rows
+    assert_same(system)
