@@ -85,7 +85,7 @@ def item_data(item: PoamItem, today: date, events: list[ChangeEvent] | None = No
         assets=[tuple(getattr(a, n) for n in ASSET_FIELDS) for a in item.assets.all()],
         milestones=[(*(getattr(m, n) for n in _MILESTONE_FIELDS[:-1]),
                      m.owner.name if m.owner else "") for m in item.milestones.all()],
-        evidence=[tuple(getattr(e, n) for n in _EVIDENCE_FIELDS) for e in item.evidence.all()],
+        evidence=[tuple(getattr(e, n) for n in EVIDENCE_FIELDS) for e in item.evidence.all()],
         depends_on=[dep.poam_id for dep in item.depends_on.all()], history=history)
     return item_from_values(values, parts, today)
 
@@ -102,7 +102,7 @@ ITEM_FIELDS = (
 ASSET_FIELDS = ("name", "kind", "ip", "fqdn", "port", "protocol", "remediated_on")
 _MILESTONE_FIELDS = ("sequence", "description", "original_due", "current_due", "completed_on",
                      "uuid", "not_needed_reason", "owner__name")
-_EVIDENCE_FIELDS = ("name", "uuid", "url", "sha256", "size", "media_type", "uploaded_by",
+EVIDENCE_FIELDS = ("name", "uuid", "url", "sha256", "size", "media_type", "uploaded_by",
                     "uploaded_at", "description")
 _EVENT_FIELDS = ("entity_uuid", "at", "actor_name", "action", "entity", "field", "old_value",
                  "new_value", "justification")
@@ -197,7 +197,7 @@ def _parts(ids: list[int]) -> dict[int, Parts]:
         parts[item_id].milestones.append(rest)
     for item_id, *rest in (Evidence.objects.filter(**of_items)
                            .order_by("item_id", "uploaded_at", "id")
-                           .values_list("item_id", *_EVIDENCE_FIELDS)):
+                           .values_list("item_id", *EVIDENCE_FIELDS)):
         parts[item_id].evidence.append(rest)
     for item_id, target in (ItemDependency.objects.filter(**of_items)
                             .values_list("item_id", "depends_on__poam_id")):

@@ -163,15 +163,23 @@ def write_created(system: System, items: list[dict], pks: dict, assets: list[dic
     UUID -> pk, ``assets`` the asset rows by column name, ``controls`` ControlReference
     objects; the items have no milestones, evidence, dependencies or history moves yet.
     Returns the UUIDs written, for ``Recorder.save(checked=...)``."""
+    return write_new(system, set(pks),
+                     lambda today: created_items(items, pks, assets, controls, today))
+
+
+def write_new(system: System, uuids: set, created) -> set:
+    """The stored results of the items ``uuids`` an import has just created, from
+    ``created(today)``: their (pk, PoamItemData) as a read of them would give. Returns
+    ``uuids``, for ``Recorder.save(checked=...)``."""
     rules = stored_settings(system)
     current = CheckBasis.objects.filter(system=system).values_list("basis", flat=True).first()
     if current != basis(system, rules):
         rebuild(system)  # the new rows are already in: the rebuild covers them
-        return set(pks)
+        return uuids
     today = timezone.localdate()
     with transaction.atomic():
-        _write_pairs(system, rules, created_items(items, pks, assets, controls, today), today)
-    return set(pks)
+        _write_pairs(system, rules, created(today), today)
+    return uuids
 
 
 def created_items(items: list[dict], pks: dict, assets: list[dict], controls: list,
