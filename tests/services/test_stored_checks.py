@@ -214,3 +214,15 @@ def test_a_scan_imports_new_items_have_their_rows_written_from_the_rows_in_hand(
     assert _stored(system) == written
     assert _stored(twin) == twin_rows
     assert_same(system)
+
+
+def test_a_first_import_into_a_system_without_rows_keeps_its_milestone_moves(cloud, tmp_path):
+    """No current rows yet: the rows are rebuilt after the history (the moves) is saved."""
+    rows = _rows(4)
+    rows[0].milestones[1].current_due = date(2027, 1, 15)
+    imports.import_file(ROOT, cloud, _write(tmp_path, _document(*rows)))
+    written = _stored(cloud)
+    assert "milestone-change-unrecorded" not in {row[3] for row in written}  # the move's reason
+    item_checks.rebuild(cloud)
+    assert _stored(cloud) == written
+    assert_same(cloud)

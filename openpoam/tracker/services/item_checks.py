@@ -170,12 +170,12 @@ def write_created(system: System, items: list[dict], pks: dict, assets: list[dic
 def write_new(system: System, uuids: set, created) -> set:
     """The stored results of the items ``uuids`` an import has just created, from
     ``created(today)``: their (pk, PoamItemData) as a read of them would give. Returns
-    ``uuids``, for ``Recorder.save(checked=...)``."""
+    ``uuids`` (none when the system's rows are not current: the refresh after the history
+    is saved rebuilds them then, with the history these items are about to get)."""
     rules = stored_settings(system)
     current = CheckBasis.objects.filter(system=system).values_list("basis", flat=True).first()
     if current != basis(system, rules):
-        rebuild(system)  # the new rows are already in: the rebuild covers them
-        return uuids
+        return set()
     today = timezone.localdate()
     with transaction.atomic():
         _write_pairs(system, rules, created(today), today)
