@@ -77,14 +77,14 @@ def item_data(item: PoamItem, today: date, events: list[ChangeEvent] | None = No
     """One item (model row, prefetched as ``items_queryset`` does) as plain data."""
     values = _row_values(item)
     history = [_event_values(e) for e in events or []]
-    parts = _Parts(
+    parts = Parts(
         controls=[(c.catalog, c.control_id) for c in item.controls.all()],
-        assets=[tuple(getattr(a, n) for n in _ASSET_FIELDS) for a in item.assets.all()],
+        assets=[tuple(getattr(a, n) for n in ASSET_FIELDS) for a in item.assets.all()],
         milestones=[(*(getattr(m, n) for n in _MILESTONE_FIELDS[:-1]),
                      m.owner.name if m.owner else "") for m in item.milestones.all()],
-        evidence=[tuple(getattr(e, n) for n in _EVIDENCE_FIELDS) for e in item.evidence.all()],
+        evidence=[tuple(getattr(e, n) for n in EVIDENCE_FIELDS) for e in item.evidence.all()],
         depends_on=[dep.poam_id for dep in item.depends_on.all()], history=history)
-    return _item(values, parts, today)
+    return item_from_values(values, parts, today)
 
 
 def page_items(rows: list[PoamItem], today: date) -> list[d.PoamItemData]:
@@ -94,19 +94,19 @@ def page_items(rows: list[PoamItem], today: date) -> list[d.PoamItemData]:
     a page's CPU."""
     parts = _parts([row.pk for row in rows], assets=False)
     zone = timezone.get_current_timezone()
-    return [_item(_row_values(row), parts.get(row.pk) or _Parts(), today, zone) for row in rows]
+    return [item_from_values(_row_values(row), parts.get(row.pk) or Parts(), today, zone) for row in rows]
 
 
 def stored_item(item: PoamItem, today: date, events: list[ChangeEvent]) -> d.PoamItemData:
     """One item (owner and approver selected, nothing prefetched) as ``item_data`` makes it,
     what hangs off it read as ``page_items`` reads it."""
-    parts = _parts([item.pk]).get(item.pk) or _Parts()
+    parts = _parts([item.pk]).get(item.pk) or Parts()
     parts.history = [_event_values(e) for e in events]
-    return _item(_row_values(item), parts, today)
+    return item_from_values(_row_values(item), parts, today)
 
 
 def _row_values(item: PoamItem) -> dict:
-    values = {name: getattr(item, name) for name in _ITEM_FIELDS}
+    values = {name: getattr(item, name) for name in ITEM_FIELDS}
     values["owner_name"] = item.owner.name if item.owner else ""
     values["owner_email"] = item.owner.email if item.owner else ""
     values["approver_name"] = item.approver.name if item.approver else ""
@@ -114,7 +114,7 @@ def _row_values(item: PoamItem) -> dict:
 
 
 # Columns read for each table; the tuples below are built in this order.
-_ITEM_FIELDS = (
+ITEM_FIELDS = (
     "poam_id", "uuid", "title", "weakness_description", "source", "source_identifier",
     "source_detail", "original_risk", "raw_severity", "adjusted_risk",
     "risk_adjustment_rationale", "planned_remediation", "resources_required", "cost_estimate",
@@ -122,17 +122,17 @@ _ITEM_FIELDS = (
     "scheduled_completion", "actual_completion", "status", "status_date", "residual_risk",
     "comments", "cves", "operational_requirement", "deviation_rationale",
     "acceptance_rationale", "review_date", "kev", "kev_due", "updated_at", *RMF_NAMES)
-_ASSET_FIELDS = ("name", "kind", "ip", "fqdn", "port", "protocol", "remediated_on")
+ASSET_FIELDS = ("name", "kind", "ip", "fqdn", "port", "protocol", "remediated_on")
 _MILESTONE_FIELDS = ("sequence", "description", "original_due", "current_due", "completed_on",
                      "uuid", "not_needed_reason", "owner__name")
-_EVIDENCE_FIELDS = ("name", "uuid", "url", "sha256", "size", "media_type", "uploaded_by",
+EVIDENCE_FIELDS = ("name", "uuid", "url", "sha256", "size", "media_type", "uploaded_by",
                     "uploaded_at", "description")
 _EVENT_FIELDS = ("entity_uuid", "at", "actor_name", "action", "entity", "field", "old_value",
                  "new_value", "justification")
 
 
 @dataclass
-class _Parts:
+class Parts:
     """What hangs off one item, as plain tuples in the column orders above."""
 
     controls: list = field(default_factory=list)
@@ -159,16 +159,19 @@ class ChunkedItems:
     and truth are one query."""
 
     def __init__(self, system: System, *, today: date, with_history: bool | str = True,
-                 chunk: int | None = None, ids=None):
+                 chunk: int | None = None, ids=None, assets: bool = True):
         self.system, self.today, self.with_history = system, today, with_history
         self.chunk = chunk or CHUNK
         self.ids = ids  # only these items (pks), when given
+        # Readers that never look at affected assets (the checks) leave them out: a scan's
+        # items can carry hundreds of thousands of them.
+        self.assets = assets
 
     def __iter__(self) -> Iterator[d.PoamItemData]:
         last = None
         while True:
             rows = (PoamItem.objects.filter(system=self.system).order_by("poam_id")
-                    .values_list("id", *_ITEM_FIELDS, "owner__name", "owner__email",
+                    .values_list("id", *ITEM_FIELDS, "owner__name", "owner__email",
                                  "approver__name"))
             if self.ids is not None:
                 rows = rows.filter(id__in=self.ids)
@@ -190,22 +193,22 @@ class ChunkedItems:
 
     def _chunk(self, rows: list) -> Iterator[d.PoamItemData]:
         ids = [row[0] for row in rows]
-        parts = _parts(ids)
+        parts = _parts(ids, assets=self.assets)
         history = (_history_values(self.system, moves_only=self.with_history == MOVES,
                                    uuids=[row[2] for row in rows])
                    if self.with_history else {})
-        names = (*_ITEM_FIELDS, "owner_name", "owner_email", "approver_name")
+        names = (*ITEM_FIELDS, "owner_name", "owner_email", "approver_name")
         zone = timezone.get_current_timezone()  # once, not per item (a thread-local lookup)
         for item_id, *rest in rows:
             values = dict(zip(names, rest))
-            item_parts = parts.pop(item_id, None) or _Parts()
+            item_parts = parts.pop(item_id, None) or Parts()
             item_parts.history = history.get(values["uuid"], [])
-            yield _item(values, item_parts, self.today, zone)
+            yield item_from_values(values, item_parts, self.today, zone)
 
 
-def _parts(ids: list[int], *, assets: bool = True) -> dict[int, _Parts]:
+def _parts(ids: list[int], *, assets: bool = True) -> dict[int, Parts]:
     """What hangs off the items ``ids``, one query per table (their assets unless not)."""
-    parts: dict[int, _Parts] = defaultdict(_Parts)
+    parts: dict[int, Parts] = defaultdict(Parts)
     of_items = {"item_id__in": ids}
     for item_id, *rest in (ControlReference.objects.filter(**of_items)
                            .order_by("item_id", "catalog", "control_id")
@@ -213,14 +216,14 @@ def _parts(ids: list[int], *, assets: bool = True) -> dict[int, _Parts]:
         parts[item_id].controls.append(rest)
     for item_id, *rest in (AffectedAsset.objects.filter(**of_items)
                            .order_by("item_id", "asset_key", "port")
-                           .values_list("item_id", *_ASSET_FIELDS) if assets else ()):
+                           .values_list("item_id", *ASSET_FIELDS) if assets else ()):
         parts[item_id].assets.append(rest)
     for item_id, *rest in (Milestone.objects.filter(**of_items).order_by("item_id", "sequence")
                            .values_list("item_id", *_MILESTONE_FIELDS)):
         parts[item_id].milestones.append(rest)
     for item_id, *rest in (Evidence.objects.filter(**of_items)
                            .order_by("item_id", "uploaded_at", "id")
-                           .values_list("item_id", *_EVIDENCE_FIELDS)):
+                           .values_list("item_id", *EVIDENCE_FIELDS)):
         parts[item_id].evidence.append(rest)
     for item_id, target in (ItemDependency.objects.filter(**of_items)
                             .values_list("item_id", "depends_on__poam_id")):
@@ -246,7 +249,7 @@ def _event_values(event: ChangeEvent) -> list:
     return [getattr(event, name) for name in _EVENT_FIELDS]
 
 
-def _item(v: dict, parts: _Parts, today: date, zone=None) -> d.PoamItemData:
+def item_from_values(v: dict, parts: Parts, today: date, zone=None) -> d.PoamItemData:
     status = d.Status(v["status"])
     changes = _due_changes(parts.history)
     milestones = [_milestone(m, changes) for m in parts.milestones]

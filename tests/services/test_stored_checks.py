@@ -6,6 +6,7 @@ same POA&M ids never leaks in; the page's reads do not grow with the POA&M."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -105,6 +106,22 @@ def test_a_scan_import_and_next_months_stay_fresh(cloud, tmp_path):
     assert_same(cloud)
 
 
+def test_the_refresh_and_the_rebuild_never_read_the_affected_assets(cloud, tmp_path):
+    """No rule looks at assets, and a scan's items can carry hundreds of thousands: reading
+    them made next month's refresh the peak of a large scan import."""
+    imports.import_file(ROOT, cloud, nessus(tmp_path, "june.nessus", {
+        f"10.0.{h}.{h}": [(1001, 443), (1002, 443)] for h in range(1, 6)}))
+    ids = list(PoamItem.objects.filter(system=cloud).values_list("id", flat=True))
+    for name, work in (("refresh", lambda: item_checks.refresh(cloud, ids)),
+                       ("rebuild", lambda: item_checks.rebuild(cloud))):
+        with CaptureQueriesContext(connection) as captured:
+            work()
+        sql = [q["sql"] for q in captured.captured_queries]
+        assert any("tracker_milestone" in q for q in sql), name  # it did read the items
+        assert not [q for q in sql if "tracker_affectedasset" in q], name
+    assert_same(cloud)
+
+
 def test_a_changed_basis_rebuilds_and_the_rebuild_equals_the_writes(cloud, tmp_path, settings):
     imports.import_file(ROOT, cloud, _write(tmp_path, _document(*_rows(6))))
     written = sorted(ItemCheck.objects.filter(system=cloud).values_list(
@@ -168,3 +185,60 @@ def test_an_upgrade_writes_the_rows_of_systems_that_have_none_and_only_those(clo
     assert done[0][1] == ItemCheck.objects.filter(system=cloud).count() > 0
     assert_same(cloud)
     assert list(item_checks.bring_up_to_date()) == []
+
+
+def _stored(system) -> list:
+    return sorted(ItemCheck.objects.filter(system=system).values_list(
+        "item__uuid", "poam_id", "position", "code", "severity", "message", "citation",
+        "wording", "starts", "ends", "repeat"))
+
+
+@pytest.mark.parametrize("framework", ["fedramp-high", "rmf"])
+def test_a_scan_imports_new_items_have_their_rows_written_from_the_rows_in_hand(
+        org, twin, tmp_path, monkeypatch, framework):
+    """The scan import writes its new items' rows from what it inserted, without reading
+    them back; the rows equal a rebuild that reads everything, and the twin's stay its own."""
+    system = setup.create_system(ROOT, org, slug="scan", name="Scan", framework=framework)
+    item_checks.ensure_current(system)  # rows current: the import writes, no rebuild
+    twin_rows = _stored(twin)
+    june = nessus(tmp_path, "june.nessus", {f"10.0.{h}.{h}": [(1001, 443), (1002, 80 + h)]
+                                            for h in range(1, 5)})
+
+    def no_read_back(*args, **kwargs):
+        raise AssertionError("the new items were read back")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(item_checks, "ChunkedItems", no_read_back)
+        imports.import_file(ROOT, system, june)
+    written = _stored(system)
+    assert written
+    assert item_checks.rebuild(system) == len(written)
+    assert _stored(system) == written
+    assert _stored(twin) == twin_rows
+    assert_same(system)
+
+    rows = _rows(6)
+    rows[3].milestones[0].current_due = date(2027, 1, 15)  # moved: a history move in hand
+    rows[3].cost_estimate = Decimal("1250.5")
+    rows[4].vendor_dependency, rows[4].vendor_product = True, "Acme VPN"
+    rows[5].owner, rows[5].owner_email = "Dana Whitfield", "dana@example.com"
+    with monkeypatch.context() as patched:  # a POA&M CSV: its new items are not read back
+        patched.setattr(item_checks, "ChunkedItems", no_read_back)
+        imports.import_file(ROOT, system, _write(tmp_path, _document(*rows)))
+    written = _stored(system)
+    item_checks.rebuild(system)
+    assert _stored(system) == written
+    assert _stored(twin) == twin_rows
+    assert_same(system)
+
+
+def test_a_first_import_into_a_system_without_rows_keeps_its_milestone_moves(cloud, tmp_path):
+    """No current rows yet: the rows are rebuilt after the history (the moves) is saved."""
+    rows = _rows(4)
+    rows[0].milestones[1].current_due = date(2027, 1, 15)
+    imports.import_file(ROOT, cloud, _write(tmp_path, _document(*rows)))
+    written = _stored(cloud)
+    assert "milestone-change-unrecorded" not in {row[3] for row in written}  # the move's reason
+    item_checks.rebuild(cloud)
+    assert _stored(cloud) == written
+    assert_same(cloud)

@@ -23,7 +23,7 @@ def insert_rows(model, columns: list[str], rows: list[tuple], *, batch: int = 50
         return
     defaults = [(f.column, f.get_default()) for f in model._meta.concrete_fields
                 if f.column not in columns and not f.primary_key and not f.generated
-                and _plain_default(f)]
+                and plain_default(f)]
     if defaults:
         columns = [*columns, *(name for name, _ in defaults)]
         tail = tuple(value for _, value in defaults)
@@ -40,7 +40,7 @@ def insert_rows(model, columns: list[str], rows: list[tuple], *, batch: int = 50
             cursor.executemany(sql, [adapt(row) for row in rows[start:start + batch]])
 
 
-def _plain_default(field) -> bool:
+def plain_default(field) -> bool:
     """A default that is the same for every row: a constant, or the empty string Django
     itself stores for a text field left out."""
     if field.has_default():

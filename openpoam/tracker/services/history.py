@@ -102,7 +102,9 @@ class Recorder:
                             client_address=self.client_address,
                             import_record_id=getattr(self.import_record, "pk", None), **values)
 
-    def save(self) -> None:
+    def save(self, checked: set = frozenset()) -> None:
+        """Append the events; ``checked`` are item UUIDs whose stored check results the
+        caller has just written itself (``item_checks.write_created``)."""
         if not self.events:
             return
         with transaction.atomic():
@@ -112,7 +114,7 @@ class Recorder:
             for key in sorted(by_chain):  # one lock order everywhere: no deadlocks
                 _append(key, by_chain[key])
             _insert(self.events)
-            changed = {e.item_uuid for e in self.events if e.item_uuid is not None}
+            changed = {e.item_uuid for e in self.events if e.item_uuid is not None} - checked
             for hook in after_save:
                 hook(changed)
         self.events = []

@@ -14,7 +14,9 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
+from functools import cache
 
 from django.conf import settings
 from django.db import transaction
@@ -25,12 +27,13 @@ from openpoam.domain import checks, emass_checks
 from openpoam.domain import cmmc as cmmc_rules
 from openpoam.domain.cmmc.model import Result
 from openpoam.domain.cmmc.payload import parse_payload
-from openpoam.domain.poam import CLOSED_STATUSES, Framework
-from openpoam.tracker.documents import MOVES, ChunkedItems
+from openpoam.domain.poam import CLOSED_STATUSES, Framework, PoamItemData
+from openpoam.tracker.documents import (ASSET_FIELDS, ITEM_FIELDS, MOVES, ChunkedItems, Parts,
+                                        item_from_values)
 from openpoam.tracker.models import (CheckBasis, Cr26RatingEvent, Cr26Vulnerability, ItemCheck,
                                      ItemDependency, PoamItem, System)
 from openpoam.tracker.services import assessments
-from openpoam.tracker.services.bulk import insert_rows
+from openpoam.tracker.services.bulk import insert_rows, plain_default
 from openpoam.tracker.services.cr26 import class_changes, to_domain
 
 # Raise when a rule changes what it finds: every system's rows are then written again.
@@ -120,7 +123,8 @@ def refresh(system: System, item_ids: list[int]) -> None:
             part = item_ids[start:start + CHUNK]
             ItemCheck.objects.filter(item_id__in=part).delete()
             _write(system, rules, ChunkedItems(system, today=timezone.localdate(),
-                                               with_history=MOVES, ids=part, chunk=CHUNK))
+                                               with_history=MOVES, ids=part, chunk=CHUNK,
+                                               assets=False))
 
 
 def rebuild(system: System) -> int:
@@ -129,7 +133,8 @@ def rebuild(system: System) -> int:
     with transaction.atomic():
         ItemCheck.objects.filter(system=system).delete()
         written = _write(system, rules, ChunkedItems(system, today=timezone.localdate(),
-                                                     with_history=MOVES, chunk=CHUNK))
+                                                     with_history=MOVES, chunk=CHUNK,
+                                                     assets=False))
         CheckBasis.objects.update_or_create(system=system,
                                             defaults={"basis": basis(system, rules)})
     return written
@@ -152,13 +157,70 @@ def bring_up_to_date():
             yield system, rebuild(system)
 
 
+def write_created(system: System, items: list[dict], pks: dict, assets: list[dict],
+                  controls: list) -> set:
+    """The stored results of items an import has just created, from the rows it wrote
+    (reading a chunk back cost as much as working out its checks). ``items`` are the item
+    rows by column name (the columns left out hold their model default), ``pks`` their
+    UUID -> pk, ``assets`` the asset rows by column name, ``controls`` ControlReference
+    objects; the items have no milestones, evidence, dependencies or history moves yet.
+    Returns the UUIDs written, for ``Recorder.save(checked=...)``."""
+    return write_new(system, set(pks),
+                     lambda today: created_items(items, pks, assets, controls, today))
+
+
+def write_new(system: System, uuids: set, created) -> set:
+    """The stored results of the items ``uuids`` an import has just created, from
+    ``created(today)``: their (pk, PoamItemData) as a read of them would give. Returns
+    ``uuids`` (none when the system's rows are not current: the refresh after the history
+    is saved rebuilds them then, with the history these items are about to get)."""
+    rules = stored_settings(system)
+    current = CheckBasis.objects.filter(system=system).values_list("basis", flat=True).first()
+    if current != basis(system, rules):
+        return set()
+    today = timezone.localdate()
+    with transaction.atomic():
+        _write_pairs(system, rules, created(today), today)
+    return uuids
+
+
+def created_items(items: list[dict], pks: dict, assets: list[dict], controls: list,
+                  today: date) -> Iterator[tuple[int, PoamItemData]]:
+    """(pk, the item as ChunkedItems reads it back) for rows just written."""
+    parts: dict[int, Parts] = defaultdict(Parts)
+    for item_id, catalog, control_id in sorted(
+            (c.item_id, getattr(c.catalog, "value", c.catalog), c.control_id) for c in controls):
+        parts[item_id].controls.append((catalog, control_id))
+    # As read back: by item, asset key and port (a stable sort keeps the written order).
+    for asset in sorted(assets, key=lambda a: (a["item_id"], a["asset_key"], a["port"])):
+        parts[asset["item_id"]].assets.append(tuple(asset.get(name) for name in ASSET_FIELDS))
+    defaults = _item_defaults()
+    zone = timezone.get_current_timezone()
+    for row in items:
+        pk = pks[row["uuid"]]
+        values = {**defaults, **row, "owner_name": None, "owner_email": None,
+                  "approver_name": None}
+        yield pk, item_from_values(values, parts.pop(pk, None) or Parts(), today, zone)
+
+
+@cache
+def _item_defaults() -> dict:
+    """What a column left out of an item row holds (``bulk.insert_rows``'s defaults)."""
+    return {f.attname: f.get_default() if plain_default(f) else None
+            for f in PoamItem._meta.concrete_fields if f.attname in ITEM_FIELDS}
+
+
 def _write(system: System, rules: checks.CheckSettings, items: ChunkedItems) -> int:
     pks = dict(PoamItem.objects.filter(system=system, **(
         {"id__in": items.ids} if items.ids is not None else {})).values_list("uuid", "id"))
+    return _write_pairs(system, rules, ((pks[_uuid(item.uuid)], item) for item in items),
+                        timezone.localdate())
+
+
+def _write_pairs(system: System, rules: checks.CheckSettings, pairs, today: date) -> int:
+    """Insert the rows of these (item pk, item data) pairs; returns how many."""
     rows, written = [], 0
-    today = timezone.localdate()
-    for item in items:
-        item_pk = pks[_uuid(item.uuid)]
+    for item_pk, item in pairs:
         repeats: Counter = Counter()
         for position, found in enumerate(findings(system, rules, item, today)):
             if found.end is not None and found.end <= today:

@@ -96,7 +96,7 @@ def _load(actor, system, rows, source: Source, record, result) -> tuple[dict, li
         for data, item in builder.save():
             loaded[data.poam_id] = (item.pk, item.poam_id)
             result.created += 1
-        recorder.save()
+        recorder.save(checked=builder.checked)
 
     for index, data in enumerate(rows, start=1):
         result.findings = index

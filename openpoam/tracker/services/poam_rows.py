@@ -10,18 +10,23 @@ statements. The caller holds the transaction and saves the ``Recorder``.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from urllib.parse import urlparse
 from uuid import UUID, uuid4
+
+from django.utils import timezone
 
 from openpoam.domain import workflow
 from openpoam.domain.controls import ControlIdError, parse_ref
 from openpoam.domain.poam import ControlRef, EvidenceData, PoamItemData, Status
 from openpoam.tracker import search
+from openpoam.tracker.documents import EVIDENCE_FIELDS, ITEM_FIELDS, Parts, item_from_values
 from openpoam.tracker.models import (AffectedAsset, ControlReference, Evidence, Milestone,
                                      PoamItem, System)
-from openpoam.tracker.services import bulk
+from openpoam.tracker.services import bulk, item_checks
 from openpoam.tracker.services import items as item_services
 from openpoam.tracker.services.actors import Actor, ServiceError
 from openpoam.tracker.services.history import Recorder, uuids_in_use
@@ -109,6 +114,7 @@ class NewItems:
                          .values_list("poam_id", flat=True))
         self.pending: list[_Pending] = []
         self.seen: set = set()
+        self.checked: set = set()  # the UUIDs whose stored check results the last save wrote
 
     def add(self, index: int, data: PoamItemData, fields: dict) -> None:
         label = f"item {index} ({data.poam_id})" if data.poam_id else f"item {index}"
@@ -167,6 +173,7 @@ class NewItems:
     def save(self) -> list[tuple[PoamItemData, PoamItem]]:
         """Write the items added since the last save (a caller may save every few
         thousand items, so memory stays flat); returns them with their items."""
+        self.checked = set()
         if not self.pending:
             return []
         saved = self._save()
@@ -183,11 +190,51 @@ class NewItems:
             indexed.add(item.pk for item in items)
             for pending in self.pending:
                 self._history(pending)
-            self._controls()
-            self._assets()
-        self._milestones()
-        self._evidence()
+            controls = self._controls()
+            assets = self._assets()
+        milestones = self._milestones()
+        evidence = self._evidence()
+        # Their stored check results from what was just written, not read back.
+        self.checked = item_checks.write_new(
+            self.system, {p.item.uuid for p in self.pending},
+            lambda today: self._created(controls, assets, milestones, evidence, today))
         return [(p.data, p.item) for p in self.pending]
+
+    def _created(self, controls: list, assets: list, milestones: list, evidence: list,
+                 today: date) -> Iterator[tuple[int, PoamItemData]]:
+        """(pk, the item as ``documents.ChunkedItems`` reads it back) for the items just
+        written: the same orders, the milestone moves this save recorded, decimals as
+        stored. No dependencies yet (they are linked after the last item)."""
+        parts: dict[int, Parts] = defaultdict(Parts)
+        for pk, catalog, control_id in sorted(controls):
+            parts[pk].controls.append((catalog, control_id))
+        for pk, key, *rest in sorted(assets, key=lambda row: (row[0], row[1], row[6])):
+            parts[pk].assets.append(tuple(rest))
+        for pk, uuid, sequence, description, original, current, done in sorted(
+                milestones, key=lambda row: (row[0], row[2])):
+            parts[pk].milestones.append((sequence, description, original, current, done, uuid,
+                                         "", None))
+        for position, row in sorted(enumerate(evidence),
+                                    key=lambda pair: (pair[1].item_id, pair[1].uploaded_at,
+                                                      pair[0])):
+            parts[row.item_id].evidence.append(tuple(getattr(row, n) for n in EVIDENCE_FIELDS))
+        pks = {p.item.uuid: p.item.pk for p in self.pending}
+        for e in self.recorder.events:  # the history moves, as MOVES reads them
+            if e.item_uuid in pks and e.entity == "milestone" and e.field.endswith(" due"):
+                parts[pks[e.item_uuid]].history.append(
+                    [e.entity_uuid, e.at, e.actor_name, e.action, e.entity, e.field,
+                     e.old_value, e.new_value, e.justification])
+        zone = timezone.get_current_timezone()
+        for pending in self.pending:
+            item = pending.item
+            values = {name: getattr(item, name) for name in ITEM_FIELDS}
+            if values["cost_estimate"] is not None:
+                values["cost_estimate"] = _stored_decimal(values["cost_estimate"])
+            values["owner_name"] = item.owner.name if item.owner_id else ""
+            values["owner_email"] = item.owner.email if item.owner_id else ""
+            values["approver_name"] = item.approver.name if item.approver_id else ""
+            yield item.pk, item_from_values(values, parts.pop(item.pk, None) or Parts(), today,
+                                            zone)
 
     def _assign_uuids(self) -> None:
         used: set[UUID] = uuids_in_use([p.uuid for p in self.pending if p.uuid],
@@ -237,7 +284,7 @@ class NewItems:
                 self.recorder.add(item, "update", field_name="actual_completion",
                                   new=item.actual_completion, justification=why)
 
-    def _controls(self) -> None:
+    def _controls(self) -> list:
         rows = []
         for pending in self.pending:
             unique = set()
@@ -250,8 +297,9 @@ class NewItems:
                 unique.add((ref.catalog.value, ref.control_id))
             rows += [(pending.item.pk, catalog, control_id) for catalog, control_id in unique]
         bulk.insert_rows(ControlReference, ["item_id", "catalog", "control_id"], rows)
+        return rows
 
-    def _assets(self) -> None:
+    def _assets(self) -> list:
         rows = []
         for pending in self.pending:
             known = set()
@@ -265,8 +313,9 @@ class NewItems:
                              asset.fqdn, asset.port, key[2], asset.remediated_on))
         bulk.insert_rows(AffectedAsset, ["item_id", "asset_key", "name", "kind", "ip", "fqdn",
                                          "port", "protocol", "remediated_on"], rows)
+        return rows
 
-    def _milestones(self) -> None:
+    def _milestones(self) -> list:
         rows = []
         for pending in self.pending:
             ordered = sorted(pending.data.milestones, key=lambda m: m.sequence)
@@ -279,6 +328,7 @@ class NewItems:
                 self._milestone_history(pending.item, row, data)
         bulk.insert_rows(Milestone, ["item_id", "uuid", "sequence", "description",
                                      "original_due", "current_due", "completed_on"], rows)
+        return rows
 
     def _milestone_history(self, item: PoamItem, row: tuple, data) -> None:
         """Due-date changes the file records; the milestones themselves are part of the
@@ -290,7 +340,7 @@ class NewItems:
                               field_name=f"milestone {sequence} due", old=original, new=current,
                               justification=reason)
 
-    def _evidence(self) -> None:
+    def _evidence(self) -> list:
         rows = []
         for pending in self.pending:
             made = [Evidence(item=pending.item, kind=Evidence.LINK,
@@ -306,3 +356,10 @@ class NewItems:
                                   justification=self.source.why)
             rows += made
         bulk.insert_objects(Evidence, rows)
+        return rows
+
+
+def _stored_decimal(value) -> Decimal:
+    """A cost as the database gives it back: at the column's decimal places."""
+    places = PoamItem._meta.get_field("cost_estimate").decimal_places
+    return Decimal(value).quantize(Decimal(1).scaleb(-places))

@@ -23,6 +23,7 @@ from openpoam.tracker import search
 from openpoam.tracker.models import (AffectedAsset, ControlReference, Evidence, KnownExploited,
                                      Milestone, PoamItem, System)
 from openpoam.tracker.services import evidence as evidence_store
+from openpoam.tracker.services import item_checks
 from openpoam.tracker.services.actors import ServiceError
 from openpoam.tracker.services.bulk import insert_rows, update_from_rows
 from openpoam.tracker.services.history import Recorder
@@ -119,7 +120,8 @@ def _create_items(system: System, new_items: list[NewItem], touched: dict[int, P
         now = timezone.now()
         floor = (PoamItem.objects.filter(system=system).order_by("-pk")
                  .values_list("pk", flat=True).first()) or 0
-        insert_rows(PoamItem, ITEM_COLUMNS, [head.row(now) for head in chunk])
+        rows = [head.row(now) for head in chunk]
+        insert_rows(PoamItem, ITEM_COLUMNS, rows)
         ids = dict(PoamItem.objects.filter(system=system, pk__gt=floor)
                    .values_list("uuid", "pk").iterator(5000))
         assets, controls = [], []
@@ -137,9 +139,12 @@ def _create_items(system: System, new_items: list[NewItem], touched: dict[int, P
                              new=touched[new.recurrence_of].poam_id, justification=why)
         insert_rows(AffectedAsset, ASSET_COLUMNS, assets)
         ControlReference.objects.bulk_create(controls, batch_size=2000, ignore_conflicts=True)
+        checked = item_checks.write_created(
+            system, [dict(zip(ITEM_COLUMNS, row)) for row in rows], ids,
+            [dict(zip(ASSET_COLUMNS, row)) for row in assets], controls)
         # The chunk's history now, in the same transaction and order (the chain links the
         # same events the same way): 200,000 pending events are not held to the end.
-        recorder.save()
+        recorder.save(checked=checked)
     return keys
 
 
