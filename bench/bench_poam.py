@@ -198,8 +198,8 @@ def _tail(file, size: int = 8 * 1024 * 1024) -> str:
     """The end of a child's output, never more than ``size`` bytes (the import JSON fits).
     The harness must stay small: subprocess starts a child with vfork, and exec takes the
     parent's peak RSS into the child's ru_maxrss, so every later step would report at least
-    the harness's own peak (``check --json`` at 100,000 items prints about 150 MB: read
-    whole, with its decoded copies, it made metrics, report and snapshot all read 454 MB)."""
+    the harness's own peak (``check --json`` at 100,000 items prints about 220 MB: read
+    whole and decoded, two copies, it made metrics, report and snapshot all read 454 MB)."""
     end = file.seek(0, os.SEEK_END)
     file.seek(max(0, end - size))
     return file.read().decode(errors="replace")
