@@ -18,7 +18,9 @@ database is emptied and set up first).
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
+import statistics
 from pathlib import Path
 
 from bench_poam import OPENPOAM, ORG, SYSTEM, Step, environment, prepare_template, run, write_csv
@@ -61,8 +63,11 @@ def main() -> None:
                 _prepare(args.data, url)
             else:
                 shutil.copytree(template, args.data)
+        fill = Step("import-csv (the fill)")
         run([OPENPOAM, "import", str(source), "--org", ORG, "--system", SYSTEM, "--json"],
-            _env(args.data, url))
+            _env(args.data, url), fill)
+        print(f"run {fill.name}: {fill.seconds[-1]:.2f} s wall, {fill.cpu[-1]:.2f} s CPU, "
+              f"{fill.peak_mb[-1]:.0f} MB", flush=True)
         (args.data / "filled").touch()
     env = _env(args.data, url)
     steps = []
@@ -71,12 +76,27 @@ def main() -> None:
         steps.append(step)
         for _ in range(args.repeat):
             _run_step(name, step, args, env, source, template, work, url)
+            print(f"run {name}: {step.seconds[-1]:.2f} s wall, {step.cpu[-1]:.2f} s CPU, "
+                  f"{step.peak_mb[-1]:.0f} MB (harness {_own_peak_mb():.0f} MB)", flush=True)
     print(f"\n{args.items:,} items; {args.repeat} run(s) per step; "
           f"{'PostgreSQL' if url else 'SQLite'}\n")
-    print("| step | best s | median s | best CPU s | peak MB | note |")
-    print("|---|---|---|---|---|---|")
+    print("| step | best s | median s | best CPU s | median CPU s | peak MB | note |")
+    print("|---|---|---|---|---|---|---|")
     for step in steps:
-        print(step.row())
+        print(_row(step))
+
+
+def _own_peak_mb() -> float:
+    """The harness's own peak RSS: a child's reading is never below it (bench_poam._tail)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _row(step) -> str:
+    if not step.seconds:
+        return f"| {step.name} | - | - | - | - | - | {step.note} |"
+    return (f"| {step.name} | {min(step.seconds):.2f} | {statistics.median(step.seconds):.2f} "
+            f"| {min(step.cpu):.2f} | {statistics.median(step.cpu):.2f} "
+            f"| {max(step.peak_mb):.0f} | {step.note} |")
 
 
 def _prepare(data: Path, url: str) -> None:

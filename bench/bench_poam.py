@@ -184,9 +184,7 @@ def run(args: list[str], env: dict, step: Step | None = None, ok: tuple[int, ...
         _, status, usage = os.wait4(proc.pid, 0)  # this child's rusage, not all children's
         elapsed = time.perf_counter() - started
         proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        text, problems = out.read().decode(), err.read().decode()
+        text, problems = _tail(out), _tail(err)
     if proc.returncode not in ok:
         sys.exit(f"{' '.join(args)} failed ({proc.returncode}):\n{problems[-2000:]}")
     if step is not None:
@@ -194,6 +192,17 @@ def run(args: list[str], env: dict, step: Step | None = None, ok: tuple[int, ...
         step.cpu.append(usage.ru_utime + usage.ru_stime)
         step.peak_mb.append(usage.ru_maxrss / 1024)  # kilobytes on Linux
     return text + problems
+
+
+def _tail(file, size: int = 8 * 1024 * 1024) -> str:
+    """The end of a child's output, never more than ``size`` bytes (the import JSON fits).
+    The harness must stay small: subprocess starts a child with vfork, and exec takes the
+    parent's peak RSS into the child's ru_maxrss, so every later step would report at least
+    the harness's own peak (``check --json`` at 100,000 items prints about 220 MB: read
+    whole and decoded, two copies, it made metrics, report and snapshot all read 454 MB)."""
+    end = file.seek(0, os.SEEK_END)
+    file.seek(max(0, end - size))
+    return file.read().decode(errors="replace")
 
 
 def environment(data_dir: Path) -> dict:

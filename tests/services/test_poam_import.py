@@ -3,12 +3,14 @@ the history is complete, and nothing is half-written."""
 
 import hashlib
 from datetime import date, datetime, timezone
+from pathlib import Path
 
 import pytest
 
 from openpoam.domain.poam import (AffectedAsset, Catalog, ControlRef, DueDateChange,
                                   EvidenceData, Framework, MilestoneData, PoamDocument,
                                   PoamItemData, Risk, Status, SystemData)
+from openpoam.formats.base import FormatError
 from openpoam.formats.fedramp_xlsx import FedrampXlsxExporter
 from openpoam.formats.poam_csv.writer import CsvExporter
 from openpoam.tracker.models import (ChangeEvent, Evidence, ImportRecord, Milestone, PoamItem)
@@ -153,3 +155,38 @@ def test_a_dry_run_of_a_poam_file_writes_nothing(cloud, tmp_path):
     assert result.created == 1
     assert not PoamItem.objects.exists() and not Evidence.objects.exists()
     assert not ImportRecord.objects.exists()
+
+
+def _stored_files(settings) -> set:
+    root = Path(settings.EVIDENCE_DIR)
+    return {p for p in root.rglob("*") if p.is_file()} if root.exists() else set()
+
+
+def test_a_poam_csv_over_the_import_limit_is_refused_naming_file_and_limit(
+        cloud, tmp_path, settings):
+    """The POA&M CSV has no cap of its own (it streams); the import limit is its limit."""
+    path = _write(tmp_path, _document(_item("EXT-70"), _item("EXT-71")), name="big.csv")
+    settings.IMPORT_MAX_BYTES = path.stat().st_size - 1
+    stored = _stored_files(settings)
+    with pytest.raises(FormatError) as refused:
+        imports.import_file(ROOT, cloud, path)
+    assert "big.csv" in str(refused.value)
+    assert f"{settings.IMPORT_MAX_BYTES:,}" in str(refused.value)
+    assert "OPENPOAM_IMPORT_MAX_BYTES" in str(refused.value)
+    assert not PoamItem.objects.exists() and not ImportRecord.objects.exists()
+    assert _stored_files(settings) == stored
+
+
+def test_a_poam_csv_growing_past_the_limit_while_read_is_refused_and_rolled_back(
+        cloud, tmp_path, settings, monkeypatch):
+    """The size is checked first, then every byte the streaming reader takes: a file that
+    passes the first check but reads longer is refused, with nothing stored."""
+    path = _write(tmp_path, _document(*[_item(f"EXT-{n}") for n in range(80, 120)]),
+                  name="grown.csv")
+    settings.IMPORT_MAX_BYTES = path.stat().st_size // 2
+    monkeypatch.setattr(imports._Job, "check_size", lambda job: None)
+    monkeypatch.setattr(imports, "file_sha256", lambda path, name: "0" * 64)
+    monkeypatch.setattr(imports.store, "store_import", lambda path, sha256, size: "kept")
+    with pytest.raises(FormatError, match=r"grown\.csv.*import limit of [\d,]+ bytes"):
+        imports.import_file(ROOT, cloud, path)
+    assert not PoamItem.objects.exists() and not ImportRecord.objects.exists()

@@ -19,9 +19,11 @@ from openpoam.formats.poam_ids import each_id_once
 from openpoam.formats.cells import unguard
 from openpoam.formats.poam_csv.columns import (DOCUMENT_COLUMNS, HEADER, ITEM_COLUMNS, REQUIRED,
                                                CellError, decode)
-from openpoam.formats.streams import LimitedStream, sniff_text, text_lines
+from openpoam.formats.streams import sniff_text, text_lines
 
-MAX_BYTES = 200 * 1024 * 1024
+# No size cap of its own: the reader holds one line at a time, so memory does not grow
+# with the file; the import bounds the file (tracker.services.imports: the import limit,
+# OPENPOAM_IMPORT_MAX_BYTES, on its size and again on every byte read).
 # Cells carry whole milestone and history lists as JSON; the csv default (128 KiB) is too small.
 MAX_CELL = 16 * 1024 * 1024
 
@@ -54,8 +56,7 @@ class CsvImporter:
         """The document with its items read as they are iterated (a line at a time, each
         POAM ID once), for an import that writes them in batches: a file of 100,000
         items is never held whole. ``warnings`` is complete once the items are read."""
-        limited = LimitedStream(stream, MAX_BYTES, source=source)
-        text = text_lines(limited, source=source)  # type: ignore[arg-type]
+        text = text_lines(stream, source=source)
         csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL))
         with _csv_errors(source):
             result, rows = _read_head(csv.reader(text), source)

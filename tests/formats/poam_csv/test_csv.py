@@ -164,3 +164,40 @@ def test_it_is_read_by_libreoffice_without_evaluating_formulas(tmp_path):
     assert title.data_type == "s" and title.value == "'" + HOSTILE_TITLE
     assert comments.value == "'=1+1"
     assert not any(cell.data_type == "f" for row in sheet.iter_rows() for cell in row)
+
+
+class _Padded(io.RawIOBase):
+    """A POA&M CSV made on the fly: the header and the first item, then blank rows (one
+    quoted cell of 8 MB of spaces each) until ``size`` bytes, then the other items. Held
+    a row at a time, so a file past any cap can be read without writing it."""
+
+    def __init__(self, data: bytes, size: int):
+        head, _, rest = data.partition(b"\r\n")
+        first, _, self._tail = rest.partition(b"\r\n")
+        self._pending = head + b"\r\n" + first + b"\r\n"
+        self._blank = b'"' + b" " * (8 << 20) + b'"\r\n'
+        self._left = size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        if not self._pending:
+            if self._left > 0:
+                self._pending, self._left = self._blank, self._left - len(self._blank)
+            else:
+                self._pending, self._tail = self._tail, b""
+        size = min(len(buffer), len(self._pending))
+        buffer[:size], self._pending = self._pending[:size], self._pending[size:]
+        return size
+
+
+@pytest.mark.slow
+def test_it_has_no_size_cap_of_its_own_below_the_import_limit():
+    """The reader streams: a file larger than its former 200 MB cap reads whole (the
+    import bounds the file, at OPENPOAM_IMPORT_MAX_BYTES, 1 GiB by default)."""
+    data = _export()
+    stream = io.BufferedReader(_Padded(data, 210 * 1024 * 1024), buffer_size=1 << 20)
+    result = CsvImporter().read_with_warnings(stream, source="big.csv")
+    assert [i.poam_id for i in result.document.items] == [
+        i.poam_id for i in _import(data).document.items]
