@@ -28,7 +28,7 @@ from openpoam.domain import cmmc as cmmc_rules
 from openpoam.domain.cmmc.model import Result
 from openpoam.domain.cmmc.payload import parse_payload
 from openpoam.domain.poam import CLOSED_STATUSES, Framework, PoamItemData
-from openpoam.tracker.documents import (ASSET_FIELDS, ITEM_FIELDS, MOVES, ChunkedItems, Parts,
+from openpoam.tracker.documents import (ITEM_FIELDS, MOVES, ChunkedItems, Parts,
                                         item_from_values)
 from openpoam.tracker.models import (CheckBasis, Cr26RatingEvent, Cr26Vulnerability, ItemCheck,
                                      ItemDependency, PoamItem, System)
@@ -157,16 +157,15 @@ def bring_up_to_date():
             yield system, rebuild(system)
 
 
-def write_created(system: System, items: list[dict], pks: dict, assets: list[dict],
-                  controls: list) -> set:
+def write_created(system: System, items: list[dict], pks: dict, controls: list) -> set:
     """The stored results of items an import has just created, from the rows it wrote
     (reading a chunk back cost as much as working out its checks). ``items`` are the item
     rows by column name (the columns left out hold their model default), ``pks`` their
-    UUID -> pk, ``assets`` the asset rows by column name, ``controls`` ControlReference
-    objects; the items have no milestones, evidence, dependencies or history moves yet.
+    UUID -> pk, ``controls`` ControlReference objects (no rule looks at affected assets, so
+    they are left out, as ``refresh`` leaves them); the items have no milestones, evidence, dependencies or history moves yet.
     Returns the UUIDs written, for ``Recorder.save(checked=...)``."""
     return write_new(system, set(pks),
-                     lambda today: created_items(items, pks, assets, controls, today))
+                     lambda today: created_items(items, pks, controls, today))
 
 
 def write_new(system: System, uuids: set, created) -> set:
@@ -184,16 +183,13 @@ def write_new(system: System, uuids: set, created) -> set:
     return uuids
 
 
-def created_items(items: list[dict], pks: dict, assets: list[dict], controls: list,
+def created_items(items: list[dict], pks: dict, controls: list,
                   today: date) -> Iterator[tuple[int, PoamItemData]]:
     """(pk, the item as ChunkedItems reads it back) for rows just written."""
     parts: dict[int, Parts] = defaultdict(Parts)
     for item_id, catalog, control_id in sorted(
             (c.item_id, getattr(c.catalog, "value", c.catalog), c.control_id) for c in controls):
         parts[item_id].controls.append((catalog, control_id))
-    # As read back: by item, asset key and port (a stable sort keeps the written order).
-    for asset in sorted(assets, key=lambda a: (a["item_id"], a["asset_key"], a["port"])):
-        parts[asset["item_id"]].assets.append(tuple(asset.get(name) for name in ASSET_FIELDS))
     defaults = _item_defaults()
     zone = timezone.get_current_timezone()
     for row in items:

@@ -140,8 +140,7 @@ def _create_items(system: System, new_items: list[NewItem], touched: dict[int, P
         insert_rows(AffectedAsset, ASSET_COLUMNS, assets)
         ControlReference.objects.bulk_create(controls, batch_size=2000, ignore_conflicts=True)
         checked = item_checks.write_created(
-            system, [dict(zip(ITEM_COLUMNS, row)) for row in rows], ids,
-            [dict(zip(ASSET_COLUMNS, row)) for row in assets], controls)
+            system, [dict(zip(ITEM_COLUMNS, row)) for row in rows], ids, controls)
         # The chunk's history now, in the same transaction and order (the chain links the
         # same events the same way): 200,000 pending events are not held to the end.
         recorder.save(checked=checked)
