@@ -76,6 +76,10 @@ DESIGNATION_NOTE = {
 
 # The entry arrays in document order; each poam-item's entries are built together.
 ARRAYS = ("observations", "risks", "findings", "poam-items")
+# Local definitions that grow with the POA&M (one inventory item per distinct asset: a
+# scan's POA&M has hundreds of thousands), handed out and spooled like the arrays above.
+LOCAL_ARRAYS = ("inventory-items",)
+SPOOLED = ARRAYS + LOCAL_ARRAYS
 
 
 def build(document: PoamDocument) -> tuple[dict, list[str]]:
@@ -95,7 +99,10 @@ class Builder:
         self.uuid = usable_uuid(document.uuid, "document", seed)
         self.parties: dict[str, dict] = {}
         self.components: dict[str, dict] = {}
-        self.inventory: dict[tuple, dict] = {}
+        # Asset key -> its inventory item's uuid; the entries themselves leave with the
+        # part of the item that first names the asset (``walk``).
+        self.inventory: dict[tuple, str] = {}
+        self.new_inventory: list[dict] = []
         self.resources: list[dict] = []
         self.owners: set[str] = set()
         self.task_uuids: dict[tuple, str] = {}
@@ -103,19 +110,21 @@ class Builder:
         self.warnings: list[str] = []
 
     def build(self) -> dict:
-        arrays: dict[str, list] = {name: [] for name in ARRAYS}
+        arrays: dict[str, list] = {name: [] for name in SPOOLED}
         for part in self.walk():
             for name, entries in part.items():
                 arrays[name].extend(entries)
         return self.frame(arrays)
 
     def walk(self) -> Iterator[dict[str, list]]:
-        """Each item's observations, risk, findings and poam-item, one item at a time."""
+        """Each item's observations, risk, findings and poam-item, one item at a time, with
+        the inventory items of the assets it is the first to name."""
         for index, item in enumerate(self.doc.items):
             # Task uuids are the item's own (keyed by its uuid): keep one item's, not all.
             self.task_uuids.clear()
             part: dict[str, list] = {name: [] for name in ARRAYS}
             self._item(item, index, *part.values())
+            part["inventory-items"], self.new_inventory = self.new_inventory, []
             yield part
 
     def frame(self, arrays: dict[str, list]) -> dict:
@@ -128,8 +137,8 @@ class Builder:
         local = {}
         if self.components:
             local["components"] = list(self.components.values())
-        if self.inventory:
-            local["inventory-items"] = list(self.inventory.values())
+        if arrays.get("inventory-items"):
+            local["inventory-items"] = arrays["inventory-items"]
         if local:
             out["local-definitions"] = local
         for name in ARRAYS:
@@ -318,11 +327,12 @@ class Builder:
 
     def _subject(self, asset: AffectedAsset) -> dict:
         key = (asset.kind, asset.name, asset.ip, asset.fqdn, asset.port, asset.protocol)
-        entry = self.inventory.get(key)
-        if entry is None:
+        uuid = self.inventory.get(key)
+        if uuid is None:
             entry = self._inventory_item(asset, key)
-            self.inventory[key] = entry
-        subject = {"subject-uuid": entry["uuid"], "type": "inventory-item"}
+            uuid = self.inventory[key] = entry["uuid"]
+            self.new_inventory.append(entry)
+        subject = {"subject-uuid": uuid, "type": "inventory-item"}
         if asset.remediated_on:
             subject["props"] = [prop("remediated-on", asset.remediated_on.isoformat())]
         return subject

@@ -19,8 +19,8 @@ from typing import BinaryIO
 from openpoam.domain.poam import PoamDocument
 from openpoam.formats.base import FormatError
 from openpoam.formats.oscal import xmlmap
-from openpoam.formats.oscal.export import ARRAYS, Builder
-from openpoam.formats.oscal.validation import item_violations, validate, validate_entry
+from openpoam.formats.oscal.export import LOCAL_ARRAYS, SPOOLED, Builder
+from openpoam.formats.oscal.validation import LOCAL, item_violations, validate, validate_entry
 from openpoam.formats.oscal.vocab import ROOT
 
 EXPORT_SOURCE = "OSCAL export"
@@ -35,14 +35,19 @@ def write_json(document: PoamDocument, stream: BinaryIO, dumps) -> list[str]:
 
 def write_xml(document: PoamDocument, stream: BinaryIO) -> list[str]:
     """The same for OSCAL XML: each entry becomes its element as it is built."""
-    return _write(document, xmlmap.entry_xml, b"",
+    return _write(document, _entry_xml, b"",
                   lambda skeleton, spools: xmlmap.write_xml({ROOT: skeleton}, stream, spools))
+
+
+def _entry_xml(name: str, entry: dict) -> bytes:
+    # An inventory item is a child of local-definitions, one level down.
+    return xmlmap.entry_xml(name, entry, nested=name in LOCAL_ARRAYS)
 
 
 def _write(document: PoamDocument, encode, separator: bytes, join) -> list[str]:
     require_items(document)
     builder = Builder(document)
-    spools = {name: tempfile.TemporaryFile(prefix="oscal-") for name in ARRAYS}
+    spools = {name: tempfile.TemporaryFile(prefix="oscal-") for name in SPOOLED}
     try:
         firsts, rules = _spool(builder, spools, encode, separator)
         skeleton = builder.frame(firsts)
@@ -58,7 +63,7 @@ def _spool(builder: Builder, spools: dict, encode,
            separator: bytes) -> tuple[dict[str, list], list[str]]:
     """Check and serialise every entry into its array's spool; the first entry of each
     array is kept for the skeleton. Returns those and FedRAMP's rule warnings."""
-    counts = dict.fromkeys(ARRAYS, 0)
+    counts = dict.fromkeys(SPOOLED, 0)
     firsts: dict[str, list] = {}
     rules: list[str] = []
     for index, part in enumerate(builder.walk()):
@@ -87,18 +92,27 @@ def _item_rules(part: dict[str, list], index: int) -> list[str]:
 
 
 def _join(skeleton: dict, spools: dict, stream: BinaryIO, dumps) -> None:
-    """``{"<root>":{...}}`` with each array's spool in place of its first entry."""
-    stream.write(b"{" + dumps(ROOT) + b":{")
-    for position, (key, value) in enumerate(skeleton.items()):
+    """``{"<root>":{...}}`` with each array's spool in place of its first entry (the
+    local definitions' spooled arrays one level down)."""
+    stream.write(b"{" + dumps(ROOT) + b":")
+    _join_object(skeleton, spools, stream, dumps, nested=LOCAL)
+    stream.write(b"}\n")
+
+
+def _join_object(body: dict, spools: dict, stream: BinaryIO, dumps, nested: str = "") -> None:
+    stream.write(b"{")
+    for position, (key, value) in enumerate(body.items()):
         stream.write((b"," if position else b"") + dumps(key) + b":")
         if key in spools:
             stream.write(b"[")
             spools[key].seek(0)
             shutil.copyfileobj(spools[key], stream, 1 << 20)
             stream.write(b"]")
+        elif key == nested and any(name in spools for name in value):
+            _join_object(value, spools, stream, dumps)
         else:
             stream.write(dumps(value))
-    stream.write(b"}}\n")
+    stream.write(b"}")
 
 
 def require_items(document: PoamDocument) -> None:

@@ -112,8 +112,11 @@ def write_xml(data: dict, stream, spools: dict | None = None) -> None:
                     continue
                 if key in spools:
                     out.flush()
-                    spools[key].seek(0)
-                    shutil.copyfileobj(spools[key], stream, 1 << 20)
+                    _copy(spools[key], stream)
+                    continue
+                if isinstance(value, dict) and any(array in spools for array in value):
+                    out.flush()
+                    _write_parent(key, value, spools, stream)
                     continue
                 entries = value if isinstance(value, list) else [value]
                 child = ARRAYS.get(key, key.removesuffix("s")) if isinstance(value, list) else key
@@ -121,14 +124,34 @@ def write_xml(data: dict, stream, spools: dict | None = None) -> None:
                     out.write(_entry_element(child, entry), pretty_print=True)
 
 
-def entry_xml(array: str, entry: dict) -> bytes:
+def _write_parent(name: str, body: dict, spools: dict, stream) -> None:
+    """An element of arrays only (local-definitions), some of them spooled as
+    ``entry_xml(..., nested=True)`` wrote their entries, as lxml pretty-prints it whole."""
+    stream.write(f"<{name}{_NS_DECLARATION}>".encode())
+    for key, entries in body.items():
+        if key in spools:
+            _copy(spools[key], stream)
+            continue
+        for entry in entries:
+            stream.write(entry_xml(key, entry, nested=True))
+    stream.write(f"\n</{name}>\n".encode())
+
+
+def _copy(spool, stream) -> None:
+    spool.seek(0)
+    shutil.copyfileobj(spool, stream, 1 << 20)
+
+
+def entry_xml(array: str, entry: dict, nested: bool = False) -> bytes:
     """One entry of a top-level array as ``write_xml`` writes it: the bytes lxml gives for
     ``_entry_element`` pretty-printed, written as text directly (building an element per
-    field was half of a large export's time)."""
+    field was half of a large export's time). ``nested``: an entry of an array one level
+    down (inventory items in local-definitions), as it sits inside its parent."""
     name = ARRAYS.get(array, array.removesuffix("s"))
-    parts: list[str] = []
-    _dump(parts, name, entry, 0, True, _NS_DECLARATION)
-    parts.append("\n")
+    parts: list[str] = ["\n" + _INDENT[1]] if nested else []
+    _dump(parts, name, entry, int(nested), True, "" if nested else _NS_DECLARATION)
+    if not nested:
+        parts.append("\n")
     text = "".join(parts)
     if _NOT_XML.search(text):
         # Text lxml refuses (control characters): let it raise as it always did.

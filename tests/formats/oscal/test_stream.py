@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
+import weakref
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import pytest
 
-from openpoam.domain.poam import Framework
+from openpoam.domain.poam import AffectedAsset, Framework
 from openpoam.formats.base import FormatError
 from openpoam.formats.oscal import PLUGINS, validate, xmlmap
 from openpoam.formats.oscal.export import Builder
@@ -162,3 +165,57 @@ def test_the_import_names_the_line_of_broken_json_after_a_good_start():
     with pytest.raises(FormatError, match="invalid JSON") as caught:
         JSON_IN.read(io.BytesIO(raw), source="cut.json")
     assert caught.value.source == "cut.json"
+
+
+def _many_assets(count: int):
+    """``count`` items, each on two hosts of its own (as a scan's POA&M: an inventory
+    item per asset)."""
+    document = minimal_document()
+    template = document.items[0]
+    document.items = [replace(template, poam_id=f"V-{n}", uuid="", assets=[
+        AffectedAsset(name=f"host-{n}-{k}", kind="host", ip=f"10.{k}.{n // 250}.{n % 250}")
+        for k in (1, 2)]) for n in range(count)]
+    return document
+
+
+@pytest.mark.parametrize("plugin", [JSON_OUT, XML_OUT], ids=["json", "xml"])
+def test_inventory_items_are_spooled_as_met_not_held_to_the_end(monkeypatch, plugin):
+    made_refs: list[weakref.ref] = []
+    made = Builder._inventory_item
+    most = 0
+
+    def tracked(self, asset, key):
+        entry = _Tracked(made(self, asset, key))
+        made_refs.append(weakref.ref(entry))
+        return entry
+
+    walk = Builder.walk
+
+    def counting_walk(self):
+        nonlocal most
+        for part in walk(self):
+            gc.collect()
+            most = max(most, sum(ref() is not None for ref in made_refs))
+            yield part
+
+    monkeypatch.setattr(Builder, "_inventory_item", tracked)
+    monkeypatch.setattr(Builder, "walk", counting_walk)
+    document = _many_assets(60)
+    stream = io.BytesIO()
+    plugin.write(document, stream)
+    assert stream.getvalue().count(b"host-") >= 120  # every asset is in the file
+    # The first (kept for the skeleton), an item's two and the previous item's: not all 120.
+    assert most <= 6
+
+
+def test_a_bad_inventory_item_is_refused_with_its_path(monkeypatch):
+    _corrupt(monkeypatch, "inventory-items", "uuid", "not a uuid")
+    stream = io.BytesIO()
+    with pytest.raises(FormatError, match="does not validate") as caught:
+        JSON_OUT.write(_many_assets(3), stream)
+    assert f"$.{ROOT}.local-definitions.inventory-items[2]" in str(caught.value)
+    assert stream.getvalue() == b""
+
+
+class _Tracked(dict):
+    """A dict that a weak reference can follow."""
