@@ -379,17 +379,18 @@ def _cluster(action: str) -> None:
 
 
 def drill_database_down(layout: Layout, client: Client, item: str, stop_cluster: bool) -> str:
-    samples: list[tuple[float, int, str]] = []
+    samples: list[tuple[float, float, int, str]] = []  # sent, answered, status, type
     done = threading.Event()
 
     def poll() -> None:
         while not done.is_set():
+            sent = time.monotonic()
             try:
                 answer = client.get(item)
-                samples.append((time.monotonic(), answer.status_code,
+                samples.append((sent, time.monotonic(), answer.status_code,
                                 answer.headers.get("Content-Type", "")))
             except Exception:  # noqa: BLE001 - counted as a failure below
-                samples.append((time.monotonic(), 0, ""))
+                samples.append((sent, time.monotonic(), 0, ""))
             time.sleep(0.2)
 
     poller = threading.Thread(target=poll, daemon=True)
@@ -402,25 +403,28 @@ def drill_database_down(layout: Layout, client: Client, item: str, stop_cluster:
     try:
         time.sleep(10)
     finally:
+        # The database may answer before ``start`` returns: "during" ends when it is asked
+        # to come back, not when it says it has.
+        back = time.monotonic()
         _cluster("start") if stop_cluster else _cut_off(layout, False)
     up = time.monotonic()
     time.sleep(6)
     done.set()
     poller.join(30)
-    during = [(code, kind) for at, code, kind in samples if down + 1 < at < up]
-    after = [code for at, code, _kind in samples if at > up + 3]
+    during = [(code, kind) for sent, at, code, kind in samples if sent > down + 1 and at < back]
+    after = [code for sent, _at, code, _kind in samples if sent > up + 3]
     codes_during = sorted({code for code, _ in during})
     if codes_during != [503] or not all(k.startswith("application/json") for _, k in during):
         raise AssertionError(f"during the outage: {codes_during}")
     if not after or set(after) != {200}:
         raise AssertionError(f"after the outage: {sorted(set(after))}")
-    first_ok = next(at for at, code, _ in samples if at > up and code == 200)
+    first_ok = next(at for _sent, at, code, _ in samples if at > up and code == 200)
     # systemd would restart a worker that exited; the point is that none needs to.
     background = [name for name in layout.processes if name.startswith(("worker", "scheduler"))]
     exited = [name for name in background if layout.processes[name].poll() is not None]
     if exited:
         raise AssertionError(f"exited during the outage: {', '.join(exited)}")
-    return (f"{how} for {up - down:.1f} s: {len(during)} requests answered 503 (JSON, "
+    return (f"{how} for {back - down:.1f} s (back up in {up - back:.1f} s): {len(during)} requests answered 503 (JSON, "
             f"Retry-After), none failed otherwise; 200 again {first_ok - up:.1f} s after, "
             f"{len(after)} requests 200; app servers"
             f"{', ' + ', '.join(background) if background else ''} still running, no restart")
