@@ -430,22 +430,11 @@ REPEATED = frozenset(("cve", "bid", "xref", "see_also", "cwe", "cpe", *REF_PREFI
 
 
 def _children(item: etree._Element) -> _Children:
-    found = _Children()
-    single, multi = found.single, found.multi
-    for child in item:
-        tag = child.tag
-        if not isinstance(tag, str) or tag == "attachment":
-            continue  # comments; screenshots referenced by hash are not evidence text
-        if tag[0] == "{":
-            namespace, _, local = tag[1:].partition("}")
-            tag = f"cm:{local}" if namespace == CM_NS else local
-            found.compliance = found.compliance or namespace == CM_NS
-        text = (child.text or "").strip()
-        if tag in REPEATED:
-            if text:
-                multi.setdefault(tag, []).append(text)
-        elif tag not in single:
-            single[tag] = text
+    pairs, output, compliance, _size = _read_children(item)
+    found = _gather(pairs)
+    if output is not None:
+        found.single["plugin_output"] = output  # the first one, as for any other child
+    found.compliance = compliance
     return found
 
 
