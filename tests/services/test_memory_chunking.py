@@ -131,7 +131,7 @@ def test_a_20000_item_poam_is_imported_and_exported_a_chunk_at_a_time(org, tmp_p
     assert imported.most["model"] <= BOUND, imported.most
 
     built = 0
-    make = documents._item
+    make = documents.item_from_values
 
     def sampled_item(*args, **kwargs):
         nonlocal built
@@ -140,7 +140,7 @@ def test_a_20000_item_poam_is_imported_and_exported_a_chunk_at_a_time(org, tmp_p
             exported.sample()
         return make(*args, **kwargs)
 
-    monkeypatch.setattr(documents, "_item", sampled_item)
+    monkeypatch.setattr(documents, "item_from_values", sampled_item)
     for key in ("csv", "oscal-json", "fedramp-xlsx", "emass-xlsx"):
         exported, built = Live(), 0
         stream = SampledStream(exported)
