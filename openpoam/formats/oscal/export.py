@@ -99,9 +99,10 @@ class Builder:
         self.uuid = usable_uuid(document.uuid, "document", seed)
         self.parties: dict[str, dict] = {}
         self.components: dict[str, dict] = {}
-        # Asset key -> its inventory item's uuid; the entries themselves leave with the
-        # part of the item that first names the asset (``walk``).
-        self.inventory: dict[tuple, str] = {}
+        # The uuids of the inventory items made so far (a uuid is derived from its asset's
+        # key: keeping the keys held ~450 bytes an asset); the entries themselves leave
+        # with the part of the item that first names the asset (``walk``).
+        self.inventory: set[str] = set()
         self.new_inventory: list[dict] = []
         self.resources: list[dict] = []
         self.owners: set[str] = set()
@@ -327,15 +328,17 @@ class Builder:
 
     def _subject(self, asset: AffectedAsset) -> dict:
         key = (asset.kind, asset.name, asset.ip, asset.fqdn, asset.port, asset.protocol)
-        uuid = self.inventory.get(key)
-        if uuid is None:
-            entry = self._inventory_item(asset, key)
-            uuid = self.inventory[key] = entry["uuid"]
-            self.new_inventory.append(entry)
+        uuid = self._asset_uuid(key)
+        if uuid not in self.inventory:
+            self.inventory.add(uuid)
+            self.new_inventory.append(self._inventory_item(asset, key))
         subject = {"subject-uuid": uuid, "type": "inventory-item"}
         if asset.remediated_on:
             subject["props"] = [prop("remediated-on", asset.remediated_on.isoformat())]
         return subject
+
+    def _asset_uuid(self, key: tuple) -> str:
+        return derive_uuid(self.uuid, "asset", *key)
 
     def _inventory_item(self, asset: AffectedAsset, key: tuple) -> dict:
         # Prop names asset-id, ipv4-address, ipv6-address, fqdn: OSCAL SSP inventory-item.
@@ -352,7 +355,7 @@ class Builder:
             props.append(prop("port", asset.port))
         if asset.protocol:
             props.append(prop("protocol", asset.protocol))
-        return {"uuid": derive_uuid(self.uuid, "asset", *key),
+        return {"uuid": self._asset_uuid(key),
                 "description": asset.label or "Affected asset", "props": props}
 
     def _evidence(self, evidence: EvidenceData, base: tuple, index: int) -> dict:
