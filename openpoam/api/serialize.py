@@ -9,7 +9,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from openpoam.domain.poam import PoamItemData
-from openpoam.tracker.documents import item_data, page_items, stored_item, to_jsonable
+from openpoam.tracker.documents import (item_data, milestone_moves, page_items, stored_item,
+                                        to_jsonable)
 from openpoam.tracker.models import AffectedAsset, ChangeEvent, PoamItem, System
 from openpoam.tracker.services.history import item_events
 
@@ -85,7 +86,7 @@ def fresh_item(row: PoamItem) -> dict:
     edited all day long has thousands of events."""
     stored = (PoamItem.objects.filter(system=row.system)
               .select_related("owner", "system", "organization", "approver").get(pk=row.pk))
-    moves = item_events(row).filter(field__endswith=" due").order_by("at", "id")
+    moves = milestone_moves(item_events(row)).order_by("at", "id")
     return item_out(stored, plain=stored_item(stored, timezone.localdate(), list(moves)))
 
 

@@ -237,12 +237,18 @@ def _history_values(system: System, *, moves_only: bool = False, uuids=None) -> 
     if uuids is not None:
         events = events.filter(item_uuid__in=uuids)
     if moves_only:
-        events = events.filter(entity="milestone", field__endswith=" due")
+        events = milestone_moves(events)
     events = (events.order_by("at", "id")
               .values_list("item_uuid", *_EVENT_FIELDS))
     for item_uuid, *rest in events.iterator(5000):
         grouped[item_uuid].append(rest)
     return grouped
+
+
+def milestone_moves(events):
+    """Of ``events``, the milestone date changes: the part of the history an item's
+    milestones show (and the checks read)."""
+    return events.filter(entity="milestone", field__endswith=" due")
 
 
 def _event_values(event: ChangeEvent) -> list:
