@@ -75,8 +75,8 @@ def system_data(system: System) -> d.SystemData:
 
 def item_data(item: PoamItem, today: date, events: list[ChangeEvent] | None = None) -> d.PoamItemData:
     """One item (model row, prefetched as ``items_queryset`` does) as plain data."""
-    values = _row_values(item)
-    history = [_event_values(e) for e in events or []]
+    values = row_values(item)
+    history = [event_values(e) for e in events or []]
     parts = Parts(
         controls=[(c.catalog, c.control_id) for c in item.controls.all()],
         assets=[tuple(getattr(a, n) for n in ASSET_FIELDS) for a in item.assets.all()],
@@ -94,18 +94,19 @@ def page_items(rows: list[PoamItem], today: date) -> list[d.PoamItemData]:
     a page's CPU."""
     parts = _parts([row.pk for row in rows], assets=False)
     zone = timezone.get_current_timezone()
-    return [item_from_values(_row_values(row), parts.get(row.pk) or Parts(), today, zone) for row in rows]
+    return [item_from_values(row_values(row), parts.get(row.pk) or Parts(), today, zone) for row in rows]
 
 
 def stored_item(item: PoamItem, today: date, events: list[ChangeEvent]) -> d.PoamItemData:
     """One item (owner and approver selected, nothing prefetched) as ``item_data`` makes it,
     what hangs off it read as ``page_items`` reads it."""
     parts = _parts([item.pk]).get(item.pk) or Parts()
-    parts.history = [_event_values(e) for e in events]
-    return item_from_values(_row_values(item), parts, today)
+    parts.history = [event_values(e) for e in events]
+    return item_from_values(row_values(item), parts, today)
 
 
-def _row_values(item: PoamItem) -> dict:
+def row_values(item: PoamItem) -> dict:
+    """An item row's own columns and its owner's and approver's names, by column name."""
     values = {name: getattr(item, name) for name in ITEM_FIELDS}
     values["owner_name"] = item.owner.name if item.owner else ""
     values["owner_email"] = item.owner.email if item.owner else ""
@@ -251,7 +252,13 @@ def milestone_moves(events):
     return events.filter(entity="milestone", field__endswith=" due")
 
 
-def _event_values(event: ChangeEvent) -> list:
+def is_milestone_move(event: ChangeEvent) -> bool:
+    """``milestone_moves`` for one event not yet saved."""
+    return event.entity == "milestone" and event.field.endswith(" due")
+
+
+def event_values(event: ChangeEvent) -> list:
+    """An event's columns as ``ChunkedItems`` reads them."""
     return [getattr(event, name) for name in _EVENT_FIELDS]
 
 

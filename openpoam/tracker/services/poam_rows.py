@@ -23,7 +23,8 @@ from openpoam.domain import workflow
 from openpoam.domain.controls import ControlIdError, parse_ref
 from openpoam.domain.poam import ControlRef, EvidenceData, PoamItemData, Status
 from openpoam.tracker import search
-from openpoam.tracker.documents import EVIDENCE_FIELDS, ITEM_FIELDS, Parts, item_from_values
+from openpoam.tracker.documents import (EVIDENCE_FIELDS, Parts, event_values, is_milestone_move,
+                                        item_from_values, row_values)
 from openpoam.tracker.models import (AffectedAsset, ControlReference, Evidence, Milestone,
                                      PoamItem, System)
 from openpoam.tracker.services import bulk, item_checks
@@ -191,25 +192,24 @@ class NewItems:
             for pending in self.pending:
                 self._history(pending)
             controls = self._controls()
-            assets = self._assets()
+            self._assets()
         milestones = self._milestones()
         evidence = self._evidence()
         # Their stored check results from what was just written, not read back.
         self.checked = item_checks.write_new(
             self.system, {p.item.uuid for p in self.pending},
-            lambda today: self._created(controls, assets, milestones, evidence, today))
+            lambda today: self._created(controls, milestones, evidence, today))
         return [(p.data, p.item) for p in self.pending]
 
-    def _created(self, controls: list, assets: list, milestones: list, evidence: list,
+    def _created(self, controls: list, milestones: list, evidence: list,
                  today: date) -> Iterator[tuple[int, PoamItemData]]:
-        """(pk, the item as ``documents.ChunkedItems`` reads it back) for the items just
-        written: the same orders, the milestone moves this save recorded, decimals as
-        stored. No dependencies yet (they are linked after the last item)."""
+        """(pk, the item as ``documents.ChunkedItems`` reads it back for the checks) for the
+        items just written: the same orders, the milestone moves this save recorded,
+        decimals as stored; no assets (no rule reads them) and no dependencies yet (they are
+        linked after the last item)."""
         parts: dict[int, Parts] = defaultdict(Parts)
         for pk, catalog, control_id in sorted(controls):
             parts[pk].controls.append((catalog, control_id))
-        for pk, key, *rest in sorted(assets, key=lambda row: (row[0], row[1], row[6])):
-            parts[pk].assets.append(tuple(rest))
         for pk, uuid, sequence, description, original, current, done in sorted(
                 milestones, key=lambda row: (row[0], row[2])):
             parts[pk].milestones.append((sequence, description, original, current, done, uuid,
@@ -220,19 +220,14 @@ class NewItems:
             parts[row.item_id].evidence.append(tuple(getattr(row, n) for n in EVIDENCE_FIELDS))
         pks = {p.item.uuid: p.item.pk for p in self.pending}
         for e in self.recorder.events:  # the history moves, as MOVES reads them
-            if e.item_uuid in pks and e.entity == "milestone" and e.field.endswith(" due"):
-                parts[pks[e.item_uuid]].history.append(
-                    [e.entity_uuid, e.at, e.actor_name, e.action, e.entity, e.field,
-                     e.old_value, e.new_value, e.justification])
+            if e.item_uuid in pks and is_milestone_move(e):
+                parts[pks[e.item_uuid]].history.append(event_values(e))
         zone = timezone.get_current_timezone()
         for pending in self.pending:
             item = pending.item
-            values = {name: getattr(item, name) for name in ITEM_FIELDS}
+            values = row_values(item)
             if values["cost_estimate"] is not None:
                 values["cost_estimate"] = _stored_decimal(values["cost_estimate"])
-            values["owner_name"] = item.owner.name if item.owner_id else ""
-            values["owner_email"] = item.owner.email if item.owner_id else ""
-            values["approver_name"] = item.approver.name if item.approver_id else ""
             yield item.pk, item_from_values(values, parts.pop(item.pk, None) or Parts(), today,
                                             zone)
 
@@ -299,7 +294,7 @@ class NewItems:
         bulk.insert_rows(ControlReference, ["item_id", "catalog", "control_id"], rows)
         return rows
 
-    def _assets(self) -> list:
+    def _assets(self) -> None:
         rows = []
         for pending in self.pending:
             known = set()
@@ -313,7 +308,6 @@ class NewItems:
                              asset.fqdn, asset.port, key[2], asset.remediated_on))
         bulk.insert_rows(AffectedAsset, ["item_id", "asset_key", "name", "kind", "ip", "fqdn",
                                          "port", "protocol", "remediated_on"], rows)
-        return rows
 
     def _milestones(self) -> list:
         rows = []
