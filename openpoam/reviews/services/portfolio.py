@@ -34,6 +34,7 @@ from openpoam.domain.poam import CLOSED_STATUSES, Risk
 from openpoam.reviews.models import Review
 from openpoam.tracker.models import (Assessment, ChangeEvent, Cr26Vulnerability, ImportRecord,
                                      Milestone, PoamItem, System)
+from openpoam.tracker.models.history import COUNTED
 
 _CLOSED = [s.value for s in CLOSED_STATUSES]
 RISKS = [r.value for r in Risk]  # low .. critical
@@ -134,7 +135,7 @@ def _systems(organizations) -> list[System]:
     # The current assessment is the one the system's page shows (assessments.latest: the
     # latest assessed, then recorded), not the last typed in.
     return list(System.objects.filter(organization__in=organizations)
-                .annotate(latest_event=_latest_of(ChangeEvent.objects, "id"),
+                .annotate(latest_event=_latest_of(ChangeEvent.objects.filter(COUNTED), "id"),
                           current_assessment=_latest_of(Assessment.objects, "id",
                                                         "-assessed_on", "-id"),
                           last_import=_latest_of(ImportRecord.objects, "imported_at"),
@@ -166,9 +167,9 @@ def _sort_key(row: PortfolioRow, sort: str, descending: bool):
 
 
 def _item_counts(rows: dict[int, PortfolioRow], systems: list[System], today: date) -> None:
-    """Open by risk, overdue and delayed: cached per system until its history grows (every
-    change to an item, an import included, appends to it) or the day changes, as
-    tracker/services/summary.system_summary does; only the systems changed since are counted."""
+    """Open by risk, overdue and delayed: cached per system until a change that can move
+    them (``history.COUNTED``) or the day changes, as tracker/services/summary.system_summary
+    does; only the systems changed since are counted."""
     keys = {s.pk: f"openpoam:portfolio:{s.uuid}:{s.latest_event}:{today}" for s in systems}
     cached = cache.get_many(list(keys.values()))
     missing = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 
 class AppendOnlyError(RuntimeError):
@@ -21,6 +22,23 @@ class AppendOnlyQuerySet(models.QuerySet):
 
     def delete(self):
         raise AppendOnlyError("change history is append-only: rows cannot be deleted")
+
+
+# History that cannot move a system's counts (items per status and per risk, overdue,
+# delayed, the burn-down): comments, evidence, and edits of an item's text, people, assets
+# or controls. The caches of those counts are keyed on the system's latest event *outside*
+# these (``COUNTED``), so a comment does not throw away the list's and the dashboard's
+# numbers; a status or date change does. Anything not named here (a field added later, a
+# new kind of event) counts: a miss costs a recount, never a stale number.
+QUIET_ENTITIES = ("comment", "evidence")
+QUIET_ITEM_FIELDS = (
+    "title", "weakness_description", "comments", "planned_remediation", "resources_required",
+    "residual_risk", "risk_adjustment_rationale", "deviation_rationale", "threat_description",
+    "impact_description", "recommendations", "mitigations", "predisposing_conditions",
+    "acceptance_rationale", "vendor_product", "vendor_last_checkin", "cost_estimate",
+    "owner", "approver", "assets", "controls", "cves", "depends_on", "source_detail")
+COUNTED = (~Q(entity__in=QUIET_ENTITIES)
+           & ~Q(entity="item", action="update", field__in=QUIET_ITEM_FIELDS))
 
 
 class ChangeEvent(models.Model):
@@ -77,7 +95,12 @@ class ChangeEvent(models.Model):
                    models.Index(fields=["organization", "at"], name="history_org_at_idx"),
                    # A system's latest event (the version of its counts in the caches of
                    # the portfolio and the list page): one seek, not a backward scan.
-                   models.Index(fields=["system", "id"], name="history_system_latest")]
+                   models.Index(fields=["system", "id"], name="history_system_latest"),
+                   # The same for the events that can move its counts (``COUNTED``): the
+                   # key of the cached counts. Queries must filter on ``COUNTED`` itself,
+                   # the very condition, for the database to use it.
+                   models.Index(fields=["system", "id"], condition=COUNTED,
+                                name="history_system_counted")]
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.cache import cache
-from django.db.models import Count, Max
+from django.db.models import Count
 
 from openpoam.domain.poam import Status
 from openpoam.tracker.filters import delayed_count
 from openpoam.tracker.models import ChangeEvent, PoamItem
+from openpoam.tracker.models.history import COUNTED
 
 
 @dataclass
@@ -68,12 +69,21 @@ def delayed_counts(system_ids: list[int], today: date) -> dict[int, int]:
     return {system_id: delayed_count(system_id, today) for system_id in system_ids}
 
 
+def counts_version(system) -> int | None:
+    """The system's latest event that can move its counts (``history.COUNTED``): the version
+    the cached counts are keyed on. Every change to an item, an import included, appends to
+    the history in the same transaction; writers of one organization append one at a time
+    (``ChainHead``), so a larger id is always a later commit."""
+    # Newest first with a limit, not MAX(): SQLite answers MAX() with a condition outside
+    # the index by reading all of the system's events.
+    return (ChangeEvent.objects.filter(COUNTED, system=system).order_by("-id")
+            .values_list("id", flat=True).first())
+
+
 def system_summary(system, today: date) -> Summary:
-    """One system's numbers, cached until its history grows (every change to an item, an
-    import included, appends to it) or the day changes: one query instead of four on the
-    list page of a large system."""
-    latest = ChangeEvent.objects.filter(system=system).aggregate(m=Max("id"))["m"]
-    key = f"openpoam:summary:{system.uuid}:{latest}:{today}"
+    """One system's numbers, cached until a change that can move them (``counts_version``)
+    or the day changes: one query instead of four on the list page of a large system."""
+    key = f"openpoam:summary:{system.uuid}:{counts_version(system)}:{today}"
     summary = cache.get(key)
     if summary is None:
         summary = summaries([system.pk], today)[system.pk]
