@@ -313,12 +313,14 @@ def _dump(out: list, name: str, body, level: int, pretty: bool, start: str = "")
         if not isinstance(value, list):
             value, child = (value,), key
         for entry in value:
-            if type(entry) is str and child not in MULTILINE:
-                # The common leaf, written here rather than by a call of its own.
-                out.append(f"{inner}<{child}>{_escape_text(entry)}</{child}>")
-            else:
+            if type(entry) is not str:
                 out.append(inner)
                 _dump(out, child, entry, level, pretty)
+            elif child in MULTILINE:
+                out.append(inner)
+                _markup(out, child, entry, level, pretty, "")
+            else:  # the common leaf, written here rather than by a call of its own
+                out.append(f"{inner}<{child}>{_escape_text(entry)}</{child}>")
     if len(out) == opened + 1:  # no text, no child
         out[opened] = f"<{name}{start}/>"
     elif pretty:
@@ -329,10 +331,14 @@ def _dump(out: list, name: str, body, level: int, pretty: bool, start: str = "")
 
 def _dump_value(out: list, name: str, body, level: int, pretty: bool, start: str) -> None:
     """An element of a scalar: its text, or markup paragraphs."""
-    if name not in MULTILINE:
+    if name in MULTILINE:
+        _markup(out, name, body, level, pretty, start)
+    else:
         text = body if type(body) is str else _scalar(body)
         out.append(f"<{name}{start}>{_escape_text(text)}</{name}>")
-        return
+
+
+def _markup(out: list, name: str, body, level: int, pretty: bool, start: str) -> None:
     found = paragraphs(str(body))
     if not found:
         out.append(f"<{name}{start}/>")
