@@ -114,7 +114,10 @@ def write_xml(data: dict, stream, spools: dict | None = None) -> None:
                     out.flush()
                     _copy(spools[key], stream)
                     continue
-                if isinstance(value, dict) and any(array in spools for array in value):
+                if isinstance(value, dict) and (any(array in spools for array in value)
+                                                or _arrays_only(key, value)):
+                    # An element per entry, never the whole tree (back-matter: a resource
+                    # per evidence; an lxml tree of them took ~4 KB each).
                     out.flush()
                     _write_parent(key, value, spools, stream)
                     continue
@@ -122,6 +125,14 @@ def write_xml(data: dict, stream, spools: dict | None = None) -> None:
                 child = ARRAYS.get(key, key.removesuffix("s")) if isinstance(value, list) else key
                 for entry in entries:
                     out.write(_entry_element(child, entry), pretty_print=True)
+
+
+def _arrays_only(name: str, body: dict) -> bool:
+    """``body`` holds only plain arrays, none empty: ``_write_parent`` writes it as lxml
+    would."""
+    return bool(body) and all(
+        isinstance(value, list) and value and _role(name, key, True)[0] == _LIST
+        for key, value in body.items())
 
 
 def _write_parent(name: str, body: dict, spools: dict, stream) -> None:

@@ -251,6 +251,30 @@ def test_inventory_items_are_spooled_as_met_not_held_to_the_end(monkeypatch, plu
     assert most <= 6
 
 
+def test_the_back_matter_is_written_a_resource_at_a_time(monkeypatch):
+    """A resource per evidence: the back-matter is never one lxml tree (it took ~4 KB a
+    resource), and its bytes are those lxml gives for the whole element."""
+    from lxml import etree
+    built: list[str] = []
+    element = xmlmap._entry_element
+
+    def recording(child, entry):
+        built.append(child)
+        return element(child, entry)
+
+    monkeypatch.setattr(xmlmap, "_entry_element", recording)
+    document = rich_document()
+    whole, _ = export_data(document)
+    stream = io.BytesIO()
+    XML_OUT.write(document, stream)
+    assert "back-matter" not in built
+    resources = whole[ROOT]["back-matter"]["resources"]
+    assert len(resources) > 2  # the system, evidence, the checkpoint
+    expected = etree.tostring(element("back-matter", whole[ROOT]["back-matter"]),
+                              encoding="UTF-8", pretty_print=True)
+    assert expected in stream.getvalue()
+
+
 def test_a_bad_inventory_item_is_refused_with_its_path(monkeypatch):
     _corrupt(monkeypatch, "inventory-items", "uuid", "not a uuid")
     stream = io.BytesIO()
