@@ -331,7 +331,7 @@ class Builder:
         uuid = self._asset_uuid(key)
         if uuid not in self.inventory:
             self.inventory.add(uuid)
-            self.new_inventory.append(self._inventory_item(asset, key))
+            self.new_inventory.append(self._inventory_item(asset, uuid))
         subject = {"subject-uuid": uuid, "type": "inventory-item"}
         if asset.remediated_on:
             subject["props"] = [prop("remediated-on", asset.remediated_on.isoformat())]
@@ -340,7 +340,7 @@ class Builder:
     def _asset_uuid(self, key: tuple) -> str:
         return derive_uuid(self.uuid, "asset", *key)
 
-    def _inventory_item(self, asset: AffectedAsset, key: tuple) -> dict:
+    def _inventory_item(self, asset: AffectedAsset, uuid: str) -> dict:
         # Prop names asset-id, ipv4-address, ipv6-address, fqdn: OSCAL SSP inventory-item.
         props = []
         if asset.name:
@@ -355,7 +355,7 @@ class Builder:
             props.append(prop("port", asset.port))
         if asset.protocol:
             props.append(prop("protocol", asset.protocol))
-        return {"uuid": self._asset_uuid(key),
+        return {"uuid": uuid,
                 "description": asset.label or "Affected asset", "props": props}
 
     def _evidence(self, evidence: EvidenceData, base: tuple, index: int) -> dict:

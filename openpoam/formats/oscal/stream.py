@@ -47,7 +47,9 @@ def _entry_xml(name: str, entry: dict) -> bytes:
 def _write(document: PoamDocument, encode, separator: bytes, join) -> list[str]:
     require_items(document)
     builder = Builder(document)
-    spools = {name: tempfile.TemporaryFile(prefix="oscal-") for name in SPOOLED}
+    # 64 KiB buffers: the default 8 KiB made one system call per few entries.
+    spools = {name: tempfile.TemporaryFile(prefix="oscal-", buffering=1 << 16)
+              for name in SPOOLED}
     try:
         firsts, rules = _spool(builder, spools, encode, separator)
         skeleton = builder.frame(firsts)

@@ -121,6 +121,8 @@ def date_time(value: datetime) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     value = value.astimezone(timezone.utc)
+    if value.year >= 1000:  # isoformat writes what the formats below do, faster
+        return value.replace(tzinfo=None).isoformat() + "Z"
     fmt = "%Y-%m-%dT%H:%M:%S.%fZ" if value.microsecond else "%Y-%m-%dT%H:%M:%SZ"
     return value.strftime(fmt)
 
@@ -140,7 +142,11 @@ def parse_day(text: str) -> date:
 
 def line(text: str, limit: int = 0) -> str:
     """A MarkupLine: one non-empty line."""
-    flat = " ".join(text.split())
+    # Printable text has no whitespace but the space: most text is one line already.
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        flat = text
+    else:
+        flat = " ".join(text.split())
     if limit and len(flat) > limit:
         flat = flat[: limit - 1].rstrip() + "…"
     return flat
@@ -152,9 +158,16 @@ def prop_value(text: str) -> str:
     Other text is written as a JSON string literal, which the readers decode, so multi-line
     values survive a round trip without breaking the schema.
     """
-    if _PLAIN_RE.fullmatch(text) and not text.startswith('"'):
+    if not text.startswith('"') and _is_plain(text):
         return text
     return json.dumps(text, ensure_ascii=False)
+
+
+def _is_plain(text: str) -> bool:
+    """``_PLAIN_RE`` matches all of ``text``."""
+    if text.isprintable():  # the one whitespace of printable text is the space
+        return text[:1] not in ("", " ") and text[-1] != " "
+    return _PLAIN_RE.fullmatch(text) is not None
 
 
 def prop_text(value: str) -> str:
@@ -171,13 +184,16 @@ def prop_text(value: str) -> str:
 def prop(name: str, value: str, ns: str = OPENPOAM_NS, **extra: str) -> dict:
     out = {"name": name, "ns": ns, "value": prop_value(value)} if ns else \
         {"name": name, "value": prop_value(value)}
-    out.update(extra)
+    if extra:
+        out.update(extra)
     return out
 
 
 def control_to_oscal(catalog: Catalog, control_id: str) -> str:
     """NIST SP 800-53 ids as OSCAL catalogs spell them: AC-2(1) -> ac-2.1."""
     if catalog is Catalog.NIST_800_53_R5:
+        if "(" not in control_id:  # no enhancement: nothing to replace
+            return control_id.strip().lower()
         return re.sub(r"\((\w+)\)", r".\1", control_id.strip()).lower()
     return control_id
 

@@ -114,7 +114,10 @@ def write_xml(data: dict, stream, spools: dict | None = None) -> None:
                     out.flush()
                     _copy(spools[key], stream)
                     continue
-                if isinstance(value, dict) and any(array in spools for array in value):
+                if isinstance(value, dict) and (any(array in spools for array in value)
+                                                or _arrays_only(key, value)):
+                    # An element per entry, never the whole tree (back-matter: a resource
+                    # per evidence; an lxml tree of them took ~4 KB each).
                     out.flush()
                     _write_parent(key, value, spools, stream)
                     continue
@@ -122,6 +125,14 @@ def write_xml(data: dict, stream, spools: dict | None = None) -> None:
                 child = ARRAYS.get(key, key.removesuffix("s")) if isinstance(value, list) else key
                 for entry in entries:
                     out.write(_entry_element(child, entry), pretty_print=True)
+
+
+def _arrays_only(name: str, body: dict) -> bool:
+    """``body`` holds only plain arrays, none empty: ``_write_parent`` writes it as lxml
+    would."""
+    return bool(body) and all(
+        isinstance(value, list) and value and _role(name, key, True)[0] == _LIST
+        for key, value in body.items())
 
 
 def _write_parent(name: str, body: dict, spools: dict, stream) -> None:
@@ -152,11 +163,21 @@ def entry_xml(array: str, entry: dict, nested: bool = False) -> bytes:
     _dump(parts, name, entry, int(nested), True, "" if nested else _NS_DECLARATION)
     if not nested:
         parts.append("\n")
-    text = "".join(parts)
-    if _NOT_XML.search(text):
+    try:
+        data = "".join(parts).encode()
+    except UnicodeEncodeError:  # a lone surrogate
+        data = None
+    if data is None or _not_xml(data):
         # Text lxml refuses (control characters): let it raise as it always did.
         return _lxml_entry_xml(name, entry)
-    return text.encode()
+    return data
+
+
+def _not_xml(data: bytes) -> bool:
+    """UTF-8 ``data`` holds a character XML cannot: a control character, U+FFFE or U+FFFF
+    (deleting the control bytes scans faster than a regular expression over the text)."""
+    return (len(data.translate(None, _CONTROL_BYTES)) != len(data)
+            or b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data)
 
 
 def _lxml_entry_xml(name: str, entry: dict) -> bytes:
@@ -215,7 +236,8 @@ _SubElement = etree.SubElement
 # An element with only element children puts each on its own line, indented two spaces a
 # level; an element holding text keeps its children inline; an empty one is <name/>.
 _NS_DECLARATION = f' xmlns="{XML_NS}"'
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# The control characters XML 1.0 cannot hold (all but TAB, LF and CR), as UTF-8 bytes.
+_CONTROL_BYTES = bytes([*range(0x09), 0x0b, 0x0c, *range(0x0e, 0x20)])
 # libxml2 stops indenting deeper than 30 levels.
 _INDENT = ["  " * min(level, 30) for level in range(256)]
 
@@ -243,62 +265,113 @@ def _escape_attribute(text: str) -> str:
     return text
 
 
+# The same break before each child: a new line and the child's indent.
+_BREAK = ["\n" + indent for indent in _INDENT]
+# How an object's keys are written, by its element name and its keys in order: the
+# exporter's objects have a few dozen shapes, so the roles are looked up once a shape
+# rather than once a key (a 10,000-item POA&M has millions of keys). Bounded, in case
+# some caller writes objects of ever new shapes.
+_PLANS: dict[tuple, tuple] = {}
+_MAX_PLANS = 4096
+
+
+def _plan(name: str, keys: tuple) -> tuple[tuple, str | None, tuple]:
+    """The flag keys, the key of the element's own value (or None) and the other keys as
+    (key, group element or "", element of each entry when the value is a list)."""
+    flags, value, members = [], None, []
+    for key in keys:
+        role, child = _role(name, key, True)
+        if role == _FLAG:
+            flags.append(key)
+        elif role == _VALUE:
+            value = key
+        else:
+            members.append((key, child, "") if role == _GROUP else (key, "", child))
+    plan = (tuple(flags), value, tuple(members))
+    if len(_PLANS) < _MAX_PLANS:
+        _PLANS[(name, keys)] = plan
+    return plan
+
+
 def _dump(out: list, name: str, body, level: int, pretty: bool, start: str = "") -> None:
     """Append element ``name`` holding ``body`` (as ``_fill`` builds it) to ``out``;
     ``pretty`` is off inside an element that holds text, as in libxml2."""
-    text = None
-    children: list = []  # (name, body) pairs, or (name, None, entries) for a group
-    if isinstance(body, dict):
-        for key, value in body.items():
-            role, child = _role(name, key, isinstance(value, list))
-            if role == _FLAG:
-                value = value if type(value) is str else _scalar(value)
-                start += f' {key}="{_escape_attribute(value)}"'
-            elif role == _LIST:
-                children += [(child, entry) for entry in value]
-            elif role == _CHILD:
-                children.append((key, value))
-            elif role == _VALUE:
-                text = _scalar(value)
-            else:
-                children.append((key, None, [(child, entry) for entry in value]))
-    elif name in MULTILINE:
-        children = [("p", paragraph) for paragraph in paragraphs(str(body))]
-    else:
-        text = body if type(body) is str else _scalar(body)
-    if text is None and not children:
+    if not isinstance(body, dict):
+        _dump_value(out, name, body, level, pretty, start)
+        return
+    keys = tuple(body)
+    flags, value_key, members = _PLANS.get((name, keys)) or _plan(name, keys)
+    for key in flags:
+        value = body[key]
+        value = value if type(value) is str else _scalar(value)
+        start += f' {key}="{_escape_attribute(value)}"'
+    if not members and value_key is None:  # flags only, as every prop
         out.append(f"<{name}{start}/>")
         return
+    opened = len(out)
     out.append(f"<{name}{start}>")
-    if text is not None:
-        out.append(_escape_text(text))
+    if value_key is not None:
+        out.append(_escape_text(_scalar(body[value_key])))
         pretty = False
-    inner = _INDENT[level + 1] if pretty else ""
-    for child in children:
-        if pretty:
-            out.append("\n" + inner)
-        if len(child) == 3:
-            _group(out, child[0], child[2], level + 1, pretty)
-        else:
-            _dump(out, child[0], child[1], level + 1, pretty)
-    if pretty:
-        out.append("\n" + _INDENT[level])
-    out.append(f"</{name}>")
+    level += 1
+    inner = _BREAK[level] if pretty else ""
+    for key, group, child in members:
+        value = body[key]
+        if group:
+            out.append(inner)
+            _group(out, key, group, value, level, pretty)
+            continue
+        if not isinstance(value, list):
+            value, child = (value,), key
+        for entry in value:
+            if type(entry) is not str:
+                out.append(inner)
+                _dump(out, child, entry, level, pretty)
+            elif child in MULTILINE:
+                out.append(inner)
+                _markup(out, child, entry, level, pretty, "")
+            else:  # the common leaf, written here rather than by a call of its own
+                out.append(f"{inner}<{child}>{_escape_text(entry)}</{child}>")
+    if len(out) == opened + 1:  # no text, no child
+        out[opened] = f"<{name}{start}/>"
+    elif pretty:
+        out.append(f"{_BREAK[level - 1]}</{name}>")
+    else:
+        out.append(f"</{name}>")
 
 
-def _group(out: list, name: str, entries: list, level: int, pretty: bool) -> None:
-    if not entries:
-        out.append(f"<{name}/>")
+def _dump_value(out: list, name: str, body, level: int, pretty: bool, start: str) -> None:
+    """An element of a scalar: its text, or markup paragraphs."""
+    if name in MULTILINE:
+        _markup(out, name, body, level, pretty, start)
+    else:
+        text = body if type(body) is str else _scalar(body)
+        out.append(f"<{name}{start}>{_escape_text(text)}</{name}>")
+
+
+def _markup(out: list, name: str, body, level: int, pretty: bool, start: str) -> None:
+    found = paragraphs(str(body))
+    if not found:
+        out.append(f"<{name}{start}/>")
         return
+    inner = _BREAK[level + 1] if pretty else ""
+    out.append(f"<{name}{start}>")
+    out += [f"{inner}<p>{_escape_text(paragraph)}</p>" for paragraph in found]
+    out.append(f"{_BREAK[level]}</{name}>" if pretty else f"</{name}>")
+
+
+def _group(out: list, name: str, child: str, entries, level: int, pretty: bool) -> None:
+    """A grouped array: element ``name`` holding a ``child`` element per entry."""
+    opened = len(out)
     out.append(f"<{name}>")
-    inner = _INDENT[level + 1] if pretty else ""
-    for child, entry in entries:
-        if pretty:
-            out.append("\n" + inner)
+    inner = _BREAK[level + 1] if pretty else ""
+    for entry in entries:
+        out.append(inner)
         _dump(out, child, entry, level + 1, pretty)
-    if pretty:
-        out.append("\n" + _INDENT[level])
-    out.append(f"</{name}>")
+    if len(out) == opened + 1:
+        out[opened] = f"<{name}/>"
+    else:
+        out.append(f"{_BREAK[level]}</{name}>" if pretty else f"</{name}>")
 
 
 def _child(parent: etree._Element, name: str, value) -> None:

@@ -370,3 +370,36 @@ def test_it_keeps_blank_names_and_odd_urls_from_breaking_the_schema():
     assert validate(data) == []
     resource = data[ROOT]["back-matter"]["resources"][1]
     assert resource["rlinks"][0]["href"] == "https://files.example.com/scan%20report.pdf"
+
+
+_SPACES = [" ", "  ", "\t", "\n", "\r", "\x0b", "\x1f", "\x85", "\u00a0", "\u2028", "\u2029",
+           "\u3000", "\u200b", "\x01"]
+
+
+@pytest.mark.parametrize("space", _SPACES)
+def test_line_and_prop_values_take_their_fast_paths_only_for_plain_text(space):
+    """``line`` and ``prop_value`` skip their general work for plain one-line text; any
+    other whitespace still goes the general way."""
+    import re
+
+    from openpoam.formats.oscal.vocab import line, prop_value
+    plain = re.compile(r"\S(?:[^\n\r\u2028\u2029]*\S)?")
+    for text in ("", "a", "Apply the patch", f"a{space}b", f"{space}a", f"a{space}",
+                 f"a{space}{space}b", space, '"quoted"', f"é{space}𝄞"):
+        assert line(text) == " ".join(text.split()), repr(text)
+        general = (text if plain.fullmatch(text) and not text.startswith('"')
+                   else json.dumps(text, ensure_ascii=False))
+        assert prop_value(text) == general, repr(text)
+
+
+def test_date_times_are_written_as_strftime_writes_them():
+    from datetime import datetime, timezone
+
+    from openpoam.formats.oscal.vocab import date_time
+    east = timezone(timedelta(hours=5, minutes=30))
+    for value, fmt in ((datetime(2026, 3, 1, 12, 0, 1), "%Y-%m-%dT%H:%M:%SZ"),
+                       (datetime(2026, 3, 1, 12, 0, 1, 7), "%Y-%m-%dT%H:%M:%S.%fZ"),
+                       (datetime(999, 1, 2, 3, 4, 5, 6, tzinfo=timezone.utc),
+                        "%Y-%m-%dT%H:%M:%S.%fZ")):
+        assert date_time(value) == value.strftime(fmt)
+    assert date_time(datetime(2026, 3, 1, 5, 30, tzinfo=east)) == "2026-03-01T00:00:00Z"

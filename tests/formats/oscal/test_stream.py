@@ -52,6 +52,49 @@ def test_the_streamed_xml_is_byte_for_byte_the_whole_document(framework):
     assert stream.getvalue() == expected.getvalue()
 
 
+# Keys of every kind the XML writer knows (flags, context flags, value keys, groups,
+# arrays, markup fields) and characters it escapes or refuses.
+_KEYS = ["uuid", "title", "description", "remarks", "props", "links", "name", "value", "ns",
+         "class", "revisions", "system-id", "id", "hash", "start", "state", "status",
+         "entries", "tasks", "timing", "statement", "type", "types", "threat-ids", "facets",
+         "port-ranges", "protocol", "related-risks", "other"]
+_TEXT = list("ab &<>\"'\r\n\t ") + ["é", "𝄞", "\u2028", "  ", "\n\n", " \n \n "]
+_REFUSED = ["\x01", "\x1f", "\ufffe", "\uffff", "a\ud800"]
+
+
+def _random_value(rng, depth: int):
+    roll = rng.random()
+    if depth > 4 or roll < 0.45:
+        if rng.random() < 0.1:
+            return rng.choice([True, False, 0, 7])
+        if rng.random() < 0.01:
+            return rng.choice(_REFUSED)
+        return "".join(rng.choice(_TEXT) for _ in range(rng.randrange(6)))
+    if roll < 0.85:
+        return {rng.choice(_KEYS): _random_value(rng, depth + 1) for _ in range(rng.randrange(5))}
+    return [_random_value(rng, depth + 1) for _ in range(rng.randrange(4))]
+
+
+def _outcome(write, *args):
+    try:
+        return write(*args)
+    except (TypeError, ValueError) as exc:
+        return type(exc)
+
+
+def test_an_entry_written_as_text_is_what_lxml_writes():
+    import random
+    rng = random.Random(20261207)
+    for _ in range(3000):
+        entry = {rng.choice(_KEYS): _random_value(rng, 1) for _ in range(rng.randrange(6))}
+        array = rng.choice(["observations", "risks", "poam-items", "revisions"])
+        text = _outcome(xmlmap.entry_xml, array, entry)
+        name = xmlmap.ARRAYS.get(array, array.removesuffix("s"))
+        built = _outcome(xmlmap._lxml_entry_xml, name, entry)
+        # The same bytes, or both refuse (lxml may name the fault differently).
+        assert text == built or (isinstance(text, type) and isinstance(built, type)), entry
+
+
 def test_a_bad_entry_is_refused_by_the_xml_export_too(monkeypatch):
     _corrupt(monkeypatch, "risks", "deadline", "next Tuesday")
     stream = io.BytesIO()
@@ -206,6 +249,30 @@ def test_inventory_items_are_spooled_as_met_not_held_to_the_end(monkeypatch, plu
     assert stream.getvalue().count(b"host-") >= 120  # every asset is in the file
     # The first (kept for the skeleton), an item's two and the previous item's: not all 120.
     assert most <= 6
+
+
+def test_the_back_matter_is_written_a_resource_at_a_time(monkeypatch):
+    """A resource per evidence: the back-matter is never one lxml tree (it took ~4 KB a
+    resource), and its bytes are those lxml gives for the whole element."""
+    from lxml import etree
+    built: list[str] = []
+    element = xmlmap._entry_element
+
+    def recording(child, entry):
+        built.append(child)
+        return element(child, entry)
+
+    monkeypatch.setattr(xmlmap, "_entry_element", recording)
+    document = rich_document()
+    whole, _ = export_data(document)
+    stream = io.BytesIO()
+    XML_OUT.write(document, stream)
+    assert "back-matter" not in built
+    resources = whole[ROOT]["back-matter"]["resources"]
+    assert len(resources) > 2  # the system, evidence, the checkpoint
+    expected = etree.tostring(element("back-matter", whole[ROOT]["back-matter"]),
+                              encoding="UTF-8", pretty_print=True)
+    assert expected in stream.getvalue()
 
 
 def test_a_bad_inventory_item_is_refused_with_its_path(monkeypatch):
