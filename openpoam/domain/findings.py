@@ -7,6 +7,8 @@ A parser streams its file and yields three kinds of record, in any order:
   Coverage is what lets a later scan close an item: a weakness absent from a
   covered target is remediated there; on an uncovered target nothing changes.
 - ``Finding``: one result of one check on one asset.
+- ``Skipped``: findings a parser was told it may leave out (open, under the import's
+  severity bar, of no weakness the system tracks): only counted, never built.
 
 Identity (see samples/FORMATS.md): a finding is the same from one monthly scan
 to the next when ``(scope, weakness_id, asset.key, port, protocol)`` is the
@@ -115,4 +117,13 @@ class Finding:
         return (self.scope, self.weakness_id)
 
 
-Record = Union[ScanInfo, Target, Finding]
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """Open findings a parser only counted: the import drops them anyway (under its
+    severity bar, of no tracked weakness), and they are most of a scan. One entry in
+    ``keys`` per finding left out, its weakness key (scope, weakness_id)."""
+
+    keys: tuple[tuple[str, str], ...]
+
+
+Record = Union[ScanInfo, Target, Finding, Skipped]

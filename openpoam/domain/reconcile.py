@@ -39,7 +39,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from openpoam.domain.findings import (
-    Asset, Finding, Record, ResultStatus, ScanInfo, Severity, Target,
+    Asset, Finding, Record, ResultStatus, ScanInfo, Severity, Skipped, Target,
 )
 
 WeaknessKey = tuple[str, str]  # (scope, weakness_id)
@@ -131,6 +131,8 @@ class Digester:
     def add(self, record: Record) -> None:
         if isinstance(record, Finding):
             self._add_finding(record)
+        elif isinstance(record, Skipped):
+            self._add_skipped(record)
         elif isinstance(record, Target):
             key = self._intern(record.asset.key)
             self._digest.covered.add((self._intern(record.scope), key))
@@ -185,6 +187,15 @@ class Digester:
             weakness.proven.setdefault(identity, finding.status)
         elif finding.status in _NO_INFO:
             weakness.no_info.add(identity)
+
+    def _add_skipped(self, record: Skipped) -> None:
+        """Findings the parser only counted: dropped, as ``_add_finding`` would have."""
+        if not self._track.isdisjoint(record.keys):
+            # The parser was given another tracked set: counting would lose findings.
+            raise ValueError("a parser skipped findings of a tracked weakness")
+        self._digest.findings += len(record.keys)
+        self._digest.dropped += len(record.keys)
+        self._digest.below_threshold.update(record.keys)
 
     def _wanted(self, finding: Finding) -> bool:
         return (_SEVERITY_RANK[finding.severity] >= self._min_rank

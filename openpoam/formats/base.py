@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO, Protocol, runtime_checkable
 
-from openpoam.domain.findings import Record
+from openpoam.domain.findings import Record, Severity
 from openpoam.domain.poam import PoamDocument
 
 
@@ -52,7 +52,18 @@ Warn = Callable[[str], None]
 ASSET = "asset"  # str: what was scanned, for code and image reports that may not say
 WARN = "warn"  # Warn: told of each row read past (file and line)
 BRIEF_BELOW = "brief_below"  # Severity: findings below it need only identity and title
-PARSE_OPTIONS = frozenset({ASSET, WARN, BRIEF_BELOW})
+SKIP = "skip"  # Skip: findings the import will drop need only be counted (domain Skipped)
+PARSE_OPTIONS = frozenset({ASSET, WARN, BRIEF_BELOW, SKIP})
+
+
+@dataclass(frozen=True)
+class Skip:
+    """Which open findings a parser may leave out, yielding ``Skipped`` counts instead:
+    those under ``below`` whose weakness ``tracked(scope, weakness_id)`` says the system
+    does not track (a tracked weakness keeps its minor findings, see Digester)."""
+
+    below: Severity
+    tracked: Callable[[str, str], bool]
 
 
 @runtime_checkable

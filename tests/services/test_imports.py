@@ -188,3 +188,47 @@ def test_new_items_written_in_chunks_keep_their_own_assets_controls_and_history(
             assert item.created_at is not None and item.updated_at is not None
     assert PoamItem.objects.filter(system=twin).count() == 1
     assert _assets(PoamItem.objects.get(system=twin)) == {("10.9.9.9", "22"): None}
+
+
+def _store(settings) -> dict:
+    from pathlib import Path
+
+    root = Path(settings.EVIDENCE_DIR)
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*")
+            if p.is_file()} if root.exists() else {}
+
+
+def test_the_file_is_kept_once_by_its_hash_with_no_copy_left_over(fedramp, tmp_path, settings):
+    """The file is copied into the store while it is first hashed, and the import reads
+    that copy: kept under its SHA-256; the same file again, a dry run of another file and
+    a broken file leave no other file behind."""
+    before = _store(settings)
+    path = nessus(tmp_path, "june.nessus", {"10.0.0.1": [(1001, 443)]})
+    record = run(fedramp, path).record
+    assert _store(settings) == {**before, record.storage_name: path.read_bytes()}
+    assert record.storage_name.endswith(record.sha256)
+    run(fedramp, path)
+    run(fedramp, nessus(tmp_path, "july.nessus", {"10.0.0.2": [(1001, 443)]}), dry_run=True)
+    broken = tmp_path / "broken.nessus"
+    broken.write_text('<?xml version="1.0"?><NessusClientData_v2><Report name="x">\n'
+                      '<ReportHost name="10.0.0.2">\n<ReportItem port="1"\n</Report>')
+    with pytest.raises(FormatError):
+        run(fedramp, broken, format_key="nessus")
+    assert _store(settings) == {**before, record.storage_name: path.read_bytes()}
+
+
+def test_a_change_to_the_file_after_it_was_hashed_does_not_reach_the_import(
+        fedramp, tmp_path, monkeypatch):
+    """What is imported is what was hashed: the copy in the store, not the file the user
+    may be overwriting meanwhile."""
+    path = nessus(tmp_path, "june.nessus", {"10.0.0.1": [(1001, 443)]})
+    hashed = imports._hash
+
+    def hash_then_overwrite(job):
+        hashed(job)
+        nessus(tmp_path, "june.nessus", {"10.0.0.1": [(1002, 443)]})
+
+    monkeypatch.setattr(imports, "_hash", hash_then_overwrite)
+    result = run(fedramp, path)
+    assert list(PoamItem.objects.values_list("scan_weakness_id", flat=True)) == ["1001"]
+    assert result.record.sha256 == result.sha256

@@ -20,9 +20,9 @@ from typing import BinaryIO
 from lxml import etree
 
 from openpoam.domain.findings import (Asset, Finding, Record, ResultStatus, ScanInfo, Severity,
-                                      Target)
+                                      Skipped, Target)
 from openpoam.formats import xmlsafe
-from openpoam.formats.base import BRIEF_BELOW, FormatError
+from openpoam.formats.base import BRIEF_BELOW, SKIP, FormatError, Skip
 from openpoam.formats.scan_common import (Memo, cap, clean, cwe_id, find_cves, iso_text,
                                             merge_into, parse_date, score, to_float, unique)
 
@@ -92,17 +92,19 @@ VERSION_RE = re.compile(r"Nessus version\s*:\s*([\w.\-]+)")
 class NessusImporter:
     key = "nessus"
     label = "Tenable Nessus (.nessus)"
-    options = frozenset({BRIEF_BELOW})
+    options = frozenset({BRIEF_BELOW, SKIP})
 
     def sniff(self, head: bytes, filename: str) -> bool:
         return xmlsafe.root_tag(head) == "NessusClientData_v2"
 
-    def parse(self, stream: BinaryIO, *, source: str,
-              brief_below: Severity | None = None) -> Iterator[Record]:
+    def parse(self, stream: BinaryIO, *, source: str, brief_below: Severity | None = None,
+              skip: Skip | None = None) -> Iterator[Record]:
         """``brief_below``: findings under this severity carry only identity, title and
         severity (no text, references or extras). The importer drops them anyway, and
-        they are most of a scan, so this halves the parsing of a large file."""
-        return _Reader(source, brief_below).read(stream)
+        they are most of a scan, so this halves the parsing of a large file.
+        ``skip``: of those, the ones of untracked weaknesses are not built at all, only
+        counted (one ``Skipped`` record per host)."""
+        return _Reader(source, brief_below, skip).read(stream)
 
 
 class _Host:
@@ -118,9 +120,12 @@ class _Host:
 
 
 class _Reader:
-    def __init__(self, source: str, brief_below: Severity | None = None):
+    def __init__(self, source: str, brief_below: Severity | None = None,
+                 skip: Skip | None = None):
         self.source = source
         self.brief = frozenset(s for s in Severity if brief_below and _RANK[s] < _RANK[brief_below])
+        self.skip = frozenset(s for s in Severity if skip and _RANK[s] < _RANK[skip.below])
+        self.tracked = skip.tracked if skip else None
         self.scanner = "Nessus"
         self.version = ""
         self.report_name = ""
@@ -135,12 +140,17 @@ class _Reader:
 
     def read(self, stream: BinaryIO) -> Iterator[Record]:
         self.host: _Host | None = None
-        self.pending: dict[tuple, Finding] = {}  # this host's findings, merged by identity
+        # This host's findings, merged by identity (a _Left for one only to be counted).
+        self.pending: dict[tuple, Finding | _Left] = {}
         events = xmlsafe.iterparse(stream, source=self.source, events=("start", "end"),
                                    tag=WATCHED)
         for event, element in events:
             if event == "start":
                 self._on_start(element)
+            elif element.tag == "ReportItem":  # most events: read here, no generator made
+                if self.host is not None:
+                    self._pend(self._finding(self.host, element))
+                xmlsafe.clear(element)
             else:
                 yield from self._on_end(element)
         if not self.root_checked:
@@ -163,13 +173,6 @@ class _Reader:
             self._read_properties(host, element)
             host.announced = True
             yield Target(SCOPE, host.asset)
-        elif tag == "ReportItem" and host is not None:
-            finding = self._finding(host, element)
-            kept = self.pending.get(finding.identity)
-            if kept is None:
-                self.pending[finding.identity] = finding
-            else:
-                merge_into(kept, finding)
         elif tag == "ReportHost":
             if host is not None and not host.announced:  # no HostProperties at all
                 yield Target(SCOPE, host.asset)
@@ -190,10 +193,31 @@ class _Reader:
         if element.get("type", "").lower() == "was":
             self.scanner = "Tenable Web App Scanning"
 
-    def _flush(self) -> Iterator[Finding]:
+    def _pend(self, found: Finding | _Left) -> None:
+        """Keep a finding of the current host, merged with an earlier one of its identity."""
+        identity = found.identity
+        kept = self.pending.get(identity)
+        if kept is None:
+            self.pending[identity] = found
+        elif type(kept) is _Left and type(found) is _Left:
+            pass  # one finding, still under the bar and untracked: counted once
+        else:
+            # A finding left out meets a built one (a file may report a plugin twice on a
+            # port at two severities): merged as the brief findings they stand for.
+            if type(kept) is _Left:
+                kept = self.pending[identity] = kept.finding()
+            merge_into(kept, found.finding() if type(found) is _Left else found)
+
+    def _flush(self) -> Iterator[Record]:
+        left: list[tuple[str, str]] = []
         for finding in self.pending.values():
+            if type(finding) is _Left:
+                left.append((SCOPE, finding.plugin_id))
+                continue
             finding.scanner_version = self.version
             yield finding
+        if left:
+            yield Skipped(tuple(left))
         self.pending = {}
 
     # --- host properties ---------------------------------------------------
@@ -230,12 +254,16 @@ class _Reader:
             raise FormatError(f"severity {raw!r} is not 0-4", source=self.source, line=line,
                               field="severity")
         port = item.get("port", "").strip()
-        if SEVERITIES[raw] in self.brief and self._may_be_brief(plugin_id, item):
-            return Finding(scope=SCOPE, weakness_id=plugin_id, asset=host.asset,
-                           title=item.get("pluginName") or plugin_id, severity=SEVERITIES[raw],
-                           raw_severity=raw, port="" if port in ("", "0") else port,
-                           protocol=item.get("protocol", "").strip().lower(),
-                           scanner=self.scanner, last_seen=host.end or host.start)
+        severity = SEVERITIES[raw]
+        if (severity in self.brief or severity in self.skip) and \
+                self._may_be_brief(plugin_id, item):
+            left = _Left(self.scanner, host, plugin_id, item.get("pluginName") or plugin_id,
+                         severity, raw, "" if port in ("", "0") else port,
+                         item.get("protocol", "").strip().lower())
+            if severity in self.skip and not self.tracked(SCOPE, plugin_id):
+                return left
+            if severity in self.brief:
+                return left.finding()
         pairs, output, compliance, size = _read_children(item)
         if compliance:
             return self._compliance_finding(host, item, plugin_id, raw, port, line)
@@ -398,6 +426,29 @@ class _Reader:
             "compliance_references": other,
         })
         finding.extra = {k: v for k, v in finding.extra.items() if v not in ("", None, {})}
+
+
+class _Left:
+    """A finding only to be counted (``skip``), with what its brief Finding would hold
+    should another ReportItem of the same identity on the host have to merge with it."""
+
+    __slots__ = ("scanner", "asset", "last_seen", "plugin_id", "title", "severity", "raw",
+                 "port", "protocol", "identity")
+
+    def __init__(self, scanner: str, host: _Host, plugin_id: str, title: str,
+                 severity: Severity, raw: str, port: str, protocol: str):
+        # The host as it is now: a brief Finding built here would hold the same.
+        self.scanner, self.asset, self.last_seen = scanner, host.asset, host.end or host.start
+        self.plugin_id, self.title, self.severity, self.raw = plugin_id, title, severity, raw
+        self.port, self.protocol = port, protocol
+        self.identity = (SCOPE, plugin_id, host.asset.key, port, protocol)
+
+    def finding(self) -> Finding:
+        """The brief finding (identity, title, severity) this ReportItem stands for."""
+        return Finding(scope=SCOPE, weakness_id=self.plugin_id, asset=self.asset,
+                       title=self.title, severity=self.severity, raw_severity=self.raw,
+                       port=self.port, protocol=self.protocol, scanner=self.scanner,
+                       last_seen=self.last_seen)
 
 
 class _Children:

@@ -58,6 +58,19 @@ def _row_adapter(model, columns: list[str]):
     if not converters:
         return tuple
 
+    if len(converters) == 2:  # the asset rows' first and last seen: the most rows by far
+        (first, convert_first), (second, convert_second) = converters
+
+        def adapt_two(row: tuple) -> tuple:
+            out = list(row)
+            if out[first] is not None:
+                out[first] = convert_first(out[first])
+            if out[second] is not None:
+                out[second] = convert_second(out[second])
+            return tuple(out)
+
+        return adapt_two
+
     def adapt(row: tuple) -> tuple:
         out = list(row)
         for index, convert in converters:
@@ -137,14 +150,24 @@ def _remembered(convert, limit: int = 10_000):
     a few thousand scan times. Keyed by the zone and fold too: datetimes that compare
     equal may still be written differently."""
     known: dict = {}
+    # The same datetime object comes again and again (the digest shares equal ones): found
+    # by identity first, without building the key. The object is held, so its id is not reused.
+    same: dict[int, tuple] = {}
 
     def remembered(value):
+        hit = same.get(id(value))
+        if hit is not None and hit[0] is value:
+            return hit[1]
         key = (value, value.tzinfo, value.fold)
         found = known.get(key)
         if found is None:
             if len(known) >= limit:
                 known.clear()
+                same.clear()
             found = known[key] = convert(value)
+        if len(same) >= limit:
+            same.clear()
+        same[id(value)] = (value, found)
         return found
 
     return remembered

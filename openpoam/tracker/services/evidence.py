@@ -16,6 +16,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlparse
@@ -76,14 +77,37 @@ def store(stream: BinaryIO, name: str, *, limit: int | None = None,
     Returns (sha256, size, storage name).
     """
     limit = settings.EVIDENCE_MAX_BYTES if limit is None else limit
+    received = _receive(stream, name, limit, what)
+    try:
+        return received.sha256, received.size, _place(received, what, name)
+    finally:
+        received.discard()
+
+
+@dataclass
+class Received:
+    """A file copied into the store while it was hashed, under a temporary name (only
+    this process reads it: it cannot change) until it is placed or discarded."""
+
+    path: Path
+    sha256: str
+    size: int
+
+    def discard(self) -> None:
+        if self.path.exists():
+            self.path.unlink()
+
+
+def _receive(stream: BinaryIO, name: str, limit: int, what: str) -> Received:
+    """Hash and copy the stream to a temporary file of the store; refuse it past ``limit``."""
     root = Path(settings.EVIDENCE_DIR)
     root.mkdir(parents=True, exist_ok=True)
     room = _room(root, what, name)
     digest, size = hashlib.sha256(), 0
     fd, tmp = tempfile.mkstemp(dir=root, prefix=".upload-")
     try:
-        # Written whole under a temporary name, synced, then renamed: a reader (or a row)
-        # never sees a half-written file, and a failure leaves nothing behind.
+        # Written whole under a temporary name and synced before it is renamed: a reader
+        # (or a row) never sees a half-written file, and a failure leaves nothing behind.
         with os.fdopen(fd, "wb") as out:
             while chunk := stream.read(CHUNK):
                 size += len(chunk)
@@ -96,20 +120,29 @@ def store(stream: BinaryIO, name: str, *, limit: int | None = None,
                 out.write(chunk)
             out.flush()
             os.fsync(out.fileno())
-        hexdigest = digest.hexdigest()
-        storage_name = _storage_name(hexdigest)
-        target = root / storage_name
+        return Received(Path(tmp), digest.hexdigest(), size)
+    except BaseException as exc:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        if isinstance(exc, OSError) and exc.errno in _FULL:
+            raise _full(what, name, root) from None
+        raise
+
+
+def _place(received: Received, what: str, name: str) -> str:
+    """Rename a received file to its storage name; returns that name."""
+    root = Path(settings.EVIDENCE_DIR)
+    storage_name = _storage_name(received.sha256)
+    target = root / storage_name
+    try:
         target.parent.mkdir(exist_ok=True)
-        os.replace(tmp, target)
+        os.replace(received.path, target)
         os.chmod(target, 0o600)
-        return hexdigest, size, storage_name
     except OSError as exc:
         if exc.errno in _FULL:
             raise _full(what, name, root) from None
         raise
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    return storage_name
 
 
 def _room(root: Path, what: str, name: str) -> int:
@@ -128,6 +161,24 @@ def _full(what: str, name: str, root: Path) -> StoreFull:
     return StoreFull(f"{what} {name!r} refused: the evidence store is full ({free // 2**20:,} "
                      f"MB free, {floor // 2**20:,} MB kept free); nothing was saved. Ask the "
                      "administrator to free or add space")
+
+
+def receive_import(stream: BinaryIO, name: str) -> Received:
+    """Hash an import's file while copying it into the store (one read for both),
+    bounded by the import limit. The import reads the copy, which cannot change, and
+    keeps it (``keep_import``) or discards it; on a full store it raises StoreFull."""
+    return _receive(stream, name, settings.IMPORT_MAX_BYTES, "import")
+
+
+def keep_import(received: Received, name: str) -> str:
+    """Keep a received import file under its SHA-256, unless the store holds it already
+    (imported before, into any system). Returns the storage name."""
+    storage_name = _storage_name(received.sha256)
+    target = Path(settings.EVIDENCE_DIR) / storage_name
+    if target.is_file() and target.stat().st_size == received.size:
+        received.discard()
+        return storage_name
+    return _place(received, "import", name)
 
 
 def store_import(path: Path, sha256: str, size: int) -> str:

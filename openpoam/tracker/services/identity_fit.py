@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 
-from openpoam.domain.findings import Finding, Record, Target
+from openpoam.domain.findings import Finding, Record, Skipped, Target
 from openpoam.tracker.models import AffectedAsset, PoamItem
 
 DIGEST = 8  # hex characters of SHA-256 kept after the head
@@ -43,6 +43,19 @@ def fit(value: str, width: int) -> str:
     return (value[:max(0, width - DIGEST - len(MARK))] + MARK + digest)[:width]
 
 
+def tracks(keys: set[tuple[str, str]]) -> Callable[[str, str], bool]:
+    """Whether a weakness, as a parser names it, is one of ``keys`` (the system's tracked
+    weakness keys, as stored) once fitted to its columns."""
+    limits = widths()
+    scope_width, id_width = limits["scope"], limits["weakness_id"]
+
+    def tracked(scope: str, weakness_id: str) -> bool:
+        if len(scope) > scope_width or len(weakness_id) > id_width:
+            scope, weakness_id = fit(scope, scope_width), fit(weakness_id, id_width)
+        return (scope, weakness_id) in keys
+    return tracked
+
+
 def fitted(records: Iterable[Record], *, source: str = "",
            warnings: list[str] | None = None) -> Iterator[Record]:
     """The parser's records, with every identity value fitted to its column; once the
@@ -51,6 +64,8 @@ def fitted(records: Iterable[Record], *, source: str = "",
     for record in records:
         if isinstance(record, Finding):
             yield fitter.finding(record)
+        elif isinstance(record, Skipped):
+            yield fitter.skipped(record)
         elif isinstance(record, Target):
             yield fitter.target(record)
         else:
@@ -98,6 +113,14 @@ class _Fitter:
         if (scope, key) == (target.scope, target.asset.key):
             return target
         return Target(scope, dataclasses.replace(target.asset, key=key))
+
+    def skipped(self, record: Skipped) -> Skipped:
+        limits = self.limits
+        if all(len(scope) <= limits["scope"] and len(weakness_id) <= limits["weakness_id"]
+               for scope, weakness_id in record.keys):
+            return record
+        return Skipped(tuple((self.fit("scope", scope), self.fit("weakness_id", weakness_id))
+                             for scope, weakness_id in record.keys))
 
     def report(self, source: str) -> list[str]:
         return [f"{source}: {count:,} {self.LABELS[field]} value(s) longer than the "

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from openpoam.domain.findings import Finding, ResultStatus, ScanInfo, Severity, Target
-from openpoam.formats.base import FormatError, ScanImporter
+from openpoam.domain.findings import (Finding, ResultStatus, ScanInfo, Severity, Skipped,
+                                      Target)
+from openpoam.domain.reconcile import Digester
+from openpoam.formats.base import FormatError, ScanImporter, Skip
 from openpoam.formats.nessus import PLUGINS
 from openpoam.formats.nessus import parser as nessus_parser
 from openpoam.formats.scan_common import TEXT_LIMIT
@@ -430,3 +432,52 @@ def test_it_keeps_only_identity_for_findings_below_the_brief_threshold():
     kept = [f for f in brief if f.severity is not Severity.INFO]
     assert kept and all(f.extra["plugin_family"] for f in kept)
     assert by_id(brief, "142960", port="443").description
+
+
+def _skipping(data: bytes, tracked=frozenset()):
+    skip = Skip(Severity.LOW, lambda scope, weakness_id: (scope, weakness_id) in tracked)
+    return list(IMPORTER.parse(io.BytesIO(data), source="t.nessus", brief_below=Severity.LOW,
+                               skip=skip))
+
+
+def _digest_of(recs, tracked=frozenset()):
+    digest = Digester(min_severity=Severity.LOW, track=tracked).add_all(recs).result()
+    return (digest.findings, digest.dropped, sorted(digest.below_threshold),
+            {key: (w.severity, sorted(w.open), w.title, w.description)
+             for key, w in digest.weaknesses.items()}, sorted(digest.covered), digest.info)
+
+
+@pytest.mark.parametrize("tracked", [frozenset(), frozenset({("tenable", "11936")})])
+def test_findings_left_out_are_counted_and_digest_as_the_brief_ones(tracked):
+    """Left out (under the bar, untracked), a finding is only counted: the digest is the
+    one the brief findings give, and a tracked weakness keeps its minor findings."""
+    data = HAZARDS.read_bytes()
+    with HAZARDS.open("rb") as stream:
+        brief = list(IMPORTER.parse(stream, source="t.nessus", brief_below=Severity.LOW))
+    skipping = _skipping(data, tracked)
+    assert _digest_of(skipping, tracked) == _digest_of(brief, tracked)
+    left = [key for r in skipping if isinstance(r, Skipped) for key in r.keys]
+    assert ("tenable", "19506") not in left  # it carries the scanner version
+    assert (("tenable", "11936") in left) is not bool(tracked)
+    assert sum(f.severity is Severity.INFO for f in findings(brief)) == \
+        len(left) + sum(f.severity is Severity.INFO for f in findings(skipping))
+
+
+def test_a_finding_left_out_merges_with_one_of_its_identity_at_another_severity():
+    """A plugin reported twice on a host and port, informational then medium (or the other
+    way round): one finding, kept at the higher severity, as without skipping."""
+    for first, second in (("0", "2"), ("2", "0"), ("0", "0")):
+        data = (b'<NessusClientData_v2><Report name="r"><ReportHost name="web01">'
+                + item(severity=first, output="a").encode()
+                + item(severity=second, output="b").encode()
+                + b'</ReportHost></Report></NessusClientData_v2>')
+        brief = list(IMPORTER.parse(io.BytesIO(data), source="t.nessus",
+                                    brief_below=Severity.LOW))
+        assert _digest_of(_skipping(data)) == _digest_of(brief)
+        assert _digest_of(brief)[:2] == (1, 1 if first == second == "0" else 0)
+
+
+def test_the_digester_refuses_a_tracked_weakness_left_out():
+    data = HAZARDS.read_bytes()
+    with pytest.raises(ValueError, match="tracked"):
+        Digester(track={("tenable", "11936")}).add_all(_skipping(data))
