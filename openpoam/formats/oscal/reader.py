@@ -109,8 +109,7 @@ class _Reader:
         self.inventory = _by_uuid(local.get("inventory-items", []))
         self.observations = _by_uuid(poam.get("observations", []))
         self.risks = _by_uuid(poam.get("risks", []))
-        resources = poam.get("back-matter", {}).get("resources", [])
-        self.resources = {r["uuid"]: r for r in resources}
+        self.resources = _by_uuid(poam.get("back-matter", {}).get("resources", []))
 
     def read(self, warnings: list[str]) -> PoamDocument:
         metadata = self.metadata
@@ -237,8 +236,9 @@ class _Reader:
 
     def _risk_for(self, entry: dict, observations: list[dict]) -> dict | None:
         for ref in entry.get("related-risks", []):
-            if ref["risk-uuid"] in self.risks:
-                return self.risks[ref["risk-uuid"]]
+            risk = self.risks.get(ref["risk-uuid"])  # one lookup: entries may be on disk
+            if risk is not None:
+                return risk
         # A dangling risk reference (NIST's own example has one): fall back to the risk
         # that cites the same observation.
         seen = {o["uuid"] for o in observations}
@@ -271,23 +271,25 @@ class _Reader:
 
     def _actor_name(self, actor: dict) -> str:
         uuid = actor.get("actor-uuid", "")
-        if uuid in self.components:
-            return self.components[uuid].get("title", "")
+        component = self.components.get(uuid)
+        if component is not None:
+            return component.get("title", "")
         return self._party_name(uuid)
 
     def _asset(self, subject: dict) -> AffectedAsset | None:
         uuid = subject["subject-uuid"]
         remediated = props(subject).get("remediated-on")
-        if uuid in self.inventory:
-            inv = props(self.inventory[uuid])
+        inventory_item = self.inventory.get(uuid)
+        if inventory_item is not None:
+            inv = props(inventory_item)
             return AffectedAsset(
                 name=inv.get("asset-id"), kind=inv.get("asset-kind", "host"),
                 ip=inv.get("ipv4-address") or inv.get("ipv6-address"), fqdn=inv.get("fqdn"),
                 port=inv.get("port"), protocol=inv.get("protocol"),
                 remediated_on=parse_day(remediated) if remediated else None)
-        if uuid in self.components:
-            return AffectedAsset(name=self.components[uuid].get("title", ""),
-                                 kind="component")
+        component = self.components.get(uuid)
+        if component is not None:
+            return AffectedAsset(name=component.get("title", ""), kind="component")
         return None
 
     def _evidence(self, ref: dict) -> EvidenceData:

@@ -62,6 +62,15 @@ LOCAL_DEFINITIONS = {
     "components": "oscal-poam-oscal-implementation-common:system-component",
     "inventory-items": "oscal-poam-oscal-implementation-common:inventory-item",
 }
+# And for the resources of the back matter (evidence files: one per uploaded file), whose
+# entry schema is written inline in the back matter's definition.
+BACK_MATTER = "back-matter"
+BACK_MATTER_DEFINITIONS = {
+    "resources": "oscal-poam-oscal-metadata:back-matter/properties/resources/items",
+}
+
+
+_ENTRIES = {**ENTRY_DEFINITIONS, **LOCAL_DEFINITIONS, **BACK_MATTER_DEFINITIONS}
 
 
 @cache
@@ -71,7 +80,7 @@ def _entry_validator(array: str):
     rooted = {"$schema": whole["$schema"], "$id": whole["$id"],
               "definitions": whole["definitions"],
               "allOf": [{"$ref": "#/definitions/"
-                         f"{ENTRY_DEFINITIONS.get(array) or LOCAL_DEFINITIONS[array]}"}]}
+                         f"{_ENTRIES[array]}"}]}
     return jsonschema_rs.Draft7Validator(rooted, validate_formats=True)
 
 
@@ -82,14 +91,19 @@ def validate(document: dict) -> list[str]:
 
 def validate_entry(array: str, index: int, entry: dict) -> list[str]:
     """Schema errors of entry ``index`` of the POA&M's ``array`` (one of ENTRY_DEFINITIONS,
-    or of LOCAL_DEFINITIONS: an array of the local definitions), with the path it has in
-    the whole document.
+    or of LOCAL_DEFINITIONS or BACK_MATTER_DEFINITIONS: an array of the local definitions
+    or of the back matter), with the path it has in the whole document.
 
     The document's schema puts no constraint across entries (no uniqueItems), so a
     document is valid exactly when its skeleton (each array cut to one entry) and each
     entry are: a whole POA&M is checked an entry at a time, never all of it at once.
     """
-    path = (ROOT, array, index) if array in ENTRY_DEFINITIONS else (ROOT, LOCAL, array, index)
+    if array in ENTRY_DEFINITIONS:
+        path: tuple = (ROOT, array, index)
+    elif array in LOCAL_DEFINITIONS:
+        path = (ROOT, LOCAL, array, index)
+    else:
+        path = (ROOT, BACK_MATTER, array, index)
     return _errors(_entry_validator(array), entry, path)
 
 
