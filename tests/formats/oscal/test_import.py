@@ -393,16 +393,19 @@ def test_it_keeps_the_first_of_two_items_with_one_poam_id_and_names_both(key):
                                "poam-items[0]; the first was kept, this one skipped"]
 
 
-@pytest.mark.parametrize("array", ["inventory-items", "components"])
+@pytest.mark.parametrize("part, array", [("local-definitions", "inventory-items"),
+                                         ("local-definitions", "components"),
+                                         ("back-matter", "resources")])
 @pytest.mark.parametrize("index", [0, 1])
-def test_it_rejects_a_bad_local_definition_naming_its_path(array, index):
-    # The assets of the local definitions are read a pass at a time, each entry checked
-    # on its own (the first with the skeleton): an error still names the entry's path.
+def test_it_rejects_a_bad_entry_read_in_its_own_pass_naming_its_path(part, array, index):
+    # The assets of the local definitions and the back matter's resources (one per
+    # evidence file) are read a pass at a time, each entry checked on its own (the first
+    # with the skeleton): an error still names the entry's path.
     data = json.loads(write(rich_document(), "oscal-json"))
-    del data["plan-of-action-and-milestones"]["local-definitions"][array][index]["uuid"]
+    del data["plan-of-action-and-milestones"][part][array][index]["uuid"]
     with pytest.raises(FormatError) as caught:
-        read(json.dumps(data).encode(), "oscal-json", "assets.json")
-    assert caught.value.field == f"$.plan-of-action-and-milestones.local-definitions.{array}[{index}]"
+        read(json.dumps(data).encode(), "oscal-json", "entries.json")
+    assert caught.value.field == f"$.plan-of-action-and-milestones.{part}.{array}[{index}]"
     assert "uuid" in str(caught.value)
 
 
@@ -413,18 +416,6 @@ def test_it_reads_the_assets_of_the_local_definitions_back():
     assets = {i.poam_id: i.assets for i in streamed.document.items}
     assert assets == {i.poam_id: i.assets for i in source.items}
     assert any(a.ip for found in assets.values() for a in found)  # from the inventory items
-
-
-@pytest.mark.parametrize("index", [0, 1])
-def test_it_rejects_a_bad_back_matter_resource_naming_its_path(index):
-    # The back matter's resources (one per evidence file) are read in a pass of their
-    # own, each checked on its own (the first with the skeleton): an error names its path.
-    data = json.loads(write(rich_document(), "oscal-json"))
-    del data["plan-of-action-and-milestones"]["back-matter"]["resources"][index]["uuid"]
-    with pytest.raises(FormatError) as caught:
-        read(json.dumps(data).encode(), "oscal-json", "evidence.json")
-    assert caught.value.field == f"$.plan-of-action-and-milestones.back-matter.resources[{index}]"
-    assert "uuid" in str(caught.value)
 
 
 def test_it_keeps_the_back_matter_resources_on_disk_and_reads_the_evidence_back():
