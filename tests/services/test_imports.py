@@ -232,3 +232,18 @@ def test_a_change_to_the_file_after_it_was_hashed_does_not_reach_the_import(
     result = run(fedramp, path)
     assert list(PoamItem.objects.values_list("scan_weakness_id", flat=True)) == ["1001"]
     assert result.record.sha256 == result.sha256
+
+
+def test_an_import_gives_back_only_the_freeze_it_made(fedramp, tmp_path):
+    # The laptop's server freezes its start-up objects and runs the worker in a thread:
+    # an import there must not unfreeze them; a process with nothing frozen ends as it was.
+    import gc
+    gc.unfreeze()
+    run(fedramp, nessus(tmp_path, "june.nessus", {"10.0.0.1": [(1001, 443)]}))
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        run(fedramp, nessus(tmp_path, "july.nessus", {"10.0.0.2": [(1002, 80)]}))
+        assert gc.get_freeze_count() > 0  # (a frozen object freed meanwhile leaves it)
+    finally:
+        gc.unfreeze()

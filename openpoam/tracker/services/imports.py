@@ -124,7 +124,12 @@ def _older_objects_frozen() -> Iterator[None]:
     many full passes, and each walked every object the process held before the import
     (Django, its models, the modules: most of the heap) again: 0.3-0.5 s of a
     100,000-finding import. Those are left out of the passes while the import runs
-    (gc.freeze) and given back after; reference counting still frees them as always."""
+    (gc.freeze) and given back after; reference counting still frees them as always.
+    A process that froze its own start-up objects (``openpoam start``: the server, with
+    the worker in a thread) keeps them frozen: only what was frozen here is given back."""
+    if gc.get_freeze_count():
+        yield  # already out of the passes; unfreezing after would undo the server's freeze
+        return
     gc.freeze()
     try:
         yield
