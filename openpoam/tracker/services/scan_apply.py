@@ -25,7 +25,7 @@ from openpoam.tracker.models import (AffectedAsset, ControlReference, Evidence, 
 from openpoam.tracker.services import evidence as evidence_store
 from openpoam.tracker.services import item_checks
 from openpoam.tracker.services.actors import ServiceError
-from openpoam.tracker.services.bulk import insert_rows, update_from_rows
+from openpoam.tracker.services.bulk import insert_rows, read_rows, update_from_rows
 from openpoam.tracker.services.history import Recorder
 from openpoam.tracker.services.items import reserve_poam_ids
 from openpoam.tracker.services import cr26  # noqa: I001  (FedRAMP CR26 hook, kept apart)
@@ -58,7 +58,7 @@ def existing_items(system: System) -> tuple[list[ExistingItem], dict]:
     assets = (AffectedAsset.objects.filter(item__system=system).exclude(item__scan_scope="")
               .values_list("pk", "item_id", "asset_key", "port", "protocol", "remediated_on",
                            "last_seen"))
-    for pk, item_id, key, port, protocol, remediated_on, last_seen in assets.iterator(5000):
+    for pk, item_id, key, port, protocol, remediated_on, last_seen in read_rows(assets):
         identity = (key, port, protocol)
         items[item_id].assets[identity] = AssetState(remediated=remediated_on is not None,
                                                      last_seen=last_seen)
