@@ -29,9 +29,18 @@ class PrefixedStream(io.RawIOBase):
             buffer[:n] = self._head[:n]
             self._head = self._head[n:]
             return n
-        data = self._stream.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
+        return _read_into(self._stream, buffer)
+
+
+def _read_into(stream: BinaryIO, buffer) -> int:
+    """Fill ``buffer`` from ``stream``: straight in where the stream can (no new bytes
+    object and second copy for each block of a file of hundreds of MB)."""
+    readinto = getattr(stream, "readinto", None)
+    if readinto is not None:
+        return readinto(buffer) or 0
+    data = stream.read(len(buffer))
+    buffer[: len(data)] = data
+    return len(data)
 
 
 class LimitedStream(io.RawIOBase):
@@ -47,13 +56,13 @@ class LimitedStream(io.RawIOBase):
         return True
 
     def readinto(self, buffer) -> int:  # type: ignore[override]
-        data = self._stream.read(min(len(buffer), self._left + 1))
-        if len(data) > self._left:
+        with memoryview(buffer) as view:
+            size = _read_into(self._stream, view[:min(len(view), self._left + 1)])
+        if size > self._left:
             raise FormatError(f"the file is larger than the limit of {self._limit:,} bytes",
                               source=self._source)
-        self._left -= len(data)
-        buffer[: len(data)] = data
-        return len(data)
+        self._left -= size
+        return size
 
 
 def peek(stream: BinaryIO, size: int = HEAD_SIZE) -> tuple[bytes, BinaryIO]:

@@ -77,3 +77,21 @@ def test_read_rows_falls_back_to_the_iterator_for_other_querysets(item):
     assert [row.asset_key for row in bulk.read_rows(named)] == [f"host-{n:04d}" for n in range(5)]
     flat = AffectedAsset.objects.order_by("pk").values_list("port", flat=True)
     assert list(bulk.read_rows(flat)) == ["0", "1", "2", "0", "1"]
+
+
+@pytest.mark.django_db
+def test_set_by_ids_sets_each_value_on_its_ids_only(item, org_b):
+    bulk.insert_rows(AffectedAsset, COLUMNS, _rows(item, 40))
+    bulk.insert_rows(AffectedAsset, COLUMNS, _rows(org_b.item, 40))  # the twin: untouched
+    ids = list(AffectedAsset.objects.filter(item=item).order_by("asset_key")
+               .values_list("pk", flat=True))
+    later = START + timedelta(days=30)
+    eastern = timezone(timedelta(hours=-5))
+    groups = {later: ids[:25], datetime(2026, 12, 2, 7, 0, tzinfo=eastern): ids[25:39]}
+    bulk.set_by_ids(AffectedAsset, "last_seen", groups)
+    seen = dict(AffectedAsset.objects.filter(item=item).values_list("pk", "last_seen"))
+    assert [seen[pk] for pk in ids[:25]] == [later] * 25
+    assert [seen[pk] for pk in ids[25:39]] == [datetime(2026, 12, 2, 12, 0, tzinfo=timezone.utc)] * 14
+    assert seen[ids[39]] == START + timedelta(minutes=39 % 7)
+    twins = AffectedAsset.objects.filter(item=org_b.item).values_list("last_seen", flat=True)
+    assert later not in set(twins) and len(twins) == 40

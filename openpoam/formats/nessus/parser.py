@@ -123,8 +123,11 @@ class _Reader:
     def __init__(self, source: str, brief_below: Severity | None = None,
                  skip: Skip | None = None):
         self.source = source
-        self.brief = frozenset(s for s in Severity if brief_below and _RANK[s] < _RANK[brief_below])
-        self.skip = frozenset(s for s in Severity if skip and _RANK[s] < _RANK[skip.below])
+        brief = {s for s in Severity if brief_below and _RANK[s] < _RANK[brief_below]}
+        left_out = {s for s in Severity if skip and _RANK[s] < _RANK[skip.below]}
+        # The raw levels (ReportItem/@severity) of those.
+        self.brief_raw = frozenset(raw for raw, s in SEVERITIES.items() if s in brief)
+        self.skip_raw = frozenset(raw for raw, s in SEVERITIES.items() if s in left_out)
         self.tracked = skip.tracked if skip else None
         self.scanner = "Nessus"
         self.version = ""
@@ -243,39 +246,46 @@ class _Reader:
 
     # --- report items ------------------------------------------------------
 
-    def _finding(self, host: _Host, item: etree._Element) -> Finding:
-        line = item.sourceline
+    def _finding(self, host: _Host, item: etree._Element) -> Finding | _Left:
         plugin_id = item.get("pluginID", "").strip()
         if not plugin_id.isdigit():
             raise FormatError(f"ReportItem without a numeric pluginID ({plugin_id!r})",
-                              source=self.source, line=line, field="pluginID")
+                              source=self.source, line=item.sourceline, field="pluginID")
         raw = item.get("severity", "").strip()
         if raw not in SEVERITIES:
-            raise FormatError(f"severity {raw!r} is not 0-4", source=self.source, line=line,
-                              field="severity")
+            raise FormatError(f"severity {raw!r} is not 0-4", source=self.source,
+                              line=item.sourceline, field="severity")
         port = item.get("port", "").strip()
-        severity = SEVERITIES[raw]
-        if (severity in self.brief or severity in self.skip) and \
-                self._may_be_brief(plugin_id, item):
+        # By the raw level: an enum member hashes in Python, a short string once.
+        if (raw in self.brief_raw or raw in self.skip_raw) and self._may_be_brief(plugin_id, item):
             left = _Left(self.scanner, host, plugin_id, item.get("pluginName") or plugin_id,
-                         severity, raw, "" if port in ("", "0") else port,
+                         SEVERITIES[raw], raw, "" if port in ("", "0") else port,
                          item.get("protocol", "").strip().lower())
-            if severity in self.skip and not self.tracked(SCOPE, plugin_id):
+            if raw in self.skip_raw and not self.tracked(SCOPE, plugin_id):
                 return left
-            if severity in self.brief:
+            if raw in self.brief_raw:
                 return left.finding()
-        pairs, output, compliance, size = _read_children(item)
-        if compliance:
-            return self._compliance_finding(host, item, plugin_id, raw, port, line)
+        children = [(child.tag, child.text) for child in item]  # one pass, in C mostly
         # Everything but the plugin output is the plugin's own and repeats on every host
-        # it is found on: worked out once per distinct content (the same result). Only
-        # plugin-sized content is kept, so the memo's memory stays small whatever the file.
-        key = (item.get("pluginFamily"), item.get("svc_name"), pairs)
-        known = self._plugins.get(key) if size <= MEMO_TEXT_LIMIT else None
-        if known is None:
+        # it is found on: worked out once, then only compared (equal raw children give
+        # the same result; comparing costs far less than hashing them as a key). A
+        # compliance result never gets here from the memo: its children differ.
+        memo_key = (plugin_id, item.get("pluginFamily"), item.get("svc_name"))
+        plugin = [pair for pair in children if pair[0] != "plugin_output"]
+        recent = self._plugins.get(memo_key)
+        if recent is not None and recent[0] == plugin:
+            known = recent[1]
+            output = next((text for tag, text in children if tag == "plugin_output"), None)
+            output = (output or "").strip()
+        else:
+            pairs, output, compliance, size = _sort_children(children)
+            if compliance:
+                return self._compliance_finding(host, item, plugin_id, raw, port,
+                                                item.sourceline)
             known = self._plugin(item, _gather(pairs))
-            if size <= MEMO_TEXT_LIMIT:
-                self._plugins.keep(key, known)
+            # Only plugin-sized content is kept, so the memo stays small whatever the file.
+            if size <= MEMO_TEXT_LIMIT and _memo_fits(plugin):
+                self._plugins.keep(memo_key, (plugin, known))
         description, solution, plugin_name, extra, (cves, cwes, references) = known
         if "cpe" in extra:
             extra = {**extra, "cpe": list(extra["cpe"])}
@@ -481,7 +491,7 @@ REPEATED = frozenset(("cve", "bid", "xref", "see_also", "cwe", "cpe", *REF_PREFI
 
 
 def _children(item: etree._Element) -> _Children:
-    pairs, output, compliance, _size = _read_children(item)
+    pairs, output, compliance, _size = _sort_children([(c.tag, c.text) for c in item])
     found = _gather(pairs)
     if output is not None:
         found.single["plugin_output"] = output  # the first one, as for any other child
@@ -489,29 +499,36 @@ def _children(item: etree._Element) -> _Children:
     return found
 
 
-def _read_children(item: etree._Element) -> tuple[tuple, str | None, bool, int]:
-    """A ReportItem's children as _children reads them, in one pass: the (name, text)
-    pairs but the first plugin output, that output, whether any is a compliance one, and
-    the characters of the pairs' texts."""
+def _sort_children(children: list[tuple]) -> tuple[tuple, str | None, bool, int]:
+    """A ReportItem's (tag, text) children as _children reads them: the (name, text)
+    pairs but the first plugin output (comments and attachments left out), that
+    output, whether any is a compliance one, and the characters of the pairs' texts."""
     pairs = []
     output = None
     compliance = False
     size = 0
-    for child in item:
-        tag = child.tag
+    for tag, text in children:
         if not isinstance(tag, str) or tag == "attachment":
             continue
         if tag[0] == "{":
             namespace, _, local = tag[1:].partition("}")
             tag = f"cm:{local}" if namespace == CM_NS else local
             compliance = compliance or namespace == CM_NS
-        text = (child.text or "").strip()
+        text = (text or "").strip()
         if tag == "plugin_output" and output is None:
             output = text
         else:
             pairs.append((tag, text))
             size += len(text)
     return tuple(pairs), output, compliance, size
+
+
+def _memo_fits(children: list[tuple]) -> bool:
+    """Whether a ReportItem's children, plugin output aside, may be kept in the memo:
+    plugin-sized, and no namespaced plugin output (the memo's hits take the plain one)."""
+    size = sum(len(text) for _, text in children if isinstance(text, str))
+    return size <= MEMO_TEXT_LIMIT and not any(
+        isinstance(tag, str) and tag.endswith("}plugin_output") for tag, _ in children)
 
 
 def _gather(pairs: tuple) -> _Children:

@@ -168,7 +168,10 @@ class ControlReference(models.Model):
 
 
 class AffectedAsset(models.Model):
-    item = models.ForeignKey(PoamItem, on_delete=models.CASCADE, related_name="assets")
+    # No index of its own: asset_once_per_item's index leads with the item, and a second
+    # one cost every scan's asset rows a second index write (migration 0018).
+    item = models.ForeignKey(PoamItem, on_delete=models.CASCADE, related_name="assets",
+                             db_index=False)
     asset_key = models.CharField(max_length=300)  # stable identity (lower case)
     name = models.CharField(max_length=300)
     kind = models.CharField(max_length=20, default="host")

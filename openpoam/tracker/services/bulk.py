@@ -141,32 +141,25 @@ def insert_objects(model, objects: list) -> None:
     insert_rows(model, [f.column for f in fields], rows)
 
 
-def update_from_rows(model, key: str, columns: list[str], rows: list[tuple]) -> None:
-    """Set ``columns`` of many rows at once: load (key, values...) into a temporary
-    table, then one UPDATE ... FROM join (PostgreSQL, SQLite >= 3.33)."""
-    if not rows:
+def set_by_ids(model, column: str, groups: dict[object, list[int]]) -> None:
+    """``UPDATE ... SET column = value WHERE id IN ids`` for each value and its ids, in one
+    executemany: the ids go as one parameter (a JSON array on SQLite, an array on
+    PostgreSQL), whatever their number. For many rows sharing few values (the scan times
+    of the assets a scan saw again): no temporary table of one row per id."""
+    if not groups:
         return
     ops = connection.ops
-    table = ops.quote_name(model._meta.db_table)
-    temp = ops.quote_name(f"tmp_{model._meta.db_table}_update")
-    names = [key, *columns]
-    check_rows(names, rows)
+    table, name = ops.quote_name(model._meta.db_table), ops.quote_name(column)
+    check_rows([column], [(value,) for value in groups])
+    if connection.vendor == "postgresql":
+        sql, ids_of = f"UPDATE {table} SET {name} = %s WHERE id = ANY(%s)", list
+    else:
+        sql = f"UPDATE {table} SET {name} = %s WHERE id IN (SELECT value FROM json_each(%s))"
+        ids_of = json.dumps
+    datetimes = _remembered(ops.adapt_datetimefield_value)
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {temp}")
-        cursor.execute(f"CREATE TEMPORARY TABLE {temp} ("
-                       + ", ".join(f"{ops.quote_name(n)} {_temp_type(model, n)}" for n in names)
-                       + ")")
-        marks = ", ".join(["%s"] * len(names))
-        datetimes = _remembered(ops.adapt_datetimefield_value)
-        for start in range(0, len(rows), 5000):
-            cursor.executemany(f"INSERT INTO {temp} VALUES ({marks})",
-                               [tuple(_adapt(ops, v, datetimes) for v in row)
-                                for row in rows[start:start + 5000]])
-        assignments = ", ".join(f"{ops.quote_name(c)} = {temp}.{ops.quote_name(c)}"
-                                for c in columns)
-        cursor.execute(f"UPDATE {table} SET {assignments} FROM {temp} "
-                       f"WHERE {table}.{ops.quote_name(key)} = {temp}.{ops.quote_name(key)}")
-        cursor.execute(f"DROP TABLE {temp}")
+        cursor.executemany(sql, [(_adapt(ops, value, datetimes), ids_of(ids))
+                                 for value, ids in groups.items()])
 
 
 def read_rows(queryset, *, chunk: int = 5000) -> Iterator[tuple]:
@@ -219,11 +212,6 @@ def _converting(functions: list, expression):
         return found
 
     return remembered
-
-
-def _temp_type(model, column: str) -> str:
-    field = next(f for f in model._meta.concrete_fields if f.column == column)
-    return field.db_type(connection)
 
 
 def _remembered(convert, limit: int = 10_000):

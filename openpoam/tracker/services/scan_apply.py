@@ -25,7 +25,7 @@ from openpoam.tracker.models import (AffectedAsset, ControlReference, Evidence, 
 from openpoam.tracker.services import evidence as evidence_store
 from openpoam.tracker.services import item_checks
 from openpoam.tracker.services.actors import ServiceError
-from openpoam.tracker.services.bulk import insert_rows, read_rows, update_from_rows
+from openpoam.tracker.services.bulk import insert_rows, read_rows, set_by_ids
 from openpoam.tracker.services.history import Recorder
 from openpoam.tracker.services.items import reserve_poam_ids
 from openpoam.tracker.services import cr26  # noqa: I001  (FedRAMP CR26 hook, kept apart)
@@ -288,9 +288,12 @@ def _add_assets(new_assets, touched, recorder: Recorder, why: str) -> list[int]:
 
 
 def _mark_seen(changes, asset_ids: dict) -> None:
-    """last_seen moves forward, for every asset seen again, in one statement."""
-    rows = [(asset_ids[(c.ref, c.identity)], c.last_seen) for c in changes]
-    update_from_rows(AffectedAsset, "id", ["last_seen"], rows)
+    """last_seen moves forward for every asset seen again: one statement per scan time
+    (a host's assets share its scan's end), not one row per asset to join."""
+    by_time: dict[datetime, list[int]] = defaultdict(list)
+    for change in changes:
+        by_time[change.last_seen].append(asset_ids[(change.ref, change.identity)])
+    set_by_ids(AffectedAsset, "last_seen", by_time)
 
 
 def _reopen(reopened, asset_ids, touched, recorder: Recorder, why: str) -> None:
