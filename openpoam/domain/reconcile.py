@@ -244,11 +244,16 @@ def _describe(finding: Finding) -> WeaknessDigest:
 
 
 def _merge_description(weakness: WeaknessDigest, finding: Finding) -> None:
-    if _SEVERITY_RANK[finding.severity] > _SEVERITY_RANK[weakness.severity]:
+    # Runs for every finding of a weakness after its first, which nearly always says the
+    # same: each step is skipped by a cheap test first (same member, full texts).
+    if finding.severity is not weakness.severity and \
+            _SEVERITY_RANK[finding.severity] > _SEVERITY_RANK[weakness.severity]:
         weakness.severity, weakness.raw_severity = finding.severity, finding.raw_severity
-    for name in ("title", "description", "solution", "scanner", "scanner_version"):
-        if not getattr(weakness, name) and getattr(finding, name):
-            setattr(weakness, name, getattr(finding, name))
+    if not (weakness.title and weakness.description and weakness.solution
+            and weakness.scanner and weakness.scanner_version):
+        for name in ("title", "description", "solution", "scanner", "scanner_version"):
+            if not getattr(weakness, name) and getattr(finding, name):
+                setattr(weakness, name, getattr(finding, name))
     for name in ("cves", "cwes", "ccis", "controls", "references"):
         mine, theirs = getattr(weakness, name), getattr(finding, name)
         if theirs != mine and len(mine) < REF_CAP:  # usually identical: cheap to skip

