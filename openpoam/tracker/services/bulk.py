@@ -49,8 +49,19 @@ def insert_rows(model, columns: list[str], rows: list[tuple], *, batch: int = 50
             adapted = [adapt(row) for row in rows[start:start + batch]]
             if connection.vendor == "sqlite":
                 _insert_grouped(cursor, sql, marks, adapted)
+            elif connection.vendor == "postgresql":
+                _insert_copied(cursor, table, names, adapted)
             else:
                 cursor.executemany(sql, adapted)
+
+
+def _insert_copied(cursor, table: str, names: str, rows: list[tuple]) -> None:
+    """PostgreSQL: COPY, each value written by psycopg's own (C) dumpers. executemany
+    binds on the client here (Django's psycopg cursor), formatting every value of every
+    row as SQL text in Python: 285,000 asset rows took 2.5 s of the import's CPU so."""
+    with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def _insert_grouped(cursor, sql: str, marks: str, rows: list[tuple]) -> None:
