@@ -2,6 +2,7 @@
 
     python bench/bench_monthly.py [--hosts 1000] [--per-host 100] [--rounds 1]
                                   [--databases sqlite postgres] [--hostile-mb 300]
+    python bench/bench_monthly.py --files m1.nessus m2.nessus --hostile-mb 0 --bare 2 --rounds 3
 
 Writes three monthly scans of the same hosts with bench/gen_nessus.py (month 2 drops
 about 5% of month 1's findings and adds 5% new ones, month 3 does the same to month 2:
@@ -13,8 +14,14 @@ separate processes, each measured from outside (wall time and peak RSS by wait4)
 - a hostile file: a well-formed .nessus of --hostile-mb MB holding no host and no
   finding (refused; memory must stay bounded all the same).
 With --rounds N the whole sequence runs N times on fresh databases and each step
-reports best and median wall time, the least CPU time (user + system: steadier on a
-busy machine) and the highest peak RSS. Goals: peak RSS under 400 MB for every step.
+reports best and median wall time, the least and the median CPU time (user + system:
+steadier on a busy machine) and the highest peak RSS. Each import starts after `sync`
+and a second's pause, so the step before has put its writes on disk. Goals: peak RSS
+under 400 MB for every step.
+--files uses these scans (in order) instead of generated ones. --bare N runs the bare
+streaming pass over the first file (bench_import.py --measure bare: lxml iterparse, the
+floor) N times before each round, and each step's median CPU is then also given as a
+multiple of the bare pass's median (goal for a scan import: at most 4x).
 
 PostgreSQL: a throwaway database on postgresql://postgres@127.0.0.1:5432 (or
 $BENCH_POSTGRES_URL), dropped afterwards.
@@ -45,16 +52,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--databases", nargs="+", default=["sqlite"])
     parser.add_argument("--hostile-mb", type=int, default=300, help="0 leaves it out")
     parser.add_argument("--workdir", type=Path)
+    parser.add_argument("--files", type=Path, nargs="+", help="these scans, not generated ones")
+    parser.add_argument("--bare", type=int, default=0, help="bare passes before each round")
     args = parser.parse_args(argv)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="openpoam-monthly-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    files = _generate(workdir, args.hosts, args.per_host)
+    if args.files:
+        files = [(f"month {n} ({path.name})", path) for n, path in enumerate(args.files, 1)]
+    else:
+        files = _generate(workdir, args.hosts, args.per_host)
     if args.hostile_mb:
         files.append(("hostile file (refused)", _hostile(workdir, args.hostile_mb)))
     for database in args.databases:
-        runs = [_round(database, files, workdir, n) for n in range(args.rounds)]
-        _print(database, files, runs)
+        bare, runs = [], []
+        for number in range(args.rounds):
+            bare += [_bare(files[0][1]) for _ in range(args.bare)]
+            runs.append(_round(database, files, workdir, number))
+        _print(database, files, runs, bare)
     return 0
+
+
+def _bare(path: Path) -> float:
+    """CPU seconds of one bare streaming pass over ``path``, in its own process."""
+    out = subprocess.run([sys.executable, str(HERE / "bench_import.py"), "--measure", "bare",
+                          str(path)], check=True, capture_output=True, text=True)
+    import json
+
+    return json.loads(out.stdout.strip().splitlines()[-1])["cpu_seconds"]
 
 
 def _generate(workdir: Path, hosts: int, per_host: int) -> list[tuple[str, Path]]:
@@ -94,11 +118,18 @@ def _round(database: str, files, workdir: Path, number: int) -> list[dict]:
                      ["system", "create", "cloud", "--org", "bench", "--name", "Cloud",
                       "--framework", "fedramp-moderate"]):
             _run(args, env, expect_ok=True)
-        return [_run(["import", str(path), "--org", "bench", "--system", "cloud", "--json"],
-                     env, expect_ok=not label.startswith("hostile")) for label, path in files]
+        return [_import(path, env, expect_ok=not label.startswith("hostile"))
+                for label, path in files]
     finally:
         if name:
             _pg(f"drop database if exists {name}")
+
+
+def _import(path: Path, env: dict, *, expect_ok: bool) -> dict:
+    subprocess.run(["sync"], check=True)  # the step before's writes on disk, not in this one
+    time.sleep(1)
+    return _run(["import", str(path), "--org", "bench", "--system", "cloud", "--json"], env,
+                expect_ok=expect_ok)
 
 
 def _run(args: list[str], env: dict, *, expect_ok: bool) -> dict:
@@ -125,17 +156,23 @@ def _pg(sql: str) -> None:
         conn.execute(sql)
 
 
-def _print(database: str, files, runs: list[list[dict]]) -> None:
+def _print(database: str, files, runs: list[list[dict]], bare: list[float]) -> None:
     print(f"\n{database}: {len(runs)} round(s), each step a fresh `openpoam import` process")
-    print(f"{'step':24} {'MB':>6} {'best s':>7} {'median s':>9} {'cpu s':>6} {'peak RSS MB':>12}"
-          "  result")
+    floor = statistics.median(bare) if bare else None
+    if floor:
+        print(f"bare pass over {files[0][1].name}: {', '.join(f'{c:.2f}' for c in bare)} s CPU "
+              f"(median {floor:.2f})")
+    print(f"{'step':24} {'MB':>6} {'best s':>7} {'median s':>9} {'cpu s':>6} {'median':>7} "
+          f"{'x bare':>7} {'peak RSS MB':>12}  result")
     for index, (label, path) in enumerate(files):
         steps = [run[index] for run in runs]
         times = [s["seconds"] for s in steps]
-        cpu = min(s["cpu_seconds"] for s in steps)
+        cpus = [s["cpu_seconds"] for s in steps]
+        ratio = f"{statistics.median(cpus) / floor:.2f}" if floor else "-"
         peak = max(s["peak_mb"] for s in steps)
         print(f"{label:24} {path.stat().st_size / 1e6:>6.0f} {min(times):>7.1f} "
-              f"{statistics.median(times):>9.1f} {cpu:>6.1f} {peak:>12.0f}  "
+              f"{statistics.median(times):>9.1f} {min(cpus):>6.1f} "
+              f"{statistics.median(cpus):>7.1f} {ratio:>7} {peak:>12.0f}  "
               f"{_summary(steps[-1]['output'])}")
 
 
@@ -150,7 +187,8 @@ def _summary(output: str) -> str:
     if data.get("already_imported_at"):
         return "already imported: no change"
     return (f"findings {data.get('findings', 0):,}: new {counts.get('new', 0):,}, "
-            f"remediated {counts.get('remediated', 0):,}, closed {counts.get('closed', 0):,}")
+            f"updated {counts.get('updated', 0):,}, remediated {counts.get('remediated', 0):,}, "
+            f"closed {counts.get('closed', 0):,}")
 
 
 if __name__ == "__main__":

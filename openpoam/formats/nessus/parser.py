@@ -280,13 +280,13 @@ class _Reader:
             output = next((text for tag, text in children if tag == "plugin_output"), None)
             output = (output or "").strip()
         else:
-            pairs, output, compliance, size = _sort_children(children)
+            pairs, output, compliance = _sort_children(children)
             if compliance:
                 return self._compliance_finding(host, item, plugin_id, raw, port,
                                                 item.sourceline)
             known = self._plugin(item, _gather(pairs))
             # Only plugin-sized content is kept, so the memo stays small whatever the file.
-            if size <= MEMO_TEXT_LIMIT and _memo_fits(plugin):
+            if _memo_fits(plugin):
                 self._plugins.keep(memo_key, (plugin, known))
         description, solution, plugin_name, extra, (cves, cwes, references) = known
         if "cpe" in extra:
@@ -506,7 +506,7 @@ REPEATED = frozenset(("cve", "bid", "xref", "see_also", "cwe", "cpe", *REF_PREFI
 
 
 def _children(item: etree._Element) -> _Children:
-    pairs, output, compliance, _size = _sort_children([(c.tag, c.text) for c in item])
+    pairs, output, compliance = _sort_children([(c.tag, c.text) for c in item])
     found = _gather(pairs)
     if output is not None:
         found.single["plugin_output"] = output  # the first one, as for any other child
@@ -514,14 +514,13 @@ def _children(item: etree._Element) -> _Children:
     return found
 
 
-def _sort_children(children: list[tuple]) -> tuple[tuple, str | None, bool, int]:
+def _sort_children(children: list[tuple]) -> tuple[tuple, str | None, bool]:
     """A ReportItem's (tag, text) children as _children reads them: the (name, text)
     pairs but the first plugin output (comments and attachments left out), that
-    output, whether any is a compliance one, and the characters of the pairs' texts."""
+    output, and whether any is a compliance one."""
     pairs = []
     output = None
     compliance = False
-    size = 0
     for tag, text in children:
         if not isinstance(tag, str) or tag == "attachment":
             continue
@@ -534,20 +533,20 @@ def _sort_children(children: list[tuple]) -> tuple[tuple, str | None, bool, int]
             output = text
         else:
             pairs.append((tag, text))
-            size += len(text)
-    return tuple(pairs), output, compliance, size
+    return tuple(pairs), output, compliance
 
 
 def _memo_fits(children: list[tuple]) -> bool:
-    """Whether a ReportItem's children, plugin output aside, may be kept in the memo:
-    plugin-sized, and no namespaced plugin output (the memo's hits take the plain one)."""
+    """Whether a ReportItem's raw children, plugin output aside (what the memo holds), may
+    be kept in it: plugin-sized, and no namespaced plugin output (the memo's hits take the
+    plain one)."""
     size = sum(len(text) for _, text in children if isinstance(text, str))
     return size <= MEMO_TEXT_LIMIT and not any(
         isinstance(tag, str) and tag.endswith("}plugin_output") for tag, _ in children)
 
 
 def _gather(pairs: tuple) -> _Children:
-    """_Children from the pairs of _read_children (the plugin output left out)."""
+    """_Children from the pairs of _sort_children (the plugin output left out)."""
     found = _Children()
     single, multi = found.single, found.multi
     for tag, text in pairs:

@@ -9,9 +9,8 @@ system's rows back (``read_rows``) converts each distinct date and time once.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
-
 from collections.abc import Iterator
+from datetime import date, datetime
 from itertools import chain
 
 from django.db import connection

@@ -16,9 +16,9 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Iterator
 from typing import BinaryIO
 from urllib.parse import urlparse
 

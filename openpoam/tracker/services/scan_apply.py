@@ -301,7 +301,7 @@ def _reopen(reopened, asset_ids, touched, recorder: Recorder, why: str) -> None:
     for change in reopened:
         ids.append(asset_ids[(change.ref, change.identity)])
         per_item[change.ref].append(change.identity)
-    _update_in_batches(ids, remediated_on=None)
+    set_by_ids(AffectedAsset, "remediated_on", {None: ids} if ids else {})
     for ref, identities in per_item.items():
         recorder.add(touched[ref], "update", field_name="assets",
                      new="found again on " + _summary(identities), justification=why)
@@ -313,16 +313,10 @@ def _remediate(remediated, asset_ids, touched, recorder: Recorder, why: str) -> 
     for change in remediated:
         by_day[change.on.date()].append(asset_ids[(change.ref, change.identity)])
         per_item[change.ref].append(change.identity)
-    for day, ids in by_day.items():
-        _update_in_batches(ids, remediated_on=day)
+    set_by_ids(AffectedAsset, "remediated_on", by_day)
     for ref, identities in per_item.items():
         recorder.add(touched[ref], "update", field_name="assets",
                      new="remediated on " + _summary(identities), justification=why)
-
-
-def _update_in_batches(ids: list[int], **values) -> None:
-    for start in range(0, len(ids), BATCH):
-        AffectedAsset.objects.filter(pk__in=ids[start:start + BATCH]).update(**values)
 
 
 # ---- closing -----------------------------------------------------------------------------
